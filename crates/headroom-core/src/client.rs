@@ -1,0 +1,190 @@
+//! The live usage client: one polite GET to the usage endpoint, every failure typed.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::Utc;
+use secrecy::ExposeSecret;
+
+use crate::credentials::Credential;
+use crate::environment::BaseUrl;
+use crate::error::{UsageError, CHECK_BASE_URL, TRY_LATER};
+use crate::model::UsageSnapshot;
+use crate::usage_body::{parse_usage_body, BodyError};
+
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+pub const USER_AGENT: &str = concat!("Headroom/", env!("CARGO_PKG_VERSION"));
+
+/// Talks to `{base}/wham/usage` (or `{base}/api/codex/usage`).
+#[derive(Debug, Clone)]
+pub struct UsageClient {
+    http: reqwest::Client,
+    url: String,
+    host: String,
+}
+
+impl UsageClient {
+    /// Builds the client: rustls with the system's roots plus an optional extra PEM bundle
+    /// (`CODEX_CA_CERTIFICATE`, else `SSL_CERT_FILE`), proxies from the environment, 15 s timeout.
+    pub fn new(base_url: &BaseUrl, ca_bundle: Option<(&str, &Path)>) -> Result<UsageClient, UsageError> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(TIMEOUT)
+            .connect_timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::limited(3));
+        if let Some((variable, path)) = ca_bundle {
+            let pem = std::fs::read(path).map_err(|e| {
+                UsageError::Other(format!(
+                    "The CA bundle named by {variable} ({}) could not be read ({e}): fix the path or unset {variable}.",
+                    path.display()
+                ))
+            })?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|certs| !certs.is_empty())
+                .ok_or_else(|| {
+                    UsageError::Other(format!(
+                        "The CA bundle named by {variable} ({}) holds no PEM certificates: point {variable} at a PEM file or unset it.",
+                        path.display()
+                    ))
+                })?;
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| UsageError::Other(format!("The HTTP client could not be set up ({e}): check your TLS and proxy settings.")))?;
+        let url = base_url.usage_url();
+        let host = reqwest::Url::parse(&url)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| match u.port() {
+                Some(port) => format!("{h}:{port}"),
+                None => h.to_string(),
+            }))
+            .unwrap_or_else(|| url.clone());
+        Ok(UsageClient { http, url, host })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Fetches the usage numbers with `credential`.
+    pub async fn fetch(&self, credential: &Credential) -> Result<UsageSnapshot, UsageError> {
+        let mut request = self
+            .http
+            .get(&self.url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .bearer_auth(credential.access_token().expose_secret());
+        if let Some(account) = &credential.account_id {
+            request = request.header("ChatGPT-Account-Id", account);
+        }
+        let response = request.send().await.map_err(|e| self.network_error(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        if let Some(length) = response.content_length() {
+            if length > MAX_BODY_BYTES as u64 {
+                return Err(too_large());
+            }
+        }
+
+        match status {
+            401 => return Err(UsageError::Unauthorized { origin: credential.origin, status }),
+            429 => return Err(UsageError::RateLimited { retry_after_seconds: retry_after }),
+            500..=599 => return Err(UsageError::ServerError { status }),
+            _ => {}
+        }
+        let body = self.read_body(response).await?;
+        let observed_at = Utc::now();
+        match status {
+            200..=299 => parse_usage_body(&body, observed_at).map_err(invalid_body),
+            // The CDN's bot challenge answers 403 with an HTML page: that is no verdict on the login.
+            403 if matches!(parse_usage_body(&body, observed_at), Err(BodyError::Html)) => Err(invalid_body(BodyError::Html)),
+            403 => Err(UsageError::Unauthorized { origin: credential.origin, status }),
+            _ => Err(UsageError::InvalidResponse { problem: format!("HTTP {status} instead of usage numbers"), advice: CHECK_BASE_URL }),
+        }
+    }
+
+    /// Reads the body, refusing more than [`MAX_BODY_BYTES`].
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, UsageError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.network_error(&e))? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn network_error(&self, error: &reqwest::Error) -> UsageError {
+        // reqwest's messages name the URL but never the request headers, so the token cannot leak;
+        // still, describe the cause in words rather than echoing the error chain.
+        let cause = if error.is_timeout() {
+            format!("no answer within {} s", TIMEOUT.as_secs())
+        } else if error.is_connect() {
+            "connection failed".to_string()
+        } else if error.is_body() || error.is_decode() {
+            "the connection broke off mid-answer".to_string()
+        } else {
+            "the request failed".to_string()
+        };
+        let detail = root_cause(error);
+        UsageError::Network {
+            host: self.host.clone(),
+            cause: if detail.is_empty() { cause } else { format!("{cause}: {detail}") },
+        }
+    }
+}
+
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut source = error.source();
+    let mut last = None;
+    while let Some(inner) = source {
+        last = Some(inner.to_string());
+        source = inner.source();
+    }
+    last.unwrap_or_default()
+}
+
+fn too_large() -> UsageError {
+    UsageError::InvalidResponse { problem: format!("an answer larger than {} MiB", MAX_BODY_BYTES >> 20), advice: TRY_LATER }
+}
+
+fn invalid_body(error: BodyError) -> UsageError {
+    let advice = match error {
+        BodyError::Html => TRY_LATER,
+        BodyError::MalformedJson(_) | BodyError::MissingRateLimit => "try again later, and update Headroom if this keeps happening.",
+    };
+    UsageError::InvalidResponse { problem: error.to_string(), advice }
+}
+
+/// `Retry-After` as seconds (or an HTTP date, turned into seconds from now).
+pub fn parse_retry_after(value: &str) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds);
+    }
+    chrono::DateTime::parse_from_rfc2822(value)
+        .ok()
+        .map(|at| (at.with_timezone(&Utc) - Utc::now()).num_seconds().max(0) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        assert_eq!(parse_retry_after("120"), Some(120));
+        assert_eq!(parse_retry_after(" 5 "), Some(5));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(0));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

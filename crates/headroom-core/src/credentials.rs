@@ -1,0 +1,387 @@
+//! Finds the credential to ask the usage service with, in a fixed order:
+//!
+//! 1. `HEADROOM_ACCESS_TOKEN` in the environment;
+//! 2. a token pasted into Headroom and kept in its own keychain entry (the vault; see
+//!    [`PastedTokenSource`]);
+//! 3. Codex's login in the OS keychain, when `cli_auth_credentials_store` is `keyring` or `auto`;
+//! 4. Codex's `$CODEX_HOME/auth.json`.
+//!
+//! Everything is read-only. Each place looked at is recorded as a [`Probe`] so `doctor` can say
+//! what was found where and why the others were passed over.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use crate::codex_login::{self, CodexLogin, LoginReadError};
+use crate::environment::{CodexConfig, Environment, ENV_ACCESS_TOKEN};
+use crate::error::UsageError;
+use crate::jwt::{decode_claims, TokenClaims};
+use crate::keychain::Keychain;
+
+/// Where the credential in use came from (`"credential"` in `status --json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CredentialOrigin {
+    #[serde(rename = "env")]
+    Env,
+    /// A token pasted into Headroom, kept in Headroom's keychain entry.
+    #[serde(rename = "keychain")]
+    Keychain,
+    #[serde(rename = "codex-keyring")]
+    CodexKeyring,
+    #[serde(rename = "codex-auth-file")]
+    CodexAuthFile,
+}
+
+impl CredentialOrigin {
+    pub fn id(self) -> &'static str {
+        match self {
+            CredentialOrigin::Env => "env",
+            CredentialOrigin::Keychain => "keychain",
+            CredentialOrigin::CodexKeyring => "codex-keyring",
+            CredentialOrigin::CodexAuthFile => "codex-auth-file",
+        }
+    }
+
+    /// Whether the login belongs to Codex (so `codex` can refresh it) rather than to Headroom.
+    pub fn is_codex_login(self) -> bool {
+        matches!(self, CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            CredentialOrigin::Env => "the HEADROOM_ACCESS_TOKEN variable",
+            CredentialOrigin::Keychain => "the token pasted into Headroom",
+            CredentialOrigin::CodexKeyring => "Codex's login in the OS keychain",
+            CredentialOrigin::CodexAuthFile => "Codex's login file",
+        }
+    }
+}
+
+/// A usable access token and what it says about itself.
+#[derive(Clone)]
+pub struct Credential {
+    pub origin: CredentialOrigin,
+    /// Where it was read from, safe to print: a variable name, a path, a keychain entry name.
+    pub location: String,
+    access_token: SecretString,
+    pub account_id: Option<String>,
+    pub claims: TokenClaims,
+}
+
+impl Credential {
+    /// Builds a credential from an access token, reading its claims.
+    pub fn new(origin: CredentialOrigin, location: String, access_token: SecretString, id_token: Option<&SecretString>, account_id: Option<String>) -> Credential {
+        let claims = decode_claims(access_token.expose_secret()).unwrap_or_default();
+        let claims = match id_token {
+            Some(id) => claims.or(decode_claims(id.expose_secret()).unwrap_or_default()),
+            None => claims,
+        };
+        let account_id = account_id.or_else(|| claims.account_id.clone());
+        Credential { origin, location, access_token, account_id, claims }
+    }
+
+    pub fn access_token(&self) -> &SecretString {
+        &self.access_token
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("origin", &self.origin)
+            .field("location", &self.location)
+            .field("access_token", &"***")
+            .field("account_id", &self.account_id)
+            .field("claims", &self.claims)
+            .finish()
+    }
+}
+
+/// What looking in one place found.
+#[derive(Debug, Clone)]
+pub enum ProbeOutcome {
+    Found(Credential),
+    /// Nothing there; the text says what was looked for.
+    NotFound(String),
+    /// A login that holds only an API key, which has no plan quota.
+    ApiKeyOnly,
+    /// The place could not be read; the text is the sentence `doctor` shows.
+    Failed(String),
+    /// Not looked at, and why.
+    Skipped(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub origin: CredentialOrigin,
+    pub location: String,
+    pub outcome: ProbeOutcome,
+}
+
+/// A source of a token pasted into Headroom (the vault). Kept behind a trait so discovery does
+/// not depend on how the vault stores it.
+pub trait PastedTokenSource {
+    /// `Ok(None)` when no token has been pasted.
+    fn pasted_token(&self) -> Result<Option<SecretString>, LoginReadError>;
+    /// Where it lives, for messages.
+    fn location(&self) -> String;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscoverMode {
+    /// Stop at the first usable credential (for fetching).
+    FirstFound,
+    /// Look everywhere (for `doctor`).
+    All,
+}
+
+/// The result of looking for credentials.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    pub probes: Vec<Probe>,
+}
+
+impl Discovery {
+    /// The credential that wins: the first one found.
+    pub fn credential(&self) -> Option<&Credential> {
+        self.probes.iter().find_map(|p| match &p.outcome {
+            ProbeOutcome::Found(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// The error to report when no credential was found.
+    pub fn missing_error(&self) -> UsageError {
+        if self.probes.iter().any(|p| matches!(p.outcome, ProbeOutcome::ApiKeyOnly)) {
+            return UsageError::ApiKeyOnly;
+        }
+        let failure = self.probes.iter().find_map(|p| match &p.outcome {
+            ProbeOutcome::Failed(why) => Some(why.clone()),
+            _ => None,
+        });
+        UsageError::NoCredentials { detail: failure }
+    }
+}
+
+/// Strips what people paste around a token: whitespace, quotes, a `Bearer ` prefix.
+pub fn clean_token(raw: &str) -> &str {
+    let mut token = raw.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    for prefix in ["Bearer ", "bearer ", "BEARER "] {
+        if let Some(rest) = token.strip_prefix(prefix) {
+            token = rest.trim();
+        }
+    }
+    token
+}
+
+/// Looks for a credential in the documented order.
+pub fn discover(
+    env: &Environment,
+    config: &CodexConfig,
+    keychain: &dyn Keychain,
+    pasted: Option<&dyn PastedTokenSource>,
+    mode: DiscoverMode,
+) -> Discovery {
+    let mut discovery = Discovery::default();
+    let done = |d: &Discovery| mode == DiscoverMode::FirstFound && d.credential().is_some();
+
+    // 1. The environment variable.
+    discovery.probes.push(Probe {
+        origin: CredentialOrigin::Env,
+        location: ENV_ACCESS_TOKEN.into(),
+        outcome: match &env.access_token {
+            Some(raw) => {
+                let token = clean_token(raw.expose_secret());
+                if token.is_empty() {
+                    ProbeOutcome::NotFound("set but empty".into())
+                } else {
+                    ProbeOutcome::Found(Credential::new(
+                        CredentialOrigin::Env,
+                        ENV_ACCESS_TOKEN.into(),
+                        SecretString::from(token.to_string()),
+                        None,
+                        None,
+                    ))
+                }
+            }
+            None => ProbeOutcome::NotFound("not set".into()),
+        },
+    });
+    if done(&discovery) {
+        return discovery;
+    }
+
+    // 2. A token pasted into Headroom.
+    if let Some(source) = pasted {
+        let location = source.location();
+        let outcome = match source.pasted_token() {
+            Ok(Some(token)) => ProbeOutcome::Found(Credential::new(CredentialOrigin::Keychain, location.clone(), token, None, None)),
+            Ok(None) => ProbeOutcome::NotFound("no token pasted".into()),
+            Err(e) => ProbeOutcome::Failed(e.to_string()),
+        };
+        discovery.probes.push(Probe { origin: CredentialOrigin::Keychain, location, outcome });
+        if done(&discovery) {
+            return discovery;
+        }
+    }
+
+    // 3. Codex's keychain entry.
+    let keyring_location = format!("\"{}\" / {}", codex_login::CODEX_KEYRING_SERVICE, codex_login::keyring_account(&env.codex_home));
+    let keyring_outcome = if config.credentials_store.uses_keyring() {
+        match codex_login::read_keyring_login(keychain, &env.codex_home) {
+            Ok(Some(login)) => login_outcome(login, CredentialOrigin::CodexKeyring, &keyring_location),
+            Ok(None) => ProbeOutcome::NotFound("no entry".into()),
+            Err(LoginReadError::Keychain(e)) => ProbeOutcome::Failed(format!("{e}: {}", e.remedy())),
+            Err(e) => ProbeOutcome::Failed(e.to_string()),
+        }
+    } else {
+        ProbeOutcome::Skipped(format!(
+            "Codex keeps its login in a file (cli_auth_credentials_store = \"{}\")",
+            config.credentials_store.as_str()
+        ))
+    };
+    discovery.probes.push(Probe { origin: CredentialOrigin::CodexKeyring, location: keyring_location, outcome: keyring_outcome });
+    if done(&discovery) {
+        return discovery;
+    }
+
+    // 4. Codex's auth.json, tried even when the keychain could not be reached.
+    let path = codex_login::auth_file_path(&env.codex_home);
+    let file_location = path.display().to_string();
+    let file_outcome = match codex_login::read_auth_file(&env.codex_home) {
+        Ok(Some(login)) => login_outcome(login, CredentialOrigin::CodexAuthFile, &file_location),
+        Ok(None) => ProbeOutcome::NotFound("no such file".into()),
+        Err(e) => ProbeOutcome::Failed(e.to_string()),
+    };
+    discovery.probes.push(Probe { origin: CredentialOrigin::CodexAuthFile, location: file_location, outcome: file_outcome });
+    discovery
+}
+
+fn login_outcome(login: CodexLogin, origin: CredentialOrigin, location: &str) -> ProbeOutcome {
+    match login {
+        CodexLogin::ChatGpt { access_token, id_token, account_id } => {
+            ProbeOutcome::Found(Credential::new(origin, location.to_string(), access_token, id_token.as_ref(), account_id))
+        }
+        CodexLogin::ApiKey => ProbeOutcome::ApiKeyOnly,
+        CodexLogin::Empty => ProbeOutcome::NotFound("no login in it (signed out?)".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environment::CredentialsStore;
+    use crate::keychain::{KeychainError, MemoryKeychain};
+    use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
+
+    fn home_with_auth(json: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("auth.json"), json).unwrap();
+        dir
+    }
+
+    fn env(home: &std::path::Path) -> Environment {
+        Environment { codex_home: home.to_path_buf(), ..Default::default() }
+    }
+
+    #[test]
+    fn cleans_pasted_decorations() {
+        assert_eq!(clean_token("  Bearer abc.def.ghi \n"), "abc.def.ghi");
+        assert_eq!(clean_token("\"abc\""), "abc");
+        assert_eq!(clean_token("'Bearer x'"), "x");
+    }
+
+    #[test]
+    fn env_token_wins_over_codex_login() {
+        let home = home_with_auth(&codex_auth_json("file-token", "id", None));
+        let mut env = env(home.path());
+        env.access_token = Some(SecretString::from("Bearer env-token".to_string()));
+        let d = discover(&env, &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::FirstFound);
+        let cred = d.credential().unwrap();
+        assert_eq!(cred.origin, CredentialOrigin::Env);
+        assert_eq!(cred.access_token().expose_secret(), "env-token");
+        assert_eq!(d.probes.len(), 1, "stops at the first credential");
+    }
+
+    #[test]
+    fn auth_file_claims_fill_email_plan_account_and_expiry() {
+        let access = make_jwt(&TestClaims { exp: Some(1_900_000_000), email_in_profile_claim: true, email: Some("a@x.io".into()), ..Default::default() });
+        let id = make_jwt(&TestClaims { plan: Some("pro".into()), account_id: Some("acct-9".into()), ..Default::default() });
+        let home = home_with_auth(&codex_auth_json(&access, &id, None));
+        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::All);
+        let cred = d.credential().unwrap();
+        assert_eq!(cred.origin, CredentialOrigin::CodexAuthFile);
+        assert_eq!(cred.claims.email.as_deref(), Some("a@x.io"));
+        assert_eq!(cred.claims.plan.as_deref(), Some("pro"));
+        assert_eq!(cred.account_id.as_deref(), Some("acct-9"));
+        assert_eq!(cred.claims.expires_at.unwrap().timestamp(), 1_900_000_000);
+        assert!(matches!(d.probes[1].outcome, ProbeOutcome::Skipped(_)), "file store never touches the keychain");
+    }
+
+    #[test]
+    fn keyring_store_is_read_first_and_an_unreachable_keychain_falls_back_to_the_file() {
+        let home = home_with_auth(&codex_auth_json("file-token", "id", Some("acct-file")));
+        let config = CodexConfig { credentials_store: CredentialsStore::Auto, ..Default::default() };
+
+        let keychain = MemoryKeychain::default();
+        keychain.insert("Codex Auth", &codex_login::keyring_account(home.path()), br#"{"tokens":{"access_token":"kc-token"}}"#);
+        let d = discover(&env(home.path()), &config, &keychain, None, DiscoverMode::FirstFound);
+        assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexKeyring);
+        assert_eq!(d.credential().unwrap().access_token().expose_secret(), "kc-token");
+
+        let broken = MemoryKeychain::failing(KeychainError::Unavailable("no D-Bus session".into()));
+        let d = discover(&env(home.path()), &config, &broken, None, DiscoverMode::FirstFound);
+        assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexAuthFile);
+        match &d.probes[1].outcome {
+            ProbeOutcome::Failed(why) => assert!(why.contains("cannot be reached") && why.contains("HEADROOM_ACCESS_TOKEN"), "{why}"),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn api_key_login_says_api_keys_have_no_quota() {
+        let home = home_with_auth(r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-test-not-real"}"#);
+        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::FirstFound);
+        assert!(d.credential().is_none());
+        assert!(matches!(d.missing_error(), UsageError::ApiKeyOnly));
+        assert!(d.missing_error().to_string().contains("no plan quota"));
+    }
+
+    #[test]
+    fn nothing_anywhere_and_a_broken_file() {
+        let home = tempfile::tempdir().unwrap();
+        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::FirstFound);
+        assert!(matches!(d.missing_error(), UsageError::NoCredentials { detail: None }));
+        std::fs::write(home.path().join("auth.json"), "{not json").unwrap();
+        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::FirstFound);
+        let message = d.missing_error().to_string();
+        assert!(message.contains("auth.json") && message.contains("codex login"), "{message}");
+    }
+
+    struct Pasted(Option<&'static str>);
+    impl PastedTokenSource for Pasted {
+        fn pasted_token(&self) -> Result<Option<SecretString>, LoginReadError> {
+            Ok(self.0.map(|t| SecretString::from(t.to_string())))
+        }
+        fn location(&self) -> String {
+            "Headroom's keychain entry".into()
+        }
+    }
+
+    #[test]
+    fn a_pasted_token_comes_after_the_env_and_before_codex() {
+        let home = home_with_auth(&codex_auth_json("file-token", "id", None));
+        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), Some(&Pasted(Some("pasted"))), DiscoverMode::FirstFound);
+        assert_eq!(d.credential().unwrap().origin, CredentialOrigin::Keychain);
+        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), Some(&Pasted(None)), DiscoverMode::FirstFound);
+        assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexAuthFile);
+    }
+
+    #[test]
+    fn debug_output_masks_the_token() {
+        let cred = Credential::new(CredentialOrigin::Env, "x".into(), SecretString::from("tok-secret-123".to_string()), None, None);
+        assert!(!format!("{cred:?}").contains("tok-secret-123"));
+    }
+}

@@ -1,0 +1,195 @@
+//! Every way getting the numbers can fail, each with one sentence that says what happened and
+//! what to do next. The sentences never contain a token.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::credentials::CredentialOrigin;
+use crate::humanize;
+
+/// The failure classes of the `status --json` contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    NoCredentials,
+    Unauthorized,
+    Expired,
+    RateLimited,
+    ServerError,
+    InvalidResponse,
+    Network,
+    /// Anything else (an unreadable CA bundle, say).
+    Other,
+}
+
+impl ErrorKind {
+    /// The `headroom` exit code: 2 no source, 3 credentials rejected or expired, 4 temporary, 1 other.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::NoCredentials => 2,
+            ErrorKind::Unauthorized | ErrorKind::Expired => 3,
+            ErrorKind::RateLimited | ErrorKind::ServerError | ErrorKind::InvalidResponse | ErrorKind::Network => 4,
+            ErrorKind::Other => 1,
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            ErrorKind::NoCredentials => "no_credentials",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Expired => "expired",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::ServerError => "server_error",
+            ErrorKind::InvalidResponse => "invalid_response",
+            ErrorKind::Network => "network",
+            ErrorKind::Other => "other",
+        }
+    }
+
+    /// Worth retrying later without anyone doing anything.
+    pub fn is_temporary(self) -> bool {
+        self.exit_code() == 4
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum UsageError {
+    #[error("{}", no_credentials(.detail.as_deref()))]
+    NoCredentials { detail: Option<String> },
+
+    #[error("Codex is signed in with an API key, and API keys have no plan quota to show: run `codex login` and sign in with ChatGPT to see your plan's limits.")]
+    ApiKeyOnly,
+
+    #[error("No Codex session logs were found under {}: use Codex once so it writes them, or run `codex login` so Headroom can ask the service.", .dir.display())]
+    NoSessionLogs { dir: PathBuf },
+
+    #[error("{} expired {}: {}", capitalised(.origin.describe()), humanize::when(*.at), refresh_advice(*.origin))]
+    Expired { origin: CredentialOrigin, at: DateTime<Utc> },
+
+    #[error("The usage service rejected {} (HTTP {status}): {}", .origin.describe(), refresh_advice(*.origin))]
+    Unauthorized { origin: CredentialOrigin, status: u16 },
+
+    #[error("The usage service is limiting how often it is asked (HTTP 429): try again {}.", retry_hint(*.retry_after_seconds))]
+    RateLimited { retry_after_seconds: Option<u64> },
+
+    #[error("The usage service failed (HTTP {status}): try again in a few minutes.")]
+    ServerError { status: u16 },
+
+    #[error("The usage service sent {problem}: {advice}")]
+    InvalidResponse { problem: String, advice: &'static str },
+
+    #[error("Could not reach {host} ({cause}): check your network connection and proxy settings.")]
+    Network { host: String, cause: String },
+
+    /// A setup problem; the text is a whole sentence with its fix.
+    #[error("{0}")]
+    Other(String),
+}
+
+pub(crate) const TRY_LATER: &str = "try again in a few minutes.";
+pub(crate) const CHECK_BASE_URL: &str =
+    "check chatgpt_base_url in Codex's config.toml and HEADROOM_CHATGPT_BASE_URL.";
+
+impl UsageError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            UsageError::NoCredentials { .. } | UsageError::ApiKeyOnly | UsageError::NoSessionLogs { .. } => ErrorKind::NoCredentials,
+            UsageError::Expired { .. } => ErrorKind::Expired,
+            UsageError::Unauthorized { .. } => ErrorKind::Unauthorized,
+            UsageError::RateLimited { .. } => ErrorKind::RateLimited,
+            UsageError::ServerError { .. } => ErrorKind::ServerError,
+            UsageError::InvalidResponse { .. } => ErrorKind::InvalidResponse,
+            UsageError::Network { .. } => ErrorKind::Network,
+            UsageError::Other(_) => ErrorKind::Other,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.kind().exit_code()
+    }
+
+    /// The `Retry-After` the service asked for, if any.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            UsageError::RateLimited { retry_after_seconds } => *retry_after_seconds,
+            _ => None,
+        }
+    }
+}
+
+fn no_credentials(detail: Option<&str>) -> String {
+    match detail {
+        Some(detail) => format!("{}: run `codex login` to sign in again, or set HEADROOM_ACCESS_TOKEN.", capitalised(detail)),
+        None => "No Codex login was found: run `codex login` to sign in with ChatGPT, or set HEADROOM_ACCESS_TOKEN.".into(),
+    }
+}
+
+fn refresh_advice(origin: CredentialOrigin) -> &'static str {
+    match origin {
+        CredentialOrigin::Env => "copy a fresh token from chatgpt.com into HEADROOM_ACCESS_TOKEN.",
+        CredentialOrigin::Keychain => "paste a fresh one with `headroom token set`.",
+        CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile => "run `codex` to refresh your login.",
+    }
+}
+
+fn retry_hint(seconds: Option<u64>) -> String {
+    match seconds {
+        Some(s) => format!("in {}", humanize::duration(chrono::Duration::seconds(s as i64))),
+        None => "in a few minutes".into(),
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_is_one_sentence_with_a_next_step() {
+        let errors = [
+            UsageError::NoCredentials { detail: None },
+            UsageError::NoCredentials { detail: Some("Codex's login file /h/.codex/auth.json could not be understood (malformed JSON)".into()) },
+            UsageError::ApiKeyOnly,
+            UsageError::NoSessionLogs { dir: "/h/.codex/sessions".into() },
+            UsageError::Expired { origin: CredentialOrigin::CodexAuthFile, at: Utc::now() - chrono::Duration::hours(3) },
+            UsageError::Unauthorized { origin: CredentialOrigin::Env, status: 401 },
+            UsageError::RateLimited { retry_after_seconds: Some(120) },
+            UsageError::RateLimited { retry_after_seconds: None },
+            UsageError::ServerError { status: 502 },
+            UsageError::InvalidResponse { problem: "an HTML page".into(), advice: TRY_LATER },
+            UsageError::Network { host: "chatgpt.com".into(), cause: "timed out after 15 s".into() },
+        ];
+        for error in errors {
+            let text = error.to_string();
+            assert!(text.ends_with('.'), "{text}");
+            assert!(text.contains(": "), "says what to do after a colon: {text}");
+            assert!(text.chars().next().unwrap().is_uppercase(), "{text}");
+        }
+    }
+
+    #[test]
+    fn codex_logins_are_refreshed_by_running_codex() {
+        let text = UsageError::Expired { origin: CredentialOrigin::CodexKeyring, at: Utc::now() - chrono::Duration::days(2) }.to_string();
+        assert!(text.starts_with("Codex's login in the OS keychain expired 2 days ago"), "{text}");
+        assert!(text.contains("run `codex` to refresh your login"));
+        assert_eq!(UsageError::RateLimited { retry_after_seconds: Some(120) }.to_string(),
+            "The usage service is limiting how often it is asked (HTTP 429): try again in 2 m.");
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(UsageError::ApiKeyOnly.exit_code(), 2);
+        assert_eq!(UsageError::Unauthorized { origin: CredentialOrigin::Env, status: 403 }.exit_code(), 3);
+        assert_eq!(UsageError::ServerError { status: 500 }.exit_code(), 4);
+        assert_eq!(UsageError::Other("x".into()).exit_code(), 1);
+    }
+}

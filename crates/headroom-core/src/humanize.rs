@@ -1,0 +1,168 @@
+//! Numbers and times the way a person reads them: "58% left", "resets 14:20 (in 2 h 13 m)",
+//! "updated 2 min ago". Shared by the CLI and the tray so both say the same thing.
+
+use chrono::{DateTime, Datelike, Duration, Local, TimeZone, Utc};
+
+/// A compact duration: "2 h 13 m", "4 d 12 h", "13 m", "45 s".
+pub fn duration(d: Duration) -> String {
+    let secs = d.num_seconds().max(0);
+    let (days, hours, minutes) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60);
+    match () {
+        _ if days > 0 && hours > 0 => format!("{days} d {hours} h"),
+        _ if days > 0 => format!("{days} d"),
+        _ if hours > 0 && minutes > 0 => format!("{hours} h {minutes} m"),
+        _ if hours > 0 => format!("{hours} h"),
+        _ if minutes > 0 => format!("{minutes} m"),
+        _ => format!("{secs} s"),
+    }
+}
+
+/// How long ago: "just now", "2 min ago", "3 h ago", "2 days ago".
+pub fn age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - at).num_seconds();
+    match secs {
+        s if s < 60 => "just now".into(),
+        s if s < 3600 => format!("{} min ago", s / 60),
+        s if s < 86_400 => format!("{} h ago", s / 3600),
+        s if s < 2 * 86_400 => "1 day ago".into(),
+        s => format!("{} days ago", s / 86_400),
+    }
+}
+
+/// A coarse point in time relative to `now`: "in 2 days", "in 5 hours", "3 h ago".
+pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if at <= now {
+        return age(at, now);
+    }
+    let secs = (at - now).num_seconds();
+    match secs {
+        s if s < 60 => "in under a minute".into(),
+        s if s < 3600 => format!("in {} min", s / 60),
+        s if s < 2 * 3600 => "in 1 hour".into(),
+        s if s < 86_400 => format!("in {} hours", s / 3600),
+        s if s < 2 * 86_400 => "in 1 day".into(),
+        s => format!("in {} days", s / 86_400),
+    }
+}
+
+/// [`relative`] against the current time.
+pub fn when(at: DateTime<Utc>) -> String {
+    relative(at, Utc::now())
+}
+
+/// A reset moment in local time: "14:20" within the day, "Tue 09:00" within the week,
+/// "Tue 1 Dec 09:00" further out.
+pub fn clock(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    clock_in(at, now, &Local)
+}
+
+pub fn clock_in<Tz: TimeZone>(at: DateTime<Utc>, now: DateTime<Utc>, tz: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let local = at.with_timezone(tz);
+    let today = now.with_timezone(tz);
+    let ahead = at - now;
+    if local.date_naive() == today.date_naive() || (ahead < Duration::hours(12) && ahead > -Duration::hours(12)) {
+        local.format("%H:%M").to_string()
+    } else if ahead < Duration::days(6) && ahead > -Duration::days(6) {
+        local.format("%a %H:%M").to_string()
+    } else {
+        format!("{} {} {}", local.format("%a"), local.day(), local.format("%b %H:%M"))
+    }
+}
+
+/// "resets 14:20 (in 2 h 13 m)", or "reset since" for a window whose reset passed.
+pub fn reset_phrase(resets_at: Option<DateTime<Utc>>, reset_since: bool, now: DateTime<Utc>) -> String {
+    match resets_at {
+        _ if reset_since => "has reset since".into(),
+        Some(at) if at > now => format!("resets {} (in {})", clock(at, now), duration(at - now)),
+        Some(at) => format!("reset at {}", clock(at, now)),
+        None => "reset time unknown".into(),
+    }
+}
+
+/// Whole percentages that add up: used rounds normally and left is what remains.
+pub fn used_and_left(used_percent: f64) -> (u32, u32) {
+    let used = if used_percent.is_finite() { used_percent.clamp(0.0, 100.0) } else { 0.0 };
+    // 99.6 % used is not "100 % used, 0 left" while the service still allows requests.
+    let rounded = if used < 100.0 && used.round() >= 100.0 { 99 } else { used.round() as u32 };
+    (rounded, 100 - rounded)
+}
+
+/// A text bar `width` cells wide, filled by `fraction` (0–1).
+pub fn bar(fraction: f64, width: usize) -> String {
+    let fraction = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
+    let filled = (fraction * width as f64).round() as usize;
+    let mut text = "█".repeat(filled);
+    text.push_str(&"░".repeat(width - filled));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::FixedOffset;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(Duration::minutes(133)), "2 h 13 m");
+        assert_eq!(duration(Duration::hours(108)), "4 d 12 h");
+        assert_eq!(duration(Duration::days(2)), "2 d");
+        assert_eq!(duration(Duration::minutes(13)), "13 m");
+        assert_eq!(duration(Duration::hours(3)), "3 h");
+        assert_eq!(duration(Duration::seconds(45)), "45 s");
+        assert_eq!(duration(Duration::seconds(-5)), "0 s");
+    }
+
+    #[test]
+    fn ages_and_relative_times() {
+        assert_eq!(age(t(10, 0), t(10, 0)), "just now");
+        assert_eq!(age(t(10, 0), t(10, 2)), "2 min ago");
+        assert_eq!(age(t(7, 0), t(10, 30)), "3 h ago");
+        assert_eq!(age(t(10, 0) - Duration::days(3), t(10, 0)), "3 days ago");
+        assert_eq!(relative(t(10, 0) + Duration::days(2) + Duration::hours(1), t(10, 0)), "in 2 days");
+        assert_eq!(relative(t(15, 30), t(10, 0)), "in 5 hours");
+        assert_eq!(relative(t(10, 20), t(10, 0)), "in 20 min");
+    }
+
+    #[test]
+    fn clocks_in_local_time() {
+        let cet = FixedOffset::east_opt(3600).unwrap();
+        assert_eq!(clock_in(t(13, 20), t(11, 7), &cet), "14:20");
+        // 2026-11-24 is a Tuesday.
+        assert_eq!(clock_in(t(8, 0) + Duration::days(2), t(11, 0), &cet), "Tue 09:00");
+        assert_eq!(clock_in(t(8, 0) + Duration::days(9), t(11, 0), &cet), "Tue 1 Dec 09:00");
+        // Just after midnight tomorrow, within 12 hours: the time alone is clear enough.
+        assert_eq!(clock_in(t(23, 30), t(20, 0), &cet), "00:30");
+    }
+
+    #[test]
+    fn reset_phrases() {
+        assert_eq!(reset_phrase(Some(t(12, 0)), false, t(10, 0)).split(" (").nth(1), Some("in 2 h)"));
+        assert_eq!(reset_phrase(None, true, t(10, 0)), "has reset since");
+        assert_eq!(reset_phrase(None, false, t(10, 0)), "reset time unknown");
+    }
+
+    #[test]
+    fn percentages_add_up_and_never_claim_a_false_100() {
+        assert_eq!(used_and_left(42.0), (42, 58));
+        assert_eq!(used_and_left(61.5), (62, 38));
+        assert_eq!(used_and_left(99.6), (99, 1));
+        assert_eq!(used_and_left(100.0), (100, 0));
+        assert_eq!(used_and_left(130.0), (100, 0));
+        assert_eq!(used_and_left(-3.0), (0, 100));
+        assert_eq!(used_and_left(f64::NAN), (0, 100));
+    }
+
+    #[test]
+    fn bars() {
+        assert_eq!(bar(0.5, 10), "█████░░░░░");
+        assert_eq!(bar(0.0, 4), "░░░░");
+        assert_eq!(bar(2.0, 4), "████");
+    }
+}

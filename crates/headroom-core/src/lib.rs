@@ -1,0 +1,21 @@
+//! Headroom's domain, without any GUI: the usage model, the sources of numbers (the live API,
+//! Codex's login, Codex's session logs), credentials, and the words used to present them.
+
+pub mod client;
+pub mod codex_login;
+pub mod credentials;
+pub mod environment;
+pub mod error;
+pub mod humanize;
+pub mod jwt;
+pub mod keychain;
+pub mod model;
+pub mod report;
+pub mod session_log;
+pub mod status;
+pub mod usage_body;
+
+pub use credentials::{Credential, CredentialOrigin};
+pub use error::{ErrorKind, UsageError};
+pub use model::{LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+pub use status::{read_status, Context, SourcePreference, StatusReport};

@@ -1,0 +1,375 @@
+//! The usage model every source is turned into: what a person needs to know about their quota.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// A usage window classified by its length, never by the slot it arrived in: free and some pro
+/// plans send the weekly window in `primary_window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum WindowKind {
+    #[serde(rename = "5h")]
+    FiveHour,
+    #[serde(rename = "weekly")]
+    Weekly,
+    #[serde(rename = "monthly")]
+    Monthly,
+    #[serde(rename = "other")]
+    Other,
+}
+
+const FIVE_HOURS: i64 = 5 * 3600;
+const WEEK: i64 = 7 * 86_400;
+
+impl WindowKind {
+    /// Classifies a window by its length in seconds. Older data says 299 and 10079 minutes,
+    /// so each kind allows a few percent of slack.
+    pub fn from_seconds(seconds: i64) -> Self {
+        let near = |nominal: i64| (seconds - nominal).abs() * 100 <= nominal * 3;
+        if near(FIVE_HOURS) {
+            WindowKind::FiveHour
+        } else if near(WEEK) {
+            WindowKind::Weekly
+        } else if (27 * 86_400..=32 * 86_400).contains(&seconds) {
+            WindowKind::Monthly
+        } else {
+            WindowKind::Other
+        }
+    }
+
+    /// The nominal length, for shapes that name the kind but not the length.
+    pub fn nominal_seconds(self) -> Option<i64> {
+        match self {
+            WindowKind::FiveHour => Some(FIVE_HOURS),
+            WindowKind::Weekly => Some(WEEK),
+            WindowKind::Monthly | WindowKind::Other => None,
+        }
+    }
+
+    /// The word a person reads: "5-hour", "weekly".
+    pub fn label(self) -> &'static str {
+        match self {
+            WindowKind::FiveHour => "5-hour",
+            WindowKind::Weekly => "weekly",
+            WindowKind::Monthly => "monthly",
+            WindowKind::Other => "other",
+        }
+    }
+
+    /// The identifier used in JSON and settings: "5h", "weekly".
+    pub fn id(self) -> &'static str {
+        match self {
+            WindowKind::FiveHour => "5h",
+            WindowKind::Weekly => "weekly",
+            WindowKind::Monthly => "monthly",
+            WindowKind::Other => "other",
+        }
+    }
+}
+
+/// Which quota a window belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LimitId {
+    /// The main Codex quota.
+    Codex,
+    /// The separate code-review quota.
+    CodeReview,
+    /// A model-specific quota from `additional_rate_limits`, named by its `metered_feature`.
+    Feature(String),
+}
+
+impl LimitId {
+    pub fn as_str(&self) -> &str {
+        match self {
+            LimitId::Codex => "codex",
+            LimitId::CodeReview => "code_review",
+            LimitId::Feature(name) => name,
+        }
+    }
+}
+
+impl Serialize for LimitId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// One rate-limit window as last observed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageWindow {
+    pub limit: LimitId,
+    /// A human name for the quota, when the service gives one (additional limits).
+    pub limit_name: Option<String>,
+    pub kind: WindowKind,
+    pub window_seconds: Option<i64>,
+    /// Percent used, 0–100 as the service reports it.
+    pub used_percent: f64,
+    pub resets_at: Option<DateTime<Utc>>,
+    /// True when the reset time passed after the numbers were observed, so the window has
+    /// started afresh even though no newer sample says so.
+    pub reset_since_observed: bool,
+}
+
+impl UsageWindow {
+    pub fn used_clamped(&self) -> f64 {
+        if self.used_percent.is_finite() {
+            self.used_percent.clamp(0.0, 100.0)
+        } else {
+            0.0
+        }
+    }
+
+    pub fn remaining_percent(&self) -> f64 {
+        100.0 - self.used_clamped()
+    }
+
+    pub fn is_exhausted(&self) -> bool {
+        self.used_clamped() >= 100.0
+    }
+
+    /// What a person calls this window: "5-hour", "weekly", or "GPT-5.3-Codex-Spark 5-hour".
+    pub fn title(&self) -> String {
+        match &self.limit {
+            LimitId::Codex => capitalise(self.kind.label()),
+            LimitId::CodeReview => format!("Code review {}", self.kind.label()),
+            LimitId::Feature(feature) => {
+                let name = self.limit_name.as_deref().unwrap_or(feature);
+                format!("{name} {}", self.kind.label())
+            }
+        }
+    }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Plan credits (pay-as-you-go top-ups).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Credits {
+    pub has_credits: bool,
+    pub unlimited: bool,
+    pub balance: Option<f64>,
+    /// Approximate messages the balance buys, as (low, high).
+    pub approx_local_messages: Option<(f64, f64)>,
+    pub approx_cloud_messages: Option<(f64, f64)>,
+}
+
+/// A business workspace's spend cap.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpendControl {
+    pub reached: bool,
+    pub used_percent: Option<f64>,
+    pub resets_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Account {
+    pub email: Option<String>,
+    pub account_id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// Where a snapshot's numbers came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SourceKind {
+    #[serde(rename = "api")]
+    Api,
+    #[serde(rename = "session-log")]
+    SessionLog,
+}
+
+impl SourceKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            SourceKind::Api => "api",
+            SourceKind::SessionLog => "session-log",
+        }
+    }
+}
+
+/// Everything known about the quota at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageSnapshot {
+    /// Lower-case plan name as the service spells it (`plus`, `pro`, …); an open set.
+    pub plan: Option<String>,
+    pub account: Account,
+    pub windows: Vec<UsageWindow>,
+    pub credits: Option<Credits>,
+    /// The service's own verdict (or a main window at 100 %).
+    pub limit_reached: bool,
+    /// The service's `rate_limit_reached_type.type`, when it gives one.
+    pub limit_reached_reason: Option<String>,
+    pub spend_control: Option<SpendControl>,
+    pub observed_at: DateTime<Utc>,
+    pub source: SourceKind,
+}
+
+impl UsageSnapshot {
+    /// The main-quota windows (`limit == codex`), in the order the service sent them.
+    pub fn main_windows(&self) -> impl Iterator<Item = &UsageWindow> {
+        self.windows.iter().filter(|w| w.limit == LimitId::Codex)
+    }
+
+    /// The main window that stops Codex now: an exhausted one, the one that frees last when
+    /// several are; when the service says the limit is reached but no window reads 100 %, the
+    /// fullest one.
+    pub fn blocking_window(&self) -> Option<&UsageWindow> {
+        let exhausted_last = self
+            .main_windows()
+            .filter(|w| w.is_exhausted())
+            .max_by_key(|w| w.resets_at.unwrap_or(DateTime::<Utc>::MAX_UTC));
+        if exhausted_last.is_some() {
+            return exhausted_last;
+        }
+        if !self.limit_reached {
+            return None;
+        }
+        self.main_windows()
+            .max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
+    }
+
+    /// The main window closest to its limit (for a one-number summary).
+    pub fn tightest_window(&self) -> Option<&UsageWindow> {
+        self.main_windows()
+            .max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
+    }
+
+    /// Applies resets that happened after the snapshot was observed: a window whose reset time
+    /// has passed by `now` starts afresh at 0 %, its next reset unknown until a new sample.
+    pub fn with_resets_applied(mut self, now: DateTime<Utc>) -> Self {
+        let mut any_reset = false;
+        for window in &mut self.windows {
+            if let Some(reset) = window.resets_at {
+                if reset <= now && reset > self.observed_at - Duration::seconds(1) {
+                    window.used_percent = 0.0;
+                    window.resets_at = None;
+                    window.reset_since_observed = true;
+                    any_reset = true;
+                }
+            }
+        }
+        if any_reset {
+            let still_exhausted = self.main_windows().any(|w| w.is_exhausted());
+            if !still_exhausted {
+                self.limit_reached = false;
+                self.limit_reached_reason = None;
+            }
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn window(kind: WindowKind, used: f64, reset_hour: u32) -> UsageWindow {
+        UsageWindow {
+            limit: LimitId::Codex,
+            limit_name: None,
+            kind,
+            window_seconds: kind.nominal_seconds(),
+            used_percent: used,
+            resets_at: Some(Utc.with_ymd_and_hms(2026, 11, 22, reset_hour, 0, 0).unwrap()),
+            reset_since_observed: false,
+        }
+    }
+
+    fn snapshot(windows: Vec<UsageWindow>, limit_reached: bool) -> UsageSnapshot {
+        UsageSnapshot {
+            plan: Some("plus".into()),
+            account: Account::default(),
+            windows,
+            credits: None,
+            limit_reached,
+            limit_reached_reason: None,
+            spend_control: None,
+            observed_at: Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
+            source: SourceKind::Api,
+        }
+    }
+
+    #[test]
+    fn classifies_windows_by_length_with_slack() {
+        assert_eq!(WindowKind::from_seconds(18_000), WindowKind::FiveHour);
+        assert_eq!(WindowKind::from_seconds(299 * 60), WindowKind::FiveHour);
+        assert_eq!(WindowKind::from_seconds(604_800), WindowKind::Weekly);
+        assert_eq!(WindowKind::from_seconds(10_079 * 60), WindowKind::Weekly);
+        assert_eq!(WindowKind::from_seconds(30 * 86_400), WindowKind::Monthly);
+        assert_eq!(WindowKind::from_seconds(3_600), WindowKind::Other);
+        assert_eq!(WindowKind::from_seconds(0), WindowKind::Other);
+        assert_eq!(WindowKind::from_seconds(-5), WindowKind::Other);
+    }
+
+    #[test]
+    fn the_exhausted_window_blocks_not_the_fuller_slot() {
+        let snap = snapshot(
+            vec![window(WindowKind::FiveHour, 3.0, 15), window(WindowKind::Weekly, 100.0, 20)],
+            true,
+        );
+        assert_eq!(snap.blocking_window().unwrap().kind, WindowKind::Weekly);
+    }
+
+    #[test]
+    fn when_both_are_exhausted_the_later_reset_blocks() {
+        let snap = snapshot(
+            vec![window(WindowKind::Weekly, 100.0, 23), window(WindowKind::FiveHour, 100.0, 12)],
+            true,
+        );
+        assert_eq!(snap.blocking_window().unwrap().kind, WindowKind::Weekly);
+    }
+
+    #[test]
+    fn limit_reached_without_a_full_window_blames_the_fullest() {
+        let snap = snapshot(
+            vec![window(WindowKind::FiveHour, 99.6, 12), window(WindowKind::Weekly, 40.0, 23)],
+            true,
+        );
+        assert_eq!(snap.blocking_window().unwrap().kind, WindowKind::FiveHour);
+        let free = snapshot(vec![window(WindowKind::FiveHour, 99.6, 12)], false);
+        assert!(free.blocking_window().is_none());
+    }
+
+    #[test]
+    fn a_passed_reset_zeroes_the_window_and_lifts_the_block() {
+        let snap = snapshot(
+            vec![window(WindowKind::FiveHour, 100.0, 12), window(WindowKind::Weekly, 50.0, 23)],
+            true,
+        );
+        let later = snap.with_resets_applied(Utc.with_ymd_and_hms(2026, 11, 22, 13, 0, 0).unwrap());
+        assert_eq!(later.windows[0].used_percent, 0.0);
+        assert!(later.windows[0].reset_since_observed);
+        assert_eq!(later.windows[0].resets_at, None);
+        assert_eq!(later.windows[1].used_percent, 50.0);
+        assert!(!later.limit_reached);
+        assert!(later.blocking_window().is_none());
+    }
+
+    #[test]
+    fn a_reset_of_the_five_hour_window_leaves_an_exhausted_weekly_blocking() {
+        let snap = snapshot(
+            vec![window(WindowKind::FiveHour, 100.0, 12), window(WindowKind::Weekly, 100.0, 23)],
+            true,
+        );
+        let later = snap.with_resets_applied(Utc.with_ymd_and_hms(2026, 11, 22, 13, 0, 0).unwrap());
+        assert!(later.limit_reached);
+        assert_eq!(later.blocking_window().unwrap().kind, WindowKind::Weekly);
+    }
+
+    #[test]
+    fn titles_read_naturally() {
+        let mut w = window(WindowKind::FiveHour, 1.0, 12);
+        assert_eq!(w.title(), "5-hour");
+        w.limit = LimitId::CodeReview;
+        w.kind = WindowKind::Weekly;
+        assert_eq!(w.title(), "Code review weekly");
+        w.limit = LimitId::Feature("gpt_x".into());
+        w.limit_name = Some("GPT-X".into());
+        assert_eq!(w.title(), "GPT-X weekly");
+    }
+}

@@ -1,0 +1,55 @@
+//! The `status --json` contract, schema 1. Stable for scripts and status bars: fields are only
+//! ever added, never renamed or removed.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use crate::model::{UsageSnapshot, UsageWindow};
+use crate::status::StatusReport;
+
+pub const SCHEMA: u32 = 1;
+
+fn time(at: Option<DateTime<Utc>>) -> Value {
+    at.map(|t| Value::String(t.to_rfc3339_opts(SecondsFormat::Secs, true))).unwrap_or(Value::Null)
+}
+
+fn window_json(window: &UsageWindow) -> Value {
+    json!({
+        "limit": window.limit.as_str(),
+        "kind": window.kind.id(),
+        "window_seconds": window.window_seconds,
+        "used_percent": window.used_clamped(),
+        "remaining_percent": window.remaining_percent(),
+        "resets_at": time(window.resets_at),
+    })
+}
+
+/// The contract object for a report. With no numbers, `windows` is empty and `error` says why.
+pub fn status_json(report: &StatusReport) -> Value {
+    let snapshot: Option<&UsageSnapshot> = report.snapshot.as_ref();
+    let claims = report.credential.as_ref().map(|c| &c.claims);
+    let account = match snapshot {
+        Some(s) => json!({"email": s.account.email, "account_id": s.account.account_id, "plan": s.plan}),
+        None => json!({
+            "email": claims.and_then(|c| c.email.clone()),
+            "account_id": report.credential.as_ref().and_then(|c| c.account_id.clone()),
+            "plan": claims.and_then(|c| c.plan.clone()),
+        }),
+    };
+    json!({
+        "schema": SCHEMA,
+        "source": snapshot.map(|s| s.source.id()),
+        "credential": report.credential.as_ref().map(|c| c.origin.id()),
+        "observed_at": time(snapshot.map(|s| s.observed_at)),
+        "account": account,
+        "limit_reached": snapshot.is_some_and(|s| s.limit_reached),
+        "blocked_by": snapshot.and_then(|s| s.blocking_window()).map(|w| w.kind.id()),
+        "windows": snapshot.map(|s| s.windows.iter().map(window_json).collect::<Vec<_>>()).unwrap_or_default(),
+        "credits": snapshot.and_then(|s| s.credits.as_ref()).map(|c| json!({
+            "has_credits": c.has_credits,
+            "unlimited": c.unlimited,
+            "balance": c.balance,
+        })),
+        "error": report.error.as_ref().map(|e| json!({"kind": e.kind().id(), "message": e.to_string()})),
+    })
+}

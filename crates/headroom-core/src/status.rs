@@ -1,0 +1,154 @@
+//! Getting the numbers: choose a source, ask it, fall back to the session logs when the live
+//! service fails, and keep the error that explains why.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::client::UsageClient;
+use crate::credentials::{discover, Credential, DiscoverMode, Discovery, PastedTokenSource};
+use crate::environment::{read_codex_config, BaseUrl, CodexConfig, ConfigError, Environment};
+use crate::error::UsageError;
+use crate::keychain::Keychain;
+use crate::model::UsageSnapshot;
+use crate::session_log::{self, LogFinding};
+
+/// `--source auto|api|logs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourcePreference {
+    /// The live API when a credential exists, else the session logs; when the API fails and
+    /// the logs have numbers, those numbers with the API's error attached.
+    #[default]
+    Auto,
+    Api,
+    Logs,
+}
+
+/// Everything read from the surroundings once per run.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub env: Environment,
+    pub config: CodexConfig,
+    pub config_error: Option<ConfigError>,
+    pub base_url: BaseUrl,
+}
+
+impl Context {
+    pub fn load(env: Environment) -> Context {
+        let (config, config_error) = read_codex_config(&env.codex_home);
+        let base_url = BaseUrl::resolve(&env, &config);
+        Context { env, config, config_error, base_url }
+    }
+
+    pub fn sessions_dir(&self) -> PathBuf {
+        session_log::sessions_dir(&self.env.codex_home)
+    }
+
+    pub fn client(&self) -> Result<UsageClient, UsageError> {
+        let ca = self.env.ca_bundle.as_ref().map(|(var, path)| (*var, path.as_path()));
+        UsageClient::new(&self.base_url, ca)
+    }
+
+    pub fn discover(&self, keychain: &dyn Keychain, pasted: Option<&dyn PastedTokenSource>, mode: DiscoverMode) -> Discovery {
+        discover(&self.env, &self.config, keychain, pasted, mode)
+    }
+}
+
+/// The answer to "how much is left", with everything needed to explain it.
+#[derive(Debug, Clone)]
+pub struct StatusReport {
+    pub snapshot: Option<UsageSnapshot>,
+    /// The credential used, or that would have been used.
+    pub credential: Option<Credential>,
+    /// Why the preferred source gave no numbers (set even when logs filled in).
+    pub error: Option<UsageError>,
+    /// The session-log file the numbers came from.
+    pub log_file: Option<PathBuf>,
+}
+
+impl StatusReport {
+    /// 0 when numbers are shown, otherwise the error's code.
+    pub fn exit_code(&self) -> u8 {
+        match (&self.snapshot, &self.error) {
+            (Some(_), _) => 0,
+            (None, Some(error)) => error.exit_code(),
+            (None, None) => 1,
+        }
+    }
+}
+
+/// Reads the numbers from the preferred source.
+pub async fn read_status(
+    ctx: &Context,
+    keychain: &dyn Keychain,
+    pasted: Option<&dyn PastedTokenSource>,
+    preference: SourcePreference,
+    now: DateTime<Utc>,
+) -> StatusReport {
+    if preference == SourcePreference::Logs {
+        return from_logs(ctx, None, None, now);
+    }
+    let discovery = ctx.discover(keychain, pasted, DiscoverMode::FirstFound);
+    let Some(credential) = discovery.credential().cloned() else {
+        let error = discovery.missing_error();
+        return match preference {
+            SourcePreference::Api => StatusReport { snapshot: None, credential: None, error: Some(error), log_file: None },
+            _ => from_logs(ctx, None, Some(error), now),
+        };
+    };
+    match fetch_live(ctx, &credential, now).await {
+        Ok(snapshot) => StatusReport { snapshot: Some(snapshot), credential: Some(credential), error: None, log_file: None },
+        Err(error) if preference == SourcePreference::Auto => from_logs(ctx, Some(credential), Some(error), now),
+        Err(error) => StatusReport { snapshot: None, credential: Some(credential), error: Some(error), log_file: None },
+    }
+}
+
+/// Asks the live service, unless the token has visibly expired (then nothing is sent).
+pub async fn fetch_live(ctx: &Context, credential: &Credential, now: DateTime<Utc>) -> Result<UsageSnapshot, UsageError> {
+    if let Some(at) = credential.claims.expires_at.filter(|_| credential.claims.is_expired(now)) {
+        return Err(UsageError::Expired { origin: credential.origin, at });
+    }
+    let snapshot = ctx.client()?.fetch(credential).await?;
+    Ok(with_account_from(snapshot, credential))
+}
+
+/// Fills plan and account from the token where the body leaves them out.
+fn with_account_from(mut snapshot: UsageSnapshot, credential: &Credential) -> UsageSnapshot {
+    let claims = &credential.claims;
+    snapshot.plan = snapshot.plan.or_else(|| claims.plan.clone());
+    snapshot.account.email = snapshot.account.email.or_else(|| claims.email.clone());
+    snapshot.account.account_id = snapshot.account.account_id.or_else(|| credential.account_id.clone());
+    snapshot.account.user_id = snapshot.account.user_id.or_else(|| claims.user_id.clone());
+    snapshot
+}
+
+/// The session logs' newest numbers, with `error` (the live source's failure) kept. When the logs
+/// have nothing, the live error wins over "no logs" because it is the more useful sentence.
+fn from_logs(ctx: &Context, credential: Option<Credential>, error: Option<UsageError>, now: DateTime<Utc>) -> StatusReport {
+    let dir = ctx.sessions_dir();
+    let finding = match session_log::find_newest(&dir) {
+        Ok((finding, _stats)) => finding,
+        Err(e) => {
+            let error = error.unwrap_or_else(|| {
+                UsageError::Other(format!("Codex's session logs in {} could not be read ({e}): check the folder's permissions.", dir.display()))
+            });
+            return StatusReport { snapshot: None, credential, error: Some(error), log_file: None };
+        }
+    };
+    match finding {
+        Some(LogFinding { snapshot, path }) => {
+            let mut snapshot = snapshot.with_resets_applied(now);
+            if let Some(credential) = credential.as_ref().filter(|c| c.origin.is_codex_login()) {
+                // The logs are Codex's, and so is this login: the account is the same.
+                snapshot = with_account_from(snapshot, credential);
+            }
+            StatusReport { snapshot: Some(snapshot), credential, error, log_file: Some(path) }
+        }
+        None => StatusReport {
+            snapshot: None,
+            credential,
+            error: Some(error.unwrap_or(UsageError::NoSessionLogs { dir })),
+            log_file: None,
+        },
+    }
+}

@@ -1,0 +1,386 @@
+//! A fake of the ChatGPT usage service: a small HTTP/1.1 server on 127.0.0.1 that serves scripted
+//! responses, can delay, cut off or garble them, and records every request's headers.
+//!
+//! It is written on std::net rather than a web framework on purpose: cutting a response off in
+//! the middle of its body, or never answering, needs control of the raw socket.
+//!
+//! Control it in-process ([`FakeService::respond`], [`FakeService::queue`]) or, when it runs as the
+//! `headroom-fake` binary, over HTTP: `POST /__fake/respond` with a [`Control`] body,
+//! `GET /__fake/requests`, `POST /__fake/reset`.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Which endpoint a response is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// `GET …/wham/usage` and `GET …/api/codex/usage`.
+    Usage,
+    /// `GET /api/auth/session`, where a session cookie is exchanged for an access token.
+    Session,
+}
+
+/// How the response travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "bytes")]
+pub enum Behaviour {
+    #[default]
+    Normal,
+    /// Announce the full length, send only this many body bytes, then close.
+    CutAfter(usize),
+    /// Flip bytes in the body so it is no longer valid JSON.
+    Garble,
+    /// Read the request and never answer (until the client gives up).
+    Hang,
+}
+
+/// One scripted response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FakeResponse {
+    #[serde(default = "ok")]
+    pub status: u16,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub delay_ms: u64,
+    #[serde(default)]
+    pub behaviour: Behaviour,
+}
+
+fn ok() -> u16 {
+    200
+}
+
+impl FakeResponse {
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
+        FakeResponse {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.into(),
+            delay_ms: 0,
+            behaviour: Behaviour::Normal,
+        }
+    }
+
+    pub fn html(status: u16, body: impl Into<String>) -> Self {
+        FakeResponse {
+            headers: vec![("Content-Type".into(), "text/html; charset=UTF-8".into())],
+            ..FakeResponse::json(status, body)
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn with_delay(mut self, delay: Duration) -> Self {
+        self.delay_ms = delay.as_millis() as u64;
+        self
+    }
+
+    pub fn with_behaviour(mut self, behaviour: Behaviour) -> Self {
+        self.behaviour = behaviour;
+        self
+    }
+}
+
+/// A request as the fake saw it. Header names are lower-case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl RecordedRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The body of `POST /__fake/respond`: a named scenario or an explicit response, for a route,
+/// either as the standing answer or queued to be served once before it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Control {
+    #[serde(default = "usage_route")]
+    pub route: Route,
+    #[serde(default)]
+    pub scenario: Option<String>,
+    #[serde(default)]
+    pub response: Option<FakeResponse>,
+    #[serde(default)]
+    pub queue: bool,
+}
+
+fn usage_route() -> Route {
+    Route::Usage
+}
+
+#[derive(Default)]
+struct Script {
+    standing: Option<FakeResponse>,
+    queued: VecDeque<FakeResponse>,
+}
+
+#[derive(Default)]
+struct State {
+    scripts: HashMap<Route, Script>,
+    requests: Vec<RecordedRequest>,
+}
+
+/// A running fake. Stops when dropped.
+pub struct FakeService {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl FakeService {
+    /// Starts on a free port of 127.0.0.1, answering the usage route with the Plus two-window
+    /// scenario until told otherwise.
+    pub fn start() -> FakeService {
+        Self::start_on(0).expect("the fake service could not bind 127.0.0.1")
+    }
+
+    pub fn start_on(port: u16) -> std::io::Result<FakeService> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(Mutex::new(State::default()));
+        let stopping = Arc::new(AtomicBool::new(false));
+        let service = FakeService { addr, state: state.clone(), stopping: stopping.clone() };
+        service.respond(Route::Usage, crate::scenarios::usage("plus-two-windows").expect("built-in scenario"));
+        thread::Builder::new()
+            .name("headroom-fake".into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    if stopping.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let state = state.clone();
+                    let _ = thread::Builder::new().spawn(move || {
+                        let _ = handle(stream, &state);
+                    });
+                }
+            })?;
+        Ok(service)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL Codex would call, ending in `/backend-api`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/backend-api", self.addr)
+    }
+
+    /// The server's root, for the `/api/codex/usage` form and `/api/auth/session`.
+    pub fn root_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Sets the standing answer for a route.
+    pub fn respond(&self, route: Route, response: FakeResponse) {
+        let mut state = self.state.lock().unwrap();
+        let script = state.scripts.entry(route).or_default();
+        script.standing = Some(response);
+        script.queued.clear();
+    }
+
+    /// Queues answers served once each, in order, before the standing one.
+    pub fn queue(&self, route: Route, responses: impl IntoIterator<Item = FakeResponse>) {
+        let mut state = self.state.lock().unwrap();
+        state.scripts.entry(route).or_default().queued.extend(responses);
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.state.lock().unwrap().requests.clear();
+    }
+}
+
+impl Drop for FakeService {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn read_request(stream: &TcpStream) -> std::io::Result<Request> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+        if headers.len() > 200 {
+            break;
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(1 << 20);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok(Request { method, path, headers, body })
+}
+
+fn handle(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let request = read_request(&stream)?;
+    let path_only = request.path.split('?').next().unwrap_or_default().to_string();
+
+    let response = if let Some(control) = path_only.strip_prefix("/__fake/") {
+        control_response(control, &request, state)
+    } else {
+        let route = if path_only.ends_with("/wham/usage") || path_only.ends_with("/api/codex/usage") {
+            Some(Route::Usage)
+        } else if path_only == "/api/auth/session" {
+            Some(Route::Session)
+        } else {
+            None
+        };
+        let mut state = state.lock().unwrap();
+        state.requests.push(RecordedRequest {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            headers: request.headers.clone(),
+        });
+        match route.and_then(|r| state.scripts.get_mut(&r)) {
+            Some(script) => script
+                .queued
+                .pop_front()
+                .or_else(|| script.standing.clone())
+                .unwrap_or_else(|| FakeResponse::json(404, r#"{"detail":"no scripted answer"}"#)),
+            None => FakeResponse::json(404, r#"{"detail":"Not Found"}"#),
+        }
+    };
+    send(&mut stream, &response)
+}
+
+fn control_response(control: &str, request: &Request, state: &Mutex<State>) -> FakeResponse {
+    match (request.method.as_str(), control) {
+        ("GET", "requests") => {
+            let requests = state.lock().unwrap().requests.clone();
+            FakeResponse::json(200, serde_json::to_string(&requests).unwrap())
+        }
+        ("POST", "reset") => {
+            state.lock().unwrap().requests.clear();
+            FakeResponse::json(200, "{}")
+        }
+        ("POST", "respond") => match apply_control(&request.body, state) {
+            Ok(()) => FakeResponse::json(200, "{}"),
+            Err(message) => FakeResponse::json(400, serde_json::json!({ "error": message }).to_string()),
+        },
+        _ => FakeResponse::json(404, r#"{"detail":"unknown control"}"#),
+    }
+}
+
+fn apply_control(body: &[u8], state: &Mutex<State>) -> Result<(), String> {
+    let control: Control = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let response = match (&control.scenario, control.response) {
+        (Some(name), _) => crate::scenarios::usage(name).ok_or_else(|| format!("no scenario named {name}"))?,
+        (None, Some(response)) => response,
+        (None, None) => return Err("give `scenario` or `response`".into()),
+    };
+    let mut state = state.lock().unwrap();
+    let script = state.scripts.entry(control.route).or_default();
+    if control.queue {
+        script.queued.push_back(response);
+    } else {
+        script.standing = Some(response);
+        script.queued.clear();
+    }
+    Ok(())
+}
+
+fn send(stream: &mut TcpStream, response: &FakeResponse) -> std::io::Result<()> {
+    if response.delay_ms > 0 {
+        thread::sleep(Duration::from_millis(response.delay_ms));
+    }
+    if response.behaviour == Behaviour::Hang {
+        // Hold the connection open without answering until the client gives up.
+        let mut sink = [0u8; 64];
+        stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+        while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+        return Ok(());
+    }
+    let mut body = response.body.clone().into_bytes();
+    if response.behaviour == Behaviour::Garble {
+        for (i, byte) in body.iter_mut().enumerate() {
+            if i % 7 == 3 {
+                *byte = b'\x07';
+            }
+        }
+    }
+    let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
+    for (name, value) in &response.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes())?;
+    match response.behaviour {
+        Behaviour::CutAfter(n) => {
+            stream.write_all(&body[..n.min(body.len())])?;
+            stream.flush()?;
+            // Close without sending the rest: the client sees a truncated body.
+            stream.shutdown(Shutdown::Both)?;
+        }
+        _ => {
+            stream.write_all(&body)?;
+            stream.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}

@@ -1,0 +1,9 @@
+//! Test support for Headroom: a fake of the ChatGPT usage service on 127.0.0.1, unsigned test
+//! JWTs, and generated Codex session histories. Nothing here reaches the internet.
+
+pub mod fake;
+pub mod history;
+pub mod jwt;
+pub mod scenarios;
+
+pub use fake::{Behaviour, FakeResponse, FakeService, RecordedRequest};

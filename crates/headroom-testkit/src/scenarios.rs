@@ -1,0 +1,96 @@
+//! Response bodies in the real shapes (re-created from the service's observed answers), with
+//! reset times moved to "now + reset_after_seconds" so they read as live.
+
+use serde_json::{json, Value};
+
+use crate::fake::{Behaviour, FakeResponse};
+use crate::jwt::now_unix;
+
+pub const PLUS_TWO_WINDOWS: &str = include_str!("../../../testdata/usage/plus-two-windows.json");
+pub const FREE_WEEKLY_ONLY: &str = include_str!("../../../testdata/usage/free-weekly-only.json");
+pub const PLUS_WEEKLY_EXHAUSTED: &str = include_str!("../../../testdata/usage/plus-weekly-exhausted.json");
+pub const TEAM_ALL_FIELDS: &str = include_str!("../../../testdata/usage/team-all-fields.json");
+pub const CDN_CHALLENGE: &str = include_str!("../../../testdata/usage/cdn-challenge.html");
+
+/// Every name [`usage`] knows, for the binary's help text.
+pub const NAMES: &[&str] = &[
+    "plus-two-windows",
+    "free-weekly-only",
+    "plus-weekly-exhausted",
+    "team-all-fields",
+    "cdn-challenge",
+    "unauthorized",
+    "forbidden",
+    "rate-limited",
+    "server-error",
+    "garbled",
+    "cut-off",
+    "hang",
+];
+
+/// A named scenario for the usage route.
+pub fn usage(name: &str) -> Option<FakeResponse> {
+    Some(match name {
+        "plus-two-windows" => FakeResponse::json(200, live(PLUS_TWO_WINDOWS)),
+        "free-weekly-only" => FakeResponse::json(200, live(FREE_WEEKLY_ONLY)),
+        "plus-weekly-exhausted" => FakeResponse::json(200, live(PLUS_WEEKLY_EXHAUSTED)),
+        "team-all-fields" => FakeResponse::json(200, live(TEAM_ALL_FIELDS)),
+        "cdn-challenge" => FakeResponse::html(403, CDN_CHALLENGE),
+        "unauthorized" => FakeResponse::json(401, r#"{"detail":"Could not validate your credentials"}"#),
+        "forbidden" => FakeResponse::json(403, r#"{"detail":"Forbidden"}"#),
+        "rate-limited" => FakeResponse::json(429, r#"{"detail":"Too many requests"}"#).with_header("Retry-After", "120"),
+        "server-error" => FakeResponse::json(502, r#"{"detail":"Bad gateway"}"#),
+        "garbled" => FakeResponse::json(200, live(PLUS_TWO_WINDOWS)).with_behaviour(Behaviour::Garble),
+        "cut-off" => FakeResponse::json(200, live(PLUS_TWO_WINDOWS)).with_behaviour(Behaviour::CutAfter(40)),
+        "hang" => FakeResponse::json(200, live(PLUS_TWO_WINDOWS)).with_behaviour(Behaviour::Hang),
+        _ => return None,
+    })
+}
+
+/// A Plus body with the given used percentages for the 5-hour and weekly windows, resetting in
+/// `five_hour_reset_in` and `weekly_reset_in` seconds.
+pub fn plus(five_hour_used: f64, weekly_used: f64, five_hour_reset_in: i64, weekly_reset_in: i64) -> FakeResponse {
+    let now = now_unix();
+    let reached = five_hour_used >= 100.0 || weekly_used >= 100.0;
+    FakeResponse::json(
+        200,
+        json!({
+            "plan_type": "plus",
+            "rate_limit": {
+                "allowed": !reached,
+                "limit_reached": reached,
+                "primary_window": {"used_percent": five_hour_used, "limit_window_seconds": 18000,
+                                   "reset_after_seconds": five_hour_reset_in, "reset_at": now + five_hour_reset_in},
+                "secondary_window": {"used_percent": weekly_used, "limit_window_seconds": 604800,
+                                     "reset_after_seconds": weekly_reset_in, "reset_at": now + weekly_reset_in},
+            },
+            "credits": {"has_credits": false, "unlimited": false, "balance": null},
+            "rate_limit_reached_type": if reached { json!({"type": "rate_limit_reached"}) } else { Value::Null },
+        })
+        .to_string(),
+    )
+}
+
+/// Moves every window's `reset_at` to now + its `reset_after_seconds`.
+pub fn live(body: &str) -> String {
+    let Ok(mut value) = serde_json::from_str::<Value>(body) else {
+        return body.to_string();
+    };
+    relive(&mut value, now_unix());
+    value.to_string()
+}
+
+fn relive(value: &mut Value, now: i64) {
+    match value {
+        Value::Object(map) => {
+            if let Some(after) = map.get("reset_after_seconds").and_then(Value::as_i64) {
+                if map.contains_key("reset_at") {
+                    map.insert("reset_at".into(), json!(now + after));
+                }
+            }
+            map.values_mut().for_each(|v| relive(v, now));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| relive(v, now)),
+        _ => {}
+    }
+}
