@@ -1,1 +1,110 @@
-fn main() {}
+//! `headroom`: how much of your Codex plan is left, in a terminal.
+
+mod doctor;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+use headroom_core::environment::Environment;
+use headroom_core::keychain::OsKeychain;
+use headroom_core::report::status_json;
+use headroom_core::{read_status, Context, SourcePreference};
+
+#[derive(Parser)]
+#[command(name = "headroom", version, about = "How much of your Codex plan's usage limits is left.")]
+struct Cli {
+    /// Log what Headroom does to stderr (never secrets).
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the numbers: each window's use, when it resets, and what blocks you.
+    Status {
+        /// Print the machine-readable contract (schema 1) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where to get the numbers.
+        #[arg(long, value_enum, default_value_t = Source::Auto)]
+        source: Source,
+    },
+    /// Show every place Headroom looks for numbers and credentials, and what it found.
+    Doctor,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Source {
+    /// The live API when a login exists, else Codex's session logs.
+    Auto,
+    /// Only the live API.
+    Api,
+    /// Only Codex's session logs (no network).
+    Logs,
+}
+
+impl From<Source> for SourcePreference {
+    fn from(source: Source) -> Self {
+        match source {
+            Source::Auto => SourcePreference::Auto,
+            Source::Api => SourcePreference::Api,
+            Source::Logs => SourcePreference::Logs,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.verbose {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HEADROOM_LOG").unwrap_or_else(|_| "info".into()))
+            .init();
+    }
+    let ctx = Context::load(Environment::from_process());
+    if let Some(error) = &ctx.config_error {
+        eprintln!("headroom: {error}.");
+    }
+    let code = match cli.command.unwrap_or(Command::Status { json: false, source: Source::Auto }) {
+        Command::Status { json, source } => status(&ctx, json, source.into()),
+        Command::Doctor => doctor::run(&ctx),
+    };
+    ExitCode::from(code)
+}
+
+fn status(ctx: &Context, json: bool, preference: SourcePreference) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("headroom: could not start ({e}); check that the system allows threads and timers.");
+            return 1;
+        }
+    };
+    let now = Utc::now();
+    let report = runtime.block_on(read_status(ctx, &OsKeychain, None, preference, now));
+    let mut stdout = std::io::stdout().lock();
+    let written = if json {
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&status_json(&report)).unwrap_or_default())
+    } else if report.snapshot.is_some() {
+        write!(stdout, "{}", render::status_text(&report, now))
+    } else {
+        Ok(())
+    };
+    if let Some(error) = &report.error {
+        if report.snapshot.is_none() {
+            eprintln!("{error}");
+        } else if json {
+            eprintln!("Showing Codex's session-log numbers because: {error}");
+        }
+    }
+    if written.is_err() {
+        // A closed pipe (`headroom status | head -1`) is not worth a panic.
+        return 1;
+    }
+    report.exit_code()
+}

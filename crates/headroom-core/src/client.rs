@@ -81,8 +81,10 @@ impl UsageClient {
         if let Some(account) = &credential.account_id {
             request = request.header("ChatGPT-Account-Id", account);
         }
+        tracing::info!(url = %self.url, credential = credential.origin.id(), "asking the usage service");
         let response = request.send().await.map_err(|e| self.network_error(&e))?;
         let status = response.status().as_u16();
+        tracing::info!(status, "usage service answered");
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)

@@ -65,7 +65,7 @@ pub enum UsageError {
     #[error("No Codex session logs were found under {}: use Codex once so it writes them, or run `codex login` so Headroom can ask the service.", .dir.display())]
     NoSessionLogs { dir: PathBuf },
 
-    #[error("{} expired {}: {}", capitalised(.origin.describe()), humanize::when(*.at), refresh_advice(*.origin))]
+    #[error("{} expired {}: {}", humanize::capitalise(.origin.describe()), humanize::when(*.at), refresh_advice(*.origin))]
     Expired { origin: CredentialOrigin, at: DateTime<Utc> },
 
     #[error("The usage service rejected {} (HTTP {status}): {}", .origin.describe(), refresh_advice(*.origin))]
@@ -121,7 +121,7 @@ impl UsageError {
 
 fn no_credentials(detail: Option<&str>) -> String {
     match detail {
-        Some(detail) => format!("{}: run `codex login` to sign in again, or set HEADROOM_ACCESS_TOKEN.", capitalised(detail)),
+        Some(detail) => format!("{}: run `codex login` to sign in again, or set HEADROOM_ACCESS_TOKEN.", humanize::capitalise(detail)),
         None => "No Codex login was found: run `codex login` to sign in with ChatGPT, or set HEADROOM_ACCESS_TOKEN.".into(),
     }
 }
@@ -136,18 +136,14 @@ fn refresh_advice(origin: CredentialOrigin) -> &'static str {
 
 fn retry_hint(seconds: Option<u64>) -> String {
     match seconds {
-        Some(s) => format!("in {}", humanize::duration(chrono::Duration::seconds(s as i64))),
+        Some(s) => {
+            let now = Utc::now();
+            humanize::relative(now + chrono::Duration::seconds(s as i64), now)
+        }
         None => "in a few minutes".into(),
     }
 }
 
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -182,7 +178,7 @@ mod tests {
         assert!(text.starts_with("Codex's login in the OS keychain expired 2 days ago"), "{text}");
         assert!(text.contains("run `codex` to refresh your login"));
         assert_eq!(UsageError::RateLimited { retry_after_seconds: Some(120) }.to_string(),
-            "The usage service is limiting how often it is asked (HTTP 429): try again in 2 m.");
+            "The usage service is limiting how often it is asked (HTTP 429): try again in 2 min.");
     }
 
     #[test]

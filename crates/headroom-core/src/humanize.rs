@@ -90,6 +90,15 @@ pub fn used_and_left(used_percent: f64) -> (u32, u32) {
     (rounded, 100 - rounded)
 }
 
+/// "plus" → "Plus".
+pub fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A text bar `width` cells wide, filled by `fraction` (0–1).
 pub fn bar(fraction: f64, width: usize) -> String {
     let fraction = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };

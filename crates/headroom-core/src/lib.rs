@@ -4,6 +4,7 @@
 pub mod client;
 pub mod codex_login;
 pub mod credentials;
+pub mod doctor;
 pub mod environment;
 pub mod error;
 pub mod humanize;

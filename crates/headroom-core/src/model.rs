@@ -129,21 +129,13 @@ impl UsageWindow {
     /// What a person calls this window: "5-hour", "weekly", or "GPT-5.3-Codex-Spark 5-hour".
     pub fn title(&self) -> String {
         match &self.limit {
-            LimitId::Codex => capitalise(self.kind.label()),
+            LimitId::Codex => crate::humanize::capitalise(self.kind.label()),
             LimitId::CodeReview => format!("Code review {}", self.kind.label()),
             LimitId::Feature(feature) => {
                 let name = self.limit_name.as_deref().unwrap_or(feature);
                 format!("{name} {}", self.kind.label())
             }
         }
-    }
-}
-
-fn capitalise(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

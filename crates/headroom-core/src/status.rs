@@ -89,10 +89,22 @@ pub async fn read_status(
         return from_logs(ctx, None, None, now);
     }
     let discovery = ctx.discover(keychain, pasted, DiscoverMode::FirstFound);
+    for probe in &discovery.probes {
+        tracing::debug!(origin = probe.origin.id(), location = %probe.location, outcome = ?probe.outcome, "credential probe");
+    }
     let Some(credential) = discovery.credential().cloned() else {
         let error = discovery.missing_error();
         return match preference {
             SourcePreference::Api => StatusReport { snapshot: None, credential: None, error: Some(error), log_file: None },
+            // Plain absence of a login is no failure when the logs have numbers; a damaged or
+            // API-key-only login is worth saying beside them.
+            _ if matches!(error, UsageError::NoCredentials { detail: None }) => {
+                let mut report = from_logs(ctx, None, None, now);
+                if report.snapshot.is_none() {
+                    report.error = Some(error);
+                }
+                report
+            }
             _ => from_logs(ctx, None, Some(error), now),
         };
     };

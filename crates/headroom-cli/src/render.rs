@@ -1,0 +1,121 @@
+//! `headroom status` as text.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, Duration, Utc};
+use headroom_core::humanize::{self, age, bar, capitalise, clock, duration, reset_phrase, used_and_left};
+use headroom_core::{LimitId, SourceKind, StatusReport, UsageSnapshot};
+
+const BAR_WIDTH: usize = 20;
+/// Codex's `/status` calls numbers older than this stale.
+const STALE_AFTER: Duration = Duration::minutes(15);
+
+pub fn status_text(report: &StatusReport, now: DateTime<Utc>) -> String {
+    let Some(snapshot) = &report.snapshot else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", heading(snapshot));
+    let _ = writeln!(out);
+
+    let titles: Vec<String> = snapshot.windows.iter().map(|w| w.title()).collect();
+    let width = titles.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+    let mut previous_limit: Option<&LimitId> = None;
+    for (window, title) in snapshot.windows.iter().zip(&titles) {
+        if previous_limit.is_some_and(|p| *p != window.limit) {
+            let _ = writeln!(out);
+        }
+        previous_limit = Some(&window.limit);
+        let (used, left) = used_and_left(window.used_percent);
+        let _ = writeln!(
+            out,
+            "  {title:<width$}  {}  {used:>3}% used · {left:>3}% left · {}",
+            bar(f64::from(used) / 100.0, BAR_WIDTH),
+            reset_phrase(window.resets_at, window.reset_since_observed, now),
+        );
+    }
+    if snapshot.windows.is_empty() {
+        let _ = writeln!(out, "  The service reported no usage windows for this plan.");
+    }
+
+    if let Some(credits) = &snapshot.credits {
+        let line = if credits.unlimited {
+            Some("unlimited".to_string())
+        } else if credits.has_credits || credits.balance.is_some_and(|b| b > 0.0) {
+            let mut text = credits.balance.map(|b| format!("{b:.2}")).unwrap_or_else(|| "available".into());
+            if let Some((low, high)) = credits.approx_local_messages {
+                let _ = write!(text, " (about {low:.0}–{high:.0} local messages)");
+            }
+            Some(text)
+        } else {
+            None
+        };
+        if let Some(line) = line {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "  {:<width$}  {line}", "Credits");
+        }
+    }
+
+    let _ = writeln!(out);
+    if let Some(blocking) = snapshot.blocking_window() {
+        let until = match blocking.resets_at {
+            Some(at) if at > now => format!(" until {} (in {})", clock(at, now), duration(at - now)),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "Blocked by the {} limit{until}.", blocking.kind.label());
+    } else if snapshot.limit_reached {
+        let reason = snapshot.limit_reached_reason.as_deref().unwrap_or("limit reached").replace('_', " ");
+        let _ = writeln!(out, "Codex is blocked ({reason}).");
+    }
+    if let Some(spend) = snapshot.spend_control.as_ref().filter(|s| s.reached) {
+        let until = spend.resets_at.map(|at| format!(" until {}", clock(at, now))).unwrap_or_default();
+        let _ = writeln!(out, "Your workspace's spend limit is reached{until}.");
+    }
+
+    let _ = writeln!(out, "{}", provenance(report, snapshot, now));
+    if let Some(error) = &report.error {
+        let _ = writeln!(out, "Live numbers unavailable: {error}");
+    }
+    out
+}
+
+fn heading(snapshot: &UsageSnapshot) -> String {
+    let mut parts = vec!["Codex".to_string()];
+    if let Some(plan) = &snapshot.plan {
+        parts.push(capitalise(plan));
+    }
+    match (&snapshot.account.email, &snapshot.account.account_id) {
+        (Some(email), _) => parts.push(email.clone()),
+        (None, Some(account)) => parts.push(format!("account {account}")),
+        _ => {}
+    }
+    parts.join(" · ")
+}
+
+fn provenance(report: &StatusReport, snapshot: &UsageSnapshot, now: DateTime<Utc>) -> String {
+    let mut text = match snapshot.source {
+        SourceKind::Api => format!("Live numbers, updated {}", age(snapshot.observed_at, now)),
+        SourceKind::SessionLog => {
+            let file = report
+                .log_file
+                .as_ref()
+                .and_then(|p| p.file_name())
+                .map(|n| format!(" ({})", n.to_string_lossy()))
+                .unwrap_or_default();
+            format!("From Codex's session log{file}, as of {}", age(snapshot.observed_at, now))
+        }
+    };
+    if now - snapshot.observed_at > STALE_AFTER {
+        text.push_str(" (stale)");
+    }
+    if snapshot.source == SourceKind::Api {
+        if let Some(credential) = &report.credential {
+            let _ = write!(text, " · login: {}", credential.origin.describe());
+            if let Some(expires) = credential.claims.expires_at {
+                let _ = write!(text, ", expires {}", humanize::relative(expires, now));
+            }
+        }
+    }
+    text.push('.');
+    text
+}

@@ -1,0 +1,123 @@
+//! Runs the real `headroom` binary in a sealed environment: a temporary HOME and CODEX_HOME, the
+//! fake service as the base URL, UTC, and nothing inherited from the developer's shell. Every run
+//! checks that no secret it knows of appears in stdout or stderr.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
+use headroom_testkit::FakeService;
+use serde_json::Value;
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub fake: FakeService,
+    pub env: Vec<(String, String)>,
+    /// Strings that must never appear in any output.
+    pub secrets: Vec<String>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("home/.codex")).unwrap();
+        let fake = FakeService::start();
+        let mut sandbox = Sandbox { dir, fake, env: Vec::new(), secrets: Vec::new() };
+        sandbox.set("HEADROOM_CHATGPT_BASE_URL", &sandbox.fake.base_url());
+        sandbox
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    pub fn codex_home(&self) -> PathBuf {
+        self.home().join(".codex")
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) -> &mut Self {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn unset(&mut self, key: &str) -> &mut Self {
+        self.env.retain(|(k, _)| k != key);
+        self
+    }
+
+    /// Writes a Codex ChatGPT login to auth.json; returns the access token.
+    pub fn codex_login(&mut self, valid_for_seconds: i64) -> String {
+        let access = make_jwt(&TestClaims { email_in_profile_claim: true, ..TestClaims::plus("dev@example.com", "acct-1", valid_for_seconds) });
+        let id = make_jwt(&TestClaims::plus("dev@example.com", "acct-1", valid_for_seconds));
+        std::fs::write(self.codex_home().join("auth.json"), codex_auth_json(&access, &id, Some("acct-1"))).unwrap();
+        self.secrets.extend([access.clone(), id, "rt-test-refresh-token-never-used".into()]);
+        access
+    }
+
+    pub fn write_codex_file(&self, name: &str, text: &str) {
+        let path = self.codex_home().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_headroom"));
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("CODEX_HOME", self.codex_home())
+            .env("TZ", "UTC")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        let output: Output = command.output().expect("headroom runs");
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        for secret in &self.secrets {
+            assert!(!run.stdout.contains(secret.as_str()), "a secret leaked to stdout:\n{}", run.stdout);
+            assert!(!run.stderr.contains(secret.as_str()), "a secret leaked to stderr:\n{}", run.stderr);
+        }
+        run
+    }
+}
+
+/// A session log line in the current shape.
+pub fn token_count_line(timestamp: &str, primary_used: f64, primary_resets_at: i64, secondary_used: f64, secondary_resets_at: i64) -> String {
+    format!(
+        r#"{{"timestamp":"{timestamp}","type":"event_msg","payload":{{"type":"token_count","info":null,"rate_limits":{{"limit_id":"codex","primary":{{"used_percent":{primary_used},"window_minutes":300,"resets_at":{primary_resets_at}}},"secondary":{{"used_percent":{secondary_used},"window_minutes":10080,"resets_at":{secondary_resets_at}}},"credits":null,"plan_type":"plus"}}}}}}"#
+    ) + "\n"
+}
+
+pub fn iso(unix: i64) -> String {
+    headroom_testkit::history::iso(unix)
+}
+
+pub fn now() -> i64 {
+    headroom_testkit::jwt::now_unix()
+}
+
+pub fn path_str(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}

@@ -1,0 +1,124 @@
+//! `doctor`: every place Headroom looks, what it found there and why, without sending anything
+//! over the network and without revealing a secret.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::credentials::{DiscoverMode, Discovery, PastedTokenSource};
+use crate::environment::BaseUrl;
+use crate::keychain::{Keychain, KeychainError};
+use crate::session_log::{self, SearchStats};
+use crate::status::Context;
+
+#[derive(Debug, Clone)]
+pub struct CaBundleCheck {
+    pub variable: &'static str,
+    pub path: PathBuf,
+    /// How many certificates it holds, or why it cannot be used.
+    pub result: Result<usize, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogsCheck {
+    pub dir: PathBuf,
+    pub newest: Option<(PathBuf, DateTime<Utc>)>,
+    pub stats: SearchStats,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Diagnosis {
+    pub codex_home: PathBuf,
+    pub codex_home_exists: bool,
+    pub config_path: PathBuf,
+    pub config_exists: bool,
+    pub config_error: Option<String>,
+    pub credentials_store: String,
+    pub base_url: BaseUrl,
+    pub usage_url: String,
+    pub ca_bundle: Option<CaBundleCheck>,
+    /// Proxy variables in effect, with any user:password part masked.
+    pub proxies: Vec<(String, String)>,
+    pub keychain: Result<(), KeychainError>,
+    pub discovery: Discovery,
+    pub logs: LogsCheck,
+}
+
+impl Diagnosis {
+    /// Whether any source can give numbers.
+    pub fn has_source(&self) -> bool {
+        self.discovery.credential().is_some() || self.logs.newest.is_some()
+    }
+}
+
+pub fn diagnose(ctx: &Context, keychain: &dyn Keychain, pasted: Option<&dyn PastedTokenSource>) -> Diagnosis {
+    let home = &ctx.env.codex_home;
+    let config_path = crate::environment::config_path(home);
+    let logs_dir = ctx.sessions_dir();
+    let logs = match session_log::find_newest(&logs_dir) {
+        Ok((finding, stats)) => LogsCheck {
+            dir: logs_dir,
+            newest: finding.map(|f| (f.path, f.snapshot.observed_at)),
+            stats,
+            error: None,
+        },
+        Err(e) => LogsCheck { dir: logs_dir, newest: None, stats: SearchStats::default(), error: Some(e.to_string()) },
+    };
+    Diagnosis {
+        codex_home: home.clone(),
+        codex_home_exists: home.is_dir(),
+        config_exists: config_path.is_file(),
+        config_path,
+        config_error: ctx.config_error.as_ref().map(|e| e.to_string()),
+        credentials_store: ctx.config.credentials_store.as_str().to_string(),
+        usage_url: ctx.base_url.usage_url(),
+        base_url: ctx.base_url.clone(),
+        ca_bundle: ctx.env.ca_bundle.as_ref().map(|(variable, path)| CaBundleCheck {
+            variable,
+            path: path.clone(),
+            result: std::fs::read(path)
+                .map_err(|e| e.to_string())
+                .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string()))
+                .and_then(|certs| if certs.is_empty() { Err("no PEM certificates in it".into()) } else { Ok(certs.len()) }),
+        }),
+        proxies: proxy_variables(),
+        keychain: keychain_reachable(keychain),
+        discovery: ctx.discover(keychain, pasted, DiscoverMode::All),
+        logs,
+    }
+}
+
+/// Asks the keychain for an entry that does not exist: an answer of "none" means it is there.
+pub fn keychain_reachable(keychain: &dyn Keychain) -> Result<(), KeychainError> {
+    keychain.read("Headroom", "reachability-check").map(|_| ())
+}
+
+fn proxy_variables() -> Vec<(String, String)> {
+    ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()).map(|v| (name.to_string(), mask_userinfo(&v))))
+        .collect()
+}
+
+/// `http://user:secret@proxy:3128` → `http://***@proxy:3128`.
+pub fn mask_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}***{}", &url[..scheme_end + 3], &url[at..]),
+        (None, Some(at)) => format!("***{}", &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_passwords_are_masked() {
+        assert_eq!(mask_userinfo("http://bob:pw@proxy:3128"), "http://***@proxy:3128");
+        assert_eq!(mask_userinfo("bob:pw@proxy:3128"), "***@proxy:3128");
+        assert_eq!(mask_userinfo("http://proxy:3128"), "http://proxy:3128");
+        assert_eq!(mask_userinfo("localhost,127.0.0.1"), "localhost,127.0.0.1");
+    }
+}
