@@ -24,7 +24,7 @@ impl WindowKind {
     /// Classifies a window by its length in seconds. Older data says 299 and 10079 minutes,
     /// so each kind allows a few percent of slack.
     pub fn from_seconds(seconds: i64) -> Self {
-        let near = |nominal: i64| (seconds - nominal).abs() * 100 <= nominal * 3;
+        let near = |nominal: i64| seconds.saturating_sub(nominal).saturating_abs() <= nominal * 3 / 100;
         if near(FIVE_HOURS) {
             WindowKind::FiveHour
         } else if near(WEEK) {
@@ -236,7 +236,8 @@ impl UsageSnapshot {
         let mut any_reset = false;
         for window in &mut self.windows {
             if let Some(reset) = window.resets_at {
-                if reset <= now && reset > self.observed_at - Duration::seconds(1) {
+                let observed = self.observed_at.checked_sub_signed(Duration::seconds(1)).unwrap_or(self.observed_at);
+                if reset <= now && reset > observed {
                     window.used_percent = 0.0;
                     window.resets_at = None;
                     window.reset_since_observed = true;

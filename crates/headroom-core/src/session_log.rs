@@ -15,7 +15,7 @@ use memchr::memmem;
 use serde_json::Value;
 
 use crate::model::{Credits, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
-use crate::usage_body::{boolean, number, string};
+use crate::usage_body::{boolean, number, seconds_after, string};
 
 pub fn sessions_dir(codex_home: &Path) -> PathBuf {
     codex_home.join("sessions")
@@ -86,7 +86,7 @@ fn nested_window(window: &Value, default_kind: WindowKind, observed_at: DateTime
     let seconds = number(window.get("window_minutes")).map(|m| (m * 60.0) as i64);
     let resets_at = number(window.get("resets_at"))
         .and_then(|s| DateTime::from_timestamp(s as i64, 0))
-        .or_else(|| number(window.get("resets_in_seconds")).map(|s| observed_at + Duration::seconds(s as i64)));
+        .or_else(|| number(window.get("resets_in_seconds")).and_then(|s| seconds_after(observed_at, s)));
     Some(log_window(used, seconds, default_kind, resets_at))
 }
 
@@ -98,7 +98,7 @@ fn flat_window(limits: &Value, slot: &str, default_kind: WindowKind, observed_at
     let seconds = number(limits.get(format!("{slot}_window_minutes").as_str())).map(|m| (m * 60.0) as i64);
     let resets_at = number(limits.get(format!("{slot}_resets_in_seconds").as_str()))
         .or_else(|| number(limits.get(format!("{slot}_reset_after_seconds").as_str())))
-        .map(|s| observed_at + Duration::seconds(s as i64));
+        .and_then(|s| seconds_after(observed_at, s));
     Some(log_window(used, seconds, default_kind, resets_at))
 }
 
@@ -144,7 +144,7 @@ pub fn find_newest(sessions_dir: &Path) -> std::io::Result<(Option<LogFinding>, 
             // A file last written before the best snapshot's time cannot hold a newer one. Allow
             // a little slack for clocks that round.
             let modified: DateTime<Utc> = modified.into();
-            if modified + Duration::seconds(2) < found.snapshot.observed_at {
+            if modified.checked_add_signed(Duration::seconds(2)).is_some_and(|m| m < found.snapshot.observed_at) {
                 break;
             }
         }

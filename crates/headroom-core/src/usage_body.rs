@@ -135,8 +135,7 @@ fn parse_window(
     let resets_at = number(window.get("reset_at"))
         .and_then(|s| DateTime::from_timestamp(s as i64, 0))
         .or_else(|| {
-            number(window.get("reset_after_seconds"))
-                .and_then(|s| observed_at.checked_add_signed(chrono::Duration::seconds(s as i64)))
+            number(window.get("reset_after_seconds")).and_then(|s| seconds_after(observed_at, s))
         });
     Some(UsageWindow {
         limit,
@@ -174,6 +173,13 @@ fn parse_spend_control(spend: &Value) -> Option<SpendControl> {
             .and_then(|i| number(i.get("reset_at")))
             .and_then(|s| DateTime::from_timestamp(s as i64, 0)),
     })
+}
+
+/// `at` plus `seconds`, or `None` when that is outside the representable range (the service
+/// and damaged logs can send anything).
+pub(crate) fn seconds_after(at: DateTime<Utc>, seconds: f64) -> Option<DateTime<Utc>> {
+    let delta = chrono::TimeDelta::try_seconds(seconds as i64)?;
+    at.checked_add_signed(delta)
 }
 
 /// A finite number, from a JSON number or a numeric string ("9.99").
