@@ -8,10 +8,11 @@ use headroom_core::doctor::{diagnose, Diagnosis};
 use headroom_core::environment::BaseUrlOrigin;
 use headroom_core::humanize::{age, relative};
 use headroom_core::keychain::OsKeychain;
+use headroom_core::vault::Vault;
 use headroom_core::Context;
 
 pub fn run(ctx: &Context) -> u8 {
-    let diagnosis = diagnose(ctx, &OsKeychain, None);
+    let diagnosis = diagnose(ctx, &OsKeychain, Some(&Vault::new(&OsKeychain)));
     print!("{}", render(&diagnosis));
     if diagnosis.has_source() {
         0
@@ -28,7 +29,11 @@ pub fn render(d: &Diagnosis) -> String {
     };
     row(
         "Codex folder",
-        format!("{}{}", d.codex_home.display(), if d.codex_home_exists { "" } else { " (missing: run `codex login` to create it)" }),
+        format!(
+            "{}{}",
+            d.codex_home.display(),
+            if d.codex_home_exists { "" } else { " (missing: run `codex login` to create it)" }
+        ),
     );
     row(
         "Codex config",
@@ -49,8 +54,15 @@ pub fn render(d: &Diagnosis) -> String {
         match &d.ca_bundle {
             None => "system roots only (set CODEX_CA_CERTIFICATE to add a corporate CA)".into(),
             Some(ca) => match &ca.result {
-                Ok(n) => format!("{} from {}: {n} certificate(s), added to the system roots", ca.path.display(), ca.variable),
-                Err(e) => format!("{} from {} cannot be used ({e}): fix the path or unset {}", ca.path.display(), ca.variable, ca.variable),
+                Ok(n) => {
+                    format!("{} from {}: {n} certificate(s), added to the system roots", ca.path.display(), ca.variable)
+                }
+                Err(e) => format!(
+                    "{} from {} cannot be used ({e}): fix the path or unset {}",
+                    ca.path.display(),
+                    ca.variable,
+                    ca.variable
+                ),
             },
         },
     );
@@ -80,7 +92,9 @@ pub fn render(d: &Diagnosis) -> String {
                 parts.extend(c.claims.plan.clone());
                 parts.extend(c.account_id.as_ref().map(|a| format!("account {a}")));
                 match c.claims.expires_at {
-                    Some(at) if at <= now => parts.push(format!("EXPIRED {} ({})", age(at, now), expiry_fix(c.origin.is_codex_login()))),
+                    Some(at) if at <= now => {
+                        parts.push(format!("EXPIRED {} ({})", age(at, now), expiry_fix(c.origin.is_codex_login())))
+                    }
                     Some(at) => parts.push(format!("expires {}", relative(at, now))),
                     None => parts.push("expiry unknown".into()),
                 }
@@ -109,7 +123,9 @@ pub fn render(d: &Diagnosis) -> String {
             age(*at, now),
             path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
         ),
-        (None, None) if logs.stats.files_seen > 0 => format!("{}: {} file(s), none with usage numbers yet", logs.dir.display(), logs.stats.files_seen),
+        (None, None) if logs.stats.files_seen > 0 => {
+            format!("{}: {} file(s), none with usage numbers yet", logs.dir.display(), logs.stats.files_seen)
+        }
         (None, None) => format!("{}: none yet (Codex writes them as you use it)", logs.dir.display()),
     };
     let _ = writeln!(out, "{:<16}{logs_line}", "Session logs");

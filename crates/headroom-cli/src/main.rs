@@ -2,6 +2,7 @@
 
 mod doctor;
 mod render;
+mod token;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use headroom_core::environment::Environment;
 use headroom_core::keychain::OsKeychain;
 use headroom_core::report::status_json;
+use headroom_core::vault::Vault;
 use headroom_core::{read_status, Context, SourcePreference};
 
 #[derive(Parser)]
@@ -36,6 +38,29 @@ enum Command {
     },
     /// Show every place Headroom looks for numbers and credentials, and what it found.
     Doctor,
+    /// Keep a ChatGPT token you pasted in the OS keychain (never in a file).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Read a token (or the session cookie) from standard input and keep it in the OS keychain.
+    Set {
+        /// Refused: a token given on the command line shows in shell history and `ps`.
+        #[arg(hide = true, num_args = 0.., allow_hyphen_values = true)]
+        refused: Vec<String>,
+    },
+    /// Show the stored token's mask, account, plan and expiry.
+    Status {
+        /// Also ask the usage service whether it accepts the token.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Remove the stored token from the keychain.
+    Clear,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -63,7 +88,9 @@ fn main() -> ExitCode {
     if cli.verbose {
         tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
-            .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HEADROOM_LOG").unwrap_or_else(|_| "info".into()))
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("HEADROOM_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .init();
     }
     let ctx = Context::load(Environment::from_process());
@@ -73,6 +100,13 @@ fn main() -> ExitCode {
     let code = match cli.command.unwrap_or(Command::Status { json: false, source: Source::Auto }) {
         Command::Status { json, source } => status(&ctx, json, source.into()),
         Command::Doctor => doctor::run(&ctx),
+        Command::Token { action: TokenAction::Set { refused } } if !refused.is_empty() => {
+            eprintln!("{}", token::ARGUMENT_REFUSED);
+            1
+        }
+        Command::Token { action: TokenAction::Set { .. } } => token::set(&ctx),
+        Command::Token { action: TokenAction::Status { check } } => token::status(&ctx, check),
+        Command::Token { action: TokenAction::Clear } => token::clear(),
     };
     ExitCode::from(code)
 }
@@ -86,7 +120,8 @@ fn status(ctx: &Context, json: bool, preference: SourcePreference) -> u8 {
         }
     };
     let now = Utc::now();
-    let report = runtime.block_on(read_status(ctx, &OsKeychain, None, preference, now));
+    let vault = Vault::new(&OsKeychain);
+    let report = runtime.block_on(read_status(ctx, &OsKeychain, Some(&vault), preference, now));
     let mut stdout = std::io::stdout().lock();
     let written = if json {
         writeln!(stdout, "{}", serde_json::to_string_pretty(&status_json(&report)).unwrap_or_default())

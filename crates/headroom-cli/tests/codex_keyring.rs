@@ -7,29 +7,10 @@
 
 mod common;
 
-use common::Sandbox;
+use common::{secret_service_or_skip, Sandbox};
 use headroom_testkit::jwt::{make_jwt, TestClaims};
 
 const SERVICE: &str = "Codex Auth";
-
-fn secret_service_or_skip(test: &str) -> Option<String> {
-    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok();
-    let works = bus.is_some()
-        && keyring::Entry::new("Headroom test", test)
-            .and_then(|e| e.set_password("probe").and_then(|_| e.delete_credential()))
-            .is_ok();
-    if works {
-        return bus;
-    }
-    let why = "no Secret Service on the session bus (run the tests through scripts/test)";
-    if std::env::var("HEADROOM_REQUIRE_KEYRING").as_deref() == Ok("1") {
-        panic!("{test}: {why}");
-    }
-    // Written straight to the process's stderr so the reason shows even though the test passes.
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
-    None
-}
 
 /// Keychain entries written as Codex writes them, removed when dropped.
 struct CodexEntries(Vec<keyring::Entry>);
@@ -75,7 +56,9 @@ fn reads_codex_login_from_a_single_keychain_entry() {
     let (mut sb, account) = keyring_sandbox(&bus, "keyring");
     let access = token("keyring@example.com");
     sb.secrets.push(access.clone());
-    let json = format!(r#"{{"auth_mode":"chatgpt","tokens":{{"id_token":"{access}","access_token":"{access}","refresh_token":"rt-secret","account_id":"acct-kc"}}}}"#);
+    let json = format!(
+        r#"{{"auth_mode":"chatgpt","tokens":{{"id_token":"{access}","access_token":"{access}","refresh_token":"rt-secret","account_id":"acct-kc"}}}}"#
+    );
     let _entries = CodexEntries::write(&[(account, json.into_bytes())]);
     let run = sb.run(&["status", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -109,7 +92,11 @@ fn reads_codex_login_from_the_split_v2_entries() {
     assert_eq!(sb.fake.requests()[0].header("chatgpt-account-id"), Some("acct-v2"));
     let doctor = sb.run(&["doctor"]);
     assert!(doctor.stdout.contains("OS keychain     reachable"), "{}", doctor.stdout);
-    assert!(doctor.stdout.contains("found, v2@example.com, plus, account acct-v2, expires in 2 days, IN USE"), "{}", doctor.stdout);
+    assert!(
+        doctor.stdout.contains("found, v2@example.com, plus, account acct-v2, expires in 2 days, IN USE"),
+        "{}",
+        doctor.stdout
+    );
 }
 
 #[test]

@@ -49,7 +49,11 @@ fn nothing_found_exits_2_with_the_way_in() {
 #[test]
 fn env_token_base_url_from_config_and_proxy_passwords_masked() {
     let mut sb = Sandbox::new();
-    let token = headroom_testkit::jwt::make_jwt(&headroom_testkit::jwt::TestClaims::plus("e@example.com", "acct-e", 86_400 * 3));
+    let token = headroom_testkit::jwt::make_jwt(&headroom_testkit::jwt::TestClaims::plus(
+        "e@example.com",
+        "acct-e",
+        86_400 * 3,
+    ));
     sb.secrets.extend([token.clone(), "hunter2".into()]);
     sb.set("HEADROOM_ACCESS_TOKEN", &token);
     sb.set("HTTPS_PROXY", "http://bob:hunter2@proxy.internal:3128");
@@ -58,7 +62,10 @@ fn env_token_base_url_from_config_and_proxy_passwords_masked() {
     let run = sb.run(&["doctor"]);
     assert_eq!(run.code, 0);
     let out = &run.stdout;
-    assert!(out.contains("https://gateway.example.com/backend-api/wham/usage (from chatgpt_base_url in config.toml)"), "{out}");
+    assert!(
+        out.contains("https://gateway.example.com/backend-api/wham/usage (from chatgpt_base_url in config.toml)"),
+        "{out}"
+    );
     assert!(out.contains("HTTPS_PROXY=http://***@proxy.internal:3128"), "{out}");
     assert!(out.contains("found, e@example.com, plus, account acct-e, expires in 2 days, IN USE"), "{out}");
 }

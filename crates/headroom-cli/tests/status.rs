@@ -74,7 +74,10 @@ fn base_url_from_codex_config_uses_the_codex_usage_path() {
     let mut sb = Sandbox::new();
     sb.codex_login(3_600);
     sb.unset("HEADROOM_CHATGPT_BASE_URL");
-    sb.write_codex_file("config.toml", &format!("model = \"gpt-5-codex\"\nchatgpt_base_url = \"{}/\"\n", sb.fake.root_url()));
+    sb.write_codex_file(
+        "config.toml",
+        &format!("model = \"gpt-5-codex\"\nchatgpt_base_url = \"{}/\"\n", sb.fake.root_url()),
+    );
     let run = sb.run(&["status", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(sb.fake.requests()[0].path, "/api/codex/usage");
@@ -90,7 +93,8 @@ fn base_url_from_codex_config_uses_the_codex_usage_path() {
 fn env_token_wins_and_may_carry_a_bearer_prefix() {
     let mut sb = Sandbox::new();
     sb.codex_login(3_600);
-    let env_token = headroom_testkit::jwt::make_jwt(&headroom_testkit::jwt::TestClaims::plus("env@example.com", "acct-env", 3_600));
+    let env_token =
+        headroom_testkit::jwt::make_jwt(&headroom_testkit::jwt::TestClaims::plus("env@example.com", "acct-env", 3_600));
     sb.secrets.push(env_token.clone());
     sb.set("HEADROOM_ACCESS_TOKEN", &format!("  Bearer {env_token}\n"));
     let run = sb.run(&["status", "--json"]);
@@ -167,7 +171,8 @@ fn malformed_garbled_truncated_incomplete_and_oversized_bodies() {
         assert_eq!((code, kind.as_str()), (4, "invalid_response"), "{message}");
     }
     // A connection cut mid-body is a network failure, also temporary.
-    let (code, kind, message, _) = failure(FakeResponse::json(200, scenarios::PLUS_TWO_WINDOWS).with_behaviour(Behaviour::CutAfter(40)));
+    let (code, kind, message, _) =
+        failure(FakeResponse::json(200, scenarios::PLUS_TWO_WINDOWS).with_behaviour(Behaviour::CutAfter(40)));
     assert_eq!(code, 4, "{message}");
     assert!(kind == "network" || kind == "invalid_response", "{kind}: {message}");
 }
@@ -239,7 +244,11 @@ fn a_damaged_auth_file_is_named_with_its_fix() {
     sb.write_codex_file("auth.json", "<html>oops</html>");
     let run = sb.run(&["status", "--source", "api"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.starts_with("Codex's login file ") && run.stderr.contains("auth.json could not be understood"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("Codex's login file ") && run.stderr.contains("auth.json could not be understood"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("run `codex login`"));
 }
 
@@ -263,7 +272,10 @@ fn session_logs_fill_in_when_the_api_fails_with_the_error_attached() {
     assert_eq!(v["windows"][0]["used_percent"], 64.0);
     assert_eq!(v["account"]["plan"], "plus");
     let text = sb.run(&["status"]).stdout;
-    assert!(text.contains("From Codex's session log (rollout-2026-11-22T08-00-00-abc.jsonl), as of 10 min ago."), "{text}");
+    assert!(
+        text.contains("From Codex's session log (rollout-2026-11-22T08-00-00-abc.jsonl), as of 10 min ago."),
+        "{text}"
+    );
     assert!(text.contains("Live numbers unavailable: The usage service rejected"), "{text}");
 }
 
@@ -315,7 +327,8 @@ fn free_plan_with_only_a_weekly_window() {
     sb.fake.respond(Route::Usage, scenarios::usage("free-weekly-only").unwrap());
     let v = sb.run(&["status", "--json"]).json();
     assert_eq!(v["account"]["plan"], "free");
-    let kinds: Vec<_> = v["windows"].as_array().unwrap().iter().map(|w| w["kind"].as_str().unwrap().to_string()).collect();
+    let kinds: Vec<_> =
+        v["windows"].as_array().unwrap().iter().map(|w| w["kind"].as_str().unwrap().to_string()).collect();
     assert_eq!(kinds, ["weekly"]);
 }
 
@@ -325,15 +338,24 @@ fn every_limit_of_a_team_plan() {
     sb.codex_login(3_600);
     sb.fake.respond(Route::Usage, scenarios::usage("team-all-fields").unwrap());
     let v = sb.run(&["status", "--json"]).json();
-    let limits: Vec<_> = v["windows"].as_array().unwrap().iter().map(|w| (w["limit"].as_str().unwrap().to_string(), w["kind"].as_str().unwrap().to_string())).collect();
+    let limits: Vec<_> = v["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["limit"].as_str().unwrap().to_string(), w["kind"].as_str().unwrap().to_string()))
+        .collect();
     assert_eq!(
         limits,
-        [("codex", "5h"), ("codex", "weekly"), ("code_review", "weekly"), ("gpt_5_3_codex_spark", "5h")].map(|(a, b)| (a.to_string(), b.to_string()))
+        [("codex", "5h"), ("codex", "weekly"), ("code_review", "weekly"), ("gpt_5_3_codex_spark", "5h")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     assert_eq!(v["credits"]["balance"], 12.4);
     assert_eq!(v["account"]["account_id"], "acct-team-1");
     let text = sb.run(&["status"]).stdout;
-    assert!(text.contains("Code review weekly") && text.contains("GPT-5.3-Codex-Spark 5-hour") && text.contains("12.40"), "{text}");
+    assert!(
+        text.contains("Code review weekly") && text.contains("GPT-5.3-Codex-Spark 5-hour") && text.contains("12.40"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -343,7 +365,12 @@ fn an_unreadable_ca_bundle_is_a_clear_setup_error() {
     sb.set("CODEX_CA_CERTIFICATE", "/nonexistent/corp-ca.pem");
     let run = sb.run(&["status", "--source", "api"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.starts_with("The CA bundle named by CODEX_CA_CERTIFICATE (/nonexistent/corp-ca.pem) could not be read"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("The CA bundle named by CODEX_CA_CERTIFICATE (/nonexistent/corp-ca.pem) could not be read"),
+        "{}",
+        run.stderr
+    );
     let not_pem = sb.dir.path().join("not.pem");
     std::fs::write(&not_pem, "hello").unwrap();
     sb.set("CODEX_CA_CERTIFICATE", not_pem.to_str().unwrap());

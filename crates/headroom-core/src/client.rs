@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::Utc;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::credentials::Credential;
 use crate::environment::BaseUrl;
@@ -22,6 +22,8 @@ pub struct UsageClient {
     http: reqwest::Client,
     url: String,
     host: String,
+    /// `{origin}/api/auth/session`, where a session cookie is exchanged for an access token.
+    session_url: String,
 }
 
 impl UsageClient {
@@ -53,18 +55,23 @@ impl UsageClient {
                 builder = builder.add_root_certificate(certificate);
             }
         }
-        let http = builder
-            .build()
-            .map_err(|e| UsageError::Other(format!("The HTTP client could not be set up ({e}): check your TLS and proxy settings.")))?;
+        let http = builder.build().map_err(|e| {
+            UsageError::Other(format!("The HTTP client could not be set up ({e}): check your TLS and proxy settings."))
+        })?;
         let url = base_url.usage_url();
-        let host = reqwest::Url::parse(&url)
-            .ok()
-            .and_then(|u| u.host_str().map(|h| match u.port() {
-                Some(port) => format!("{h}:{port}"),
-                None => h.to_string(),
-            }))
+        let parsed = reqwest::Url::parse(&url).ok();
+        let host = parsed
+            .as_ref()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(port) => format!("{h}:{port}"),
+                    None => h.to_string(),
+                })
+            })
             .unwrap_or_else(|| url.clone());
-        Ok(UsageClient { http, url, host })
+        let session_url =
+            parsed.map(|u| format!("{}/api/auth/session", u.origin().ascii_serialization())).unwrap_or_default();
+        Ok(UsageClient { http, url, host, session_url })
     }
 
     pub fn url(&self) -> &str {
@@ -107,10 +114,49 @@ impl UsageClient {
         match status {
             200..=299 => parse_usage_body(&body, observed_at).map_err(invalid_body),
             // The CDN's bot challenge answers 403 with an HTML page: that is no verdict on the login.
-            403 if matches!(parse_usage_body(&body, observed_at), Err(BodyError::Html)) => Err(invalid_body(BodyError::Html)),
+            403 if matches!(parse_usage_body(&body, observed_at), Err(BodyError::Html)) => {
+                Err(invalid_body(BodyError::Html))
+            }
             403 => Err(UsageError::Unauthorized { origin: credential.origin, status }),
-            _ => Err(UsageError::InvalidResponse { problem: format!("HTTP {status} instead of usage numbers"), advice: CHECK_BASE_URL }),
+            _ => Err(UsageError::InvalidResponse {
+                problem: format!("HTTP {status} instead of usage numbers"),
+                advice: CHECK_BASE_URL,
+            }),
         }
+    }
+
+    /// Exchanges a `__Secure-next-auth.session-token` cookie for an access token, as chatgpt.com's
+    /// own page does on load.
+    pub async fn exchange_session_cookie(&self, cookie: &SecretString) -> Result<ExchangedToken, ExchangeError> {
+        let response = self
+            .http
+            .get(&self.session_url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::COOKIE, format!("{}={}", crate::paste::SESSION_COOKIE, cookie.expose_secret()))
+            .send()
+            .await
+            .map_err(|e| ExchangeError::Network(self.network_error(&e)))?;
+        let status = response.status().as_u16();
+        let body = self.read_body(response).await.map_err(ExchangeError::Network)?;
+        if looks_like_html(&body) {
+            return Err(ExchangeError::Challenged);
+        }
+        if !(200..300).contains(&status) {
+            return Err(ExchangeError::Rejected { status });
+        }
+        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|_| ExchangeError::Malformed)?;
+        let Some(access_token) = value.get("accessToken").and_then(|v| v.as_str()).filter(|t| !t.is_empty()) else {
+            // next-auth answers `{}` for a session it does not know.
+            return Err(ExchangeError::Rejected { status });
+        };
+        Ok(ExchangedToken {
+            access_token: SecretString::from(access_token.to_string()),
+            expires: value
+                .get("expires")
+                .and_then(|v| v.as_str())
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc)),
+        })
     }
 
     /// Reads the body, refusing more than [`MAX_BODY_BYTES`].
@@ -155,14 +201,42 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     last.unwrap_or_default()
 }
 
+/// An access token obtained from a session cookie.
+pub struct ExchangedToken {
+    pub access_token: SecretString,
+    /// When the browser session ends (the access token itself may expire sooner).
+    pub expires: Option<chrono::DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExchangeError {
+    #[error("chatgpt.com refused to exchange the session cookie (its bot check answered instead): paste the token from the Authorization header instead.")]
+    Challenged,
+    #[error("The session cookie was not accepted (HTTP {status}; signed out or expired): sign in to chatgpt.com again and copy a fresh cookie, or paste the token from the Authorization header instead.")]
+    Rejected { status: u16 },
+    #[error("The cookie exchange answered with something other than JSON: paste the token from the Authorization header instead.")]
+    Malformed,
+    #[error("{0}")]
+    Network(UsageError),
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+}
+
 fn too_large() -> UsageError {
-    UsageError::InvalidResponse { problem: format!("an answer larger than {} MiB", MAX_BODY_BYTES >> 20), advice: TRY_LATER }
+    UsageError::InvalidResponse {
+        problem: format!("an answer larger than {} MiB", MAX_BODY_BYTES >> 20),
+        advice: TRY_LATER,
+    }
 }
 
 fn invalid_body(error: BodyError) -> UsageError {
     let advice = match error {
         BodyError::Html => TRY_LATER,
-        BodyError::MalformedJson(_) | BodyError::MissingRateLimit => "try again later, and update Headroom if this keeps happening.",
+        BodyError::MalformedJson(_) | BodyError::MissingRateLimit => {
+            "try again later, and update Headroom if this keeps happening."
+        }
     };
     UsageError::InvalidResponse { problem: error.to_string(), advice }
 }

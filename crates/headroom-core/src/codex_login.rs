@@ -20,11 +20,7 @@ pub const CODEX_KEYRING_SERVICE: &str = "Codex Auth";
 #[derive(Clone)]
 pub enum CodexLogin {
     /// Signed in with ChatGPT: the plan quota can be read.
-    ChatGpt {
-        access_token: SecretString,
-        id_token: Option<SecretString>,
-        account_id: Option<String>,
-    },
+    ChatGpt { access_token: SecretString, id_token: Option<SecretString>, account_id: Option<String> },
     /// Signed in with an API key, which has no plan quota.
     ApiKey,
     /// The store holds no usable login (`auth.json` after `codex logout`, say).
@@ -34,11 +30,9 @@ pub enum CodexLogin {
 impl fmt::Debug for CodexLogin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CodexLogin::ChatGpt { account_id, .. } => f
-                .debug_struct("ChatGpt")
-                .field("access_token", &"***")
-                .field("account_id", account_id)
-                .finish(),
+            CodexLogin::ChatGpt { account_id, .. } => {
+                f.debug_struct("ChatGpt").field("access_token", &"***").field("account_id", account_id).finish()
+            }
             CodexLogin::ApiKey => f.write_str("ApiKey"),
             CodexLogin::Empty => f.write_str("Empty"),
         }
@@ -124,12 +118,12 @@ pub fn read_keyring_login(keychain: &dyn Keychain, codex_home: &Path) -> Result<
     if let Some(revision) = read_text(&format!("{base}|v2|active"))? {
         let revision = revision.trim().to_string();
         let field = |name: &str| read_text(&format!("{base}|v2|{revision}|{name}"));
-        let manifest: Value = field("manifest")?
-            .and_then(|m| serde_json::from_str(&m).ok())
-            .ok_or_else(|| LoginReadError::Malformed {
+        let manifest: Value = field("manifest")?.and_then(|m| serde_json::from_str(&m).ok()).ok_or_else(|| {
+            LoginReadError::Malformed {
                 place: place.clone(),
                 reason: format!("revision {revision} has no readable manifest"),
-            })?;
+            }
+        })?;
         let mode = string(manifest.get("auth_mode")).map(|m| m.to_ascii_lowercase());
         let has_tokens = manifest.get("has_tokens").and_then(Value::as_bool).unwrap_or(false);
         let has_api_key = manifest.get("has_openai_api_key").and_then(Value::as_bool).unwrap_or(false);
@@ -151,9 +145,9 @@ pub fn read_keyring_login(keychain: &dyn Keychain, codex_home: &Path) -> Result<
     }
 
     match read_text(&base)? {
-        Some(json) => parse_auth_json(json.as_bytes())
-            .map(Some)
-            .map_err(|reason| LoginReadError::Malformed { place, reason }),
+        Some(json) => {
+            parse_auth_json(json.as_bytes()).map(Some).map_err(|reason| LoginReadError::Malformed { place, reason })
+        }
         None => Ok(None),
     }
 }
@@ -166,7 +160,9 @@ mod tests {
 
     fn access(login: &CodexLogin) -> Option<(&str, Option<&str>)> {
         match login {
-            CodexLogin::ChatGpt { access_token, account_id, .. } => Some((access_token.expose_secret(), account_id.as_deref())),
+            CodexLogin::ChatGpt { access_token, account_id, .. } => {
+                Some((access_token.expose_secret(), account_id.as_deref()))
+            }
             _ => None,
         }
     }
@@ -182,11 +178,15 @@ mod tests {
         assert!(access(&parse_auth_json(br#"{"tokens":{"access_token":"a"}}"#).unwrap()).is_some());
         assert!(matches!(parse_auth_json(br#"{"OPENAI_API_KEY":"sk-test"}"#).unwrap(), CodexLogin::ApiKey));
         assert!(matches!(
-            parse_auth_json(br#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-test","tokens":{"access_token":"a"}}"#).unwrap(),
+            parse_auth_json(br#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-test","tokens":{"access_token":"a"}}"#)
+                .unwrap(),
             CodexLogin::ApiKey
         ));
         // A newer auth_mode with tokens still gives the plan numbers.
-        assert!(access(&parse_auth_json(br#"{"auth_mode":"chatgptAuthTokens","tokens":{"access_token":"a"}}"#).unwrap()).is_some());
+        assert!(access(
+            &parse_auth_json(br#"{"auth_mode":"chatgptAuthTokens","tokens":{"access_token":"a"}}"#).unwrap()
+        )
+        .is_some());
         assert!(matches!(parse_auth_json(br#"{"OPENAI_API_KEY":null}"#).unwrap(), CodexLogin::Empty));
         assert!(parse_auth_json(b"{").unwrap_err().starts_with("malformed JSON"));
         assert_eq!(parse_auth_json(b"[]").unwrap_err(), "not a JSON object");
@@ -202,7 +202,8 @@ mod tests {
     fn keyring_account_matches_codex_naming() {
         let account = keyring_account(Path::new("/nonexistent/codex-home"));
         // sha256("/nonexistent/codex-home"), first 16 hex digits.
-        let expected: String = Sha256::digest(b"/nonexistent/codex-home").iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let expected: String =
+            Sha256::digest(b"/nonexistent/codex-home").iter().take(8).map(|b| format!("{b:02x}")).collect();
         assert_eq!(account, format!("cli|{expected}"));
         assert_eq!(account.len(), 4 + 16);
     }
@@ -211,7 +212,11 @@ mod tests {
     fn reads_the_single_entry_layout() {
         let home = Path::new("/nonexistent/h1");
         let keychain = MemoryKeychain::default();
-        keychain.insert(CODEX_KEYRING_SERVICE, &keyring_account(home), br#"{"tokens":{"access_token":"a1","account_id":"x"}}"#);
+        keychain.insert(
+            CODEX_KEYRING_SERVICE,
+            &keyring_account(home),
+            br#"{"tokens":{"access_token":"a1","account_id":"x"}}"#,
+        );
         let login = read_keyring_login(&keychain, home).unwrap().unwrap();
         assert_eq!(access(&login), Some(("a1", Some("x"))));
     }

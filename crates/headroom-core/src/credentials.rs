@@ -18,7 +18,7 @@ use crate::codex_login::{self, CodexLogin, LoginReadError};
 use crate::environment::{CodexConfig, Environment, ENV_ACCESS_TOKEN};
 use crate::error::UsageError;
 use crate::jwt::{decode_claims, TokenClaims};
-use crate::keychain::Keychain;
+use crate::keychain::{Keychain, KeychainError};
 
 /// Where the credential in use came from (`"credential"` in `status --json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -72,7 +72,13 @@ pub struct Credential {
 
 impl Credential {
     /// Builds a credential from an access token, reading its claims.
-    pub fn new(origin: CredentialOrigin, location: String, access_token: SecretString, id_token: Option<&SecretString>, account_id: Option<String>) -> Credential {
+    pub fn new(
+        origin: CredentialOrigin,
+        location: String,
+        access_token: SecretString,
+        id_token: Option<&SecretString>,
+        account_id: Option<String>,
+    ) -> Credential {
         let claims = decode_claims(access_token.expose_secret()).unwrap_or_default();
         let claims = match id_token {
             Some(id) => claims.or(decode_claims(id.expose_secret()).unwrap_or_default()),
@@ -217,8 +223,16 @@ pub fn discover(
     if let Some(source) = pasted {
         let location = source.location();
         let outcome = match source.pasted_token() {
-            Ok(Some(token)) => ProbeOutcome::Found(Credential::new(CredentialOrigin::Keychain, location.clone(), token, None, None)),
+            Ok(Some(token)) => {
+                ProbeOutcome::Found(Credential::new(CredentialOrigin::Keychain, location.clone(), token, None, None))
+            }
             Ok(None) => ProbeOutcome::NotFound("no token pasted".into()),
+            // Without a keychain nothing can have been pasted (storing needs one), so this is
+            // no failure worth reporting on a headless machine.
+            Err(LoginReadError::Keychain(KeychainError::Unavailable(_))) => {
+                ProbeOutcome::Skipped("the OS keychain cannot be reached, so no token can have been pasted".into())
+            }
+            Err(LoginReadError::Keychain(e)) => ProbeOutcome::Failed(format!("{e}: {}", e.remedy())),
             Err(e) => ProbeOutcome::Failed(e.to_string()),
         };
         discovery.probes.push(Probe { origin: CredentialOrigin::Keychain, location, outcome });
@@ -228,7 +242,8 @@ pub fn discover(
     }
 
     // 3. Codex's keychain entry.
-    let keyring_location = format!("\"{}\" / {}", codex_login::CODEX_KEYRING_SERVICE, codex_login::keyring_account(&env.codex_home));
+    let keyring_location =
+        format!("\"{}\" / {}", codex_login::CODEX_KEYRING_SERVICE, codex_login::keyring_account(&env.codex_home));
     let keyring_outcome = if config.credentials_store.uses_keyring() {
         match codex_login::read_keyring_login(keychain, &env.codex_home) {
             Ok(Some(login)) => login_outcome(login, CredentialOrigin::CodexKeyring, &keyring_location),
@@ -242,7 +257,11 @@ pub fn discover(
             config.credentials_store.as_str()
         ))
     };
-    discovery.probes.push(Probe { origin: CredentialOrigin::CodexKeyring, location: keyring_location, outcome: keyring_outcome });
+    discovery.probes.push(Probe {
+        origin: CredentialOrigin::CodexKeyring,
+        location: keyring_location,
+        outcome: keyring_outcome,
+    });
     if done(&discovery) {
         return discovery;
     }
@@ -255,15 +274,23 @@ pub fn discover(
         Ok(None) => ProbeOutcome::NotFound("no such file".into()),
         Err(e) => ProbeOutcome::Failed(e.to_string()),
     };
-    discovery.probes.push(Probe { origin: CredentialOrigin::CodexAuthFile, location: file_location, outcome: file_outcome });
+    discovery.probes.push(Probe {
+        origin: CredentialOrigin::CodexAuthFile,
+        location: file_location,
+        outcome: file_outcome,
+    });
     discovery
 }
 
 fn login_outcome(login: CodexLogin, origin: CredentialOrigin, location: &str) -> ProbeOutcome {
     match login {
-        CodexLogin::ChatGpt { access_token, id_token, account_id } => {
-            ProbeOutcome::Found(Credential::new(origin, location.to_string(), access_token, id_token.as_ref(), account_id))
-        }
+        CodexLogin::ChatGpt { access_token, id_token, account_id } => ProbeOutcome::Found(Credential::new(
+            origin,
+            location.to_string(),
+            access_token,
+            id_token.as_ref(),
+            account_id,
+        )),
         CodexLogin::ApiKey => ProbeOutcome::ApiKeyOnly,
         CodexLogin::Empty => ProbeOutcome::NotFound("no login in it (signed out?)".into()),
     }
@@ -307,10 +334,17 @@ mod tests {
 
     #[test]
     fn auth_file_claims_fill_email_plan_account_and_expiry() {
-        let access = make_jwt(&TestClaims { exp: Some(1_900_000_000), email_in_profile_claim: true, email: Some("a@x.io".into()), ..Default::default() });
-        let id = make_jwt(&TestClaims { plan: Some("pro".into()), account_id: Some("acct-9".into()), ..Default::default() });
+        let access = make_jwt(&TestClaims {
+            exp: Some(1_900_000_000),
+            email_in_profile_claim: true,
+            email: Some("a@x.io".into()),
+            ..Default::default()
+        });
+        let id =
+            make_jwt(&TestClaims { plan: Some("pro".into()), account_id: Some("acct-9".into()), ..Default::default() });
         let home = home_with_auth(&codex_auth_json(&access, &id, None));
-        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::All);
+        let d =
+            discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::All);
         let cred = d.credential().unwrap();
         assert_eq!(cred.origin, CredentialOrigin::CodexAuthFile);
         assert_eq!(cred.claims.email.as_deref(), Some("a@x.io"));
@@ -326,7 +360,11 @@ mod tests {
         let config = CodexConfig { credentials_store: CredentialsStore::Auto, ..Default::default() };
 
         let keychain = MemoryKeychain::default();
-        keychain.insert("Codex Auth", &codex_login::keyring_account(home.path()), br#"{"tokens":{"access_token":"kc-token"}}"#);
+        keychain.insert(
+            "Codex Auth",
+            &codex_login::keyring_account(home.path()),
+            br#"{"tokens":{"access_token":"kc-token"}}"#,
+        );
         let d = discover(&env(home.path()), &config, &keychain, None, DiscoverMode::FirstFound);
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexKeyring);
         assert_eq!(d.credential().unwrap().access_token().expose_secret(), "kc-token");
@@ -335,7 +373,9 @@ mod tests {
         let d = discover(&env(home.path()), &config, &broken, None, DiscoverMode::FirstFound);
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexAuthFile);
         match &d.probes[1].outcome {
-            ProbeOutcome::Failed(why) => assert!(why.contains("cannot be reached") && why.contains("HEADROOM_ACCESS_TOKEN"), "{why}"),
+            ProbeOutcome::Failed(why) => {
+                assert!(why.contains("cannot be reached") && why.contains("HEADROOM_ACCESS_TOKEN"), "{why}")
+            }
             other => panic!("expected a failure, got {other:?}"),
         }
     }
@@ -343,7 +383,13 @@ mod tests {
     #[test]
     fn api_key_login_says_api_keys_have_no_quota() {
         let home = home_with_auth(r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-test-not-real"}"#);
-        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::FirstFound);
+        let d = discover(
+            &env(home.path()),
+            &CodexConfig::default(),
+            &MemoryKeychain::default(),
+            None,
+            DiscoverMode::FirstFound,
+        );
         assert!(d.credential().is_none());
         assert!(matches!(d.missing_error(), UsageError::ApiKeyOnly));
         assert!(d.missing_error().to_string().contains("no plan quota"));
@@ -352,10 +398,22 @@ mod tests {
     #[test]
     fn nothing_anywhere_and_a_broken_file() {
         let home = tempfile::tempdir().unwrap();
-        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::FirstFound);
+        let d = discover(
+            &env(home.path()),
+            &CodexConfig::default(),
+            &MemoryKeychain::default(),
+            None,
+            DiscoverMode::FirstFound,
+        );
         assert!(matches!(d.missing_error(), UsageError::NoCredentials { detail: None }));
         std::fs::write(home.path().join("auth.json"), "{not json").unwrap();
-        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::FirstFound);
+        let d = discover(
+            &env(home.path()),
+            &CodexConfig::default(),
+            &MemoryKeychain::default(),
+            None,
+            DiscoverMode::FirstFound,
+        );
         let message = d.missing_error().to_string();
         assert!(message.contains("auth.json") && message.contains("codex login"), "{message}");
     }
@@ -373,15 +431,33 @@ mod tests {
     #[test]
     fn a_pasted_token_comes_after_the_env_and_before_codex() {
         let home = home_with_auth(&codex_auth_json("file-token", "id", None));
-        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), Some(&Pasted(Some("pasted"))), DiscoverMode::FirstFound);
+        let d = discover(
+            &env(home.path()),
+            &CodexConfig::default(),
+            &MemoryKeychain::default(),
+            Some(&Pasted(Some("pasted"))),
+            DiscoverMode::FirstFound,
+        );
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::Keychain);
-        let d = discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), Some(&Pasted(None)), DiscoverMode::FirstFound);
+        let d = discover(
+            &env(home.path()),
+            &CodexConfig::default(),
+            &MemoryKeychain::default(),
+            Some(&Pasted(None)),
+            DiscoverMode::FirstFound,
+        );
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexAuthFile);
     }
 
     #[test]
     fn debug_output_masks_the_token() {
-        let cred = Credential::new(CredentialOrigin::Env, "x".into(), SecretString::from("tok-secret-123".to_string()), None, None);
+        let cred = Credential::new(
+            CredentialOrigin::Env,
+            "x".into(),
+            SecretString::from("tok-secret-123".to_string()),
+            None,
+            None,
+        );
         assert!(!format!("{cred:?}").contains("tok-secret-123"));
     }
 }

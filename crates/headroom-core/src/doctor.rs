@@ -57,12 +57,9 @@ pub fn diagnose(ctx: &Context, keychain: &dyn Keychain, pasted: Option<&dyn Past
     let config_path = crate::environment::config_path(home);
     let logs_dir = ctx.sessions_dir();
     let logs = match session_log::find_newest(&logs_dir) {
-        Ok((finding, stats)) => LogsCheck {
-            dir: logs_dir,
-            newest: finding.map(|f| (f.path, f.snapshot.observed_at)),
-            stats,
-            error: None,
-        },
+        Ok((finding, stats)) => {
+            LogsCheck { dir: logs_dir, newest: finding.map(|f| (f.path, f.snapshot.observed_at)), stats, error: None }
+        }
         Err(e) => LogsCheck { dir: logs_dir, newest: None, stats: SearchStats::default(), error: Some(e.to_string()) },
     };
     Diagnosis {
@@ -80,7 +77,9 @@ pub fn diagnose(ctx: &Context, keychain: &dyn Keychain, pasted: Option<&dyn Past
             result: std::fs::read(path)
                 .map_err(|e| e.to_string())
                 .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string()))
-                .and_then(|certs| if certs.is_empty() { Err("no PEM certificates in it".into()) } else { Ok(certs.len()) }),
+                .and_then(
+                    |certs| if certs.is_empty() { Err("no PEM certificates in it".into()) } else { Ok(certs.len()) },
+                ),
         }),
         proxies: proxy_variables(),
         keychain: keychain_reachable(keychain),
@@ -97,7 +96,9 @@ pub fn keychain_reachable(keychain: &dyn Keychain) -> Result<(), KeychainError> 
 fn proxy_variables() -> Vec<(String, String)> {
     ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"]
         .iter()
-        .filter_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()).map(|v| (name.to_string(), mask_userinfo(&v))))
+        .filter_map(|name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty()).map(|v| (name.to_string(), mask_userinfo(&v)))
+        })
         .collect()
 }
 

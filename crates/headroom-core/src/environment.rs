@@ -208,6 +208,9 @@ mod tests {
         assert_eq!(default.usage_url(), "https://chatgpt.com/backend-api/wham/usage");
 
         let bare = CodexConfig { chatgpt_base_url: Some("https://chatgpt.com".into()), ..Default::default() };
-        assert_eq!(BaseUrl::resolve(&Environment::default(), &bare).usage_url(), "https://chatgpt.com/backend-api/wham/usage");
+        assert_eq!(
+            BaseUrl::resolve(&Environment::default(), &bare).usage_url(),
+            "https://chatgpt.com/backend-api/wham/usage"
+        );
     }
 }

@@ -89,13 +89,14 @@ pub enum UsageError {
 }
 
 pub(crate) const TRY_LATER: &str = "try again in a few minutes.";
-pub(crate) const CHECK_BASE_URL: &str =
-    "check chatgpt_base_url in Codex's config.toml and HEADROOM_CHATGPT_BASE_URL.";
+pub(crate) const CHECK_BASE_URL: &str = "check chatgpt_base_url in Codex's config.toml and HEADROOM_CHATGPT_BASE_URL.";
 
 impl UsageError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            UsageError::NoCredentials { .. } | UsageError::ApiKeyOnly | UsageError::NoSessionLogs { .. } => ErrorKind::NoCredentials,
+            UsageError::NoCredentials { .. } | UsageError::ApiKeyOnly | UsageError::NoSessionLogs { .. } => {
+                ErrorKind::NoCredentials
+            }
             UsageError::Expired { .. } => ErrorKind::Expired,
             UsageError::Unauthorized { .. } => ErrorKind::Unauthorized,
             UsageError::RateLimited { .. } => ErrorKind::RateLimited,
@@ -121,8 +122,13 @@ impl UsageError {
 
 fn no_credentials(detail: Option<&str>) -> String {
     match detail {
-        Some(detail) => format!("{}: run `codex login` to sign in again, or set HEADROOM_ACCESS_TOKEN.", humanize::capitalise(detail)),
-        None => "No Codex login was found: run `codex login` to sign in with ChatGPT, or set HEADROOM_ACCESS_TOKEN.".into(),
+        Some(detail) => format!(
+            "{}: run `codex login` to sign in again, or set HEADROOM_ACCESS_TOKEN.",
+            humanize::capitalise(detail)
+        ),
+        None => {
+            "No Codex login was found: run `codex login` to sign in with ChatGPT, or set HEADROOM_ACCESS_TOKEN.".into()
+        }
     }
 }
 
@@ -144,7 +150,6 @@ fn retry_hint(seconds: Option<u64>) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,10 +158,15 @@ mod tests {
     fn every_message_is_one_sentence_with_a_next_step() {
         let errors = [
             UsageError::NoCredentials { detail: None },
-            UsageError::NoCredentials { detail: Some("Codex's login file /h/.codex/auth.json could not be understood (malformed JSON)".into()) },
+            UsageError::NoCredentials {
+                detail: Some("Codex's login file /h/.codex/auth.json could not be understood (malformed JSON)".into()),
+            },
             UsageError::ApiKeyOnly,
             UsageError::NoSessionLogs { dir: "/h/.codex/sessions".into() },
-            UsageError::Expired { origin: CredentialOrigin::CodexAuthFile, at: Utc::now() - chrono::Duration::hours(3) },
+            UsageError::Expired {
+                origin: CredentialOrigin::CodexAuthFile,
+                at: Utc::now() - chrono::Duration::hours(3),
+            },
             UsageError::Unauthorized { origin: CredentialOrigin::Env, status: 401 },
             UsageError::RateLimited { retry_after_seconds: Some(120) },
             UsageError::RateLimited { retry_after_seconds: None },
@@ -174,11 +184,15 @@ mod tests {
 
     #[test]
     fn codex_logins_are_refreshed_by_running_codex() {
-        let text = UsageError::Expired { origin: CredentialOrigin::CodexKeyring, at: Utc::now() - chrono::Duration::days(2) }.to_string();
+        let text =
+            UsageError::Expired { origin: CredentialOrigin::CodexKeyring, at: Utc::now() - chrono::Duration::days(2) }
+                .to_string();
         assert!(text.starts_with("Codex's login in the OS keychain expired 2 days ago"), "{text}");
         assert!(text.contains("run `codex` to refresh your login"));
-        assert_eq!(UsageError::RateLimited { retry_after_seconds: Some(120) }.to_string(),
-            "The usage service is limiting how often it is asked (HTTP 429): try again in 2 min.");
+        assert_eq!(
+            UsageError::RateLimited { retry_after_seconds: Some(120) }.to_string(),
+            "The usage service is limiting how often it is asked (HTTP 429): try again in 2 min."
+        );
     }
 
     #[test]

@@ -54,21 +54,18 @@ pub fn looks_like_jwt(text: &str) -> bool {
     parts.len() == 3
         && !parts[0].is_empty()
         && !parts[1].is_empty()
-        && parts
-            .iter()
-            .all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'='))
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'='))
 }
 
 /// Decodes a JWT's payload claims.
 pub fn decode_claims(token: &str) -> Result<TokenClaims, JwtError> {
     let mut parts = token.trim().split('.');
-    let (Some(_header), Some(payload), Some(_signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(_header), Some(payload), Some(_signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(JwtError::NotThreeParts);
     };
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .map_err(|_| JwtError::NotBase64)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).map_err(|_| JwtError::NotBase64)?;
     let claims: Value = serde_json::from_slice(&bytes).map_err(|_| JwtError::NotJson)?;
     if !claims.is_object() {
         return Err(JwtError::NotJson);

@@ -36,6 +36,13 @@ impl KeychainError {
 pub trait Keychain: Send + Sync {
     /// The secret stored under (service, account), or `None` when there is no such entry.
     fn read(&self, service: &str, account: &str) -> Result<Option<Vec<u8>>, KeychainError>;
+
+    /// Stores a secret, updating an existing entry in place. Never delete and re-create: on macOS
+    /// that wipes the entry's "Always allow" list and the keychain asks again and again.
+    fn write(&self, service: &str, account: &str, secret: &[u8]) -> Result<(), KeychainError>;
+
+    /// Removes an entry; `Ok(false)` when there was none.
+    fn delete(&self, service: &str, account: &str) -> Result<bool, KeychainError>;
 }
 
 /// The platform's keychain.
@@ -62,11 +69,30 @@ impl Keychain for OsKeychain {
             Err(e) => Err(map_error(e)),
         }
     }
+
+    fn write(&self, service: &str, account: &str, secret: &[u8]) -> Result<(), KeychainError> {
+        // keyring's set_secret updates the matching item when one exists (Secret Service
+        // CreateItem with replace, SecItemUpdate on macOS, CredWrite on Windows).
+        Self::entry(service, account)?.set_secret(secret).map_err(map_error)
+    }
+
+    fn delete(&self, service: &str, account: &str) -> Result<bool, KeychainError> {
+        match Self::entry(service, account)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(map_error(e)),
+        }
+    }
 }
 
 pub(crate) fn map_error(error: keyring::Error) -> KeychainError {
     // The keyring crate's messages name the platform's error; they never contain the secret.
     match error {
+        // The Secret Service reports a write to a locked collection as a plain D-Bus failure
+        // ("Cannot create an item in a locked collection", or Secret.Error.IsLocked).
+        keyring::Error::PlatformFailure(e) if e.to_string().to_ascii_lowercase().contains("locked") => {
+            KeychainError::Locked(e.to_string())
+        }
         keyring::Error::PlatformFailure(e) => KeychainError::Unavailable(e.to_string()),
         keyring::Error::NoStorageAccess(e) => KeychainError::Locked(e.to_string()),
         other => KeychainError::Other(other.to_string()),
@@ -86,10 +112,7 @@ impl MemoryKeychain {
     }
 
     pub fn insert(&self, service: &str, account: &str, secret: &[u8]) {
-        self.entries
-            .lock()
-            .unwrap()
-            .insert((service.to_string(), account.to_string()), secret.to_vec());
+        self.entries.lock().unwrap().insert((service.to_string(), account.to_string()), secret.to_vec());
     }
 }
 
@@ -98,11 +121,21 @@ impl Keychain for MemoryKeychain {
         if let Some(error) = &self.failure {
             return Err(error.clone());
         }
-        Ok(self
-            .entries
-            .lock()
-            .unwrap()
-            .get(&(service.to_string(), account.to_string()))
-            .cloned())
+        Ok(self.entries.lock().unwrap().get(&(service.to_string(), account.to_string())).cloned())
+    }
+
+    fn write(&self, service: &str, account: &str, secret: &[u8]) -> Result<(), KeychainError> {
+        if let Some(error) = &self.failure {
+            return Err(error.clone());
+        }
+        self.insert(service, account, secret);
+        Ok(())
+    }
+
+    fn delete(&self, service: &str, account: &str) -> Result<bool, KeychainError> {
+        if let Some(error) = &self.failure {
+            return Err(error.clone());
+        }
+        Ok(self.entries.lock().unwrap().remove(&(service.to_string(), account.to_string())).is_some())
     }
 }

@@ -11,10 +11,12 @@ pub mod humanize;
 pub mod jwt;
 pub mod keychain;
 pub mod model;
+pub mod paste;
 pub mod report;
 pub mod session_log;
 pub mod status;
 pub mod usage_body;
+pub mod vault;
 
 pub use credentials::{Credential, CredentialOrigin};
 pub use error::{ErrorKind, UsageError};

@@ -220,14 +220,12 @@ impl UsageSnapshot {
         if !self.limit_reached {
             return None;
         }
-        self.main_windows()
-            .max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
+        self.main_windows().max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
     }
 
     /// The main window closest to its limit (for a one-number summary).
     pub fn tightest_window(&self) -> Option<&UsageWindow> {
-        self.main_windows()
-            .max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
+        self.main_windows().max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
     }
 
     /// Applies resets that happened after the snapshot was observed: a window whose reset time
@@ -301,28 +299,19 @@ mod tests {
 
     #[test]
     fn the_exhausted_window_blocks_not_the_fuller_slot() {
-        let snap = snapshot(
-            vec![window(WindowKind::FiveHour, 3.0, 15), window(WindowKind::Weekly, 100.0, 20)],
-            true,
-        );
+        let snap = snapshot(vec![window(WindowKind::FiveHour, 3.0, 15), window(WindowKind::Weekly, 100.0, 20)], true);
         assert_eq!(snap.blocking_window().unwrap().kind, WindowKind::Weekly);
     }
 
     #[test]
     fn when_both_are_exhausted_the_later_reset_blocks() {
-        let snap = snapshot(
-            vec![window(WindowKind::Weekly, 100.0, 23), window(WindowKind::FiveHour, 100.0, 12)],
-            true,
-        );
+        let snap = snapshot(vec![window(WindowKind::Weekly, 100.0, 23), window(WindowKind::FiveHour, 100.0, 12)], true);
         assert_eq!(snap.blocking_window().unwrap().kind, WindowKind::Weekly);
     }
 
     #[test]
     fn limit_reached_without_a_full_window_blames_the_fullest() {
-        let snap = snapshot(
-            vec![window(WindowKind::FiveHour, 99.6, 12), window(WindowKind::Weekly, 40.0, 23)],
-            true,
-        );
+        let snap = snapshot(vec![window(WindowKind::FiveHour, 99.6, 12), window(WindowKind::Weekly, 40.0, 23)], true);
         assert_eq!(snap.blocking_window().unwrap().kind, WindowKind::FiveHour);
         let free = snapshot(vec![window(WindowKind::FiveHour, 99.6, 12)], false);
         assert!(free.blocking_window().is_none());
@@ -330,10 +319,7 @@ mod tests {
 
     #[test]
     fn a_passed_reset_zeroes_the_window_and_lifts_the_block() {
-        let snap = snapshot(
-            vec![window(WindowKind::FiveHour, 100.0, 12), window(WindowKind::Weekly, 50.0, 23)],
-            true,
-        );
+        let snap = snapshot(vec![window(WindowKind::FiveHour, 100.0, 12), window(WindowKind::Weekly, 50.0, 23)], true);
         let later = snap.with_resets_applied(Utc.with_ymd_and_hms(2026, 11, 22, 13, 0, 0).unwrap());
         assert_eq!(later.windows[0].used_percent, 0.0);
         assert!(later.windows[0].reset_since_observed);
@@ -345,10 +331,7 @@ mod tests {
 
     #[test]
     fn a_reset_of_the_five_hour_window_leaves_an_exhausted_weekly_blocking() {
-        let snap = snapshot(
-            vec![window(WindowKind::FiveHour, 100.0, 12), window(WindowKind::Weekly, 100.0, 23)],
-            true,
-        );
+        let snap = snapshot(vec![window(WindowKind::FiveHour, 100.0, 12), window(WindowKind::Weekly, 100.0, 23)], true);
         let later = snap.with_resets_applied(Utc.with_ymd_and_hms(2026, 11, 22, 13, 0, 0).unwrap());
         assert!(later.limit_reached);
         assert_eq!(later.blocking_window().unwrap().kind, WindowKind::Weekly);

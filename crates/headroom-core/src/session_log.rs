@@ -57,9 +57,7 @@ pub fn parse_line(line: &[u8]) -> Option<UsageSnapshot> {
     if windows.is_empty() {
         return None;
     }
-    let reason = limits
-        .get("rate_limit_reached_type")
-        .and_then(|v| string(v.get("type")).or_else(|| string(Some(v))));
+    let reason = limits.get("rate_limit_reached_type").and_then(|v| string(v.get("type")).or_else(|| string(Some(v))));
     let limit_reached = reason.is_some() || windows.iter().any(UsageWindow::is_exhausted);
     Some(UsageSnapshot {
         plan: string(limits.get("plan_type")).map(|p| p.to_ascii_lowercase()),
@@ -93,7 +91,12 @@ fn nested_window(window: &Value, default_kind: WindowKind, observed_at: DateTime
 /// The oldest shape: `primary_used_percent`, `secondary_used_percent`, and sometimes
 /// `primary_window_minutes` / `primary_resets_in_seconds`. Without a length, the first is the
 /// 5-hour window and the second the weekly one, as the Codex versions that wrote it had them.
-fn flat_window(limits: &Value, slot: &str, default_kind: WindowKind, observed_at: DateTime<Utc>) -> Option<UsageWindow> {
+fn flat_window(
+    limits: &Value,
+    slot: &str,
+    default_kind: WindowKind,
+    observed_at: DateTime<Utc>,
+) -> Option<UsageWindow> {
     let used = number(limits.get(format!("{slot}_used_percent").as_str()))?;
     let seconds = number(limits.get(format!("{slot}_window_minutes").as_str())).map(|m| (m * 60.0) as i64);
     let resets_at = number(limits.get(format!("{slot}_resets_in_seconds").as_str()))
@@ -102,7 +105,12 @@ fn flat_window(limits: &Value, slot: &str, default_kind: WindowKind, observed_at
     Some(log_window(used, seconds, default_kind, resets_at))
 }
 
-fn log_window(used: f64, seconds: Option<i64>, default_kind: WindowKind, resets_at: Option<DateTime<Utc>>) -> UsageWindow {
+fn log_window(
+    used: f64,
+    seconds: Option<i64>,
+    default_kind: WindowKind,
+    resets_at: Option<DateTime<Utc>>,
+) -> UsageWindow {
     let kind = seconds.map(WindowKind::from_seconds).unwrap_or(default_kind);
     UsageWindow {
         limit: LimitId::Codex,
@@ -227,7 +235,7 @@ mod tests {
     }
 
     fn last_snapshot(text: &str) -> Option<UsageSnapshot> {
-        text.lines().filter_map(|l| parse_line(l.as_bytes())).last()
+        text.lines().rev().find_map(|l| parse_line(l.as_bytes()))
     }
 
     #[test]
@@ -236,8 +244,12 @@ mod tests {
         assert_eq!(snap.observed_at, Utc.with_ymd_and_hms(2026, 11, 20, 9, 1, 10).unwrap());
         assert_eq!(snap.plan.as_deref(), Some("plus"));
         assert_eq!(snap.source, SourceKind::SessionLog);
-        let w: Vec<_> = snap.windows.iter().map(|w| (w.kind, w.used_percent, w.resets_at.map(|t| t.timestamp()))).collect();
-        assert_eq!(w, vec![(WindowKind::FiveHour, 21.0, Some(1_795_599_000)), (WindowKind::Weekly, 9.0, Some(1_796_040_000))]);
+        let w: Vec<_> =
+            snap.windows.iter().map(|w| (w.kind, w.used_percent, w.resets_at.map(|t| t.timestamp()))).collect();
+        assert_eq!(
+            w,
+            vec![(WindowKind::FiveHour, 21.0, Some(1_795_599_000)), (WindowKind::Weekly, 9.0, Some(1_796_040_000))]
+        );
         assert!(!snap.limit_reached);
     }
 
@@ -256,7 +268,10 @@ mod tests {
     fn oldest_flat_shape_uses_the_slot_convention() {
         let snap = last_snapshot(&fixture("oldest-flat-shape.jsonl")).unwrap();
         let w: Vec<_> = snap.windows.iter().map(|w| (w.kind, w.used_percent, w.window_seconds, w.resets_at)).collect();
-        assert_eq!(w, vec![(WindowKind::FiveHour, 55.0, Some(18_000), None), (WindowKind::Weekly, 12.0, Some(604_800), None)]);
+        assert_eq!(
+            w,
+            vec![(WindowKind::FiveHour, 55.0, Some(18_000), None), (WindowKind::Weekly, 12.0, Some(604_800), None)]
+        );
     }
 
     #[test]
@@ -301,15 +316,27 @@ mod tests {
     fn the_newest_line_wins_even_in_an_older_folder() {
         let dir = tempfile::tempdir().unwrap();
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().timestamp() as u64;
-        write(dir.path(), "2026/11/20/rollout-a.jsonl", &snapshot_line("2026-11-20T10:00:00Z", 10.0), t("2026-11-20T10:00:00Z"));
+        write(
+            dir.path(),
+            "2026/11/20/rollout-a.jsonl",
+            &snapshot_line("2026-11-20T10:00:00Z", 10.0),
+            t("2026-11-20T10:00:00Z"),
+        );
         // A session started on the 19th and resumed later: its file is in the older folder.
         let resumed = write(
             dir.path(),
             "2026/11/19/rollout-b.jsonl",
-            &(snapshot_line("2026-11-19T08:00:00Z", 5.0) + &snapshot_line("2026-11-21T07:00:00Z", 33.0) + "{\"timestamp\":\"2026-11-21T07:00:01Z\",\"type\":\"response_item\"}\n"),
+            &(snapshot_line("2026-11-19T08:00:00Z", 5.0)
+                + &snapshot_line("2026-11-21T07:00:00Z", 33.0)
+                + "{\"timestamp\":\"2026-11-21T07:00:01Z\",\"type\":\"response_item\"}\n"),
             t("2026-11-21T07:00:01Z"),
         );
-        write(dir.path(), "2026/11/18/rollout-c.jsonl", &snapshot_line("2026-11-18T10:00:00Z", 90.0), t("2026-11-18T10:00:00Z"));
+        write(
+            dir.path(),
+            "2026/11/18/rollout-c.jsonl",
+            &snapshot_line("2026-11-18T10:00:00Z", 90.0),
+            t("2026-11-18T10:00:00Z"),
+        );
         write(dir.path(), "2026/11/21/notes.txt", "not a log", t("2026-11-22T00:00:00Z"));
         let (found, stats) = find_newest(dir.path()).unwrap();
         let found = found.unwrap();
@@ -322,7 +349,12 @@ mod tests {
     #[test]
     fn a_file_without_snapshots_passes_to_the_next() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "2026/11/21/rollout-new.jsonl", "{\"type\":\"session_meta\"}\npartial line with no end", 2_000_000_000);
+        write(
+            dir.path(),
+            "2026/11/21/rollout-new.jsonl",
+            "{\"type\":\"session_meta\"}\npartial line with no end",
+            2_000_000_000,
+        );
         write(dir.path(), "2026/11/20/rollout-old.jsonl", &snapshot_line("2026-11-20T10:00:00Z", 12.0), 1_900_000_000);
         let (found, stats) = find_newest(dir.path()).unwrap();
         assert_eq!(found.unwrap().snapshot.windows[0].used_percent, 12.0);
@@ -340,7 +372,11 @@ mod tests {
     fn reads_across_chunk_boundaries_and_very_long_lines() {
         let dir = tempfile::tempdir().unwrap();
         let long = format!("{{\"type\":\"response_item\",\"text\":\"{}\"}}\n", "x".repeat(3 * CHUNK + 17));
-        let text = snapshot_line("2026-11-20T10:00:00Z", 1.0) + &long + &snapshot_line("2026-11-20T11:00:00Z", 2.0) + &long + &long;
+        let text = snapshot_line("2026-11-20T10:00:00Z", 1.0)
+            + &long
+            + &snapshot_line("2026-11-20T11:00:00Z", 2.0)
+            + &long
+            + &long;
         let path = write(dir.path(), "r.jsonl", &text, 1_900_000_000);
         let (snap, bytes) = newest_in_file(&path).unwrap();
         assert_eq!(snap.unwrap().windows[0].used_percent, 2.0);
@@ -353,7 +389,13 @@ mod tests {
     #[test]
     fn generated_history_newest_snapshot_is_found() {
         let dir = tempfile::tempdir().unwrap();
-        let spec = headroom_testkit::history::HistorySpec { files: 60, total_bytes: 3_000_000, days: 30, end_unix: 1_795_000_000, seed: 3 };
+        let spec = headroom_testkit::history::HistorySpec {
+            files: 60,
+            total_bytes: 3_000_000,
+            days: 30,
+            end_unix: 1_795_000_000,
+            seed: 3,
+        };
         let history = headroom_testkit::history::generate(dir.path(), &spec).unwrap();
         let expected = history.newest.unwrap();
         let (found, stats) = find_newest(dir.path()).unwrap();

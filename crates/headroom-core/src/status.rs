@@ -49,7 +49,12 @@ impl Context {
         UsageClient::new(&self.base_url, ca)
     }
 
-    pub fn discover(&self, keychain: &dyn Keychain, pasted: Option<&dyn PastedTokenSource>, mode: DiscoverMode) -> Discovery {
+    pub fn discover(
+        &self,
+        keychain: &dyn Keychain,
+        pasted: Option<&dyn PastedTokenSource>,
+        mode: DiscoverMode,
+    ) -> Discovery {
         discover(&self.env, &self.config, keychain, pasted, mode)
     }
 }
@@ -95,7 +100,9 @@ pub async fn read_status(
     let Some(credential) = discovery.credential().cloned() else {
         let error = discovery.missing_error();
         return match preference {
-            SourcePreference::Api => StatusReport { snapshot: None, credential: None, error: Some(error), log_file: None },
+            SourcePreference::Api => {
+                StatusReport { snapshot: None, credential: None, error: Some(error), log_file: None }
+            }
             // Plain absence of a login is no failure when the logs have numbers; a damaged or
             // API-key-only login is worth saying beside them.
             _ if matches!(error, UsageError::NoCredentials { detail: None }) => {
@@ -109,14 +116,20 @@ pub async fn read_status(
         };
     };
     match fetch_live(ctx, &credential, now).await {
-        Ok(snapshot) => StatusReport { snapshot: Some(snapshot), credential: Some(credential), error: None, log_file: None },
+        Ok(snapshot) => {
+            StatusReport { snapshot: Some(snapshot), credential: Some(credential), error: None, log_file: None }
+        }
         Err(error) if preference == SourcePreference::Auto => from_logs(ctx, Some(credential), Some(error), now),
         Err(error) => StatusReport { snapshot: None, credential: Some(credential), error: Some(error), log_file: None },
     }
 }
 
 /// Asks the live service, unless the token has visibly expired (then nothing is sent).
-pub async fn fetch_live(ctx: &Context, credential: &Credential, now: DateTime<Utc>) -> Result<UsageSnapshot, UsageError> {
+pub async fn fetch_live(
+    ctx: &Context,
+    credential: &Credential,
+    now: DateTime<Utc>,
+) -> Result<UsageSnapshot, UsageError> {
     if let Some(at) = credential.claims.expires_at.filter(|_| credential.claims.is_expired(now)) {
         return Err(UsageError::Expired { origin: credential.origin, at });
     }
@@ -136,13 +149,21 @@ fn with_account_from(mut snapshot: UsageSnapshot, credential: &Credential) -> Us
 
 /// The session logs' newest numbers, with `error` (the live source's failure) kept. When the logs
 /// have nothing, the live error wins over "no logs" because it is the more useful sentence.
-fn from_logs(ctx: &Context, credential: Option<Credential>, error: Option<UsageError>, now: DateTime<Utc>) -> StatusReport {
+fn from_logs(
+    ctx: &Context,
+    credential: Option<Credential>,
+    error: Option<UsageError>,
+    now: DateTime<Utc>,
+) -> StatusReport {
     let dir = ctx.sessions_dir();
     let finding = match session_log::find_newest(&dir) {
         Ok((finding, _stats)) => finding,
         Err(e) => {
             let error = error.unwrap_or_else(|| {
-                UsageError::Other(format!("Codex's session logs in {} could not be read ({e}): check the folder's permissions.", dir.display()))
+                UsageError::Other(format!(
+                    "Codex's session logs in {} could not be read ({e}): check the folder's permissions.",
+                    dir.display()
+                ))
             });
             return StatusReport { snapshot: None, credential, error: Some(error), log_file: None };
         }

@@ -5,9 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{
-    Account, Credits, LimitId, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind,
-};
+use crate::model::{Account, Credits, LimitId, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind};
 
 /// Why a body could not be read as usage numbers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,9 +69,7 @@ pub fn parse_usage_body(bytes: &[u8], observed_at: DateTime<Utc>) -> Result<Usag
             }
         }
     }
-    limit_reached |= windows
-        .iter()
-        .any(|w| w.limit == LimitId::Codex && w.is_exhausted());
+    limit_reached |= windows.iter().any(|w| w.limit == LimitId::Codex && w.is_exhausted());
 
     Ok(UsageSnapshot {
         plan: string(raw.plan_type.as_ref()).map(|p| p.to_ascii_lowercase()),
@@ -96,17 +92,12 @@ pub fn parse_usage_body(bytes: &[u8], observed_at: DateTime<Utc>) -> Result<Usag
 }
 
 fn looks_like_html(bytes: &[u8]) -> bool {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map(|i| &bytes[i..])
-        .unwrap_or_default();
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &bytes[i..]).unwrap_or_default();
     start.first() == Some(&b'<')
 }
 
 fn rate_limit_blocked(rate_limit: &Value) -> bool {
-    boolean(rate_limit.get("limit_reached")).unwrap_or(false)
-        || boolean(rate_limit.get("allowed")) == Some(false)
+    boolean(rate_limit.get("limit_reached")).unwrap_or(false) || boolean(rate_limit.get("allowed")) == Some(false)
 }
 
 fn rate_limit_windows(
@@ -134,9 +125,7 @@ fn parse_window(
     let window_seconds = number(window.get("limit_window_seconds")).map(|s| s as i64);
     let resets_at = number(window.get("reset_at"))
         .and_then(|s| DateTime::from_timestamp(s as i64, 0))
-        .or_else(|| {
-            number(window.get("reset_after_seconds")).and_then(|s| seconds_after(observed_at, s))
-        });
+        .or_else(|| number(window.get("reset_after_seconds")).and_then(|s| seconds_after(observed_at, s)));
     Some(UsageWindow {
         limit,
         limit_name,

@@ -5,6 +5,7 @@ use chrono::Utc;
 use headroom_core::codex_login::parse_auth_json;
 use headroom_core::environment::parse_codex_config;
 use headroom_core::jwt::decode_claims;
+use headroom_core::paste::classify;
 use headroom_core::session_log::parse_line;
 use headroom_core::usage_body::parse_usage_body;
 use proptest::prelude::*;
@@ -24,7 +25,11 @@ const SAMPLES: &[&str] = &[
 
 /// A sample with damage: some bytes replaced, then cut at a random point.
 fn damaged() -> impl Strategy<Value = Vec<u8>> {
-    (0..SAMPLES.len(), prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8), any::<prop::sample::Index>())
+    (
+        0..SAMPLES.len(),
+        prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+        any::<prop::sample::Index>(),
+    )
         .prop_map(|(which, edits, cut)| {
             let mut bytes = SAMPLES[which].as_bytes().to_vec();
             for (at, byte) in edits {
@@ -77,6 +82,12 @@ proptest! {
         if let Some(snapshot) = parse_line(&bytes) {
             let _ = snapshot.with_resets_applied(Utc::now());
         }
+    }
+
+    #[test]
+    fn pasted_token_never_panics(bytes in any_input(), prefix in prop::sample::select(vec!["", "Bearer ", "authorizatiön: ", "Cookie: __Secure-next-auth.session-token.0=", "\"", "sk-"])) {
+        let text = format!("{prefix}{}", String::from_utf8_lossy(&bytes));
+        let _ = classify(&text, Utc::now());
     }
 
     #[test]

@@ -161,20 +161,18 @@ impl FakeService {
         let stopping = Arc::new(AtomicBool::new(false));
         let service = FakeService { addr, state: state.clone(), stopping: stopping.clone() };
         service.respond(Route::Usage, crate::scenarios::usage("plus-two-windows").expect("built-in scenario"));
-        thread::Builder::new()
-            .name("headroom-fake".into())
-            .spawn(move || {
-                for stream in listener.incoming() {
-                    if stopping.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let state = state.clone();
-                    let _ = thread::Builder::new().spawn(move || {
-                        let _ = handle(stream, &state);
-                    });
+        thread::Builder::new().name("headroom-fake".into()).spawn(move || {
+            for stream in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
                 }
-            })?;
+                let Ok(stream) = stream else { continue };
+                let state = state.clone();
+                let _ = thread::Builder::new().spawn(move || {
+                    let _ = handle(stream, &state);
+                });
+            }
+        })?;
         Ok(service)
     }
 

@@ -83,8 +83,7 @@ pub fn generate(sessions_dir: &Path, spec: &HistorySpec) -> std::io::Result<Gene
     let per_file = (spec.total_bytes / spec.files.max(1) as u64).max(2_000);
     let mut written = 0u64;
     let mut newest: Option<NewestSnapshot> = None;
-    let filler: String = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
-        .repeat(64);
+    let filler: String = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ".repeat(64);
 
     for index in 0..spec.files {
         // Sessions start evenly spread, each lasting up to an hour, the last one ending at `end_unix`.
@@ -104,8 +103,11 @@ pub fn generate(sessions_dir: &Path, spec: &HistorySpec) -> std::io::Result<Gene
             out.write_all(b"\n")?;
             Ok(text.len() as u64 + 1)
         };
-        bytes += line(&mut out, json!({"timestamp": iso(t), "type": "session_meta",
-            "payload": {"id": format!("{:016x}", rng.next()), "cwd": "/home/dev/project", "cli_version": "0.99.0"}}))?;
+        bytes += line(
+            &mut out,
+            json!({"timestamp": iso(t), "type": "session_meta",
+            "payload": {"id": format!("{:016x}", rng.next()), "cwd": "/home/dev/project", "cli_version": "0.99.0"}}),
+        )?;
         bytes += line(&mut out, json!({"timestamp": iso(t), "type": "turn_context", "payload": {"model": model}}))?;
         let mut last_snapshot = None;
         let mut total_in = 0u64;
@@ -114,8 +116,11 @@ pub fn generate(sessions_dir: &Path, spec: &HistorySpec) -> std::io::Result<Gene
         while bytes < per_file {
             t += step;
             let take = 200 + rng.below(filler.len() as u64 - 200) as usize;
-            bytes += line(&mut out, json!({"timestamp": iso(t), "type": "response_item",
-                "payload": {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": &filler[..take]}]}}))?;
+            bytes += line(
+                &mut out,
+                json!({"timestamp": iso(t), "type": "response_item",
+                "payload": {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": &filler[..take]}]}}),
+            )?;
             if rng.below(3) == 0 {
                 let input = 500 + rng.below(5_000);
                 let output = 50 + rng.below(800);
@@ -131,13 +136,16 @@ pub fn generate(sessions_dir: &Path, spec: &HistorySpec) -> std::io::Result<Gene
                                    "reasoning_output_tokens": output / 3, "total_tokens": input + output});
                 let totals = json!({"input_tokens": total_in, "cached_input_tokens": total_in / 2, "output_tokens": total_out,
                                     "reasoning_output_tokens": total_out / 3, "total_tokens": total_in + total_out});
-                bytes += line(&mut out, json!({"timestamp": iso(t), "type": "event_msg", "payload": {
+                bytes += line(
+                    &mut out,
+                    json!({"timestamp": iso(t), "type": "event_msg", "payload": {
                     "type": "token_count",
                     "info": {"total_token_usage": totals, "last_token_usage": usage, "model_context_window": 272000},
                     "rate_limits": {"limit_id": "codex", "limit_name": null,
                         "primary": {"used_percent": primary, "window_minutes": 300, "resets_at": primary_resets},
                         "secondary": {"used_percent": secondary, "window_minutes": 10080, "resets_at": secondary_resets},
-                        "credits": null, "plan_type": "plus", "rate_limit_reached_type": null}}}))?;
+                        "credits": null, "plan_type": "plus", "rate_limit_reached_type": null}}}),
+                )?;
                 last_snapshot = Some(NewestSnapshot {
                     path: path.clone(),
                     timestamp_unix: t,
@@ -150,8 +158,11 @@ pub fn generate(sessions_dir: &Path, spec: &HistorySpec) -> std::io::Result<Gene
         }
         // A session usually ends with a few lines after its last token count.
         t += 1;
-        bytes += line(&mut out, json!({"timestamp": iso(t), "type": "response_item",
-            "payload": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "thanks"}]}}))?;
+        bytes += line(
+            &mut out,
+            json!({"timestamp": iso(t), "type": "response_item",
+            "payload": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "thanks"}]}}),
+        )?;
         out.flush()?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.set_modified(UNIX_EPOCH + Duration::from_secs(t.max(0) as u64))?;

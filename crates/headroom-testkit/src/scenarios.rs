@@ -38,7 +38,9 @@ pub fn usage(name: &str) -> Option<FakeResponse> {
         "cdn-challenge" => FakeResponse::html(403, CDN_CHALLENGE),
         "unauthorized" => FakeResponse::json(401, r#"{"detail":"Could not validate your credentials"}"#),
         "forbidden" => FakeResponse::json(403, r#"{"detail":"Forbidden"}"#),
-        "rate-limited" => FakeResponse::json(429, r#"{"detail":"Too many requests"}"#).with_header("Retry-After", "120"),
+        "rate-limited" => {
+            FakeResponse::json(429, r#"{"detail":"Too many requests"}"#).with_header("Retry-After", "120")
+        }
         "server-error" => FakeResponse::json(502, r#"{"detail":"Bad gateway"}"#),
         "garbled" => FakeResponse::json(200, live(PLUS_TWO_WINDOWS)).with_behaviour(Behaviour::Garble),
         "cut-off" => FakeResponse::json(200, live(PLUS_TWO_WINDOWS)).with_behaviour(Behaviour::CutAfter(40)),

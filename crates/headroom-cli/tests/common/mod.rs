@@ -27,7 +27,8 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
     }
 }
 
@@ -62,7 +63,10 @@ impl Sandbox {
 
     /// Writes a Codex ChatGPT login to auth.json; returns the access token.
     pub fn codex_login(&mut self, valid_for_seconds: i64) -> String {
-        let access = make_jwt(&TestClaims { email_in_profile_claim: true, ..TestClaims::plus("dev@example.com", "acct-1", valid_for_seconds) });
+        let access = make_jwt(&TestClaims {
+            email_in_profile_claim: true,
+            ..TestClaims::plus("dev@example.com", "acct-1", valid_for_seconds)
+        });
         let id = make_jwt(&TestClaims::plus("dev@example.com", "acct-1", valid_for_seconds));
         std::fs::write(self.codex_home().join("auth.json"), codex_auth_json(&access, &id, Some("acct-1"))).unwrap();
         self.secrets.extend([access.clone(), id, "rt-test-refresh-token-never-used".into()]);
@@ -76,6 +80,11 @@ impl Sandbox {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_input(args, None)
+    }
+
+    /// The command `run` would start, for tests that watch the process while it runs.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_headroom"));
         command
             .args(args)
@@ -83,13 +92,34 @@ impl Sandbox {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.home())
             .env("CODEX_HOME", self.codex_home())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
             .env("TZ", "UTC")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
+            .env("NO_COLOR", "1");
         for (key, value) in &self.env {
             command.env(key, value);
         }
-        let output: Output = command.output().expect("headroom runs");
+        command
+    }
+
+    /// Runs `headroom` with `input` on its standard input (closed when `None`).
+    pub fn run_with_input(&self, args: &[&str], input: Option<&str>) -> Run {
+        use std::io::Write;
+        let mut command = self.command(args);
+        command
+            .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("headroom starts");
+        if let Some(input) = input {
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        let output: Output = child.wait_with_output().expect("headroom runs");
+        self.check_output(output)
+    }
+
+    fn check_output(&self, output: Output) -> Run {
         let run = Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -104,7 +134,13 @@ impl Sandbox {
 }
 
 /// A session log line in the current shape.
-pub fn token_count_line(timestamp: &str, primary_used: f64, primary_resets_at: i64, secondary_used: f64, secondary_resets_at: i64) -> String {
+pub fn token_count_line(
+    timestamp: &str,
+    primary_used: f64,
+    primary_resets_at: i64,
+    secondary_used: f64,
+    secondary_resets_at: i64,
+) -> String {
     format!(
         r#"{{"timestamp":"{timestamp}","type":"event_msg","payload":{{"type":"token_count","info":null,"rate_limits":{{"limit_id":"codex","primary":{{"used_percent":{primary_used},"window_minutes":300,"resets_at":{primary_resets_at}}},"secondary":{{"used_percent":{secondary_used},"window_minutes":10080,"resets_at":{secondary_resets_at}}},"credits":null,"plan_type":"plus"}}}}}}"#
     ) + "\n"
@@ -120,4 +156,26 @@ pub fn now() -> i64 {
 
 pub fn path_str(path: &Path) -> String {
     path.to_string_lossy().into_owned()
+}
+
+/// The session bus address when a Secret Service answers on it. Otherwise the test is skipped
+/// with a printed reason, or fails when HEADROOM_REQUIRE_KEYRING=1 (as `scripts/test` sets).
+#[cfg(target_os = "linux")]
+pub fn secret_service_or_skip(test: &str) -> Option<String> {
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok();
+    let works = bus.is_some()
+        && keyring::Entry::new("Headroom test", test)
+            .and_then(|e| e.set_password("probe").and_then(|_| e.delete_credential()))
+            .is_ok();
+    if works {
+        return bus;
+    }
+    let why = "no Secret Service on the session bus (run the tests through scripts/test)";
+    if std::env::var("HEADROOM_REQUIRE_KEYRING").as_deref() == Ok("1") {
+        panic!("{test}: {why}");
+    }
+    // Written straight to the process's stderr so the reason shows even though the test passes.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+    None
 }

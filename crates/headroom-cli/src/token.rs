@@ -1,0 +1,187 @@
+//! `headroom token set|status|clear`: a ChatGPT token pasted by the user, kept in the OS keychain
+//! and nowhere else. The token is read from standard input only, never from an argument, so it
+//! cannot end up in shell history or process listings.
+
+use std::io::{IsTerminal, Read};
+
+use chrono::Utc;
+use headroom_core::client::ExchangeError;
+use headroom_core::credentials::{Credential, CredentialOrigin};
+use headroom_core::environment::ENV_ACCESS_TOKEN;
+use headroom_core::humanize::{clock, relative, used_and_left};
+use headroom_core::keychain::OsKeychain;
+use headroom_core::paste::{classify, Paste};
+use headroom_core::status::fetch_live;
+use headroom_core::vault::{mask, Slot, Vault};
+use headroom_core::Context;
+use secrecy::{ExposeSecret, SecretString};
+
+/// Anything longer is not a token; stop reading rather than fill memory.
+const MAX_PASTE: u64 = 64 * 1024;
+
+pub const ARGUMENT_REFUSED: &str = "headroom token set reads the token from standard input only, so it never shows in your shell history or the process list: run `headroom token set` and paste it when asked, or pipe it in.";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a single-threaded runtime")
+}
+
+fn read_paste() -> Result<SecretString, String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Paste the token (the input stays hidden) and press Enter: ");
+        return rpassword::read_password()
+            .map(SecretString::from)
+            .map_err(|e| format!("The token could not be read from the terminal ({e}): pipe it in instead, e.g. `xclip -o | headroom token set`."));
+    }
+    let mut text = String::new();
+    stdin
+        .lock()
+        .take(MAX_PASTE)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("Standard input could not be read as text ({e}): paste the token itself."))?;
+    Ok(SecretString::from(text))
+}
+
+pub fn set(ctx: &Context) -> u8 {
+    let raw = match read_paste() {
+        Ok(raw) => raw,
+        Err(message) => {
+            eprintln!("{message}");
+            return 1;
+        }
+    };
+    let now = Utc::now();
+    let token = match classify(raw.expose_secret(), now) {
+        Ok(Paste::AccessToken(token)) => token,
+        Ok(Paste::SessionCookie(cookie)) => {
+            let exchanged = ctx.client().map_err(|e| e.to_string()).and_then(|client| {
+                runtime().block_on(client.exchange_session_cookie(&cookie)).map_err(|e: ExchangeError| e.to_string())
+            });
+            match exchanged {
+                Ok(exchanged) => {
+                    eprintln!("Exchanged the session cookie for an access token.");
+                    exchanged.access_token
+                }
+                Err(message) => {
+                    eprintln!("{message}");
+                    return 1;
+                }
+            }
+        }
+        Err(refused) => {
+            eprintln!("{refused}");
+            return 1;
+        }
+    };
+
+    let vault = Vault::new(&OsKeychain);
+    if let Err(e) = vault.store(Slot::AccessToken, &token) {
+        eprintln!("{e}");
+        return 1;
+    }
+    // Read it back: a keychain that accepts a write and returns something else is no keychain.
+    match vault.load(Slot::AccessToken) {
+        Ok(Some(stored)) if stored.expose_secret() == token.expose_secret() => {}
+        Ok(_) => {
+            eprintln!("The OS keychain did not return the token just saved: check your keyring (for example with `secret-tool search service Headroom`) and try again.");
+            return 1;
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    }
+    let credential = Credential::new(CredentialOrigin::Keychain, Vault::location(Slot::AccessToken), token, None, None);
+    println!(
+        "Saved {} in the OS keychain (\"Headroom\" / access-token).",
+        mask(credential.access_token().expose_secret())
+    );
+    println!("{}", describe_account(&credential, now));
+    if ctx.env.access_token.is_some() {
+        println!("Note: {ENV_ACCESS_TOKEN} is set and comes first; unset it to use the pasted token.");
+    }
+    0
+}
+
+fn describe_account(credential: &Credential, now: chrono::DateTime<Utc>) -> String {
+    let claims = &credential.claims;
+    let mut parts = Vec::new();
+    parts.extend(claims.email.clone());
+    parts.extend(claims.plan.clone());
+    parts.extend(credential.account_id.as_ref().map(|a| format!("account {a}")));
+    parts.push(match claims.expires_at {
+        Some(at) if at <= now => format!("EXPIRED {}", relative(at, now)),
+        Some(at) => format!("expires {} ({})", relative(at, now), clock(at, now)),
+        None => "expiry unknown".into(),
+    });
+    parts.join(" · ")
+}
+
+pub fn status(ctx: &Context, check: bool) -> u8 {
+    let vault = Vault::new(&OsKeychain);
+    let token = match vault.load(Slot::AccessToken) {
+        Ok(Some(token)) => token,
+        Ok(None) => {
+            eprintln!("No pasted token is stored: paste one with `headroom token set`.");
+            return 2;
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    let now = Utc::now();
+    let credential = Credential::new(CredentialOrigin::Keychain, Vault::location(Slot::AccessToken), token, None, None);
+    println!(
+        "{:<10}{}  ({})",
+        "Token",
+        mask(credential.access_token().expose_secret()),
+        Vault::location(Slot::AccessToken)
+    );
+    println!("{:<10}{}", "Account", describe_account(&credential, now));
+    println!(
+        "{:<10}{}",
+        "In use",
+        if ctx.env.access_token.is_some() {
+            format!("no: {ENV_ACCESS_TOKEN} is set and comes first")
+        } else {
+            "yes: it comes before Codex's own login".into()
+        }
+    );
+    let expired = credential.claims.is_expired(now);
+    if !check {
+        return if expired { 3 } else { 0 };
+    }
+    match runtime().block_on(fetch_live(ctx, &credential, now)) {
+        Ok(snapshot) => {
+            let left = snapshot
+                .tightest_window()
+                .map(|w| format!(" ({}% of the {} window left)", used_and_left(w.used_percent).1, w.kind.label()))
+                .unwrap_or_default();
+            println!("{:<10}accepted by the usage service{left}", "Check");
+            0
+        }
+        Err(error) => {
+            println!("{:<10}failed", "Check");
+            eprintln!("{error}");
+            error.exit_code()
+        }
+    }
+}
+
+pub fn clear() -> u8 {
+    match Vault::new(&OsKeychain).clear(Slot::AccessToken) {
+        Ok(true) => {
+            println!("Removed the pasted token from the OS keychain.");
+            0
+        }
+        Ok(false) => {
+            println!("No pasted token was stored.");
+            0
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            1
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Headroom's own secrets, kept in the OS keychain under the service `Headroom` and nowhere else:
+//! a token pasted by the user, and (for the fallback feature) an OpenAI API key.
+//!
+//! There is deliberately no file fallback: when the keychain cannot be reached, storing fails
+//! with a sentence that names the fix.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::codex_login::LoginReadError;
+use crate::credentials::PastedTokenSource;
+use crate::keychain::{Keychain, KeychainError};
+
+pub const SERVICE: &str = "Headroom";
+
+/// What the vault holds, one keychain entry each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// A ChatGPT access token pasted by the user.
+    AccessToken,
+    /// An OpenAI API key to switch Codex to when the plan runs out.
+    FallbackApiKey,
+}
+
+impl Slot {
+    /// The keychain account name.
+    pub fn account(self) -> &'static str {
+        match self {
+            Slot::AccessToken => "access-token",
+            Slot::FallbackApiKey => "fallback-api-key",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Slot::AccessToken => "the pasted token",
+            Slot::FallbackApiKey => "the fallback API key",
+        }
+    }
+}
+
+/// `eyJhbG…X9kQ`: enough to recognise a secret, too little to use it.
+pub fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < 16 {
+        return "…".into();
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// A failure to store, read or remove a secret, as one sentence with its fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {}.{}", crate::humanize::capitalise(&.source.to_string()), .source.remedy(), if *.nothing_saved { " Nothing was saved." } else { "" })]
+pub struct VaultError {
+    pub source: KeychainError,
+    /// Set for failed writes: nothing went to disk instead.
+    pub nothing_saved: bool,
+}
+
+/// Headroom's keychain entries.
+pub struct Vault<'a> {
+    keychain: &'a dyn Keychain,
+}
+
+impl<'a> Vault<'a> {
+    pub fn new(keychain: &'a dyn Keychain) -> Vault<'a> {
+        Vault { keychain }
+    }
+
+    /// Stores a secret, replacing what the slot held, in place.
+    pub fn store(&self, slot: Slot, secret: &SecretString) -> Result<(), VaultError> {
+        self.keychain
+            .write(SERVICE, slot.account(), secret.expose_secret().as_bytes())
+            .map_err(|source| VaultError { source, nothing_saved: true })
+    }
+
+    pub fn load(&self, slot: Slot) -> Result<Option<SecretString>, VaultError> {
+        match self.keychain.read(SERVICE, slot.account()) {
+            Ok(Some(bytes)) => match String::from_utf8(bytes) {
+                Ok(text) => Ok(Some(SecretString::from(text))),
+                Err(_) => Err(VaultError {
+                    source: KeychainError::Other(format!("{} in the keychain is not text", slot.describe())),
+                    nothing_saved: false,
+                }),
+            },
+            Ok(None) => Ok(None),
+            Err(source) => Err(VaultError { source, nothing_saved: false }),
+        }
+    }
+
+    /// Removes a slot's entry; `Ok(false)` when it was empty.
+    pub fn clear(&self, slot: Slot) -> Result<bool, VaultError> {
+        self.keychain.delete(SERVICE, slot.account()).map_err(|source| VaultError { source, nothing_saved: false })
+    }
+
+    /// Where a slot lives, for messages: `"Headroom" / access-token in the OS keychain`.
+    pub fn location(slot: Slot) -> String {
+        format!("\"{SERVICE}\" / {} in the OS keychain", slot.account())
+    }
+}
+
+impl PastedTokenSource for Vault<'_> {
+    fn pasted_token(&self) -> Result<Option<SecretString>, LoginReadError> {
+        match self.load(Slot::AccessToken) {
+            Ok(token) => Ok(token),
+            Err(e) => Err(LoginReadError::Keychain(e.source)),
+        }
+    }
+
+    fn location(&self) -> String {
+        Vault::location(Slot::AccessToken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keychain::MemoryKeychain;
+
+    #[test]
+    fn masks_show_only_the_ends() {
+        assert_eq!(mask("eyJhbGciOiJSUzI1NiJ9.payload.sigX9kQ"), "eyJhbG…X9kQ");
+        assert_eq!(mask("sk-short"), "…");
+    }
+
+    #[test]
+    fn store_load_replace_clear() {
+        let keychain = MemoryKeychain::default();
+        let vault = Vault::new(&keychain);
+        assert!(vault.load(Slot::AccessToken).unwrap().is_none());
+        vault.store(Slot::AccessToken, &SecretString::from("one".to_string())).unwrap();
+        vault.store(Slot::AccessToken, &SecretString::from("two".to_string())).unwrap();
+        assert_eq!(vault.load(Slot::AccessToken).unwrap().unwrap().expose_secret(), "two");
+        assert!(vault.load(Slot::FallbackApiKey).unwrap().is_none(), "slots are separate");
+        assert!(vault.clear(Slot::AccessToken).unwrap());
+        assert!(!vault.clear(Slot::AccessToken).unwrap());
+    }
+
+    #[test]
+    fn failures_name_the_fix_and_say_nothing_was_saved() {
+        let keychain = MemoryKeychain::failing(KeychainError::Unavailable("no D-Bus session".into()));
+        let error = Vault::new(&keychain).store(Slot::AccessToken, &SecretString::from("x".to_string())).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "The OS keychain cannot be reached (no D-Bus session): install and start a Secret Service keyring (gnome-keyring or KWallet), or on a headless machine set HEADROOM_ACCESS_TOKEN. Nothing was saved."
+        );
+        let locked = MemoryKeychain::failing(KeychainError::Locked("collection is locked".into()));
+        let error = Vault::new(&locked).load(Slot::AccessToken).unwrap_err();
+        assert_eq!(error.to_string(), "The OS keychain is locked or refused access (collection is locked): unlock your login keyring and try again.");
+    }
+}
