@@ -1,6 +1,7 @@
 //! Headroom's domain, without any GUI: the usage model, the sources of numbers (the live API,
 //! Codex's login, Codex's session logs), credentials, and the words used to present them.
 
+pub mod alerts;
 pub mod client;
 pub mod codex_login;
 pub mod credentials;
@@ -14,7 +15,9 @@ pub mod model;
 pub mod paste;
 pub mod report;
 pub mod session_log;
+pub mod settings;
 pub mod status;
+pub mod storage;
 pub mod usage_body;
 pub mod vault;
 

@@ -1,11 +1,11 @@
 //! The usage model every source is turned into: what a person needs to know about their quota.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A usage window classified by its length, never by the slot it arrived in: free and some pro
 /// plans send the weekly window in `primary_window`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum WindowKind {
     #[serde(rename = "5h")]
     FiveHour,
@@ -93,8 +93,19 @@ impl Serialize for LimitId {
     }
 }
 
+impl<'de> Deserialize<'de> for LimitId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Ok(match name.as_str() {
+            "codex" => LimitId::Codex,
+            "code_review" => LimitId::CodeReview,
+            _ => LimitId::Feature(name),
+        })
+    }
+}
+
 /// One rate-limit window as last observed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageWindow {
     pub limit: LimitId,
     /// A human name for the quota, when the service gives one (additional limits).
@@ -140,7 +151,7 @@ impl UsageWindow {
 }
 
 /// Plan credits (pay-as-you-go top-ups).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Credits {
     pub has_credits: bool,
     pub unlimited: bool,
@@ -151,14 +162,14 @@ pub struct Credits {
 }
 
 /// A business workspace's spend cap.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SpendControl {
     pub reached: bool,
     pub used_percent: Option<f64>,
     pub resets_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Account {
     pub email: Option<String>,
     pub account_id: Option<String>,
@@ -166,7 +177,7 @@ pub struct Account {
 }
 
 /// Where a snapshot's numbers came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceKind {
     #[serde(rename = "api")]
     Api,
@@ -184,7 +195,7 @@ impl SourceKind {
 }
 
 /// Everything known about the quota at one moment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageSnapshot {
     /// Lower-case plan name as the service spells it (`plus`, `pro`, …); an open set.
     pub plan: Option<String>,

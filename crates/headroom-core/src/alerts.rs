@@ -1,0 +1,404 @@
+//! When Headroom speaks up: a pure engine (samples in, alerts out) following
+//! `alert-rules.md`. Exactly one alert per event that matters:
+//!
+//! - edge-triggered: a threshold fires when it is crossed, not while it stays crossed; the first
+//!   sample after start-up sets the baseline silently (except a window already at its limit);
+//! - highest only: several thresholds crossed in one poll fire once, for the highest;
+//! - once per cycle: memory is kept per (account, limit, window kind) and reset cycle, a cycle
+//!   being identified by its reset time give or take a few minutes, and survives restarts;
+//! - confirm before good news: "available again" needs the old reset time passed and a sample
+//!   taken after it showing room, and waits while another window still blocks;
+//! - stale or out-of-order samples change nothing;
+//! - the user is in charge: toggles, thresholds per kind, quiet hours (held, then summarised),
+//!   snooze until a window resets, and a pause.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, Local, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::credentials::CredentialOrigin;
+use crate::humanize::{clock, duration, relative, used_and_left};
+use crate::model::{LimitId, UsageSnapshot, UsageWindow, WindowKind};
+use crate::settings::Settings;
+
+/// Reset times jitter by seconds from poll to poll; a cycle is the same while its reset time
+/// stays within this of the one first seen.
+const CYCLE_JITTER: Duration = Duration::minutes(5);
+/// Alerts held during quiet hours, at most.
+const MAX_HELD: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum AlertKind {
+    Threshold {
+        window: WindowKind,
+        percent: u8,
+    },
+    LimitReached {
+        window: WindowKind,
+    },
+    AvailableAgain {
+        window: WindowKind,
+    },
+    /// A window reset, but another still blocks.
+    StillBlocked {
+        window: WindowKind,
+        blocked_by: WindowKind,
+    },
+    TokenExpiring {
+        within_days: u8,
+    },
+    CredentialsRejected,
+    /// What quiet hours held back.
+    Summary {
+        count: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub kind: AlertKind,
+    /// Stable per (account, window) or per credential, so a newer alert replaces an older one.
+    pub identity: String,
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct WindowMemory {
+    /// The reset time that names the current cycle.
+    cycle: Option<DateTime<Utc>>,
+    /// Thresholds already fired (or counted as fired) in this cycle.
+    fired: BTreeSet<u8>,
+    limit_fired: bool,
+    /// Set while the window is at its limit: the reset to wait for before "available again".
+    awaiting_reset: Option<DateTime<Utc>>,
+    /// When the window was last seen at its limit.
+    exhausted_at: Option<DateTime<Utc>>,
+    snoozed: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct CredentialMemory {
+    expiry_stages_fired: BTreeSet<u8>,
+    rejected_fired: bool,
+}
+
+/// Everything the engine remembers; persisted in the data folder between runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertState {
+    windows: BTreeMap<String, WindowMemory>,
+    credentials: BTreeMap<String, CredentialMemory>,
+    last_observed_at: Option<DateTime<Utc>>,
+    held: Vec<Alert>,
+}
+
+/// What the user has asked for right now, beside the settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserPause {
+    /// Alerts are dropped until then ("Pause alerts for 1 hour" / "until reset").
+    pub until: Option<DateTime<Utc>>,
+}
+
+pub struct AlertEngine {
+    state: AlertState,
+    /// False until the first sample after start-up has set the baseline.
+    started: bool,
+}
+
+impl AlertEngine {
+    pub fn new(state: AlertState) -> AlertEngine {
+        AlertEngine { state, started: false }
+    }
+
+    pub fn state(&self) -> &AlertState {
+        &self.state
+    }
+
+    /// Snoozes alerts for one window until it resets.
+    pub fn snooze_until_reset(&mut self, account: &str, window: &UsageWindow) {
+        self.state.windows.entry(window_key(account, window)).or_default().snoozed = true;
+    }
+
+    /// Takes a usage sample and returns the alerts it calls for (after the user's settings).
+    pub fn observe(
+        &mut self,
+        snapshot: &UsageSnapshot,
+        account: &str,
+        settings: &Settings,
+        pause: UserPause,
+        now: DateTime<Utc>,
+    ) -> Vec<Alert> {
+        if self.state.last_observed_at.is_some_and(|last| snapshot.observed_at < last) {
+            return Vec::new();
+        }
+        self.state.last_observed_at = Some(snapshot.observed_at);
+        let baseline = !self.started;
+        self.started = true;
+
+        let blocking = snapshot.blocking_window().map(|w| (w.limit.clone(), w.kind, w.resets_at));
+        let mut alerts = Vec::new();
+        for window in &snapshot.windows {
+            let key = window_key(account, window);
+            let first_sight = !self.state.windows.contains_key(&key);
+            let memory = self.state.windows.entry(key.clone()).or_default();
+            let exhausted = window.is_exhausted()
+                || blocking.as_ref().is_some_and(|(limit, kind, _)| *limit == window.limit && *kind == window.kind);
+            let mut fired: Vec<AlertKind> = Vec::new();
+
+            // A new cycle: the reset time moved by more than jitter, or (when the service no
+            // longer says when) the old one has passed. A reset time that has passed but is
+            // still reported is the old cycle, not yet rolled over: nothing re-arms.
+            let new_cycle = match (memory.cycle, window.resets_at) {
+                (Some(old), Some(new)) => (new - old).abs() > CYCLE_JITTER,
+                (Some(old), None) => snapshot.observed_at >= old,
+                (None, _) => false,
+            };
+            if new_cycle || window.reset_since_observed {
+                memory.fired.clear();
+                memory.limit_fired = false;
+                memory.snoozed = false;
+                memory.cycle = None;
+            }
+            if window.resets_at.is_some() {
+                memory.cycle = window.resets_at;
+            }
+
+            let used = window.used_clamped();
+            let thresholds = settings.thresholds_for(window.kind);
+            // Re-arm what the window has dropped below.
+            memory.fired.retain(|t| used >= f64::from(*t));
+            let crossed: Vec<u8> =
+                thresholds.iter().copied().filter(|t| used >= f64::from(*t) && !memory.fired.contains(t)).collect();
+            memory.fired.extend(crossed.iter().copied());
+
+            if exhausted && !memory.limit_fired {
+                // At the limit, "limit reached" says it all: no threshold alert beside it.
+                memory.limit_fired = true;
+                fired.push(AlertKind::LimitReached { window: window.kind });
+            } else if let (Some(highest), false) = (crossed.last(), baseline || first_sight) {
+                fired.push(AlertKind::Threshold { window: window.kind, percent: *highest });
+            }
+            if exhausted {
+                memory.exhausted_at = Some(snapshot.observed_at);
+                if window.resets_at.is_some() {
+                    memory.awaiting_reset = window.resets_at;
+                }
+            } else if let Some(waited_for) = memory.awaiting_reset.or(memory.exhausted_at) {
+                // Good news only from a sample taken after the reset it waited for.
+                if snapshot.observed_at > waited_for {
+                    memory.awaiting_reset = None;
+                    memory.exhausted_at = None;
+                    match blocking.as_ref().filter(|(limit, _, _)| *limit == window.limit) {
+                        Some((_, blocked_by, _)) => {
+                            fired.push(AlertKind::StillBlocked { window: window.kind, blocked_by: *blocked_by })
+                        }
+                        None => fired.push(AlertKind::AvailableAgain { window: window.kind }),
+                    }
+                }
+            }
+
+            let snoozed = memory.snoozed;
+            for kind in fired {
+                if snoozed || !event_enabled(settings, &kind) {
+                    continue;
+                }
+                let (title, body) = window_text(&kind, window, snapshot, now);
+                alerts.push(Alert { kind, identity: key.clone(), title, body });
+            }
+        }
+        self.deliver(alerts, settings, pause, now)
+    }
+
+    /// Warns once within 3 days of the token's expiry and once more within 1 day.
+    pub fn token_expiry(
+        &mut self,
+        credential_key: &str,
+        origin: CredentialOrigin,
+        expires_at: DateTime<Utc>,
+        settings: &Settings,
+        pause: UserPause,
+        now: DateTime<Utc>,
+    ) -> Vec<Alert> {
+        let left = expires_at - now;
+        if left <= Duration::zero() {
+            return Vec::new(); // expired: the menu says so; an alert would come too late
+        }
+        let due: Vec<u8> = [3u8, 1].into_iter().filter(|d| left <= Duration::days(i64::from(*d))).collect();
+        let memory = self.state.credentials.entry(credential_key.to_string()).or_default();
+        let new: Vec<u8> = due.iter().copied().filter(|d| !memory.expiry_stages_fired.contains(d)).collect();
+        memory.expiry_stages_fired.extend(due);
+        let Some(&most_urgent) = new.last() else { return Vec::new() };
+        let kind = AlertKind::TokenExpiring { within_days: most_urgent };
+        if !event_enabled(settings, &kind) {
+            return Vec::new();
+        }
+        let title = format!("{} expires {}", login_name(origin), relative(expires_at, now));
+        let body = format!("{} before then.", advice(origin));
+        let alert = Alert { kind, identity: format!("credential|{credential_key}"), title, body };
+        self.deliver(vec![alert], settings, pause, now)
+    }
+
+    /// Once per credential: the service answered 401/403.
+    pub fn credentials_rejected(
+        &mut self,
+        credential_key: &str,
+        origin: CredentialOrigin,
+        settings: &Settings,
+        pause: UserPause,
+        now: DateTime<Utc>,
+    ) -> Vec<Alert> {
+        let memory = self.state.credentials.entry(credential_key.to_string()).or_default();
+        if memory.rejected_fired {
+            return Vec::new();
+        }
+        memory.rejected_fired = true;
+        let kind = AlertKind::CredentialsRejected;
+        if !event_enabled(settings, &kind) {
+            return Vec::new();
+        }
+        let alert = Alert {
+            kind,
+            identity: format!("credential|{credential_key}"),
+            title: format!("{} was rejected", login_name(origin)),
+            body: format!("{}.", advice(origin)),
+        };
+        self.deliver(vec![alert], settings, pause, now)
+    }
+
+    /// After quiet hours: one alert that sums up what was held.
+    pub fn release_held(&mut self, settings: &Settings, now: DateTime<Utc>) -> Option<Alert> {
+        if self.state.held.is_empty() || in_quiet_hours(settings, now) {
+            return None;
+        }
+        let held = std::mem::take(&mut self.state.held);
+        let lines: Vec<String> = held.iter().map(|a| a.title.clone()).collect();
+        Some(Alert {
+            kind: AlertKind::Summary { count: held.len() },
+            identity: "summary".into(),
+            title: format!(
+                "While quiet hours were on: {} Codex alert{}",
+                held.len(),
+                if held.len() == 1 { "" } else { "s" }
+            ),
+            body: lines.join("\n"),
+        })
+    }
+
+    fn deliver(&mut self, alerts: Vec<Alert>, settings: &Settings, pause: UserPause, now: DateTime<Utc>) -> Vec<Alert> {
+        if alerts.is_empty() || !settings.alerts_enabled || pause.until.is_some_and(|until| now < until) {
+            return Vec::new();
+        }
+        if in_quiet_hours(settings, now) {
+            self.state.held.extend(alerts);
+            let excess = self.state.held.len().saturating_sub(MAX_HELD);
+            self.state.held.drain(..excess);
+            return Vec::new();
+        }
+        alerts
+    }
+}
+
+/// Several alerts from one poll become one notification.
+pub fn merge(alerts: Vec<Alert>) -> Option<Alert> {
+    match alerts.len() {
+        0 => None,
+        1 => alerts.into_iter().next(),
+        n => Some(Alert {
+            kind: alerts[0].kind.clone(),
+            identity: alerts[0].identity.split('|').next().unwrap_or("codex").to_string(),
+            title: format!("{n} Codex alerts"),
+            body: alerts.iter().map(|a| format!("{} — {}", a.title, a.body)).collect::<Vec<_>>().join("\n"),
+        }),
+    }
+}
+
+fn window_key(account: &str, window: &UsageWindow) -> String {
+    format!("{account}|{}|{}", window.limit.as_str(), window.kind.id())
+}
+
+fn in_quiet_hours(settings: &Settings, now: DateTime<Utc>) -> bool {
+    settings.quiet_hours.is_some_and(|q| q.contains(now.with_timezone(&Local).time()))
+}
+
+fn event_enabled(settings: &Settings, kind: &AlertKind) -> bool {
+    let t = &settings.toggles;
+    match kind {
+        AlertKind::Threshold { .. } => t.threshold,
+        AlertKind::LimitReached { .. } => t.limit_reached,
+        AlertKind::AvailableAgain { .. } | AlertKind::StillBlocked { .. } => t.available_again,
+        AlertKind::TokenExpiring { .. } => t.token_expiring,
+        AlertKind::CredentialsRejected => t.credentials_rejected,
+        AlertKind::Summary { .. } => true,
+    }
+}
+
+/// "Codex 5-hour limit", "Codex code review weekly limit", "GPT-5.3-Codex-Spark 5-hour limit".
+fn limit_name(window: &UsageWindow) -> String {
+    match &window.limit {
+        LimitId::Codex => format!("Codex {} limit", window.kind.label()),
+        LimitId::CodeReview => format!("Codex code review {} limit", window.kind.label()),
+        LimitId::Feature(feature) => {
+            format!("{} {} limit", window.limit_name.as_deref().unwrap_or(feature), window.kind.label())
+        }
+    }
+}
+
+fn until(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match at {
+        Some(at) if at > now => format!("{} (in {})", clock(at, now), duration(at - now)),
+        _ => "its reset".into(),
+    }
+}
+
+fn window_text(
+    kind: &AlertKind,
+    window: &UsageWindow,
+    snapshot: &UsageSnapshot,
+    now: DateTime<Utc>,
+) -> (String, String) {
+    let name = limit_name(window);
+    let (_, left) = used_and_left(window.used_percent);
+    match kind {
+        AlertKind::Threshold { percent, .. } => {
+            let resets = window
+                .resets_at
+                .filter(|at| *at > now)
+                .map(|at| format!(" — resets {}", clock(at, now)))
+                .unwrap_or_default();
+            (format!("{name} {percent}% used{resets}"), format!("{left}% left until {}.", until(window.resets_at, now)))
+        }
+        AlertKind::LimitReached { .. } => {
+            let blocked = if window.limit == LimitId::Codex { "Codex is blocked" } else { "This limit is used up" };
+            (format!("{name} reached"), format!("{blocked} until {}.", until(window.resets_at, now)))
+        }
+        AlertKind::AvailableAgain { .. } => {
+            ("Codex is available again".into(), format!("The {} limit has reset; {left}% left.", window.kind.label()))
+        }
+        AlertKind::StillBlocked { blocked_by, .. } => {
+            let blocker = snapshot.main_windows().find(|w| w.kind == *blocked_by).and_then(|w| w.resets_at);
+            (
+                format!("{name} reset — still blocked"),
+                format!("The {} limit blocks Codex until {}.", blocked_by.label(), until(blocker, now)),
+            )
+        }
+        _ => (String::new(), String::new()),
+    }
+}
+
+fn login_name(origin: CredentialOrigin) -> &'static str {
+    match origin {
+        CredentialOrigin::Env => "The token in HEADROOM_ACCESS_TOKEN",
+        CredentialOrigin::Keychain => "The token pasted into Headroom",
+        CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile => "Your Codex login",
+    }
+}
+
+fn advice(origin: CredentialOrigin) -> &'static str {
+    match origin {
+        CredentialOrigin::Env => "Copy a fresh token from chatgpt.com into HEADROOM_ACCESS_TOKEN",
+        CredentialOrigin::Keychain => "Paste a fresh one with `headroom token set` or in Settings",
+        CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile => "Run `codex` to refresh it",
+    }
+}

@@ -1,0 +1,403 @@
+//! Headroom's settings: a TOML file in the platform's config folder, never holding a secret.
+//!
+//! Reading is forgiving: a value that is invalid or unknown gets a clear message and its default,
+//! and the rest of the file still applies. Nothing in a settings file can crash the app.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use toml::{Table, Value};
+
+use crate::model::WindowKind;
+
+pub const FILE_NAME: &str = "settings.toml";
+
+/// What the tray and dashboard show for a window: how much is left, or how much is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShowAs {
+    #[default]
+    Left,
+    Used,
+}
+
+/// Which events may notify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertToggles {
+    pub threshold: bool,
+    pub limit_reached: bool,
+    pub available_again: bool,
+    pub token_expiring: bool,
+    pub credentials_rejected: bool,
+    pub pace: bool,
+}
+
+impl Default for AlertToggles {
+    fn default() -> Self {
+        AlertToggles {
+            threshold: true,
+            limit_reached: true,
+            available_again: true,
+            token_expiring: true,
+            credentials_rejected: true,
+            pace: false,
+        }
+    }
+}
+
+/// Local times between which alerts are held, then summarised once. May wrap midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl QuietHours {
+    pub fn contains(&self, time: NaiveTime) -> bool {
+        if self.start <= self.end {
+            time >= self.start && time < self.end
+        } else {
+            time >= self.start || time < self.end
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub alerts_enabled: bool,
+    /// Used-% thresholds per window kind, ascending, each 1–100, at least one.
+    pub thresholds: BTreeMap<WindowKind, Vec<u8>>,
+    pub toggles: AlertToggles,
+    pub quiet_hours: Option<QuietHours>,
+    pub show_as: ShowAs,
+    /// A short `58%` next to the tray icon, where the platform shows text.
+    pub tray_title: bool,
+    pub poll_interval_minutes: u32,
+    pub codex_home: Option<PathBuf>,
+    pub autostart: bool,
+}
+
+pub const DEFAULT_THRESHOLDS: [u8; 2] = [80, 95];
+const KINDS: [WindowKind; 4] = [WindowKind::FiveHour, WindowKind::Weekly, WindowKind::Monthly, WindowKind::Other];
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            alerts_enabled: true,
+            thresholds: KINDS.iter().map(|k| (*k, DEFAULT_THRESHOLDS.to_vec())).collect(),
+            toggles: AlertToggles::default(),
+            quiet_hours: None,
+            show_as: ShowAs::Left,
+            tray_title: true,
+            poll_interval_minutes: 5,
+            codex_home: None,
+            autostart: false,
+        }
+    }
+}
+
+impl Settings {
+    pub fn thresholds_for(&self, kind: WindowKind) -> &[u8] {
+        self.thresholds.get(&kind).map(Vec::as_slice).unwrap_or(&DEFAULT_THRESHOLDS)
+    }
+}
+
+/// The settings file's path in the platform's config folder (`~/.config/headroom/settings.toml`
+/// on Linux, `~/Library/Application Support/headroom/` on macOS, `%APPDATA%\headroom\` on Windows).
+pub fn default_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("headroom").join(FILE_NAME))
+}
+
+/// Reads settings from `path`. A missing file is the defaults; every problem is a message and
+/// the default for what it concerns.
+pub fn load(path: &Path) -> (Settings, Vec<String>) {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Settings::default(), Vec::new()),
+        Err(e) => (
+            Settings::default(),
+            vec![format!("{} could not be read ({e}); using the default settings.", path.display())],
+        ),
+    }
+}
+
+/// Parses the settings text; see [`load`].
+pub fn parse(text: &str) -> (Settings, Vec<String>) {
+    let mut settings = Settings::default();
+    let mut problems = Vec::new();
+    let table: Table = match text.parse() {
+        Ok(table) => table,
+        Err(e) => {
+            let e: toml::de::Error = e;
+            problems
+                .push(format!("The settings file is not valid TOML ({}); using the default settings.", e.message()));
+            return (settings, problems);
+        }
+    };
+    let mut reader = Reader { problems: &mut problems };
+    for (section, value) in &table {
+        let Some(values) = value.as_table() else {
+            reader.problem(section, "is not a section");
+            continue;
+        };
+        for (key, value) in values {
+            let name = format!("{section}.{key}");
+            match (section.as_str(), key.as_str()) {
+                ("alerts", "enabled") => reader.boolean(&name, value, &mut settings.alerts_enabled),
+                ("alerts", "threshold") => reader.boolean(&name, value, &mut settings.toggles.threshold),
+                ("alerts", "limit_reached") => reader.boolean(&name, value, &mut settings.toggles.limit_reached),
+                ("alerts", "available_again") => reader.boolean(&name, value, &mut settings.toggles.available_again),
+                ("alerts", "token_expiring") => reader.boolean(&name, value, &mut settings.toggles.token_expiring),
+                ("alerts", "credentials_rejected") => {
+                    reader.boolean(&name, value, &mut settings.toggles.credentials_rejected)
+                }
+                ("alerts", "pace") => reader.boolean(&name, value, &mut settings.toggles.pace),
+                ("alerts", "thresholds") => reader.thresholds(&name, value, &mut settings.thresholds),
+                ("alerts", "quiet_hours") => reader.quiet_hours(&name, value, &mut settings.quiet_hours),
+                ("display", "show") => match value.as_str() {
+                    Some("left") => settings.show_as = ShowAs::Left,
+                    Some("used") => settings.show_as = ShowAs::Used,
+                    _ => reader.problem(&name, "must be \"left\" or \"used\"; using \"left\""),
+                },
+                ("display", "tray_title") => reader.boolean(&name, value, &mut settings.tray_title),
+                ("display", "poll_interval_minutes") => match value.as_integer() {
+                    Some(m @ 1..=60) => settings.poll_interval_minutes = m as u32,
+                    _ => reader.problem(&name, "must be a whole number of minutes from 1 to 60; using 5"),
+                },
+                ("general", "codex_home") => match value.as_str() {
+                    Some("") => settings.codex_home = None,
+                    Some(path) => settings.codex_home = Some(PathBuf::from(path)),
+                    None => reader.problem(&name, "must be a folder path in quotes; using CODEX_HOME or ~/.codex"),
+                },
+                ("general", "autostart") => reader.boolean(&name, value, &mut settings.autostart),
+                _ => reader.problem(&name, "is not a setting Headroom knows; it is ignored"),
+            }
+        }
+    }
+    (settings, problems)
+}
+
+struct Reader<'a> {
+    problems: &'a mut Vec<String>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, name: &str, what: &str) {
+        self.problems.push(format!("Settings: `{name}` {what}."));
+    }
+
+    fn boolean(&mut self, name: &str, value: &Value, target: &mut bool) {
+        match value.as_bool() {
+            Some(b) => *target = b,
+            None => self.problem(name, &format!("must be true or false; using {target}")),
+        }
+    }
+
+    fn thresholds(&mut self, name: &str, value: &Value, target: &mut BTreeMap<WindowKind, Vec<u8>>) {
+        let Some(table) = value.as_table() else {
+            self.problem(name, "must be a table such as { \"5h\" = [80, 95], weekly = [80, 95] }; using 80 and 95");
+            return;
+        };
+        for (kind_name, list) in table {
+            let Some(kind) = KINDS.iter().copied().find(|k| k.id() == kind_name) else {
+                self.problem(
+                    &format!("{name}.{kind_name}"),
+                    "is not a window kind (5h, weekly, monthly, other); it is ignored",
+                );
+                continue;
+            };
+            match validate_thresholds(list.as_array().map(|a| a.iter().map(Value::as_integer).collect())) {
+                Ok(values) => {
+                    target.insert(kind, values);
+                }
+                Err(why) => self.problem(&format!("{name}.{kind_name}"), &format!("{why}; using 80 and 95")),
+            }
+        }
+    }
+
+    fn quiet_hours(&mut self, name: &str, value: &Value, target: &mut Option<QuietHours>) {
+        let time =
+            |key: &str| value.get(key).and_then(Value::as_str).and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
+        match (time("start"), time("end")) {
+            (Some(start), Some(end)) if start != end => *target = Some(QuietHours { start, end }),
+            _ => self.problem(
+                name,
+                "must be { start = \"22:00\", end = \"08:00\" } with two different times; quiet hours are off",
+            ),
+        }
+    }
+}
+
+/// Thresholds must be whole percentages from 1 to 100, at least one; duplicates are dropped.
+pub fn validate_thresholds(values: Option<Vec<Option<i64>>>) -> Result<Vec<u8>, String> {
+    let values = values.ok_or("must be a list of percentages")?;
+    let mut out = Vec::new();
+    for value in values {
+        match value {
+            Some(v @ 1..=100) => out.push(v as u8),
+            _ => return Err("must hold whole percentages from 1 to 100".into()),
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    if out.is_empty() {
+        return Err("must hold at least one percentage".into());
+    }
+    Ok(out)
+}
+
+/// The settings as TOML, for saving.
+pub fn to_toml(settings: &Settings) -> String {
+    let mut out = String::new();
+    out.push_str("# Headroom settings. Secrets never go here: tokens live in the OS keychain.\n\n[alerts]\n");
+    out.push_str(&format!("enabled = {}\n", settings.alerts_enabled));
+    let t = &settings.toggles;
+    for (key, value) in [
+        ("threshold", t.threshold),
+        ("limit_reached", t.limit_reached),
+        ("available_again", t.available_again),
+        ("token_expiring", t.token_expiring),
+        ("credentials_rejected", t.credentials_rejected),
+        ("pace", t.pace),
+    ] {
+        out.push_str(&format!("{key} = {value}\n"));
+    }
+    let thresholds: Vec<String> = settings
+        .thresholds
+        .iter()
+        .map(|(kind, values)| {
+            let list: Vec<String> = values.iter().map(u8::to_string).collect();
+            format!("\"{}\" = [{}]", kind.id(), list.join(", "))
+        })
+        .collect();
+    out.push_str(&format!("thresholds = {{ {} }}\n", thresholds.join(", ")));
+    if let Some(q) = settings.quiet_hours {
+        out.push_str(&format!(
+            "quiet_hours = {{ start = \"{}\", end = \"{}\" }}\n",
+            q.start.format("%H:%M"),
+            q.end.format("%H:%M")
+        ));
+    }
+    out.push_str("\n[display]\n");
+    out.push_str(&format!("show = \"{}\"\n", if settings.show_as == ShowAs::Used { "used" } else { "left" }));
+    out.push_str(&format!("tray_title = {}\n", settings.tray_title));
+    out.push_str(&format!("poll_interval_minutes = {}\n", settings.poll_interval_minutes));
+    out.push_str("\n[general]\n");
+    if let Some(home) = &settings.codex_home {
+        out.push_str(&format!("codex_home = {}\n", Value::String(home.display().to_string())));
+    }
+    out.push_str(&format!("autostart = {}\n", settings.autostart));
+    out
+}
+
+/// Writes the settings atomically (a temporary file beside it, then a rename), so a crash or a
+/// full disk leaves the old file whole.
+pub fn save(path: &Path, settings: &Settings) -> std::io::Result<()> {
+    crate::storage::write_atomically(path, to_toml(settings).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_or_empty_file_is_the_defaults() {
+        assert_eq!(parse(""), (Settings::default(), vec![]));
+        let (s, p) = load(Path::new("/nonexistent/settings.toml"));
+        assert_eq!((s, p), (Settings::default(), vec![]));
+        assert_eq!(Settings::default().thresholds_for(WindowKind::Weekly), &[80, 95]);
+    }
+
+    #[test]
+    fn every_setting_round_trips() {
+        let mut settings = Settings::default();
+        settings.alerts_enabled = false;
+        settings.toggles.pace = true;
+        settings.toggles.available_again = false;
+        settings.thresholds.insert(WindowKind::FiveHour, vec![50, 90, 100]);
+        settings.quiet_hours = Some(QuietHours {
+            start: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(7, 30, 0).unwrap(),
+        });
+        settings.show_as = ShowAs::Used;
+        settings.tray_title = false;
+        settings.poll_interval_minutes = 15;
+        settings.codex_home = Some(PathBuf::from("/home/dev/.codex \"work\""));
+        settings.autostart = true;
+        let text = to_toml(&settings);
+        assert_eq!(parse(&text), (settings, vec![]), "{text}");
+    }
+
+    #[test]
+    fn invalid_and_unknown_values_get_messages_and_defaults_the_rest_applies() {
+        let (settings, problems) = parse(
+            r#"
+            [alerts]
+            thresholds = { "5h" = [0, 95], weekly = [], monthly = [70], fortnightly = [1] }
+            enabled = "yes"
+            quiet_hours = { start = "25:00", end = "08:00" }
+            [display]
+            poll_interval_minutes = 0
+            show = "remaining"
+            tray_title = false
+            [general]
+            colour = "blue"
+            "#,
+        );
+        assert_eq!(settings.thresholds_for(WindowKind::FiveHour), &[80, 95]);
+        assert_eq!(settings.thresholds_for(WindowKind::Weekly), &[80, 95]);
+        assert_eq!(settings.thresholds_for(WindowKind::Monthly), &[70]);
+        assert!(settings.alerts_enabled);
+        assert_eq!(settings.quiet_hours, None);
+        assert_eq!(settings.poll_interval_minutes, 5);
+        assert_eq!(settings.show_as, ShowAs::Left);
+        assert!(!settings.tray_title, "valid values beside invalid ones still apply");
+        assert_eq!(
+            problems,
+            vec![
+                "Settings: `alerts.enabled` must be true or false; using true.",
+                "Settings: `alerts.quiet_hours` must be { start = \"22:00\", end = \"08:00\" } with two different times; quiet hours are off.",
+                "Settings: `alerts.thresholds.5h` must hold whole percentages from 1 to 100; using 80 and 95.",
+                "Settings: `alerts.thresholds.fortnightly` is not a window kind (5h, weekly, monthly, other); it is ignored.",
+                "Settings: `alerts.thresholds.weekly` must hold at least one percentage; using 80 and 95.",
+                "Settings: `display.poll_interval_minutes` must be a whole number of minutes from 1 to 60; using 5.",
+                "Settings: `display.show` must be \"left\" or \"used\"; using \"left\".",
+                "Settings: `general.colour` is not a setting Headroom knows; it is ignored.",
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_toml_is_one_message_and_the_defaults() {
+        let (settings, problems) = parse("[alerts\nenabled = ");
+        assert_eq!(settings, Settings::default());
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("The settings file is not valid TOML"), "{}", problems[0]);
+    }
+
+    #[test]
+    fn quiet_hours_may_wrap_midnight() {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        let night = QuietHours { start: t(22, 0), end: t(7, 0) };
+        assert!(
+            night.contains(t(23, 0))
+                && night.contains(t(3, 0))
+                && !night.contains(t(7, 0))
+                && !night.contains(t(12, 0))
+        );
+        let lunch = QuietHours { start: t(12, 0), end: t(13, 0) };
+        assert!(lunch.contains(t(12, 30)) && !lunch.contains(t(13, 0)));
+    }
+
+    #[test]
+    fn saving_is_atomic_and_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("headroom").join(FILE_NAME);
+        let mut settings = Settings::default();
+        settings.poll_interval_minutes = 2;
+        save(&path, &settings).unwrap();
+        assert_eq!(load(&path), (settings, vec![]));
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+    }
+}
