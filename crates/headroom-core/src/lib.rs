@@ -13,11 +13,13 @@ pub mod jwt;
 pub mod keychain;
 pub mod model;
 pub mod paste;
+pub mod poll;
 pub mod report;
 pub mod session_log;
 pub mod settings;
 pub mod status;
 pub mod storage;
+pub mod tray_view;
 pub mod usage_body;
 pub mod vault;
 

@@ -1,0 +1,299 @@
+//! Polling politely: every 5 minutes by default, every minute while Codex is in use, never more
+//! than once per 30 s on its own; a click on "Refresh now" fetches at once (clicks within 5 s
+//! are one); failures back off exponentially with jitter and honour `Retry-After`; waking from
+//! sleep and a change of credentials fetch at once (within the 30 s floor).
+//!
+//! [`PollClock`] is the pure schedule; [`run`] drives it on tokio.
+
+use std::future::Future;
+use std::time::{Instant, SystemTime};
+
+use chrono::{DateTime, Duration, Utc};
+use tokio::sync::mpsc;
+
+use crate::settings::Settings;
+use crate::status::StatusReport;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollPlan {
+    pub interval: Duration,
+    pub active_interval: Duration,
+    pub min_gap: Duration,
+    pub merge_clicks: Duration,
+    pub max_backoff: Duration,
+}
+
+impl PollPlan {
+    pub fn from_settings(settings: &Settings) -> PollPlan {
+        let interval = Duration::minutes(i64::from(settings.poll_interval_minutes.clamp(1, 60)));
+        PollPlan {
+            interval,
+            active_interval: Duration::minutes(1).min(interval),
+            min_gap: Duration::seconds(30),
+            merge_clicks: Duration::seconds(5),
+            max_backoff: Duration::minutes(15).max(interval),
+        }
+    }
+}
+
+/// How a fetch went, for scheduling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// Worth retrying soon: network, 429, 5xx, an invalid answer.
+    Temporary {
+        retry_after: Option<Duration>,
+    },
+    /// Needs the user (expired or rejected login, no login): retrying sooner will not help.
+    NeedsUser,
+}
+
+impl Outcome {
+    pub fn of(report: &StatusReport) -> Outcome {
+        match &report.error {
+            None => Outcome::Success,
+            Some(e) if e.kind().is_temporary() => {
+                Outcome::Temporary { retry_after: e.retry_after_seconds().map(|s| Duration::seconds(s as i64)) }
+            }
+            Some(_) => Outcome::NeedsUser,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PollClock {
+    last_fetch: Option<DateTime<Utc>>,
+    last_click: Option<DateTime<Utc>>,
+    failures: u32,
+    not_before: Option<DateTime<Utc>>,
+    last_outcome: Option<Outcome>,
+}
+
+impl PollClock {
+    /// When the next fetch is due. `jitter` in 0–1 spreads retries of many clients.
+    pub fn next_due(&self, plan: &PollPlan, codex_active: bool, jitter: f64) -> DateTime<Utc> {
+        let Some(last) = self.last_fetch else { return Utc::now() };
+        let wait = match self.last_outcome {
+            Some(Outcome::Temporary { .. }) => {
+                let base = Duration::seconds(30) * 2i32.pow(self.failures.saturating_sub(1).min(10));
+                let base = base.min(plan.max_backoff);
+                // ±20 %
+                base + Duration::milliseconds((base.num_milliseconds() as f64 * 0.4 * (jitter - 0.5)) as i64)
+            }
+            _ if codex_active => plan.active_interval,
+            _ => plan.interval,
+        };
+        let due = last + wait.max(plan.min_gap);
+        match self.not_before {
+            Some(not_before) if not_before > due => not_before,
+            _ => due,
+        }
+    }
+
+    /// The earliest an automatic trigger (wake, credentials changed) may fetch.
+    pub fn earliest_automatic(&self, plan: &PollPlan, now: DateTime<Utc>) -> DateTime<Utc> {
+        let floor = self.last_fetch.map(|l| l + plan.min_gap).unwrap_or(now).max(now);
+        self.not_before.map(|n| n.max(floor)).unwrap_or(floor)
+    }
+
+    /// A click on "Refresh now": true when it should fetch, false when it merges with a click
+    /// less than 5 s before.
+    pub fn click(&mut self, plan: &PollPlan, now: DateTime<Utc>) -> bool {
+        let merged = self.last_click.is_some_and(|c| now - c < plan.merge_clicks);
+        self.last_click = Some(now);
+        !merged
+    }
+
+    pub fn record(&mut self, outcome: Outcome, at: DateTime<Utc>) {
+        self.last_fetch = Some(at);
+        self.last_outcome = Some(outcome);
+        match outcome {
+            Outcome::Success | Outcome::NeedsUser => {
+                self.failures = 0;
+                self.not_before = None;
+            }
+            Outcome::Temporary { retry_after } => {
+                self.failures += 1;
+                self.not_before = retry_after.map(|r| at + r);
+            }
+        }
+    }
+}
+
+/// What can make the poller fetch outside its schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// "Refresh now".
+    Click,
+    CredentialsChanged,
+    /// The settings changed (the interval, say): reschedule.
+    Reschedule(PollPlan),
+}
+
+/// Runs the schedule until the trigger channel closes. `fetch` asks for numbers; `report`
+/// receives every answer; `codex_active` says whether Codex wrote a session log lately.
+pub async fn run<F, Fut>(
+    mut plan: PollPlan,
+    mut triggers: mpsc::UnboundedReceiver<Trigger>,
+    mut fetch: F,
+    codex_active: impl Fn() -> bool,
+    mut report: impl FnMut(StatusReport),
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StatusReport>,
+{
+    let mut clock = PollClock::default();
+    let mut due = Utc::now();
+    // Wall-clock time runs on while the machine sleeps; the monotonic clock does not. A gap
+    // between them is a wake-up.
+    let mut wall = SystemTime::now();
+    let mut mono = Instant::now();
+    let mut wake_check = tokio::time::interval(std::time::Duration::from_secs(30));
+    wake_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let wait = (due - Utc::now()).to_std().unwrap_or_default();
+        let fetch_now = tokio::select! {
+            _ = tokio::time::sleep(wait) => true,
+            trigger = triggers.recv() => match trigger {
+                None => return,
+                Some(Trigger::Click) => clock.click(&plan, Utc::now()),
+                Some(Trigger::CredentialsChanged) => {
+                    due = clock.earliest_automatic(&plan, Utc::now());
+                    false
+                }
+                Some(Trigger::Reschedule(new_plan)) => {
+                    plan = new_plan;
+                    due = clock.next_due(&plan, codex_active(), jitter());
+                    false
+                }
+            },
+            _ = wake_check.tick() => {
+                let wall_passed = SystemTime::now().duration_since(wall).unwrap_or_default();
+                let mono_passed = mono.elapsed();
+                wall = SystemTime::now();
+                mono = Instant::now();
+                if wall_passed > mono_passed + std::time::Duration::from_secs(60) {
+                    tracing::info!(slept_seconds = (wall_passed - mono_passed).as_secs(), "woke from sleep");
+                    due = clock.earliest_automatic(&plan, Utc::now());
+                }
+                false
+            }
+        };
+        if fetch_now {
+            let answer = fetch().await;
+            let now = Utc::now();
+            clock.record(Outcome::of(&answer), now);
+            report(answer);
+            due = clock.next_due(&plan, codex_active(), jitter());
+        }
+    }
+}
+
+/// A number in 0–1 that differs from run to run, for spreading retries.
+fn jitter() -> f64 {
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    f64::from(nanos % 1000) / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap() + Duration::seconds(s)
+    }
+
+    fn plan() -> PollPlan {
+        PollPlan::from_settings(&Settings::default())
+    }
+
+    #[test]
+    fn every_five_minutes_or_every_minute_while_codex_is_in_use() {
+        let mut clock = PollClock::default();
+        clock.record(Outcome::Success, t(0));
+        assert_eq!(clock.next_due(&plan(), false, 0.5), t(300));
+        assert_eq!(clock.next_due(&plan(), true, 0.5), t(60));
+        let mut settings = Settings::default();
+        settings.poll_interval_minutes = 1;
+        assert_eq!(clock.next_due(&PollPlan::from_settings(&settings), false, 0.5), t(60));
+    }
+
+    #[test]
+    fn failures_back_off_exponentially_with_jitter_and_a_30_second_floor() {
+        let mut clock = PollClock::default();
+        let mut waits = Vec::new();
+        let mut at = t(0);
+        for _ in 0..8 {
+            clock.record(Outcome::Temporary { retry_after: None }, at);
+            let due = clock.next_due(&plan(), false, 0.5);
+            waits.push((due - at).num_seconds());
+            at = due;
+        }
+        assert_eq!(waits, vec![30, 60, 120, 240, 480, 900, 900, 900]);
+        clock.record(Outcome::Temporary { retry_after: None }, t(0));
+        let early = clock.next_due(&plan(), false, 0.0) - t(0);
+        let late = clock.next_due(&plan(), false, 1.0) - t(0);
+        assert_eq!((early.num_seconds(), late.num_seconds()), (720, 1080), "±20 % jitter");
+        clock.record(Outcome::Success, t(5000));
+        assert_eq!(clock.next_due(&plan(), false, 0.5), t(5300), "success resets the backoff");
+    }
+
+    #[test]
+    fn retry_after_is_honoured() {
+        let mut clock = PollClock::default();
+        clock.record(Outcome::Temporary { retry_after: Some(Duration::seconds(600)) }, t(0));
+        assert_eq!(clock.next_due(&plan(), false, 0.5), t(600));
+        assert_eq!(clock.earliest_automatic(&plan(), t(10)), t(600), "not even on wake");
+    }
+
+    #[test]
+    fn a_login_that_needs_the_user_is_not_retried_faster() {
+        let mut clock = PollClock::default();
+        clock.record(Outcome::NeedsUser, t(0));
+        assert_eq!(clock.next_due(&plan(), true, 0.5), t(60));
+        assert_eq!(clock.next_due(&plan(), false, 0.5), t(300));
+    }
+
+    #[test]
+    fn automatic_triggers_respect_the_floor_and_clicks_merge() {
+        let mut clock = PollClock::default();
+        assert_eq!(clock.earliest_automatic(&plan(), t(0)), t(0));
+        clock.record(Outcome::Success, t(0));
+        assert_eq!(clock.earliest_automatic(&plan(), t(10)), t(30));
+        assert_eq!(clock.earliest_automatic(&plan(), t(45)), t(45));
+        assert!(clock.click(&plan(), t(1)));
+        assert!(!clock.click(&plan(), t(3)), "within 5 s of the last click");
+        assert!(!clock.click(&plan(), t(7)), "within 5 s of the click before");
+        assert!(clock.click(&plan(), t(13)));
+    }
+
+    #[tokio::test]
+    async fn the_runner_fetches_at_start_then_on_schedule_and_on_clicks() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = fetches.clone();
+        let runner = tokio::spawn(run(
+            plan(),
+            rx,
+            move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                async { StatusReport { snapshot: None, credential: None, error: None, log_file: None } }
+            },
+            || false,
+            |_| {},
+        ));
+        let count = || fetches.load(std::sync::atomic::Ordering::SeqCst);
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        assert_eq!(count(), 1, "fetches at start");
+        tx.send(Trigger::Click).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        assert_eq!(count(), 2, "a click fetches at once");
+        tx.send(Trigger::Click).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        assert_eq!(count(), 2, "a second click within 5 s merges");
+        drop(tx);
+        runner.await.unwrap();
+    }
+}

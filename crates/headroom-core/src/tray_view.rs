@@ -1,0 +1,362 @@
+//! What the tray shows, decided without a display: the icon's bars and colours, the short
+//! title beside it, and every line of its menu. The shell only puts this on screen, and
+//! redraws only when it changes.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::credentials::CredentialOrigin;
+use crate::error::UsageError;
+use crate::humanize::{age, capitalise, clock, reset_phrase, used_and_left};
+use crate::model::{SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use crate::settings::{Settings, ShowAs};
+
+/// How close a window is to its limit, by the user's thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    Plenty,
+    GettingLow,
+    NearlyOut,
+    Blocked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IconBar {
+    /// How much of the bar is filled, in whole percent: what is left, or what is used.
+    pub fill: u8,
+    pub level: Level,
+}
+
+/// Everything the icon depends on; equal states draw equal icons, so this is the cache key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IconState {
+    /// The 5-hour window on top and the weekly one below; one bar when the plan has one window.
+    pub bars: Vec<IconBar>,
+    /// The numbers are stale or the last refresh failed.
+    pub dimmed: bool,
+    pub limit_reached: bool,
+    /// Codex runs on the fallback API key.
+    pub on_api_key: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuView {
+    /// "Codex · Plus · dev@example.com"
+    pub header: String,
+    /// "Updated 2 min ago", or the error with its fix.
+    pub status: String,
+    /// One line per window, credits, extra limits.
+    pub rows: Vec<String>,
+    /// "Blocked by the weekly limit until Tue 09:00".
+    pub blocked: Option<String>,
+    /// "Alerts paused until 15:00".
+    pub paused: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayView {
+    pub icon: IconState,
+    /// "58%", where the platform shows text beside the icon.
+    pub title: Option<String>,
+    pub tooltip: String,
+    pub menu: MenuView,
+}
+
+pub struct TrayInputs<'a> {
+    /// The last good numbers (perhaps from before a restart).
+    pub snapshot: Option<&'a UsageSnapshot>,
+    /// Why the last refresh failed, if it did.
+    pub error: Option<&'a UsageError>,
+    pub settings: &'a Settings,
+    pub paused_until: Option<DateTime<Utc>>,
+    pub on_api_key: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// Numbers older than this are stale (Codex's own `/status` says 15 minutes), or twice the
+/// poll interval when that is longer.
+pub fn stale_after(settings: &Settings) -> Duration {
+    Duration::minutes(15).max(Duration::minutes(2 * i64::from(settings.poll_interval_minutes)))
+}
+
+pub fn tray_view(inputs: &TrayInputs) -> TrayView {
+    let now = inputs.now;
+    let settings = inputs.settings;
+    let snapshot = inputs.snapshot;
+    let stale = snapshot.is_none_or(|s| now - s.observed_at > stale_after(settings));
+
+    let icon_windows: Vec<&UsageWindow> = snapshot.map(icon_windows).unwrap_or_default();
+    let icon = IconState {
+        bars: icon_windows
+            .iter()
+            .map(|w| {
+                let (used, left) = used_and_left(w.used_percent);
+                IconBar {
+                    fill: (if settings.show_as == ShowAs::Used { used } else { left }) as u8,
+                    level: level(w, snapshot.is_some_and(|s| s.blocking_window() == Some(*w)), settings),
+                }
+            })
+            .collect(),
+        dimmed: stale || inputs.error.is_some(),
+        limit_reached: snapshot.is_some_and(|s| s.limit_reached),
+        on_api_key: inputs.on_api_key,
+    };
+
+    let title = match (settings.tray_title, snapshot.and_then(UsageSnapshot::tightest_window)) {
+        (true, Some(w)) => {
+            let (used, left) = used_and_left(w.used_percent);
+            Some(format!("{}%", if settings.show_as == ShowAs::Used { used } else { left }))
+        }
+        _ => None,
+    };
+
+    let menu = MenuView {
+        header: header(snapshot),
+        status: status_line(snapshot, inputs.error, stale, now),
+        rows: snapshot.map(|s| rows(s, settings.show_as, now)).unwrap_or_default(),
+        blocked: snapshot.and_then(|s| blocked_line(s, now)),
+        paused: inputs.paused_until.filter(|u| *u > now).map(|u| format!("Alerts paused until {}", clock(u, now))),
+    };
+    let mut tooltip = vec![menu.header.clone(), menu.status.clone()];
+    tooltip.extend(menu.rows.iter().cloned());
+    TrayView { icon, title, tooltip: tooltip.join("\n"), menu }
+}
+
+/// The 5-hour window and the weekly one, in that order; otherwise the first two main windows.
+fn icon_windows(snapshot: &UsageSnapshot) -> Vec<&UsageWindow> {
+    let mut main: Vec<&UsageWindow> = snapshot.main_windows().collect();
+    main.sort_by_key(|w| match w.kind {
+        WindowKind::FiveHour => 0,
+        WindowKind::Weekly => 1,
+        WindowKind::Monthly => 2,
+        WindowKind::Other => 3,
+    });
+    main.truncate(2);
+    main
+}
+
+fn level(window: &UsageWindow, blocking: bool, settings: &Settings) -> Level {
+    let used = window.used_clamped();
+    let thresholds = settings.thresholds_for(window.kind);
+    let low = thresholds.first().copied().unwrap_or(80);
+    let nearly = thresholds.last().copied().unwrap_or(95).max(low);
+    if window.is_exhausted() || blocking {
+        Level::Blocked
+    } else if used >= f64::from(nearly) && nearly > low {
+        Level::NearlyOut
+    } else if used >= f64::from(low) {
+        Level::GettingLow
+    } else {
+        Level::Plenty
+    }
+}
+
+fn header(snapshot: Option<&UsageSnapshot>) -> String {
+    let mut parts = vec!["Codex".to_string()];
+    if let Some(s) = snapshot {
+        parts.extend(s.plan.as_deref().map(capitalise));
+        parts.extend(s.account.email.clone().or_else(|| s.account.account_id.clone()));
+    }
+    parts.join(" · ")
+}
+
+/// The error in a few words with its fix, for a menu line.
+pub fn short_error(error: &UsageError) -> String {
+    let codex = |origin: CredentialOrigin| origin.is_codex_login();
+    match error {
+        UsageError::Expired { origin, .. } if codex(*origin) => "Login expired — run `codex`".into(),
+        UsageError::Expired { origin: CredentialOrigin::Keychain, .. } => {
+            "Pasted token expired — paste a new one in Settings".into()
+        }
+        UsageError::Expired { .. } => "HEADROOM_ACCESS_TOKEN expired — set a fresh token".into(),
+        UsageError::Unauthorized { origin, .. } if codex(*origin) => "Login rejected — run `codex`".into(),
+        UsageError::Unauthorized { origin: CredentialOrigin::Keychain, .. } => {
+            "Pasted token rejected — paste a new one in Settings".into()
+        }
+        UsageError::Unauthorized { .. } => "HEADROOM_ACCESS_TOKEN rejected — set a fresh token".into(),
+        UsageError::NoCredentials { .. } => "No Codex login — run `codex login` or paste a token".into(),
+        UsageError::ApiKeyOnly => "Codex uses an API key — no plan quota to show".into(),
+        UsageError::NoSessionLogs { .. } => "No Codex numbers yet — run `codex login`".into(),
+        UsageError::Network { .. } => "Offline".into(),
+        UsageError::RateLimited { .. } => "The usage service is busy".into(),
+        UsageError::ServerError { .. } => "The usage service is failing".into(),
+        UsageError::InvalidResponse { .. } => "Unexpected answer from the usage service".into(),
+        UsageError::Other(_) => "Setup problem — run `headroom doctor`".into(),
+    }
+}
+
+fn status_line(
+    snapshot: Option<&UsageSnapshot>,
+    error: Option<&UsageError>,
+    stale: bool,
+    now: DateTime<Utc>,
+) -> String {
+    match (snapshot, error) {
+        (None, None) => "Looking for your Codex numbers…".into(),
+        (None, Some(e)) => short_error(e),
+        (Some(s), Some(e)) => format!("{} — showing numbers from {}", short_error(e), clock(s.observed_at, now)),
+        (Some(s), None) => {
+            let source = if s.source == SourceKind::SessionLog { " (from Codex's session log)" } else { "" };
+            let stale = if stale { " — stale" } else { "" };
+            format!("Updated {}{source}{stale}", age(s.observed_at, now))
+        }
+    }
+}
+
+fn rows(snapshot: &UsageSnapshot, show_as: ShowAs, now: DateTime<Utc>) -> Vec<String> {
+    let mut rows: Vec<String> = snapshot
+        .windows
+        .iter()
+        .map(|w| {
+            let (used, left) = used_and_left(w.used_percent);
+            let amount = if show_as == ShowAs::Used { format!("{used}% used") } else { format!("{left}% left") };
+            format!("{}   {amount} · {}", w.title(), reset_phrase(w.resets_at, w.reset_since_observed, now))
+        })
+        .collect();
+    if let Some(credits) = &snapshot.credits {
+        if credits.unlimited {
+            rows.push("Credits   unlimited".into());
+        } else if let Some(balance) = credits.balance.filter(|b| *b > 0.0 || credits.has_credits) {
+            rows.push(format!("Credits   {balance:.2}"));
+        }
+    }
+    rows
+}
+
+fn blocked_line(snapshot: &UsageSnapshot, now: DateTime<Utc>) -> Option<String> {
+    let window = snapshot.blocking_window()?;
+    Some(match window.resets_at {
+        Some(at) if at > now => format!("Blocked by the {} limit until {}", window.kind.label(), clock(at, now)),
+        _ => format!("Blocked by the {} limit", window.kind.label()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Account, Credits, LimitId};
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
+    }
+
+    fn window(kind: WindowKind, used: f64, reset_in_minutes: i64) -> UsageWindow {
+        UsageWindow {
+            limit: LimitId::Codex,
+            limit_name: None,
+            kind,
+            window_seconds: kind.nominal_seconds(),
+            used_percent: used,
+            resets_at: Some(now() + Duration::minutes(reset_in_minutes)),
+            reset_since_observed: false,
+        }
+    }
+
+    fn snapshot(windows: Vec<UsageWindow>, age_minutes: i64) -> UsageSnapshot {
+        let limit_reached = windows.iter().any(|w| w.is_exhausted());
+        UsageSnapshot {
+            plan: Some("plus".into()),
+            account: Account { email: Some("dev@example.com".into()), ..Default::default() },
+            windows,
+            credits: Some(Credits { has_credits: true, balance: Some(12.4), ..Default::default() }),
+            limit_reached,
+            limit_reached_reason: None,
+            spend_control: None,
+            observed_at: now() - Duration::minutes(age_minutes),
+            source: SourceKind::Api,
+        }
+    }
+
+    fn view(snapshot: Option<&UsageSnapshot>, error: Option<&UsageError>, settings: &Settings) -> TrayView {
+        tray_view(&TrayInputs { snapshot, error, settings, paused_until: None, on_api_key: false, now: now() })
+    }
+
+    #[test]
+    fn normal_numbers() {
+        let snap = snapshot(vec![window(WindowKind::Weekly, 17.0, 5000), window(WindowKind::FiveHour, 42.0, 133)], 2);
+        let v = view(Some(&snap), None, &Settings::default());
+        assert_eq!(
+            v.icon.bars,
+            vec![IconBar { fill: 58, level: Level::Plenty }, IconBar { fill: 83, level: Level::Plenty }],
+            "5-hour on top"
+        );
+        assert!(!v.icon.dimmed && !v.icon.limit_reached);
+        assert_eq!(v.title.as_deref(), Some("58%"));
+        assert_eq!(v.menu.header, "Codex · Plus · dev@example.com");
+        assert_eq!(v.menu.status, "Updated 2 min ago");
+        assert!(
+            v.menu.rows[1].starts_with("5-hour   58% left · resets ") && v.menu.rows[1].ends_with("(in 2 h 13 m)"),
+            "{:?}",
+            v.menu.rows
+        );
+        assert_eq!(v.menu.rows[2], "Credits   12.40");
+        assert_eq!(v.menu.blocked, None);
+    }
+
+    #[test]
+    fn levels_follow_the_thresholds_and_used_flips_the_fill() {
+        let snap = snapshot(vec![window(WindowKind::FiveHour, 85.0, 60), window(WindowKind::Weekly, 96.0, 5000)], 0);
+        let mut settings = Settings::default();
+        settings.show_as = ShowAs::Used;
+        let v = view(Some(&snap), None, &settings);
+        assert_eq!(
+            v.icon.bars,
+            vec![IconBar { fill: 85, level: Level::GettingLow }, IconBar { fill: 96, level: Level::NearlyOut }]
+        );
+        assert_eq!(v.title.as_deref(), Some("96%"), "the window closest to its limit");
+        assert!(v.menu.rows[0].contains("85% used"));
+        settings.tray_title = false;
+        assert_eq!(view(Some(&snap), None, &settings).title, None);
+    }
+
+    #[test]
+    fn blocked_by_the_weekly_limit() {
+        let snap = snapshot(vec![window(WindowKind::FiveHour, 3.0, 60), window(WindowKind::Weekly, 100.0, 3000)], 0);
+        let v = view(Some(&snap), None, &Settings::default());
+        assert!(v.icon.limit_reached);
+        assert_eq!(v.icon.bars[1], IconBar { fill: 0, level: Level::Blocked });
+        assert_eq!(v.icon.bars[0].level, Level::Plenty);
+        assert!(v.menu.blocked.as_deref().unwrap().starts_with("Blocked by the weekly limit until "));
+    }
+
+    #[test]
+    fn a_plan_with_one_window_has_one_bar() {
+        let snap = snapshot(vec![window(WindowKind::Weekly, 8.0, 5000)], 0);
+        assert_eq!(view(Some(&snap), None, &Settings::default()).icon.bars.len(), 1);
+    }
+
+    #[test]
+    fn errors_keep_the_last_numbers_and_dim_the_icon() {
+        let snap = snapshot(vec![window(WindowKind::FiveHour, 42.0, 133)], 20);
+        let offline = UsageError::Network { host: "chatgpt.com".into(), cause: "x".into() };
+        let v = view(Some(&snap), Some(&offline), &Settings::default());
+        assert!(v.icon.dimmed);
+        assert_eq!(v.menu.status, format!("Offline — showing numbers from {}", clock(snap.observed_at, now())));
+        assert_eq!(v.menu.rows.len(), 2, "the last good numbers stay");
+        let expired = UsageError::Expired { origin: CredentialOrigin::CodexAuthFile, at: now() };
+        assert_eq!(view(None, Some(&expired), &Settings::default()).menu.status, "Login expired — run `codex`");
+        assert_eq!(view(None, None, &Settings::default()).menu.status, "Looking for your Codex numbers…");
+    }
+
+    #[test]
+    fn stale_numbers_are_dimmed_and_say_so() {
+        let snap = snapshot(vec![window(WindowKind::FiveHour, 42.0, 133)], 40);
+        let v = view(Some(&snap), None, &Settings::default());
+        assert!(v.icon.dimmed);
+        assert_eq!(v.menu.status, "Updated 40 min ago — stale");
+    }
+
+    #[test]
+    fn pause_line() {
+        let settings = Settings::default();
+        let v = tray_view(&TrayInputs {
+            snapshot: None,
+            error: None,
+            settings: &settings,
+            paused_until: Some(now() + Duration::hours(1)),
+            on_api_key: false,
+            now: now(),
+        });
+        assert_eq!(v.menu.paused, Some(format!("Alerts paused until {}", clock(now() + Duration::hours(1), now()))));
+    }
+}
