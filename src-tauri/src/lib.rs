@@ -1,6 +1,52 @@
-//! The desktop shell: tray icon, menu, notifications. Everything it shows is decided in
-//! headroom-core; this crate only puts it on screen.
+//! The desktop shell: a tray icon, its menu, notifications and (on demand) windows. What to show
+//! and when to speak is decided in headroom-core; this crate only puts it on screen.
+
+mod app;
+mod notifications;
+mod tray;
+mod windows;
+
+use tauri::Manager;
 
 pub fn run() {
-    tauri::Builder::default().build(tauri::generate_context!()).expect("Headroom could not start").run(|_, _| {});
+    let demo = std::env::args().any(|a| a == "--demo");
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HEADROOM_LOG")
+                .unwrap_or_else(|_| "headroom_tray=info,headroom_core=info".into()),
+        )
+        .init();
+
+    let result = tauri::Builder::default()
+        // A second launch brings up the first one's dashboard instead of a second tray icon.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| windows::open(app, windows::Window::Dashboard)))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--autostart"]),
+        ))
+        .setup(move |app| {
+            #[cfg(target_os = "macos")]
+            app.set_activation_policy(tauri::ActivationPolicy::Accessory);
+            let handle = app.handle().clone();
+            let shared = app::Shared::load(demo);
+            app.manage(shared.clone());
+            tray::create(&handle, &shared)?;
+            app::start(handle, shared);
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("Headroom could not start ({e}): check that a graphical session is running (DISPLAY or WAYLAND_DISPLAY).");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_, event| {
+        // Closing the last window leaves the tray running; only Quit ends Headroom.
+        if let tauri::RunEvent::ExitRequested { code: None, api, .. } = event {
+            api.prevent_exit();
+        }
+    });
 }

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod client;
 pub mod codex_login;
 pub mod credentials;
+pub mod demo;
 pub mod doctor;
 pub mod environment;
 pub mod error;

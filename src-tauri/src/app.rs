@@ -1,0 +1,293 @@
+//! The app's state and what happens when numbers arrive: alerts, the tray, the files on disk.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use headroom_core::alerts::{merge, Alert, AlertEngine, AlertState, UserPause};
+use headroom_core::environment::Environment;
+use headroom_core::error::UsageError;
+use headroom_core::keychain::OsKeychain;
+use headroom_core::model::UsageSnapshot;
+use headroom_core::poll::{self, PollPlan, Trigger};
+use headroom_core::settings::{self, Settings};
+use headroom_core::status::{read_status, Context, SourcePreference, StatusReport};
+use headroom_core::vault::Vault;
+use headroom_core::{demo, storage};
+use tauri::AppHandle;
+
+use crate::{notifications, tray};
+use tokio::sync::mpsc;
+
+/// How long after Codex last wrote a session log it counts as in use (poll every minute).
+const ACTIVE_FOR: Duration = Duration::minutes(10);
+
+pub struct Inner {
+    pub settings: Settings,
+    pub snapshot: Option<UsageSnapshot>,
+    pub error: Option<UsageError>,
+    pub engine: AlertEngine,
+    pub paused_until: Option<DateTime<Utc>>,
+    /// The account alerts are remembered under; sticky so session-log samples share it.
+    pub account_key: String,
+    /// Notification ids by alert identity, so a newer alert replaces the older one.
+    pub notification_ids: std::collections::HashMap<String, u32>,
+}
+
+pub struct Shared {
+    pub inner: Mutex<Inner>,
+    pub demo: bool,
+    pub data_dir: Option<PathBuf>,
+    triggers: Mutex<Option<mpsc::UnboundedSender<Trigger>>>,
+    /// Unix seconds of Codex's last session-log write, from the file watcher.
+    last_codex_write: Arc<AtomicI64>,
+}
+
+pub type SharedState = Arc<Shared>;
+
+impl Shared {
+    /// Reads settings and the state saved by the last run. Nothing here can stop the app: a bad
+    /// file is reported and replaced by defaults.
+    pub fn load(demo: bool) -> SharedState {
+        let (settings, problems) = match settings::default_path() {
+            Some(path) => settings::load(&path),
+            None => (Settings::default(), Vec::new()),
+        };
+        for problem in &problems {
+            tracing::warn!("{problem}");
+        }
+        let data_dir = storage::data_dir();
+        let read = |name: &str| data_dir.as_ref().map(|d| d.join(name));
+        let snapshot = if demo { None } else { read("last-snapshot.json").and_then(|p| load_json(&p)) };
+        let alert_state: AlertState = read("alerts.json").and_then(|p| load_json(&p)).unwrap_or_default();
+        let account_key = snapshot.as_ref().map(account_key).unwrap_or_else(|| "default".into());
+        Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                settings,
+                snapshot,
+                error: None,
+                engine: AlertEngine::new(alert_state),
+                paused_until: None,
+                account_key,
+                notification_ids: Default::default(),
+            }),
+            demo,
+            data_dir,
+            triggers: Mutex::new(None),
+            last_codex_write: Arc::new(AtomicI64::new(0)),
+        })
+    }
+
+    pub fn trigger(&self, trigger: Trigger) {
+        if let Some(tx) = self.triggers.lock().unwrap().as_ref() {
+            let _ = tx.send(trigger);
+        }
+    }
+
+    fn save(&self, name: &str, value: &impl serde::Serialize) {
+        if let Some(dir) = &self.data_dir {
+            if let Err(e) = storage::write_json(&dir.join(name), value) {
+                // A full disk costs the saved state, never the running app.
+                tracing::warn!("could not save {name} in {}: {e}", dir.display());
+            }
+        }
+    }
+}
+
+fn load_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Option<T> {
+    match storage::read_json(path) {
+        Ok(value) => value,
+        Err(e) => {
+            tracing::warn!("{e}; starting without it");
+            None
+        }
+    }
+}
+
+fn account_key(snapshot: &UsageSnapshot) -> String {
+    snapshot.account.account_id.clone().or_else(|| snapshot.account.email.clone()).unwrap_or_else(|| "default".into())
+}
+
+fn environment(settings: &Settings) -> Environment {
+    let mut env = Environment::from_process();
+    if let Some(home) = &settings.codex_home {
+        env.codex_home = home.clone();
+    }
+    env
+}
+
+/// Starts polling (and watching Codex's folder) in the background.
+pub fn start(app: AppHandle, shared: SharedState) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    *shared.triggers.lock().unwrap() = Some(tx);
+    let settings = shared.inner.lock().unwrap().settings.clone();
+    let plan = if shared.demo {
+        PollPlan {
+            interval: Duration::seconds(5),
+            active_interval: Duration::seconds(5),
+            min_gap: Duration::seconds(1),
+            ..PollPlan::from_settings(&settings)
+        }
+    } else {
+        PollPlan::from_settings(&settings)
+    };
+    if !shared.demo {
+        watch_codex_home(&environment(&settings).codex_home, shared.clone());
+    }
+
+    let fetch_shared = shared.clone();
+    let active_shared = shared.clone();
+    let report_shared = shared.clone();
+    tauri::async_runtime::spawn(poll::run(
+        plan,
+        rx,
+        move || fetch(fetch_shared.clone()),
+        move || {
+            let last = active_shared.last_codex_write.load(Ordering::Relaxed);
+            Utc::now().timestamp() - last < ACTIVE_FOR.num_seconds()
+        },
+        move |report| on_report(&app, &report_shared, report),
+    ));
+}
+
+async fn fetch(shared: SharedState) -> StatusReport {
+    if shared.demo {
+        return StatusReport {
+            snapshot: Some(demo::snapshot(Utc::now())),
+            credential: None,
+            error: None,
+            log_file: None,
+        };
+    }
+    let settings = shared.inner.lock().unwrap().settings.clone();
+    // The keychain answers over blocking D-Bus calls: keep them off the async workers.
+    let answer = tauri::async_runtime::spawn_blocking(move || {
+        let ctx = Context::load(environment(&settings));
+        let vault = Vault::new(&OsKeychain);
+        tokio::runtime::Handle::current().block_on(read_status(
+            &ctx,
+            &OsKeychain,
+            Some(&vault),
+            SourcePreference::Auto,
+            Utc::now(),
+        ))
+    })
+    .await;
+    answer.unwrap_or_else(|e| StatusReport {
+        snapshot: None,
+        credential: None,
+        error: Some(UsageError::Other(format!("Reading the numbers failed unexpectedly ({e}): restart Headroom."))),
+        log_file: None,
+    })
+}
+
+/// New numbers (or a failure): keep the last good numbers, decide alerts, update the tray.
+fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
+    let now = Utc::now();
+    let mut alerts: Vec<Alert> = Vec::new();
+    let mut save_snapshot = None;
+    {
+        let mut inner = shared.inner.lock().unwrap();
+        let inner = &mut *inner;
+        let pause = UserPause { until: inner.paused_until };
+        if let Some(snapshot) = &report.snapshot {
+            if report.credential.is_some() || inner.account_key == "default" {
+                inner.account_key = account_key(snapshot);
+            }
+            // Only newer numbers replace older ones (a session log can be older than the last poll).
+            if inner.snapshot.as_ref().is_none_or(|old| snapshot.observed_at >= old.observed_at) {
+                if inner.snapshot.as_ref() != Some(snapshot) {
+                    save_snapshot = Some(snapshot.clone());
+                }
+                inner.snapshot = Some(snapshot.clone());
+            }
+            alerts.extend(inner.engine.observe(snapshot, &inner.account_key, &inner.settings, pause, now));
+        }
+        if let Some(credential) = &report.credential {
+            let key = format!(
+                "{}|{}|{}",
+                credential.origin.id(),
+                credential.account_id.as_deref().unwrap_or("-"),
+                credential.claims.expires_at.map(|t| t.timestamp()).unwrap_or(0)
+            );
+            if let Some(expires) = credential.claims.expires_at {
+                alerts.extend(inner.engine.token_expiry(&key, credential.origin, expires, &inner.settings, pause, now));
+            }
+            if matches!(report.error, Some(UsageError::Unauthorized { .. })) {
+                alerts.extend(inner.engine.credentials_rejected(&key, credential.origin, &inner.settings, pause, now));
+            }
+        }
+        if let Some(summary) = inner.engine.release_held(&inner.settings, now) {
+            alerts.push(summary);
+        }
+        inner.error = report.error.clone();
+        if let Some(error) = &report.error {
+            tracing::info!(kind = error.kind().id(), "refresh failed: {error}");
+        }
+        shared.save("alerts.json", inner.engine.state());
+    }
+    if let Some(snapshot) = save_snapshot.filter(|_| !shared.demo) {
+        shared.save("last-snapshot.json", &snapshot);
+    }
+    tray::refresh(app, shared);
+    if let Some(alert) = merge(alerts) {
+        notifications::show(shared.clone(), alert);
+    }
+}
+
+/// Pauses alerts for a while, or until the window closest to its limit resets.
+pub fn pause(app: &AppHandle, shared: &SharedState, until_reset: bool) {
+    {
+        let mut inner = shared.inner.lock().unwrap();
+        let now = Utc::now();
+        inner.paused_until = if until_reset {
+            inner
+                .snapshot
+                .as_ref()
+                .and_then(|s| s.blocking_window().or_else(|| s.tightest_window()))
+                .and_then(|w| w.resets_at)
+                .filter(|at| *at > now)
+                .or(Some(now + Duration::hours(1)))
+        } else {
+            Some(now + Duration::hours(1))
+        };
+    }
+    tray::refresh(app, shared);
+}
+
+pub fn resume(app: &AppHandle, shared: &SharedState) {
+    shared.inner.lock().unwrap().paused_until = None;
+    tray::refresh(app, shared);
+}
+
+/// Watches Codex's folder: a new session-log line means Codex is in use (poll every minute); a
+/// changed login or config means fetch again now, no restart needed.
+fn watch_codex_home(codex_home: &std::path::Path, shared: SharedState) {
+    use notify::{RecursiveMode, Watcher};
+    let home = codex_home.to_path_buf();
+    let last_write = shared.last_codex_write.clone();
+    let watcher_shared = Arc::downgrade(&shared);
+    let handler = move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        if !(event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove()) {
+            return;
+        }
+        for path in &event.paths {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                last_write.store(Utc::now().timestamp(), Ordering::Relaxed);
+            } else if name == "auth.json" || name == "config.toml" {
+                if let Some(shared) = watcher_shared.upgrade() {
+                    tracing::info!("Codex's {name} changed; refreshing");
+                    shared.trigger(Trigger::CredentialsChanged);
+                }
+            }
+        }
+    };
+    match notify::recommended_watcher(handler).and_then(|mut w| w.watch(&home, RecursiveMode::Recursive).map(|_| w)) {
+        // The watcher lives as long as the app.
+        Ok(watcher) => std::mem::forget(watcher),
+        Err(e) => tracing::info!("not watching {} ({e}); polling on the clock alone", home.display()),
+    }
+}

@@ -1,0 +1,141 @@
+//! The tray icon and its menu. Linux gives tray icons no clicks and no tooltip, so everything
+//! is reachable from the menu. The icon is redrawn and the menu rebuilt only when what they
+//! show changes.
+
+use std::sync::Mutex;
+
+use chrono::Utc;
+use headroom_core::poll::Trigger;
+use headroom_core::tray_view::{tray_view, MenuView, TrayInputs, TrayView};
+use headroom_icon::{IconCache, Style};
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Wry};
+
+use crate::app::{self, SharedState};
+use crate::windows::{self, Window};
+
+pub const TRAY_ID: &str = "headroom";
+
+#[cfg(target_os = "macos")]
+const ICON: (u32, Style) = (36, Style::Template);
+#[cfg(not(target_os = "macos"))]
+const ICON: (u32, Style) = (32, Style::Colour);
+
+/// What is on screen now, to skip work when nothing changed.
+#[derive(Default)]
+pub struct Shown {
+    icon: IconCache,
+    title: Option<Option<String>>,
+    menu: Option<(MenuView, bool)>,
+}
+
+fn view(shared: &SharedState) -> TrayView {
+    let inner = shared.inner.lock().unwrap();
+    tray_view(&TrayInputs {
+        snapshot: inner.snapshot.as_ref(),
+        error: inner.error.as_ref(),
+        settings: &inner.settings,
+        paused_until: inner.paused_until,
+        on_api_key: false,
+        now: Utc::now(),
+    })
+}
+
+pub fn create(app: &AppHandle, shared: &SharedState) -> tauri::Result<()> {
+    let view = view(shared);
+    let mut shown = Shown::default();
+    let icon = shown.icon.update(&view.icon, ICON.0, ICON.1).expect("the first icon is always drawn");
+    let paused = shared.inner.lock().unwrap().paused_until.is_some();
+    let menu = build_menu(app, &view.menu, paused)?;
+    shown.menu = Some((view.menu.clone(), paused));
+    shown.title = Some(view.title.clone());
+    let tray = TrayIconBuilder::with_id(TRAY_ID)
+        .icon(Image::new_owned(icon.rgba, icon.size, icon.size))
+        .icon_as_template(ICON.1 == Style::Template)
+        .tooltip(&view.tooltip)
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()));
+    let tray = match &view.title {
+        Some(title) => tray.title(title),
+        None => tray,
+    };
+    tray.build(app)?;
+    app.manage(Mutex::new(shown));
+    Ok(())
+}
+
+/// Brings the tray up to date with the state; cheap when nothing changed.
+pub fn refresh(app: &AppHandle, shared: &SharedState) {
+    let view = view(shared);
+    let paused = shared.inner.lock().unwrap().paused_until.is_some_and(|u| u > Utc::now());
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    let shown = app.state::<Mutex<Shown>>();
+    let mut shown = shown.lock().unwrap();
+    if let Some(icon) = shown.icon.update(&view.icon, ICON.0, ICON.1) {
+        let _ = tray.set_icon(Some(Image::new_owned(icon.rgba, icon.size, icon.size)));
+        let _ = tray.set_icon_as_template(ICON.1 == Style::Template);
+    }
+    if shown.title.as_ref() != Some(&view.title) {
+        let _ = tray.set_title(view.title.as_deref());
+        shown.title = Some(view.title.clone());
+    }
+    let menu_key = (view.menu.clone(), paused);
+    if shown.menu.as_ref() != Some(&menu_key) {
+        match build_menu(app, &view.menu, paused) {
+            Ok(menu) => {
+                let _ = tray.set_menu(Some(menu));
+                let _ = tray.set_tooltip(Some(&view.tooltip));
+                shown.menu = Some(menu_key);
+            }
+            Err(e) => tracing::warn!("could not rebuild the tray menu: {e}"),
+        }
+    }
+}
+
+fn build_menu(app: &AppHandle, view: &MenuView, paused: bool) -> tauri::Result<Menu<Wry>> {
+    let info = |id: &str, text: &str| MenuItemBuilder::with_id(id, text).enabled(false).build(app);
+    let mut menu =
+        MenuBuilder::new(app).item(&info("header", &view.header)?).item(&info("status", &view.status)?).separator();
+    for (i, row) in view.rows.iter().enumerate() {
+        menu = menu.item(&info(&format!("row-{i}"), row)?);
+    }
+    if let Some(blocked) = &view.blocked {
+        menu = menu.item(&info("blocked", blocked)?);
+    }
+    if let Some(paused_line) = &view.paused {
+        menu = menu.item(&info("paused", paused_line)?);
+    }
+    let pause = if paused {
+        SubmenuBuilder::with_id(app, "pause", "Pause alerts").text("resume", "Resume alerts").build()?
+    } else {
+        SubmenuBuilder::with_id(app, "pause", "Pause alerts")
+            .text("pause-hour", "For 1 hour")
+            .text("pause-reset", "Until the limit resets")
+            .build()?
+    };
+    menu.separator()
+        .text("refresh", "Refresh now")
+        .text("dashboard", "Open dashboard")
+        .text("settings", "Settings…")
+        .item(&pause)
+        .separator()
+        .text("quit", "Quit Headroom")
+        .build()
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    let shared = app.state::<SharedState>().inner().clone();
+    match id {
+        "refresh" => shared.trigger(Trigger::Click),
+        "dashboard" => windows::open(app, Window::Dashboard),
+        "settings" => windows::open(app, Window::Settings),
+        "pause-hour" => app::pause(app, &shared, false),
+        "pause-reset" => app::pause(app, &shared, true),
+        "resume" => app::resume(app, &shared),
+        "quit" => app.exit(0),
+        _ => {}
+    }
+}
