@@ -57,6 +57,16 @@ impl Shared {
         for problem in &problems {
             tracing::warn!("{problem}");
         }
+        if !problems.is_empty() {
+            // Said once at start, where the user will see it; the defaults apply meanwhile.
+            let alert = Alert {
+                kind: headroom_core::alerts::AlertKind::Summary { count: problems.len() },
+                identity: "settings".into(),
+                title: "Headroom's settings file has problems".into(),
+                body: problems.join("\n"),
+            };
+            pending_settings_alert(Some(alert));
+        }
         let data_dir = storage::data_dir();
         let read = |name: &str| data_dir.as_ref().map(|d| d.join(name));
         let snapshot = if demo { None } else { read("last-snapshot.json").and_then(|p| load_json(&p)) };
@@ -117,11 +127,42 @@ fn environment(settings: &Settings) -> Environment {
     env
 }
 
+/// A settings problem found before the app could notify, shown once it can.
+fn pending_settings_alert(set: Option<Alert>) -> Option<Alert> {
+    static PENDING: Mutex<Option<Alert>> = Mutex::new(None);
+    let mut pending = PENDING.lock().unwrap();
+    match set {
+        Some(alert) => pending.replace(alert),
+        None => pending.take(),
+    }
+}
+
+/// Turns launch-at-login on or off to match the setting, touching it only when they differ.
+fn apply_autostart(app: &AppHandle, wanted: bool) {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    match launcher.is_enabled() {
+        Ok(enabled) if enabled == wanted => {}
+        _ => {
+            let result = if wanted { launcher.enable() } else { launcher.disable() };
+            if let Err(e) = result {
+                tracing::warn!("could not change launch at login ({e})");
+            }
+        }
+    }
+}
+
 /// Starts polling (and watching Codex's folder) in the background.
 pub fn start(app: AppHandle, shared: SharedState) {
+    if let Some(alert) = pending_settings_alert(None) {
+        notifications::show(shared.clone(), alert);
+    }
     let (tx, rx) = mpsc::unbounded_channel();
     *shared.triggers.lock().unwrap() = Some(tx);
     let settings = shared.inner.lock().unwrap().settings.clone();
+    if !shared.demo {
+        apply_autostart(&app, settings.autostart);
+    }
     let plan = if shared.demo {
         PollPlan {
             interval: Duration::seconds(5),

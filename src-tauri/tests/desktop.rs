@@ -97,7 +97,28 @@ struct Tray<'a> {
     menu: Proxy<'a>,
 }
 
-impl Tray<'_> {
+impl<'a> Tray<'a> {
+    fn connect(conn: &'a Connection, sender: &str, path: &str) -> Tray<'a> {
+        // No property cache: libappindicator announces label changes with its own signal, not
+        // PropertiesChanged, so a cached value would go stale.
+        let proxy = |path: String, interface: &'static str| {
+            zbus::blocking::proxy::Builder::<Proxy>::new(conn)
+                .destination(sender.to_string())
+                .unwrap()
+                .path(path)
+                .unwrap()
+                .interface(interface)
+                .unwrap()
+                .cache_properties(zbus::proxy::CacheProperties::No)
+                .build()
+                .unwrap()
+        };
+        Tray {
+            item: proxy(path.to_string(), "org.kde.StatusNotifierItem"),
+            menu: proxy(format!("{path}/Menu"), "com.canonical.dbusmenu"),
+        }
+    }
+
     fn label(&self) -> String {
         self.item.get_property::<String>("XAyatanaLabel").unwrap_or_default()
     }
@@ -210,48 +231,20 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     let _watcher = Killed(watcher);
 
     let app_log = root.path().join("headroom-tray.log");
+    let env = AppEnv {
+        home: home.clone(),
+        codex_home: codex_home.clone(),
+        config: config.clone(),
+        data: root.path().join("data"),
+    };
     let launched = Instant::now();
-    let _app = Killed(
-        Command::new(env!("CARGO_BIN_EXE_headroom-tray"))
-            .env("HOME", &home)
-            .env("CODEX_HOME", &codex_home)
-            .env("XDG_CONFIG_HOME", &config)
-            .env("XDG_DATA_HOME", root.path().join("data"))
-            .env("HEADROOM_CHATGPT_BASE_URL", fake.base_url())
-            .env("HEADROOM_LOG", "headroom_tray=info,headroom_core=info")
-            .env_remove("HEADROOM_ACCESS_TOKEN")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&app_log).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let (sender, path) = wait_for("the tray item to register", Duration::from_secs(20), || {
-        let text = std::fs::read_to_string(&registrations).ok()?;
-        let line = text.lines().next()?;
-        let (sender, path) = line.split_once(' ')?;
-        Some((sender.to_string(), path.to_string()))
-    });
+    let mut app = Some(env.launch(&fake.base_url(), &app_log));
+    let (sender, path) =
+        wait_for("the tray item to register", Duration::from_secs(20), || registration(&registrations, 1));
     let _ = writeln_stderr(&format!("tray registered {} ms after launch", launched.elapsed().as_millis()));
 
     let conn = Connection::session().unwrap();
-    // No property cache: libappindicator announces label changes with its own signal, not
-    // PropertiesChanged, so a cached value would go stale.
-    let proxy = |path: String, interface: &'static str| {
-        zbus::blocking::proxy::Builder::<Proxy>::new(&conn)
-            .destination(sender.clone())
-            .unwrap()
-            .path(path)
-            .unwrap()
-            .interface(interface)
-            .unwrap()
-            .cache_properties(zbus::proxy::CacheProperties::No)
-            .build()
-            .unwrap()
-    };
-    let tray = Tray {
-        item: proxy(path.clone(), "org.kde.StatusNotifierItem"),
-        menu: proxy(format!("{path}/Menu"), "com.canonical.dbusmenu"),
-    };
+    let tray = Tray::connect(&conn, &sender, &path);
 
     // The live numbers: 30 % of the 5-hour window left, the closest to its limit.
     let log_on_failure = AppLog(app_log.clone());
@@ -315,10 +308,78 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     let sent = notifications(&monitor_log);
     assert_eq!(sent.len(), 2, "one alert for the rejected login: {sent:?}");
     assert_eq!(sent[1], "Your Codex login was rejected");
+    // Codex refreshes its login: the app notices the new auth.json and asks again by itself.
+    let fresh = make_jwt(&TestClaims {
+        email_in_profile_claim: true,
+        ..TestClaims::plus("dev@example.com", "acct-1", 10 * 86_400)
+    });
+    fake.respond(Route::Usage, scenarios::plus(86.0, 10.0, 7_900, 388_000));
+    std::fs::write(codex_home.join("auth.json"), codex_auth_json(&fresh, &fresh, Some("acct-1"))).unwrap();
+    wait_for("a request with the new login, without a click", Duration::from_secs(45), || {
+        fake.requests()
+            .last()
+            .filter(|r| r.header("authorization") == Some(format!("Bearer {fresh}").as_str()))
+            .map(|_| ())
+    });
+    wait_for("the menu to recover", Duration::from_secs(10), || {
+        tray.labels().get(1).filter(|l| l.starts_with("Updated ")).map(|_| ())
+    });
+    assert_eq!(tray.label(), "14%");
+
     let log = std::fs::read_to_string(&app_log).unwrap();
-    assert!(!log.contains(&token[20..60]), "the token never reaches the log");
+    assert!(!log.contains(&token[20..60]) && !log.contains(&fresh[20..60]), "no token reaches the log");
+
+    // Restarted offline: the numbers saved on disk come back, with their age and the reason.
+    drop(app.take());
+    let seen = std::fs::read_to_string(&registrations).unwrap_or_default().lines().count();
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _app2 =
+        env.launch(&format!("http://127.0.0.1:{dead_port}/backend-api"), &root.path().join("headroom-tray-2.log"));
+    let (sender, path) =
+        wait_for("the restarted tray to register", Duration::from_secs(20), || registration(&registrations, seen + 1));
+    let tray = Tray::connect(&conn, &sender, &path);
+    wait_for("the offline status line", Duration::from_secs(15), || {
+        tray.labels().get(1).filter(|l| l.starts_with("Offline — showing numbers from ")).map(|_| ())
+    });
+    assert_eq!(tray.label(), "14%", "the saved numbers");
+    assert!(tray.labels().iter().any(|l| l.starts_with("5-hour   14% left")), "{:?}", tray.labels());
     let _ = writeln_stderr(&format!("screenshot: {}", shot.display()));
     drop(log_on_failure);
+}
+
+/// Where the app under test keeps its files.
+struct AppEnv {
+    home: PathBuf,
+    codex_home: PathBuf,
+    config: PathBuf,
+    data: PathBuf,
+}
+
+impl AppEnv {
+    fn launch(&self, base_url: &str, log: &Path) -> Killed {
+        Killed(
+            Command::new(env!("CARGO_BIN_EXE_headroom-tray"))
+                .env("HOME", &self.home)
+                .env("CODEX_HOME", &self.codex_home)
+                .env("XDG_CONFIG_HOME", &self.config)
+                .env("XDG_DATA_HOME", &self.data)
+                .env("HEADROOM_CHATGPT_BASE_URL", base_url)
+                .env("HEADROOM_LOG", "headroom_tray=info,headroom_core=info")
+                .env_remove("HEADROOM_ACCESS_TOKEN")
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(log).unwrap())
+                .spawn()
+                .unwrap(),
+        )
+    }
+}
+
+/// The `n`th registration the fake tray host recorded: (bus name, object path).
+fn registration(record: &Path, n: usize) -> Option<(String, String)> {
+    let text = std::fs::read_to_string(record).ok()?;
+    let line = text.lines().nth(n - 1)?;
+    let (sender, path) = line.split_once(' ')?;
+    Some((sender.to_string(), path.to_string()))
 }
 
 /// Prints the app's log when the test fails, to say why.
