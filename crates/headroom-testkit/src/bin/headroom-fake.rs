@@ -2,6 +2,7 @@
 //!
 //!   headroom-fake serve [--port N] [--scenario NAME]
 //!   headroom-fake gen-history --out DIR [--files N] [--megabytes M] [--days D] [--seed S]
+//!   headroom-fake codex-login --codex-home DIR [--days VALID]   (a test login in auth.json)
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +58,24 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("headroom-fake gen-history: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Some("codex-login") => {
+            let Some(home) = flag("--codex-home") else {
+                eprintln!("headroom-fake codex-login: --codex-home DIR is required");
+                return ExitCode::from(2);
+            };
+            let valid = number("--days", 9) as i64 * 86_400;
+            let claims = headroom_testkit::jwt::TestClaims::plus("dev@example.com", "acct-1", valid);
+            let token = headroom_testkit::jwt::make_jwt(&claims);
+            let json = headroom_testkit::jwt::codex_auth_json(&token, &token, Some("acct-1"));
+            let home = PathBuf::from(home);
+            match std::fs::create_dir_all(&home).and_then(|_| std::fs::write(home.join("auth.json"), json)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("headroom-fake codex-login: {e}");
                     ExitCode::from(1)
                 }
             }
