@@ -14,7 +14,7 @@ use headroom_core::poll::{self, PollPlan, Trigger};
 use headroom_core::settings::{self, Settings};
 use headroom_core::status::{read_status, Context, SourcePreference, StatusReport};
 use headroom_core::vault::Vault;
-use headroom_core::{demo, storage};
+use headroom_core::{codex_app_server, demo, storage};
 use tauri::AppHandle;
 
 use crate::{notifications, tray};
@@ -33,6 +33,8 @@ pub struct Inner {
     pub account_key: String,
     /// Notification ids by alert identity, so a newer alert replaces the older one.
     pub notification_ids: std::collections::HashMap<String, u32>,
+    /// When Headroom last asked Codex to refresh its expired login (at most hourly).
+    pub last_heal_attempt: Option<DateTime<Utc>>,
 }
 
 pub struct Shared {
@@ -81,6 +83,7 @@ impl Shared {
                 paused_until: None,
                 account_key,
                 notification_ids: Default::default(),
+                last_heal_attempt: None,
             }),
             demo,
             data_dir,
@@ -262,6 +265,12 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
         if let Some(summary) = inner.engine.release_held(&inner.settings, now) {
             alerts.push(summary);
         }
+        if needs_codex_refresh(&report) && codex_app_server::due(inner.last_heal_attempt, now) {
+            if let Some(codex) = codex_app_server::find_codex() {
+                inner.last_heal_attempt = Some(now);
+                heal(shared.clone(), codex, environment(&inner.settings).codex_home);
+            }
+        }
         inner.error = report.error.clone();
         if let Some(error) = &report.error {
             tracing::info!(kind = error.kind().id(), "refresh failed: {error}");
@@ -275,6 +284,29 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
     if let Some(alert) = merge(alerts) {
         notifications::show(shared.clone(), alert);
     }
+}
+
+/// Codex's own login expired or was refused: Codex can refresh it (Headroom never spends its
+/// single-use refresh token itself).
+fn needs_codex_refresh(report: &StatusReport) -> bool {
+    match &report.error {
+        Some(UsageError::Expired { origin, .. } | UsageError::Unauthorized { origin, .. }) => origin.is_codex_login(),
+        _ => false,
+    }
+}
+
+/// Asks `codex app-server` to refresh the login, then fetches again with it.
+fn heal(shared: SharedState, codex: PathBuf, codex_home: PathBuf) {
+    tauri::async_runtime::spawn(async move {
+        tracing::info!("asking Codex to refresh its expired login");
+        match codex_app_server::refresh_login(&codex, &codex_home).await {
+            Ok(()) => {
+                tracing::info!("Codex refreshed its login");
+                shared.trigger(Trigger::CredentialsChanged);
+            }
+            Err(e) => tracing::warn!("{e}; the menu asks the user to run `codex`"),
+        }
+    });
 }
 
 /// Pauses alerts for a while, or until the window closest to its limit resets.

@@ -5,189 +5,17 @@
 //! exactly one notification, and a rejected login changes the menu's status line.
 #![cfg(target_os = "linux")]
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::*;
 use headroom_core::tray_view::{IconBar, IconState, Level};
 use headroom_testkit::fake::Route;
 use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
 use headroom_testkit::{scenarios, FakeService};
-use zbus::blocking::{Connection, Proxy};
-use zbus::zvariant::{OwnedValue, Value};
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn desktop_or_skip() -> bool {
-    let ready = std::env::var("DISPLAY").is_ok()
-        && std::env::var("DBUS_SESSION_BUS_ADDRESS").is_ok()
-        && Command::new("dunstctl")
-            .arg("count")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-    if !ready {
-        let why = "no desktop session (DISPLAY, D-Bus, dunst): run the tests through scripts/test";
-        if std::env::var("HEADROOM_REQUIRE_KEYRING").as_deref() == Ok("1") {
-            panic!("{why}");
-        }
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "SKIPPED desktop test: {why}");
-    }
-    ready
-}
-
-fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = probe() {
-            return value;
-        }
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A menu entry as the tray host sees it over com.canonical.dbusmenu.
-#[derive(Debug)]
-struct Entry {
-    id: i32,
-    label: String,
-}
-
-fn flatten(value: &Value, out: &mut Vec<Entry>) {
-    let value = match value {
-        Value::Value(inner) => inner.as_ref(),
-        other => other,
-    };
-    let Value::Structure(structure) = value else { return };
-    let fields = structure.fields();
-    let id = match fields.first() {
-        Some(Value::I32(id)) => *id,
-        _ => return,
-    };
-    let mut label = String::new();
-    if let Some(Value::Dict(props)) = fields.get(1) {
-        if let Ok(Some(text)) = props.get::<&str, Value>(&"label") {
-            if let Value::Str(s) = text {
-                label = s.to_string();
-            }
-        }
-    }
-    out.push(Entry { id, label: label.replace('_', "") });
-    if let Some(Value::Array(children)) = fields.get(2) {
-        for child in children.iter() {
-            flatten(child, out);
-        }
-    }
-}
-
-struct Tray<'a> {
-    item: Proxy<'a>,
-    menu: Proxy<'a>,
-}
-
-impl<'a> Tray<'a> {
-    fn connect(conn: &'a Connection, sender: &str, path: &str) -> Tray<'a> {
-        // No property cache: libappindicator announces label changes with its own signal, not
-        // PropertiesChanged, so a cached value would go stale.
-        let proxy = |path: String, interface: &'static str| {
-            zbus::blocking::proxy::Builder::<Proxy>::new(conn)
-                .destination(sender.to_string())
-                .unwrap()
-                .path(path)
-                .unwrap()
-                .interface(interface)
-                .unwrap()
-                .cache_properties(zbus::proxy::CacheProperties::No)
-                .build()
-                .unwrap()
-        };
-        Tray {
-            item: proxy(path.to_string(), "org.kde.StatusNotifierItem"),
-            menu: proxy(format!("{path}/Menu"), "com.canonical.dbusmenu"),
-        }
-    }
-
-    fn label(&self) -> String {
-        self.item.get_property::<String>("XAyatanaLabel").unwrap_or_default()
-    }
-
-    fn icon_path(&self) -> PathBuf {
-        PathBuf::from(self.item.get_property::<String>("IconName").unwrap())
-    }
-
-    fn entries(&self) -> Vec<Entry> {
-        let reply = self.menu.call_method("GetLayout", &(0i32, -1i32, vec!["label"])).unwrap();
-        type Layout = (u32, (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>));
-        let (_revision, (_root, _props, children)): Layout = reply.body().deserialize().unwrap();
-        let mut all = Vec::new();
-        for child in &children {
-            flatten(child, &mut all);
-        }
-        all
-    }
-
-    fn labels(&self) -> Vec<String> {
-        self.entries().into_iter().map(|e| e.label).collect()
-    }
-
-    fn click(&self, label: &str) {
-        let entry =
-            self.entries().into_iter().find(|e| e.label == label).unwrap_or_else(|| panic!("no menu entry {label:?}"));
-        self.menu.call_method("Event", &(entry.id, "clicked", Value::from(""), 0u32)).unwrap();
-    }
-}
-
-/// Decodes a PNG to straight RGBA.
-fn decode(path: &Path) -> (u32, Vec<u8>) {
-    let pixmap = tiny_skia::Pixmap::decode_png(&std::fs::read(path).unwrap()).unwrap();
-    let rgba = pixmap.pixels().iter().flat_map(|p| {
-        let c = p.demultiply();
-        [c.red(), c.green(), c.blue(), c.alpha()]
-    });
-    (pixmap.width(), rgba.collect())
-}
-
-fn icon_shows(path: &Path, state: &IconState) -> bool {
-    let (size, rgba) = decode(path);
-    let expected = headroom_icon::render(state, size, headroom_icon::Style::Colour);
-    rgba.len() == expected.rgba.len() && rgba.iter().zip(&expected.rgba).all(|(a, b)| a.abs_diff(*b) <= 2)
-}
-
-fn notifications(log: &Path) -> Vec<String> {
-    // dbus-monitor prints each Notify call with its strings: app name, icon, summary, body.
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    text.split("member=Notify")
-        .skip(1)
-        .map(|call| {
-            call.lines()
-                .filter_map(|l| l.trim().strip_prefix("string \""))
-                .map(|s| s.trim_end_matches('"').to_string())
-                .collect::<Vec<_>>()
-        })
-        .map(|strings| strings.get(2).cloned().unwrap_or_default())
-        .collect()
-}
-
-fn screenshot(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let status = Command::new("import").args(["-window", "root"]).arg(&path).status().unwrap();
-    assert!(status.success(), "imagemagick's import took the screenshot");
-    path
-}
+use zbus::blocking::Connection;
 
 #[test]
 fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
@@ -218,24 +46,14 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
             .spawn()
             .unwrap(),
     );
-    let registrations = root.path().join("registrations");
-    let mut watcher = Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/desktop/fake_sni_watcher.py"))
-        .arg(&registrations)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(watcher.stdout.take().unwrap()).read_line(&mut ready).unwrap();
-    assert_eq!(ready.trim(), "ready", "the fake tray host started");
-    let _watcher = Killed(watcher);
-
+    let (_watcher, registrations) = start_tray_host(root.path());
     let app_log = root.path().join("headroom-tray.log");
     let env = AppEnv {
         home: home.clone(),
         codex_home: codex_home.clone(),
         config: config.clone(),
         data: root.path().join("data"),
+        extra_path: None,
     };
     let launched = Instant::now();
     let mut app = Some(env.launch(&fake.base_url(), &app_log));
@@ -345,58 +163,4 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     assert!(tray.labels().iter().any(|l| l.starts_with("5-hour   14% left")), "{:?}", tray.labels());
     let _ = writeln_stderr(&format!("screenshot: {}", shot.display()));
     drop(log_on_failure);
-}
-
-/// Where the app under test keeps its files.
-struct AppEnv {
-    home: PathBuf,
-    codex_home: PathBuf,
-    config: PathBuf,
-    data: PathBuf,
-}
-
-impl AppEnv {
-    fn launch(&self, base_url: &str, log: &Path) -> Killed {
-        Killed(
-            Command::new(env!("CARGO_BIN_EXE_headroom-tray"))
-                .env("HOME", &self.home)
-                .env("CODEX_HOME", &self.codex_home)
-                .env("XDG_CONFIG_HOME", &self.config)
-                .env("XDG_DATA_HOME", &self.data)
-                .env("HEADROOM_CHATGPT_BASE_URL", base_url)
-                .env("HEADROOM_LOG", "headroom_tray=info,headroom_core=info")
-                .env_remove("HEADROOM_ACCESS_TOKEN")
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(log).unwrap())
-                .spawn()
-                .unwrap(),
-        )
-    }
-}
-
-/// The `n`th registration the fake tray host recorded: (bus name, object path).
-fn registration(record: &Path, n: usize) -> Option<(String, String)> {
-    let text = std::fs::read_to_string(record).ok()?;
-    let line = text.lines().nth(n - 1)?;
-    let (sender, path) = line.split_once(' ')?;
-    Some((sender.to_string(), path.to_string()))
-}
-
-/// Prints the app's log when the test fails, to say why.
-struct AppLog(PathBuf);
-
-impl Drop for AppLog {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let _ = writeln_stderr(&format!(
-                "headroom-tray's log:\n{}",
-                std::fs::read_to_string(&self.0).unwrap_or_default()
-            ));
-        }
-    }
-}
-
-fn writeln_stderr(text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    writeln!(std::io::stderr(), "{text}")
 }

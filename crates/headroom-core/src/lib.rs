@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod client;
+pub mod codex_app_server;
 pub mod codex_login;
 pub mod credentials;
 pub mod demo;

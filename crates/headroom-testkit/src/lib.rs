@@ -2,6 +2,7 @@
 //! JWTs, and generated Codex session histories. Nothing here reaches the internet.
 
 pub mod fake;
+pub mod fake_codex;
 pub mod history;
 pub mod jwt;
 pub mod scenarios;

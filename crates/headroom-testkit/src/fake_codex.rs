@@ -1,0 +1,51 @@
+//! A fake `codex` executable for tests: it records its argv and every line it reads, and speaks
+//! enough of `codex app-server` to refresh a login (writing a new auth.json, as Codex would).
+
+use std::path::{Path, PathBuf};
+
+/// Writes `dir/codex` (executable). On `account/read` with `refreshToken: true` it writes
+/// `new_auth_json` to `$CODEX_HOME/auth.json`, or answers with `refuse` as an error. Calls are
+/// logged as JSON lines to `dir/codex-calls.log`.
+pub fn write(dir: &Path, new_auth_json: &str, refuse: Option<&str>) -> PathBuf {
+    let path = dir.join("codex");
+    let script = format!(
+        r#"#!/usr/bin/python3
+import json, os, sys
+log = open({log:?}, "a")
+log.write(json.dumps({{"argv": sys.argv[1:]}}) + "\n"); log.flush()
+if sys.argv[1:2] != ["app-server"]:
+    sys.exit(0)
+for line in sys.stdin:
+    log.write(line if line.endswith("\n") else line + "\n"); log.flush()
+    msg = json.loads(line)
+    if msg.get("method") == "initialize":
+        print(json.dumps({{"id": msg["id"], "result": {{"userAgent": "fake-codex/0.0"}}}}), flush=True)
+    elif msg.get("method") == "account/read":
+        refuse = {refuse}
+        if refuse:
+            print(json.dumps({{"id": msg["id"], "error": {{"code": -32000, "message": refuse}}}}), flush=True)
+            continue
+        if msg.get("params", {{}}).get("refreshToken"):
+            home = os.environ["CODEX_HOME"]
+            tmp = os.path.join(home, ".auth.json.tmp")
+            with open(tmp, "w") as f:
+                f.write({auth})
+            os.replace(tmp, os.path.join(home, "auth.json"))
+        print(json.dumps({{"method": "account/updated", "params": {{}}}}), flush=True)
+        print(json.dumps({{"id": msg["id"], "result": {{"account": {{"type": "chatgpt", "planType": "plus"}}}}}}), flush=True)
+"#,
+        log = dir.join("codex-calls.log").display().to_string(),
+        refuse = match refuse {
+            Some(text) => format!("{text:?}"),
+            None => "None".into(),
+        },
+        auth = format!("{new_auth_json:?}"),
+    );
+    std::fs::write(&path, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    path
+}
