@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::model::{Account, Credits, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use crate::model::{Account, Credits, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 
 const LOOP_SECONDS: i64 = 600;
 
@@ -20,14 +20,8 @@ pub fn snapshot(now: DateTime<Utc>) -> UsageSnapshot {
         _ => 2.0,
     };
     let loop_start = now - Duration::seconds(now.timestamp().rem_euclid(LOOP_SECONDS));
-    let window = |kind: WindowKind, used: f64, resets_at: DateTime<Utc>| UsageWindow {
-        limit: LimitId::Codex,
-        limit_name: None,
-        kind,
-        window_seconds: kind.nominal_seconds(),
-        used_percent: (used * 10.0).round() / 10.0,
-        resets_at: Some(resets_at),
-        reset_since_observed: false,
+    let window = |kind: WindowKind, used: f64, resets_at: DateTime<Utc>| {
+        UsageWindow::main(kind, (used * 10.0).round() / 10.0, Some(resets_at))
     };
     let windows = vec![
         window(WindowKind::FiveHour, five, loop_start + Duration::seconds(LOOP_SECONDS * 8 / 10) + Duration::hours(1)),

@@ -121,6 +121,19 @@ pub struct UsageWindow {
 }
 
 impl UsageWindow {
+    /// A main-quota window of the nominal length for its kind.
+    pub fn main(kind: WindowKind, used_percent: f64, resets_at: Option<DateTime<Utc>>) -> UsageWindow {
+        UsageWindow {
+            limit: LimitId::Codex,
+            limit_name: None,
+            kind,
+            window_seconds: kind.nominal_seconds(),
+            used_percent,
+            resets_at,
+            reset_since_observed: false,
+        }
+    }
+
     pub fn used_clamped(&self) -> f64 {
         if self.used_percent.is_finite() {
             self.used_percent.clamp(0.0, 100.0)
@@ -271,15 +284,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn window(kind: WindowKind, used: f64, reset_hour: u32) -> UsageWindow {
-        UsageWindow {
-            limit: LimitId::Codex,
-            limit_name: None,
-            kind,
-            window_seconds: kind.nominal_seconds(),
-            used_percent: used,
-            resets_at: Some(Utc.with_ymd_and_hms(2026, 11, 22, reset_hour, 0, 0).unwrap()),
-            reset_since_observed: false,
-        }
+        UsageWindow::main(kind, used, Some(Utc.with_ymd_and_hms(2026, 11, 22, reset_hour, 0, 0).unwrap()))
     }
 
     fn snapshot(windows: Vec<UsageWindow>, limit_reached: bool) -> UsageSnapshot {

@@ -233,7 +233,7 @@ fn blocked_line(snapshot: &UsageSnapshot, now: DateTime<Utc>) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Account, Credits, LimitId};
+    use crate::model::{Account, Credits};
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
@@ -241,15 +241,7 @@ mod tests {
     }
 
     fn window(kind: WindowKind, used: f64, reset_in_minutes: i64) -> UsageWindow {
-        UsageWindow {
-            limit: LimitId::Codex,
-            limit_name: None,
-            kind,
-            window_seconds: kind.nominal_seconds(),
-            used_percent: used,
-            resets_at: Some(now() + Duration::minutes(reset_in_minutes)),
-            reset_since_observed: false,
-        }
+        UsageWindow::main(kind, used, Some(now() + Duration::minutes(reset_in_minutes)))
     }
 
     fn snapshot(windows: Vec<UsageWindow>, age_minutes: i64) -> UsageSnapshot {

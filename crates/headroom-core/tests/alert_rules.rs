@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Local, NaiveTime, TimeZone, Timelike, Utc};
 use headroom_core::alerts::{merge, AlertEngine, AlertKind, AlertState, UserPause};
 use headroom_core::credentials::CredentialOrigin;
-use headroom_core::model::{Account, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use headroom_core::model::{Account, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 use headroom_core::settings::{QuietHours, Settings};
 
 fn t0() -> DateTime<Utc> {
@@ -16,15 +16,7 @@ fn minutes(m: i64) -> DateTime<Utc> {
 }
 
 fn window(kind: WindowKind, used: f64, resets_at: DateTime<Utc>) -> UsageWindow {
-    UsageWindow {
-        limit: LimitId::Codex,
-        limit_name: None,
-        kind,
-        window_seconds: kind.nominal_seconds(),
-        used_percent: used,
-        resets_at: Some(resets_at),
-        reset_since_observed: false,
-    }
+    UsageWindow::main(kind, used, Some(resets_at))
 }
 
 /// A Plus sample at minute `at`: the 5-hour window (used, reset minute) and the weekly one.
