@@ -281,9 +281,22 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
         shared.save("last-snapshot.json", &snapshot);
     }
     tray::refresh(app, shared);
+    // Open windows update at once; with none open nobody listens and this costs nothing.
+    let _ = tauri::Emitter::emit(app, "dashboard", dashboard_view(shared));
     if let Some(alert) = merge(alerts) {
         notifications::show(shared.clone(), alert);
     }
+}
+
+/// The dashboard's view of the current state.
+pub fn dashboard_view(shared: &SharedState) -> headroom_core::dashboard_view::DashboardView {
+    let inner = shared.inner.lock().unwrap();
+    headroom_core::dashboard_view::dashboard_view(
+        inner.snapshot.as_ref(),
+        inner.error.as_ref(),
+        &inner.settings,
+        Utc::now(),
+    )
 }
 
 /// Codex's own login expired or was refused: Codex can refresh it (Headroom never spends its

@@ -2,6 +2,7 @@
 //! and when to speak is decided in headroom-core; this crate only puts it on screen.
 
 mod app;
+mod commands;
 mod notifications;
 mod tray;
 mod windows;
@@ -25,6 +26,7 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--autostart"]),
         ))
+        .invoke_handler(tauri::generate_handler![commands::dashboard, commands::refresh])
         .setup(move |app| {
             #[cfg(target_os = "macos")]
             app.set_activation_policy(tauri::ActivationPolicy::Accessory);

@@ -6,6 +6,7 @@ pub mod client;
 pub mod codex_app_server;
 pub mod codex_login;
 pub mod credentials;
+pub mod dashboard_view;
 pub mod demo;
 pub mod doctor;
 pub mod environment;

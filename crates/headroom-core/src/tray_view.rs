@@ -134,7 +134,7 @@ fn icon_windows(snapshot: &UsageSnapshot) -> Vec<&UsageWindow> {
     main
 }
 
-fn level(window: &UsageWindow, blocking: bool, settings: &Settings) -> Level {
+pub(crate) fn level(window: &UsageWindow, blocking: bool, settings: &Settings) -> Level {
     let used = window.used_clamped();
     let thresholds = settings.thresholds_for(window.kind);
     let low = thresholds.first().copied().unwrap_or(80);

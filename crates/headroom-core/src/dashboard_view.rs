@@ -1,0 +1,219 @@
+//! What the dashboard window shows, as data the web UI renders: the numbers, what blocks, how
+//! fresh they are, and for an error the one action that fixes it. Times travel as RFC 3339 so
+//! the UI can tick countdowns and show local times itself.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::credentials::CredentialOrigin;
+use crate::error::UsageError;
+use crate::humanize::{capitalise, used_and_left};
+use crate::model::{SourceKind, UsageSnapshot};
+use crate::settings::{Settings, ShowAs};
+use crate::tray_view::{level, short_error, stale_after, Level};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowView {
+    /// "5-hour", "Weekly", "Code review weekly", "GPT-5.3-Codex-Spark 5-hour".
+    pub title: String,
+    pub limit: String,
+    pub kind: &'static str,
+    pub used_percent: u32,
+    pub left_percent: u32,
+    pub resets_at: Option<String>,
+    pub reset_since: bool,
+    pub level: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BlockedView {
+    /// "weekly"
+    pub window: &'static str,
+    pub resets_at: Option<String>,
+}
+
+/// The one thing that fixes an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Run `codex` in a terminal (it refreshes its own login).
+    RunCodex,
+    /// Sign in: `codex login`, or paste a token in Settings.
+    SignIn,
+    /// Paste a fresh token in Settings.
+    PasteToken,
+    CheckNetwork,
+    /// Wait and retry.
+    Retry,
+    /// Run `headroom doctor`.
+    Doctor,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorView {
+    /// A few words: "Login expired — run `codex`".
+    pub short: String,
+    /// The whole sentence with its fix.
+    pub message: String,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DashboardView {
+    pub plan: Option<String>,
+    pub email: Option<String>,
+    pub account_id: Option<String>,
+    /// "live" or "session-log"; none before the first numbers.
+    pub source: Option<&'static str>,
+    pub observed_at: Option<String>,
+    pub stale: bool,
+    pub show_as: &'static str,
+    pub windows: Vec<WindowView>,
+    pub credits: Option<String>,
+    pub blocked: Option<BlockedView>,
+    pub error: Option<ErrorView>,
+}
+
+fn time(at: Option<DateTime<Utc>>) -> Option<String> {
+    at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+pub fn action_for(error: &UsageError) -> Action {
+    match error {
+        UsageError::Expired { origin, .. } | UsageError::Unauthorized { origin, .. } => match origin {
+            CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile => Action::RunCodex,
+            CredentialOrigin::Keychain | CredentialOrigin::Env => Action::PasteToken,
+        },
+        UsageError::NoCredentials { .. } | UsageError::ApiKeyOnly | UsageError::NoSessionLogs { .. } => Action::SignIn,
+        UsageError::Network { .. } => Action::CheckNetwork,
+        UsageError::RateLimited { .. } | UsageError::ServerError { .. } | UsageError::InvalidResponse { .. } => {
+            Action::Retry
+        }
+        UsageError::Other(_) => Action::Doctor,
+    }
+}
+
+pub fn dashboard_view(
+    snapshot: Option<&UsageSnapshot>,
+    error: Option<&UsageError>,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> DashboardView {
+    let blocking = snapshot.and_then(UsageSnapshot::blocking_window);
+    DashboardView {
+        plan: snapshot.and_then(|s| s.plan.as_deref()).map(capitalise),
+        email: snapshot.and_then(|s| s.account.email.clone()),
+        account_id: snapshot.and_then(|s| s.account.account_id.clone()),
+        source: snapshot.map(|s| if s.source == SourceKind::Api { "live" } else { "session-log" }),
+        observed_at: time(snapshot.map(|s| s.observed_at)),
+        stale: snapshot.is_some_and(|s| now - s.observed_at > stale_after(settings)),
+        show_as: if settings.show_as == ShowAs::Used { "used" } else { "left" },
+        windows: snapshot
+            .map(|s| {
+                s.windows
+                    .iter()
+                    .map(|w| {
+                        let (used, left) = used_and_left(w.used_percent);
+                        WindowView {
+                            title: w.title(),
+                            limit: w.limit.as_str().to_string(),
+                            kind: w.kind.id(),
+                            used_percent: used,
+                            left_percent: left,
+                            resets_at: time(w.resets_at),
+                            reset_since: w.reset_since_observed,
+                            level: match level(w, blocking == Some(w), settings) {
+                                Level::Plenty => "plenty",
+                                Level::GettingLow => "getting-low",
+                                Level::NearlyOut => "nearly-out",
+                                Level::Blocked => "blocked",
+                            },
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        credits: snapshot.and_then(|s| s.credits.as_ref()).and_then(|c| {
+            if c.unlimited {
+                Some("unlimited".into())
+            } else {
+                c.balance.filter(|b| *b > 0.0 || c.has_credits).map(|b| format!("{b:.2}"))
+            }
+        }),
+        blocked: blocking.map(|w| BlockedView { window: w.kind.label(), resets_at: time(w.resets_at) }),
+        error: error.map(|e| ErrorView { short: short_error(e), message: e.to_string(), action: action_for(e) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Account, UsageWindow, WindowKind};
+    use chrono::{Duration, TimeZone};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
+    }
+
+    fn snapshot(five: f64, weekly: f64) -> UsageSnapshot {
+        let windows = vec![
+            UsageWindow::main(WindowKind::FiveHour, five, Some(now() + Duration::minutes(133))),
+            UsageWindow::main(WindowKind::Weekly, weekly, Some(now() + Duration::days(2))),
+        ];
+        UsageSnapshot {
+            plan: Some("plus".into()),
+            account: Account { email: Some("dev@example.com".into()), ..Default::default() },
+            limit_reached: windows.iter().any(UsageWindow::is_exhausted),
+            windows,
+            credits: None,
+            limit_reached_reason: None,
+            spend_control: None,
+            observed_at: now() - Duration::minutes(2),
+            source: SourceKind::Api,
+        }
+    }
+
+    #[test]
+    fn numbers_and_levels() {
+        let view = dashboard_view(Some(&snapshot(42.0, 96.0)), None, &Settings::default(), now());
+        assert_eq!(view.plan.as_deref(), Some("Plus"));
+        assert_eq!(view.source, Some("live"));
+        assert_eq!(view.observed_at.as_deref(), Some("2026-11-22T09:58:00Z"));
+        assert!(!view.stale);
+        let w = &view.windows[0];
+        assert_eq!((w.title.as_str(), w.used_percent, w.left_percent, w.level), ("5-hour", 42, 58, "plenty"));
+        assert_eq!(w.resets_at.as_deref(), Some("2026-11-22T12:13:00Z"));
+        assert_eq!(view.windows[1].level, "nearly-out");
+        assert!(view.blocked.is_none() && view.error.is_none());
+    }
+
+    #[test]
+    fn blocked_banner_names_the_window() {
+        let view = dashboard_view(Some(&snapshot(3.0, 100.0)), None, &Settings::default(), now());
+        let blocked = view.blocked.unwrap();
+        assert_eq!(blocked.window, "weekly");
+        assert_eq!(blocked.resets_at.as_deref(), Some("2026-11-24T10:00:00Z"));
+        assert_eq!(view.windows[1].level, "blocked");
+    }
+
+    #[test]
+    fn errors_carry_the_action_that_fixes_them() {
+        let cases = [
+            (UsageError::Expired { origin: CredentialOrigin::CodexAuthFile, at: now() }, Action::RunCodex),
+            (UsageError::Unauthorized { origin: CredentialOrigin::Keychain, status: 401 }, Action::PasteToken),
+            (UsageError::NoCredentials { detail: None }, Action::SignIn),
+            (UsageError::Network { host: "chatgpt.com".into(), cause: "x".into() }, Action::CheckNetwork),
+            (UsageError::ServerError { status: 502 }, Action::Retry),
+            (UsageError::Other("x".into()), Action::Doctor),
+        ];
+        for (error, action) in cases {
+            let view = dashboard_view(None, Some(&error), &Settings::default(), now());
+            assert_eq!(view.error.as_ref().unwrap().action, action, "{error}");
+            assert!(view.windows.is_empty());
+        }
+        let json =
+            serde_json::to_value(dashboard_view(None, Some(&UsageError::ApiKeyOnly), &Settings::default(), now()))
+                .unwrap();
+        assert_eq!(json["error"]["action"], "sign-in");
+    }
+}

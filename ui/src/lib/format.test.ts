@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { actionLabel, age, countdown, duration, localClock } from "./format";
+
+// Fixed local dates (the machine's zone, whatever it is), so local-time rules are tested as
+// a person would read them.
+const now = new Date(2026, 10, 22, 10, 0, 0); // Sun 22 Nov 2026, 10:00 local
+const at = (d: number, h: number, m = 0) => new Date(2026, 10, d, h, m, 0).toISOString();
+
+describe("duration and countdown", () => {
+  it("reads like the tray menu", () => {
+    expect(duration(133 * 60_000)).toBe("2 h 13 m");
+    expect(duration(108 * 3600_000)).toBe("4 d 12 h");
+    expect(duration(2 * 86400_000)).toBe("2 d");
+    expect(duration(13 * 60_000)).toBe("13 m");
+    expect(duration(45_000)).toBe("45 s");
+    expect(duration(-5_000)).toBe("0 s");
+  });
+  it("counts down to a reset and stops at now", () => {
+    expect(countdown(at(22, 12, 13), now)).toBe("in 2 h 13 m");
+    expect(countdown(at(22, 9, 0), now)).toBe("now");
+    expect(countdown(null, now)).toBeNull();
+  });
+});
+
+describe("local clock", () => {
+  it("shows the time alone today, the weekday within the week, the date beyond", () => {
+    expect(localClock(at(22, 14, 20), now)).toBe("14:20");
+    expect(localClock(at(24, 9, 0), now)).toBe("Tue 09:00");
+    expect(localClock(at(30, 9, 0), now)).toBe("Mon 30 Nov 09:00");
+    expect(localClock(new Date(2026, 11, 1, 9, 0).toISOString(), now)).toBe("Tue 1 Dec 09:00");
+  });
+});
+
+describe("age", () => {
+  it("says how fresh the numbers are", () => {
+    expect(age(at(22, 10, 0), now)).toBe("just now");
+    expect(age(at(22, 9, 58), now)).toBe("2 min ago");
+    expect(age(at(22, 7, 0), now)).toBe("3 h ago");
+    expect(age(at(19, 10, 0), now)).toBe("3 days ago");
+  });
+});
+
+describe("actions", () => {
+  it("name the one thing that fixes each error", () => {
+    expect(actionLabel("run-codex")).toContain("codex");
+    expect(actionLabel("paste-token")).toContain("Settings");
+    expect(actionLabel("check-network")).toContain("network");
+    expect(actionLabel("unknown")).toContain("Try again");
+  });
+});

@@ -1,0 +1,29 @@
+// The shapes the Rust side sends (headroom-core's dashboard_view.rs). Times are RFC 3339 UTC.
+
+export type Level = "plenty" | "getting-low" | "nearly-out" | "blocked";
+export type Action = "run-codex" | "sign-in" | "paste-token" | "check-network" | "retry" | "doctor";
+
+export interface WindowView {
+  title: string;
+  limit: string;
+  kind: "5h" | "weekly" | "monthly" | "other";
+  used_percent: number;
+  left_percent: number;
+  resets_at: string | null;
+  reset_since: boolean;
+  level: Level;
+}
+
+export interface DashboardView {
+  plan: string | null;
+  email: string | null;
+  account_id: string | null;
+  source: "live" | "session-log" | null;
+  observed_at: string | null;
+  stale: boolean;
+  show_as: "left" | "used";
+  windows: WindowView[];
+  credits: string | null;
+  blocked: { window: string; resets_at: string | null } | null;
+  error: { short: string; message: string; action: Action } | null;
+}
