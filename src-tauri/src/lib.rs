@@ -11,6 +11,8 @@ use tauri::Manager;
 
 pub fn run() {
     let demo = std::env::args().any(|a| a == "--demo");
+    // `--open dashboard|settings`: open a window at start (the app menu's launcher, tests).
+    let open_at_start = std::env::args().skip_while(|a| a != "--open").nth(1);
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -34,6 +36,11 @@ pub fn run() {
             let shared = app::Shared::load(demo);
             app.manage(shared.clone());
             tray::create(&handle, &shared)?;
+            match open_at_start.as_deref() {
+                Some("dashboard") => windows::open(&handle, windows::Window::Dashboard),
+                Some("settings") => windows::open(&handle, windows::Window::Settings),
+                _ => {}
+            }
             app::start(handle, shared);
             Ok(())
         })
