@@ -1,9 +1,15 @@
 fn main() {
     // Declaring the app's own commands makes Tauri generate one permission per command, so the
     // capability can allow exactly these and nothing else.
-    tauri_build::try_build(
-        tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["dashboard", "refresh"])),
-    )
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
+        "dashboard",
+        "refresh",
+        "settings",
+        "save_settings",
+        "credentials",
+        "paste_token",
+        "remove_token",
+        "check_token",
+    ])))
     .expect("the Tauri build step");
 }

@@ -35,6 +35,8 @@ pub struct Inner {
     pub notification_ids: std::collections::HashMap<String, u32>,
     /// When Headroom last asked Codex to refresh its expired login (at most hourly).
     pub last_heal_attempt: Option<DateTime<Utc>>,
+    /// The first-run settings window was opened (once per run).
+    pub welcomed: bool,
 }
 
 pub struct Shared {
@@ -84,6 +86,7 @@ impl Shared {
                 account_key,
                 notification_ids: Default::default(),
                 last_heal_attempt: None,
+                welcomed: false,
             }),
             demo,
             data_dir,
@@ -122,7 +125,7 @@ fn account_key(snapshot: &UsageSnapshot) -> String {
     snapshot.account.account_id.clone().or_else(|| snapshot.account.email.clone()).unwrap_or_else(|| "default".into())
 }
 
-fn environment(settings: &Settings) -> Environment {
+pub fn environment(settings: &Settings) -> Environment {
     let mut env = Environment::from_process();
     if let Some(home) = &settings.codex_home {
         env.codex_home = home.clone();
@@ -141,7 +144,7 @@ fn pending_settings_alert(set: Option<Alert>) -> Option<Alert> {
 }
 
 /// Turns launch-at-login on or off to match the setting, touching it only when they differ.
-fn apply_autostart(app: &AppHandle, wanted: bool) {
+pub fn apply_autostart(app: &AppHandle, wanted: bool) {
     use tauri_plugin_autostart::ManagerExt;
     let launcher = app.autolaunch();
     match launcher.is_enabled() {
@@ -231,6 +234,7 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
     let now = Utc::now();
     let mut alerts: Vec<Alert> = Vec::new();
     let mut save_snapshot = None;
+    let mut welcome = false;
     {
         let mut inner = shared.inner.lock().unwrap();
         let inner = &mut *inner;
@@ -271,11 +275,23 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
                 heal(shared.clone(), codex, environment(&inner.settings).codex_home);
             }
         }
+        // First run: no source at all. The settings window explains the ways in.
+        let no_source = matches!(
+            report.error,
+            Some(UsageError::NoCredentials { .. } | UsageError::NoSessionLogs { .. } | UsageError::ApiKeyOnly)
+        );
+        if report.snapshot.is_none() && inner.snapshot.is_none() && no_source && !inner.welcomed {
+            inner.welcomed = true;
+            welcome = true;
+        }
         inner.error = report.error.clone();
         if let Some(error) = &report.error {
             tracing::info!(kind = error.kind().id(), "refresh failed: {error}");
         }
         shared.save("alerts.json", inner.engine.state());
+    }
+    if welcome {
+        crate::windows::open(app, crate::windows::Window::Settings);
     }
     if let Some(snapshot) = save_snapshot.filter(|_| !shared.demo) {
         shared.save("last-snapshot.json", &snapshot);
@@ -286,6 +302,26 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
     if let Some(alert) = merge(alerts) {
         notifications::show(shared.clone(), alert);
     }
+}
+
+/// Saves settings and applies them at once: schedule, launch at login, tray, open windows.
+pub fn apply_settings(app: &AppHandle, shared: &SharedState, settings: Settings) -> Result<(), String> {
+    if let Some(path) = settings::default_path() {
+        settings::save(&path, &settings).map_err(|e| {
+            format!(
+                "The settings could not be saved in {} ({e}): check that the folder is writable and the disk not full.",
+                path.display()
+            )
+        })?;
+    }
+    shared.inner.lock().unwrap().settings = settings.clone();
+    if !shared.demo {
+        shared.trigger(Trigger::Reschedule(PollPlan::from_settings(&settings)));
+        apply_autostart(app, settings.autostart);
+    }
+    tray::refresh(app, shared);
+    let _ = tauri::Emitter::emit(app, "dashboard", dashboard_view(shared));
+    Ok(())
 }
 
 /// The dashboard's view of the current state.

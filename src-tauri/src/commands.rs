@@ -6,6 +6,14 @@ use headroom_core::poll::Trigger;
 use tauri::State;
 
 use crate::app::{self, SharedState};
+use chrono::Utc;
+use headroom_core::credentials::{DiscoverMode, ProbeOutcome};
+use headroom_core::keychain::OsKeychain;
+use headroom_core::paste::{classify, Paste};
+use headroom_core::settings::SettingsForm;
+use headroom_core::status::Context;
+use headroom_core::vault::{Slot, TokenInfo, Vault};
+use serde::Serialize;
 
 /// The dashboard's numbers now.
 #[tauri::command]
@@ -17,4 +25,127 @@ pub fn dashboard(state: State<'_, SharedState>) -> DashboardView {
 #[tauri::command]
 pub fn refresh(state: State<'_, SharedState>) {
     state.trigger(Trigger::Click);
+}
+
+/// The settings as the window edits them.
+#[tauri::command]
+pub fn settings(state: State<'_, SharedState>) -> SettingsForm {
+    SettingsForm::from_settings(&state.inner.lock().unwrap().settings)
+}
+
+/// Validates, saves and applies settings at once; returns them as saved, or the problems.
+#[tauri::command]
+pub fn save_settings(
+    app: tauri::AppHandle,
+    state: State<'_, SharedState>,
+    form: SettingsForm,
+) -> Result<SettingsForm, Vec<String>> {
+    let settings = form.validate()?;
+    app::apply_settings(&app, &state, settings).map_err(|e| vec![e])?;
+    Ok(SettingsForm::from_settings(&state.inner.lock().unwrap().settings))
+}
+
+#[derive(Serialize)]
+pub struct Source {
+    pub name: String,
+    pub place: String,
+    pub status: String,
+}
+
+#[derive(Serialize)]
+pub struct Credentials {
+    /// Where the numbers come from now.
+    pub in_use: Option<String>,
+    pub sources: Vec<Source>,
+    /// The pasted token, shown only as its mask and what it says about itself.
+    pub pasted: Option<TokenInfo>,
+}
+
+/// Every place credentials are looked for, what each holds, and the pasted token's details.
+#[tauri::command]
+pub async fn credentials(state: State<'_, SharedState>) -> Result<Credentials, String> {
+    let settings = state.inner.lock().unwrap().settings.clone();
+    // Keychain reads block on D-Bus.
+    tauri::async_runtime::spawn_blocking(move || {
+        let ctx = Context::load(app::environment(&settings));
+        let vault = Vault::new(&OsKeychain);
+        let discovery = ctx.discover(&OsKeychain, Some(&vault), DiscoverMode::All);
+        let sources = discovery
+            .probes
+            .iter()
+            .map(|p| Source {
+                name: p.origin.describe().to_string(),
+                place: p.location.clone(),
+                status: match &p.outcome {
+                    ProbeOutcome::Found(c) => {
+                        format!("found{}", c.claims.email.as_ref().map(|e| format!(": {e}")).unwrap_or_default())
+                    }
+                    ProbeOutcome::NotFound(why) => format!("not found ({why})"),
+                    ProbeOutcome::ApiKeyOnly => "an API key: no plan quota".into(),
+                    ProbeOutcome::Failed(why) => format!("unusable: {why}"),
+                    ProbeOutcome::Skipped(why) => format!("skipped: {why}"),
+                },
+            })
+            .collect();
+        let pasted = vault.load(Slot::AccessToken).ok().flatten().map(|t| TokenInfo::of(&t, Utc::now()));
+        Credentials { in_use: discovery.credential().map(|c| c.origin.describe().to_string()), sources, pasted }
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// Takes what was pasted (a token or the session cookie), keeps the access token in the OS
+/// keychain, and refreshes. The token never travels back to the window.
+#[tauri::command]
+pub async fn paste_token(state: State<'_, SharedState>, text: String) -> Result<TokenInfo, String> {
+    let now = Utc::now();
+    let settings = state.inner.lock().unwrap().settings.clone();
+    let ctx = Context::load(app::environment(&settings));
+    let token = match classify(&text, now).map_err(|e| e.to_string())? {
+        Paste::AccessToken(token) => token,
+        Paste::SessionCookie(cookie) => {
+            let client = ctx.client().map_err(|e| e.to_string())?;
+            client.exchange_session_cookie(&cookie).await.map_err(|e| e.to_string())?.access_token
+        }
+    };
+    let stored = token.clone();
+    tauri::async_runtime::spawn_blocking(move || Vault::new(&OsKeychain).store(Slot::AccessToken, &stored))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    state.trigger(Trigger::CredentialsChanged);
+    Ok(TokenInfo::of(&token, now))
+}
+
+#[tauri::command]
+pub async fn remove_token(state: State<'_, SharedState>) -> Result<(), String> {
+    tauri::async_runtime::spawn_blocking(|| Vault::new(&OsKeychain).clear(Slot::AccessToken))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    state.trigger(Trigger::CredentialsChanged);
+    Ok(())
+}
+
+/// Asks the usage service whether it accepts the pasted token.
+#[tauri::command]
+pub async fn check_token(state: State<'_, SharedState>) -> Result<String, String> {
+    let settings = state.inner.lock().unwrap().settings.clone();
+    let token = tauri::async_runtime::spawn_blocking(|| Vault::new(&OsKeychain).load(Slot::AccessToken))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?
+        .ok_or("No token is stored: paste one first.")?;
+    let credential = headroom_core::Credential::new(
+        headroom_core::CredentialOrigin::Keychain,
+        Vault::location(Slot::AccessToken),
+        token,
+        None,
+        None,
+    );
+    let ctx = Context::load(app::environment(&settings));
+    match headroom_core::status::fetch_live(&ctx, &credential, Utc::now()).await {
+        Ok(_) => Ok("Accepted by the usage service.".into()),
+        Err(e) => Err(e.to_string()),
+    }
 }

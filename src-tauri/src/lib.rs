@@ -28,7 +28,16 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--autostart"]),
         ))
-        .invoke_handler(tauri::generate_handler![commands::dashboard, commands::refresh])
+        .invoke_handler(tauri::generate_handler![
+            commands::dashboard,
+            commands::refresh,
+            commands::settings,
+            commands::save_settings,
+            commands::credentials,
+            commands::paste_token,
+            commands::remove_token,
+            commands::check_token
+        ])
         .setup(move |app| {
             #[cfg(target_os = "macos")]
             app.set_activation_policy(tauri::ActivationPolicy::Accessory);

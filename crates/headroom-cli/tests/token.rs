@@ -153,7 +153,7 @@ fn status_shows_mask_account_expiry_and_checks_with_the_service() {
     sb.fake.respond(Route::Usage, scenarios::usage("unauthorized").unwrap());
     let run = sb.run(&["token", "status", "--check"]);
     assert_eq!(run.code, 3);
-    assert_eq!(run.stderr.trim(), "The usage service rejected the token pasted into Headroom (HTTP 401): paste a fresh one with `headroom token set`.");
+    assert_eq!(run.stderr.trim(), "The usage service rejected the token pasted into Headroom (HTTP 401): paste a fresh one in Settings or with `headroom token set`.");
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn a_pasted_token_that_expires_is_reported_before_any_request() {
     assert_eq!((v["credential"].clone(), v["error"]["kind"].clone()), (json!("keychain"), json!("expired")));
     assert_eq!(
         v["error"]["message"],
-        "The token pasted into Headroom expired 1 min ago: paste a fresh one with `headroom token set`."
+        "The token pasted into Headroom expired 1 min ago: paste a fresh one in Settings or with `headroom token set`."
     );
     assert!(sb.fake.requests().is_empty());
     let run = sb.run(&["token", "status"]);

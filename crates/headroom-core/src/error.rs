@@ -135,7 +135,7 @@ fn no_credentials(detail: Option<&str>) -> String {
 fn refresh_advice(origin: CredentialOrigin) -> &'static str {
     match origin {
         CredentialOrigin::Env => "copy a fresh token from chatgpt.com into HEADROOM_ACCESS_TOKEN.",
-        CredentialOrigin::Keychain => "paste a fresh one with `headroom token set`.",
+        CredentialOrigin::Keychain => "paste a fresh one in Settings or with `headroom token set`.",
         CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile => "run `codex` to refresh your login.",
     }
 }

@@ -96,6 +96,16 @@ impl PollClock {
         self.not_before.map(|n| n.max(floor)).unwrap_or(floor)
     }
 
+    /// When to fetch after the credentials changed. After a failure that needed the user (no or
+    /// an expired login: no request reached the service) the change is the user's answer, so
+    /// at once; otherwise as any automatic trigger.
+    pub fn after_credentials_change(&self, plan: &PollPlan, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self.last_outcome {
+            Some(Outcome::NeedsUser) => now,
+            _ => self.earliest_automatic(plan, now),
+        }
+    }
+
     /// A click on "Refresh now": true when it should fetch, false when it merges with a click
     /// less than 5 s before.
     pub fn click(&mut self, plan: &PollPlan, now: DateTime<Utc>) -> bool {
@@ -158,7 +168,7 @@ pub async fn run<F, Fut>(
                 None => return,
                 Some(Trigger::Click) => clock.click(&plan, Utc::now()),
                 Some(Trigger::CredentialsChanged) => {
-                    due = clock.earliest_automatic(&plan, Utc::now());
+                    due = clock.after_credentials_change(&plan, Utc::now());
                     false
                 }
                 Some(Trigger::Reschedule(new_plan)) => {
@@ -253,6 +263,15 @@ mod tests {
         clock.record(Outcome::NeedsUser, t(0));
         assert_eq!(clock.next_due(&plan(), true, 0.5), t(60));
         assert_eq!(clock.next_due(&plan(), false, 0.5), t(300));
+    }
+
+    #[test]
+    fn new_credentials_after_a_missing_login_fetch_at_once() {
+        let mut clock = PollClock::default();
+        clock.record(Outcome::NeedsUser, t(0));
+        assert_eq!(clock.after_credentials_change(&plan(), t(5)), t(5));
+        clock.record(Outcome::Success, t(10));
+        assert_eq!(clock.after_credentials_change(&plan(), t(15)), t(40), "the floor holds after a success");
     }
 
     #[test]

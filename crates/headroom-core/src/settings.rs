@@ -246,6 +246,118 @@ pub fn validate_thresholds(values: Option<Vec<Option<i64>>>) -> Result<Vec<u8>, 
     Ok(out)
 }
 
+/// The settings as the settings window edits them (JSON over IPC). Validated again here: the
+/// window's own checks are a convenience, these are the rules.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SettingsForm {
+    pub alerts_enabled: bool,
+    /// Per window kind ("5h", "weekly", "monthly", "other"): used-% thresholds.
+    pub thresholds: BTreeMap<String, Vec<i64>>,
+    pub threshold: bool,
+    pub limit_reached: bool,
+    pub available_again: bool,
+    pub token_expiring: bool,
+    pub credentials_rejected: bool,
+    pub pace: bool,
+    /// "HH:MM" each, or both empty for no quiet hours.
+    pub quiet_start: String,
+    pub quiet_end: String,
+    /// "left" or "used".
+    pub show_as: String,
+    pub tray_title: bool,
+    pub poll_interval_minutes: i64,
+    /// Empty for CODEX_HOME / ~/.codex.
+    pub codex_home: String,
+    pub autostart: bool,
+}
+
+impl SettingsForm {
+    pub fn from_settings(s: &Settings) -> SettingsForm {
+        SettingsForm {
+            alerts_enabled: s.alerts_enabled,
+            thresholds: s
+                .thresholds
+                .iter()
+                .map(|(k, v)| (k.id().to_string(), v.iter().map(|t| i64::from(*t)).collect()))
+                .collect(),
+            threshold: s.toggles.threshold,
+            limit_reached: s.toggles.limit_reached,
+            available_again: s.toggles.available_again,
+            token_expiring: s.toggles.token_expiring,
+            credentials_rejected: s.toggles.credentials_rejected,
+            pace: s.toggles.pace,
+            quiet_start: s.quiet_hours.map(|q| q.start.format("%H:%M").to_string()).unwrap_or_default(),
+            quiet_end: s.quiet_hours.map(|q| q.end.format("%H:%M").to_string()).unwrap_or_default(),
+            show_as: if s.show_as == ShowAs::Used { "used" } else { "left" }.into(),
+            tray_title: s.tray_title,
+            poll_interval_minutes: i64::from(s.poll_interval_minutes),
+            codex_home: s.codex_home.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            autostart: s.autostart,
+        }
+    }
+
+    /// The settings this form asks for, or one message per field that is wrong.
+    pub fn validate(&self) -> Result<Settings, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut thresholds = Settings::default().thresholds;
+        for (name, values) in &self.thresholds {
+            let Some(kind) = KINDS.iter().copied().find(|k| k.id() == name) else {
+                problems.push(format!("`{name}` is not a window kind."));
+                continue;
+            };
+            match validate_thresholds(Some(values.iter().copied().map(Some).collect())) {
+                Ok(values) => {
+                    thresholds.insert(kind, values);
+                }
+                Err(why) => problems.push(format!("{} thresholds {why}.", crate::humanize::capitalise(kind.label()))),
+            }
+        }
+        let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+        let quiet_hours = match (self.quiet_start.trim(), self.quiet_end.trim()) {
+            ("", "") => None,
+            (start, end) => match (time(start), time(end)) {
+                (Some(start), Some(end)) if start != end => Some(QuietHours { start, end }),
+                _ => {
+                    problems.push("Quiet hours need two different times such as 22:00 and 08:00.".into());
+                    None
+                }
+            },
+        };
+        let show_as = match self.show_as.as_str() {
+            "left" => ShowAs::Left,
+            "used" => ShowAs::Used,
+            _ => {
+                problems.push("Show must be \"left\" or \"used\".".into());
+                ShowAs::Left
+            }
+        };
+        if !(1..=60).contains(&self.poll_interval_minutes) {
+            problems.push("The poll interval must be from 1 to 60 minutes.".into());
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Settings {
+            alerts_enabled: self.alerts_enabled,
+            thresholds,
+            toggles: AlertToggles {
+                threshold: self.threshold,
+                limit_reached: self.limit_reached,
+                available_again: self.available_again,
+                token_expiring: self.token_expiring,
+                credentials_rejected: self.credentials_rejected,
+                pace: self.pace,
+            },
+            quiet_hours,
+            show_as,
+            tray_title: self.tray_title,
+            poll_interval_minutes: self.poll_interval_minutes as u32,
+            codex_home: Some(self.codex_home.trim()).filter(|p| !p.is_empty()).map(PathBuf::from),
+            autostart: self.autostart,
+        })
+    }
+}
+
 /// The settings as TOML, for saving.
 pub fn to_toml(settings: &Settings) -> String {
     let mut out = String::new();
@@ -373,6 +485,36 @@ mod tests {
         assert_eq!(settings, Settings::default());
         assert_eq!(problems.len(), 1);
         assert!(problems[0].starts_with("The settings file is not valid TOML"), "{}", problems[0]);
+    }
+
+    #[test]
+    fn the_form_round_trips_and_is_validated_again() {
+        let mut settings = Settings::default();
+        settings.thresholds.insert(WindowKind::FiveHour, vec![70, 90]);
+        settings.quiet_hours = Some(QuietHours {
+            start: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        });
+        let form = SettingsForm::from_settings(&settings);
+        assert_eq!(form.quiet_start, "22:00");
+        assert_eq!(form.validate().unwrap(), settings);
+
+        let mut bad = form.clone();
+        bad.thresholds.insert("5h".into(), vec![0, 101]);
+        bad.thresholds.insert("weekly".into(), vec![]);
+        bad.poll_interval_minutes = 0;
+        bad.quiet_start = "25:00".into();
+        bad.show_as = "remaining".into();
+        assert_eq!(
+            bad.validate().unwrap_err(),
+            vec![
+                "5-hour thresholds must hold whole percentages from 1 to 100.",
+                "Weekly thresholds must hold at least one percentage.",
+                "Quiet hours need two different times such as 22:00 and 08:00.",
+                "Show must be \"left\" or \"used\".",
+                "The poll interval must be from 1 to 60 minutes.",
+            ]
+        );
     }
 
     #[test]

@@ -49,6 +49,32 @@ pub fn mask(secret: &str) -> String {
     format!("{head}…{tail}")
 }
 
+/// What the settings window may show of a stored token: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TokenInfo {
+    pub mask: String,
+    pub email: Option<String>,
+    pub plan: Option<String>,
+    pub account_id: Option<String>,
+    /// RFC 3339.
+    pub expires_at: Option<String>,
+    pub expired: bool,
+}
+
+impl TokenInfo {
+    pub fn of(token: &SecretString, now: chrono::DateTime<chrono::Utc>) -> TokenInfo {
+        let claims = crate::jwt::decode_claims(token.expose_secret()).unwrap_or_default();
+        TokenInfo {
+            mask: mask(token.expose_secret()),
+            email: claims.email.clone(),
+            plan: claims.plan.clone(),
+            account_id: claims.account_id.clone(),
+            expires_at: claims.expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            expired: claims.is_expired(now),
+        }
+    }
+}
+
 /// A failure to store, read or remove a secret, as one sentence with its fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}: {}.{}", crate::humanize::capitalise(&.source.to_string()), .source.remedy(), if *.nothing_saved { " Nothing was saved." } else { "" })]

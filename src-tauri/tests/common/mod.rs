@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use headroom_core::tray_view::IconState;
+use serde_json::{json, Value as Json};
 use zbus::blocking::{Connection, Proxy};
 use zbus::zvariant::{OwnedValue, Value};
 
@@ -257,4 +258,170 @@ pub fn start_tray_host(dir: &Path) -> (Killed, PathBuf) {
     BufReader::new(watcher.stdout.take().unwrap()).read_line(&mut ready).unwrap();
     assert_eq!(ready.trim(), "ready", "the fake tray host started");
     (Killed(watcher), registrations)
+}
+
+pub fn tauri_driver() -> Option<PathBuf> {
+    let home = std::env::var("HOME").ok()?;
+    [PathBuf::from(home).join(".cache/headroom/tools/bin/tauri-driver")]
+        .into_iter()
+        .chain(
+            std::env::var_os("PATH")
+                .into_iter()
+                .flat_map(|p| std::env::split_paths(&p).map(|d| d.join("tauri-driver")).collect::<Vec<_>>()),
+        )
+        .find(|p| p.is_file())
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Timing(std::time::Instant, String);
+impl Drop for Timing {
+    fn drop(&mut self) {
+        if self.0.elapsed() > Duration::from_secs(2) {
+            let _ = writeln_stderr(&format!("slow: {} took {:?}", self.1, self.0.elapsed()));
+        }
+    }
+}
+
+/// Just enough of W3C WebDriver.
+pub struct Driver {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub session: String,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl Driver {
+    pub fn call(&self, method: reqwest::Method, path: &str, body: Option<Json>) -> Json {
+        let started = std::time::Instant::now();
+        let _guard = Timing(started, format!("{method} {path}"));
+        let url = format!("{}{path}", self.base);
+        self.runtime.block_on(async {
+            let mut request = self.http.request(method, url);
+            if let Some(body) = body {
+                request = request.header("Content-Type", "application/json").body(body.to_string());
+            }
+            let response = request.send().await.expect("tauri-driver answers");
+            let text = response.text().await.unwrap();
+            serde_json::from_str::<Json>(&text).unwrap_or(Json::Null)["value"].clone()
+        })
+    }
+
+    pub fn find(&self, css: &str) -> Option<String> {
+        let value = self.call(
+            reqwest::Method::POST,
+            &format!("/session/{}/element", self.session),
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        value.as_object()?.values().next()?.as_str().map(String::from)
+    }
+
+    pub fn text(&self, css: &str) -> Option<String> {
+        let element = self.find(css)?;
+        self.call(reqwest::Method::GET, &format!("/session/{}/element/{element}/text", self.session), None)
+            .as_str()
+            .map(String::from)
+    }
+
+    pub fn click(&self, css: &str) {
+        let element = self.find(css).unwrap_or_else(|| panic!("no element {css}"));
+        self.call(
+            reqwest::Method::POST,
+            &format!("/session/{}/element/{element}/click", self.session),
+            Some(json!({})),
+        );
+    }
+
+    /// The window as the X server shows it. (WebKitWebDriver's own screenshot waits about a
+    /// minute for a frame under Xvfb; ImageMagick reads the screen at once.)
+    pub fn screenshot(&self, name: &str) -> PathBuf {
+        let rect = self.call(reqwest::Method::GET, &format!("/session/{}/window/rect", self.session), None);
+        let number = |key: &str| rect[key].as_f64().unwrap_or(0.0).round() as i64;
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        let crop = format!("{}x{}+{}+{}", number("width"), number("height"), number("x").max(0), number("y").max(0));
+        let status =
+            Command::new("import").args(["-window", "root", "-crop", &crop, "+repage"]).arg(&path).status().unwrap();
+        assert!(status.success(), "imagemagick's import took the screenshot");
+        path
+    }
+}
+
+impl Driver {
+    /// Starts tauri-driver (in its own process group, so its WebKitWebDriver goes with it) with
+    /// the app's environment, and opens a session on the app with `args`.
+    pub fn start(env: &[(&str, std::ffi::OsString)], args: &[&str], log: &Path) -> (KilledGroup, Driver) {
+        use std::os::unix::process::CommandExt;
+        let bin = tauri_driver().expect("tauri-driver is installed");
+        let port = free_port();
+        let mut command = Command::new(bin);
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+                "--native-driver",
+                "/usr/bin/WebKitWebDriver",
+            ])
+            .env_remove("HEADROOM_ACCESS_TOKEN")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .process_group(0);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = KilledGroup(command.spawn().unwrap());
+        wait_for("tauri-driver to listen", Duration::from_secs(10), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ())
+        });
+        let mut driver = Driver {
+            http: reqwest::Client::new(),
+            base: format!("http://127.0.0.1:{port}"),
+            session: String::new(),
+            runtime: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+        };
+        let created = driver.call(
+            reqwest::Method::POST,
+            "/session",
+            Some(json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {
+                "application": env!("CARGO_BIN_EXE_headroom-tray"), "args": args}}}})),
+        );
+        driver.session = created["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_string();
+        (child, driver)
+    }
+
+    /// Ends the session (the app quits with it).
+    pub fn quit(&self) {
+        self.call(reqwest::Method::DELETE, &format!("/session/{}", self.session), None);
+    }
+}
+
+/// A process group, killed whole when dropped.
+pub struct KilledGroup(pub Child);
+
+impl Drop for KilledGroup {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.0.id())]).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Whether tauri-driver is here; skipped (or, under scripts/test, failed) when not.
+pub fn webdriver_or_skip() -> bool {
+    if !desktop_or_skip() {
+        return false;
+    }
+    if tauri_driver().is_some() {
+        return true;
+    }
+    let why = "tauri-driver is not installed (scripts/install-deps installs it)";
+    if std::env::var("HEADROOM_REQUIRE_KEYRING").as_deref() == Ok("1") {
+        panic!("{why}");
+    }
+    let _ = writeln_stderr(&format!("SKIPPED webview test: {why}"));
+    false
 }

@@ -16,3 +16,14 @@ export function refresh(): Promise<void> {
 export function onDashboard(handler: (view: DashboardView) => void): Promise<UnlistenFn> {
   return listen<DashboardView>("dashboard", (event) => handler(event.payload));
 }
+
+import type { Credentials, SettingsForm, TokenInfo } from "./types";
+
+export const getSettings = () => invoke<SettingsForm>("settings");
+/** Rejects with the list of problems when Rust refuses the values. */
+export const saveSettings = (form: SettingsForm) => invoke<SettingsForm>("save_settings", { form });
+export const getCredentials = () => invoke<Credentials>("credentials");
+/** The raw text goes to Rust once; only the mask and claims ever come back. */
+export const pasteToken = (text: string) => invoke<TokenInfo>("paste_token", { text });
+export const removeToken = () => invoke<void>("remove_token");
+export const checkToken = () => invoke<string>("check_token");

@@ -27,3 +27,36 @@ export interface DashboardView {
   blocked: { window: string; resets_at: string | null } | null;
   error: { short: string; message: string; action: Action } | null;
 }
+
+export interface SettingsForm {
+  alerts_enabled: boolean;
+  thresholds: Record<string, number[]>;
+  threshold: boolean;
+  limit_reached: boolean;
+  available_again: boolean;
+  token_expiring: boolean;
+  credentials_rejected: boolean;
+  pace: boolean;
+  quiet_start: string;
+  quiet_end: string;
+  show_as: "left" | "used";
+  tray_title: boolean;
+  poll_interval_minutes: number;
+  codex_home: string;
+  autostart: boolean;
+}
+
+export interface TokenInfo {
+  mask: string;
+  email: string | null;
+  plan: string | null;
+  account_id: string | null;
+  expires_at: string | null;
+  expired: boolean;
+}
+
+export interface Credentials {
+  in_use: string | null;
+  sources: { name: string; place: string; status: string }[];
+  pasted: TokenInfo | null;
+}

@@ -1,0 +1,133 @@
+//! Settings in the real webview, end to end: the first run opens the settings window by itself,
+//! a token pasted there lands in the real keychain (and nowhere else) and brings the fake's
+//! numbers, a changed threshold survives a restart, and when the service then rejects the token
+//! the dashboard's error banner names the fix.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use headroom_testkit::fake::Route;
+use headroom_testkit::jwt::{make_jwt, TestClaims};
+use headroom_testkit::{scenarios, FakeService};
+use serde_json::json;
+
+fn secret_tool_lookup() -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "Headroom", "username", "access-token"])
+        .output()
+        .ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix() {
+    if !webdriver_or_skip() {
+        return;
+    }
+    let _ = Command::new("secret-tool").args(["clear", "service", "Headroom", "username", "access-token"]).status();
+    let fake = FakeService::start();
+    fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
+    let root = tempfile::tempdir().unwrap();
+    let home = root.path().join("home");
+    std::fs::create_dir_all(home.join(".codex")).unwrap();
+    let env = [
+        ("HOME", home.clone().into_os_string()),
+        ("CODEX_HOME", home.join(".codex").into_os_string()),
+        ("XDG_CONFIG_HOME", root.path().join("config").into_os_string()),
+        ("XDG_DATA_HOME", root.path().join("data").into_os_string()),
+        ("HEADROOM_CHATGPT_BASE_URL", fake.base_url().into()),
+        ("GTK_THEME", "Adwaita".into()),
+    ];
+
+    // First run, no login anywhere: the settings window opens by itself and explains the ways in.
+    let (group, driver) = Driver::start(&env, &[], &root.path().join("tauri-driver-1.log"));
+    let welcome = wait_for("the first-run explanation", Duration::from_secs(20), || driver.text("#welcome"));
+    assert!(
+        welcome.contains("codex login") && welcome.contains("paste a token") && welcome.contains("session logs"),
+        "{welcome}"
+    );
+    driver.screenshot("settings-first-run-light.png");
+
+    // Paste a token (with its "Bearer " prefix, as copied from the browser).
+    let token = make_jwt(&TestClaims {
+        email_in_profile_claim: true,
+        ..TestClaims::plus("paste@example.com", "acct-p", 9 * 86_400)
+    });
+    let field = driver.find("#token-paste").unwrap();
+    driver.call(
+        reqwest::Method::POST,
+        &format!("/session/{}/element/{field}/value", driver.session),
+        Some(json!({"text": format!("Bearer {token}")})),
+    );
+    driver.click("#token-save");
+    let message = wait_for("the saved message", Duration::from_secs(10), || driver.text("#token-message"));
+    assert_eq!(message, "Saved in the OS keychain for paste@example.com.");
+    assert_eq!(secret_tool_lookup().as_deref(), Some(token.as_str()), "the token is in the Secret Service");
+    let mask = driver.text("#token-mask").unwrap();
+    assert_eq!(mask, format!("{}…{}", &token[..6], &token[token.len() - 4..]), "only the mask comes back");
+    assert!(driver.text("#token-paste").unwrap_or_default().is_empty(), "the field is emptied");
+    wait_for("a request with the pasted token", Duration::from_secs(10), || {
+        fake.requests()
+            .iter()
+            .find(|r| r.header("authorization") == Some(format!("Bearer {token}").as_str()))
+            .map(|_| ())
+    });
+
+    // Change a threshold: saved at once.
+    let thresholds = driver.find("#thresholds-5h").unwrap();
+    driver.call(
+        reqwest::Method::POST,
+        &format!("/session/{}/element/{thresholds}/clear", driver.session),
+        Some(json!({})),
+    );
+    driver.call(
+        reqwest::Method::POST,
+        &format!("/session/{}/element/{thresholds}/value", driver.session),
+        Some(json!({"text": "70, 90\n"})),
+    );
+    driver.click("#poll-interval"); // moves the focus, which commits the field
+    wait_for("the settings to save", Duration::from_secs(10), || driver.text("#saved"));
+    let file = std::fs::read_to_string(root.path().join("config/headroom/settings.toml")).unwrap();
+    assert!(file.contains("\"5h\" = [70, 90]"), "{file}");
+    assert!(!file.contains(&token[20..60]), "no token in the settings file");
+    driver.screenshot("settings-light.png");
+    driver.quit();
+    drop(group);
+
+    // Restarted: the threshold is still set, and the pasted token still gives numbers.
+    let (group, driver) = Driver::start(&env, &["--open", "settings"], &root.path().join("tauri-driver-2.log"));
+    wait_for("the threshold as saved before the restart", Duration::from_secs(20), || {
+        let field = driver.find("#thresholds-5h")?;
+        let value = driver.call(
+            reqwest::Method::GET,
+            &format!("/session/{}/element/{field}/property/value", driver.session),
+            None,
+        );
+        (value.as_str() == Some("70, 90")).then_some(())
+    });
+    driver.quit();
+    drop(group);
+
+    // The service rejects the token: the dashboard names the fix.
+    fake.respond(Route::Usage, scenarios::usage("unauthorized").unwrap());
+    let (_group, driver) = Driver::start(&env, &["--open", "dashboard"], &root.path().join("tauri-driver-3.log"));
+    let banner = wait_for("the error banner", Duration::from_secs(20), || driver.text(".banner.error strong"));
+    assert_eq!(banner, "Pasted token rejected — paste a new one in Settings");
+    assert_eq!(driver.text(".banner.error .action").as_deref(), Some("Paste a fresh token in Settings"));
+    driver.screenshot("dashboard-pasted-token-rejected-light.png");
+    driver.quit();
+    drop(_group);
+
+    // The settings window in the dark theme, for a person to look at.
+    let mut dark = env.clone();
+    dark[5] = ("GTK_THEME", "Adwaita:dark".into());
+    let (_group, driver) = Driver::start(&dark, &["--open", "settings"], &root.path().join("tauri-driver-4.log"));
+    wait_for("the settings page", Duration::from_secs(20), || driver.find("#token-mask"));
+    driver.screenshot("settings-dark.png");
+    driver.quit();
+    let _ = Command::new("secret-tool").args(["clear", "service", "Headroom", "username", "access-token"]).status();
+}
