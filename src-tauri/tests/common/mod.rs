@@ -337,6 +337,8 @@ impl Driver {
     /// The window as the X server shows it. (WebKitWebDriver's own screenshot waits about a
     /// minute for a frame under Xvfb; ImageMagick reads the screen at once.)
     pub fn screenshot(&self, name: &str) -> PathBuf {
+        // The DOM can be ahead of what is on screen: let a frame or two reach the X server.
+        std::thread::sleep(Duration::from_millis(400));
         let rect = self.call(reqwest::Method::GET, &format!("/session/{}/window/rect", self.session), None);
         let number = |key: &str| rect[key].as_f64().unwrap_or(0.0).round() as i64;
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
