@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { amount, blockedText, emptyText, splitWindows } from "./dashboard";
+import type { DashboardView, WindowView } from "./types";
+
+const now = new Date(2026, 10, 22, 10, 0, 0);
+const window = (over: Partial<WindowView>): WindowView => ({
+  title: "5-hour",
+  limit: "codex",
+  kind: "5h",
+  used_percent: 42,
+  left_percent: 58,
+  resets_at: null,
+  reset_since: false,
+  level: "plenty",
+  ...over,
+});
+const view = (over: Partial<DashboardView>): DashboardView => ({
+  plan: "Plus",
+  email: "dev@example.com",
+  account_id: null,
+  source: "live",
+  observed_at: now.toISOString(),
+  stale: false,
+  show_as: "left",
+  windows: [],
+  credits: null,
+  blocked: null,
+  error: null,
+  ...over,
+});
+
+describe("dashboard state", () => {
+  it("puts the main windows first and the other limits after", () => {
+    const v = view({
+      windows: [
+        window({ title: "Code review weekly", limit: "code_review", kind: "weekly" }),
+        window({}),
+        window({ title: "Weekly", kind: "weekly" }),
+        window({ title: "GPT-5.3-Codex-Spark 5-hour", limit: "gpt_5_3_codex_spark" }),
+      ],
+    });
+    const { main, extra } = splitWindows(v);
+    expect(main.map((w) => w.title)).toEqual(["5-hour", "Weekly"]);
+    expect(extra.map((w) => w.title)).toEqual(["Code review weekly", "GPT-5.3-Codex-Spark 5-hour"]);
+    expect(splitWindows(null)).toEqual({ main: [], extra: [] });
+  });
+
+  it("shows what is left or what is used, by the setting", () => {
+    const w = window({});
+    expect(amount(view({}), w)).toEqual({ value: 58, text: "58% left", other: "42% used" });
+    expect(amount(view({ show_as: "used" }), w)).toEqual({ value: 42, text: "42% used", other: "58% left" });
+  });
+
+  it("names the blocking window and when it frees", () => {
+    const resets = new Date(2026, 10, 24, 9, 0, 0).toISOString();
+    expect(blockedText({ window: "weekly", resets_at: resets }, now)).toBe("Blocked by the weekly limit until Tue 09:00 (in 1 d 23 h).");
+    expect(blockedText({ window: "5-hour", resets_at: null }, now)).toBe("Blocked by the 5-hour limit.");
+  });
+
+  it("says why there is nothing to show", () => {
+    expect(emptyText(null)).toBe("Loading…");
+    expect(emptyText(view({}))).toBe("Looking for your Codex numbers…");
+    expect(emptyText(view({ error: { short: "Offline", message: "…", action: "check-network" } }))).toBeNull();
+    expect(emptyText(view({ windows: [window({})] }))).toBeNull();
+  });
+});
