@@ -10,6 +10,9 @@ fn main() {
         "paste_token",
         "remove_token",
         "check_token",
+        "alert_pause",
+        "pause_alerts",
+        "resume_alerts",
     ])))
     .expect("the Tauri build step");
 }

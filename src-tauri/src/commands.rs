@@ -149,3 +149,22 @@ pub async fn check_token(state: State<'_, SharedState>) -> Result<String, String
         Err(e) => Err(e.to_string()),
     }
 }
+
+/// Until when alerts are paused (RFC 3339), if they are.
+#[tauri::command]
+pub fn alert_pause(state: State<'_, SharedState>) -> Option<String> {
+    let until = state.inner.lock().unwrap().paused_until.filter(|u| *u > Utc::now());
+    until.map(|u| u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// Pauses alerts for an hour, or until the limit closest to its end resets.
+#[tauri::command]
+pub fn pause_alerts(app: tauri::AppHandle, state: State<'_, SharedState>, until_reset: bool) -> Option<String> {
+    app::pause(&app, &state, until_reset);
+    alert_pause(state)
+}
+
+#[tauri::command]
+pub fn resume_alerts(app: tauri::AppHandle, state: State<'_, SharedState>) {
+    app::resume(&app, &state);
+}

@@ -36,7 +36,10 @@ pub fn run() {
             commands::credentials,
             commands::paste_token,
             commands::remove_token,
-            commands::check_token
+            commands::check_token,
+            commands::alert_pause,
+            commands::pause_alerts,
+            commands::resume_alerts
         ])
         .setup(move |app| {
             #[cfg(target_os = "macos")]

@@ -27,3 +27,8 @@ export const getCredentials = () => invoke<Credentials>("credentials");
 export const pasteToken = (text: string) => invoke<TokenInfo>("paste_token", { text });
 export const removeToken = () => invoke<void>("remove_token");
 export const checkToken = () => invoke<string>("check_token");
+
+/** Until when alerts are paused (RFC 3339), or null. */
+export const alertPause = () => invoke<string | null>("alert_pause");
+export const pauseAlerts = (untilReset: boolean) => invoke<string | null>("pause_alerts", { untilReset });
+export const resumeAlerts = () => invoke<void>("resume_alerts");
