@@ -13,6 +13,7 @@ fn main() {
         "alert_pause",
         "pause_alerts",
         "resume_alerts",
+        "painted",
     ])))
     .expect("the Tauri build step");
 }

@@ -168,3 +168,9 @@ pub fn pause_alerts(app: tauri::AppHandle, state: State<'_, SharedState>, until_
 pub fn resume_alerts(app: tauri::AppHandle, state: State<'_, SharedState>) {
     app::resume(&app, &state);
 }
+
+/// The UI's report of its first paint, for the open-to-paint benchmark.
+#[tauri::command]
+pub fn painted(window: String) {
+    crate::windows::painted(&window);
+}

@@ -39,7 +39,8 @@ pub fn run() {
             commands::check_token,
             commands::alert_pause,
             commands::pause_alerts,
-            commands::resume_alerts
+            commands::resume_alerts,
+            commands::painted
         ])
         .setup(move |app| {
             #[cfg(target_os = "macos")]

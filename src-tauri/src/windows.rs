@@ -1,7 +1,22 @@
 //! The dashboard and settings windows. They exist only while open: created when opened and
 //! destroyed when closed, so an idle Headroom is a tray icon and a timer, with no webview.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+
+/// When each window was asked for, to measure the time to its first paint.
+static OPENED: Mutex<Option<HashMap<&'static str, Instant>>> = Mutex::new(None);
+
+/// Logs how long a window took from being asked for to its first paint (the UI reports it).
+pub fn painted(label: &str) {
+    let opened = OPENED.lock().unwrap().as_mut().and_then(|m| m.remove(label));
+    if let Some(at) = opened {
+        tracing::info!(window = label, ms = at.elapsed().as_millis() as u64, "first paint");
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
@@ -25,6 +40,7 @@ pub fn open(app: &AppHandle, which: Window) {
         let _ = existing.set_focus();
         return;
     }
+    OPENED.lock().unwrap().get_or_insert_with(HashMap::new).insert(which.label(), Instant::now());
     let (title, width, height) = match which {
         Window::Dashboard => ("Headroom", 380.0, 540.0),
         Window::Settings => ("Headroom Settings", 520.0, 640.0),

@@ -98,7 +98,9 @@ fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix(
 
     // Snooze from the settings window: paused for an hour, then resumed.
     driver.click("#pause button");
-    wait_for("the pause to show", Duration::from_secs(5), || driver.text("#pause span").filter(|t| t.starts_with("Alerts paused until ")));
+    wait_for("the pause to show", Duration::from_secs(5), || {
+        driver.text("#pause span").filter(|t| t.starts_with("Alerts paused until "))
+    });
     driver.click("#pause button");
     wait_for("the pause to end", Duration::from_secs(5), || driver.text("#pause span").filter(|t| t == "Snooze:"));
     driver.quit();

@@ -32,3 +32,6 @@ export const checkToken = () => invoke<string>("check_token");
 export const alertPause = () => invoke<string | null>("alert_pause");
 export const pauseAlerts = (untilReset: boolean) => invoke<string | null>("pause_alerts", { untilReset });
 export const resumeAlerts = () => invoke<void>("resume_alerts");
+
+/** Tells the backend the window has painted its first numbers (for the open-to-paint benchmark). */
+export const reportPainted = (window: string) => invoke<void>("painted", { window });
