@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use common::*;
 use headroom_testkit::fake::Route;
-use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
 use headroom_testkit::{scenarios, FakeService};
 
 #[test]
@@ -20,14 +19,7 @@ fn the_dashboard_shows_live_numbers_and_the_fix_for_a_rejected_login() {
     let fake = FakeService::start();
     fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
     let root = tempfile::tempdir().unwrap();
-    let home = root.path().join("home");
-    let codex_home = home.join(".codex");
-    std::fs::create_dir_all(&codex_home).unwrap();
-    let token = make_jwt(&TestClaims {
-        email_in_profile_claim: true,
-        ..TestClaims::plus("dev@example.com", "acct-1", 9 * 86_400)
-    });
-    std::fs::write(codex_home.join("auth.json"), codex_auth_json(&token, &token, Some("acct-1"))).unwrap();
+    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
 
     for (theme, gtk_theme) in [("light", "Adwaita"), ("dark", "Adwaita:dark")] {
         fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));

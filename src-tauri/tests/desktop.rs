@@ -25,14 +25,7 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     let fake = FakeService::start();
     fake.respond(Route::Usage, scenarios::plus(70.0, 10.0, 7_920, 388_800));
     let root = tempfile::tempdir().unwrap();
-    let home = root.path().join("home");
-    let codex_home = home.join(".codex");
-    std::fs::create_dir_all(&codex_home).unwrap();
-    let token = make_jwt(&TestClaims {
-        email_in_profile_claim: true,
-        ..TestClaims::plus("dev@example.com", "acct-1", 9 * 86_400)
-    });
-    std::fs::write(codex_home.join("auth.json"), codex_auth_json(&token, &token, Some("acct-1"))).unwrap();
+    let (home, codex_home, token) = home_with_codex_login(root.path(), 9 * 86_400);
     let config = root.path().join("config");
     std::fs::create_dir_all(config.join("headroom")).unwrap();
     std::fs::write(config.join("headroom/settings.toml"), "[display]\npoll_interval_minutes = 1\n").unwrap();

@@ -427,3 +427,18 @@ pub fn webdriver_or_skip() -> bool {
     let _ = writeln_stderr(&format!("SKIPPED webview test: {why}"));
     false
 }
+
+/// A temporary HOME whose `.codex/auth.json` holds a ChatGPT login for dev@example.com valid for
+/// `valid_for_seconds` (negative: already expired). Returns (home, codex home, access token).
+pub fn home_with_codex_login(root: &Path, valid_for_seconds: i64) -> (PathBuf, PathBuf, String) {
+    use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
+    let home = root.join("home");
+    let codex_home = home.join(".codex");
+    std::fs::create_dir_all(&codex_home).unwrap();
+    let token = make_jwt(&TestClaims {
+        email_in_profile_claim: true,
+        ..TestClaims::plus("dev@example.com", "acct-1", valid_for_seconds)
+    });
+    std::fs::write(codex_home.join("auth.json"), codex_auth_json(&token, &token, Some("acct-1"))).unwrap();
+    (home, codex_home, token)
+}
