@@ -37,6 +37,8 @@ pub struct Inner {
     pub last_heal_attempt: Option<DateTime<Utc>>,
     /// The first-run settings window was opened (once per run).
     pub welcomed: bool,
+    /// The alert state as last written, so an unchanged state costs no disk write.
+    pub alerts_written: Option<AlertState>,
 }
 
 pub struct Shared {
@@ -87,6 +89,7 @@ impl Shared {
                 notification_ids: Default::default(),
                 last_heal_attempt: None,
                 welcomed: false,
+                alerts_written: None,
             }),
             demo,
             data_dir,
@@ -288,7 +291,10 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
         if let Some(error) = &report.error {
             tracing::info!(kind = error.kind().id(), "refresh failed: {error}");
         }
-        shared.save("alerts.json", inner.engine.state());
+        if inner.alerts_written.as_ref() != Some(inner.engine.state()) {
+            shared.save("alerts.json", inner.engine.state());
+            inner.alerts_written = Some(inner.engine.state().clone());
+        }
     }
     if welcome {
         crate::windows::open(app, crate::windows::Window::Settings);
