@@ -1,6 +1,7 @@
 //! `headroom`: how much of your Codex plan is left, in a terminal.
 
 mod doctor;
+mod fallback;
 mod render;
 mod token;
 
@@ -38,11 +39,34 @@ enum Command {
     },
     /// Show every place Headroom looks for numbers and credentials, and what it found.
     Doctor,
+    /// Switch Codex to an OpenAI API key when the plan runs out, and back.
+    Fallback {
+        #[command(subcommand)]
+        action: FallbackAction,
+    },
     /// Keep a ChatGPT token you pasted in the OS keychain (never in a file).
     Token {
         #[command(subcommand)]
         action: TokenAction,
     },
+}
+
+#[derive(Subcommand)]
+enum FallbackAction {
+    /// Read an API key from standard input and keep it in the OS keychain.
+    SetKey {
+        /// Refused: a key given on the command line shows in shell history and `ps`.
+        #[arg(hide = true, num_args = 0.., allow_hyphen_values = true)]
+        refused: Vec<String>,
+    },
+    /// Remove the fallback key from the keychain.
+    ClearKey,
+    /// Which login Codex uses now, and what is saved (never the key itself).
+    Status,
+    /// Save Codex's ChatGPT login in the keychain and switch Codex to the key, now.
+    Switch,
+    /// Put the saved ChatGPT login back (only over the login Headroom wrote).
+    Restore,
 }
 
 #[derive(Subcommand)]
@@ -100,6 +124,15 @@ fn main() -> ExitCode {
     let code = match cli.command.unwrap_or(Command::Status { json: false, source: Source::Auto }) {
         Command::Status { json, source } => status(&ctx, json, source.into()),
         Command::Doctor => doctor::run(&ctx),
+        Command::Fallback { action: FallbackAction::SetKey { refused } } if !refused.is_empty() => {
+            eprintln!("{}", fallback::ARGUMENT_REFUSED);
+            1
+        }
+        Command::Fallback { action: FallbackAction::SetKey { .. } } => fallback::set_key(&ctx),
+        Command::Fallback { action: FallbackAction::ClearKey } => fallback::clear_key(),
+        Command::Fallback { action: FallbackAction::Status } => fallback::status(&ctx),
+        Command::Fallback { action: FallbackAction::Switch } => fallback::switch(&ctx),
+        Command::Fallback { action: FallbackAction::Restore } => fallback::restore(&ctx),
         Command::Token { action: TokenAction::Set { refused } } if !refused.is_empty() => {
             eprintln!("{}", token::ARGUMENT_REFUSED);
             1

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod doctor;
 pub mod environment;
 pub mod error;
+pub mod fallback;
 pub mod humanize;
 pub mod jwt;
 pub mod keychain;

@@ -19,6 +19,8 @@ pub enum Slot {
     AccessToken,
     /// An OpenAI API key to switch Codex to when the plan runs out.
     FallbackApiKey,
+    /// Codex's ChatGPT login, saved before switching Codex to the fallback key.
+    SavedCodexLogin,
 }
 
 impl Slot {
@@ -27,6 +29,7 @@ impl Slot {
         match self {
             Slot::AccessToken => "access-token",
             Slot::FallbackApiKey => "fallback-api-key",
+            Slot::SavedCodexLogin => "saved-codex-login",
         }
     }
 
@@ -34,6 +37,7 @@ impl Slot {
         match self {
             Slot::AccessToken => "the pasted token",
             Slot::FallbackApiKey => "the fallback API key",
+            Slot::SavedCodexLogin => "the saved Codex login",
         }
     }
 }

@@ -1,5 +1,6 @@
-//! A fake `codex` executable for tests: it records its argv and every line it reads, and speaks
-//! enough of `codex app-server` to refresh a login (writing a new auth.json, as Codex would).
+//! A fake `codex` executable for tests: it records its argv and every line it reads, speaks
+//! enough of `codex app-server` to refresh a login (writing a new auth.json, as Codex would), and
+//! takes `codex login --with-api-key` with the key on stdin.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,16 @@ pub fn write(dir: &Path, new_auth_json: &str, refuse: Option<&str>) -> PathBuf {
 import json, os, sys
 log = open({log:?}, "a")
 log.write(json.dumps({{"argv": sys.argv[1:]}}) + "\n"); log.flush()
+if sys.argv[1:] == ["login", "--with-api-key"]:
+    key = sys.stdin.readline().strip()
+    log.write(json.dumps({{"stdin": key}}) + "\n"); log.flush()
+    home = os.environ["CODEX_HOME"]
+    tmp = os.path.join(home, ".auth.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump({{"auth_mode": "apikey", "OPENAI_API_KEY": key, "tokens": None, "last_refresh": None}}, f, indent=2)
+    os.replace(tmp, os.path.join(home, "auth.json"))
+    print("Successfully logged in", file=sys.stderr)
+    sys.exit(0)
 if sys.argv[1:2] != ["app-server"]:
     sys.exit(0)
 for line in sys.stdin:

@@ -1,0 +1,133 @@
+//! `headroom fallback`: an OpenAI API key for when the plan runs out. The key lives in the OS
+//! keychain only and is read from standard input only.
+
+use std::io::{IsTerminal, Read};
+
+use headroom_core::codex_app_server::find_codex;
+use headroom_core::environment::CredentialsStore;
+use headroom_core::fallback::{CodexNow, Fallback};
+use headroom_core::keychain::OsKeychain;
+use headroom_core::vault::{mask, Slot, Vault};
+use headroom_core::Context;
+use secrecy::ExposeSecret;
+
+pub const ARGUMENT_REFUSED: &str = "headroom fallback set-key reads the key from standard input only, so it never shows in your shell history or the process list: run `headroom fallback set-key` and paste it when asked, or pipe it in (`printenv OPENAI_API_KEY | headroom fallback set-key`).";
+
+fn fallback(ctx: &Context) -> Fallback<'static> {
+    Fallback {
+        vault: Vault::new(&OsKeychain),
+        codex_home: ctx.env.codex_home.clone(),
+        codex: find_codex(),
+        keyring_layout: matches!(ctx.config.credentials_store, CredentialsStore::Keyring | CredentialsStore::Auto)
+            && !headroom_core::codex_login::auth_file_path(&ctx.env.codex_home).exists(),
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> u8 {
+    eprintln!("{message}");
+    1
+}
+
+pub fn set_key(ctx: &Context) -> u8 {
+    let raw = if std::io::stdin().is_terminal() {
+        eprint!("Paste the API key (the input stays hidden) and press Enter: ");
+        match rpassword::read_password() {
+            Ok(raw) => raw,
+            Err(e) => return fail(format!("The key could not be read from the terminal ({e}): pipe it in instead.")),
+        }
+    } else {
+        let mut raw = String::new();
+        if let Err(e) = std::io::stdin().lock().take(4096).read_to_string(&mut raw) {
+            return fail(format!("Standard input could not be read as text ({e}): paste the key itself."));
+        }
+        raw
+    };
+    match fallback(ctx).set_key(&raw) {
+        Ok(()) => {
+            println!("Saved the fallback API key in the OS keychain (\"Headroom\" / fallback-api-key).");
+            0
+        }
+        Err(e) => fail(e),
+    }
+}
+
+pub fn clear_key() -> u8 {
+    match Vault::new(&OsKeychain).clear(Slot::FallbackApiKey) {
+        Ok(true) => {
+            println!("Removed the fallback API key from the OS keychain.");
+            0
+        }
+        Ok(false) => {
+            println!("No fallback API key was stored.");
+            0
+        }
+        Err(e) => fail(e),
+    }
+}
+
+pub fn status(ctx: &Context) -> u8 {
+    let fallback = fallback(ctx);
+    let key = match fallback.vault.load(Slot::FallbackApiKey) {
+        Ok(key) => key,
+        Err(e) => return fail(e),
+    };
+    let saved = match fallback.vault.load(Slot::SavedCodexLogin) {
+        Ok(saved) => saved.is_some(),
+        Err(e) => return fail(e),
+    };
+    let now = match fallback.codex_now() {
+        Ok(now) => now,
+        Err(e) => return fail(e),
+    };
+    println!(
+        "{:<14}{}",
+        "Fallback key",
+        key.as_ref()
+            .map(|k| format!("{} (in the OS keychain)", mask(k.expose_secret())))
+            .unwrap_or_else(|| "none: add one with `headroom fallback set-key`".into())
+    );
+    println!(
+        "{:<14}{}",
+        "Codex uses",
+        match now {
+            CodexNow::ChatGpt => "your ChatGPT login (plan quota)",
+            CodexNow::FallbackKey => "the fallback API key (billed at API rates)",
+            CodexNow::OtherApiKey => "an API key that is not Headroom's",
+            CodexNow::NoLogin => "no login",
+        }
+    );
+    println!(
+        "{:<14}{}",
+        "Saved login",
+        if saved {
+            "your ChatGPT login is saved in the OS keychain (`headroom fallback restore` puts it back)"
+        } else {
+            "none"
+        }
+    );
+    0
+}
+
+pub fn switch(ctx: &Context) -> u8 {
+    match fallback(ctx).switch() {
+        Ok(()) => {
+            println!("Codex now uses the fallback API key (billed at API rates). Your ChatGPT login is saved in the OS keychain; `headroom fallback restore` puts it back.");
+            0
+        }
+        Err(e) => fail(e),
+    }
+}
+
+pub fn restore(ctx: &Context) -> u8 {
+    match fallback(ctx).restore() {
+        Ok(true) => {
+            println!("Codex uses your ChatGPT login again.");
+            0
+        }
+        Ok(false) => {
+            println!("Codex already uses your saved ChatGPT login.");
+            0
+        }
+        Err(e) => fail(e),
+    }
+}

@@ -1,0 +1,310 @@
+//! Switching Codex to a fallback API key when the plan runs out, and back, losing nothing.
+//!
+//! The order of steps is what keeps the user's ChatGPT login safe: first a copy of Codex's
+//! current login goes into Headroom's keychain entry and is read back; only then is Codex handed
+//! the key (through `codex login --with-api-key` with the key on stdin when `codex` is installed,
+//! else by writing `auth.json` as Codex would, atomically). A crash at any point leaves either the
+//! old or the new login in place, and the saved copy in the keychain.
+//!
+//! "The login Headroom wrote" is recognised by what it is: an API-key login whose key is the
+//! fallback key in Headroom's keychain. So switching back never overwrites a login the user has
+//! changed meanwhile, and needs no other record.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+
+use crate::codex_login::{auth_file_path, parse_auth_json, CodexLogin};
+use crate::storage::write_atomically;
+use crate::usage_body::string;
+use crate::vault::{Slot, Vault, VaultError};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FallbackError {
+    #[error("No fallback API key is stored: add one with `headroom fallback set-key` (it reads the key from standard input).")]
+    NoKey,
+    #[error("That does not look like an OpenAI API key ({0}): paste the whole key, which starts with sk-.")]
+    NotAKey(&'static str),
+    #[error("Codex has no login in {}: run `codex login` first.", .0.display())]
+    NoLogin(PathBuf),
+    #[error("Codex is already using the fallback API key: nothing to switch.")]
+    AlreadyOnKey,
+    #[error("Codex's login is an API key that is not Headroom's fallback key: Headroom leaves it alone; switch by hand with `codex login`.")]
+    ForeignApiKey,
+    #[error("Codex keeps its login in the OS keychain (cli_auth_credentials_store): switching that layout is not supported yet, so nothing was changed.")]
+    KeyringLayout,
+    #[error("No saved ChatGPT login is in Headroom's keychain entry: sign in again with `codex login`.")]
+    NothingSaved,
+    #[error("Codex's login changed since Headroom switched it, so Headroom will not overwrite it: your ChatGPT login is still saved in the keychain; run `codex login` to sign in, or put Codex back on the API key first.")]
+    ChangedMeanwhile,
+    #[error("The copy of Codex's login in the keychain did not read back the same, so nothing was changed: check your keyring and try again.")]
+    SavedCopyDiffers,
+    #[error(
+        "`codex login --with-api-key` failed ({0}): Codex's login is unchanged and the saved copy is in the keychain."
+    )]
+    CodexRefused(String),
+    #[error("Codex's login file {} could not be written ({reason}): check that the folder is writable and the disk not full; the saved copy is in the keychain.", .path.display())]
+    Write { path: PathBuf, reason: String },
+    #[error("Codex's login file {} could not be read ({reason}): check its permissions.", .path.display())]
+    Read { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+/// Which login Codex uses now, as far as switching is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodexNow {
+    ChatGpt,
+    /// The API-key login Headroom wrote (its key is the stored fallback key).
+    FallbackKey,
+    OtherApiKey,
+    NoLogin,
+}
+
+/// The key must look like an OpenAI API key; Headroom never sends it anywhere itself.
+pub fn check_key(raw: &str) -> Result<SecretString, FallbackError> {
+    let key = raw.trim().trim_matches(|c| c == '"' || c == '\'');
+    if key.is_empty() {
+        return Err(FallbackError::NotAKey("nothing was given"));
+    }
+    if !key.starts_with("sk-") {
+        return Err(FallbackError::NotAKey("it does not start with sk-"));
+    }
+    if key.len() < 20 {
+        return Err(FallbackError::NotAKey("it is too short"));
+    }
+    if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(FallbackError::NotAKey("it contains spaces or line breaks"));
+    }
+    Ok(SecretString::from(key.to_string()))
+}
+
+/// Crash points for the fault-injection tests: `HEADROOM_TEST_CRASH_AT=<step>` aborts the process
+/// right after that step, as a power cut or a kill would.
+fn crash_point(step: &str) {
+    if std::env::var("HEADROOM_TEST_CRASH_AT").as_deref() == Ok(step) {
+        std::process::abort();
+    }
+}
+
+pub struct Fallback<'a> {
+    pub vault: Vault<'a>,
+    pub codex_home: PathBuf,
+    /// `codex` on PATH, used to hand over the key through Codex's own door.
+    pub codex: Option<PathBuf>,
+    /// Codex keeps its login in the keychain rather than auth.json.
+    pub keyring_layout: bool,
+}
+
+impl Fallback<'_> {
+    fn auth_path(&self) -> PathBuf {
+        auth_file_path(&self.codex_home)
+    }
+
+    fn read_login(&self) -> Result<Option<Vec<u8>>, FallbackError> {
+        let path = self.auth_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(FallbackError::Read { path, reason: e.to_string() }),
+        }
+    }
+
+    fn is_fallback_login(&self, bytes: &[u8]) -> Result<bool, FallbackError> {
+        let Some(key) = self.vault.load(Slot::FallbackApiKey)? else { return Ok(false) };
+        let value: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+        Ok(matches!(parse_auth_json(bytes), Ok(CodexLogin::ApiKey))
+            && string(value.get("OPENAI_API_KEY")).as_deref() == Some(key.expose_secret()))
+    }
+
+    pub fn codex_now(&self) -> Result<CodexNow, FallbackError> {
+        let Some(bytes) = self.read_login()? else { return Ok(CodexNow::NoLogin) };
+        if self.is_fallback_login(&bytes)? {
+            return Ok(CodexNow::FallbackKey);
+        }
+        Ok(match parse_auth_json(&bytes) {
+            Ok(CodexLogin::ChatGpt { .. }) => CodexNow::ChatGpt,
+            Ok(CodexLogin::ApiKey) => CodexNow::OtherApiKey,
+            _ => CodexNow::NoLogin,
+        })
+    }
+
+    pub fn set_key(&self, raw: &str) -> Result<(), FallbackError> {
+        let key = check_key(raw)?;
+        self.vault.store(Slot::FallbackApiKey, &key)?;
+        Ok(())
+    }
+
+    /// Saves Codex's ChatGPT login in the keychain, then hands Codex the fallback key.
+    pub fn switch(&self) -> Result<(), FallbackError> {
+        if self.keyring_layout {
+            return Err(FallbackError::KeyringLayout);
+        }
+        let key = self.vault.load(Slot::FallbackApiKey)?.ok_or(FallbackError::NoKey)?;
+        let current = self.read_login()?.ok_or_else(|| FallbackError::NoLogin(self.auth_path()))?;
+        match self.codex_now()? {
+            CodexNow::FallbackKey => return Err(FallbackError::AlreadyOnKey),
+            CodexNow::OtherApiKey => return Err(FallbackError::ForeignApiKey),
+            CodexNow::NoLogin => return Err(FallbackError::NoLogin(self.auth_path())),
+            CodexNow::ChatGpt => {}
+        }
+
+        // 1. The saved copy, read back before anything else changes.
+        let saved = SecretString::from(String::from_utf8_lossy(&current).into_owned());
+        self.vault.store(Slot::SavedCodexLogin, &saved)?;
+        match self.vault.load(Slot::SavedCodexLogin)? {
+            Some(back) if back.expose_secret().as_bytes() == current.as_slice() => {}
+            _ => return Err(FallbackError::SavedCopyDiffers),
+        }
+        crash_point("saved");
+
+        // 2. The key, through Codex's own door when it is installed.
+        match &self.codex {
+            Some(codex) => login_with_api_key(codex, &self.codex_home, &key)?,
+            None => {
+                let login = json!({"auth_mode": "apikey", "OPENAI_API_KEY": key.expose_secret()});
+                let text = serde_json::to_string_pretty(&login).unwrap_or_default();
+                write_atomically(&self.auth_path(), text.as_bytes())
+                    .map_err(|e| FallbackError::Write { path: self.auth_path(), reason: e.to_string() })?;
+            }
+        }
+        crash_point("switched");
+        Ok(())
+    }
+
+    /// Puts the saved ChatGPT login back, only over the login Headroom wrote. `Ok(false)` when
+    /// Codex already has that login.
+    pub fn restore(&self) -> Result<bool, FallbackError> {
+        let saved = self.vault.load(Slot::SavedCodexLogin)?.ok_or(FallbackError::NothingSaved)?;
+        let current = self.read_login()?;
+        if current.as_deref() == Some(saved.expose_secret().as_bytes()) {
+            return Ok(false);
+        }
+        match &current {
+            Some(bytes) if self.is_fallback_login(bytes)? => {}
+            _ => return Err(FallbackError::ChangedMeanwhile),
+        }
+        write_atomically(&self.auth_path(), saved.expose_secret().as_bytes())
+            .map_err(|e| FallbackError::Write { path: self.auth_path(), reason: e.to_string() })?;
+        crash_point("restored");
+        Ok(true)
+    }
+}
+
+/// `codex login --with-api-key`, the key on stdin (never in argv or the environment).
+fn login_with_api_key(codex: &Path, codex_home: &Path, key: &SecretString) -> Result<(), FallbackError> {
+    let mut child = Command::new(codex)
+        .args(["login", "--with-api-key"])
+        .env("CODEX_HOME", codex_home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| FallbackError::CodexRefused(e.to_string()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(format!("{}\n", key.expose_secret()).as_bytes())
+            .map_err(|e| FallbackError::CodexRefused(e.to_string()))?;
+    }
+    let output = child.wait_with_output().map_err(|e| FallbackError::CodexRefused(e.to_string()))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        // Codex's message, minus anything that could echo the key.
+        let message = String::from_utf8_lossy(&output.stderr).replace(key.expose_secret(), "***");
+        Err(FallbackError::CodexRefused(message.trim().lines().last().unwrap_or("no reason given").to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keychain::MemoryKeychain;
+
+    const KEY: &str = "sk-test-0123456789abcdefghijklmnop";
+    const CHATGPT: &str =
+        "{\n  \"auth_mode\": \"chatgpt\",\n  \"tokens\": {\"access_token\": \"a.b.c\", \"refresh_token\": \"r\"}\n}\n";
+
+    fn setup(keychain: &MemoryKeychain) -> (tempfile::TempDir, Fallback<'_>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("auth.json"), CHATGPT).unwrap();
+        let fallback = Fallback {
+            vault: Vault::new(keychain),
+            codex_home: dir.path().to_path_buf(),
+            codex: None,
+            keyring_layout: false,
+        };
+        (dir, fallback)
+    }
+
+    #[test]
+    fn keys_are_checked() {
+        assert!(check_key(KEY).is_ok());
+        assert!(check_key(&format!(" '{KEY}'\n")).is_ok());
+        assert_eq!(check_key("").err(), Some(FallbackError::NotAKey("nothing was given")));
+        assert_eq!(check_key("eyJhbGciOi.x.y").err(), Some(FallbackError::NotAKey("it does not start with sk-")));
+        assert_eq!(check_key("sk-short").err(), Some(FallbackError::NotAKey("it is too short")));
+        assert_eq!(
+            check_key("sk-abc def 0123456789abc").err(),
+            Some(FallbackError::NotAKey("it contains spaces or line breaks"))
+        );
+    }
+
+    #[test]
+    fn switch_and_back_round_trip_the_login_byte_for_byte() {
+        let keychain = MemoryKeychain::default();
+        let (dir, fallback) = setup(&keychain);
+        assert_eq!(fallback.switch(), Err(FallbackError::NoKey));
+        fallback.set_key(KEY).unwrap();
+        fallback.switch().unwrap();
+        assert_eq!(fallback.codex_now().unwrap(), CodexNow::FallbackKey);
+        let written: Value = serde_json::from_slice(&std::fs::read(dir.path().join("auth.json")).unwrap()).unwrap();
+        assert_eq!(written["auth_mode"], "apikey");
+        assert_eq!(fallback.switch(), Err(FallbackError::AlreadyOnKey));
+        assert!(fallback.restore().unwrap());
+        assert_eq!(std::fs::read_to_string(dir.path().join("auth.json")).unwrap(), CHATGPT);
+        assert!(!fallback.restore().unwrap(), "already restored");
+    }
+
+    #[test]
+    fn a_login_changed_meanwhile_is_never_overwritten() {
+        let keychain = MemoryKeychain::default();
+        let (dir, fallback) = setup(&keychain);
+        fallback.set_key(KEY).unwrap();
+        fallback.switch().unwrap();
+        let other = "{\"auth_mode\":\"chatgpt\",\"tokens\":{\"access_token\":\"new.login.here\"}}";
+        std::fs::write(dir.path().join("auth.json"), other).unwrap();
+        assert_eq!(fallback.restore(), Err(FallbackError::ChangedMeanwhile));
+        assert_eq!(std::fs::read_to_string(dir.path().join("auth.json")).unwrap(), other);
+        assert!(FallbackError::ChangedMeanwhile.to_string().contains("still saved in the keychain"));
+    }
+
+    #[test]
+    fn a_foreign_api_key_and_the_keyring_layout_are_left_alone() {
+        let keychain = MemoryKeychain::default();
+        let (dir, mut fallback) = setup(&keychain);
+        fallback.set_key(KEY).unwrap();
+        std::fs::write(
+            dir.path().join("auth.json"),
+            "{\"auth_mode\":\"apikey\",\"OPENAI_API_KEY\":\"sk-someone-elses-key-000\"}",
+        )
+        .unwrap();
+        assert_eq!(fallback.switch(), Err(FallbackError::ForeignApiKey));
+        fallback.keyring_layout = true;
+        assert_eq!(fallback.switch(), Err(FallbackError::KeyringLayout));
+    }
+
+    #[test]
+    fn a_locked_keychain_changes_nothing() {
+        let keychain = MemoryKeychain::default();
+        let (dir, fallback) = setup(&keychain);
+        fallback.set_key(KEY).unwrap();
+        let broken = MemoryKeychain::failing(crate::keychain::KeychainError::Locked("locked".into()));
+        let fallback = Fallback { vault: Vault::new(&broken), ..fallback };
+        assert!(matches!(fallback.switch(), Err(FallbackError::Vault(_))));
+        assert_eq!(std::fs::read_to_string(dir.path().join("auth.json")).unwrap(), CHATGPT);
+    }
+}
