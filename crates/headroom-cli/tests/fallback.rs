@@ -59,6 +59,14 @@ fn switch_through_codex_and_back_byte_for_byte() {
     assert_eq!(calls.matches(KEY).count(), 1, "not in argv");
     assert!(auth(&sb).contains("\"auth_mode\": \"apikey\""));
 
+    // The plan's numbers still come, asked with the saved ChatGPT login.
+    let v = sb.run(&["status", "--json"]).json();
+    assert_eq!((v["source"].as_str(), v["credential"].as_str()), (Some("api"), Some("codex-auth-file")), "{v}");
+    let saved: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let access = saved["tokens"]["access_token"].as_str().unwrap();
+    let last = sb.fake.requests().pop().unwrap();
+    assert_eq!(last.header("authorization"), Some(format!("Bearer {access}").as_str()));
+
     let status = sb.run(&["fallback", "status"]);
     assert!(status.stdout.contains("Codex uses    the fallback API key (billed at API rates)"), "{}", status.stdout);
     assert!(

@@ -274,12 +274,39 @@ pub fn discover(
         Ok(None) => ProbeOutcome::NotFound("no such file".into()),
         Err(e) => ProbeOutcome::Failed(e.to_string()),
     };
+    let on_api_key = matches!(file_outcome, ProbeOutcome::ApiKeyOnly);
     discovery.probes.push(Probe {
         origin: CredentialOrigin::CodexAuthFile,
         location: file_location,
         outcome: file_outcome,
     });
+
+    // 5. While Codex runs on Headroom's fallback key, the plan is still read with the ChatGPT
+    //    login Headroom saved before switching (never refreshed: only its access token is used).
+    if on_api_key && discovery.credential().is_none() {
+        if let Some(probe) = saved_login_probe(env, keychain) {
+            discovery.probes.push(probe);
+        }
+    }
     discovery
+}
+
+fn saved_login_probe(env: &Environment, keychain: &dyn Keychain) -> Option<Probe> {
+    use crate::vault::{Slot, Vault};
+    let vault = Vault::new(keychain);
+    let key = vault.load(Slot::FallbackApiKey).ok()??;
+    let file = std::fs::read(codex_login::auth_file_path(&env.codex_home)).ok()?;
+    let file: serde_json::Value = serde_json::from_slice(&file).ok()?;
+    if file.get("OPENAI_API_KEY").and_then(|k| k.as_str()) != Some(key.expose_secret()) {
+        return None; // an API key that is not Headroom's: no saved login applies
+    }
+    let saved = vault.load(Slot::SavedCodexLogin).ok()??;
+    let location = Vault::location(Slot::SavedCodexLogin);
+    let outcome = match codex_login::parse_auth_json(saved.expose_secret().as_bytes()) {
+        Ok(login) => login_outcome(login, CredentialOrigin::CodexAuthFile, &location),
+        Err(why) => ProbeOutcome::Failed(format!("the saved Codex login could not be read ({why})")),
+    };
+    Some(Probe { origin: CredentialOrigin::CodexAuthFile, location, outcome })
 }
 
 fn login_outcome(login: CodexLogin, origin: CredentialOrigin, location: &str) -> ProbeOutcome {
@@ -447,6 +474,34 @@ mod tests {
             DiscoverMode::FirstFound,
         );
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexAuthFile);
+    }
+
+    #[test]
+    fn on_the_fallback_key_the_saved_chatgpt_login_reads_the_plan() {
+        let key = "sk-test-fallback-0123456789abcdef";
+        let home = home_with_auth(&format!("{{\"auth_mode\":\"apikey\",\"OPENAI_API_KEY\":\"{key}\"}}"));
+        let keychain = MemoryKeychain::default();
+        let none = discover(&env(home.path()), &CodexConfig::default(), &keychain, None, DiscoverMode::FirstFound);
+        assert!(matches!(none.missing_error(), UsageError::ApiKeyOnly), "no saved login: an API-key login");
+        keychain.insert("Headroom", "fallback-api-key", key.as_bytes());
+        keychain.insert(
+            "Headroom",
+            "saved-codex-login",
+            codex_auth_json("saved-access", "id", Some("acct-s")).as_bytes(),
+        );
+        let d = discover(&env(home.path()), &CodexConfig::default(), &keychain, None, DiscoverMode::FirstFound);
+        let cred = d.credential().expect("the saved login");
+        assert_eq!(cred.access_token().expose_secret(), "saved-access");
+        assert_eq!(cred.account_id.as_deref(), Some("acct-s"));
+        assert!(cred.location.contains("saved-codex-login"));
+        // Another API key in auth.json is not Headroom's switch: the saved login is not used.
+        std::fs::write(
+            home.path().join("auth.json"),
+            r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-someone-else-000000000"}"#,
+        )
+        .unwrap();
+        let d = discover(&env(home.path()), &CodexConfig::default(), &keychain, None, DiscoverMode::FirstFound);
+        assert!(d.credential().is_none());
     }
 
     #[test]
