@@ -6,13 +6,16 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use headroom_core::alerts::{merge, Alert, AlertEngine, AlertState, UserPause};
+use headroom_core::environment::CredentialsStore;
 use headroom_core::environment::Environment;
 use headroom_core::error::UsageError;
+use headroom_core::fallback::{CodexNow, Fallback};
 use headroom_core::keychain::OsKeychain;
 use headroom_core::model::UsageSnapshot;
 use headroom_core::poll::{self, PollPlan, Trigger};
 use headroom_core::settings::{self, Settings};
 use headroom_core::status::{read_status, Context, SourcePreference, StatusReport};
+use headroom_core::vault::Slot;
 use headroom_core::vault::Vault;
 use headroom_core::{codex_app_server, demo, storage};
 use tauri::AppHandle;
@@ -39,6 +42,10 @@ pub struct Inner {
     pub welcomed: bool,
     /// The alert state as last written, so an unchanged state costs no disk write.
     pub alerts_written: Option<AlertState>,
+    /// A fallback API key is stored.
+    pub fallback_key: bool,
+    /// Codex runs on Headroom's fallback key now.
+    pub on_fallback_key: bool,
 }
 
 pub struct Shared {
@@ -90,6 +97,8 @@ impl Shared {
                 last_heal_attempt: None,
                 welcomed: false,
                 alerts_written: None,
+                fallback_key: false,
+                on_fallback_key: false,
             }),
             demo,
             data_dir,
@@ -212,9 +221,18 @@ async fn fetch(shared: SharedState) -> StatusReport {
     }
     let settings = shared.inner.lock().unwrap().settings.clone();
     // The keychain answers over blocking D-Bus calls: keep them off the async workers.
+    let fallback_shared = shared.clone();
     let answer = tauri::async_runtime::spawn_blocking(move || {
         let ctx = Context::load(environment(&settings));
         let vault = Vault::new(&OsKeychain);
+        // Whether a fallback key is stored and Codex runs on it, for the icon and the menu.
+        let on_key = matches!(fallback_for(&ctx).codex_now(), Ok(CodexNow::FallbackKey));
+        let key = matches!(vault.load(Slot::FallbackApiKey), Ok(Some(_)));
+        {
+            let mut inner = fallback_shared.inner.lock().unwrap();
+            inner.fallback_key = key;
+            inner.on_fallback_key = on_key;
+        }
         tokio::runtime::Handle::current().block_on(read_status(
             &ctx,
             &OsKeychain,
@@ -339,6 +357,49 @@ pub fn dashboard_view(shared: &SharedState) -> headroom_core::dashboard_view::Da
         &inner.settings,
         Utc::now(),
     )
+}
+
+pub fn fallback_for(ctx: &Context) -> Fallback<'static> {
+    Fallback {
+        vault: Vault::new(&OsKeychain),
+        codex_home: ctx.env.codex_home.clone(),
+        codex: codex_app_server::find_codex(),
+        keyring_layout: matches!(ctx.config.credentials_store, CredentialsStore::Keyring | CredentialsStore::Auto)
+            && !headroom_core::codex_login::auth_file_path(&ctx.env.codex_home).exists(),
+    }
+}
+
+/// "Switch Codex to API key" / "Switch Codex back to your ChatGPT plan", from the menu.
+pub fn fallback_action(app: &AppHandle, shared: &SharedState, to_key: bool) {
+    let shared = shared.clone();
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let settings = shared.inner.lock().unwrap().settings.clone();
+        let fallback = fallback_for(&Context::load(environment(&settings)));
+        let result = if to_key { fallback.switch() } else { fallback.restore().map(|_| ()) };
+        let (title, body) = match (&result, to_key) {
+            (Ok(()), true) => (
+                "Codex switched to your API key",
+                "It is billed at API rates; your ChatGPT login is saved and comes back from the menu.".to_string(),
+            ),
+            (Ok(()), false) => {
+                ("Codex is back on your ChatGPT plan", "Your saved ChatGPT login is in place again.".to_string())
+            }
+            (Err(e), _) => ("Codex's login was not changed", e.to_string()),
+        };
+        let alert = Alert {
+            kind: headroom_core::alerts::AlertKind::Summary { count: 1 },
+            identity: "fallback".into(),
+            title: title.into(),
+            body,
+        };
+        if result.is_ok() {
+            shared.inner.lock().unwrap().on_fallback_key = to_key;
+            tray::refresh(&app, &shared);
+        }
+        notifications::show(shared.clone(), alert);
+        shared.trigger(Trigger::CredentialsChanged);
+    });
 }
 
 /// Codex's own login expired or was refused: Codex can refresh it (Headroom never spends its

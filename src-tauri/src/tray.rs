@@ -28,7 +28,7 @@ const ICON: (u32, Style) = (32, Style::Colour);
 pub struct Shown {
     icon: IconCache,
     title: Option<Option<String>>,
-    menu: Option<(MenuView, bool)>,
+    menu: Option<(MenuView, MenuChoices)>,
 }
 
 fn view(shared: &SharedState) -> TrayView {
@@ -38,7 +38,7 @@ fn view(shared: &SharedState) -> TrayView {
         error: inner.error.as_ref(),
         settings: &inner.settings,
         paused_until: inner.paused_until,
-        on_api_key: false,
+        on_api_key: inner.on_fallback_key,
         now: Utc::now(),
     })
 }
@@ -47,9 +47,9 @@ pub fn create(app: &AppHandle, shared: &SharedState) -> tauri::Result<()> {
     let view = view(shared);
     let mut shown = Shown::default();
     let icon = shown.icon.update(&view.icon, ICON.0, ICON.1).expect("the first icon is always drawn");
-    let paused = shared.inner.lock().unwrap().paused_until.is_some();
-    let menu = build_menu(app, &view.menu, paused)?;
-    shown.menu = Some((view.menu.clone(), paused));
+    let choices = MenuChoices::of(shared);
+    let menu = build_menu(app, &view.menu, choices)?;
+    shown.menu = Some((view.menu.clone(), choices));
     shown.title = Some(view.title.clone());
     let tray = TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::new_owned(icon.rgba, icon.size, icon.size))
@@ -70,7 +70,7 @@ pub fn create(app: &AppHandle, shared: &SharedState) -> tauri::Result<()> {
 /// Brings the tray up to date with the state; cheap when nothing changed.
 pub fn refresh(app: &AppHandle, shared: &SharedState) {
     let view = view(shared);
-    let paused = shared.inner.lock().unwrap().paused_until.is_some_and(|u| u > Utc::now());
+    let choices = MenuChoices::of(shared);
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
     let shown = app.state::<Mutex<Shown>>();
     let mut shown = shown.lock().unwrap();
@@ -82,9 +82,9 @@ pub fn refresh(app: &AppHandle, shared: &SharedState) {
         let _ = tray.set_title(view.title.as_deref());
         shown.title = Some(view.title.clone());
     }
-    let menu_key = (view.menu.clone(), paused);
+    let menu_key = (view.menu.clone(), choices);
     if shown.menu.as_ref() != Some(&menu_key) {
-        match build_menu(app, &view.menu, paused) {
+        match build_menu(app, &view.menu, choices) {
             Ok(menu) => {
                 let _ = tray.set_menu(Some(menu));
                 let _ = tray.set_tooltip(Some(&view.tooltip));
@@ -95,7 +95,30 @@ pub fn refresh(app: &AppHandle, shared: &SharedState) {
     }
 }
 
-fn build_menu(app: &AppHandle, view: &MenuView, paused: bool) -> tauri::Result<Menu<Wry>> {
+/// The menu's actions that depend on state beyond its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MenuChoices {
+    paused: bool,
+    /// Offer "Switch Codex to API key": blocked, a key stored, Codex on its plan.
+    offer_key: bool,
+    /// Offer "Switch Codex back to your ChatGPT plan".
+    offer_plan: bool,
+}
+
+impl MenuChoices {
+    fn of(shared: &SharedState) -> MenuChoices {
+        let inner = shared.inner.lock().unwrap();
+        let blocked = inner.snapshot.as_ref().is_some_and(|s| s.blocking_window().is_some());
+        MenuChoices {
+            paused: inner.paused_until.is_some_and(|u| u > Utc::now()),
+            offer_key: blocked && inner.fallback_key && !inner.on_fallback_key,
+            offer_plan: inner.on_fallback_key,
+        }
+    }
+}
+
+fn build_menu(app: &AppHandle, view: &MenuView, choices: MenuChoices) -> tauri::Result<Menu<Wry>> {
+    let paused = choices.paused;
     let info = |id: &str, text: &str| MenuItemBuilder::with_id(id, text).enabled(false).build(app);
     let mut menu =
         MenuBuilder::new(app).item(&info("header", &view.header)?).item(&info("status", &view.status)?).separator();
@@ -107,6 +130,15 @@ fn build_menu(app: &AppHandle, view: &MenuView, paused: bool) -> tauri::Result<M
     }
     if let Some(paused_line) = &view.paused {
         menu = menu.item(&info("paused", paused_line)?);
+    }
+    if let Some(line) = &view.on_api_key {
+        menu = menu.item(&info("on-api-key", line)?);
+    }
+    if choices.offer_key {
+        menu = menu.separator().text("fallback-switch", "Switch Codex to API key (billed at API rates)");
+    }
+    if choices.offer_plan {
+        menu = menu.separator().text("fallback-restore", "Switch Codex back to your ChatGPT plan");
     }
     let pause = if paused {
         SubmenuBuilder::with_id(app, "pause", "Pause alerts").text("resume", "Resume alerts").build()?
@@ -135,6 +167,8 @@ fn on_menu(app: &AppHandle, id: &str) {
         "pause-hour" => app::pause(app, &shared, false),
         "pause-reset" => app::pause(app, &shared, true),
         "resume" => app::resume(app, &shared),
+        "fallback-switch" => app::fallback_action(app, &shared, true),
+        "fallback-restore" => app::fallback_action(app, &shared, false),
         "quit" => app.exit(0),
         _ => {}
     }

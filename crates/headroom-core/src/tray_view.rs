@@ -50,6 +50,8 @@ pub struct MenuView {
     pub blocked: Option<String>,
     /// "Alerts paused until 15:00".
     pub paused: Option<String>,
+    /// "Codex is using your API key (billed at API rates)".
+    pub on_api_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +117,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
         rows: snapshot.map(|s| rows(s, settings.show_as, now)).unwrap_or_default(),
         blocked: snapshot.and_then(|s| blocked_line(s, now)),
         paused: inputs.paused_until.filter(|u| *u > now).map(|u| format!("Alerts paused until {}", clock(u, now))),
+        on_api_key: inputs.on_api_key.then(|| "Codex is using your API key (billed at API rates)".to_string()),
     };
     let mut tooltip = vec![menu.header.clone(), menu.status.clone()];
     tooltip.extend(menu.rows.iter().cloned());
@@ -336,6 +339,22 @@ mod tests {
         let v = view(Some(&snap), None, &Settings::default());
         assert!(v.icon.dimmed);
         assert_eq!(v.menu.status, "Updated 40 min ago — stale");
+    }
+
+    #[test]
+    fn on_the_api_key_the_icon_and_menu_say_so() {
+        let snap = snapshot(vec![window(WindowKind::Weekly, 100.0, 3000)], 0);
+        let settings = Settings::default();
+        let v = tray_view(&TrayInputs {
+            snapshot: Some(&snap),
+            error: None,
+            settings: &settings,
+            paused_until: None,
+            on_api_key: true,
+            now: now(),
+        });
+        assert!(v.icon.on_api_key);
+        assert_eq!(v.menu.on_api_key.as_deref(), Some("Codex is using your API key (billed at API rates)"));
     }
 
     #[test]

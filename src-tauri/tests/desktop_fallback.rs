@@ -1,0 +1,147 @@
+//! The fallback key from the tray: blocked by the weekly limit with a key stored, the menu
+//! offers the switch; it saves the ChatGPT login, hands Codex the key (a fake `codex` here),
+//! marks the icon and the menu, keeps reading the plan with the saved login, and switches back
+//! to the original login byte for byte.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use headroom_core::tray_view::{IconBar, IconState, Level};
+use headroom_testkit::fake::Route;
+use headroom_testkit::{fake_codex, scenarios, FakeService};
+use zbus::blocking::Connection;
+
+const KEY: &str = "sk-test-tray-fallback-0123456789abcdefghijkl";
+
+fn secret_tool(args: &[&str], input: Option<&str>) -> bool {
+    use std::io::Write;
+    let mut child = Command::new("secret-tool").args(args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    if let Some(input) = input {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait().unwrap().success()
+}
+
+#[test]
+fn blocked_with_a_key_the_tray_switches_codex_and_back() {
+    if !desktop_or_skip() {
+        return;
+    }
+    let fake = FakeService::start();
+    fake.respond(Route::Usage, scenarios::usage("plus-weekly-exhausted").unwrap());
+    let root = tempfile::tempdir().unwrap();
+    let (home, codex_home, token) = home_with_codex_login(root.path(), 9 * 86_400);
+    let original = std::fs::read_to_string(codex_home.join("auth.json")).unwrap();
+    let bin = root.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    fake_codex::write(&bin, "{}", None);
+    // The key as the keyring crate stores it (its `target` attribute included).
+    assert!(secret_tool(
+        &[
+            "store",
+            "--label=Headroom fallback key",
+            "target",
+            "default",
+            "service",
+            "Headroom",
+            "username",
+            "fallback-api-key"
+        ],
+        Some(KEY)
+    ));
+    let _cleanup = Cleanup;
+
+    let monitor_log = root.path().join("notify-calls.log");
+    let _monitor = Killed(
+        Command::new("dbus-monitor")
+            .args(["--session", "interface='org.freedesktop.Notifications',member='Notify'"])
+            .stdout(std::fs::File::create(&monitor_log).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let (_host, registrations) = start_tray_host(root.path());
+    let env = AppEnv {
+        home,
+        codex_home: codex_home.clone(),
+        config: root.path().join("config"),
+        data: root.path().join("data"),
+        extra_path: Some(bin.clone()),
+    };
+    let log = root.path().join("headroom-tray.log");
+    let _app = env.launch(&fake.base_url(), &log);
+    let _log_on_failure = AppLog(log.clone());
+    let (sender, path) = wait_for("the tray item", Duration::from_secs(20), || registration(&registrations, 1));
+    let conn = Connection::session().unwrap();
+    let tray = Tray::connect(&conn, &sender, &path);
+
+    let offer = "Switch Codex to API key (billed at API rates)";
+    wait_for("the offer in the menu", Duration::from_secs(20), || {
+        tray.labels().iter().any(|l| l == offer).then_some(())
+    });
+    tray.click(offer);
+    wait_for("the switch", Duration::from_secs(15), || {
+        std::fs::read_to_string(codex_home.join("auth.json")).ok().filter(|a| a.contains("apikey")).map(|_| ())
+    });
+    let calls = std::fs::read_to_string(bin.join("codex-calls.log")).unwrap();
+    assert!(
+        calls.contains("\"argv\": [\"login\", \"--with-api-key\"]") && calls.contains(&format!("\"stdin\": \"{KEY}\"")),
+        "{calls}"
+    );
+    wait_for("the menu to say so", Duration::from_secs(10), || {
+        let labels = tray.labels();
+        (labels.iter().any(|l| l == "Codex is using your API key (billed at API rates)")
+            && labels.iter().any(|l| l == "Switch Codex back to your ChatGPT plan"))
+        .then_some(())
+    });
+    let marked = IconState {
+        bars: vec![IconBar { fill: 97, level: Level::Plenty }, IconBar { fill: 0, level: Level::Blocked }],
+        dimmed: false,
+        limit_reached: true,
+        on_api_key: true,
+    };
+    wait_for("the icon's API-key mark", Duration::from_secs(10), || {
+        icon_shows(&tray.icon_path(), &marked).then_some(())
+    });
+    let sent = wait_for("the notification", Duration::from_secs(10), || {
+        Some(notifications(&monitor_log)).filter(|n| n.iter().any(|t| t == "Codex switched to your API key"))
+    });
+    assert!(sent.iter().any(|t| t == "Codex weekly limit reached"), "{sent:?}");
+
+    // The plan is still read, with the saved ChatGPT login.
+    fake.clear_requests();
+    std::thread::sleep(Duration::from_millis(5_200));
+    tray.click("Refresh now");
+    wait_for("a request with the saved login", Duration::from_secs(10), || {
+        fake.requests()
+            .iter()
+            .find(|r| r.header("authorization") == Some(format!("Bearer {token}").as_str()))
+            .map(|_| ())
+    });
+
+    tray.click("Switch Codex back to your ChatGPT plan");
+    wait_for("the original login back", Duration::from_secs(15), || {
+        (std::fs::read_to_string(codex_home.join("auth.json")).ok().as_deref() == Some(original.as_str())).then_some(())
+    });
+    wait_for("the notification", Duration::from_secs(10), || {
+        notifications(&monitor_log).iter().any(|t| t == "Codex is back on your ChatGPT plan").then_some(())
+    });
+    let app_log = std::fs::read_to_string(&log).unwrap();
+    assert!(!app_log.contains(KEY), "the key never reaches the log");
+}
+
+/// Removes the test's keychain entries.
+struct Cleanup;
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for account in ["fallback-api-key", "saved-codex-login"] {
+            let _ = Command::new("secret-tool").args(["clear", "service", "Headroom", "username", account]).status();
+        }
+    }
+}
