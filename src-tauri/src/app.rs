@@ -5,11 +5,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
+use headroom_core::alerts::AlertKind;
 use headroom_core::alerts::{merge, Alert, AlertEngine, AlertState, UserPause};
 use headroom_core::environment::CredentialsStore;
 use headroom_core::environment::Environment;
 use headroom_core::error::UsageError;
-use headroom_core::fallback::{CodexNow, Fallback};
+use headroom_core::fallback::{CodexNow, Fallback, Move};
 use headroom_core::keychain::OsKeychain;
 use headroom_core::model::UsageSnapshot;
 use headroom_core::poll::{self, PollPlan, Trigger};
@@ -256,6 +257,7 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
     let mut alerts: Vec<Alert> = Vec::new();
     let mut save_snapshot = None;
     let mut welcome = false;
+    let fallback_move;
     {
         let mut inner = shared.inner.lock().unwrap();
         let inner = &mut *inner;
@@ -287,6 +289,25 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
                 alerts.extend(inner.engine.credentials_rejected(&key, credential.origin, &inner.settings, pause, now));
             }
         }
+        // The fallback key: offered beside "limit reached" / "available again", or used at once
+        // when the user opted in.
+        fallback_move = headroom_core::fallback::decide(
+            &alerts,
+            inner.fallback_key,
+            inner.on_fallback_key,
+            inner.settings.fallback_automatic,
+        );
+        for alert in &mut alerts {
+            match (&alert.kind, fallback_move) {
+                (AlertKind::LimitReached { .. }, Some(Move::OfferKey)) => alert
+                    .body
+                    .push_str(" Your fallback API key can keep Codex going: choose “Switch Codex to API key” in the Headroom menu."),
+                (AlertKind::AvailableAgain { .. }, Some(Move::OfferPlan)) => alert
+                    .body
+                    .push_str(" Codex still uses your API key: choose “Switch Codex back to your ChatGPT plan” in the Headroom menu."),
+                _ => {}
+            }
+        }
         if let Some(summary) = inner.engine.release_held(&inner.settings, now) {
             alerts.push(summary);
         }
@@ -316,6 +337,11 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
     }
     if welcome {
         crate::windows::open(app, crate::windows::Window::Settings);
+    }
+    match fallback_move {
+        Some(Move::SwitchToKey) => fallback_action(app, shared, true),
+        Some(Move::SwitchToPlan) => fallback_action(app, shared, false),
+        _ => {}
     }
     if let Some(snapshot) = save_snapshot.filter(|_| !shared.demo) {
         shared.save("last-snapshot.json", &snapshot);

@@ -112,6 +112,11 @@ fn blocked_with_a_key_the_tray_switches_codex_and_back() {
         Some(notifications(&monitor_log)).filter(|n| n.iter().any(|t| t == "Codex switched to your API key"))
     });
     assert!(sent.iter().any(|t| t == "Codex weekly limit reached"), "{sent:?}");
+    let calls_on_the_bus = std::fs::read_to_string(&monitor_log).unwrap();
+    assert!(
+        calls_on_the_bus.contains("Your fallback API key can keep Codex going"),
+        "the offer rides on the limit alert"
+    );
 
     // The plan is still read, with the saved ChatGPT login.
     fake.clear_requests();
@@ -133,6 +138,24 @@ fn blocked_with_a_key_the_tray_switches_codex_and_back() {
     });
     let app_log = std::fs::read_to_string(&log).unwrap();
     assert!(!app_log.contains(KEY), "the key never reaches the log");
+
+    // Opted in: a fresh start at the limit switches by itself, without a click.
+    drop(_app);
+    let seen = std::fs::read_to_string(&registrations).unwrap_or_default().lines().count();
+    std::fs::create_dir_all(root.path().join("config-auto/headroom")).unwrap();
+    std::fs::write(root.path().join("config-auto/headroom/settings.toml"), "[fallback]\nautomatic = true\n").unwrap();
+    let auto = AppEnv { config: root.path().join("config-auto"), data: root.path().join("data-auto"), ..env };
+    let _app = auto.launch(&fake.base_url(), &root.path().join("headroom-tray-auto.log"));
+    let (sender, path) =
+        wait_for("the restarted tray", Duration::from_secs(20), || registration(&registrations, seen + 1));
+    let tray = Tray::connect(&conn, &sender, &path);
+    wait_for("the automatic switch", Duration::from_secs(20), || {
+        std::fs::read_to_string(codex_home.join("auth.json")).ok().filter(|a| a.contains("apikey")).map(|_| ())
+    });
+    tray.click("Switch Codex back to your ChatGPT plan");
+    wait_for("the original login back", Duration::from_secs(15), || {
+        (std::fs::read_to_string(codex_home.join("auth.json")).ok().as_deref() == Some(original.as_str())).then_some(())
+    });
 }
 
 /// Removes the test's keychain entries.

@@ -75,6 +75,8 @@ pub struct Settings {
     pub poll_interval_minutes: u32,
     pub codex_home: Option<PathBuf>,
     pub autostart: bool,
+    /// Switch Codex to the fallback key (and back) without asking.
+    pub fallback_automatic: bool,
 }
 
 pub const DEFAULT_THRESHOLDS: [u8; 2] = [80, 95];
@@ -92,6 +94,7 @@ impl Default for Settings {
             poll_interval_minutes: 5,
             codex_home: None,
             autostart: false,
+            fallback_automatic: false,
         }
     }
 }
@@ -170,6 +173,7 @@ pub fn parse(text: &str) -> (Settings, Vec<String>) {
                     None => reader.problem(&name, "must be a folder path in quotes; using CODEX_HOME or ~/.codex"),
                 },
                 ("general", "autostart") => reader.boolean(&name, value, &mut settings.autostart),
+                ("fallback", "automatic") => reader.boolean(&name, value, &mut settings.fallback_automatic),
                 _ => reader.problem(&name, "is not a setting Headroom knows; it is ignored"),
             }
         }
@@ -269,6 +273,7 @@ pub struct SettingsForm {
     /// Empty for CODEX_HOME / ~/.codex.
     pub codex_home: String,
     pub autostart: bool,
+    pub fallback_automatic: bool,
 }
 
 impl SettingsForm {
@@ -293,6 +298,7 @@ impl SettingsForm {
             poll_interval_minutes: i64::from(s.poll_interval_minutes),
             codex_home: s.codex_home.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
             autostart: s.autostart,
+            fallback_automatic: s.fallback_automatic,
         }
     }
 
@@ -354,6 +360,7 @@ impl SettingsForm {
             poll_interval_minutes: self.poll_interval_minutes as u32,
             codex_home: Some(self.codex_home.trim()).filter(|p| !p.is_empty()).map(PathBuf::from),
             autostart: self.autostart,
+            fallback_automatic: self.fallback_automatic,
         })
     }
 }
@@ -399,6 +406,8 @@ pub fn to_toml(settings: &Settings) -> String {
         out.push_str(&format!("codex_home = {}\n", Value::String(home.display().to_string())));
     }
     out.push_str(&format!("autostart = {}\n", settings.autostart));
+    out.push_str("\n[fallback]\n");
+    out.push_str(&format!("automatic = {}\n", settings.fallback_automatic));
     out
 }
 
@@ -436,6 +445,7 @@ mod tests {
         settings.poll_interval_minutes = 15;
         settings.codex_home = Some(PathBuf::from("/home/dev/.codex \"work\""));
         settings.autostart = true;
+        settings.fallback_automatic = true;
         let text = to_toml(&settings);
         assert_eq!(parse(&text), (settings, vec![]), "{text}");
     }

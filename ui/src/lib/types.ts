@@ -44,6 +44,7 @@ export interface SettingsForm {
   poll_interval_minutes: number;
   codex_home: string;
   autostart: boolean;
+  fallback_automatic: boolean;
 }
 
 export interface TokenInfo {
