@@ -92,6 +92,10 @@ fn a_locked_keyring_and_a_missing_bus_give_clear_errors_and_save_nothing() {
     let earlier = make_jwt(&TestClaims::plus("earlier@example.com", "acct-e", 86_400));
     sb.secrets.push(earlier.clone());
     assert_eq!(sb.run_with_input(&["token", "set"], Some(&earlier)).code, 0);
+    let key = "sk-test-locked-0123456789abcdefghijklmno";
+    sb.secrets.push(key.into());
+    assert_eq!(sb.run_with_input(&["fallback", "set-key"], Some(key)).code, 0);
+    let login_before = std::fs::read(sb.codex_home().join("auth.json")).unwrap();
     let files_before = files_under(sb.dir.path());
     lock_login_collection();
     let _unlock = UnlockOnDrop;
@@ -106,6 +110,11 @@ fn a_locked_keyring_and_a_missing_bus_give_clear_errors_and_save_nothing() {
     let run = sb.run(&["token", "status"]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("unlock your login keyring"), "{}", run.stderr);
+    // Switching to the fallback key needs the keychain first: nothing changes while it is locked.
+    let run = sb.run(&["fallback", "switch"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.starts_with("The OS keychain is locked or refused access ("), "{}", run.stderr);
+    assert_eq!(std::fs::read(sb.codex_home().join("auth.json")).unwrap(), login_before, "Codex's login untouched");
     let run = sb.run(&["status", "--json"]);
     assert_eq!(run.code, 0);
     assert_eq!(run.json()["credential"], "codex-auth-file", "a locked keyring is passed over, not fatal");
@@ -119,4 +128,5 @@ fn a_locked_keyring_and_a_missing_bus_give_clear_errors_and_save_nothing() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("earlier@example.com"), "{}", run.stdout);
     assert_eq!(sb.run(&["token", "clear"]).code, 0);
+    assert_eq!(sb.run(&["fallback", "clear-key"]).code, 0);
 }
