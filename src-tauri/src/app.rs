@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, Utc};
 use headroom_core::alerts::AlertKind;
 use headroom_core::alerts::{merge, Alert, AlertEngine, AlertState, UserPause};
-use headroom_core::environment::CredentialsStore;
 use headroom_core::environment::Environment;
 use headroom_core::error::UsageError;
 use headroom_core::fallback::{CodexNow, Fallback, Move};
@@ -386,13 +385,7 @@ pub fn dashboard_view(shared: &SharedState) -> headroom_core::dashboard_view::Da
 }
 
 pub fn fallback_for(ctx: &Context) -> Fallback<'static> {
-    Fallback {
-        vault: Vault::new(&OsKeychain),
-        codex_home: ctx.env.codex_home.clone(),
-        codex: codex_app_server::find_codex(),
-        keyring_layout: matches!(ctx.config.credentials_store, CredentialsStore::Keyring | CredentialsStore::Auto)
-            && !headroom_core::codex_login::auth_file_path(&ctx.env.codex_home).exists(),
-    }
+    Fallback::for_context(ctx, &OsKeychain)
 }
 
 /// "Switch Codex to API key" / "Switch Codex back to your ChatGPT plan", from the menu.

@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -31,14 +30,7 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     std::fs::write(config.join("headroom/settings.toml"), "[display]\npoll_interval_minutes = 1\n").unwrap();
 
     let monitor_log = root.path().join("notify-calls.log");
-    let _monitor = Killed(
-        Command::new("dbus-monitor")
-            .args(["--session", "interface='org.freedesktop.Notifications',member='Notify'"])
-            .stdout(std::fs::File::create(&monitor_log).unwrap())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _monitor = start_notification_monitor(&monitor_log);
     let (_watcher, registrations) = start_tray_host(root.path());
     let app_log = root.path().join("headroom-tray.log");
     let env = AppEnv {

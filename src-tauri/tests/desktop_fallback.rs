@@ -57,14 +57,7 @@ fn blocked_with_a_key_the_tray_switches_codex_and_back() {
     let _cleanup = Cleanup;
 
     let monitor_log = root.path().join("notify-calls.log");
-    let _monitor = Killed(
-        Command::new("dbus-monitor")
-            .args(["--session", "interface='org.freedesktop.Notifications',member='Notify'"])
-            .stdout(std::fs::File::create(&monitor_log).unwrap())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _monitor = start_notification_monitor(&monitor_log);
     let (_host, registrations) = start_tray_host(root.path());
     let env = AppEnv {
         home,

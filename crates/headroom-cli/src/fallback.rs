@@ -3,8 +3,6 @@
 
 use std::io::{IsTerminal, Read};
 
-use headroom_core::codex_app_server::find_codex;
-use headroom_core::environment::CredentialsStore;
 use headroom_core::fallback::{CodexNow, Fallback};
 use headroom_core::keychain::OsKeychain;
 use headroom_core::vault::{mask, Slot, Vault};
@@ -14,13 +12,7 @@ use secrecy::ExposeSecret;
 pub const ARGUMENT_REFUSED: &str = "headroom fallback set-key reads the key from standard input only, so it never shows in your shell history or the process list: run `headroom fallback set-key` and paste it when asked, or pipe it in (`printenv OPENAI_API_KEY | headroom fallback set-key`).";
 
 fn fallback(ctx: &Context) -> Fallback<'static> {
-    Fallback {
-        vault: Vault::new(&OsKeychain),
-        codex_home: ctx.env.codex_home.clone(),
-        codex: find_codex(),
-        keyring_layout: matches!(ctx.config.credentials_store, CredentialsStore::Keyring | CredentialsStore::Auto)
-            && !headroom_core::codex_login::auth_file_path(&ctx.env.codex_home).exists(),
-    }
+    Fallback::for_context(ctx, &OsKeychain)
 }
 
 fn fail(message: impl std::fmt::Display) -> u8 {

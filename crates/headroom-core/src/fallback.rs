@@ -99,6 +99,21 @@ pub struct Fallback<'a> {
     pub keyring_layout: bool,
 }
 
+impl<'a> Fallback<'a> {
+    /// The fallback for the Codex folder and config in `ctx`, with `codex` from PATH.
+    pub fn for_context(ctx: &crate::status::Context, keychain: &'a dyn crate::keychain::Keychain) -> Fallback<'a> {
+        use crate::environment::CredentialsStore;
+        Fallback {
+            vault: Vault::new(keychain),
+            codex_home: ctx.env.codex_home.clone(),
+            codex: crate::codex_app_server::find_codex(),
+            // Codex keeps its login in the keychain when told to and no auth.json is there.
+            keyring_layout: matches!(ctx.config.credentials_store, CredentialsStore::Keyring | CredentialsStore::Auto)
+                && !auth_file_path(&ctx.env.codex_home).exists(),
+        }
+    }
+}
+
 impl Fallback<'_> {
     fn auth_path(&self) -> PathBuf {
         auth_file_path(&self.codex_home)

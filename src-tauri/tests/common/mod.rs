@@ -442,3 +442,15 @@ pub fn home_with_codex_login(root: &Path, valid_for_seconds: i64) -> (PathBuf, P
     std::fs::write(codex_home.join("auth.json"), codex_auth_json(&token, &token, Some("acct-1"))).unwrap();
     (home, codex_home, token)
 }
+
+/// Records every Notify call on the session bus into `log` (read it with [`notifications`]).
+pub fn start_notification_monitor(log: &Path) -> Killed {
+    Killed(
+        Command::new("dbus-monitor")
+            .args(["--session", "interface='org.freedesktop.Notifications',member='Notify'"])
+            .stdout(std::fs::File::create(log).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
