@@ -164,3 +164,153 @@ fn the_key_is_refused_as_an_argument_and_checked() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.starts_with("No fallback API key is stored"), "{}", run.stderr);
 }
+
+/// Codex's keychain entries for a test's CODEX_HOME, removed when dropped.
+struct CodexKeychain {
+    account: String,
+    names: Vec<String>,
+}
+
+impl CodexKeychain {
+    const SERVICE: &'static str = "Codex Auth";
+
+    /// Moves the sandbox's auth.json login into Codex's keychain layout (`config.toml` says
+    /// `keyring`): one entry holding the document, or the split `v2` entries.
+    fn take_over(sb: &Sandbox, original: &str, split: bool) -> CodexKeychain {
+        sb.write_codex_file("config.toml", "cli_auth_credentials_store = \"keyring\"\n");
+        std::fs::remove_file(sb.codex_home().join("auth.json")).unwrap();
+        let account = headroom_core::codex_login::keyring_account(&sb.codex_home());
+        let mut keychain = CodexKeychain { account: account.clone(), names: Vec::new() };
+        if !split {
+            keychain.set("", original);
+            return keychain;
+        }
+        let login: serde_json::Value = serde_json::from_str(original).unwrap();
+        keychain.set(
+            "|v2|1763700000000000000|manifest",
+            r#"{"auth_mode":"chatgpt","has_openai_api_key":false,"has_tokens":true,"has_account_id":true}"#,
+        );
+        for field in ["id_token", "access_token", "refresh_token", "account_id"] {
+            keychain.set(&format!("|v2|1763700000000000000|tokens.{field}"), login["tokens"][field].as_str().unwrap());
+        }
+        keychain.set("|v2|active", "1763700000000000000");
+        // What the fake `codex login --with-api-key` writes, so it is cleaned up too.
+        for name in ["|v2|fake-apikey-revision|manifest", "|v2|fake-apikey-revision|OPENAI_API_KEY"] {
+            keychain.names.push(format!("{account}{name}"));
+        }
+        keychain
+    }
+
+    fn set(&mut self, suffix: &str, secret: &str) {
+        let name = format!("{}{suffix}", self.account);
+        keyring::Entry::new(Self::SERVICE, &name).unwrap().set_password(secret).unwrap();
+        self.names.push(name);
+    }
+
+    fn get(&self, suffix: &str) -> Option<String> {
+        keyring::Entry::new(Self::SERVICE, &format!("{}{suffix}", self.account)).unwrap().get_password().ok()
+    }
+}
+
+impl Drop for CodexKeychain {
+    fn drop(&mut self) {
+        for name in &self.names {
+            let _ = keyring::Entry::new(Self::SERVICE, name).and_then(|e| e.delete_credential());
+        }
+    }
+}
+
+/// The plan is still read with the saved ChatGPT login while Codex runs on the key.
+fn asks_with_saved_login(sb: &Sandbox, original: &str) {
+    let v = sb.run(&["status", "--json"]).json();
+    assert_eq!(v["source"], "api", "{v}");
+    let saved: serde_json::Value = serde_json::from_str(original).unwrap();
+    let access = saved["tokens"]["access_token"].as_str().unwrap();
+    let last = sb.fake.requests().pop().unwrap();
+    assert_eq!(last.header("authorization"), Some(format!("Bearer {access}").as_str()));
+}
+
+#[test]
+fn a_keychain_login_is_switched_and_restored_byte_for_byte() {
+    let Some((sb, _lock, original)) = sandbox("a_keychain_login_is_switched_and_restored_byte_for_byte", false) else {
+        return;
+    };
+    let keychain = CodexKeychain::take_over(&sb, &original, false);
+    let run = sb.run(&["fallback", "switch"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Without `codex` installed, Headroom writes the entry as Codex would; no auth.json appears.
+    let written: serde_json::Value = serde_json::from_str(&keychain.get("").unwrap()).unwrap();
+    assert_eq!((written["auth_mode"].as_str(), written["OPENAI_API_KEY"].as_str()), (Some("apikey"), Some(KEY)));
+    assert!(!sb.codex_home().join("auth.json").exists());
+    assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    the fallback API key"));
+    asks_with_saved_login(&sb, &original);
+
+    let run = sb.run(&["fallback", "restore"]);
+    assert_eq!((run.code, run.stdout.trim()), (0, "Codex uses your ChatGPT login again."), "{}", run.stderr);
+    assert_eq!(keychain.get("").unwrap(), original, "byte for byte");
+    assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    your ChatGPT login"));
+}
+
+#[test]
+fn a_split_keychain_login_is_switched_through_codex_and_restored() {
+    let Some((sb, _lock, original)) = sandbox("a_split_keychain_login_is_switched_through_codex_and_restored", true)
+    else {
+        return;
+    };
+    let keychain = CodexKeychain::take_over(&sb, &original, true);
+    let run = sb.run(&["fallback", "switch"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(keychain.get("|v2|active").as_deref(), Some("fake-apikey-revision"), "Codex wrote its own revision");
+    let calls = std::fs::read_to_string(sb.dir.path().join("bin/codex-calls.log")).unwrap();
+    assert_eq!(calls.matches(KEY).count(), 1, "the key went on stdin only");
+    assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    the fallback API key"));
+    asks_with_saved_login(&sb, &original);
+
+    assert_eq!(sb.run(&["fallback", "restore"]).code, 0);
+    assert_eq!(keychain.get("|v2|active").as_deref(), Some("1763700000000000000"), "the ChatGPT revision is active");
+    let v = sb.run(&["status", "--json"]).json();
+    assert_eq!(v["credential"], "codex-keyring", "{v}");
+}
+
+#[test]
+fn a_read_only_codex_folder_changes_nothing_and_says_so() {
+    let Some((sb, _lock, original)) = sandbox("a_read_only_codex_folder_changes_nothing_and_says_so", false) else {
+        return;
+    };
+    // A read-only bind mount of CODEX_HOME in a private mount namespace (root can write through
+    // a chmod, not through a read-only mount).
+    if std::process::Command::new("unshare").args(["-m", "true"]).status().map(|s| !s.success()).unwrap_or(true) {
+        assert!(std::env::var_os("CI").is_none(), "CI must be able to make a read-only mount (unshare -m)");
+        eprintln!("skipping: `unshare -m` is not permitted here");
+        return;
+    }
+    let read_only = |sb: &Sandbox, args: &str| {
+        let home = sb.codex_home().display().to_string();
+        let script =
+            format!("mount --bind '{home}' '{home}' && mount -o remount,bind,ro '{home}' && exec \"$0\" {args}");
+        let command = sb.command(&[]);
+        let program = command.get_program().to_owned();
+        let mut unshare = std::process::Command::new("unshare");
+        unshare.args(["-m", "sh", "-c", &script]).arg(program);
+        unshare.env_clear().envs(command.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        let output = unshare.output().unwrap();
+        (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+
+    let (code, stderr) = read_only(&sb, "fallback switch");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("could not be written (Read-only file system"), "{stderr}");
+    assert!(stderr.contains("your ChatGPT login is saved in Headroom's keychain entry"), "{stderr}");
+    assert_eq!(auth(&sb), original, "Codex's login is untouched");
+
+    // Switched while writable, then the folder turns read-only: restore refuses, the key stays,
+    // the saved copy stays, and once writable again restore brings the login back.
+    assert_eq!(sb.run(&["fallback", "switch"]).code, 0);
+    let (code, stderr) = read_only(&sb, "fallback restore");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("could not be written"), "{stderr}");
+    assert!(auth(&sb).contains("apikey"));
+    assert!(sb.run(&["fallback", "status"]).stdout.contains("your ChatGPT login is saved in the OS keychain"));
+    assert_eq!(sb.run(&["fallback", "restore"]).code, 0);
+    assert_eq!(auth(&sb), original);
+}

@@ -274,7 +274,11 @@ pub fn discover(
         Ok(None) => ProbeOutcome::NotFound("no such file".into()),
         Err(e) => ProbeOutcome::Failed(e.to_string()),
     };
-    let on_api_key = matches!(file_outcome, ProbeOutcome::ApiKeyOnly);
+    let on_api_key = matches!(file_outcome, ProbeOutcome::ApiKeyOnly)
+        || discovery
+            .probes
+            .iter()
+            .any(|p| p.origin == CredentialOrigin::CodexKeyring && matches!(p.outcome, ProbeOutcome::ApiKeyOnly));
     discovery.probes.push(Probe {
         origin: CredentialOrigin::CodexAuthFile,
         location: file_location,
@@ -284,27 +288,21 @@ pub fn discover(
     // 5. While Codex runs on Headroom's fallback key, the plan is still read with the ChatGPT
     //    login Headroom saved before switching (never refreshed: only its access token is used).
     if on_api_key && discovery.credential().is_none() {
-        if let Some(probe) = saved_login_probe(env, keychain) {
+        if let Some(probe) = saved_login_probe(env, config, keychain) {
             discovery.probes.push(probe);
         }
     }
     discovery
 }
 
-fn saved_login_probe(env: &Environment, keychain: &dyn Keychain) -> Option<Probe> {
+fn saved_login_probe(env: &Environment, config: &CodexConfig, keychain: &dyn Keychain) -> Option<Probe> {
     use crate::vault::{Slot, Vault};
-    let vault = Vault::new(keychain);
-    let key = vault.load(Slot::FallbackApiKey).ok()??;
-    let file = std::fs::read(codex_login::auth_file_path(&env.codex_home)).ok()?;
-    let file: serde_json::Value = serde_json::from_slice(&file).ok()?;
-    if file.get("OPENAI_API_KEY").and_then(|k| k.as_str()) != Some(key.expose_secret()) {
-        return None; // an API key that is not Headroom's: no saved login applies
-    }
-    let saved = vault.load(Slot::SavedCodexLogin).ok()??;
+    let fallback = crate::fallback::Fallback::without_codex(&env.codex_home, &config.credentials_store, keychain);
     let location = Vault::location(Slot::SavedCodexLogin);
-    let outcome = match codex_login::parse_auth_json(saved.expose_secret().as_bytes()) {
-        Ok(login) => login_outcome(login, CredentialOrigin::CodexAuthFile, &location),
-        Err(why) => ProbeOutcome::Failed(format!("the saved Codex login could not be read ({why})")),
+    let outcome = match fallback.saved_login_in_use() {
+        Ok(Some(login)) => login_outcome(login, CredentialOrigin::CodexAuthFile, &location),
+        Ok(None) => return None, // not on Headroom's key, or nothing saved
+        Err(e) => ProbeOutcome::Failed(format!("the saved Codex login could not be read ({e})")),
     };
     Some(Probe { origin: CredentialOrigin::CodexAuthFile, location, outcome })
 }

@@ -15,10 +15,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{json, Value};
 
-use crate::codex_login::{auth_file_path, parse_auth_json, CodexLogin};
-use crate::storage::write_atomically;
+use crate::codex_login::{parse_auth_json, CodexLogin};
+use crate::codex_login_store::{auth_document, LoginStore, StoreError};
+use crate::environment::CredentialsStore;
+use crate::keychain::Keychain;
 use crate::usage_body::string;
 use crate::vault::{Slot, Vault, VaultError};
 
@@ -28,14 +29,12 @@ pub enum FallbackError {
     NoKey,
     #[error("That does not look like an OpenAI API key ({0}): paste the whole key, which starts with sk-.")]
     NotAKey(&'static str),
-    #[error("Codex has no login in {}: run `codex login` first.", .0.display())]
-    NoLogin(PathBuf),
+    #[error("Codex has no login in {0}: run `codex login` first.")]
+    NoLogin(String),
     #[error("Codex is already using the fallback API key: nothing to switch.")]
     AlreadyOnKey,
     #[error("Codex's login is an API key that is not Headroom's fallback key: Headroom leaves it alone; switch by hand with `codex login`.")]
     ForeignApiKey,
-    #[error("Codex keeps its login in the OS keychain (cli_auth_credentials_store): switching that layout is not supported yet, so nothing was changed.")]
-    KeyringLayout,
     #[error("No saved ChatGPT login is in Headroom's keychain entry: sign in again with `codex login`.")]
     NothingSaved,
     #[error("Codex's login changed since Headroom switched it, so Headroom will not overwrite it: your ChatGPT login is still saved in the keychain; run `codex login` to sign in, or put Codex back on the API key first.")]
@@ -46,12 +45,24 @@ pub enum FallbackError {
         "`codex login --with-api-key` failed ({0}): Codex's login is unchanged and the saved copy is in the keychain."
     )]
     CodexRefused(String),
-    #[error("Codex's login file {} could not be written ({reason}): check that the folder is writable and the disk not full; the saved copy is in the keychain.", .path.display())]
-    Write { path: PathBuf, reason: String },
-    #[error("Codex's login file {} could not be read ({reason}): check its permissions.", .path.display())]
-    Read { path: PathBuf, reason: String },
+    #[error("{0}: nothing was changed; check its permissions, or unlock your keyring, and try again.")]
+    StoreRead(String),
+    #[error("{0}: nothing else was changed and your ChatGPT login is saved in Headroom's keychain entry; fix that (a writable folder, space on the disk, an unlocked keyring) and try again.")]
+    Store(String),
+    #[error("{0}: nothing was changed; install Codex (`codex` on PATH) so Headroom can switch through it.")]
+    NeedsCodex(String),
     #[error(transparent)]
     Vault(#[from] VaultError),
+}
+
+impl From<StoreError> for FallbackError {
+    fn from(e: StoreError) -> FallbackError {
+        match e {
+            StoreError::NeedsCodex(_) => FallbackError::NeedsCodex(e.to_string()),
+            StoreError::Read { .. } => FallbackError::StoreRead(e.to_string()),
+            StoreError::Write { .. } => FallbackError::Store(e.to_string()),
+        }
+    }
 }
 
 /// Which login Codex uses now, as far as switching is concerned.
@@ -95,56 +106,62 @@ pub struct Fallback<'a> {
     pub codex_home: PathBuf,
     /// `codex` on PATH, used to hand over the key through Codex's own door.
     pub codex: Option<PathBuf>,
-    /// Codex keeps its login in the keychain rather than auth.json.
-    pub keyring_layout: bool,
+    /// Where Codex keeps its login: auth.json or its keychain entries.
+    pub store: LoginStore<'a>,
 }
 
 impl<'a> Fallback<'a> {
     /// The fallback for the Codex folder and config in `ctx`, with `codex` from PATH.
-    pub fn for_context(ctx: &crate::status::Context, keychain: &'a dyn crate::keychain::Keychain) -> Fallback<'a> {
-        use crate::environment::CredentialsStore;
+    pub fn for_context(ctx: &crate::status::Context, keychain: &'a dyn Keychain) -> Fallback<'a> {
+        Fallback {
+            codex: crate::codex_app_server::find_codex(),
+            ..Fallback::without_codex(&ctx.env.codex_home, &ctx.config.credentials_store, keychain)
+        }
+    }
+
+    /// The fallback for reading only (which login Codex uses, what is saved).
+    pub fn without_codex(codex_home: &Path, store: &CredentialsStore, keychain: &'a dyn Keychain) -> Fallback<'a> {
         Fallback {
             vault: Vault::new(keychain),
-            codex_home: ctx.env.codex_home.clone(),
-            codex: crate::codex_app_server::find_codex(),
-            // Codex keeps its login in the keychain when told to and no auth.json is there.
-            keyring_layout: matches!(ctx.config.credentials_store, CredentialsStore::Keyring | CredentialsStore::Auto)
-                && !auth_file_path(&ctx.env.codex_home).exists(),
+            codex_home: codex_home.to_path_buf(),
+            codex: None,
+            store: LoginStore::for_codex(codex_home, store, keychain),
         }
     }
 }
 
 impl Fallback<'_> {
-    fn auth_path(&self) -> PathBuf {
-        auth_file_path(&self.codex_home)
-    }
-
     fn read_login(&self) -> Result<Option<Vec<u8>>, FallbackError> {
-        let path = self.auth_path();
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(FallbackError::Read { path, reason: e.to_string() }),
-        }
+        Ok(self.store.snapshot()?)
     }
 
-    fn is_fallback_login(&self, bytes: &[u8]) -> Result<bool, FallbackError> {
+    fn is_fallback_login(&self, snapshot: &[u8]) -> Result<bool, FallbackError> {
         let Some(key) = self.vault.load(Slot::FallbackApiKey)? else { return Ok(false) };
-        let value: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
-        Ok(matches!(parse_auth_json(bytes), Ok(CodexLogin::ApiKey))
-            && string(value.get("OPENAI_API_KEY")).as_deref() == Some(key.expose_secret()))
+        Ok(matches!(login_of(snapshot), Some(CodexLogin::ApiKey))
+            && auth_document(snapshot).and_then(|d| string(d.get("OPENAI_API_KEY"))).as_deref()
+                == Some(key.expose_secret()))
     }
 
     pub fn codex_now(&self) -> Result<CodexNow, FallbackError> {
-        let Some(bytes) = self.read_login()? else { return Ok(CodexNow::NoLogin) };
-        if self.is_fallback_login(&bytes)? {
+        let Some(snapshot) = self.read_login()? else { return Ok(CodexNow::NoLogin) };
+        if self.is_fallback_login(&snapshot)? {
             return Ok(CodexNow::FallbackKey);
         }
-        Ok(match parse_auth_json(&bytes) {
-            Ok(CodexLogin::ChatGpt { .. }) => CodexNow::ChatGpt,
-            Ok(CodexLogin::ApiKey) => CodexNow::OtherApiKey,
+        Ok(match login_of(&snapshot) {
+            Some(CodexLogin::ChatGpt { .. }) => CodexNow::ChatGpt,
+            Some(CodexLogin::ApiKey) => CodexNow::OtherApiKey,
             _ => CodexNow::NoLogin,
         })
+    }
+
+    /// The ChatGPT login saved before switching, while Codex runs on Headroom's key: the plan is
+    /// still read with it (never refreshed: only its access token is used).
+    pub fn saved_login_in_use(&self) -> Result<Option<CodexLogin>, FallbackError> {
+        if self.codex_now()? != CodexNow::FallbackKey {
+            return Ok(None);
+        }
+        let Some(saved) = self.vault.load(Slot::SavedCodexLogin)? else { return Ok(None) };
+        Ok(login_of(saved.expose_secret().as_bytes()))
     }
 
     pub fn set_key(&self, raw: &str) -> Result<(), FallbackError> {
@@ -155,15 +172,12 @@ impl Fallback<'_> {
 
     /// Saves Codex's ChatGPT login in the keychain, then hands Codex the fallback key.
     pub fn switch(&self) -> Result<(), FallbackError> {
-        if self.keyring_layout {
-            return Err(FallbackError::KeyringLayout);
-        }
         let key = self.vault.load(Slot::FallbackApiKey)?.ok_or(FallbackError::NoKey)?;
-        let current = self.read_login()?.ok_or_else(|| FallbackError::NoLogin(self.auth_path()))?;
+        let current = self.read_login()?.ok_or_else(|| FallbackError::NoLogin(self.store.place()))?;
         match self.codex_now()? {
             CodexNow::FallbackKey => return Err(FallbackError::AlreadyOnKey),
             CodexNow::OtherApiKey => return Err(FallbackError::ForeignApiKey),
-            CodexNow::NoLogin => return Err(FallbackError::NoLogin(self.auth_path())),
+            CodexNow::NoLogin => return Err(FallbackError::NoLogin(self.store.place())),
             CodexNow::ChatGpt => {}
         }
 
@@ -179,12 +193,7 @@ impl Fallback<'_> {
         // 2. The key, through Codex's own door when it is installed.
         match &self.codex {
             Some(codex) => login_with_api_key(codex, &self.codex_home, &key)?,
-            None => {
-                let login = json!({"auth_mode": "apikey", "OPENAI_API_KEY": key.expose_secret()});
-                let text = serde_json::to_string_pretty(&login).unwrap_or_default();
-                write_atomically(&self.auth_path(), text.as_bytes())
-                    .map_err(|e| FallbackError::Write { path: self.auth_path(), reason: e.to_string() })?;
-            }
+            None => self.store.write_api_key(key.expose_secret())?,
         }
         crash_point("switched");
         Ok(())
@@ -202,11 +211,16 @@ impl Fallback<'_> {
             Some(bytes) if self.is_fallback_login(bytes)? => {}
             _ => return Err(FallbackError::ChangedMeanwhile),
         }
-        write_atomically(&self.auth_path(), saved.expose_secret().as_bytes())
-            .map_err(|e| FallbackError::Write { path: self.auth_path(), reason: e.to_string() })?;
+        self.store.put_back(saved.expose_secret().as_bytes())?;
         crash_point("restored");
         Ok(true)
     }
+}
+
+/// The login a snapshot holds, when it can be read.
+fn login_of(snapshot: &[u8]) -> Option<CodexLogin> {
+    let document = serde_json::to_vec(&auth_document(snapshot)?).ok()?;
+    parse_auth_json(&document).ok()
 }
 
 /// `codex login --with-api-key`, the key on stdin (never in argv or the environment).
@@ -276,7 +290,7 @@ mod tests {
             vault: Vault::new(keychain),
             codex_home: dir.path().to_path_buf(),
             codex: None,
-            keyring_layout: false,
+            store: LoginStore::File(dir.path().join("auth.json")),
         };
         (dir, fallback)
     }
@@ -325,7 +339,8 @@ mod tests {
         fallback.set_key(KEY).unwrap();
         fallback.switch().unwrap();
         assert_eq!(fallback.codex_now().unwrap(), CodexNow::FallbackKey);
-        let written: Value = serde_json::from_slice(&std::fs::read(dir.path().join("auth.json")).unwrap()).unwrap();
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("auth.json")).unwrap()).unwrap();
         assert_eq!(written["auth_mode"], "apikey");
         assert_eq!(fallback.switch(), Err(FallbackError::AlreadyOnKey));
         assert!(fallback.restore().unwrap());
@@ -347,9 +362,9 @@ mod tests {
     }
 
     #[test]
-    fn a_foreign_api_key_and_the_keyring_layout_are_left_alone() {
+    fn a_foreign_api_key_is_left_alone() {
         let keychain = MemoryKeychain::default();
-        let (dir, mut fallback) = setup(&keychain);
+        let (dir, fallback) = setup(&keychain);
         fallback.set_key(KEY).unwrap();
         std::fs::write(
             dir.path().join("auth.json"),
@@ -357,8 +372,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(fallback.switch(), Err(FallbackError::ForeignApiKey));
-        fallback.keyring_layout = true;
-        assert_eq!(fallback.switch(), Err(FallbackError::KeyringLayout));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod client;
 pub mod codex_app_server;
 pub mod codex_login;
+pub mod codex_login_store;
 pub mod credentials;
 pub mod dashboard_view;
 pub mod demo;

@@ -1,6 +1,7 @@
 //! A fake `codex` executable for tests: it records its argv and every line it reads, speaks
 //! enough of `codex app-server` to refresh a login (writing a new auth.json, as Codex would), and
-//! takes `codex login --with-api-key` with the key on stdin.
+//! takes `codex login --with-api-key` with the key on stdin (into auth.json, or into Codex's
+//! keychain entries through `secret-tool` when config.toml says `keyring`).
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,25 @@ if sys.argv[1:] == ["login", "--with-api-key"]:
     key = sys.stdin.readline().strip()
     log.write(json.dumps({{"stdin": key}}) + "\n"); log.flush()
     home = os.environ["CODEX_HOME"]
+    config = os.path.join(home, "config.toml")
+    if os.path.exists(config) and 'cli_auth_credentials_store = "keyring"' in open(config).read():
+        # Codex's keychain layout: a new split revision when one is active, else the one entry.
+        import hashlib, subprocess
+        account = "cli|" + hashlib.sha256(os.path.realpath(home).encode()).hexdigest()[:16]
+        def store(name, secret):
+            subprocess.run(["secret-tool", "store", "--label=Codex Auth", "target", "default",
+                            "service", "Codex Auth", "username", name], input=secret.encode(), check=True)
+        active = subprocess.run(["secret-tool", "lookup", "target", "default", "service", "Codex Auth",
+                                 "username", account + "|v2|active"], capture_output=True).stdout
+        if active:
+            rev = "fake-apikey-revision"
+            store(account + "|v2|" + rev + "|manifest", json.dumps({{"auth_mode": "apikey", "has_openai_api_key": True, "has_tokens": False}}))
+            store(account + "|v2|" + rev + "|OPENAI_API_KEY", key)
+            store(account + "|v2|active", rev)
+        else:
+            store(account, json.dumps({{"auth_mode": "apikey", "OPENAI_API_KEY": key}}))
+        print("Successfully logged in", file=sys.stderr)
+        sys.exit(0)
     tmp = os.path.join(home, ".auth.json.tmp")
     with open(tmp, "w") as f:
         json.dump({{"auth_mode": "apikey", "OPENAI_API_KEY": key, "tokens": None, "last_refresh": None}}, f, indent=2)
