@@ -4,6 +4,7 @@ mod doctor;
 mod fallback;
 mod render;
 mod token;
+mod usage;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -48,6 +49,24 @@ enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// Tokens Codex used on this machine (from its session logs, no network).
+    Usage {
+        /// Per day, per month, or per session.
+        #[arg(value_enum)]
+        grouping: usage::Grouping,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// First date to include (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        /// Last date to include (YYYY-MM-DD).
+        #[arg(long)]
+        until: Option<String>,
+        /// Time zone that days and months are counted in (IANA name; default: the system's).
+        #[arg(long)]
+        timezone: Option<String>,
     },
 }
 
@@ -140,6 +159,9 @@ fn main() -> ExitCode {
         Command::Token { action: TokenAction::Set { .. } } => token::set(&ctx),
         Command::Token { action: TokenAction::Status { check } } => token::status(&ctx, check),
         Command::Token { action: TokenAction::Clear } => token::clear(),
+        Command::Usage { grouping, json, since, until, timezone } => {
+            usage::run(&ctx, &usage::Options { grouping, json, since, until, timezone })
+        }
     };
     ExitCode::from(code)
 }

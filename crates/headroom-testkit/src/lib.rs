@@ -6,5 +6,6 @@ pub mod fake_codex;
 pub mod history;
 pub mod jwt;
 pub mod scenarios;
+pub mod token_history;
 
 pub use fake::{Behaviour, FakeResponse, FakeService, RecordedRequest};

@@ -2,6 +2,7 @@
 //!
 //!   headroom-fake serve [--port N] [--scenario NAME]
 //!   headroom-fake gen-history --out DIR [--files N] [--megabytes M] [--days D] [--seed S]
+//!   headroom-fake gen-token-history --out DIR [--start UNIX] [--days D] [--sessions N] [--seed S]
 //!   headroom-fake codex-login --codex-home DIR [--days VALID]   (a test login in auth.json)
 
 use std::path::PathBuf;
@@ -58,6 +59,31 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("headroom-fake gen-history: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Some("gen-token-history") => {
+            let Some(out) = flag("--out") else {
+                eprintln!("headroom-fake gen-token-history: --out DIR is required");
+                return ExitCode::from(2);
+            };
+            let days = number("--days", 7) as i64;
+            let start = number("--start", (now_unix() - days * 86_400) as u64) as i64;
+            let sessions = number("--sessions", 30) as usize;
+            match headroom_testkit::token_history::generate(
+                &PathBuf::from(out),
+                number("--seed", 7),
+                start,
+                days,
+                sessions,
+            ) {
+                Ok(n) => {
+                    println!("{n} sessions");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("headroom-fake gen-token-history: {e}");
                     ExitCode::from(1)
                 }
             }
