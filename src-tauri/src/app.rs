@@ -10,6 +10,7 @@ use headroom_core::alerts::{merge, Alert, AlertEngine, AlertState, UserPause};
 use headroom_core::environment::Environment;
 use headroom_core::error::UsageError;
 use headroom_core::fallback::{CodexNow, Fallback, Move};
+use headroom_core::history;
 use headroom_core::keychain::OsKeychain;
 use headroom_core::model::UsageSnapshot;
 use headroom_core::poll::{self, PollPlan, Trigger};
@@ -29,6 +30,8 @@ const ACTIVE_FOR: Duration = Duration::minutes(10);
 pub struct Inner {
     pub settings: Settings,
     pub snapshot: Option<UsageSnapshot>,
+    /// Each window's pace, in the snapshot's window order.
+    pub paces: Vec<Option<headroom_core::pace::Pace>>,
     pub error: Option<UsageError>,
     pub engine: AlertEngine,
     pub paused_until: Option<DateTime<Utc>>,
@@ -89,6 +92,7 @@ impl Shared {
             inner: Mutex::new(Inner {
                 settings,
                 snapshot,
+                paces: Vec::new(),
                 error: None,
                 engine: AlertEngine::new(alert_state),
                 paused_until: None,
@@ -217,6 +221,7 @@ async fn fetch(shared: SharedState) -> StatusReport {
             credential: None,
             error: None,
             log_file: None,
+            paces: Vec::new(),
         };
     }
     let settings = shared.inner.lock().unwrap().settings.clone();
@@ -233,13 +238,28 @@ async fn fetch(shared: SharedState) -> StatusReport {
             inner.fallback_key = key;
             inner.on_fallback_key = on_key;
         }
-        tokio::runtime::Handle::current().block_on(read_status(
+        let now = Utc::now();
+        let mut report = tokio::runtime::Handle::current().block_on(read_status(
             &ctx,
             &OsKeychain,
             Some(&vault),
             SourcePreference::Auto,
-            Utc::now(),
-        ))
+            now,
+        ));
+        // Every snapshot goes into the history, which gives each window its pace.
+        if let (Some(snapshot), Some(path)) = (&report.snapshot, history::default_path()) {
+            match history::History::open(&path) {
+                Ok(mut history) => {
+                    if let Some(notice) = &history.notice {
+                        tracing::warn!("{notice}");
+                    }
+                    let sessions = headroom_core::session_log::sessions_dir(&ctx.env.codex_home);
+                    report.paces = history::observe(&mut history, snapshot, &sessions, now);
+                }
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
+        report
     })
     .await;
     answer.unwrap_or_else(|e| StatusReport {
@@ -247,6 +267,7 @@ async fn fetch(shared: SharedState) -> StatusReport {
         credential: None,
         error: Some(UsageError::Other(format!("Reading the numbers failed unexpectedly ({e}): restart Headroom."))),
         log_file: None,
+        paces: Vec::new(),
     })
 }
 
@@ -271,6 +292,7 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
                     save_snapshot = Some(snapshot.clone());
                 }
                 inner.snapshot = Some(snapshot.clone());
+                inner.paces = report.paces.clone();
             }
             alerts.extend(inner.engine.observe(snapshot, &inner.account_key, &inner.settings, pause, now));
         }
@@ -378,6 +400,7 @@ pub fn dashboard_view(shared: &SharedState) -> headroom_core::dashboard_view::Da
     let inner = shared.inner.lock().unwrap();
     headroom_core::dashboard_view::dashboard_view(
         inner.snapshot.as_ref(),
+        &inner.paces,
         inner.error.as_ref(),
         &inner.settings,
         Utc::now(),

@@ -39,6 +39,7 @@ fn view(shared: &SharedState) -> TrayView {
         settings: &inner.settings,
         paused_until: inner.paused_until,
         on_api_key: inner.on_fallback_key,
+        paces: &inner.paces,
         now: Utc::now(),
     })
 }

@@ -2,6 +2,7 @@
 
 mod doctor;
 mod fallback;
+mod history;
 mod render;
 mod token;
 mod usage;
@@ -49,6 +50,18 @@ enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// The usage history Headroom has recorded (each window's use over time), for export.
+    History {
+        /// Comma-separated values, one row per window per moment.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// JSON: {"samples": [...]}.
+        #[arg(long)]
+        json: bool,
+        /// How many days back (default: all kept, 180 days).
+        #[arg(long)]
+        days: Option<u32>,
     },
     /// Tokens Codex used on this machine (from its session logs, no network).
     Usage {
@@ -159,6 +172,7 @@ fn main() -> ExitCode {
         Command::Token { action: TokenAction::Set { .. } } => token::set(&ctx),
         Command::Token { action: TokenAction::Status { check } } => token::status(&ctx, check),
         Command::Token { action: TokenAction::Clear } => token::clear(),
+        Command::History { csv, json, days } => history::export(csv, json, days),
         Command::Usage { grouping, json, since, until, timezone } => {
             usage::run(&ctx, &usage::Options { grouping, json, since, until, timezone })
         }
@@ -176,7 +190,8 @@ fn status(ctx: &Context, json: bool, preference: SourcePreference) -> u8 {
     };
     let now = Utc::now();
     let vault = Vault::new(&OsKeychain);
-    let report = runtime.block_on(read_status(ctx, &OsKeychain, Some(&vault), preference, now));
+    let mut report = runtime.block_on(read_status(ctx, &OsKeychain, Some(&vault), preference, now));
+    history::record(ctx, &mut report, now);
     let mut stdout = std::io::stdout().lock();
     let written = if json {
         writeln!(stdout, "{}", serde_json::to_string_pretty(&status_json(&report)).unwrap_or_default())

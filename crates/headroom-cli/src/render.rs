@@ -21,7 +21,7 @@ pub fn status_text(report: &StatusReport, now: DateTime<Utc>) -> String {
     let titles: Vec<String> = snapshot.windows.iter().map(|w| w.title()).collect();
     let width = titles.iter().map(|t| t.chars().count()).max().unwrap_or(0);
     let mut previous_limit: Option<&LimitId> = None;
-    for (window, title) in snapshot.windows.iter().zip(&titles) {
+    for (i, (window, title)) in snapshot.windows.iter().zip(&titles).enumerate() {
         if previous_limit.is_some_and(|p| *p != window.limit) {
             let _ = writeln!(out);
         }
@@ -33,6 +33,12 @@ pub fn status_text(report: &StatusReport, now: DateTime<Utc>) -> String {
             bar(f64::from(used) / 100.0, BAR_WIDTH),
             reset_phrase(window.resets_at, window.reset_since_observed, now),
         );
+        // The pace, once this cycle has enough samples to tell whether the window lasts.
+        if let Some(pace) = report.paces.get(i).and_then(Option::as_ref).filter(|p| p.verdict.is_some()) {
+            if !window.is_exhausted() {
+                let _ = writeln!(out, "  {:<width$}  {}", "", capitalise(&headroom_core::pace::describe(pace, now)));
+            }
+        }
     }
     if snapshot.windows.is_empty() {
         let _ = writeln!(out, "  The service reported no usage windows for this plan.");

@@ -24,7 +24,7 @@ use crate::settings::Settings;
 
 /// Reset times jitter by seconds from poll to poll; a cycle is the same while its reset time
 /// stays within this of the one first seen.
-const CYCLE_JITTER: Duration = Duration::minutes(5);
+pub const CYCLE_JITTER: Duration = Duration::minutes(5);
 /// Alerts held during quiet hours, at most.
 const MAX_HELD: usize = 20;
 

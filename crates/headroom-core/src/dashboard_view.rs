@@ -23,6 +23,8 @@ pub struct WindowView {
     pub resets_at: Option<String>,
     pub reset_since: bool,
     pub level: &'static str,
+    /// "12% ahead of even pace, runs out in ~2 h 10 m", when the window has a pace.
+    pub pace: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -95,6 +97,7 @@ pub fn action_for(error: &UsageError) -> Action {
 
 pub fn dashboard_view(
     snapshot: Option<&UsageSnapshot>,
+    paces: &[Option<crate::pace::Pace>],
     error: Option<&UsageError>,
     settings: &Settings,
     now: DateTime<Utc>,
@@ -112,9 +115,15 @@ pub fn dashboard_view(
             .map(|s| {
                 s.windows
                     .iter()
-                    .map(|w| {
+                    .enumerate()
+                    .map(|(i, w)| {
                         let (used, left) = used_and_left(w.used_percent);
                         WindowView {
+                            pace: paces
+                                .get(i)
+                                .and_then(Option::as_ref)
+                                .filter(|_| !w.is_exhausted())
+                                .map(|p| crate::pace::describe(p, now)),
                             title: w.title(),
                             limit: w.limit.as_str().to_string(),
                             kind: w.kind.id(),
@@ -175,7 +184,7 @@ mod tests {
 
     #[test]
     fn numbers_and_levels() {
-        let view = dashboard_view(Some(&snapshot(42.0, 96.0)), None, &Settings::default(), now());
+        let view = dashboard_view(Some(&snapshot(42.0, 96.0)), &[], None, &Settings::default(), now());
         assert_eq!(view.plan.as_deref(), Some("Plus"));
         assert_eq!(view.source, Some("live"));
         assert_eq!(view.observed_at.as_deref(), Some("2026-11-22T09:58:00Z"));
@@ -189,7 +198,7 @@ mod tests {
 
     #[test]
     fn blocked_banner_names_the_window() {
-        let view = dashboard_view(Some(&snapshot(3.0, 100.0)), None, &Settings::default(), now());
+        let view = dashboard_view(Some(&snapshot(3.0, 100.0)), &[], None, &Settings::default(), now());
         let blocked = view.blocked.unwrap();
         assert_eq!(blocked.window, "weekly");
         assert_eq!(blocked.resets_at.as_deref(), Some("2026-11-24T10:00:00Z"));
@@ -207,12 +216,12 @@ mod tests {
             (UsageError::Other("x".into()), Action::Doctor),
         ];
         for (error, action) in cases {
-            let view = dashboard_view(None, Some(&error), &Settings::default(), now());
+            let view = dashboard_view(None, &[], Some(&error), &Settings::default(), now());
             assert_eq!(view.error.as_ref().unwrap().action, action, "{error}");
             assert!(view.windows.is_empty());
         }
         let json =
-            serde_json::to_value(dashboard_view(None, Some(&UsageError::ApiKeyOnly), &Settings::default(), now()))
+            serde_json::to_value(dashboard_view(None, &[], Some(&UsageError::ApiKeyOnly), &Settings::default(), now()))
                 .unwrap();
         assert_eq!(json["error"]["action"], "sign-in");
     }

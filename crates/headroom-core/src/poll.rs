@@ -297,7 +297,9 @@ mod tests {
             rx,
             move || {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                async { StatusReport { snapshot: None, credential: None, error: None, log_file: None } }
+                async {
+                    StatusReport { snapshot: None, credential: None, error: None, log_file: None, paces: Vec::new() }
+                }
             },
             || false,
             |_| {},

@@ -5,6 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::model::{UsageSnapshot, UsageWindow};
+use crate::pace::{Pace, Verdict};
 use crate::status::StatusReport;
 
 pub const SCHEMA: u32 = 1;
@@ -13,8 +14,21 @@ fn time(at: Option<DateTime<Utc>>) -> Value {
     at.map(|t| Value::String(t.to_rfc3339_opts(SecondsFormat::Secs, true))).unwrap_or(Value::Null)
 }
 
-fn window_json(window: &UsageWindow) -> Value {
+fn pace_json(pace: Option<&Pace>) -> Value {
+    match pace {
+        Some(p) => json!({
+            "expected_percent": (p.expected_percent * 10.0).round() / 10.0,
+            "deficit_percent": (p.deficit_percent * 10.0).round() / 10.0,
+            "runs_out_at": time(p.runs_out_at()),
+            "lasts_until_reset": p.verdict.map(|v| v == Verdict::LastsUntilReset),
+        }),
+        None => Value::Null,
+    }
+}
+
+fn window_json(window: &UsageWindow, pace: Option<&Pace>) -> Value {
     json!({
+        "pace": pace_json(pace),
         "limit": window.limit.as_str(),
         "kind": window.kind.id(),
         "window_seconds": window.window_seconds,
@@ -44,7 +58,15 @@ pub fn status_json(report: &StatusReport) -> Value {
         "account": account,
         "limit_reached": snapshot.is_some_and(|s| s.limit_reached),
         "blocked_by": snapshot.and_then(|s| s.blocking_window()).map(|w| w.kind.id()),
-        "windows": snapshot.map(|s| s.windows.iter().map(window_json).collect::<Vec<_>>()).unwrap_or_default(),
+        "windows": snapshot
+            .map(|s| {
+                s.windows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| window_json(w, report.paces.get(i).and_then(Option::as_ref)))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
         "credits": snapshot.and_then(|s| s.credits.as_ref()).map(|c| json!({
             "has_credits": c.has_credits,
             "unlimited": c.unlimited,

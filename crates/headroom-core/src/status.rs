@@ -69,6 +69,8 @@ pub struct StatusReport {
     pub error: Option<UsageError>,
     /// The session-log file the numbers came from.
     pub log_file: Option<PathBuf>,
+    /// Each window's pace, in `snapshot.windows` order, once the history has been consulted.
+    pub paces: Vec<Option<crate::pace::Pace>>,
 }
 
 impl StatusReport {
@@ -101,7 +103,7 @@ pub async fn read_status(
         let error = discovery.missing_error();
         return match preference {
             SourcePreference::Api => {
-                StatusReport { snapshot: None, credential: None, error: Some(error), log_file: None }
+                StatusReport { snapshot: None, credential: None, error: Some(error), log_file: None, paces: Vec::new() }
             }
             // Plain absence of a login is no failure when the logs have numbers; a damaged or
             // API-key-only login is worth saying beside them.
@@ -116,11 +118,21 @@ pub async fn read_status(
         };
     };
     match fetch_live(ctx, &credential, now).await {
-        Ok(snapshot) => {
-            StatusReport { snapshot: Some(snapshot), credential: Some(credential), error: None, log_file: None }
-        }
+        Ok(snapshot) => StatusReport {
+            snapshot: Some(snapshot),
+            credential: Some(credential),
+            error: None,
+            log_file: None,
+            paces: Vec::new(),
+        },
         Err(error) if preference == SourcePreference::Auto => from_logs(ctx, Some(credential), Some(error), now),
-        Err(error) => StatusReport { snapshot: None, credential: Some(credential), error: Some(error), log_file: None },
+        Err(error) => StatusReport {
+            snapshot: None,
+            credential: Some(credential),
+            error: Some(error),
+            log_file: None,
+            paces: Vec::new(),
+        },
     }
 }
 
@@ -165,7 +177,7 @@ fn from_logs(
                     dir.display()
                 ))
             });
-            return StatusReport { snapshot: None, credential, error: Some(error), log_file: None };
+            return StatusReport { snapshot: None, credential, error: Some(error), log_file: None, paces: Vec::new() };
         }
     };
     match finding {
@@ -175,13 +187,14 @@ fn from_logs(
                 // The logs are Codex's, and so is this login: the account is the same.
                 snapshot = with_account_from(snapshot, credential);
             }
-            StatusReport { snapshot: Some(snapshot), credential, error, log_file: Some(path) }
+            StatusReport { snapshot: Some(snapshot), credential, error, log_file: Some(path), paces: Vec::new() }
         }
         None => StatusReport {
             snapshot: None,
             credential,
             error: Some(error.unwrap_or(UsageError::NoSessionLogs { dir })),
             log_file: None,
+            paces: Vec::new(),
         },
     }
 }

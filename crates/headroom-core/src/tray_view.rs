@@ -71,6 +71,8 @@ pub struct TrayInputs<'a> {
     pub settings: &'a Settings,
     pub paused_until: Option<DateTime<Utc>>,
     pub on_api_key: bool,
+    /// Each window's pace, in `snapshot.windows` order (empty when unknown).
+    pub paces: &'a [Option<crate::pace::Pace>],
     pub now: DateTime<Utc>,
 }
 
@@ -114,7 +116,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
     let menu = MenuView {
         header: header(snapshot),
         status: status_line(snapshot, inputs.error, stale, now),
-        rows: snapshot.map(|s| rows(s, settings.show_as, now)).unwrap_or_default(),
+        rows: snapshot.map(|s| rows(s, inputs.paces, settings.show_as, now)).unwrap_or_default(),
         blocked: snapshot.and_then(|s| blocked_line(s, now)),
         paused: inputs.paused_until.filter(|u| *u > now).map(|u| format!("Alerts paused until {}", clock(u, now))),
         on_api_key: inputs.on_api_key.then(|| "Codex is using your API key (billed at API rates)".to_string()),
@@ -205,14 +207,27 @@ fn status_line(
     }
 }
 
-fn rows(snapshot: &UsageSnapshot, show_as: ShowAs, now: DateTime<Utc>) -> Vec<String> {
+fn rows(
+    snapshot: &UsageSnapshot,
+    paces: &[Option<crate::pace::Pace>],
+    show_as: ShowAs,
+    now: DateTime<Utc>,
+) -> Vec<String> {
     let mut rows: Vec<String> = snapshot
         .windows
         .iter()
-        .map(|w| {
+        .enumerate()
+        .map(|(i, w)| {
             let (used, left) = used_and_left(w.used_percent);
             let amount = if show_as == ShowAs::Used { format!("{used}% used") } else { format!("{left}% left") };
-            format!("{}   {amount} · {}", w.title(), reset_phrase(w.resets_at, w.reset_since_observed, now))
+            let pace = paces
+                .get(i)
+                .and_then(Option::as_ref)
+                .filter(|_| !w.is_exhausted())
+                .and_then(|p| crate::pace::verdict_phrase(p, now))
+                .map(|v| format!(" · {v}"))
+                .unwrap_or_default();
+            format!("{}   {amount} · {}{pace}", w.title(), reset_phrase(w.resets_at, w.reset_since_observed, now))
         })
         .collect();
     if let Some(credits) = &snapshot.credits {
@@ -263,7 +278,15 @@ mod tests {
     }
 
     fn view(snapshot: Option<&UsageSnapshot>, error: Option<&UsageError>, settings: &Settings) -> TrayView {
-        tray_view(&TrayInputs { snapshot, error, settings, paused_until: None, on_api_key: false, now: now() })
+        tray_view(&TrayInputs {
+            snapshot,
+            error,
+            settings,
+            paused_until: None,
+            on_api_key: false,
+            paces: &[],
+            now: now(),
+        })
     }
 
     #[test]
@@ -351,6 +374,7 @@ mod tests {
             settings: &settings,
             paused_until: None,
             on_api_key: true,
+            paces: &[],
             now: now(),
         });
         assert!(v.icon.on_api_key);
@@ -366,6 +390,7 @@ mod tests {
             settings: &settings,
             paused_until: Some(now() + Duration::hours(1)),
             on_api_key: false,
+            paces: &[],
             now: now(),
         });
         assert_eq!(v.menu.paused, Some(format!("Alerts paused until {}", clock(now() + Duration::hours(1), now()))));

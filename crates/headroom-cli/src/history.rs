@@ -1,0 +1,89 @@
+//! The usage history: recorded on every `status`, exported by `headroom history`.
+
+use chrono::{DateTime, Duration, Utc};
+use headroom_core::history::{self, History};
+use headroom_core::status::{Context, StatusReport};
+
+/// Records the report's numbers and fills in each window's pace. History trouble never stops
+/// the numbers from showing; a damaged file set aside is said once, on stderr.
+pub fn record(ctx: &Context, report: &mut StatusReport, now: DateTime<Utc>) {
+    let (Some(snapshot), Some(path)) = (&report.snapshot, history::default_path()) else { return };
+    match History::open(&path) {
+        Ok(mut history) => {
+            if let Some(notice) = &history.notice {
+                eprintln!("headroom: {notice}");
+            }
+            let sessions = headroom_core::session_log::sessions_dir(&ctx.env.codex_home);
+            report.paces = history::observe(&mut history, snapshot, &sessions, now);
+        }
+        Err(e) => tracing::warn!("{e}"),
+    }
+}
+
+fn open() -> Result<History, String> {
+    let path = history::default_path().ok_or("no data folder is known for this user (is HOME set?)")?;
+    if !path.exists() {
+        return Err(format!(
+            "no usage history yet ({} does not exist): run `headroom status` or the tray app first",
+            path.display()
+        ));
+    }
+    History::open(&path).map_err(|e| e.to_string())
+}
+
+pub fn export(csv: bool, json: bool, days: Option<u32>) -> u8 {
+    let history = match open() {
+        Ok(history) => history,
+        Err(message) => {
+            eprintln!("headroom history: {message}.");
+            return 1;
+        }
+    };
+    let since = days.map_or(DateTime::UNIX_EPOCH, |d| Utc::now() - Duration::days(i64::from(d)));
+    let samples = match history.since(since) {
+        Ok(samples) => samples,
+        Err(e) => {
+            eprintln!("headroom history: {e}; the file may be damaged, and the tray app sets a damaged one aside.");
+            return 1;
+        }
+    };
+    let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    if json {
+        let rows: Vec<serde_json::Value> = samples
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "at": time(s.at), "account": s.account, "limit": s.limit_id, "window": s.window,
+                    "used_percent": s.used_percent, "resets_at": s.resets_at.map(time), "source": s.source,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "samples": rows })).unwrap_or_default());
+    } else {
+        // CSV is also the default: it opens in any spreadsheet.
+        let _ = csv;
+        println!("at,account,limit,window,used_percent,resets_at,source");
+        for s in &samples {
+            println!(
+                "{},{},{},{},{},{},{}",
+                time(s.at),
+                quote(&s.account),
+                quote(&s.limit_id),
+                s.window,
+                s.used_percent,
+                s.resets_at.map(time).unwrap_or_default(),
+                s.source
+            );
+        }
+    }
+    0
+}
+
+/// A CSV field, quoted when it holds a separator or a quote.
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}

@@ -1,0 +1,320 @@
+//! The history of observed usage: one row per window per snapshot, in SQLite (WAL mode) in the
+//! platform's data folder. Kept 180 days; after a week, thinned to one row (the highest) per
+//! window per hour. On first use it is backfilled from the rate limits in Codex's session logs,
+//! so the chart is not empty on day one. A damaged file is set aside and a new one started:
+//! history is never a reason for the app not to start.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::model::{UsageSnapshot, WindowKind};
+
+pub const FILE_NAME: &str = "history.sqlite3";
+const KEEP_DAYS: i64 = 180;
+const FULL_DETAIL_DAYS: i64 = 7;
+const SCHEMA_VERSION: i64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("the usage history {} could not be opened ({reason})", .path.display())]
+    Open { path: PathBuf, reason: String },
+    #[error("the usage history could not be written ({0}): check that the disk is not full")]
+    Write(String),
+    #[error("the usage history could not be read ({0})")]
+    Read(String),
+}
+
+/// One window's use at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sample {
+    pub at: DateTime<Utc>,
+    pub account: String,
+    pub limit_id: String,
+    pub window: String,
+    pub used_percent: f64,
+    pub resets_at: Option<DateTime<Utc>>,
+    pub source: String,
+}
+
+pub struct History {
+    conn: Connection,
+    /// Set when a damaged file was set aside on opening: one sentence for the user.
+    pub notice: Option<String>,
+}
+
+/// The history file in the platform's data folder.
+pub fn default_path() -> Option<PathBuf> {
+    crate::storage::data_dir().map(|d| d.join(FILE_NAME))
+}
+
+fn init(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(2))?;
+    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(check),
+        ));
+    }
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS samples (
+             at INTEGER NOT NULL,
+             account TEXT NOT NULL,
+             limit_id TEXT NOT NULL,
+             window TEXT NOT NULL,
+             used_percent REAL NOT NULL,
+             resets_at INTEGER,
+             source TEXT NOT NULL
+         );
+         CREATE UNIQUE INDEX IF NOT EXISTS samples_by_series ON samples(account, limit_id, window, at);
+         CREATE INDEX IF NOT EXISTS samples_by_time ON samples(at);
+         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    )?;
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    Ok(())
+}
+
+impl History {
+    /// Opens (or creates) the history at `path`. A file SQLite cannot read is renamed to
+    /// `<name>.damaged-<time>` and a new history started, with a `notice` saying so.
+    pub fn open(path: &Path) -> Result<History, HistoryError> {
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let open_error =
+            |e: &dyn std::fmt::Display| HistoryError::Open { path: path.to_path_buf(), reason: e.to_string() };
+        match Connection::open(path).and_then(|conn| init(&conn).map(|_| conn)) {
+            Ok(conn) => Ok(History { conn, notice: None }),
+            Err(first) => {
+                let aside = path.with_extension(format!("sqlite3.damaged-{}", Utc::now().format("%Y%m%d%H%M%S")));
+                std::fs::rename(path, &aside).map_err(|e| open_error(&e))?;
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+                let conn = Connection::open(path).map_err(|e| open_error(&e))?;
+                init(&conn).map_err(|e| open_error(&e))?;
+                tracing::warn!("usage history was damaged ({first}); set aside as {}", aside.display());
+                Ok(History {
+                    conn,
+                    notice: Some(format!(
+                        "The usage history was damaged and has been set aside as {}; a new one was started.",
+                        aside.display()
+                    )),
+                })
+            }
+        }
+    }
+
+    /// Each window of a snapshot, as one row. The same moment twice is stored once.
+    pub fn record(&self, snapshot: &UsageSnapshot, account: &str) -> Result<usize, HistoryError> {
+        insert(&self.conn, snapshot, account)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM samples)", [], |r| r.get(0)).unwrap_or(true)
+    }
+
+    /// Fills an empty history from the rate limits in Codex's session logs; the number of rows
+    /// added. Lines older than the retention period are skipped.
+    pub fn backfill_from_logs(
+        &mut self,
+        sessions_dir: &Path,
+        account: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, HistoryError> {
+        let oldest = now - Duration::days(KEEP_DAYS);
+        let mut files = Vec::new();
+        collect_jsonl(sessions_dir, &mut files);
+        let tx = self.conn.transaction().map_err(|e| HistoryError::Write(e.to_string()))?;
+        let mut added = 0;
+        for path in files {
+            let Ok(bytes) = std::fs::read(&path) else { continue };
+            for line in bytes.split(|b| *b == b'\n') {
+                match crate::session_log::parse_line(line) {
+                    Some(snapshot) if snapshot.observed_at >= oldest => added += insert(&tx, &snapshot, account)?,
+                    _ => {}
+                }
+            }
+        }
+        tx.commit().map_err(|e| HistoryError::Write(e.to_string()))?;
+        Ok(added)
+    }
+
+    /// Drops rows past the retention period and thins rows older than a week to the highest
+    /// one per window per hour. Returns the rows removed.
+    pub fn prune(&self, now: DateTime<Utc>) -> Result<usize, HistoryError> {
+        let expired = (now - Duration::days(KEEP_DAYS)).timestamp();
+        let detailed = (now - Duration::days(FULL_DETAIL_DAYS)).timestamp();
+        let write = |e: rusqlite::Error| HistoryError::Write(e.to_string());
+        let removed = self.conn.execute("DELETE FROM samples WHERE at < ?1", params![expired]).map_err(write)?;
+        let thinned = self
+            .conn
+            .execute(
+                "DELETE FROM samples WHERE at < ?1 AND rowid NOT IN (
+                     SELECT rowid FROM (
+                         SELECT rowid, MAX(used_percent) FROM samples WHERE at < ?1
+                         GROUP BY account, limit_id, window, at / 3600))",
+                params![detailed],
+            )
+            .map_err(write)?;
+        Ok(removed + thinned)
+    }
+
+    /// Prunes at most once a day (the thinning query reads every old row).
+    pub fn prune_daily(&self, now: DateTime<Utc>) {
+        let last: Option<i64> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'last_pruned'", [], |r| r.get(0))
+            .optional()
+            .ok()
+            .flatten();
+        if last.is_some_and(|t| now.timestamp() - t < 86_400) {
+            return;
+        }
+        match self.prune(now) {
+            Ok(rows) => tracing::info!(rows, "usage history pruned"),
+            Err(e) => tracing::warn!("{e}"),
+        }
+        let _ = self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_pruned', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
+            params![now.timestamp()],
+        );
+    }
+
+    /// Samples taken at or after `since`, oldest first.
+    pub fn since(&self, since: DateTime<Utc>) -> Result<Vec<Sample>, HistoryError> {
+        let read = |e: rusqlite::Error| HistoryError::Read(e.to_string());
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT at, account, limit_id, window, used_percent, resets_at, source FROM samples
+                 WHERE at >= ?1 ORDER BY at, limit_id, window",
+            )
+            .map_err(read)?;
+        let rows = statement
+            .query_map(params![since.timestamp()], |r| {
+                Ok(Sample {
+                    at: DateTime::from_timestamp(r.get(0)?, 0).unwrap_or_default(),
+                    account: r.get(1)?,
+                    limit_id: r.get(2)?,
+                    window: r.get(3)?,
+                    used_percent: r.get(4)?,
+                    resets_at: r.get::<_, Option<i64>>(5)?.and_then(|t| DateTime::from_timestamp(t, 0)),
+                    source: r.get(6)?,
+                })
+            })
+            .map_err(read)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(read)
+    }
+
+    /// The samples of one window's current cycle (same account, limit and reset time, give or
+    /// take the service's jitter), oldest first: what the pace is measured on.
+    pub fn cycle(
+        &self,
+        account: &str,
+        limit_id: &str,
+        window: WindowKind,
+        resets_at: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, f64)> {
+        let jitter = crate::alerts::CYCLE_JITTER.num_seconds();
+        let Ok(mut statement) = self.conn.prepare_cached(
+            "SELECT at, used_percent FROM samples WHERE account = ?1 AND limit_id = ?2 AND window = ?3
+             AND resets_at BETWEEN ?4 AND ?5 ORDER BY at",
+        ) else {
+            return Vec::new();
+        };
+        let at = resets_at.timestamp();
+        statement
+            .query_map(params![account, limit_id, window.id(), at - jitter, at + jitter], |r| {
+                Ok((DateTime::from_timestamp(r.get(0)?, 0).unwrap_or_default(), r.get::<_, f64>(1)?))
+            })
+            .map(|rows| rows.flatten().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn count(&self) -> usize {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM samples", [], |r| r.get::<_, i64>(0))
+            .optional()
+            .ok()
+            .flatten()
+            .unwrap_or(0) as usize
+    }
+}
+
+/// Inserts each window of a snapshot as one row; the same moment twice is stored once.
+fn insert(conn: &Connection, snapshot: &UsageSnapshot, account: &str) -> Result<usize, HistoryError> {
+    let mut statement = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO samples (at, account, limit_id, window, used_percent, resets_at, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(|e| HistoryError::Write(e.to_string()))?;
+    let mut added = 0;
+    for window in &snapshot.windows {
+        added += statement
+            .execute(params![
+                snapshot.observed_at.timestamp(),
+                account,
+                window.limit.as_str(),
+                window.kind.id(),
+                window.used_percent,
+                window.resets_at.map(|t| t.timestamp()),
+                snapshot.source.id(),
+            ])
+            .map_err(|e| HistoryError::Write(e.to_string()))?;
+    }
+    Ok(added)
+}
+
+fn collect_jsonl(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            collect_jsonl(&path, out);
+        } else if path.extension().is_some_and(|e| e == "jsonl") {
+            out.push(path);
+        }
+    }
+}
+
+/// The account a snapshot's rows are filed under: its account id, else its email, else "".
+pub fn account_key(snapshot: &UsageSnapshot) -> String {
+    snapshot.account.account_id.clone().or_else(|| snapshot.account.email.clone()).unwrap_or_default()
+}
+
+/// Records a snapshot (backfilling an empty history from the session logs first) and returns
+/// each window's pace, in the snapshot's window order. Any history trouble is logged and costs
+/// only the pace: the numbers are shown regardless.
+pub fn observe(
+    history: &mut History,
+    snapshot: &UsageSnapshot,
+    sessions_dir: &Path,
+    now: DateTime<Utc>,
+) -> Vec<Option<crate::pace::Pace>> {
+    let account = account_key(snapshot);
+    if history.is_empty() {
+        match history.backfill_from_logs(sessions_dir, &account, now) {
+            Ok(rows) => tracing::info!(rows, "usage history backfilled from session logs"),
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+    if let Err(e) = history.record(snapshot, &account) {
+        tracing::warn!("{e}");
+    }
+    history.prune_daily(now);
+    snapshot
+        .windows
+        .iter()
+        .map(|w| {
+            let samples = w.resets_at.map(|r| history.cycle(&account, w.limit.as_str(), w.kind, r)).unwrap_or_default();
+            crate::pace::pace(w, &samples, now)
+        })
+        .collect()
+}
