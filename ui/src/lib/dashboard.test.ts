@@ -12,6 +12,7 @@ const window = (over: Partial<WindowView>): WindowView => ({
   resets_at: null,
   reset_since: false,
   level: "plenty",
+  pace: null,
   ...over,
 });
 const view = (over: Partial<DashboardView>): DashboardView => ({

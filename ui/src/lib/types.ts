@@ -12,6 +12,8 @@ export interface WindowView {
   resets_at: string | null;
   reset_since: boolean;
   level: Level;
+  /** "12% ahead of even pace, runs out in ~2 h 10 m" when the window has a pace. */
+  pace: string | null;
 }
 
 export interface DashboardView {
