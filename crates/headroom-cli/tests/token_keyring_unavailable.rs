@@ -85,7 +85,15 @@ fn a_locked_keyring_and_a_missing_bus_give_clear_errors_and_save_nothing() {
         run.stderr
     );
     assert_eq!(sb.run(&["status", "--json"]).json()["credential"], "codex-auth-file", "numbers still come");
-    assert_eq!(files_under(sb.dir.path()), files_before, "no file was written instead");
+    // `status` keeps its usage history (numbers only); nothing else appeared, and no file holds
+    // the token.
+    let written: Vec<_> =
+        files_under(sb.dir.path()).into_iter().filter(|f| !f.to_string_lossy().contains("history.sqlite3")).collect();
+    assert_eq!(written, files_before, "no file was written instead");
+    for file in files_under(sb.dir.path()) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(!String::from_utf8_lossy(&bytes).contains(&token), "{} holds the token", file.display());
+    }
 
     // A locked login keyring, with a token stored before it was locked.
     sb.set("DBUS_SESSION_BUS_ADDRESS", &bus);
