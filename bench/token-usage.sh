@@ -39,9 +39,11 @@ ours=$("$headroom" usage daily --json | python3 -c 'import json,sys; t=json.load
 echo "totals (input, output, total): headroom $ours · ccusage $theirs"
 [ "$ours" = "$theirs" ] || { echo "the totals differ" >&2; exit 1; }
 
+# One --prepare per command (a single one would apply to all three).
 hyperfine --warmup 2 --runs 15 -N --export-json "$out/token-usage.json" \
+  --prepare true --prepare "rm -rf $cache/headroom" --prepare "$headroom usage daily --json" \
   -n ccusage "$ccusage codex daily --json --offline" \
-  -n "headroom cold" --prepare "rm -rf $cache/headroom" "$headroom usage daily --json" \
+  -n "headroom cold" "$headroom usage daily --json" \
   -n "headroom warm" "$headroom usage daily --json"
 
 peak() { # median peak RSS (KB) over 5 runs; $1 = prepare command
