@@ -14,6 +14,8 @@ fn main() {
         "pause_alerts",
         "resume_alerts",
         "painted",
+        "history",
+        "export_history",
     ])))
     .expect("the Tauri build step");
 }

@@ -174,3 +174,40 @@ pub fn resume_alerts(app: tauri::AppHandle, state: State<'_, SharedState>) {
 pub fn painted(window: String) {
     crate::windows::painted(&window);
 }
+
+/// The chart's data: each window's use over the last `days` days (7 by default) and its resets.
+#[tauri::command]
+pub fn history(
+    state: State<'_, SharedState>,
+    days: Option<u32>,
+) -> Result<headroom_core::history_view::HistoryView, String> {
+    use headroom_core::history::{self, History};
+    let account = state.inner.lock().unwrap().snapshot.as_ref().map(history::account_key).unwrap_or_default();
+    let until = Utc::now();
+    let since = until - chrono::Duration::days(i64::from(days.unwrap_or(7).clamp(1, 180)));
+    let Some(path) = history::default_path().filter(|p| p.exists()) else {
+        return Ok(headroom_core::history_view::history_view(&[], &account, since, until));
+    };
+    let samples = History::open(&path).and_then(|h| h.since(since)).map_err(|e| format!("{e}."))?;
+    Ok(headroom_core::history_view::history_view(&samples, &account, since, until))
+}
+
+/// "Export CSV": the whole history into the Downloads folder; returns the file's path.
+#[tauri::command]
+pub fn export_history() -> Result<String, String> {
+    use headroom_core::history::{self, History};
+    let path = history::default_path()
+        .filter(|p| p.exists())
+        .ok_or("There is no usage history yet: it starts with the first numbers.")?;
+    let samples =
+        History::open(&path).and_then(|h| h.since(chrono::DateTime::UNIX_EPOCH)).map_err(|e| format!("{e}."))?;
+    let folder = dirs::download_dir().or_else(dirs::home_dir).ok_or("No Downloads folder is known for this user.")?;
+    let file = folder.join(format!("headroom-history-{}.csv", Utc::now().format("%Y-%m-%d")));
+    headroom_core::storage::write_atomically(&file, history::to_csv(&samples).as_bytes()).map_err(|e| {
+        format!(
+            "The history could not be saved as {} ({e}): check that the folder is writable and the disk not full.",
+            file.display()
+        )
+    })?;
+    Ok(file.display().to_string())
+}

@@ -30,6 +30,8 @@ pub fn run() {
         ))
         .invoke_handler(tauri::generate_handler![
             commands::dashboard,
+            commands::history,
+            commands::export_history,
             commands::refresh,
             commands::settings,
             commands::save_settings,

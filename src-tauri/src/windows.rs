@@ -42,7 +42,7 @@ pub fn open(app: &AppHandle, which: Window) {
     }
     OPENED.lock().unwrap().get_or_insert_with(HashMap::new).insert(which.label(), Instant::now());
     let (title, width, height) = match which {
-        Window::Dashboard => ("Headroom", 380.0, 540.0),
+        Window::Dashboard => ("Headroom", 400.0, 720.0),
         Window::Settings => ("Headroom Settings", 520.0, 640.0),
     };
     let url = WebviewUrl::App(format!("index.html#{}", which.label()).into());

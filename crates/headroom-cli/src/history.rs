@@ -62,28 +62,7 @@ pub fn export(csv: bool, json: bool, days: Option<u32>) -> u8 {
     } else {
         // CSV is also the default: it opens in any spreadsheet.
         let _ = csv;
-        println!("at,account,limit,window,used_percent,resets_at,source");
-        for s in &samples {
-            println!(
-                "{},{},{},{},{},{},{}",
-                time(s.at),
-                quote(&s.account),
-                quote(&s.limit_id),
-                s.window,
-                s.used_percent,
-                s.resets_at.map(time).unwrap_or_default(),
-                s.source
-            );
-        }
+        print!("{}", history::to_csv(&samples));
     }
     0
-}
-
-/// A CSV field, quoted when it holds a separator or a quote.
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
 }

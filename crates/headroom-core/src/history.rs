@@ -284,6 +284,32 @@ fn collect_jsonl(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Samples as CSV (`at,account,limit,window,used_percent,resets_at,source`), for spreadsheets.
+pub fn to_csv(samples: &[Sample]) -> String {
+    let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let quote = |field: &str| {
+        if field.contains([',', '"', '\n']) {
+            format!("\"{}\"", field.replace('"', "\"\""))
+        } else {
+            field.to_string()
+        }
+    };
+    let mut out = String::from("at,account,limit,window,used_percent,resets_at,source\n");
+    for s in samples {
+        out += &format!(
+            "{},{},{},{},{},{},{}\n",
+            time(s.at),
+            quote(&s.account),
+            quote(&s.limit_id),
+            s.window,
+            s.used_percent,
+            s.resets_at.map(time).unwrap_or_default(),
+            s.source
+        );
+    }
+    out
+}
+
 /// The account a snapshot's rows are filed under: its account id, else its email, else "".
 pub fn account_key(snapshot: &UsageSnapshot) -> String {
     snapshot.account.account_id.clone().or_else(|| snapshot.account.email.clone()).unwrap_or_default()

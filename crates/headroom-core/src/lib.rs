@@ -14,6 +14,7 @@ pub mod environment;
 pub mod error;
 pub mod fallback;
 pub mod history;
+pub mod history_view;
 pub mod humanize;
 pub mod jwt;
 pub mod keychain;

@@ -35,3 +35,10 @@ export const resumeAlerts = () => invoke<void>("resume_alerts");
 
 /** Tells the backend the window has painted its first numbers (for the open-to-paint benchmark). */
 export const reportPainted = (window: string) => invoke<void>("painted", { window });
+
+import type { HistoryView } from "./types";
+
+/** Each window's use over the last `days` days, from the history Headroom keeps. */
+export const getHistory = (days = 7) => invoke<HistoryView>("history", { days });
+/** Saves the whole history as CSV in the Downloads folder; resolves to the file's path. */
+export const exportHistory = () => invoke<string>("export_history");

@@ -63,3 +63,18 @@ export interface Credentials {
   sources: { name: string; place: string; status: string }[];
   pasted: TokenInfo | null;
 }
+
+/** One window's use over time (unix seconds, used %) and its reset moments. */
+export interface ChartSeries {
+  title: string;
+  limit: string;
+  window: string;
+  points: [number, number][];
+  resets: number[];
+}
+
+export interface HistoryView {
+  since: number;
+  until: number;
+  series: ChartSeries[];
+}

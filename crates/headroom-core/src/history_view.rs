@@ -1,0 +1,136 @@
+//! The dashboard's chart of the history: one series per window (used % over time) and the moments
+//! each window reset, for one account.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::history::Sample;
+use crate::humanize::capitalise;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChartSeries {
+    /// "5-hour", "Weekly", "Code review weekly".
+    pub title: String,
+    pub limit: String,
+    pub window: String,
+    /// (unix seconds, used %), oldest first.
+    pub points: Vec<(i64, f64)>,
+    /// When the window reset within the range (unix seconds).
+    pub resets: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryView {
+    pub since: i64,
+    pub until: i64,
+    pub series: Vec<ChartSeries>,
+}
+
+fn title(limit: &str, window: &str) -> String {
+    let kind = match window {
+        "5h" => "5-hour",
+        other => other,
+    };
+    match limit {
+        "codex" => capitalise(kind),
+        "code_review" => format!("Code review {kind}"),
+        other => format!("{other} {kind}"),
+    }
+}
+
+/// The series of `account` (all samples when it is empty) between `since` and `until`: the
+/// main limit's windows first, the 5-hour one before the weekly one.
+pub fn history_view(samples: &[Sample], account: &str, since: DateTime<Utc>, until: DateTime<Utc>) -> HistoryView {
+    let jitter = crate::alerts::CYCLE_JITTER.num_seconds();
+    let mut series: Vec<ChartSeries> = Vec::new();
+    for s in samples.iter().filter(|s| account.is_empty() || s.account == account) {
+        if s.at < since || s.at > until {
+            continue;
+        }
+        let index = match series.iter().position(|c| c.limit == s.limit_id && c.window == s.window) {
+            Some(i) => i,
+            None => {
+                series.push(ChartSeries {
+                    title: title(&s.limit_id, &s.window),
+                    limit: s.limit_id.clone(),
+                    window: s.window.clone(),
+                    points: Vec::new(),
+                    resets: Vec::new(),
+                });
+                series.len() - 1
+            }
+        };
+        let chart = &mut series[index];
+        chart.points.push((s.at.timestamp(), s.used_percent));
+        // A reset moment is a reset time that passed within the range; the service moves it by
+        // seconds from poll to poll, so near-equal ones are one.
+        if let Some(reset) = s.resets_at.map(|r| r.timestamp()) {
+            if reset >= since.timestamp()
+                && reset <= until.timestamp()
+                && !chart.resets.iter().any(|r| (r - reset).abs() <= jitter)
+                && samples.iter().any(|later| {
+                    later.at.timestamp() >= reset && later.limit_id == s.limit_id && later.window == s.window
+                })
+            {
+                chart.resets.push(reset);
+            }
+        }
+    }
+    let rank = |c: &ChartSeries| {
+        (
+            c.limit != "codex",
+            match c.window.as_str() {
+                "5h" => 0,
+                "weekly" => 1,
+                "monthly" => 2,
+                _ => 3,
+            },
+        )
+    };
+    series.sort_by_key(rank);
+    for chart in &mut series {
+        chart.resets.sort_unstable();
+    }
+    HistoryView { since: since.timestamp(), until: until.timestamp(), series }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn sample(hours: i64, window: &str, used: f64, reset_hours: i64) -> Sample {
+        let t0 = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        Sample {
+            at: t0 + Duration::hours(hours),
+            account: "acct".into(),
+            limit_id: "codex".into(),
+            window: window.into(),
+            used_percent: used,
+            resets_at: Some(t0 + Duration::hours(reset_hours) + Duration::seconds(hours)),
+            source: "api".into(),
+        }
+    }
+
+    #[test]
+    fn series_per_window_with_the_resets_that_happened() {
+        let t0 = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let samples = [
+            sample(0, "weekly", 10.0, 100),
+            sample(1, "5h", 40.0, 4),
+            sample(3, "5h", 90.0, 4),
+            sample(5, "5h", 5.0, 9),
+            sample(6, "weekly", 12.0, 100),
+        ];
+        let view = history_view(&samples, "acct", t0, t0 + Duration::hours(7));
+        assert_eq!(view.series.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["5-hour", "Weekly"]);
+        let five = &view.series[0];
+        assert_eq!(five.points.iter().map(|p| p.1).collect::<Vec<_>>(), [40.0, 90.0, 5.0]);
+        // The 4-hour reset happened (a sample came after it); the 9-hour one has not yet.
+        assert_eq!(five.resets.len(), 1);
+        assert!((five.resets[0] - (t0 + Duration::hours(4)).timestamp()).abs() <= 3);
+        assert!(view.series[1].resets.is_empty());
+        assert!(history_view(&samples, "someone-else", t0, t0 + Duration::hours(7)).series.is_empty());
+        assert_eq!(title("code_review", "weekly"), "Code review weekly");
+    }
+}

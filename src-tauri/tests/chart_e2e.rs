@@ -1,0 +1,127 @@
+//! The dashboard's 7-day chart in the real webview: a week of generated history (the 5-hour
+//! window filling and resetting, the weekly one rising and resetting once) is drawn by uPlot with
+//! its reset marks, and "Export CSV" writes the history to a file. Screenshot saved.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::{Duration as Span, Utc};
+use common::*;
+use headroom_core::history::History;
+use headroom_core::model::{Account, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use headroom_testkit::fake::Route;
+use headroom_testkit::{scenarios, FakeService};
+
+/// A week of samples every 20 minutes, as the tray would have recorded them.
+fn generate_week(data_home: &std::path::Path) -> usize {
+    let history = History::open(&data_home.join("headroom/history.sqlite3")).unwrap();
+    let now = Utc::now();
+    let start = now - Span::days(7);
+    let weekly_reset = start + Span::days(3);
+    let mut rows = 0;
+    let mut t = start;
+    while t < now - Span::minutes(30) {
+        let hours = (t - start).num_minutes() as f64 / 60.0;
+        // The 5-hour window: cycles aligned to 5 hours from the start, busier in the daytime.
+        let cycle = (hours / 5.0).floor();
+        let into = hours - cycle * 5.0;
+        let five_reset = start + Span::minutes(((cycle + 1.0) * 300.0) as i64);
+        let five = (into / 5.0 * (40.0 + (cycle * 37.0) % 55.0)).min(100.0);
+        let (weekly, w_reset) = if t < weekly_reset {
+            (hours / 72.0 * 85.0, weekly_reset)
+        } else {
+            ((hours - 72.0) / 168.0 * 60.0, weekly_reset + Span::days(7))
+        };
+        let snapshot = UsageSnapshot {
+            plan: Some("plus".into()),
+            account: Account { account_id: Some("acct-1".into()), ..Account::default() },
+            windows: vec![
+                UsageWindow::main(WindowKind::FiveHour, five, Some(five_reset)),
+                UsageWindow::main(WindowKind::Weekly, weekly, Some(w_reset)),
+            ],
+            credits: None,
+            limit_reached: false,
+            limit_reached_reason: None,
+            spend_control: None,
+            observed_at: t,
+            source: SourceKind::Api,
+        };
+        rows += history.record(&snapshot, "acct-1").unwrap();
+        t += Span::minutes(20);
+    }
+    rows
+}
+
+#[test]
+fn the_dashboard_charts_a_week_of_history_and_exports_it() {
+    if !webdriver_or_skip() {
+        return;
+    }
+    let fake = FakeService::start();
+    fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
+    let root = tempfile::tempdir().unwrap();
+    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
+    let data = root.path().join("data");
+    let rows = generate_week(&data);
+    assert!(rows > 900, "{rows} rows");
+
+    let env = [
+        ("HOME", home.clone().into_os_string()),
+        ("CODEX_HOME", codex_home.into_os_string()),
+        ("XDG_CONFIG_HOME", root.path().join("config").into_os_string()),
+        ("XDG_DATA_HOME", data.into_os_string()),
+        ("HEADROOM_CHATGPT_BASE_URL", fake.base_url().into()),
+        ("GTK_THEME", "Adwaita".into()),
+    ];
+    let (_driver, driver) = Driver::start(&env, &["--open", "dashboard"], &root.path().join("tauri-driver.log"));
+
+    let attribute = |name: &str| -> i64 {
+        let Some(element) = driver.find(".history .chart") else { return 0 };
+        driver
+            .call(
+                reqwest::Method::GET,
+                &format!("/session/{}/element/{element}/attribute/{name}", driver.session),
+                None,
+            )
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let found = (0..40).any(|_| {
+        std::thread::sleep(Duration::from_millis(500));
+        attribute("data-points") > 900
+    });
+    if !found {
+        driver.screenshot("dashboard-chart-failed.png");
+        let html = driver.call(
+            reqwest::Method::POST,
+            &format!("/session/{}/execute/sync", driver.session),
+            Some(serde_json::json!({"script": "return document.documentElement.outerHTML.slice(0, 3000)", "args": []})),
+        );
+
+        eprintln!("page: {html}");
+        panic!("no chart: {:?} / {:?}", driver.text(".history"), driver.text("main"));
+    }
+    assert_eq!(attribute("data-series"), 2, "the 5-hour and weekly windows");
+    // 33 five-hour resets in a week, and the weekly one.
+    let resets = attribute("data-resets");
+    assert!((30..=36).contains(&resets), "{resets} reset marks");
+    assert!(driver.find(".history .chart canvas").is_some(), "uPlot drew a canvas");
+    let legend = driver.text(".history .u-legend").unwrap_or_default();
+    assert!(legend.contains("5-hour") && legend.contains("Weekly"), "{legend}");
+    let shot = driver.screenshot("dashboard-chart-week.png");
+    let _ = writeln_stderr(&format!("screenshot: {}", shot.display()));
+
+    driver.click(".history button");
+    wait_for("the export", Duration::from_secs(10), || {
+        driver.text(".history .exported").filter(|t| t.starts_with("Saved as "))
+    });
+    let path = driver.text(".history .exported").unwrap().trim_start_matches("Saved as ").to_string();
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert!(csv.starts_with("at,account,limit,window,used_percent,resets_at,source\n"));
+    assert!(csv.lines().count() > 900, "{} lines", csv.lines().count());
+    assert!(path.starts_with(&home.display().to_string()), "{path}");
+    driver.quit();
+}
