@@ -295,6 +295,7 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
                 inner.paces = report.paces.clone();
             }
             alerts.extend(inner.engine.observe(snapshot, &inner.account_key, &inner.settings, pause, now));
+            alerts.extend(inner.engine.pace(snapshot, &report.paces, &inner.account_key, &inner.settings, pause, now));
         }
         if let Some(credential) = &report.credential {
             let key = format!(

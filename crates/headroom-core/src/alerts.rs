@@ -46,6 +46,10 @@ pub enum AlertKind {
         window: WindowKind,
         blocked_by: WindowKind,
     },
+    /// At the current rate the window runs out before it resets.
+    Pace {
+        window: WindowKind,
+    },
     TokenExpiring {
         within_days: u8,
     },
@@ -77,6 +81,9 @@ struct WindowMemory {
     /// When the window was last seen at its limit.
     exhausted_at: Option<DateTime<Utc>>,
     snoozed: bool,
+    /// The pace alert fired in this cycle.
+    #[serde(default)]
+    pace_fired: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -159,6 +166,7 @@ impl AlertEngine {
                 memory.fired.clear();
                 memory.limit_fired = false;
                 memory.snoozed = false;
+                memory.pace_fired = false;
                 memory.cycle = None;
             }
             if window.resets_at.is_some() {
@@ -207,6 +215,44 @@ impl AlertEngine {
                 let (title, body) = window_text(&kind, window, snapshot, now);
                 alerts.push(Alert { kind, identity: key.clone(), title, body });
             }
+        }
+        self.deliver(alerts, settings, pause, now)
+    }
+
+    /// The pace alert (off unless the user turns it on): once per cycle, when a window's current
+    /// rate runs it out before its reset. `paces` is in `snapshot.windows` order; call after
+    /// `observe`, which names the cycle.
+    pub fn pace(
+        &mut self,
+        snapshot: &UsageSnapshot,
+        paces: &[Option<crate::pace::Pace>],
+        account: &str,
+        settings: &Settings,
+        pause: UserPause,
+        now: DateTime<Utc>,
+    ) -> Vec<Alert> {
+        let mut alerts = Vec::new();
+        for (window, pace) in snapshot.windows.iter().zip(paces) {
+            let (Some(runs_out), Some(resets)) = (pace.as_ref().and_then(|p| p.runs_out_at()), window.resets_at) else {
+                continue;
+            };
+            let key = window_key(account, window);
+            let Some(memory) = self.state.windows.get_mut(&key) else { continue };
+            if window.is_exhausted() || runs_out >= resets || memory.pace_fired {
+                continue;
+            }
+            memory.pace_fired = true;
+            let kind = AlertKind::Pace { window: window.kind };
+            if memory.snoozed || !event_enabled(settings, &kind) {
+                continue;
+            }
+            let title = format!("{} runs out in ~{}", limit_name(window), crate::humanize::duration(runs_out - now));
+            let body = format!(
+                "At this rate it lasts until {}, before it resets at {}.",
+                clock(runs_out, now),
+                clock(resets, now)
+            );
+            alerts.push(Alert { kind, identity: key, title, body });
         }
         self.deliver(alerts, settings, pause, now)
     }
@@ -328,6 +374,7 @@ fn event_enabled(settings: &Settings, kind: &AlertKind) -> bool {
         AlertKind::Threshold { .. } => t.threshold,
         AlertKind::LimitReached { .. } => t.limit_reached,
         AlertKind::AvailableAgain { .. } | AlertKind::StillBlocked { .. } => t.available_again,
+        AlertKind::Pace { .. } => t.pace,
         AlertKind::TokenExpiring { .. } => t.token_expiring,
         AlertKind::CredentialsRejected => t.credentials_rejected,
         AlertKind::Summary { .. } => true,

@@ -438,3 +438,55 @@ fn titles_read_at_a_glance_and_one_poll_is_one_notification() {
     assert_eq!(merged.title, "2 Codex alerts");
     assert_eq!(merged.body.lines().count(), 2);
 }
+
+/// The pace alert (opt-in): once per cycle when the rate runs the window out before its reset,
+/// re-armed by a new cycle; never when it lasts, when off, or when the window is already out.
+#[test]
+fn pace_alert_fires_once_per_cycle_when_the_window_will_run_out_first() {
+    use headroom_core::pace::pace;
+    let mut settings = Settings::default();
+    settings.toggles.pace = true;
+    let mut engine = AlertEngine::new(AlertState::default());
+    // The 5-hour window started at minute -60 (resets at 240): 10 % then, 50 % at minute 60.
+    let history: Vec<(DateTime<Utc>, f64)> = vec![(minutes(0), 10.0), (minutes(60), 50.0)];
+    let paced = |s: &UsageSnapshot, samples: &[(DateTime<Utc>, f64)]| -> Vec<_> {
+        s.windows
+            .iter()
+            .map(|w| if w.kind == WindowKind::FiveHour { pace(w, samples, s.observed_at) } else { None })
+            .collect()
+    };
+    let pace_alerts =
+        |engine: &mut AlertEngine, s: &UsageSnapshot, samples: &[(DateTime<Utc>, f64)], settings: &Settings| {
+            engine.observe(s, "acct", settings, UserPause::default(), s.observed_at);
+            engine.pace(s, &paced(s, samples), "acct", settings, UserPause::default(), s.observed_at)
+        };
+
+    let now = sample(60, (50.0, 240), (20.0, WEEK));
+    let alerts = pace_alerts(&mut engine, &now, &history, &settings);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].kind, AlertKind::Pace { window: WindowKind::FiveHour });
+    assert!(alerts[0].title.starts_with("Codex 5-hour limit runs out in ~1 h 15 m"), "{}", alerts[0].title);
+    let body = &alerts[0].body;
+    assert!(body.starts_with("At this rate it lasts until ") && body.contains(", before it resets at "), "{body}");
+
+    // Still on the same course ten minutes later: nothing more this cycle.
+    let later = sample(70, (57.0, 240), (20.0, WEEK));
+    assert!(pace_alerts(&mut engine, &later, &[(minutes(0), 10.0), (minutes(70), 57.0)], &settings).is_empty());
+
+    // The next cycle re-arms it.
+    let next = sample(400, (70.0, 540), (25.0, WEEK));
+    let alerts = pace_alerts(&mut engine, &next, &[(minutes(300), 5.0), (minutes(400), 70.0)], &settings);
+    assert_eq!(alerts.len(), 1);
+
+    // A rate that lasts until the reset, or the toggle off, says nothing.
+    let mut calm = AlertEngine::new(AlertState::default());
+    assert!(pace_alerts(
+        &mut calm,
+        &sample(60, (20.0, 240), (20.0, WEEK)),
+        &[(minutes(0), 15.0), (minutes(60), 20.0)],
+        &settings
+    )
+    .is_empty());
+    let mut off = AlertEngine::new(AlertState::default());
+    assert!(pace_alerts(&mut off, &now, &history, &Settings::default()).is_empty());
+}
