@@ -16,6 +16,7 @@ fn main() {
         "painted",
         "history",
         "export_history",
+        "token_usage",
     ])))
     .expect("the Tauri build step");
 }

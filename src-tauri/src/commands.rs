@@ -211,3 +211,25 @@ pub fn export_history() -> Result<String, String> {
     })?;
     Ok(file.display().to_string())
 }
+
+/// The dashboard's "Tokens" tab: tokens per day over the last `days` days (14 by default), in
+/// local time, from Codex's session logs through the per-file cache. Read off the UI thread.
+#[tauri::command]
+pub async fn token_usage(
+    state: State<'_, SharedState>,
+    days: Option<u32>,
+) -> Result<headroom_core::token_report::DailyReport, String> {
+    use headroom_core::token_report::{daily, Filter, Zone};
+    let settings = state.inner.lock().unwrap().settings.clone();
+    let codex_home = app::environment(&settings).codex_home;
+    let days = i64::from(days.unwrap_or(14).clamp(1, 366));
+    tauri::async_runtime::spawn_blocking(move || {
+        let cache = headroom_core::token_ledger::default_cache_path(&codex_home);
+        let ledger = headroom_core::token_ledger::load(&codex_home, cache.as_deref());
+        let today = chrono::Local::now().date_naive();
+        let filter = Filter { zone: Zone::Local, since: Some(today - chrono::Duration::days(days - 1)), until: None };
+        daily(&ledger, &filter)
+    })
+    .await
+    .map_err(|e| format!("Reading Codex's session logs failed unexpectedly ({e}): try again."))
+}

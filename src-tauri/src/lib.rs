@@ -32,6 +32,7 @@ pub fn run() {
             commands::dashboard,
             commands::history,
             commands::export_history,
+            commands::token_usage,
             commands::refresh,
             commands::settings,
             commands::save_settings,

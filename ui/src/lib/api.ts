@@ -42,3 +42,8 @@ import type { HistoryView } from "./types";
 export const getHistory = (days = 7) => invoke<HistoryView>("history", { days });
 /** Saves the whole history as CSV in the Downloads folder; resolves to the file's path. */
 export const exportHistory = () => invoke<string>("export_history");
+
+import type { DailyReport } from "./types";
+
+/** Tokens per day over the last `days` days, from Codex's session logs on this machine. */
+export const getTokenUsage = (days = 14) => invoke<DailyReport>("token_usage", { days });

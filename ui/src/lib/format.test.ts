@@ -48,3 +48,16 @@ describe("actions", () => {
     expect(actionLabel("unknown")).toContain("Try again");
   });
 });
+
+import { compactCount } from "./format";
+
+describe("compact counts", () => {
+  it("shorten thousands, millions and billions without trailing zeros", () => {
+    expect(compactCount(950)).toBe("950");
+    expect(compactCount(1_500)).toBe("1.5k");
+    expect(compactCount(12_400)).toBe("12.4k");
+    expect(compactCount(3_210_000)).toBe("3.21M");
+    expect(compactCount(20_000_000)).toBe("20M");
+    expect(compactCount(1_250_000_000)).toBe("1.25B");
+  });
+});

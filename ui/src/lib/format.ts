@@ -61,3 +61,11 @@ export function actionLabel(action: string): string {
       return "Try again in a few minutes";
   }
 }
+
+/** 950 → "950", 12 400 → "12.4k", 3 210 000 → "3.21M": token counts that fit a narrow table. */
+export function compactCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 2 : 1).replace(/\.?0+$/, "")}k`;
+  if (n < 1_000_000_000) return `${(n / 1_000_000).toFixed(n < 10_000_000 ? 2 : 1).replace(/\.?0+$/, "")}M`;
+  return `${(n / 1_000_000_000).toFixed(2).replace(/\.?0+$/, "")}B`;
+}

@@ -78,3 +78,22 @@ export interface HistoryView {
   until: number;
   series: ChartSeries[];
 }
+
+/** Token counts as `headroom usage --json` gives them; input includes the cached input. */
+export interface TokenCounts {
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_output_tokens: number;
+  total_tokens: number;
+}
+
+export interface DayRow extends TokenCounts {
+  date: string;
+  models: Record<string, TokenCounts>;
+}
+
+export interface DailyReport {
+  daily: DayRow[];
+  totals: TokenCounts;
+}

@@ -1,0 +1,77 @@
+//! The dashboard's "Tokens" tab in the real webview: tokens per day from a generated Codex
+//! history, the same numbers the core counts (which the CLI cross-checks against ccusage).
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::{Duration as Span, Utc};
+use common::*;
+use headroom_testkit::fake::Route;
+use headroom_testkit::{scenarios, FakeService};
+
+#[test]
+fn the_tokens_tab_shows_what_codex_used_per_day() {
+    if !webdriver_or_skip() {
+        return;
+    }
+    let fake = FakeService::start();
+    fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
+    let root = tempfile::tempdir().unwrap();
+    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
+    let start = (Utc::now() - Span::days(10)).timestamp();
+    headroom_testkit::token_history::generate(&codex_home.join("sessions"), 11, start, 9, 45).unwrap();
+    // What the core counts for the same 14 local days (the CLI's numbers, checked against ccusage).
+    let ledger = headroom_core::token_ledger::load(&codex_home, None);
+    let today = chrono::Local::now().date_naive();
+    let filter = headroom_core::token_report::Filter {
+        zone: headroom_core::token_report::Zone::Local,
+        since: Some(today - Span::days(13)),
+        until: None,
+    };
+    let expected = headroom_core::token_report::daily(&ledger, &filter);
+    assert!(expected.daily.len() >= 9, "{} days", expected.daily.len());
+
+    let env = [
+        ("HOME", home.into_os_string()),
+        ("CODEX_HOME", codex_home.into_os_string()),
+        ("XDG_CONFIG_HOME", root.path().join("config").into_os_string()),
+        ("XDG_DATA_HOME", root.path().join("data").into_os_string()),
+        ("XDG_CACHE_HOME", root.path().join("cache").into_os_string()),
+        ("HEADROOM_CHATGPT_BASE_URL", fake.base_url().into()),
+        ("GTK_THEME", "Adwaita".into()),
+    ];
+    let (_driver, driver) = Driver::start(&env, &["--open", "dashboard"], &root.path().join("tauri-driver.log"));
+    wait_for("the dashboard", Duration::from_secs(20), || driver.find(".tabs button:nth-child(2)"));
+    driver.click(".tabs button:nth-child(2)");
+    let attribute = |css: &str, name: &str| -> Option<String> {
+        let element = driver.find(css)?;
+        driver
+            .call(
+                reqwest::Method::GET,
+                &format!("/session/{}/element/{element}/attribute/{name}", driver.session),
+                None,
+            )
+            .as_str()
+            .map(String::from)
+    };
+    let total = (0..40).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(500));
+        attribute(".tokens table", "data-total")
+    });
+    let Some(total) = total else {
+        driver.screenshot("dashboard-tokens-failed.png");
+        panic!("no token table: {:?}", driver.text("main"));
+    };
+    assert_eq!(total, expected.totals.total_tokens.to_string());
+    assert_eq!(attribute(".tokens table", "data-days"), Some(expected.daily.len().to_string()));
+    let newest = expected.daily.last().unwrap();
+    let first_row = attribute(".tokens tbody tr", "title").unwrap_or_default();
+    for model in newest.row.models.keys() {
+        assert!(first_row.contains(model.as_str()), "newest day first, with its models: {first_row}");
+    }
+    let shot = driver.screenshot("dashboard-tokens-tab.png");
+    let _ = writeln_stderr(&format!("screenshot: {}", shot.display()));
+    driver.quit();
+}
