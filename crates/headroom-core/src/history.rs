@@ -50,17 +50,12 @@ pub fn default_path() -> Option<PathBuf> {
     crate::storage::data_dir().map(|d| d.join(FILE_NAME))
 }
 
+/// Opening runs on every poll and every `status`, so it does no full integrity check: a file that
+/// is not a database fails the first read of its schema here, and is set aside.
 fn init(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.busy_timeout(std::time::Duration::from_secs(2))?;
-    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-    if check != "ok" {
-        return Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
-            Some(check),
-        ));
-    }
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS samples (
              at INTEGER NOT NULL,
@@ -129,10 +124,11 @@ impl History {
     ) -> Result<usize, HistoryError> {
         let oldest = now - Duration::days(KEEP_DAYS);
         let mut files = Vec::new();
-        collect_jsonl(sessions_dir, &mut files);
+        crate::session_log::collect_rollouts(sessions_dir, 0, &mut files)
+            .map_err(|e| HistoryError::Read(e.to_string()))?;
         let tx = self.conn.transaction().map_err(|e| HistoryError::Write(e.to_string()))?;
         let mut added = 0;
-        for path in files {
+        for (path, _) in files {
             let Ok(bytes) = std::fs::read(&path) else { continue };
             for line in bytes.split(|b| *b == b'\n') {
                 match crate::session_log::parse_line(line) {
@@ -270,18 +266,6 @@ fn insert(conn: &Connection, snapshot: &UsageSnapshot, account: &str) -> Result<
             .map_err(|e| HistoryError::Write(e.to_string()))?;
     }
     Ok(added)
-}
-
-fn collect_jsonl(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            collect_jsonl(&path, out);
-        } else if path.extension().is_some_and(|e| e == "jsonl") {
-            out.push(path);
-        }
-    }
 }
 
 /// Samples as CSV (`at,account,limit,window,used_percent,resets_at,source`), for spreadsheets.

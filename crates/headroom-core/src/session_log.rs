@@ -172,7 +172,7 @@ pub fn find_newest(sessions_dir: &Path) -> std::io::Result<(Option<LogFinding>, 
     Ok((best, stats))
 }
 
-fn collect_rollouts(dir: &Path, depth: usize, out: &mut Vec<(PathBuf, SystemTime)>) -> std::io::Result<()> {
+pub(crate) fn collect_rollouts(dir: &Path, depth: usize, out: &mut Vec<(PathBuf, SystemTime)>) -> std::io::Result<()> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if depth > 0 || e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
