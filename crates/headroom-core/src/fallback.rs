@@ -143,11 +143,19 @@ impl Fallback<'_> {
     }
 
     pub fn codex_now(&self) -> Result<CodexNow, FallbackError> {
-        let Some(snapshot) = self.read_login()? else { return Ok(CodexNow::NoLogin) };
-        if self.is_fallback_login(&snapshot)? {
+        match self.read_login()? {
+            Some(snapshot) => self.classify(&snapshot),
+            None => Ok(CodexNow::NoLogin),
+        }
+    }
+
+    /// Which login a snapshot of Codex's login is (read once by the caller: in the keychain
+    /// layout a read is several keychain calls).
+    fn classify(&self, snapshot: &[u8]) -> Result<CodexNow, FallbackError> {
+        if self.is_fallback_login(snapshot)? {
             return Ok(CodexNow::FallbackKey);
         }
-        Ok(match login_of(&snapshot) {
+        Ok(match login_of(snapshot) {
             Some(CodexLogin::ChatGpt { .. }) => CodexNow::ChatGpt,
             Some(CodexLogin::ApiKey) => CodexNow::OtherApiKey,
             _ => CodexNow::NoLogin,
@@ -174,7 +182,7 @@ impl Fallback<'_> {
     pub fn switch(&self) -> Result<(), FallbackError> {
         let key = self.vault.load(Slot::FallbackApiKey)?.ok_or(FallbackError::NoKey)?;
         let current = self.read_login()?.ok_or_else(|| FallbackError::NoLogin(self.store.place()))?;
-        match self.codex_now()? {
+        match self.classify(&current)? {
             CodexNow::FallbackKey => return Err(FallbackError::AlreadyOnKey),
             CodexNow::OtherApiKey => return Err(FallbackError::ForeignApiKey),
             CodexNow::NoLogin => return Err(FallbackError::NoLogin(self.store.place())),
