@@ -77,21 +77,11 @@ fn the_dashboard_charts_a_week_of_history_and_exports_it() {
     ];
     let (_driver, driver) = Driver::start(&env, &["--open", "dashboard"], &root.path().join("tauri-driver.log"));
 
-    let attribute = |name: &str| -> i64 {
-        let Some(element) = driver.find(".history .chart") else { return 0 };
-        driver
-            .call(
-                reqwest::Method::GET,
-                &format!("/session/{}/element/{element}/attribute/{name}", driver.session),
-                None,
-            )
-            .as_str()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
+    // The chart's figures, published on its element for tests.
+    let chart = |name: &str| driver.attribute(".history .chart", name).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let found = (0..40).any(|_| {
         std::thread::sleep(Duration::from_millis(500));
-        attribute("data-points") > 900
+        chart("data-points") > 900
     });
     if !found {
         driver.screenshot("dashboard-chart-failed.png");
@@ -104,9 +94,9 @@ fn the_dashboard_charts_a_week_of_history_and_exports_it() {
         eprintln!("page: {html}");
         panic!("no chart: {:?} / {:?}", driver.text(".history"), driver.text("main"));
     }
-    assert_eq!(attribute("data-series"), 2, "the 5-hour and weekly windows");
+    assert_eq!(chart("data-series"), 2, "the 5-hour and weekly windows");
     // 33 five-hour resets in a week, and the weekly one.
-    let resets = attribute("data-resets");
+    let resets = chart("data-resets");
     assert!((30..=36).contains(&resets), "{resets} reset marks");
     assert!(driver.find(".history .chart canvas").is_some(), "uPlot drew a canvas");
     let legend = driver.text(".history .u-legend").unwrap_or_default();

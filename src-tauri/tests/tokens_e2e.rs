@@ -45,29 +45,18 @@ fn the_tokens_tab_shows_what_codex_used_per_day() {
     let (_driver, driver) = Driver::start(&env, &["--open", "dashboard"], &root.path().join("tauri-driver.log"));
     wait_for("the dashboard", Duration::from_secs(20), || driver.find(".tabs button:nth-child(2)"));
     driver.click(".tabs button:nth-child(2)");
-    let attribute = |css: &str, name: &str| -> Option<String> {
-        let element = driver.find(css)?;
-        driver
-            .call(
-                reqwest::Method::GET,
-                &format!("/session/{}/element/{element}/attribute/{name}", driver.session),
-                None,
-            )
-            .as_str()
-            .map(String::from)
-    };
     let total = (0..40).find_map(|_| {
         std::thread::sleep(Duration::from_millis(500));
-        attribute(".tokens table", "data-total")
+        driver.attribute(".tokens table", "data-total")
     });
     let Some(total) = total else {
         driver.screenshot("dashboard-tokens-failed.png");
         panic!("no token table: {:?}", driver.text("main"));
     };
     assert_eq!(total, expected.totals.total_tokens.to_string());
-    assert_eq!(attribute(".tokens table", "data-days"), Some(expected.daily.len().to_string()));
+    assert_eq!(driver.attribute(".tokens table", "data-days"), Some(expected.daily.len().to_string()));
     let newest = expected.daily.last().unwrap();
-    let first_row = attribute(".tokens tbody tr", "title").unwrap_or_default();
+    let first_row = driver.attribute(".tokens tbody tr", "title").unwrap_or_default();
     for model in newest.row.models.keys() {
         assert!(first_row.contains(model.as_str()), "newest day first, with its models: {first_row}");
     }

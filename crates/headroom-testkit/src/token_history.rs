@@ -9,21 +9,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::history::iso;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use crate::history::{iso, Rng};
 
 const MODELS: &[&str] = &["gpt-5-codex", "gpt-5.1-codex-max", "gpt-5.3-codex", "o4-mini"];
 

@@ -325,6 +325,14 @@ impl Driver {
             .map(String::from)
     }
 
+    /// An attribute of the first element matching `css`.
+    pub fn attribute(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.find(css)?;
+        self.call(reqwest::Method::GET, &format!("/session/{}/element/{element}/attribute/{name}", self.session), None)
+            .as_str()
+            .map(String::from)
+    }
+
     pub fn click(&self, css: &str) {
         let element = self.find(css).unwrap_or_else(|| panic!("no element {css}"));
         self.call(
