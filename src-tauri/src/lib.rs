@@ -46,8 +46,12 @@ pub fn run() {
             commands::painted
         ])
         .setup(move |app| {
+            // A menu-bar app: no Dock icon, no app menu, no place in the app switcher.
             #[cfg(target_os = "macos")]
-            app.set_activation_policy(tauri::ActivationPolicy::Accessory);
+            {
+                app.set_activation_policy(tauri::ActivationPolicy::Accessory);
+                notifications::register_app();
+            }
             let handle = app.handle().clone();
             let shared = app::Shared::load(demo);
             app.manage(shared.clone());

@@ -5,6 +5,19 @@ use headroom_core::alerts::Alert;
 
 use crate::app::SharedState;
 
+/// The bundle identifier (tauri.conf.json), which the platforms use as the app's identity.
+#[cfg_attr(not(any(windows, target_os = "macos")), allow(dead_code))]
+pub const APP_ID: &str = "app.headroom.tray";
+
+/// macOS files notifications under the sending app's bundle; without this they would be
+/// attributed to the Terminal.
+#[cfg(target_os = "macos")]
+pub fn register_app() {
+    if let Err(e) = notify_rust::set_application(APP_ID) {
+        tracing::warn!("notifications will not carry Headroom's name ({e})");
+    }
+}
+
 /// Shows an alert, replacing the previous one of the same identity where the platform allows.
 pub fn show(shared: SharedState, alert: Alert) {
     // Delivery talks to D-Bus synchronously: keep it off the async workers.
@@ -12,6 +25,11 @@ pub fn show(shared: SharedState, alert: Alert) {
         let previous = shared.inner.lock().unwrap().notification_ids.get(&alert.identity).copied();
         let mut notification = notify_rust::Notification::new();
         notification.appname("Headroom").summary(&alert.title).body(&alert.body);
+        // Windows shows a toast under the app whose AppUserModelID it carries: the installer's
+        // Start-menu shortcut registers the bundle identifier as Headroom's, so toasts say
+        // "Headroom" with its icon (without it they would appear to come from PowerShell).
+        #[cfg(windows)]
+        notification.app_id(APP_ID);
         #[cfg(all(unix, not(target_os = "macos")))]
         {
             notification.icon("dialog-information");
@@ -30,4 +48,13 @@ pub fn show(shared: SharedState, alert: Alert) {
             Err(e) => tracing::warn!("could not show a notification ({e}): {}", alert.title),
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_notification_identity_is_the_bundle_identifier() {
+        let config: serde_json::Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        assert_eq!(config["identifier"], super::APP_ID);
+    }
 }

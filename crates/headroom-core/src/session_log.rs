@@ -15,7 +15,7 @@ use memchr::memmem;
 use serde_json::Value;
 
 use crate::model::{Credits, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
-use crate::usage_body::{boolean, number, seconds_after, string};
+use crate::usage_body::{boolean, number, percent, seconds_after, string};
 
 pub fn sessions_dir(codex_home: &Path) -> PathBuf {
     codex_home.join("sessions")
@@ -80,7 +80,7 @@ pub fn parse_line(line: &[u8]) -> Option<UsageSnapshot> {
 /// `{used_percent, window_minutes, resets_at}` (current) or `{…, resets_in_seconds}` (older,
 /// relative to the line's time).
 fn nested_window(window: &Value, default_kind: WindowKind, observed_at: DateTime<Utc>) -> Option<UsageWindow> {
-    let used = number(window.get("used_percent"))?;
+    let used = percent(window.get("used_percent"))?;
     let seconds = number(window.get("window_minutes")).map(|m| (m * 60.0) as i64);
     let resets_at = number(window.get("resets_at"))
         .and_then(|s| DateTime::from_timestamp(s as i64, 0))
@@ -97,7 +97,7 @@ fn flat_window(
     default_kind: WindowKind,
     observed_at: DateTime<Utc>,
 ) -> Option<UsageWindow> {
-    let used = number(limits.get(format!("{slot}_used_percent").as_str()))?;
+    let used = percent(limits.get(format!("{slot}_used_percent").as_str()))?;
     let seconds = number(limits.get(format!("{slot}_window_minutes").as_str())).map(|m| (m * 60.0) as i64);
     let resets_at = number(limits.get(format!("{slot}_resets_in_seconds").as_str()))
         .or_else(|| number(limits.get(format!("{slot}_reset_after_seconds").as_str())))

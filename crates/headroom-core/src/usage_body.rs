@@ -131,7 +131,7 @@ fn parse_window(
         limit_name,
         kind: window_seconds.map(WindowKind::from_seconds).unwrap_or(WindowKind::Other),
         window_seconds,
-        used_percent: number(window.get("used_percent")).unwrap_or(0.0),
+        used_percent: percent(window.get("used_percent")).unwrap_or(0.0),
         resets_at,
         reset_since_observed: false,
     })
@@ -157,7 +157,7 @@ fn parse_spend_control(spend: &Value) -> Option<SpendControl> {
     let individual = spend.get("individual_limit");
     Some(SpendControl {
         reached: boolean(spend.get("reached")).unwrap_or(false),
-        used_percent: individual.and_then(|i| number(i.get("used_percent"))),
+        used_percent: individual.and_then(|i| percent(i.get("used_percent"))),
         resets_at: individual
             .and_then(|i| number(i.get("reset_at")))
             .and_then(|s| DateTime::from_timestamp(s as i64, 0)),
@@ -179,6 +179,12 @@ pub(crate) fn number(value: Option<&Value>) -> Option<f64> {
         _ => return None,
     };
     n.is_finite().then_some(n)
+}
+
+/// A used percentage, held to 0–100: a service glitch of 104 % or -3 % must not draw a bar past
+/// its track or promise more than all of a window (found by fuzzing `parse_usage_body`).
+pub(crate) fn percent(value: Option<&Value>) -> Option<f64> {
+    number(value).map(|n| n.clamp(0.0, 100.0))
 }
 
 pub(crate) fn string(value: Option<&Value>) -> Option<String> {
@@ -321,6 +327,16 @@ mod tests {
         assert_eq!(snap.plan.as_deref(), Some("galaxy_brain"));
         assert_eq!(snap.windows[0].kind, WindowKind::Monthly);
         assert_eq!(snap.windows[0].used_percent, 12.5);
+    }
+
+    #[test]
+    fn percentages_outside_0_to_100_are_held_to_the_range() {
+        let body = br#"{"plan_type": "plus", "rate_limit": {
+            "primary_window": {"used_percent": 104.5, "limit_window_seconds": 18000},
+            "secondary_window": {"used_percent": -3, "limit_window_seconds": 604800}}}"#;
+        let snap = parse_usage_body(body, at()).unwrap();
+        let used: Vec<f64> = snap.windows.iter().map(|w| w.used_percent).collect();
+        assert_eq!(used, [100.0, 0.0]);
         assert_eq!(snap.windows[0].resets_at, Some(at() + chrono::Duration::hours(1)));
         assert_eq!(snap.windows[1].kind, WindowKind::Other);
         assert_eq!(snap.windows[1].resets_at, None);

@@ -38,17 +38,19 @@ fn rgb(hex: u32, alpha: f32) -> Color {
     Color::from_rgba8(r, g, b, (alpha * 255.0).round() as u8)
 }
 
+/// Every colour keeps 3:1 contrast against light (#F3F3F3) and dark (#202020) taskbars and panels
+/// (tests/taskbar_contrast.rs), so the icon reads on Windows' and Linux desktops' either theme.
 fn level_colour(level: Level) -> u32 {
     match level {
-        Level::Plenty => 0x2DA44E,
-        Level::GettingLow => 0xD4A72C,
+        Level::Plenty => 0x2C974B,
+        Level::GettingLow => 0xA87B00,
         Level::NearlyOut => 0xE8590C,
         Level::Blocked => 0xCF222E,
     }
 }
 
 const BADGE_RED: u32 = 0xCF222E;
-const DIM_GREY: u32 = 0x8C959F;
+const DIM_GREY: u32 = 0x6E7781;
 const TRACK_GREY: u32 = 0x8C959F;
 const API_KEY_BLUE: u32 = 0x218BFF;
 

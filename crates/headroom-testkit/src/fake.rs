@@ -101,6 +101,9 @@ pub struct RecordedRequest {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+    /// When it arrived, unix milliseconds.
+    #[serde(default)]
+    pub at_ms: u64,
 }
 
 impl RecordedRequest {
@@ -128,10 +131,16 @@ fn usage_route() -> Route {
     Route::Usage
 }
 
+/// Builds the answer to the `n`th request (from 0) on a route, at the moment it arrives.
+pub type Responder = Arc<dyn Fn(usize) -> FakeResponse + Send + Sync>;
+
 #[derive(Default)]
 struct Script {
     standing: Option<FakeResponse>,
     queued: VecDeque<FakeResponse>,
+    /// Takes precedence over both when set.
+    responder: Option<Responder>,
+    served: usize,
 }
 
 #[derive(Default)]
@@ -196,6 +205,16 @@ impl FakeService {
         let script = state.scripts.entry(route).or_default();
         script.standing = Some(response);
         script.queued.clear();
+        script.responder = None;
+    }
+
+    /// Answers each request on `route` with what `responder` builds for it (its index from 0),
+    /// for scripts whose answers depend on time or on how many requests came before.
+    pub fn respond_with(&self, route: Route, responder: impl Fn(usize) -> FakeResponse + Send + Sync + 'static) {
+        let mut state = self.state.lock().unwrap();
+        let script = state.scripts.entry(route).or_default();
+        script.responder = Some(Arc::new(responder));
+        script.served = 0;
     }
 
     /// Queues answers served once each, in order, before the standing one.
@@ -274,18 +293,34 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         } else {
             None
         };
+        let at_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
         let mut state = state.lock().unwrap();
         state.requests.push(RecordedRequest {
             method: request.method.clone(),
             path: request.path.clone(),
             headers: request.headers.clone(),
+            at_ms,
         });
         match route.and_then(|r| state.scripts.get_mut(&r)) {
-            Some(script) => script
-                .queued
-                .pop_front()
-                .or_else(|| script.standing.clone())
-                .unwrap_or_else(|| FakeResponse::json(404, r#"{"detail":"no scripted answer"}"#)),
+            Some(script) => {
+                let n = script.served;
+                script.served += 1;
+                match script.responder.clone() {
+                    Some(responder) => {
+                        // Built outside the lock: a responder may take its time.
+                        drop(state);
+                        responder(n)
+                    }
+                    None => script
+                        .queued
+                        .pop_front()
+                        .or_else(|| script.standing.clone())
+                        .unwrap_or_else(|| FakeResponse::json(404, r#"{"detail":"no scripted answer"}"#)),
+                }
+            }
             None => FakeResponse::json(404, r#"{"detail":"Not Found"}"#),
         }
     };
@@ -324,6 +359,7 @@ fn apply_control(body: &[u8], state: &Mutex<State>) -> Result<(), String> {
     } else {
         script.standing = Some(response);
         script.queued.clear();
+        script.responder = None;
     }
     Ok(())
 }

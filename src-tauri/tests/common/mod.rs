@@ -184,6 +184,14 @@ pub fn screenshot(name: &str) -> PathBuf {
     path
 }
 
+/// The app under test: this build's, or the one HEADROOM_APP_BINARY names (the soak runs the
+/// release build).
+pub fn app_binary() -> PathBuf {
+    std::env::var_os("HEADROOM_APP_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_headroom-tray").into())
+}
+
 /// Where the app under test keeps its files.
 pub struct AppEnv {
     pub home: PathBuf,
@@ -201,7 +209,7 @@ impl AppEnv {
             None => std::env::var("PATH").unwrap_or_default(),
         };
         Killed(
-            Command::new(env!("CARGO_BIN_EXE_headroom-tray"))
+            Command::new(app_binary())
                 .env("PATH", path)
                 .env("HOME", &self.home)
                 .env("CODEX_HOME", &self.codex_home)
@@ -398,7 +406,7 @@ impl Driver {
             reqwest::Method::POST,
             "/session",
             Some(json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {
-                "application": env!("CARGO_BIN_EXE_headroom-tray"), "args": args}}}})),
+                "application": app_binary(), "args": args}}}})),
         );
         driver.session = created["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_string();
         (child, driver)

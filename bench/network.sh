@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Network bytes a day at default settings: one poll (the request the tray app and `headroom
+# status` both send, and the usage service's answer in its real shape) measured through a
+# byte-counting relay in front of the fake service, times the polls a day the default schedule
+# makes (every 5 minutes; every minute while Codex is in use). Plain HTTP: TLS adds its
+# handshake (about 5 KB when a connection is new) and about 1 % on top.
+#
+#   bench/network.sh [POLLS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
+cargo build --release --locked -q -p headroom-cli -p headroom-testkit
+polls="${1:-20}"
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+"$target/release/headroom-fake" serve --scenario plus-two-windows > "$work/url" &
+for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
+"$target/release/headroom-fake" codex-login --codex-home "$work/codex"
+upstream=$(sed -E 's|http://([^/]+)/.*|\1|' "$work/url")
+python3 - "$upstream" "$work/relay" <<'PY' &
+import socket, sys, threading
+host, port = sys.argv[1].split(":")
+counts = {"up": 0, "down": 0}
+lock = threading.Lock()
+def pipe(src, dst, key):
+    while data := src.recv(65536):
+        with lock:
+            counts[key] += len(data)
+        dst.sendall(data)
+    try: dst.shutdown(socket.SHUT_WR)
+    except OSError: pass
+def serve(client):
+    upstream = socket.create_connection((host, int(port)))
+    a = threading.Thread(target=pipe, args=(client, upstream, "up")); a.start()
+    pipe(upstream, client, "down"); a.join(); client.close(); upstream.close()
+    with lock, open(sys.argv[2] + ".counts", "w") as f:
+        f.write(f'{counts["up"]} {counts["down"]}\n')
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+open(sys.argv[2], "w").write(str(server.getsockname()[1]))
+while True:
+    c, _ = server.accept(); threading.Thread(target=serve, args=(c,)).start()
+PY
+for _ in $(seq 1 100); do [ -s "$work/relay" ] && break; sleep 0.05; done
+for _ in $(seq 1 "$polls"); do
+  CODEX_HOME="$work/codex" HOME="$work" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" \
+    HEADROOM_CHATGPT_BASE_URL="http://127.0.0.1:$(cat "$work/relay")/backend-api" \
+    "$target/release/headroom" status --json > /dev/null
+done
+sleep 0.3
+read -r up down < "$work/relay.counts"
+python3 - "$up" "$down" "$polls" <<'PY'
+import sys
+up, down, polls = (int(x) for x in sys.argv[1:])
+per = (up + down) / polls
+print(f"per poll: {up / polls:.0f} bytes sent, {down / polls:.0f} bytes received ({per:.0f} in all, {polls} polls)")
+print(f"a day, idle (every 5 min, 288 polls):          {per * 288 / 1024:.0f} KB")
+print(f"a day, Codex in use all day (every minute, 1440): {per * 1440 / 1024:.0f} KB")
+PY

@@ -1,0 +1,13 @@
+//! JWT claims: any text decodes or is refused, never a panic; a refusal never repeats the token.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let _ = headroom_core::jwt::looks_like_jwt(text);
+    if let Err(e) = headroom_core::jwt::decode_claims(text) {
+        if text.len() >= 12 {
+            assert!(!e.to_string().contains(text), "{e}");
+        }
+    }
+});

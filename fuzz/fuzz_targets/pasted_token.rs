@@ -1,0 +1,15 @@
+//! The settings window's token field: anything pasted is accepted or refused with a sentence,
+//! never a panic, and the sentence never repeats what was pasted.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+    if let Err(e) = headroom_core::paste::classify(text, now) {
+        let trimmed = text.trim();
+        if trimmed.len() >= 12 {
+            assert!(!e.to_string().contains(trimmed), "{e}");
+        }
+    }
+});

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs the .deb that scripts/bundle built, as a user would, and checks what they would see:
+# both programs on the PATH, the desktop entry and icons in place, the installed app starting in
+# a desktop session and registering its tray item, "Start at login" writing an autostart entry
+# that runs the installed app; then removes the package and checks nothing of it is left.
+# Runs inside scripts/with-desktop-session. Prints cargo's summary line so scripts/test counts it.
+#
+#   tests/package/deb-install.sh PATH/TO/headroom_*.deb
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+deb="$1"
+target="${CARGO_TARGET_DIR:-target}"
+cargo build --locked -q -p headroom-testkit --bin headroom-fake
+fake="$target/debug/headroom-fake"
+sudo=()
+[ "$(id -u)" = 0 ] || sudo=(sudo -n)
+
+passed=0 failed=0
+check() { # check NAME COMMAND...: one line per check, as cargo prints tests
+  local name="$1"; shift
+  if "$@" >/tmp/headroom-deb-check.out 2>&1; then
+    echo "test deb::$name ... ok"; passed=$((passed + 1))
+  else
+    echo "test deb::$name ... FAILED"; sed 's/^/    /' /tmp/headroom-deb-check.out; failed=$((failed + 1))
+  fi
+}
+
+package=$(dpkg-deb --field "$deb" Package)
+work=$(mktemp -d)
+cleanup() {
+  kill $(jobs -p) 2>/dev/null || true
+  if dpkg -s "$package" >/dev/null 2>&1; then "${sudo[@]}" dpkg -r "$package" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "installing $deb ($(stat -c %s "$deb") bytes, package $package)"
+check installs_with_dpkg "${sudo[@]}" dpkg -i "$deb"
+check both_programs_are_on_the_path bash -c 'command -v headroom-tray && command -v headroom && [ "$(command -v headroom)" = /usr/bin/headroom ]'
+check the_cli_runs bash -c 'headroom --version | grep -q "^headroom "'
+desktop=$(dpkg -L "$package" | grep '^/usr/share/applications/.*\.desktop$' | head -1)
+check has_a_valid_desktop_entry bash -c "[ -n '$desktop' ] && desktop-file-validate '$desktop' && grep -q '^Exec=headroom-tray --open dashboard$' '$desktop' && grep -q '^Icon=headroom-tray$' '$desktop'"
+check installs_its_icons bash -c 'for s in 32x32 128x128 256x256@2; do [ -s /usr/share/icons/hicolor/$s/apps/headroom-tray.png ] || { echo "no $s icon"; exit 1; }; done'
+
+# The installed app, in this desktop session, against the fake service and a test Codex login.
+"$fake" serve --scenario plus-two-windows > "$work/url" &
+for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
+"$fake" codex-login --codex-home "$work/home/.codex"
+mkdir -p "$work/config/headroom"
+printf '[general]\nautostart = true\n' > "$work/config/headroom/settings.toml"
+/usr/bin/python3 tests/desktop/fake_sni_watcher.py "$work/registered" > /dev/null &
+sleep 0.5
+HOME="$work/home" CODEX_HOME="$work/home/.codex" XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" \
+  XDG_CACHE_HOME="$work/cache" HEADROOM_CHATGPT_BASE_URL="$(cat "$work/url")" /usr/bin/headroom-tray 2>"$work/app.log" &
+app=$!
+for _ in $(seq 1 200); do [ -s "$work/registered" ] && break; sleep 0.05; done
+check the_installed_app_registers_its_tray_item bash -c "[ -s '$work/registered' ] && kill -0 $app"
+# auto-launch (tauri-plugin-autostart) writes under $HOME/.config, whatever XDG_CONFIG_HOME says.
+autostart="$work/home/.config/autostart/Headroom.desktop"
+for _ in $(seq 1 100); do [ -s "$autostart" ] && break; sleep 0.05; done
+check start_at_login_writes_an_autostart_entry_for_the_installed_app \
+  bash -c "grep -q '^Exec=/usr/bin/headroom-tray --autostart' '$autostart' && desktop-file-validate '$autostart' || { cat '$autostart'; false; }"
+kill "$app"; wait "$app" 2>/dev/null || true
+
+check removes_cleanly "${sudo[@]}" dpkg -r "$package"
+check leaves_nothing_behind bash -c "! dpkg -s '$package' 2>/dev/null | grep -q '^Status: install' && [ ! -e /usr/bin/headroom-tray ] && [ ! -e /usr/bin/headroom ] && [ ! -e '$desktop' ] && [ ! -e /usr/share/icons/hicolor/128x128/apps/headroom-tray.png ]"
+
+echo
+echo "test result: $([ "$failed" = 0 ] && echo ok || echo FAILED). $passed passed; $failed failed; 0 ignored"
+[ "$failed" = 0 ]
