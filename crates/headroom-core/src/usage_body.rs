@@ -327,6 +327,12 @@ mod tests {
         assert_eq!(snap.plan.as_deref(), Some("galaxy_brain"));
         assert_eq!(snap.windows[0].kind, WindowKind::Monthly);
         assert_eq!(snap.windows[0].used_percent, 12.5);
+        assert_eq!(snap.windows[0].resets_at, Some(at() + chrono::Duration::hours(1)));
+        assert_eq!(snap.windows[1].kind, WindowKind::Other);
+        assert_eq!(snap.windows[1].resets_at, None);
+        assert_eq!(snap.limit_reached_reason.as_deref(), Some("some_future_reason"));
+        assert_eq!(snap.credits.unwrap().balance, Some(3.0));
+        assert_eq!(snap.windows.len(), 2);
     }
 
     #[test]
@@ -337,12 +343,6 @@ mod tests {
         let snap = parse_usage_body(body, at()).unwrap();
         let used: Vec<f64> = snap.windows.iter().map(|w| w.used_percent).collect();
         assert_eq!(used, [100.0, 0.0]);
-        assert_eq!(snap.windows[0].resets_at, Some(at() + chrono::Duration::hours(1)));
-        assert_eq!(snap.windows[1].kind, WindowKind::Other);
-        assert_eq!(snap.windows[1].resets_at, None);
-        assert_eq!(snap.limit_reached_reason.as_deref(), Some("some_future_reason"));
-        assert_eq!(snap.credits.unwrap().balance, Some(3.0));
-        assert_eq!(snap.windows.len(), 2);
     }
 
     #[test]
