@@ -18,15 +18,13 @@ exec scripts/with-desktop-session bash -c '
 set -euo pipefail
 work=$(mktemp -d)
 trap "kill \$(jobs -p) 2>/dev/null; rm -rf $work" EXIT
-"$BENCH_FAKE" serve > "$work/url" &
-for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-"$BENCH_FAKE" codex-login --codex-home "$work/home/.codex"
+. tests/desktop/fake-service.sh
+start_fake_service "$work" "$BENCH_FAKE"
 /usr/bin/python3 tests/desktop/fake_sni_watcher.py "$work/registered" > /dev/null &
 sleep 0.5
 for i in $(seq 1 "$BENCH_OPENS"); do
   : > "$work/registered"
-  HOME="$work/home" CODEX_HOME="$work/home/.codex" XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" \
-    HEADROOM_CHATGPT_BASE_URL="$(cat "$work/url")" HEADROOM_LOG=headroom_tray=info NO_COLOR=1 "$BENCH_TRAY" 2> "$work/app.log" &
+  HEADROOM_LOG=headroom_tray=info NO_COLOR=1 "$BENCH_TRAY" 2> "$work/app.log" &
   app=$!
   while [ ! -s "$work/registered" ]; do sleep 0.01; done
   sleep 2

@@ -16,16 +16,14 @@ exec scripts/with-desktop-session bash -c '
 set -euo pipefail
 work=$(mktemp -d)
 trap "kill \$(jobs -p) 2>/dev/null; rm -rf $work" EXIT
-"$BENCH_BIN/headroom-fake" serve --scenario plus-two-windows > "$work/url" &
-for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-"$BENCH_BIN/headroom-fake" codex-login --codex-home "$work/home/.codex"
+. tests/desktop/fake-service.sh
+start_fake_service "$work" "$BENCH_BIN/headroom-fake"
 mkdir -p "$work/config/headroom"
 printf "[display]\npoll_interval_minutes = 1\n" > "$work/config/headroom/settings.toml"
-export HOME="$work/home" CODEX_HOME="$work/home/.codex" XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" \
-  HEADROOM_CHATGPT_BASE_URL="$(cat "$work/url")"
 
 tree() { local all=("$1") k; for k in $(ps -o pid= --ppid "$1" 2>/dev/null || true); do all+=($(tree "$k")); done; echo "${all[@]}"; }
-sum_status() { local t=0 p; for p in $(tree "$1"); do t=$((t + $(awk -v k="$2:" "\$1 == k {print \$2}" /proc/$p/status /proc/$p/smaps_rollup 2>/dev/null | head -1 || echo 0))); done; echo $t; }
+memory_kb() { # memory_kb PID Rss|Pss: summed over the process tree
+  local t=0 p; for p in $(tree "$1"); do t=$((t + $(awk -v k="$2:" "\$1 == k {print \$2}" /proc/$p/smaps_rollup 2>/dev/null || echo 0))); done; echo $t; }
 cpu_ticks() { local t=0 p; for p in $(tree "$1"); do t=$((t + $(awk "{print \$14 + \$15}" /proc/$p/stat 2>/dev/null || echo 0))); done; echo $t; }
 stats() { sort -n | awk "{a[NR]=\$1} END {printf \"%d ms (%d–%d)\", a[int((NR+1)/2)], a[1], a[NR]}"; }
 
@@ -52,7 +50,7 @@ for app in headroom-tray empty-tray; do
   t0=$(date +%s%N); c0=$(cpu_ticks "$pid")
   sleep "$BENCH_IDLE"
   c1=$(cpu_ticks "$pid"); t1=$(date +%s%N)
-  rss=$(sum_status "$pid" Rss); pss=$(sum_status "$pid" Pss)
+  rss=$(memory_kb "$pid" Rss); pss=$(memory_kb "$pid" Pss)
   stop
   cpu=$(awk -v d="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v ns="$((t1 - t0))" "BEGIN { printf \"%.3f %%\", 100 * d / hz / (ns / 1e9) }")
   echo "| $app | $(printf "%s\n" "${times[@]}" | stats) | $((rss / 1024)) MB | $((pss / 1024)) MB | $cpu | $(( $(stat -c %s "$BENCH_BIN/$app") / 1024 / 1024 )) MB |"

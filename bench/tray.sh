@@ -15,18 +15,16 @@ exec scripts/with-desktop-session bash -c '
 set -euo pipefail
 work=$(mktemp -d)
 trap "kill \$(jobs -p) 2>/dev/null; rm -rf $work" EXIT
-"$BENCH_FAKE" serve --scenario plus-two-windows > "$work/url" &
-for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-url=$(cat "$work/url"); root=${url%/backend-api}
-"$BENCH_FAKE" codex-login --codex-home "$work/home/.codex"
+. tests/desktop/fake-service.sh
+start_fake_service "$work" "$BENCH_FAKE"
+root=${HEADROOM_CHATGPT_BASE_URL%/backend-api}
 mkdir -p "$work/config/headroom"
 printf "[display]\npoll_interval_minutes = 1\n" > "$work/config/headroom/settings.toml"
 /usr/bin/python3 tests/desktop/fake_sni_watcher.py "$work/registered" > /dev/null &
 sleep 0.5
 
 start=$(date +%s%N)
-HOME="$work/home" CODEX_HOME="$work/home/.codex" XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" \
-  HEADROOM_CHATGPT_BASE_URL="$url" "$BENCH_TRAY" 2>/dev/null &
+"$BENCH_TRAY" 2>/dev/null &
 pid=$!
 while [ ! -s "$work/registered" ]; do sleep 0.002; done
 registered_ms=$(( ($(date +%s%N) - start) / 1000000 ))

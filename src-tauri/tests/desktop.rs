@@ -25,9 +25,7 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     fake.respond(Route::Usage, scenarios::plus(70.0, 10.0, 7_920, 388_800));
     let root = tempfile::tempdir().unwrap();
     let (home, codex_home, token) = home_with_codex_login(root.path(), 9 * 86_400);
-    let config = root.path().join("config");
-    std::fs::create_dir_all(config.join("headroom")).unwrap();
-    std::fs::write(config.join("headroom/settings.toml"), "[display]\npoll_interval_minutes = 1\n").unwrap();
+    let config = config_with_settings(root.path(), "[display]\npoll_interval_minutes = 1\n");
 
     let monitor_log = root.path().join("notify-calls.log");
     let _monitor = start_notification_monitor(&monitor_log);

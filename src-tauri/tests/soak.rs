@@ -211,9 +211,7 @@ fn main() {
     }
     let root = tempfile::tempdir().unwrap();
     let (home, codex_home, token) = home_with_codex_login(root.path(), 30 * 86_400);
-    let config = root.path().join("config");
-    std::fs::create_dir_all(config.join("headroom")).unwrap();
-    std::fs::write(config.join("headroom/settings.toml"), "[display]\npoll_interval_minutes = 1\n").unwrap();
+    let config = config_with_settings(root.path(), "[display]\npoll_interval_minutes = 1\n");
     let monitor_log = root.path().join("notify-calls.log");
     let _monitor = start_notification_monitor(&monitor_log);
     let (_watcher, registrations) = start_tray_host(root.path());
@@ -285,7 +283,7 @@ fn main() {
             None => "section[aria-label='Weekly window'] .amount",
         };
         let expected_amount = format!("{}% left", good.five_hour_left().unwrap_or(100.0 - WEEKLY_USED));
-        let dashboard_ok = wait_for_opt(Duration::from_secs(5), || {
+        let dashboard_ok = poll_until(Duration::from_secs(5), || {
             let banner = driver.text(".banner.error strong");
             let amount = driver.text(amount_css);
             let footer = driver.text("footer span").unwrap_or_default();
@@ -387,18 +385,5 @@ fn main() {
         }
         println!("test result: FAILED. 0 passed; 1 failed; 0 ignored (soak)");
         std::process::exit(1);
-    }
-}
-
-fn wait_for_opt<T>(timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
-    let end = Instant::now() + timeout;
-    loop {
-        if let Some(v) = probe() {
-            return Some(v);
-        }
-        if Instant::now() > end {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(200));
     }
 }

@@ -43,15 +43,13 @@ check has_a_valid_desktop_entry bash -c "[ -n '$desktop' ] && desktop-file-valid
 check installs_its_icons bash -c 'for s in 32x32 128x128 256x256@2; do [ -s /usr/share/icons/hicolor/$s/apps/headroom-tray.png ] || { echo "no $s icon"; exit 1; }; done'
 
 # The installed app, in this desktop session, against the fake service and a test Codex login.
-"$fake" serve --scenario plus-two-windows > "$work/url" &
-for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-"$fake" codex-login --codex-home "$work/home/.codex"
+. tests/desktop/fake-service.sh
+start_fake_service "$work" "$fake"
 mkdir -p "$work/config/headroom"
 printf '[general]\nautostart = true\n' > "$work/config/headroom/settings.toml"
 /usr/bin/python3 tests/desktop/fake_sni_watcher.py "$work/registered" > /dev/null &
 sleep 0.5
-HOME="$work/home" CODEX_HOME="$work/home/.codex" XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" \
-  XDG_CACHE_HOME="$work/cache" HEADROOM_CHATGPT_BASE_URL="$(cat "$work/url")" /usr/bin/headroom-tray 2>"$work/app.log" &
+/usr/bin/headroom-tray 2>"$work/app.log" &
 app=$!
 for _ in $(seq 1 200); do [ -s "$work/registered" ] && break; sleep 0.05; done
 check the_installed_app_registers_its_tray_item bash -c "[ -s '$work/registered' ] && kill -0 $app"

@@ -42,15 +42,30 @@ pub fn desktop_or_skip() -> bool {
     ready
 }
 
-pub fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
+pub fn wait_for<T>(what: &str, timeout: Duration, probe: impl FnMut() -> Option<T>) -> T {
+    poll_until(timeout, probe).unwrap_or_else(|| panic!("timed out waiting for {what}"))
+}
+
+/// Asks `probe` every 100 ms until it answers or `timeout` passes.
+pub fn poll_until<T>(timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
     let start = Instant::now();
     loop {
         if let Some(value) = probe() {
-            return value;
+            return Some(value);
         }
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        if start.elapsed() >= timeout {
+            return None;
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A config folder holding Headroom's settings file with `toml` in it.
+pub fn config_with_settings(root: &Path, toml: &str) -> PathBuf {
+    let config = root.join("config");
+    std::fs::create_dir_all(config.join("headroom")).unwrap();
+    std::fs::write(config.join("headroom/settings.toml"), toml).unwrap();
+    config
 }
 
 /// A menu entry as the tray host sees it over com.canonical.dbusmenu.
