@@ -13,21 +13,9 @@ cargo build --release --locked -q -p headroom-cli -p headroom-testkit
 headroom="$target/release/headroom"
 fake="$target/release/headroom-fake"
 
-store="${BENCH_HISTORY_DIR:-$HOME/.cache/headroom/bench-histories}"
+. bench/histories.sh
 out=bench/out
-mkdir -p "$store" "$out"
-
-make_history() { # name files megabytes
-  local home="$store/$1"
-  if [ ! -f "$home/.complete" ]; then
-    rm -rf "$home"
-    mkdir -p "$home"
-    echo "generating $1: $2 files, $3 MB" >&2
-    "$fake" gen-history --out "$home/sessions" --files "$2" --megabytes "$3" --days 365 >&2
-    touch "$home/.complete"
-  fi
-  echo "$home"
-}
+mkdir -p "$out"
 
 small=$(make_history small-1mb 5 1)
 ten=$(make_history medium-10mb 50 10)

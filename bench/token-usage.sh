@@ -17,13 +17,8 @@ fake="$target/release/headroom-fake"
 ccusage="$PWD/node_modules/.bin/ccusage"
 [ -x "$ccusage" ] || { echo "ccusage is missing: run npm ci" >&2; exit 1; }
 
-store="${BENCH_HISTORY_DIR:-$HOME/.cache/headroom/bench-histories}"
-home="$store/large-1gb"
-if [ ! -f "$home/.complete" ]; then
-  rm -rf "$home" && mkdir -p "$home"
-  "$fake" gen-history --out "$home/sessions" --files 5000 --megabytes 1000 --days 365 >&2
-  touch "$home/.complete"
-fi
+. bench/histories.sh
+home=$(make_history large-1gb 5000 1000)
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 out=bench/out

@@ -67,14 +67,8 @@ fn the_dashboard_charts_a_week_of_history_and_exports_it() {
     let rows = generate_week(&data);
     assert!(rows > 900, "{rows} rows");
 
-    let env = [
-        ("HOME", home.clone().into_os_string()),
-        ("CODEX_HOME", codex_home.into_os_string()),
-        ("XDG_CONFIG_HOME", root.path().join("config").into_os_string()),
-        ("XDG_DATA_HOME", data.into_os_string()),
-        ("HEADROOM_CHATGPT_BASE_URL", fake.base_url().into()),
-        ("GTK_THEME", "Adwaita".into()),
-    ];
+    let mut env = app_vars(&home, &codex_home, root.path(), &fake.base_url());
+    env.push(("GTK_THEME", "Adwaita".into()));
     let (_driver, driver) = Driver::start(&env, &["--open", "dashboard"], &root.path().join("tauri-driver.log"));
 
     // The chart's figures, published on its element for tests.

@@ -23,14 +23,8 @@ fn the_dashboard_shows_live_numbers_and_the_fix_for_a_rejected_login() {
 
     for (theme, gtk_theme) in [("light", "Adwaita"), ("dark", "Adwaita:dark")] {
         fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
-        let env = [
-            ("HOME", home.clone().into_os_string()),
-            ("CODEX_HOME", codex_home.clone().into_os_string()),
-            ("XDG_CONFIG_HOME", root.path().join("config").into_os_string()),
-            ("XDG_DATA_HOME", root.path().join("data").into_os_string()),
-            ("HEADROOM_CHATGPT_BASE_URL", fake.base_url().into()),
-            ("GTK_THEME", gtk_theme.into()),
-        ];
+        let mut env = app_vars(&home, &codex_home, root.path(), &fake.base_url());
+        env.push(("GTK_THEME", gtk_theme.into()));
         let (_driver, driver) =
             Driver::start(&env, &["--open", "dashboard"], &root.path().join(format!("tauri-driver-{theme}.log")));
 

@@ -34,14 +34,8 @@ fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix(
     let root = tempfile::tempdir().unwrap();
     let home = root.path().join("home");
     std::fs::create_dir_all(home.join(".codex")).unwrap();
-    let env = [
-        ("HOME", home.clone().into_os_string()),
-        ("CODEX_HOME", home.join(".codex").into_os_string()),
-        ("XDG_CONFIG_HOME", root.path().join("config").into_os_string()),
-        ("XDG_DATA_HOME", root.path().join("data").into_os_string()),
-        ("HEADROOM_CHATGPT_BASE_URL", fake.base_url().into()),
-        ("GTK_THEME", "Adwaita".into()),
-    ];
+    let mut env = app_vars(&home, &home.join(".codex"), root.path(), &fake.base_url());
+    env.push(("GTK_THEME", "Adwaita".into()));
 
     // First run, no login anywhere: the settings window opens by itself and explains the ways in.
     let (group, driver) = Driver::start(&env, &[], &root.path().join("tauri-driver-1.log"));

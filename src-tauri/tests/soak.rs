@@ -211,20 +211,15 @@ fn main() {
     }
     let root = tempfile::tempdir().unwrap();
     let (home, codex_home, token) = home_with_codex_login(root.path(), 30 * 86_400);
-    let config = config_with_settings(root.path(), "[display]\npoll_interval_minutes = 1\n");
+    // Polling at its fastest: root/config, which app_vars points the app at.
+    config_with_settings(root.path(), "[display]\npoll_interval_minutes = 1\n");
     let monitor_log = root.path().join("notify-calls.log");
     let _monitor = start_notification_monitor(&monitor_log);
     let (_watcher, registrations) = start_tray_host(root.path());
     let app_log = root.path().join("tauri-driver.log");
-    let env = [
-        ("HOME", home.clone().into_os_string()),
-        ("CODEX_HOME", codex_home.clone().into_os_string()),
-        ("XDG_CONFIG_HOME", config.clone().into_os_string()),
-        ("XDG_DATA_HOME", root.path().join("data").into_os_string()),
-        ("HEADROOM_CHATGPT_BASE_URL", fake.base_url().into()),
-        // Everything every crate logs, to be searched for the token at the end.
-        ("HEADROOM_LOG", "debug".into()),
-    ];
+    let mut env = app_vars(&home, &codex_home, root.path(), &fake.base_url());
+    // Everything every crate logs, to be searched for the token at the end.
+    env.push(("HEADROOM_LOG", "debug".into()));
     let started = Instant::now();
     let (_driver_process, driver) = Driver::start(&env, &["--open", "dashboard"], &app_log);
     let (sender, path) =

@@ -33,15 +33,8 @@ fn the_tokens_tab_shows_what_codex_used_per_day() {
     let expected = headroom_core::token_report::daily(&ledger, &filter);
     assert!(expected.daily.len() >= 9, "{} days", expected.daily.len());
 
-    let env = [
-        ("HOME", home.into_os_string()),
-        ("CODEX_HOME", codex_home.into_os_string()),
-        ("XDG_CONFIG_HOME", root.path().join("config").into_os_string()),
-        ("XDG_DATA_HOME", root.path().join("data").into_os_string()),
-        ("XDG_CACHE_HOME", root.path().join("cache").into_os_string()),
-        ("HEADROOM_CHATGPT_BASE_URL", fake.base_url().into()),
-        ("GTK_THEME", "Adwaita".into()),
-    ];
+    let mut env = app_vars(&home, &codex_home, root.path(), &fake.base_url());
+    env.push(("GTK_THEME", "Adwaita".into()));
     let (_driver, driver) = Driver::start(&env, &["--open", "dashboard"], &root.path().join("tauri-driver.log"));
     wait_for("the dashboard", Duration::from_secs(20), || driver.find(".tabs button:nth-child(2)"));
     driver.click(".tabs button:nth-child(2)");

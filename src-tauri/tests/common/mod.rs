@@ -207,6 +207,25 @@ pub fn app_binary() -> PathBuf {
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_headroom-tray").into())
 }
 
+/// The environment of an app under test driven through WebDriver: Codex's login in `home` and
+/// `codex_home`, its own config, data and cache folders under `root`, the fake service at
+/// `base_url`.
+pub fn app_vars(
+    home: &Path,
+    codex_home: &Path,
+    root: &Path,
+    base_url: &str,
+) -> Vec<(&'static str, std::ffi::OsString)> {
+    vec![
+        ("HOME", home.into()),
+        ("CODEX_HOME", codex_home.into()),
+        ("XDG_CONFIG_HOME", root.join("config").into()),
+        ("XDG_DATA_HOME", root.join("data").into()),
+        ("XDG_CACHE_HOME", root.join("cache").into()),
+        ("HEADROOM_CHATGPT_BASE_URL", base_url.into()),
+    ]
+}
+
 /// Where the app under test keeps its files.
 pub struct AppEnv {
     pub home: PathBuf,
