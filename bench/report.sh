@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Writes docs/performance.md from the benchmarks, run here and now: the tray app against an
 # empty Tauri tray app (start to tray, idle memory and CPU), the dashboard's open, the
-# session-log scan over growing histories, token usage against ccusage, network bytes a day.
-# Takes about 20 minutes (the 1 GB histories are generated once and kept).
+# session-log scan over growing histories, token usage against ccusage, network bytes a day;
+# then the soak with faults for one whole fault cycle and a fuzzing round of every parser.
+# Takes about 50 minutes (the 1 GB histories are generated once and kept).
 #
-#   bench/report.sh
+#   bench/report.sh            SOAK_SECONDS (default 1080) and FUZZ_SECONDS (per target, default 60)
+#                              shorten or lengthen the last two sections
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -51,6 +53,8 @@ section "Session-log scan over growing histories (\`headroom status --source log
 { echo "hyperfine's table (mean ± σ, min…max):"; echo; cat bench/out/session-logs.md; echo; } >> "$tmp"
 section "Token usage against ccusage (\`headroom usage daily\` on the 1 GB history)" bench/token-usage.sh
 section "Network bytes a day at default settings" bench/network.sh 20
+section "Soak with faults: one whole fault cycle, polling every minute, dashboard open" bench/soak.sh "${SOAK_SECONDS:-1080}"
+section "Fuzzing every parser (cargo-fuzz, no crash allowed)" bench/fuzz.sh "${FUZZ_SECONDS:-60}"
 mv "$tmp" "$out"
 trap - EXIT
 echo "wrote $out" >&2

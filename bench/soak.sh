@@ -4,6 +4,9 @@
 # Fails, naming the check, when the app died, its memory grew more than 10 %, it polled faster
 # than the rules allow, the notifications were not exactly those due, the menu or dashboard lost
 # the last good numbers while failing, or its log holds the token.
+# The default 10 minutes meet about the cycle's first 10 steps (every kind of alert, the slow, cut,
+# 401 and 10 MB answers); one whole cycle of 16 steps takes about 16 minutes: `bench/soak.sh 1080`
+# (bench/report.sh runs that).
 #
 #   bench/soak.sh [SECONDS]
 set -euo pipefail
