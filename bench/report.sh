@@ -3,7 +3,7 @@
 # empty Tauri tray app (start to tray, idle memory and CPU), the dashboard's open, the
 # session-log scan over growing histories, token usage against ccusage, network bytes a day;
 # then the soak with faults for one whole fault cycle and a fuzzing round of every parser.
-# Takes about 50 minutes (the 1 GB histories are generated once and kept).
+# Takes about 40 minutes, more the first time (the 1 GB histories are generated once and kept).
 #
 #   bench/report.sh            SOAK_SECONDS (default 1080) and FUZZ_SECONDS (per target, default 60)
 #                              shorten or lengthen the last two sections
