@@ -11,8 +11,6 @@ use chrono::{Duration as Span, Utc};
 use common::*;
 use headroom_core::history::History;
 use headroom_core::model::{Account, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
-use headroom_testkit::fake::Route;
-use headroom_testkit::{scenarios, FakeService};
 
 /// A week of samples every 20 minutes, as the tray would have recorded them.
 fn generate_week(data_home: &std::path::Path) -> usize {
@@ -59,10 +57,7 @@ fn the_dashboard_charts_a_week_of_history_and_exports_it() {
     if !webdriver_or_skip() {
         return;
     }
-    let fake = FakeService::start();
-    fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
-    let root = tempfile::tempdir().unwrap();
-    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
+    let SignedInPlus { fake, root, home, codex_home } = signed_in_plus();
     let data = root.path().join("data");
     let rows = generate_week(&data);
     assert!(rows > 900, "{rows} rows");

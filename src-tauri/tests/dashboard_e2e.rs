@@ -9,17 +9,14 @@ use std::time::Duration;
 
 use common::*;
 use headroom_testkit::fake::Route;
-use headroom_testkit::{scenarios, FakeService};
+use headroom_testkit::scenarios;
 
 #[test]
 fn the_dashboard_shows_live_numbers_and_the_fix_for_a_rejected_login() {
     if !webdriver_or_skip() {
         return;
     }
-    let fake = FakeService::start();
-    fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
-    let root = tempfile::tempdir().unwrap();
-    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
+    let SignedInPlus { fake, root, home, codex_home } = signed_in_plus();
 
     for (theme, gtk_theme) in [("light", "Adwaita"), ("dark", "Adwaita:dark")] {
         fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));

@@ -8,18 +8,13 @@ use std::time::Duration;
 
 use chrono::{Duration as Span, Utc};
 use common::*;
-use headroom_testkit::fake::Route;
-use headroom_testkit::{scenarios, FakeService};
 
 #[test]
 fn the_tokens_tab_shows_what_codex_used_per_day() {
     if !webdriver_or_skip() {
         return;
     }
-    let fake = FakeService::start();
-    fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
-    let root = tempfile::tempdir().unwrap();
-    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
+    let SignedInPlus { fake, root, home, codex_home } = signed_in_plus();
     let start = (Utc::now() - Span::days(10)).timestamp();
     headroom_testkit::token_history::generate(&codex_home.join("sessions"), 11, start, 9, 45).unwrap();
     // What the core counts for the same 14 local days (the CLI's numbers, checked against ccusage).

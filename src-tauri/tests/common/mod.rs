@@ -493,6 +493,25 @@ pub fn home_with_codex_login(root: &Path, valid_for_seconds: i64) -> (PathBuf, P
     (home, codex_home, token)
 }
 
+/// Where the dashboard's webview tests start: the fake service answering with a Plus account's
+/// numbers (42 % of the 5-hour window and 17 % of the week used) and a HOME under `root` whose
+/// Codex login is valid for 9 more days.
+pub struct SignedInPlus {
+    pub fake: headroom_testkit::FakeService,
+    pub root: tempfile::TempDir,
+    pub home: PathBuf,
+    pub codex_home: PathBuf,
+}
+
+pub fn signed_in_plus() -> SignedInPlus {
+    use headroom_testkit::{fake::Route, scenarios, FakeService};
+    let fake = FakeService::start();
+    fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
+    let root = tempfile::tempdir().unwrap();
+    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
+    SignedInPlus { fake, root, home, codex_home }
+}
+
 /// Records every Notify call on the session bus into `log` (read it with [`notifications`]).
 pub fn start_notification_monitor(log: &Path) -> Killed {
     Killed(
