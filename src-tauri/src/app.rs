@@ -49,6 +49,8 @@ pub struct Inner {
     pub fallback_key: bool,
     /// Codex runs on Headroom's fallback key now.
     pub on_fallback_key: bool,
+    /// When Headroom last put Codex back on the plan (open sessions stay on the key).
+    pub restored_at: Option<DateTime<Utc>>,
 }
 
 pub struct Shared {
@@ -85,7 +87,7 @@ impl Shared {
         }
         let data_dir = storage::data_dir();
         let read = |name: &str| data_dir.as_ref().map(|d| d.join(name));
-        let snapshot = if demo { None } else { read("last-snapshot.json").and_then(|p| load_json(&p)) };
+        let snapshot = if demo { None } else { read(storage::LAST_SNAPSHOT).and_then(|p| load_json(&p)) };
         let alert_state: AlertState = read("alerts.json").and_then(|p| load_json(&p)).unwrap_or_default();
         let account_key = snapshot.as_ref().map(account_key).unwrap_or_else(|| "default".into());
         Arc::new(Shared {
@@ -103,6 +105,7 @@ impl Shared {
                 alerts_written: None,
                 fallback_key: false,
                 on_fallback_key: false,
+                restored_at: None,
             }),
             demo,
             data_dir,
@@ -342,7 +345,7 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
         // First run: no source at all. The settings window explains the ways in.
         let no_source = matches!(
             report.error,
-            Some(UsageError::NoCredentials { .. } | UsageError::NoSessionLogs { .. } | UsageError::ApiKeyOnly)
+            Some(UsageError::NoCredentials { .. } | UsageError::NoSessionLogs { .. } | UsageError::NoQuota(_))
         );
         if report.snapshot.is_none() && inner.snapshot.is_none() && no_source && !inner.welcomed {
             inner.welcomed = true;
@@ -366,7 +369,7 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
         _ => {}
     }
     if let Some(snapshot) = save_snapshot.filter(|_| !shared.demo) {
-        shared.save("last-snapshot.json", &snapshot);
+        shared.save(storage::LAST_SNAPSHOT, &snapshot);
     }
     tray::refresh(app, shared);
     // Open windows update at once; with none open nobody listens and this costs nothing.
@@ -423,11 +426,18 @@ pub fn fallback_action(app: &AppHandle, shared: &SharedState, to_key: bool) {
         let (title, body) = match (&result, to_key) {
             (Ok(()), true) => (
                 "Codex switched to your API key",
-                "It is billed at API rates; your ChatGPT login is saved and comes back from the menu.".to_string(),
+                format!(
+                    "It is billed at API rates; your ChatGPT login is saved and comes back from the menu. {}",
+                    headroom_core::fallback::OPEN_SESSIONS_KEEP_PLAN
+                ),
             ),
-            (Ok(()), false) => {
-                ("Codex is back on your ChatGPT plan", "Your saved ChatGPT login is in place again.".to_string())
-            }
+            (Ok(()), false) => (
+                "Codex is back on your ChatGPT plan",
+                format!(
+                    "Your saved ChatGPT login is in place again. {}",
+                    headroom_core::fallback::OPEN_SESSIONS_KEEP_KEY
+                ),
+            ),
             (Err(e), _) => ("Codex's login was not changed", e.to_string()),
         };
         let alert = Alert {
@@ -437,7 +447,10 @@ pub fn fallback_action(app: &AppHandle, shared: &SharedState, to_key: bool) {
             body,
         };
         if result.is_ok() {
-            shared.inner.lock().unwrap().on_fallback_key = to_key;
+            let mut inner = shared.inner.lock().unwrap();
+            inner.on_fallback_key = to_key;
+            inner.restored_at = (!to_key).then(Utc::now);
+            drop(inner);
             tray::refresh(&app, &shared);
         }
         notifications::show(shared.clone(), alert);

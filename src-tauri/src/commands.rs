@@ -81,7 +81,7 @@ pub async fn credentials(state: State<'_, SharedState>) -> Result<Credentials, S
                         format!("found{}", c.claims.email.as_ref().map(|e| format!(": {e}")).unwrap_or_default())
                     }
                     ProbeOutcome::NotFound(why) => format!("not found ({why})"),
-                    ProbeOutcome::ApiKeyOnly => "an API key: no plan quota".into(),
+                    ProbeOutcome::NoQuota(kind) => format!("{}: no plan quota", kind.describe()),
                     ProbeOutcome::Failed(why) => format!("unusable: {why}"),
                     ProbeOutcome::Skipped(why) => format!("skipped: {why}"),
                 },

@@ -39,6 +39,9 @@ fn view(shared: &SharedState) -> TrayView {
         settings: &inner.settings,
         paused_until: inner.paused_until,
         on_api_key: inner.on_fallback_key,
+        // For an hour after Headroom put Codex back on the plan, the menu says what open
+        // sessions still use.
+        restored_recently: inner.restored_at.is_some_and(|at| Utc::now() - at < chrono::Duration::hours(1)),
         paces: &inner.paces,
         now: Utc::now(),
     })
@@ -134,6 +137,9 @@ fn build_menu(app: &AppHandle, view: &MenuView, choices: MenuChoices) -> tauri::
     }
     if let Some(line) = &view.on_api_key {
         menu = menu.item(&info("on-api-key", line)?);
+    }
+    if let Some(line) = &view.open_sessions {
+        menu = menu.item(&info("open-sessions", line)?);
     }
     if choices.offer_key {
         menu = menu.separator().text("fallback-switch", "Switch Codex to API key (billed at API rates)");

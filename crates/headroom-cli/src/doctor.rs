@@ -6,7 +6,7 @@ use chrono::Utc;
 use headroom_core::credentials::ProbeOutcome;
 use headroom_core::doctor::{diagnose, Diagnosis};
 use headroom_core::environment::BaseUrlOrigin;
-use headroom_core::humanize::{age, relative};
+use headroom_core::humanize::{age, capitalise, relative};
 use headroom_core::keychain::OsKeychain;
 use headroom_core::vault::Vault;
 use headroom_core::Context;
@@ -104,7 +104,9 @@ pub fn render(d: &Diagnosis) -> String {
                 parts.join(", ")
             }
             ProbeOutcome::NotFound(why) => format!("not found: {why}"),
-            ProbeOutcome::ApiKeyOnly => "an API-key login: API keys have no plan quota to show".into(),
+            ProbeOutcome::NoQuota(kind) => {
+                format!("{} login: it has no plan quota to show", capitalise(kind.describe()))
+            }
             ProbeOutcome::Failed(why) => format!("unusable: {why}"),
             ProbeOutcome::Skipped(why) => format!("skipped: {why}"),
         };
@@ -129,6 +131,11 @@ pub fn render(d: &Diagnosis) -> String {
         (None, None) => format!("{}: none yet (Codex writes them as you use it)", logs.dir.display()),
     };
     let _ = writeln!(out, "{:<16}{logs_line}", "Session logs");
+    if let Some(last) = &d.last_answer {
+        let state = headroom_core::doctor::unreadable_sentence(&last.unreadable)
+            .unwrap_or_else(|| "every part of it could be read.".into());
+        let _ = writeln!(out, "{:<16}the tray's, {}: {state}", "Last answer", age(last.observed_at, now));
+    }
 
     let verdict = match (d.discovery.credential(), &logs.newest) {
         (Some(c), _) => format!("live numbers from the usage service, with {}.", c.origin.describe()),

@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Read};
 
-use headroom_core::fallback::{CodexNow, Fallback};
+use headroom_core::fallback::{CodexNow, Fallback, OPEN_SESSIONS_KEEP_KEY, OPEN_SESSIONS_KEEP_PLAN};
 use headroom_core::keychain::OsKeychain;
 use headroom_core::vault::{mask, Slot, Vault};
 use headroom_core::Context;
@@ -104,6 +104,7 @@ pub fn switch(ctx: &Context) -> u8 {
     match fallback(ctx).switch() {
         Ok(()) => {
             println!("Codex now uses the fallback API key (billed at API rates). Your ChatGPT login is saved in the OS keychain; `headroom fallback restore` puts it back.");
+            println!("{OPEN_SESSIONS_KEEP_PLAN}");
             0
         }
         Err(e) => fail(e),
@@ -114,6 +115,7 @@ pub fn restore(ctx: &Context) -> u8 {
     match fallback(ctx).restore() {
         Ok(true) => {
             println!("Codex uses your ChatGPT login again.");
+            println!("{OPEN_SESSIONS_KEEP_KEY}");
             0
         }
         Ok(false) => {

@@ -207,6 +207,10 @@ fn status(ctx: &Context, json: bool, preference: SourcePreference) -> u8 {
             eprintln!("Showing Codex's session-log numbers because: {error}");
         }
     }
+    if let Some(note) = report.snapshot.as_ref().and_then(|s| headroom_core::doctor::unreadable_sentence(&s.unreadable))
+    {
+        eprintln!("{note}");
+    }
     if written.is_err() {
         // A closed pipe (`headroom status | head -1`) is not worth a panic.
         return 1;

@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use chrono::{DateTime, Duration, Utc};
-use headroom_core::humanize::{self, age, bar, capitalise, clock, duration, reset_phrase, used_and_left};
+use headroom_core::humanize::{self, age, bar, blocked_sentence, capitalise, reset_phrase, used_and_left};
+use headroom_core::tray_view::{credits_text, pool_credits, NO_WINDOWS};
 use headroom_core::{LimitId, SourceKind, StatusReport, UsageSnapshot};
 
 const BAR_WIDTH: usize = 20;
@@ -27,9 +28,10 @@ pub fn status_text(report: &StatusReport, now: DateTime<Utc>) -> String {
         }
         previous_limit = Some(&window.limit);
         let (used, left) = used_and_left(window.used_percent);
+        let credits = window.credits.and_then(pool_credits).map(|c| format!(" · {c}")).unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {title:<width$}  {}  {used:>3}% used · {left:>3}% left · {}",
+            "  {title:<width$}  {}  {used:>3}% used · {left:>3}% left{credits} · {}",
             bar(f64::from(used) / 100.0, BAR_WIDTH),
             reset_phrase(window.resets_at, window.reset_since_observed, now),
         );
@@ -41,41 +43,33 @@ pub fn status_text(report: &StatusReport, now: DateTime<Utc>) -> String {
         }
     }
     if snapshot.windows.is_empty() {
-        let _ = writeln!(out, "  The service reported no usage windows for this plan.");
+        let _ = writeln!(out, "  {NO_WINDOWS}.");
     }
 
+    let mut extras = Vec::new();
     if let Some(credits) = &snapshot.credits {
-        let line = if credits.unlimited {
-            Some("unlimited".to_string())
-        } else if credits.has_credits || credits.balance.is_some_and(|b| b > 0.0) {
-            let mut text = credits.balance.map(|b| format!("{b:.2}")).unwrap_or_else(|| "available".into());
-            if let Some((low, high)) = credits.approx_local_messages {
+        let line = credits_text(credits).or_else(|| credits.has_credits.then(|| "available".into()));
+        if let Some(mut text) = line {
+            if let Some((low, high)) = credits.approx_local_messages.filter(|_| !credits.unlimited) {
                 let _ = write!(text, " (about {low:.0}–{high:.0} local messages)");
             }
-            Some(text)
-        } else {
-            None
-        };
-        if let Some(line) = line {
-            let _ = writeln!(out);
-            let _ = writeln!(out, "  {:<width$}  {line}", "Credits");
+            extras.push(("Credits", text));
+        }
+    }
+    let resets = snapshot.reset_credits.filter(|c| *c > 0);
+    if !extras.is_empty() || resets.is_some() {
+        let _ = writeln!(out);
+        for (label, text) in extras {
+            let _ = writeln!(out, "  {label:<width$}  {text}");
+        }
+        if let Some(count) = resets {
+            let _ = writeln!(out, "  {} available (use one in Codex with /usage)", humanize::reset_credits(count));
         }
     }
 
     let _ = writeln!(out);
-    if let Some(blocking) = snapshot.blocking_window() {
-        let until = match blocking.resets_at {
-            Some(at) if at > now => format!(" until {} (in {})", clock(at, now), duration(at - now)),
-            _ => String::new(),
-        };
-        let _ = writeln!(out, "Blocked by the {} limit{until}.", blocking.kind.label());
-    } else if snapshot.limit_reached {
-        let reason = snapshot.limit_reached_reason.as_deref().unwrap_or("limit reached").replace('_', " ");
-        let _ = writeln!(out, "Codex is blocked ({reason}).");
-    }
-    if let Some(spend) = snapshot.spend_control.as_ref().filter(|s| s.reached) {
-        let until = spend.resets_at.map(|at| format!(" until {}", clock(at, now))).unwrap_or_default();
-        let _ = writeln!(out, "Your workspace's spend limit is reached{until}.");
+    if let Some(sentence) = blocked_sentence(snapshot, now, true) {
+        let _ = writeln!(out, "{sentence}.");
     }
 
     let _ = writeln!(out, "{}", provenance(report, snapshot, now));

@@ -50,6 +50,14 @@ pub enum AlertKind {
     Pace {
         window: WindowKind,
     },
+    /// A limit is reached and the account has credits: Codex goes on by spending them.
+    CreditsInUse {
+        window: WindowKind,
+    },
+    /// The credit balance fell below the user's threshold.
+    CreditsLow {
+        below: f64,
+    },
     TokenExpiring {
         within_days: u8,
     },
@@ -86,6 +94,12 @@ struct WindowMemory {
     pace_fired: bool,
 }
 
+/// Per account: whether the credit balance was last seen below the user's threshold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct CreditsMemory {
+    below: Option<bool>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct CredentialMemory {
     expiry_stages_fired: BTreeSet<u8>,
@@ -97,6 +111,8 @@ struct CredentialMemory {
 pub struct AlertState {
     windows: BTreeMap<String, WindowMemory>,
     credentials: BTreeMap<String, CredentialMemory>,
+    #[serde(default)]
+    credits: BTreeMap<String, CreditsMemory>,
     last_observed_at: Option<DateTime<Utc>>,
     held: Vec<Alert>,
 }
@@ -150,7 +166,7 @@ impl AlertEngine {
             let key = window_key(account, window);
             let first_sight = !self.state.windows.contains_key(&key);
             let memory = self.state.windows.entry(key.clone()).or_default();
-            let exhausted = window.is_exhausted()
+            let exhausted = snapshot.is_exhausted(window)
                 || blocking.as_ref().is_some_and(|(limit, kind, _)| *limit == window.limit && *kind == window.kind);
             let mut fired: Vec<AlertKind> = Vec::new();
 
@@ -182,9 +198,15 @@ impl AlertEngine {
             memory.fired.extend(crossed.iter().copied());
 
             if exhausted && !memory.limit_fired {
-                // At the limit, "limit reached" says it all: no threshold alert beside it.
+                // At the limit, "limit reached" says it all: no threshold alert beside it. When
+                // the account has credits, Codex goes on by spending them: that is the news.
                 memory.limit_fired = true;
-                fired.push(AlertKind::LimitReached { window: window.kind });
+                let quota = matches!(window.limit, LimitId::Codex | LimitId::CreditPool);
+                if quota && snapshot.spends_credits() && settings.toggles.credits_in_use {
+                    fired.push(AlertKind::CreditsInUse { window: window.kind });
+                } else {
+                    fired.push(AlertKind::LimitReached { window: window.kind });
+                }
             } else if let (Some(highest), false) = (crossed.last(), baseline || first_sight) {
                 fired.push(AlertKind::Threshold { window: window.kind, percent: *highest });
             }
@@ -216,7 +238,31 @@ impl AlertEngine {
                 alerts.push(Alert { kind, identity: key.clone(), title, body });
             }
         }
+        alerts.extend(self.credits_low(snapshot, account, settings));
         self.deliver(alerts, settings, pause, now)
+    }
+
+    /// Once when the credit balance falls below the user's threshold; re-armed when it is back
+    /// above. The first balance ever seen for an account is the baseline.
+    fn credits_low(&mut self, snapshot: &UsageSnapshot, account: &str, settings: &Settings) -> Vec<Alert> {
+        let (Some(threshold), Some(credits)) = (settings.credits_low_below, snapshot.credits.as_ref()) else {
+            return Vec::new();
+        };
+        let Some(balance) = credits.balance.filter(|_| !credits.unlimited) else { return Vec::new() };
+        let memory = self.state.credits.entry(account.to_string()).or_default();
+        let below = balance < threshold;
+        let was = memory.below.replace(below);
+        if !below || was != Some(false) {
+            return Vec::new();
+        }
+        vec![Alert {
+            kind: AlertKind::CreditsLow { below: threshold },
+            identity: format!("{account}|credits"),
+            title: format!("Codex credits are running low: {balance:.2} left"),
+            body: format!(
+                "That is below the {threshold:.2} you set; add credits on chatgpt.com, or change the threshold in Headroom's settings."
+            ),
+        }]
     }
 
     /// The pace alert (off unless the user turns it on): once per cycle, when a window's current
@@ -375,6 +421,8 @@ fn event_enabled(settings: &Settings, kind: &AlertKind) -> bool {
         AlertKind::LimitReached { .. } => t.limit_reached,
         AlertKind::AvailableAgain { .. } | AlertKind::StillBlocked { .. } => t.available_again,
         AlertKind::Pace { .. } => t.pace,
+        AlertKind::CreditsInUse { .. } => t.credits_in_use,
+        AlertKind::CreditsLow { .. } => settings.credits_low_below.is_some(),
         AlertKind::TokenExpiring { .. } => t.token_expiring,
         AlertKind::CredentialsRejected => t.credentials_rejected,
         AlertKind::Summary { .. } => true,
@@ -386,6 +434,7 @@ fn limit_name(window: &UsageWindow) -> String {
     match &window.limit {
         LimitId::Codex => format!("Codex {} limit", window.kind.label()),
         LimitId::CodeReview => format!("Codex code review {} limit", window.kind.label()),
+        LimitId::CreditPool => "Codex monthly credit limit".into(),
         LimitId::Feature(feature) => {
             format!("{} {} limit", window.limit_name.as_deref().unwrap_or(feature), window.kind.label())
         }
@@ -417,8 +466,24 @@ fn window_text(
             (format!("{name} {percent}% used{resets}"), format!("{left}% left until {}.", until(window.resets_at, now)))
         }
         AlertKind::LimitReached { .. } => {
-            let blocked = if window.limit == LimitId::Codex { "Codex is blocked" } else { "This limit is used up" };
-            (format!("{name} reached"), format!("{blocked} until {}.", until(window.resets_at, now)))
+            let body = match &window.limit {
+                LimitId::Codex | LimitId::CreditPool if snapshot.spends_credits() => {
+                    format!("Codex goes on with your credits until {}.", until(window.resets_at, now))
+                }
+                LimitId::Codex => format!("Codex is blocked until {}.", until(window.resets_at, now)),
+                LimitId::CreditPool => {
+                    format!("Your workspace's monthly credit limit is reached until {}.", until(window.resets_at, now))
+                }
+                _ => format!("This limit is used up until {}.", until(window.resets_at, now)),
+            };
+            (format!("{name} reached"), body)
+        }
+        AlertKind::CreditsInUse { .. } => {
+            let balance = snapshot.credits.as_ref().map(crate::humanize::credit_balance).unwrap_or_default();
+            (
+                format!("{name} reached — now using your credits ({balance})"),
+                format!("Codex spends your credits until {}.", until(window.resets_at, now)),
+            )
         }
         AlertKind::AvailableAgain { .. } => {
             ("Codex is available again".into(), format!("The {} limit has reset; {left}% left.", window.kind.label()))
@@ -438,7 +503,9 @@ fn login_name(origin: CredentialOrigin) -> &'static str {
     match origin {
         CredentialOrigin::Env => "The token in HEADROOM_ACCESS_TOKEN",
         CredentialOrigin::Keychain => "The token pasted into Headroom",
-        CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile => "Your Codex login",
+        CredentialOrigin::CodexKeyring | CredentialOrigin::CodexSecrets | CredentialOrigin::CodexAuthFile => {
+            "Your Codex login"
+        }
     }
 }
 
@@ -446,6 +513,8 @@ fn advice(origin: CredentialOrigin) -> &'static str {
     match origin {
         CredentialOrigin::Env => "Copy a fresh token from chatgpt.com into HEADROOM_ACCESS_TOKEN",
         CredentialOrigin::Keychain => "Paste a fresh one with `headroom token set` or in Settings",
-        CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile => "Run `codex` to refresh it",
+        CredentialOrigin::CodexKeyring | CredentialOrigin::CodexSecrets | CredentialOrigin::CodexAuthFile => {
+            "Run `codex` to refresh it"
+        }
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
+use sha2::Digest;
 
 use crate::credentials::Credential;
 use crate::environment::BaseUrl;
@@ -24,12 +25,18 @@ pub struct UsageClient {
     host: String,
     /// `{origin}/api/auth/session`, where a session cookie is exchanged for an access token.
     session_url: String,
+    /// `{authapi}/v1/user-auth-credential/whoami`, where Codex asks who owns a Codex access token.
+    whoami_url: String,
 }
 
 impl UsageClient {
     /// Builds the client: rustls with the system's roots plus an optional extra PEM bundle
     /// (`CODEX_CA_CERTIFICATE`, else `SSL_CERT_FILE`), proxies from the environment, 15 s timeout.
-    pub fn new(base_url: &BaseUrl, ca_bundle: Option<(&str, &Path)>) -> Result<UsageClient, UsageError> {
+    pub fn new(
+        base_url: &BaseUrl,
+        authapi_base_url: &str,
+        ca_bundle: Option<(&str, &Path)>,
+    ) -> Result<UsageClient, UsageError> {
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(TIMEOUT)
@@ -71,11 +78,58 @@ impl UsageClient {
             .unwrap_or_else(|| url.clone());
         let session_url =
             parsed.map(|u| format!("{}/api/auth/session", u.origin().ascii_serialization())).unwrap_or_default();
-        Ok(UsageClient { http, url, host, session_url })
+        let whoami_url = format!("{}/v1/user-auth-credential/whoami", authapi_base_url.trim_end_matches('/'));
+        Ok(UsageClient { http, url, host, session_url, whoami_url })
     }
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Who owns a Codex access token: the account it is for, asked as Codex asks (a GET with the
+    /// token, nothing spent or changed). Remembered for the life of the process.
+    pub async fn token_owner(&self, credential: &Credential) -> Result<TokenOwner, UsageError> {
+        let digest: [u8; 32] = sha2::Sha256::digest(credential.access_token().expose_secret().as_bytes()).into();
+        if let Some(owner) = OWNERS.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&digest)) {
+            return Ok(owner.clone());
+        }
+        tracing::info!(url = %self.whoami_url, "asking who owns the Codex access token");
+        let response = self
+            .http
+            .get(&self.whoami_url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .bearer_auth(credential.access_token().expose_secret())
+            .send()
+            .await
+            .map_err(|e| self.network_error(&e))?;
+        let status = response.status().as_u16();
+        match status {
+            401 | 403 => return Err(UsageError::Unauthorized { origin: credential.origin, status }),
+            429 => return Err(UsageError::RateLimited { retry_after_seconds: None }),
+            500..=599 => return Err(UsageError::ServerError { status }),
+            _ => {}
+        }
+        let body = self.read_body(response).await?;
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let text = |key: &str| crate::usage_body::string(value.get(key));
+        let Some(account_id) = text("chatgpt_account_id").filter(|_| (200..300).contains(&status)) else {
+            return Err(UsageError::InvalidResponse {
+                problem: format!("no account for the Codex access token (HTTP {status})"),
+                advice: TRY_LATER,
+            });
+        };
+        let owner = TokenOwner {
+            account_id,
+            email: text("email"),
+            plan: text("chatgpt_plan_type").map(|p| p.to_ascii_lowercase()),
+            user_id: text("chatgpt_user_id"),
+        };
+        OWNERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(Default::default)
+            .insert(digest, owner.clone());
+        Ok(owner)
     }
 
     /// Fetches the usage numbers with `credential`.
@@ -201,6 +255,18 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     last.unwrap_or_default()
 }
 
+/// The owner of a Codex access token, as Codex's account service names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub account_id: String,
+    pub email: Option<String>,
+    pub plan: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// Owners already asked for, by the SHA-256 of the token (never the token itself).
+static OWNERS: std::sync::Mutex<Option<std::collections::HashMap<[u8; 32], TokenOwner>>> = std::sync::Mutex::new(None);
+
 /// An access token obtained from a session cookie.
 pub struct ExchangedToken {
     pub access_token: SecretString,
@@ -234,9 +300,7 @@ fn too_large() -> UsageError {
 fn invalid_body(error: BodyError) -> UsageError {
     let advice = match error {
         BodyError::Html => TRY_LATER,
-        BodyError::MalformedJson(_) | BodyError::MissingRateLimit => {
-            "try again later, and update Headroom if this keeps happening."
-        }
+        BodyError::MalformedJson(_) => "try again later, and update Headroom if this keeps happening.",
     };
     UsageError::InvalidResponse { problem: error.to_string(), advice }
 }

@@ -1,13 +1,15 @@
-//! Codex's own login, read (never written, never refreshed) from `$CODEX_HOME/auth.json` or from
-//! the OS keychain entries Codex writes when `cli_auth_credentials_store` is `keyring` or `auto`.
+//! Codex's own login, read (never written, never refreshed) from `$CODEX_HOME/auth.json`, from
+//! the OS keychain entry Codex writes when `cli_auth_credentials_store` is `keyring` or `auto`, or
+//! from its encrypted "secrets" store (see [`crate::codex_secrets`]).
 //!
 //! Codex's refresh token is single-use: redeeming it would break Codex's login. Headroom never
-//! reads it out of the keychain and never sends it anywhere.
+//! keeps it and never sends it anywhere: a login is reduced to its access token on reading.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
+use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -16,13 +18,40 @@ use crate::usage_body::string;
 
 pub const CODEX_KEYRING_SERVICE: &str = "Codex Auth";
 
+/// A way Codex can be signed in that carries no ChatGPT plan quota Headroom can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoQuotaLogin {
+    /// An OpenAI API key (`codex login --with-api-key`): billed per token, no plan.
+    ApiKey,
+    /// An Amazon Bedrock API key: billed by AWS.
+    Bedrock,
+    /// An agent identity (`codex login --with-access-token` with an agent JWT), which signs its
+    /// requests with a private key Headroom does not hold.
+    AgentIdentity,
+}
+
+impl NoQuotaLogin {
+    /// "an API key", for sentences.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NoQuotaLogin::ApiKey => "an API key",
+            NoQuotaLogin::Bedrock => "an Amazon Bedrock API key",
+            NoQuotaLogin::AgentIdentity => "an agent identity",
+        }
+    }
+}
+
 /// A Codex login as stored, reduced to what Headroom may use.
 #[derive(Clone)]
 pub enum CodexLogin {
     /// Signed in with ChatGPT: the plan quota can be read.
     ChatGpt { access_token: SecretString, id_token: Option<SecretString>, account_id: Option<String> },
-    /// Signed in with an API key, which has no plan quota.
-    ApiKey,
+    /// A Codex access token (`codex login --with-access-token`, `personal_access_token`): sent
+    /// as Codex sends it, with the account its owner's metadata names.
+    AccessToken { token: SecretString },
+    /// Signed in a way that has no plan quota to show.
+    NoQuota(NoQuotaLogin),
     /// The store holds no usable login (`auth.json` after `codex logout`, say).
     Empty,
 }
@@ -33,7 +62,8 @@ impl fmt::Debug for CodexLogin {
             CodexLogin::ChatGpt { account_id, .. } => {
                 f.debug_struct("ChatGpt").field("access_token", &"***").field("account_id", account_id).finish()
             }
-            CodexLogin::ApiKey => f.write_str("ApiKey"),
+            CodexLogin::AccessToken { .. } => f.debug_struct("AccessToken").field("token", &"***").finish(),
+            CodexLogin::NoQuota(kind) => f.debug_tuple("NoQuota").field(kind).finish(),
             CodexLogin::Empty => f.write_str("Empty"),
         }
     }
@@ -67,89 +97,74 @@ pub fn read_auth_file(codex_home: &Path) -> Result<Option<CodexLogin>, LoginRead
 }
 
 /// Parses the `auth.json` shape: `{auth_mode?, OPENAI_API_KEY?, tokens?: {id_token, access_token,
-/// refresh_token, account_id}, last_refresh?}`. Unknown `auth_mode` values with tokens count as
-/// ChatGPT logins.
+/// refresh_token, account_id}, personal_access_token?, agent_identity?, bedrock_api_key?,
+/// last_refresh?}`, with the camelCase token names old files used. Unknown `auth_mode` values
+/// with tokens count as ChatGPT logins.
 pub fn parse_auth_json(bytes: &[u8]) -> Result<CodexLogin, String> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))?;
     if !value.is_object() {
         return Err("not a JSON object".into());
     }
-    let mode = string(value.get("auth_mode")).map(|m| m.to_ascii_lowercase());
-    let has_api_key = string(value.get("OPENAI_API_KEY")).is_some();
-    let tokens = value.get("tokens").filter(|t| t.is_object());
-    let access_token = tokens.and_then(|t| string(t.get("access_token")));
-    Ok(match (mode.as_deref(), access_token) {
-        (Some("apikey"), _) => CodexLogin::ApiKey,
-        (_, Some(access)) => CodexLogin::ChatGpt {
-            access_token: SecretString::from(access),
-            id_token: tokens.and_then(|t| string(t.get("id_token"))).map(SecretString::from),
-            account_id: tokens.and_then(|t| string(t.get("account_id"))),
+    let mode = string(value.get("auth_mode").or_else(|| value.get("authMode"))).map(|m| m.to_ascii_lowercase());
+    let text = |v: Option<&Value>| string(v).filter(|t| !t.trim().is_empty());
+    // Tokens under `tokens`, or (very old files) at the top level; snake_case or camelCase.
+    let token = |snake: &str, camel: &str| {
+        let tokens = value.get("tokens").filter(|t| t.is_object());
+        text(tokens.and_then(|t| t.get(snake).or_else(|| t.get(camel))))
+            .or_else(|| text(value.get(snake).or_else(|| value.get(camel))))
+    };
+    let access_token = token("access_token", "accessToken");
+    let personal = text(value.get("personal_access_token").or_else(|| value.get("personalAccessToken")));
+    let api_key = text(value.get("OPENAI_API_KEY"));
+    let bedrock = value.get("bedrock_api_key").or_else(|| value.get("bedrockApiKey")).filter(|v| !v.is_null());
+    let agent = value.get("agent_identity").or_else(|| value.get("agentIdentity")).filter(|v| !v.is_null());
+    let chatgpt = |access: String| CodexLogin::ChatGpt {
+        access_token: SecretString::from(access),
+        id_token: token("id_token", "idToken").map(SecretString::from),
+        account_id: token("account_id", "accountId"),
+    };
+    Ok(match mode.as_deref() {
+        Some("apikey") => CodexLogin::NoQuota(NoQuotaLogin::ApiKey),
+        Some("bedrockapikey") => CodexLogin::NoQuota(NoQuotaLogin::Bedrock),
+        Some("agentidentity") => CodexLogin::NoQuota(NoQuotaLogin::AgentIdentity),
+        // A blank access token is no login.
+        Some("personalaccesstoken") => match personal {
+            Some(token) => CodexLogin::AccessToken { token: SecretString::from(token) },
+            None => CodexLogin::Empty,
         },
-        (_, None) if has_api_key => CodexLogin::ApiKey,
-        (_, None) => CodexLogin::Empty,
+        _ => match (access_token, personal) {
+            (Some(access), _) => chatgpt(access),
+            (None, Some(token)) => CodexLogin::AccessToken { token: SecretString::from(token) },
+            (None, None) if api_key.is_some() => CodexLogin::NoQuota(NoQuotaLogin::ApiKey),
+            (None, None) if bedrock.is_some() => CodexLogin::NoQuota(NoQuotaLogin::Bedrock),
+            (None, None) if agent.is_some() => CodexLogin::NoQuota(NoQuotaLogin::AgentIdentity),
+            (None, None) => CodexLogin::Empty,
+        },
     })
 }
 
-/// The keychain account Codex uses for a `CODEX_HOME`: `cli|` and the first 16 hex digits of the
-/// SHA-256 of its canonical path.
-pub fn keyring_account(codex_home: &Path) -> String {
+/// The first 16 hex digits of the SHA-256 of a Codex home's canonical path: how Codex names its
+/// keychain entries for that home.
+pub fn home_hash(codex_home: &Path) -> String {
     let canonical = codex_home.canonicalize().unwrap_or_else(|_| codex_home.to_path_buf());
     let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("cli|{hex}")
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads Codex's login from the keychain, in either layout: the split `v2` entries
-/// (`cli|<hash>|v2|active` naming a revision, then one entry per field) or one entry holding the
-/// whole `auth.json` document. `Ok(None)` when neither exists.
+/// The keychain account Codex uses for a `CODEX_HOME`: `cli|` and [`home_hash`].
+pub fn keyring_account(codex_home: &Path) -> String {
+    format!("cli|{}", home_hash(codex_home))
+}
+
+/// Reads Codex's login from its keychain entry (service `Codex Auth`, the whole `auth.json`
+/// document as the secret). `Ok(None)` when there is none.
 pub fn read_keyring_login(keychain: &dyn Keychain, codex_home: &Path) -> Result<Option<CodexLogin>, LoginReadError> {
-    let base = keyring_account(codex_home);
-    let place = format!("Codex's keychain entry \"{CODEX_KEYRING_SERVICE}\" / {base}");
-    let read_text = |account: &str| -> Result<Option<String>, LoginReadError> {
-        match keychain.read(CODEX_KEYRING_SERVICE, account)? {
-            Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| LoginReadError::Malformed {
-                place: place.clone(),
-                reason: format!("{account} is not UTF-8"),
-            }),
-            None => Ok(None),
-        }
-    };
-
-    if let Some(revision) = read_text(&format!("{base}|v2|active"))? {
-        let revision = revision.trim().to_string();
-        let field = |name: &str| read_text(&format!("{base}|v2|{revision}|{name}"));
-        let manifest: Value = field("manifest")?.and_then(|m| serde_json::from_str(&m).ok()).ok_or_else(|| {
-            LoginReadError::Malformed {
-                place: place.clone(),
-                reason: format!("revision {revision} has no readable manifest"),
-            }
-        })?;
-        let mode = string(manifest.get("auth_mode")).map(|m| m.to_ascii_lowercase());
-        let has_tokens = manifest.get("has_tokens").and_then(Value::as_bool).unwrap_or(false);
-        let has_api_key = manifest.get("has_openai_api_key").and_then(Value::as_bool).unwrap_or(false);
-        if mode.as_deref() == Some("apikey") || (!has_tokens && has_api_key) {
-            return Ok(Some(CodexLogin::ApiKey));
-        }
-        if !has_tokens {
-            return Ok(Some(CodexLogin::Empty));
-        }
-        let access_token = field("tokens.access_token")?.ok_or_else(|| LoginReadError::Malformed {
-            place: place.clone(),
-            reason: format!("revision {revision} has no access token"),
-        })?;
-        return Ok(Some(CodexLogin::ChatGpt {
-            access_token: SecretString::from(access_token),
-            id_token: field("tokens.id_token")?.map(SecretString::from),
-            account_id: field("tokens.account_id")?,
-        }));
-    }
-
-    match read_text(&base)? {
-        Some(json) => {
-            parse_auth_json(json.as_bytes()).map(Some).map_err(|reason| LoginReadError::Malformed { place, reason })
-        }
-        None => Ok(None),
-    }
+    let account = keyring_account(codex_home);
+    let place = format!("Codex's keychain entry \"{CODEX_KEYRING_SERVICE}\" / {account}");
+    let Some(bytes) = keychain.read(CODEX_KEYRING_SERVICE, &account)? else { return Ok(None) };
+    let json = String::from_utf8(bytes)
+        .map_err(|_| LoginReadError::Malformed { place: place.clone(), reason: "it is not text".into() })?;
+    parse_auth_json(json.as_bytes()).map(Some).map_err(|reason| LoginReadError::Malformed { place, reason })
 }
 
 #[cfg(test)]
@@ -167,6 +182,10 @@ mod tests {
         }
     }
 
+    fn kind(json: &str) -> CodexLogin {
+        parse_auth_json(json.as_bytes()).unwrap()
+    }
+
     #[test]
     fn auth_json_shapes() {
         let chatgpt = parse_auth_json(
@@ -175,27 +194,64 @@ mod tests {
         .unwrap();
         assert_eq!(access(&chatgpt), Some(("a", Some("acct"))));
         // Absent mode with tokens is a ChatGPT login; absent mode with only a key is an API-key login.
-        assert!(access(&parse_auth_json(br#"{"tokens":{"access_token":"a"}}"#).unwrap()).is_some());
-        assert!(matches!(parse_auth_json(br#"{"OPENAI_API_KEY":"sk-test"}"#).unwrap(), CodexLogin::ApiKey));
+        assert!(access(&kind(r#"{"tokens":{"access_token":"a"}}"#)).is_some());
+        assert!(matches!(kind(r#"{"OPENAI_API_KEY":"sk-test"}"#), CodexLogin::NoQuota(NoQuotaLogin::ApiKey)));
         assert!(matches!(
-            parse_auth_json(br#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-test","tokens":{"access_token":"a"}}"#)
-                .unwrap(),
-            CodexLogin::ApiKey
+            kind(r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-test","tokens":{"access_token":"a"}}"#),
+            CodexLogin::NoQuota(NoQuotaLogin::ApiKey)
         ));
         // A newer auth_mode with tokens still gives the plan numbers.
-        assert!(access(
-            &parse_auth_json(br#"{"auth_mode":"chatgptAuthTokens","tokens":{"access_token":"a"}}"#).unwrap()
-        )
-        .is_some());
-        assert!(matches!(parse_auth_json(br#"{"OPENAI_API_KEY":null}"#).unwrap(), CodexLogin::Empty));
+        assert!(access(&kind(r#"{"auth_mode":"chatgptAuthTokens","tokens":{"access_token":"a"}}"#)).is_some());
+        assert!(matches!(kind(r#"{"OPENAI_API_KEY":null}"#), CodexLogin::Empty));
         assert!(parse_auth_json(b"{").unwrap_err().starts_with("malformed JSON"));
         assert_eq!(parse_auth_json(b"[]").unwrap_err(), "not a JSON object");
+    }
+
+    #[test]
+    fn codex_access_tokens_with_and_without_a_mode() {
+        // What `codex login --with-access-token` (0.171.0) writes: no auth_mode at all.
+        let login = kind(r#"{"OPENAI_API_KEY": null, "personal_access_token": "at-abc"}"#);
+        assert!(matches!(&login, CodexLogin::AccessToken { token } if token.expose_secret() == "at-abc"));
+        let login = kind(r#"{"auth_mode":"personalAccessToken","personal_access_token":"at-def"}"#);
+        assert!(matches!(&login, CodexLogin::AccessToken { token } if token.expose_secret() == "at-def"));
+        // A blank one is no login.
+        assert!(matches!(
+            kind(r#"{"auth_mode":"personalAccessToken","personal_access_token":"  "}"#),
+            CodexLogin::Empty
+        ));
+        assert!(matches!(kind(r#"{"personal_access_token":""}"#), CodexLogin::Empty));
+    }
+
+    #[test]
+    fn legacy_camel_case_tokens() {
+        let login = kind(r#"{"tokens":{"accessToken":"a","idToken":"i","refreshToken":"r","accountId":"acct-c"}}"#);
+        assert_eq!(access(&login), Some(("a", Some("acct-c"))));
+        let top = kind(r#"{"accessToken":"b","refreshToken":"r","accountId":"acct-t"}"#);
+        assert_eq!(access(&top), Some(("b", Some("acct-t"))));
+    }
+
+    #[test]
+    fn logins_without_a_plan_quota_are_named() {
+        for (json, expected) in [
+            (
+                r#"{"auth_mode":"bedrockApiKey","bedrock_api_key":{"api_key":"k","region":"eu-central-1"}}"#,
+                NoQuotaLogin::Bedrock,
+            ),
+            (r#"{"bedrock_api_key":{"api_key":"k","region":"us-east-1"}}"#, NoQuotaLogin::Bedrock),
+            (r#"{"auth_mode":"agentIdentity","agent_identity":"eyJ.e30.x"}"#, NoQuotaLogin::AgentIdentity),
+            (r#"{"agent_identity":{"agent_runtime_id":"r"}}"#, NoQuotaLogin::AgentIdentity),
+            (r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-x"}"#, NoQuotaLogin::ApiKey),
+        ] {
+            assert!(matches!(kind(json), CodexLogin::NoQuota(k) if k == expected), "{json}");
+        }
     }
 
     #[test]
     fn debug_never_shows_the_token() {
         let login = parse_auth_json(br#"{"tokens":{"access_token":"very-secret-value"}}"#).unwrap();
         assert!(!format!("{login:?}").contains("very-secret-value"));
+        let login = kind(r#"{"personal_access_token":"at-very-secret"}"#);
+        assert!(!format!("{login:?}").contains("at-very-secret"));
     }
 
     #[test]
@@ -219,37 +275,6 @@ mod tests {
         );
         let login = read_keyring_login(&keychain, home).unwrap().unwrap();
         assert_eq!(access(&login), Some(("a1", Some("x"))));
-    }
-
-    #[test]
-    fn reads_the_split_v2_layout() {
-        let home = Path::new("/nonexistent/h2");
-        let base = keyring_account(home);
-        let keychain = MemoryKeychain::default();
-        keychain.insert(CODEX_KEYRING_SERVICE, &format!("{base}|v2|active"), b"1763000000000000000");
-        let entry = |name: &str| format!("{base}|v2|1763000000000000000|{name}");
-        keychain.insert(
-            CODEX_KEYRING_SERVICE,
-            &entry("manifest"),
-            br#"{"auth_mode":"chatgpt","has_openai_api_key":false,"has_tokens":true,"has_account_id":true,"last_refresh":null}"#,
-        );
-        keychain.insert(CODEX_KEYRING_SERVICE, &entry("tokens.access_token"), b"a2");
-        keychain.insert(CODEX_KEYRING_SERVICE, &entry("tokens.id_token"), b"i2");
-        keychain.insert(CODEX_KEYRING_SERVICE, &entry("tokens.account_id"), b"acct-2");
-        let login = read_keyring_login(&keychain, home).unwrap().unwrap();
-        assert_eq!(access(&login), Some(("a2", Some("acct-2"))));
-    }
-
-    #[test]
-    fn v2_layout_without_a_manifest_or_access_token_is_reported() {
-        let home = Path::new("/nonexistent/h3");
-        let base = keyring_account(home);
-        let keychain = MemoryKeychain::default();
-        keychain.insert(CODEX_KEYRING_SERVICE, &format!("{base}|v2|active"), b"7");
-        let error = read_keyring_login(&keychain, home).unwrap_err();
-        assert!(error.to_string().contains("no readable manifest"), "{error}");
-        keychain.insert(CODEX_KEYRING_SERVICE, &format!("{base}|v2|7|manifest"), br#"{"has_tokens":true}"#);
-        assert!(read_keyring_login(&keychain, home).unwrap_err().to_string().contains("no access token"));
     }
 
     #[test]

@@ -1,33 +1,25 @@
-//! Codex's login as a whole, wherever Codex keeps it: `auth.json`, or its OS keychain entries
-//! (`cli_auth_credentials_store = "keyring"`). The fallback switch needs three things of it: a
-//! snapshot to save, an API-key login written as Codex would write it, and a snapshot put back.
+//! Codex's login as a whole, wherever Codex keeps it: `auth.json`, its OS keychain entry
+//! (`cli_auth_credentials_store = "keyring"`), or its encrypted secrets store. The fallback switch
+//! needs three things of it: a snapshot to save, an API-key login written as Codex would write it,
+//! and a snapshot put back.
 //!
 //! A snapshot of `auth.json` is the file's bytes, so a round trip is byte for byte. A snapshot of
-//! the keychain layout is a small JSON document naming every entry that makes up the login
-//! (`{"codex_keychain": {"account": …, "entries": {account: secret}}}`); `auth_document` turns
-//! either back into the auth.json shape for reading.
+//! the keychain entry is a small JSON document holding it
+//! (`{"codex_keychain": {"account": …, "entries": {account: secret}}}`); one of the encrypted
+//! store holds the encrypted file, still encrypted (`{"codex_secrets": {"file": …, "age": base64}}`).
+//! [`LoginStore::document`] turns any of them back into the auth.json shape for reading.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Map, Value};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use serde_json::{json, Value};
 
 use crate::codex_login::{auth_file_path, keyring_account, CODEX_KEYRING_SERVICE};
-use crate::environment::CredentialsStore;
+use crate::environment::CodexConfig;
 use crate::keychain::{Keychain, KeychainError};
 use crate::storage::write_atomically;
-
-/// The per-field entries of the split (`v2`) keychain layout that make up one login revision.
-const V2_FIELDS: [&str; 8] = [
-    "manifest",
-    "tokens.id_token",
-    "tokens.access_token",
-    "tokens.refresh_token",
-    "tokens.account_id",
-    "OPENAI_API_KEY",
-    "openai_api_key",
-    "last_refresh",
-];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -35,31 +27,46 @@ pub enum StoreError {
     Read { place: String, reason: String },
     #[error("{place} could not be written ({reason})")]
     Write { place: String, reason: String },
-    /// The split keychain layout has no documented way in but Codex's own.
-    #[error("{0} is in Codex's split keychain layout, which only Codex itself can write")]
+    /// A store whose format only Codex writes.
+    #[error("{0} is Codex's encrypted login, which only Codex itself can write")]
     NeedsCodex(String),
 }
 
 /// Where Codex keeps its login.
 pub enum LoginStore<'a> {
     File(PathBuf),
-    Keychain { keychain: &'a dyn Keychain, account: String },
+    Keychain {
+        keychain: &'a dyn Keychain,
+        account: String,
+    },
+    /// The encrypted secrets file; its passphrase is in the keychain.
+    Secrets {
+        keychain: &'a dyn Keychain,
+        codex_home: PathBuf,
+    },
 }
 
 impl<'a> LoginStore<'a> {
-    /// Codex uses its keychain entry when told to (`keyring`), or with `auto` when no auth.json
-    /// exists; otherwise auth.json.
-    pub fn for_codex(codex_home: &Path, store: &CredentialsStore, keychain: &'a dyn Keychain) -> LoginStore<'a> {
+    /// Codex uses its keychain when told to (`keyring`), or with `auto` when no auth.json exists;
+    /// in the keychain, its encrypted store when it is set to (or only that holds a login).
+    pub fn for_codex(codex_home: &Path, config: &CodexConfig, keychain: &'a dyn Keychain) -> LoginStore<'a> {
+        use crate::environment::CredentialsStore;
         let file = auth_file_path(codex_home);
-        let keyring = match store {
+        let keyring = match config.credentials_store {
             CredentialsStore::Keyring => true,
             CredentialsStore::Auto | CredentialsStore::Unknown(_) => !file.exists(),
             CredentialsStore::File | CredentialsStore::Ephemeral => false,
         };
-        if keyring {
-            LoginStore::Keychain { keychain, account: keyring_account(codex_home) }
+        if !keyring {
+            return LoginStore::File(file);
+        }
+        let account = keyring_account(codex_home);
+        let secrets = crate::codex_secrets::secrets_file(codex_home).is_some()
+            && (config.secrets_store_first() || matches!(keychain.read(CODEX_KEYRING_SERVICE, &account), Ok(None)));
+        if secrets {
+            LoginStore::Secrets { keychain, codex_home: codex_home.to_path_buf() }
         } else {
-            LoginStore::File(file)
+            LoginStore::Keychain { keychain, account }
         }
     }
 
@@ -69,6 +76,9 @@ impl<'a> LoginStore<'a> {
             LoginStore::File(path) => format!("Codex's login file {}", path.display()),
             LoginStore::Keychain { account, .. } => {
                 format!("Codex's keychain entry \"{CODEX_KEYRING_SERVICE}\" / {account}")
+            }
+            LoginStore::Secrets { codex_home, .. } => {
+                format!("Codex's encrypted login {}", crate::codex_secrets::location(codex_home))
             }
         }
     }
@@ -81,16 +91,36 @@ impl<'a> LoginStore<'a> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(self.read_error(e.to_string())),
             },
-            LoginStore::Keychain { .. } => {
-                let entries = self.keychain_entries()?;
-                if entries.is_empty() {
-                    return Ok(None);
-                }
-                let Self::Keychain { account, .. } = self else { unreachable!() };
+            LoginStore::Keychain { account, .. } => {
+                let Some(whole) = self.read_entry(account)? else { return Ok(None) };
+                let entries = BTreeMap::from([(account.clone(), whole)]);
                 let document = json!({"codex_keychain": {"account": account, "entries": entries}});
                 Ok(Some(serde_json::to_vec(&document).unwrap_or_default()))
             }
+            LoginStore::Secrets { codex_home, .. } => {
+                let Some((path, _)) = crate::codex_secrets::secrets_file(codex_home) else { return Ok(None) };
+                let bytes = std::fs::read(&path).map_err(|e| self.read_error(e.to_string()))?;
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let document = json!({"codex_secrets": {"file": name, "age": BASE64.encode(bytes)}});
+                Ok(Some(serde_json::to_vec(&document).unwrap_or_default()))
+            }
         }
+    }
+
+    /// The auth.json-shaped document a snapshot stands for: the file itself, the keychain entry,
+    /// or the encrypted store decrypted with its passphrase. `None` when it cannot be read.
+    pub fn document(&self, snapshot: &[u8]) -> Option<Value> {
+        let value: Value = serde_json::from_slice(snapshot).ok()?;
+        if let Some(keychain) = value.get("codex_keychain") {
+            let account = keychain.get("account")?.as_str()?;
+            return serde_json::from_str(keychain.get("entries")?.get(account)?.as_str()?).ok();
+        }
+        if value.get("codex_secrets").is_some() {
+            let LoginStore::Secrets { keychain, codex_home } = self else { return None };
+            let (name, bytes) = secrets_snapshot(snapshot)?;
+            return crate::codex_secrets::decrypt_document(*keychain, codex_home, &name, &bytes);
+        }
+        Some(value)
     }
 
     /// Writes an API-key login the way Codex writes one.
@@ -101,62 +131,37 @@ impl<'a> LoginStore<'a> {
             LoginStore::File(path) => {
                 write_atomically(path, login.as_bytes()).map_err(|e| self.write_error(e.to_string()))
             }
-            LoginStore::Keychain { keychain, account } => {
-                if self.read_entry(&format!("{account}|v2|active"))?.is_some() {
-                    return Err(StoreError::NeedsCodex(self.place()));
-                }
-                keychain
-                    .write(CODEX_KEYRING_SERVICE, account, login.as_bytes())
-                    .map_err(|e| self.keychain_write_error(&e))
-            }
+            LoginStore::Keychain { keychain, account } => keychain
+                .write(CODEX_KEYRING_SERVICE, account, login.as_bytes())
+                .map_err(|e| self.keychain_write_error(&e)),
+            LoginStore::Secrets { .. } => Err(StoreError::NeedsCodex(self.place())),
         }
     }
 
-    /// Puts a snapshot back. In the keychain the revision's fields go first and the entry naming
-    /// the active revision last, so Codex never sees half a login.
+    /// Puts a snapshot back, as it was.
     pub fn put_back(&self, snapshot: &[u8]) -> Result<(), StoreError> {
         match self {
             LoginStore::File(path) => write_atomically(path, snapshot).map_err(|e| self.write_error(e.to_string())),
             LoginStore::Keychain { keychain, account } => {
-                let entries = keychain_snapshot_entries(snapshot)
+                let whole = keychain_entry(snapshot, account)
                     .ok_or_else(|| self.write_error("the saved copy is not a keychain login".into()))?;
-                let active = format!("{account}|v2|active");
-                for (name, secret) in entries.iter().filter(|(name, _)| **name != active) {
-                    keychain
-                        .write(CODEX_KEYRING_SERVICE, name, secret.as_bytes())
-                        .map_err(|e| self.keychain_write_error(&e))?;
-                }
-                match entries.get(&active) {
-                    Some(revision) => keychain.write(CODEX_KEYRING_SERVICE, &active, revision.as_bytes()),
-                    // A single-entry login: a split login written meanwhile would shadow it.
-                    None => keychain.delete(CODEX_KEYRING_SERVICE, &active).map(|_| ()),
-                }
-                .map_err(|e| self.keychain_write_error(&e))
+                keychain
+                    .write(CODEX_KEYRING_SERVICE, account, whole.as_bytes())
+                    .map_err(|e| self.keychain_write_error(&e))
+            }
+            LoginStore::Secrets { codex_home, .. } => {
+                let (name, bytes) = secrets_snapshot(snapshot)
+                    .ok_or_else(|| self.write_error("the saved copy is not Codex's encrypted login".into()))?;
+                let path = codex_home.join("secrets").join(name);
+                write_atomically(&path, &bytes).map_err(|e| self.write_error(e.to_string()))
             }
         }
-    }
-
-    fn keychain_entries(&self) -> Result<BTreeMap<String, String>, StoreError> {
-        let LoginStore::Keychain { account, .. } = self else { return Ok(BTreeMap::new()) };
-        let mut entries = BTreeMap::new();
-        if let Some(whole) = self.read_entry(account)? {
-            entries.insert(account.clone(), whole);
-        }
-        let active = format!("{account}|v2|active");
-        if let Some(revision) = self.read_entry(&active)? {
-            for field in V2_FIELDS {
-                let name = format!("{account}|v2|{}|{field}", revision.trim());
-                if let Some(value) = self.read_entry(&name)? {
-                    entries.insert(name, value);
-                }
-            }
-            entries.insert(active, revision);
-        }
-        Ok(entries)
     }
 
     fn read_entry(&self, name: &str) -> Result<Option<String>, StoreError> {
-        let LoginStore::Keychain { keychain, .. } = self else { return Ok(None) };
+        let (LoginStore::Keychain { keychain, .. } | LoginStore::Secrets { keychain, .. }) = self else {
+            return Ok(None);
+        };
         match keychain.read(CODEX_KEYRING_SERVICE, name) {
             Ok(bytes) => Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned())),
             Err(e) => Err(self.read_error(format!("{e}: {}", e.remedy()))),
@@ -176,38 +181,21 @@ impl<'a> LoginStore<'a> {
     }
 }
 
-fn keychain_snapshot_entries(snapshot: &[u8]) -> Option<BTreeMap<String, String>> {
+fn keychain_entry(snapshot: &[u8], account: &str) -> Option<String> {
     let value: Value = serde_json::from_slice(snapshot).ok()?;
-    serde_json::from_value(value.get("codex_keychain")?.get("entries")?.clone()).ok()
+    Some(value.get("codex_keychain")?.get("entries")?.get(account)?.as_str()?.to_string())
 }
 
-/// The auth.json-shaped document a snapshot stands for: the file itself, or the keychain entries
-/// put back together. `None` when it is not JSON.
-pub fn auth_document(snapshot: &[u8]) -> Option<Value> {
+/// The file name and encrypted bytes an encrypted-store snapshot holds.
+fn secrets_snapshot(snapshot: &[u8]) -> Option<(String, Vec<u8>)> {
     let value: Value = serde_json::from_slice(snapshot).ok()?;
-    let Some(keychain) = value.get("codex_keychain") else { return Some(value) };
-    let account = keychain.get("account")?.as_str()?;
-    let entries = keychain_snapshot_entries(snapshot)?;
-    let Some(revision) = entries.get(&format!("{account}|v2|active")) else {
-        return serde_json::from_str(entries.get(account)?).ok();
-    };
-    let field = |name: &str| entries.get(&format!("{account}|v2|{}|{name}", revision.trim())).cloned();
-    let manifest: Value = field("manifest").and_then(|m| serde_json::from_str(&m).ok()).unwrap_or(Value::Null);
-    let mut document = Map::new();
-    document.insert("auth_mode".into(), manifest.get("auth_mode").cloned().unwrap_or(Value::Null));
-    if let Some(key) = field("OPENAI_API_KEY").or_else(|| field("openai_api_key")) {
-        document.insert("OPENAI_API_KEY".into(), Value::String(key));
+    let secrets = value.get("codex_secrets")?;
+    let name = secrets.get("file")?.as_str()?;
+    // Only the names Codex uses, never a path that could point elsewhere.
+    if name.contains(['/', '\\']) || !name.ends_with(".age") {
+        return None;
     }
-    if manifest.get("has_tokens").and_then(Value::as_bool).unwrap_or(false) {
-        let mut tokens = Map::new();
-        for name in ["id_token", "access_token", "refresh_token", "account_id"] {
-            if let Some(value) = field(&format!("tokens.{name}")) {
-                tokens.insert(name.into(), Value::String(value));
-            }
-        }
-        document.insert("tokens".into(), Value::Object(tokens));
-    }
-    Some(Value::Object(document))
+    Some((name.to_string(), BASE64.decode(secrets.get("age")?.as_str()?).ok()?))
 }
 
 #[cfg(test)]
@@ -227,52 +215,12 @@ mod tests {
         let login = r#"{"auth_mode":"chatgpt","tokens":{"access_token":"a"}}"#;
         keychain.write(CODEX_KEYRING_SERVICE, "cli|0123456789abcdef", login.as_bytes()).unwrap();
         let saved = store.snapshot().unwrap().unwrap();
-        assert_eq!(auth_document(&saved).unwrap()["tokens"]["access_token"], "a");
+        assert_eq!(store.document(&saved).unwrap()["tokens"]["access_token"], "a");
 
         store.write_api_key("sk-key").unwrap();
-        assert_eq!(auth_document(&store.snapshot().unwrap().unwrap()).unwrap()["OPENAI_API_KEY"], "sk-key");
+        assert_eq!(store.document(&store.snapshot().unwrap().unwrap()).unwrap()["OPENAI_API_KEY"], "sk-key");
         store.put_back(&saved).unwrap();
         assert_eq!(store.snapshot().unwrap().unwrap(), saved);
-    }
-
-    #[test]
-    fn the_split_layout_is_saved_whole_and_put_back_with_its_active_revision() {
-        let keychain = MemoryKeychain::default();
-        let store = keychain_store(&keychain);
-        let write = |name: &str, value: &str| {
-            keychain.write(CODEX_KEYRING_SERVICE, &format!("cli|0123456789abcdef{name}"), value.as_bytes()).unwrap()
-        };
-        write("|v2|active", "7");
-        write("|v2|7|manifest", r#"{"auth_mode":"chatgpt","has_tokens":true}"#);
-        write("|v2|7|tokens.access_token", "access");
-        write("|v2|7|tokens.refresh_token", "refresh");
-        let saved = store.snapshot().unwrap().unwrap();
-        let document = auth_document(&saved).unwrap();
-        assert_eq!(document["auth_mode"], "chatgpt");
-        assert_eq!(document["tokens"]["access_token"], "access");
-        assert_eq!(document["tokens"]["refresh_token"], "refresh");
-
-        // Only Codex writes a split login; Headroom refuses rather than guess its format.
-        assert!(matches!(store.write_api_key("sk-key"), Err(StoreError::NeedsCodex(_))));
-
-        // Codex moved on to a new revision holding the key; putting back restores revision 7.
-        write("|v2|active", "8");
-        write("|v2|8|manifest", r#"{"auth_mode":"apikey","has_openai_api_key":true,"has_tokens":false}"#);
-        write("|v2|8|OPENAI_API_KEY", "sk-key");
-        assert_eq!(auth_document(&store.snapshot().unwrap().unwrap()).unwrap()["OPENAI_API_KEY"], "sk-key");
-        store.put_back(&saved).unwrap();
-        assert_eq!(store.snapshot().unwrap().unwrap(), saved);
-    }
-
-    #[test]
-    fn a_single_entry_put_back_is_not_shadowed_by_a_split_login() {
-        let keychain = MemoryKeychain::default();
-        let store = keychain_store(&keychain);
-        keychain.write(CODEX_KEYRING_SERVICE, "cli|0123456789abcdef", br#"{"tokens":{"access_token":"a"}}"#).unwrap();
-        let saved = store.snapshot().unwrap().unwrap();
-        keychain.write(CODEX_KEYRING_SERVICE, "cli|0123456789abcdef|v2|active", b"9").unwrap();
-        store.put_back(&saved).unwrap();
-        assert_eq!(keychain.read(CODEX_KEYRING_SERVICE, "cli|0123456789abcdef|v2|active").unwrap(), None);
     }
 
     #[test]
@@ -283,6 +231,34 @@ mod tests {
         std::fs::write(dir.path().join("auth.json"), "{ \"x\": 1 }\n").unwrap();
         let saved = store.snapshot().unwrap().unwrap();
         assert_eq!(saved, b"{ \"x\": 1 }\n");
-        assert_eq!(auth_document(&saved).unwrap()["x"], 1);
+        assert_eq!(store.document(&saved).unwrap()["x"], 1);
+    }
+
+    #[test]
+    fn the_encrypted_store_is_saved_encrypted_and_put_back_byte_for_byte() {
+        use crate::codex_secrets::{passphrase_account, SECRETS_SERVICE};
+        let home = tempfile::tempdir().unwrap();
+        let keychain = MemoryKeychain::default();
+        keychain.insert(SECRETS_SERVICE, &passphrase_account(home.path()), b"pass");
+        let auth = r#"{"auth_mode":"chatgpt","tokens":{"access_token":"enc-a","refresh_token":"enc-r"}}"#;
+        let document = json!({"version": 1, "secrets": {"global/CODEX_AUTH": auth}}).to_string();
+        let encrypted = crate::codex_secrets::tests::encrypt(document.as_bytes(), "pass");
+        std::fs::create_dir_all(home.path().join("secrets")).unwrap();
+        std::fs::write(home.path().join("secrets/codex_auth.age"), &encrypted).unwrap();
+
+        let config =
+            CodexConfig { credentials_store: crate::environment::CredentialsStore::Keyring, ..Default::default() };
+        let store = LoginStore::for_codex(home.path(), &config, &keychain);
+        assert!(matches!(store, LoginStore::Secrets { .. }), "only the encrypted store holds a login");
+        let saved = store.snapshot().unwrap().unwrap();
+        assert!(!String::from_utf8_lossy(&saved).contains("enc-r"), "the saved copy stays encrypted");
+        assert_eq!(store.document(&saved).unwrap()["tokens"]["access_token"], "enc-a");
+        assert!(matches!(store.write_api_key("sk-x"), Err(StoreError::NeedsCodex(_))));
+
+        std::fs::write(home.path().join("secrets/codex_auth.age"), b"something else").unwrap();
+        store.put_back(&saved).unwrap();
+        assert_eq!(std::fs::read(home.path().join("secrets/codex_auth.age")).unwrap(), encrypted);
+        let evil = br#"{"codex_secrets":{"file":"../../auth.json","age":""}}"#;
+        assert!(store.put_back(evil).is_err(), "a saved copy never names another path");
     }
 }

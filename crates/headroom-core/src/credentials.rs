@@ -3,7 +3,9 @@
 //! 1. `HEADROOM_ACCESS_TOKEN` in the environment;
 //! 2. a token pasted into Headroom and kept in its own keychain entry (the vault; see
 //!    [`PastedTokenSource`]);
-//! 3. Codex's login in the OS keychain, when `cli_auth_credentials_store` is `keyring` or `auto`;
+//! 3. Codex's login in the OS keychain, when `cli_auth_credentials_store` is `keyring` or `auto`:
+//!    its keychain entry, and its encrypted secrets store (whose passphrase is in the keychain),
+//!    the one Codex is set to use first;
 //! 4. Codex's `$CODEX_HOME/auth.json`.
 //!
 //! Everything is read-only. Each place looked at is recorded as a [`Probe`] so `doctor` can say
@@ -14,7 +16,7 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use crate::codex_login::{self, CodexLogin, LoginReadError};
+use crate::codex_login::{self, CodexLogin, LoginReadError, NoQuotaLogin};
 use crate::environment::{CodexConfig, Environment, ENV_ACCESS_TOKEN};
 use crate::error::UsageError;
 use crate::jwt::{decode_claims, TokenClaims};
@@ -30,6 +32,9 @@ pub enum CredentialOrigin {
     Keychain,
     #[serde(rename = "codex-keyring")]
     CodexKeyring,
+    /// Codex's encrypted secrets store (`secrets/codex_auth.age`, passphrase in the keychain).
+    #[serde(rename = "codex-secrets")]
+    CodexSecrets,
     #[serde(rename = "codex-auth-file")]
     CodexAuthFile,
 }
@@ -40,13 +45,17 @@ impl CredentialOrigin {
             CredentialOrigin::Env => "env",
             CredentialOrigin::Keychain => "keychain",
             CredentialOrigin::CodexKeyring => "codex-keyring",
+            CredentialOrigin::CodexSecrets => "codex-secrets",
             CredentialOrigin::CodexAuthFile => "codex-auth-file",
         }
     }
 
     /// Whether the login belongs to Codex (so `codex` can refresh it) rather than to Headroom.
     pub fn is_codex_login(self) -> bool {
-        matches!(self, CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile)
+        matches!(
+            self,
+            CredentialOrigin::CodexKeyring | CredentialOrigin::CodexSecrets | CredentialOrigin::CodexAuthFile
+        )
     }
 
     pub fn describe(self) -> &'static str {
@@ -54,10 +63,24 @@ impl CredentialOrigin {
             CredentialOrigin::Env => "the HEADROOM_ACCESS_TOKEN variable",
             CredentialOrigin::Keychain => "the token pasted into Headroom",
             CredentialOrigin::CodexKeyring => "Codex's login in the OS keychain",
+            CredentialOrigin::CodexSecrets => "Codex's encrypted login",
             CredentialOrigin::CodexAuthFile => "Codex's login file",
         }
     }
 }
+
+/// What kind of bearer token a credential is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A ChatGPT access token (a JWT that names its account and expiry).
+    ChatGpt,
+    /// A Codex access token (`at-…`, from `codex login --with-access-token`): opaque, so its
+    /// account comes from asking who owns it, as Codex does.
+    CodexAccessToken,
+}
+
+/// Codex access tokens start with this (Codex's `personal_access_token.rs` tells them apart so).
+pub const CODEX_ACCESS_TOKEN_PREFIX: &str = "at-";
 
 /// A usable access token and what it says about itself.
 #[derive(Clone)]
@@ -66,6 +89,7 @@ pub struct Credential {
     /// Where it was read from, safe to print: a variable name, a path, a keychain entry name.
     pub location: String,
     access_token: SecretString,
+    pub kind: TokenKind,
     pub account_id: Option<String>,
     pub claims: TokenClaims,
 }
@@ -85,11 +109,31 @@ impl Credential {
             None => claims,
         };
         let account_id = account_id.or_else(|| claims.account_id.clone());
-        Credential { origin, location, access_token, account_id, claims }
+        let kind = if access_token.expose_secret().starts_with(CODEX_ACCESS_TOKEN_PREFIX) {
+            TokenKind::CodexAccessToken
+        } else {
+            TokenKind::ChatGpt
+        };
+        Credential { origin, location, access_token, kind, account_id, claims }
+    }
+
+    /// A Codex access token, whatever it starts with (Codex stored it as one).
+    pub fn codex_access_token(origin: CredentialOrigin, location: String, token: SecretString) -> Credential {
+        Credential { kind: TokenKind::CodexAccessToken, ..Credential::new(origin, location, token, None, None) }
     }
 
     pub fn access_token(&self) -> &SecretString {
         &self.access_token
+    }
+
+    /// This credential with the account its owner's metadata names.
+    pub fn with_owner(&self, owner: crate::client::TokenOwner) -> Credential {
+        let mut credential = self.clone();
+        credential.account_id = Some(owner.account_id);
+        credential.claims.email = credential.claims.email.take().or(owner.email);
+        credential.claims.plan = credential.claims.plan.take().or(owner.plan);
+        credential.claims.user_id = credential.claims.user_id.take().or(owner.user_id);
+        credential
     }
 }
 
@@ -99,6 +143,7 @@ impl fmt::Debug for Credential {
             .field("origin", &self.origin)
             .field("location", &self.location)
             .field("access_token", &"***")
+            .field("kind", &self.kind)
             .field("account_id", &self.account_id)
             .field("claims", &self.claims)
             .finish()
@@ -111,8 +156,8 @@ pub enum ProbeOutcome {
     Found(Credential),
     /// Nothing there; the text says what was looked for.
     NotFound(String),
-    /// A login that holds only an API key, which has no plan quota.
-    ApiKeyOnly,
+    /// A login with no plan quota to read (an API key, Bedrock, an agent identity).
+    NoQuota(NoQuotaLogin),
     /// The place could not be read; the text is the sentence `doctor` shows.
     Failed(String),
     /// Not looked at, and why.
@@ -160,8 +205,11 @@ impl Discovery {
 
     /// The error to report when no credential was found.
     pub fn missing_error(&self) -> UsageError {
-        if self.probes.iter().any(|p| matches!(p.outcome, ProbeOutcome::ApiKeyOnly)) {
-            return UsageError::ApiKeyOnly;
+        if let Some(kind) = self.probes.iter().find_map(|p| match p.outcome {
+            ProbeOutcome::NoQuota(kind) => Some(kind),
+            _ => None,
+        }) {
+            return UsageError::NoQuota(kind);
         }
         let failure = self.probes.iter().find_map(|p| match &p.outcome {
             ProbeOutcome::Failed(why) => Some(why.clone()),
@@ -241,29 +289,28 @@ pub fn discover(
         }
     }
 
-    // 3. Codex's keychain entry.
-    let keyring_location =
-        format!("\"{}\" / {}", codex_login::CODEX_KEYRING_SERVICE, codex_login::keyring_account(&env.codex_home));
-    let keyring_outcome = if config.credentials_store.uses_keyring() {
-        match codex_login::read_keyring_login(keychain, &env.codex_home) {
-            Ok(Some(login)) => login_outcome(login, CredentialOrigin::CodexKeyring, &keyring_location),
-            Ok(None) => ProbeOutcome::NotFound("no entry".into()),
-            Err(LoginReadError::Keychain(e)) => ProbeOutcome::Failed(format!("{e}: {}", e.remedy())),
-            Err(e) => ProbeOutcome::Failed(e.to_string()),
+    // 3. Codex's keychain stores: its entry, and its encrypted secrets file. Both are tried
+    //    (read-only), the one Codex is set to use first.
+    if config.credentials_store.uses_keyring() {
+        let mut stores = [CredentialOrigin::CodexKeyring, CredentialOrigin::CodexSecrets];
+        if config.secrets_store_first() {
+            stores.reverse();
+        }
+        for origin in stores {
+            discovery.probes.push(keychain_store_probe(origin, env, keychain));
+            if done(&discovery) {
+                return discovery;
+            }
         }
     } else {
-        ProbeOutcome::Skipped(format!(
-            "Codex keeps its login in a file (cli_auth_credentials_store = \"{}\")",
-            config.credentials_store.as_str()
-        ))
-    };
-    discovery.probes.push(Probe {
-        origin: CredentialOrigin::CodexKeyring,
-        location: keyring_location,
-        outcome: keyring_outcome,
-    });
-    if done(&discovery) {
-        return discovery;
+        discovery.probes.push(Probe {
+            origin: CredentialOrigin::CodexKeyring,
+            location: codex_keyring_location(env),
+            outcome: ProbeOutcome::Skipped(format!(
+                "Codex keeps its login in a file (cli_auth_credentials_store = \"{}\")",
+                config.credentials_store.as_str()
+            )),
+        });
     }
 
     // 4. Codex's auth.json, tried even when the keychain could not be reached.
@@ -274,11 +321,8 @@ pub fn discover(
         Ok(None) => ProbeOutcome::NotFound("no such file".into()),
         Err(e) => ProbeOutcome::Failed(e.to_string()),
     };
-    let on_api_key = matches!(file_outcome, ProbeOutcome::ApiKeyOnly)
-        || discovery
-            .probes
-            .iter()
-            .any(|p| p.origin == CredentialOrigin::CodexKeyring && matches!(p.outcome, ProbeOutcome::ApiKeyOnly));
+    let api_key = |o: &ProbeOutcome| matches!(o, ProbeOutcome::NoQuota(NoQuotaLogin::ApiKey));
+    let on_api_key = api_key(&file_outcome) || discovery.probes.iter().any(|p| api_key(&p.outcome));
     discovery.probes.push(Probe {
         origin: CredentialOrigin::CodexAuthFile,
         location: file_location,
@@ -297,7 +341,7 @@ pub fn discover(
 
 fn saved_login_probe(env: &Environment, config: &CodexConfig, keychain: &dyn Keychain) -> Option<Probe> {
     use crate::vault::{Slot, Vault};
-    let fallback = crate::fallback::Fallback::without_codex(&env.codex_home, &config.credentials_store, keychain);
+    let fallback = crate::fallback::Fallback::without_codex(&env.codex_home, config, keychain);
     let location = Vault::location(Slot::SavedCodexLogin);
     let outcome = match fallback.saved_login_in_use() {
         Ok(Some(login)) => login_outcome(login, CredentialOrigin::CodexAuthFile, &location),
@@ -305,6 +349,37 @@ fn saved_login_probe(env: &Environment, config: &CodexConfig, keychain: &dyn Key
         Err(e) => ProbeOutcome::Failed(format!("the saved Codex login could not be read ({e})")),
     };
     Some(Probe { origin: CredentialOrigin::CodexAuthFile, location, outcome })
+}
+
+fn codex_keyring_location(env: &Environment) -> String {
+    format!("\"{}\" / {}", codex_login::CODEX_KEYRING_SERVICE, codex_login::keyring_account(&env.codex_home))
+}
+
+/// Looks in one of Codex's keychain-backed stores.
+fn keychain_store_probe(origin: CredentialOrigin, env: &Environment, keychain: &dyn Keychain) -> Probe {
+    let (location, read) = match origin {
+        CredentialOrigin::CodexSecrets => (
+            crate::codex_secrets::location(&env.codex_home),
+            crate::codex_secrets::read_secrets_login(keychain, &env.codex_home),
+        ),
+        _ => (codex_keyring_location(env), codex_login::read_keyring_login(keychain, &env.codex_home)),
+    };
+    let outcome = read_outcome(read, origin, &location);
+    Probe { origin, location, outcome }
+}
+
+/// What a read of one of Codex's stores found.
+fn read_outcome(
+    read: Result<Option<CodexLogin>, LoginReadError>,
+    origin: CredentialOrigin,
+    location: &str,
+) -> ProbeOutcome {
+    match read {
+        Ok(Some(login)) => login_outcome(login, origin, location),
+        Ok(None) => ProbeOutcome::NotFound("no entry".into()),
+        Err(LoginReadError::Keychain(e)) => ProbeOutcome::Failed(format!("{e}: {}", e.remedy())),
+        Err(e) => ProbeOutcome::Failed(e.to_string()),
+    }
 }
 
 fn login_outcome(login: CodexLogin, origin: CredentialOrigin, location: &str) -> ProbeOutcome {
@@ -316,7 +391,10 @@ fn login_outcome(login: CodexLogin, origin: CredentialOrigin, location: &str) ->
             id_token.as_ref(),
             account_id,
         )),
-        CodexLogin::ApiKey => ProbeOutcome::ApiKeyOnly,
+        CodexLogin::AccessToken { token } => {
+            ProbeOutcome::Found(Credential::codex_access_token(origin, location.to_string(), token))
+        }
+        CodexLogin::NoQuota(kind) => ProbeOutcome::NoQuota(kind),
         CodexLogin::Empty => ProbeOutcome::NotFound("no login in it (signed out?)".into()),
     }
 }
@@ -416,7 +494,7 @@ mod tests {
             DiscoverMode::FirstFound,
         );
         assert!(d.credential().is_none());
-        assert!(matches!(d.missing_error(), UsageError::ApiKeyOnly));
+        assert!(matches!(d.missing_error(), UsageError::NoQuota(NoQuotaLogin::ApiKey)));
         assert!(d.missing_error().to_string().contains("no plan quota"));
     }
 
@@ -480,7 +558,10 @@ mod tests {
         let home = home_with_auth(&format!("{{\"auth_mode\":\"apikey\",\"OPENAI_API_KEY\":\"{key}\"}}"));
         let keychain = MemoryKeychain::default();
         let none = discover(&env(home.path()), &CodexConfig::default(), &keychain, None, DiscoverMode::FirstFound);
-        assert!(matches!(none.missing_error(), UsageError::ApiKeyOnly), "no saved login: an API-key login");
+        assert!(
+            matches!(none.missing_error(), UsageError::NoQuota(NoQuotaLogin::ApiKey)),
+            "no saved login: an API-key login"
+        );
         keychain.insert("Headroom", "fallback-api-key", key.as_bytes());
         keychain.insert(
             "Headroom",

@@ -10,7 +10,7 @@ use crate::error::UsageError;
 use crate::humanize::{capitalise, used_and_left};
 use crate::model::{SourceKind, UsageSnapshot};
 use crate::settings::{Settings, ShowAs};
-use crate::tray_view::{level, short_error, stale_after, Level};
+use crate::tray_view::{credits_text, level, pool_credits, short_error, stale_after, Level, NO_WINDOWS};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowView {
@@ -25,13 +25,19 @@ pub struct WindowView {
     pub level: &'static str,
     /// "12% ahead of even pace, runs out in ~2 h 10 m", when the window has a pace.
     pub pace: Option<String>,
+    /// A credit pool's own count: "250 of 1000 credits used".
+    pub credits: Option<String>,
 }
 
+/// What blocks Codex, in the words the tray and the CLI use; the UI adds the ticking time:
+/// `{lead} until {resets_at} ({countdown}){tail}.`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BlockedView {
-    /// "weekly"
-    pub window: &'static str,
+    /// "Blocked by the weekly limit"
+    pub lead: String,
     pub resets_at: Option<String>,
+    /// " — 2 reset credits available: use one in Codex with /usage", or empty.
+    pub tail: String,
 }
 
 /// The one thing that fixes an error.
@@ -72,6 +78,10 @@ pub struct DashboardView {
     pub show_as: &'static str,
     pub windows: Vec<WindowView>,
     pub credits: Option<String>,
+    /// "2 reset credits available — use one in Codex with /usage".
+    pub reset_credits: Option<String>,
+    /// Said instead of windows when the answer has none.
+    pub notice: Option<String>,
     pub blocked: Option<BlockedView>,
     pub error: Option<ErrorView>,
 }
@@ -83,10 +93,12 @@ fn time(at: Option<DateTime<Utc>>) -> Option<String> {
 pub fn action_for(error: &UsageError) -> Action {
     match error {
         UsageError::Expired { origin, .. } | UsageError::Unauthorized { origin, .. } => match origin {
-            CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile => Action::RunCodex,
+            CredentialOrigin::CodexKeyring | CredentialOrigin::CodexSecrets | CredentialOrigin::CodexAuthFile => {
+                Action::RunCodex
+            }
             CredentialOrigin::Keychain | CredentialOrigin::Env => Action::PasteToken,
         },
-        UsageError::NoCredentials { .. } | UsageError::ApiKeyOnly | UsageError::NoSessionLogs { .. } => Action::SignIn,
+        UsageError::NoCredentials { .. } | UsageError::NoQuota(_) | UsageError::NoSessionLogs { .. } => Action::SignIn,
         UsageError::Network { .. } => Action::CheckNetwork,
         UsageError::RateLimited { .. } | UsageError::ServerError { .. } | UsageError::InvalidResponse { .. } => {
             Action::Retry
@@ -131,7 +143,8 @@ pub fn dashboard_view(
                             left_percent: left,
                             resets_at: time(w.resets_at),
                             reset_since: w.reset_since_observed,
-                            level: match level(w, blocking == Some(w), settings) {
+                            credits: w.credits.and_then(pool_credits),
+                            level: match level(w, blocking == Some(w) || s.is_exhausted(w), settings) {
                                 Level::Plenty => "plenty",
                                 Level::GettingLow => "getting-low",
                                 Level::NearlyOut => "nearly-out",
@@ -142,14 +155,17 @@ pub fn dashboard_view(
                     .collect()
             })
             .unwrap_or_default(),
-        credits: snapshot.and_then(|s| s.credits.as_ref()).and_then(|c| {
-            if c.unlimited {
-                Some("unlimited".into())
-            } else {
-                c.balance.filter(|b| *b > 0.0 || c.has_credits).map(|b| format!("{b:.2}"))
-            }
+        credits: snapshot.and_then(|s| s.credits.as_ref()).and_then(credits_text),
+        reset_credits: snapshot
+            .and_then(|s| s.reset_credits)
+            .filter(|c| *c > 0)
+            .map(|c| format!("{} available — use one in Codex with /usage", crate::humanize::reset_credits(c))),
+        notice: snapshot.filter(|s| s.windows.is_empty()).map(|_| format!("{NO_WINDOWS}.")),
+        blocked: snapshot.and_then(crate::humanize::blocked).map(|b| BlockedView {
+            lead: b.lead,
+            resets_at: time(b.resets_at),
+            tail: b.tail,
         }),
-        blocked: blocking.map(|w| BlockedView { window: w.kind.label(), resets_at: time(w.resets_at) }),
         error: error.map(|e| ErrorView { short: short_error(e), message: e.to_string(), action: action_for(e) }),
     }
 }
@@ -177,6 +193,8 @@ mod tests {
             credits: None,
             limit_reached_reason: None,
             spend_control: None,
+            reset_credits: None,
+            unreadable: Vec::new(),
             observed_at: now() - Duration::minutes(2),
             source: SourceKind::Api,
         }
@@ -200,7 +218,7 @@ mod tests {
     fn blocked_banner_names_the_window() {
         let view = dashboard_view(Some(&snapshot(3.0, 100.0)), &[], None, &Settings::default(), now());
         let blocked = view.blocked.unwrap();
-        assert_eq!(blocked.window, "weekly");
+        assert_eq!(blocked.lead, "Blocked by the weekly limit");
         assert_eq!(blocked.resets_at.as_deref(), Some("2026-11-24T10:00:00Z"));
         assert_eq!(view.windows[1].level, "blocked");
     }
@@ -220,9 +238,14 @@ mod tests {
             assert_eq!(view.error.as_ref().unwrap().action, action, "{error}");
             assert!(view.windows.is_empty());
         }
-        let json =
-            serde_json::to_value(dashboard_view(None, &[], Some(&UsageError::ApiKeyOnly), &Settings::default(), now()))
-                .unwrap();
+        let json = serde_json::to_value(dashboard_view(
+            None,
+            &[],
+            Some(&UsageError::NoQuota(crate::codex_login::NoQuotaLogin::ApiKey)),
+            &Settings::default(),
+            now(),
+        ))
+        .unwrap();
         assert_eq!(json["error"]["action"], "sign-in");
     }
 }

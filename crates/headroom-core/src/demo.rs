@@ -36,6 +36,8 @@ pub fn snapshot(now: DateTime<Utc>) -> UsageSnapshot {
         limit_reached,
         limit_reached_reason: limit_reached.then(|| "rate_limit_reached".into()),
         spend_control: None,
+        reset_credits: Some(1),
+        unreadable: Vec::new(),
         observed_at: now,
         source: SourceKind::Api,
     }

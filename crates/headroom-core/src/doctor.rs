@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::credentials::{DiscoverMode, Discovery, PastedTokenSource};
 use crate::environment::BaseUrl;
 use crate::keychain::{Keychain, KeychainError};
+use crate::model::{SourceKind, UsageSnapshot};
 use crate::session_log::{self, SearchStats};
 use crate::status::Context;
 
@@ -27,6 +28,14 @@ pub struct LogsCheck {
     pub error: Option<String>,
 }
 
+/// The tray's last answer from the usage service, as saved in the data folder.
+#[derive(Debug, Clone)]
+pub struct LastAnswer {
+    pub observed_at: DateTime<Utc>,
+    /// The parts that could not be read (see [`unreadable_sentence`]).
+    pub unreadable: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Diagnosis {
     pub codex_home: PathBuf,
@@ -43,6 +52,7 @@ pub struct Diagnosis {
     pub keychain: Result<(), KeychainError>,
     pub discovery: Discovery,
     pub logs: LogsCheck,
+    pub last_answer: Option<LastAnswer>,
 }
 
 impl Diagnosis {
@@ -56,7 +66,7 @@ pub fn diagnose(ctx: &Context, keychain: &dyn Keychain, pasted: Option<&dyn Past
     let home = &ctx.env.codex_home;
     let config_path = crate::environment::config_path(home);
     let logs_dir = ctx.sessions_dir();
-    let logs = match session_log::find_newest(&logs_dir) {
+    let logs = match session_log::find_newest(&session_log::rollout_dirs(home)) {
         Ok((finding, stats)) => {
             LogsCheck { dir: logs_dir, newest: finding.map(|f| (f.path, f.snapshot.observed_at)), stats, error: None }
         }
@@ -85,7 +95,23 @@ pub fn diagnose(ctx: &Context, keychain: &dyn Keychain, pasted: Option<&dyn Past
         keychain: keychain_reachable(keychain),
         discovery: ctx.discover(keychain, pasted, DiscoverMode::All),
         logs,
+        last_answer: crate::storage::data_dir()
+            .and_then(|dir| {
+                crate::storage::read_json::<UsageSnapshot>(&dir.join(crate::storage::LAST_SNAPSHOT)).ok().flatten()
+            })
+            .filter(|s| s.source == SourceKind::Api)
+            .map(|s| LastAnswer { observed_at: s.observed_at, unreadable: s.unreadable }),
     }
+}
+
+/// One sentence for the parts of an answer that could not be read, or none when all could.
+pub fn unreadable_sentence(places: &[String]) -> Option<String> {
+    let (first, rest) = places.split_first()?;
+    let list = if rest.is_empty() { first.clone() } else { places.join(", ") };
+    let shown = if rest.is_empty() { "it is" } else { "they are" };
+    Some(format!(
+        "The usage service sent {list} without a readable percentage, so {shown} not shown: if this keeps happening, update Headroom."
+    ))
 }
 
 /// Asks the keychain for an entry that does not exist: an answer of "none" means it is there.

@@ -9,6 +9,8 @@ use secrecy::SecretString;
 pub const DEFAULT_BASE_URL: &str = "https://chatgpt.com/backend-api";
 pub const ENV_ACCESS_TOKEN: &str = "HEADROOM_ACCESS_TOKEN";
 pub const ENV_BASE_URL: &str = "HEADROOM_CHATGPT_BASE_URL";
+/// Where Codex asks who owns a Codex access token; `CODEX_AUTHAPI_BASE_URL` moves it, as for Codex.
+pub const DEFAULT_AUTHAPI_BASE_URL: &str = "https://auth.openai.com/api/accounts";
 
 /// The process environment, as far as Headroom cares.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +21,8 @@ pub struct Environment {
     pub base_url: Option<String>,
     /// The PEM bundle for corporate TLS proxies, with the variable that named it.
     pub ca_bundle: Option<(&'static str, PathBuf)>,
+    /// `CODEX_AUTHAPI_BASE_URL`, as Codex reads it.
+    pub authapi_base_url: Option<String>,
 }
 
 impl Environment {
@@ -32,7 +36,13 @@ impl Environment {
             ca_bundle: var("CODEX_CA_CERTIFICATE")
                 .map(|p| ("CODEX_CA_CERTIFICATE", PathBuf::from(p)))
                 .or_else(|| var("SSL_CERT_FILE").map(|p| ("SSL_CERT_FILE", PathBuf::from(p)))),
+            authapi_base_url: var("CODEX_AUTHAPI_BASE_URL"),
         }
+    }
+
+    /// The base of Codex's account service, without a trailing slash.
+    pub fn authapi_base_url(&self) -> String {
+        self.authapi_base_url.as_deref().unwrap_or(DEFAULT_AUTHAPI_BASE_URL).trim().trim_end_matches('/').to_string()
     }
 }
 
@@ -80,6 +90,17 @@ impl CredentialsStore {
 pub struct CodexConfig {
     pub chatgpt_base_url: Option<String>,
     pub credentials_store: CredentialsStore,
+    /// `[features] secret_auth_storage`: Codex keeps its keychain login in its encrypted
+    /// secrets store instead of the keychain entry.
+    pub secret_auth_storage: Option<bool>,
+}
+
+impl CodexConfig {
+    /// Whether Codex looks in its secrets store before its keychain entry: when the feature is
+    /// on, and on Windows (where Codex turned it on by default) unless it is off.
+    pub fn secrets_store_first(&self) -> bool {
+        self.secret_auth_storage.unwrap_or(cfg!(windows))
+    }
 }
 
 /// A `config.toml` that exists but cannot be read; Headroom carries on with defaults.
@@ -116,6 +137,7 @@ pub fn parse_codex_config(text: &str) -> Result<CodexConfig, String> {
         credentials_store: string("cli_auth_credentials_store")
             .map(|s| CredentialsStore::parse(&s))
             .unwrap_or_default(),
+        secret_auth_storage: table.get("features").and_then(|f| f.get("secret_auth_storage")).and_then(|v| v.as_bool()),
     })
 }
 

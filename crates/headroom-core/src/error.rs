@@ -59,8 +59,8 @@ pub enum UsageError {
     #[error("{}", no_credentials(.detail.as_deref()))]
     NoCredentials { detail: Option<String> },
 
-    #[error("Codex is signed in with an API key, and API keys have no plan quota to show: run `codex login` and sign in with ChatGPT to see your plan's limits.")]
-    ApiKeyOnly,
+    #[error("{}", no_quota(*.0))]
+    NoQuota(crate::codex_login::NoQuotaLogin),
 
     #[error("No Codex session logs were found under {}: use Codex once so it writes them, or run `codex login` so Headroom can ask the service.", .dir.display())]
     NoSessionLogs { dir: PathBuf },
@@ -94,7 +94,7 @@ pub(crate) const CHECK_BASE_URL: &str = "check chatgpt_base_url in Codex's confi
 impl UsageError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            UsageError::NoCredentials { .. } | UsageError::ApiKeyOnly | UsageError::NoSessionLogs { .. } => {
+            UsageError::NoCredentials { .. } | UsageError::NoQuota(_) | UsageError::NoSessionLogs { .. } => {
                 ErrorKind::NoCredentials
             }
             UsageError::Expired { .. } => ErrorKind::Expired,
@@ -132,11 +132,24 @@ fn no_credentials(detail: Option<&str>) -> String {
     }
 }
 
+fn no_quota(login: crate::codex_login::NoQuotaLogin) -> String {
+    use crate::codex_login::NoQuotaLogin;
+    match login {
+        NoQuotaLogin::ApiKey => "Codex is signed in with an API key, and API keys have no plan quota to show: run `codex login` and sign in with ChatGPT to see your plan's limits.".into(),
+        other => format!(
+            "Codex is signed in with {}, which has no ChatGPT plan quota Headroom can read: sign in with ChatGPT (`codex login`) to see your plan's limits, or paste a ChatGPT token with `headroom token set`.",
+            other.describe()
+        ),
+    }
+}
+
 fn refresh_advice(origin: CredentialOrigin) -> &'static str {
     match origin {
         CredentialOrigin::Env => "copy a fresh token from chatgpt.com into HEADROOM_ACCESS_TOKEN.",
         CredentialOrigin::Keychain => "paste a fresh one in Settings or with `headroom token set`.",
-        CredentialOrigin::CodexKeyring | CredentialOrigin::CodexAuthFile => "run `codex` to refresh your login.",
+        CredentialOrigin::CodexKeyring | CredentialOrigin::CodexSecrets | CredentialOrigin::CodexAuthFile => {
+            "run `codex` to refresh your login."
+        }
     }
 }
 
@@ -161,7 +174,9 @@ mod tests {
             UsageError::NoCredentials {
                 detail: Some("Codex's login file /h/.codex/auth.json could not be understood (malformed JSON)".into()),
             },
-            UsageError::ApiKeyOnly,
+            UsageError::NoQuota(crate::codex_login::NoQuotaLogin::ApiKey),
+            UsageError::NoQuota(crate::codex_login::NoQuotaLogin::Bedrock),
+            UsageError::NoQuota(crate::codex_login::NoQuotaLogin::AgentIdentity),
             UsageError::NoSessionLogs { dir: "/h/.codex/sessions".into() },
             UsageError::Expired {
                 origin: CredentialOrigin::CodexAuthFile,
@@ -197,7 +212,7 @@ mod tests {
 
     #[test]
     fn exit_codes() {
-        assert_eq!(UsageError::ApiKeyOnly.exit_code(), 2);
+        assert_eq!(UsageError::NoQuota(crate::codex_login::NoQuotaLogin::ApiKey).exit_code(), 2);
         assert_eq!(UsageError::Unauthorized { origin: CredentialOrigin::Env, status: 403 }.exit_code(), 3);
         assert_eq!(UsageError::ServerError { status: 500 }.exit_code(), 4);
         assert_eq!(UsageError::Other("x".into()).exit_code(), 1);

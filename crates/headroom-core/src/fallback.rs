@@ -16,12 +16,21 @@ use std::process::{Command, Stdio};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::codex_login::{parse_auth_json, CodexLogin};
-use crate::codex_login_store::{auth_document, LoginStore, StoreError};
-use crate::environment::CredentialsStore;
+use crate::codex_login::{parse_auth_json, CodexLogin, NoQuotaLogin};
+use crate::codex_login_store::{LoginStore, StoreError};
+use crate::environment::CodexConfig;
 use crate::keychain::Keychain;
 use crate::usage_body::string;
 use crate::vault::{Slot, Vault, VaultError};
+
+/// What a switch means for Codex sessions already running. A running Codex keeps the login it
+/// loaded at start: it reads the store again only to recover a stale or rejected ChatGPT token,
+/// and then only when the stored login is for the same account, never for an API key
+/// (openai/codex `codex-rs/login/src/auth/manager.rs`, `refresh_token` and
+/// `reload_if_account_id_matches`). A new process (a restart, `codex resume`) reads it afresh.
+pub const OPEN_SESSIONS_KEEP_PLAN: &str =
+    "Codex sessions that are already open keep using your ChatGPT plan until you restart them or run `codex resume`.";
+pub const OPEN_SESSIONS_KEEP_KEY: &str = "Codex sessions that are already open keep using the API key (billed at API rates) until you restart them or run `codex resume`.";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FallbackError {
@@ -115,17 +124,17 @@ impl<'a> Fallback<'a> {
     pub fn for_context(ctx: &crate::status::Context, keychain: &'a dyn Keychain) -> Fallback<'a> {
         Fallback {
             codex: crate::codex_app_server::find_codex(),
-            ..Fallback::without_codex(&ctx.env.codex_home, &ctx.config.credentials_store, keychain)
+            ..Fallback::without_codex(&ctx.env.codex_home, &ctx.config, keychain)
         }
     }
 
     /// The fallback for reading only (which login Codex uses, what is saved).
-    pub fn without_codex(codex_home: &Path, store: &CredentialsStore, keychain: &'a dyn Keychain) -> Fallback<'a> {
+    pub fn without_codex(codex_home: &Path, config: &CodexConfig, keychain: &'a dyn Keychain) -> Fallback<'a> {
         Fallback {
             vault: Vault::new(keychain),
             codex_home: codex_home.to_path_buf(),
             codex: None,
-            store: LoginStore::for_codex(codex_home, store, keychain),
+            store: LoginStore::for_codex(codex_home, config, keychain),
         }
     }
 }
@@ -137,9 +146,9 @@ impl Fallback<'_> {
 
     fn is_fallback_login(&self, snapshot: &[u8]) -> Result<bool, FallbackError> {
         let Some(key) = self.vault.load(Slot::FallbackApiKey)? else { return Ok(false) };
-        Ok(matches!(login_of(snapshot), Some(CodexLogin::ApiKey))
-            && auth_document(snapshot).and_then(|d| string(d.get("OPENAI_API_KEY"))).as_deref()
-                == Some(key.expose_secret()))
+        let document = self.store.document(snapshot);
+        Ok(matches!(login_in(document.as_ref()), Some(CodexLogin::NoQuota(NoQuotaLogin::ApiKey)))
+            && document.and_then(|d| string(d.get("OPENAI_API_KEY"))).as_deref() == Some(key.expose_secret()))
     }
 
     pub fn codex_now(&self) -> Result<CodexNow, FallbackError> {
@@ -155,9 +164,9 @@ impl Fallback<'_> {
         if self.is_fallback_login(snapshot)? {
             return Ok(CodexNow::FallbackKey);
         }
-        Ok(match login_of(snapshot) {
-            Some(CodexLogin::ChatGpt { .. }) => CodexNow::ChatGpt,
-            Some(CodexLogin::ApiKey) => CodexNow::OtherApiKey,
+        Ok(match self.login_of(snapshot) {
+            Some(CodexLogin::ChatGpt { .. } | CodexLogin::AccessToken { .. }) => CodexNow::ChatGpt,
+            Some(CodexLogin::NoQuota(NoQuotaLogin::ApiKey)) => CodexNow::OtherApiKey,
             _ => CodexNow::NoLogin,
         })
     }
@@ -169,7 +178,7 @@ impl Fallback<'_> {
             return Ok(None);
         }
         let Some(saved) = self.vault.load(Slot::SavedCodexLogin)? else { return Ok(None) };
-        Ok(login_of(saved.expose_secret().as_bytes()))
+        Ok(self.login_of(saved.expose_secret().as_bytes()))
     }
 
     pub fn set_key(&self, raw: &str) -> Result<(), FallbackError> {
@@ -225,10 +234,15 @@ impl Fallback<'_> {
     }
 }
 
-/// The login a snapshot holds, when it can be read.
-fn login_of(snapshot: &[u8]) -> Option<CodexLogin> {
-    let document = serde_json::to_vec(&auth_document(snapshot)?).ok()?;
-    parse_auth_json(&document).ok()
+impl Fallback<'_> {
+    /// The login a snapshot holds, when it can be read.
+    fn login_of(&self, snapshot: &[u8]) -> Option<CodexLogin> {
+        login_in(self.store.document(snapshot).as_ref())
+    }
+}
+
+fn login_in(document: Option<&serde_json::Value>) -> Option<CodexLogin> {
+    parse_auth_json(&serde_json::to_vec(document?).ok()?).ok()
 }
 
 /// `codex login --with-api-key`, the key on stdin (never in argv or the environment).

@@ -126,10 +126,14 @@ impl History {
         let mut files = Vec::new();
         crate::session_log::collect_rollouts(sessions_dir, 0, &mut files)
             .map_err(|e| HistoryError::Read(e.to_string()))?;
+        if let Some(home) = sessions_dir.parent() {
+            // Finished sessions Codex moved aside hold history too; a missing folder is none.
+            let _ = crate::session_log::collect_rollouts(&crate::session_log::archived_dir(home), 0, &mut files);
+        }
         let tx = self.conn.transaction().map_err(|e| HistoryError::Write(e.to_string()))?;
         let mut added = 0;
         for (path, _) in files {
-            let Ok(bytes) = std::fs::read(&path) else { continue };
+            let Ok(bytes) = crate::session_log::read_rollout(&path) else { continue };
             for line in bytes.split(|b| *b == b'\n') {
                 match crate::session_log::parse_line(line) {
                     Some(snapshot) if snapshot.observed_at >= oldest => added += insert(&tx, &snapshot, account)?,

@@ -90,6 +90,78 @@ pub fn used_and_left(used_percent: f64) -> (u32, u32) {
     (rounded, 100 - rounded)
 }
 
+/// What stops Codex now, in parts so a view can tick the countdown itself: "Blocked by the
+/// weekly limit" (lead), when it frees (resets_at), and what else the user can do (tail, which
+/// starts with " — " when there is something).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocked {
+    pub lead: String,
+    pub resets_at: Option<DateTime<Utc>>,
+    pub tail: String,
+}
+
+pub fn blocked(snapshot: &crate::model::UsageSnapshot) -> Option<Blocked> {
+    use crate::model::LimitId;
+    let window = snapshot.blocking_window();
+    let spends = snapshot.spends_credits();
+    let lead = match window {
+        Some(w) if w.limit == LimitId::CreditPool => "Your workspace's monthly credit limit is reached".to_string(),
+        Some(w) if spends => format!(
+            "The {} limit is reached: Codex is using your credits ({})",
+            w.kind.label(),
+            snapshot.credits.as_ref().map(credit_balance).unwrap_or_default()
+        ),
+        Some(w) => format!("Blocked by the {} limit", w.kind.label()),
+        None if snapshot.spend_limit_reached() => "Your workspace's monthly credit limit is reached".into(),
+        None if snapshot.limit_reached => {
+            let reason = snapshot.limit_reached_reason.as_deref().unwrap_or("limit reached").replace('_', " ");
+            format!("Codex is blocked ({reason})")
+        }
+        None => return None,
+    };
+    let tail = match snapshot.reset_credits.filter(|c| *c > 0 && !spends) {
+        Some(count) => format!(" — {} available: use one in Codex with /usage", reset_credits(count)),
+        None => String::new(),
+    };
+    Some(Blocked { lead, resets_at: window.and_then(|w| w.resets_at), tail })
+}
+
+/// [`blocked`] as one sentence without its full stop, for the CLI and the tray alike:
+/// "Blocked by the weekly limit until Tue 09:00"; `countdown` adds "(in 2 d 3 h)" to the time.
+pub fn blocked_sentence(snapshot: &crate::model::UsageSnapshot, now: DateTime<Utc>, countdown: bool) -> Option<String> {
+    let Blocked { lead, resets_at, tail } = blocked(snapshot)?;
+    let until = match resets_at {
+        Some(at) if at > now && countdown => format!(" until {} (in {})", clock(at, now), duration(at - now)),
+        Some(at) if at > now => format!(" until {}", clock(at, now)),
+        _ => String::new(),
+    };
+    Some(format!("{lead}{until}{tail}"))
+}
+
+/// "balance 9.99", "unlimited": what a credit balance is, in a few words.
+pub fn credit_balance(credits: &crate::model::Credits) -> String {
+    match credits.balance {
+        _ if credits.unlimited => "unlimited".into(),
+        Some(balance) => format!("balance {balance:.2}"),
+        None => "balance unknown".into(),
+    }
+}
+
+/// A number of credits as people write it: "1000", "12.5", "0.25".
+pub fn amount(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        let text = format!("{value:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// "1 reset credit", "3 reset credits".
+pub fn reset_credits(count: u32) -> String {
+    format!("{count} reset credit{}", if count == 1 { "" } else { "s" })
+}
+
 /// "plus" → "Plus".
 pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();

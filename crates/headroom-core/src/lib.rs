@@ -6,6 +6,7 @@ pub mod client;
 pub mod codex_app_server;
 pub mod codex_login;
 pub mod codex_login_store;
+pub mod codex_secrets;
 pub mod credentials;
 pub mod dashboard_view;
 pub mod demo;

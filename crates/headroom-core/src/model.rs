@@ -73,6 +73,8 @@ pub enum LimitId {
     Codex,
     /// The separate code-review quota.
     CodeReview,
+    /// A business workspace's monthly credit pool for this member (`individual_limit`).
+    CreditPool,
     /// A model-specific quota from `additional_rate_limits`, named by its `metered_feature`.
     Feature(String),
 }
@@ -82,6 +84,7 @@ impl LimitId {
         match self {
             LimitId::Codex => "codex",
             LimitId::CodeReview => "code_review",
+            LimitId::CreditPool => "credit_pool",
             LimitId::Feature(name) => name,
         }
     }
@@ -99,6 +102,7 @@ impl<'de> Deserialize<'de> for LimitId {
         Ok(match name.as_str() {
             "codex" => LimitId::Codex,
             "code_review" => LimitId::CodeReview,
+            "credit_pool" => LimitId::CreditPool,
             _ => LimitId::Feature(name),
         })
     }
@@ -118,6 +122,16 @@ pub struct UsageWindow {
     /// True when the reset time passed after the numbers were observed, so the window has
     /// started afresh even though no newer sample says so.
     pub reset_since_observed: bool,
+    /// A credit pool's own numbers ("250 of 1000 credits used"), when the service gave them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<PoolCredits>,
+}
+
+/// The credits a monthly pool counts in, as the service states them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PoolCredits {
+    pub used: Option<f64>,
+    pub limit: Option<f64>,
 }
 
 impl UsageWindow {
@@ -131,6 +145,7 @@ impl UsageWindow {
             used_percent,
             resets_at,
             reset_since_observed: false,
+            credits: None,
         }
     }
 
@@ -155,6 +170,7 @@ impl UsageWindow {
         match &self.limit {
             LimitId::Codex => crate::humanize::capitalise(self.kind.label()),
             LimitId::CodeReview => format!("Code review {}", self.kind.label()),
+            LimitId::CreditPool => "Monthly credit limit".into(),
             LimitId::Feature(feature) => {
                 let name = self.limit_name.as_deref().unwrap_or(feature);
                 format!("{name} {}", self.kind.label())
@@ -172,14 +188,22 @@ pub struct Credits {
     /// Approximate messages the balance buys, as (low, high).
     pub approx_local_messages: Option<(f64, f64)>,
     pub approx_cloud_messages: Option<(f64, f64)>,
+    /// The workspace's overage cap on credits is reached: credits can no longer be spent.
+    #[serde(default)]
+    pub overage_limit_reached: bool,
 }
 
-/// A business workspace's spend cap.
+impl Credits {
+    /// Whether Codex can go on by spending credits once the included usage is used up.
+    pub fn can_be_spent(&self) -> bool {
+        !self.overage_limit_reached && (self.unlimited || (self.has_credits && self.balance.is_none_or(|b| b > 0.0)))
+    }
+}
+
+/// A business workspace's spend cap (`spend_control`); its numbers are the credit pool window.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SpendControl {
     pub reached: bool,
-    pub used_percent: Option<f64>,
-    pub resets_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -220,6 +244,14 @@ pub struct UsageSnapshot {
     /// The service's `rate_limit_reached_type.type`, when it gives one.
     pub limit_reached_reason: Option<String>,
     pub spend_control: Option<SpendControl>,
+    /// Banked resets the account can spend to reset a limit early
+    /// (`rate_limit_reset_credits.available_count`); `None` when the service does not say.
+    #[serde(default)]
+    pub reset_credits: Option<u32>,
+    /// Parts of the answer that were there but could not be read (a window without a readable
+    /// percentage, say), by where they were: left out rather than guessed, and named by `doctor`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
     pub observed_at: DateTime<Utc>,
     pub source: SourceKind,
 }
@@ -230,26 +262,54 @@ impl UsageSnapshot {
         self.windows.iter().filter(|w| w.limit == LimitId::Codex)
     }
 
-    /// The main window that stops Codex now: an exhausted one, the one that frees last when
-    /// several are; when the service says the limit is reached but no window reads 100 %, the
-    /// fullest one.
+    /// The windows that can stop Codex: the main quota's and the workspace's credit pool.
+    pub fn quota_windows(&self) -> impl Iterator<Item = &UsageWindow> {
+        self.windows.iter().filter(|w| matches!(w.limit, LimitId::Codex | LimitId::CreditPool))
+    }
+
+    /// The workspace's monthly credit limit is reached (`spend_control.reached`).
+    pub fn spend_limit_reached(&self) -> bool {
+        self.spend_control.as_ref().is_some_and(|s| s.reached)
+    }
+
+    /// Whether a window is used up: at 100 %, or the credit pool when the workspace says so.
+    pub fn is_exhausted(&self, window: &UsageWindow) -> bool {
+        window.is_exhausted() || (window.limit == LimitId::CreditPool && self.spend_limit_reached())
+    }
+
+    /// The window that stops Codex now: an exhausted one (the one that frees last when several
+    /// are); when the service says the limit is reached but no window reads 100 %, the fullest
+    /// main one. `None` for a reached workspace limit the answer has no numbers for.
     pub fn blocking_window(&self) -> Option<&UsageWindow> {
         let exhausted_last = self
-            .main_windows()
-            .filter(|w| w.is_exhausted())
+            .quota_windows()
+            .filter(|w| self.is_exhausted(w))
             .max_by_key(|w| w.resets_at.unwrap_or(DateTime::<Utc>::MAX_UTC));
         if exhausted_last.is_some() {
             return exhausted_last;
         }
-        if !self.limit_reached {
+        if !self.limit_reached || self.spend_limit_reached() {
             return None;
         }
         self.main_windows().max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
     }
 
-    /// The main window closest to its limit (for a one-number summary).
+    /// The quota window closest to its limit (for a one-number summary).
     pub fn tightest_window(&self) -> Option<&UsageWindow> {
-        self.main_windows().max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
+        self.quota_windows().max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
+    }
+
+    /// Once the included usage is used up, Codex goes on by spending the account's credits.
+    pub fn spends_credits(&self) -> bool {
+        self.limit_reached && self.credits.as_ref().is_some_and(Credits::can_be_spent)
+    }
+
+    /// Whether the answer carries anything worth showing, windows or not.
+    pub fn has_anything(&self) -> bool {
+        !self.windows.is_empty()
+            || self.plan.is_some()
+            || self.reset_credits.is_some()
+            || self.credits.as_ref().is_some_and(|c| c.unlimited || c.has_credits || c.balance.is_some())
     }
 
     /// Applies resets that happened after the snapshot was observed: a window whose reset time
@@ -268,7 +328,7 @@ impl UsageSnapshot {
             }
         }
         if any_reset {
-            let still_exhausted = self.main_windows().any(|w| w.is_exhausted());
+            let still_exhausted = self.quota_windows().any(|w| self.is_exhausted(w));
             if !still_exhausted {
                 self.limit_reached = false;
                 self.limit_reached_reason = None;
@@ -296,6 +356,8 @@ mod tests {
             limit_reached,
             limit_reached_reason: None,
             spend_control: None,
+            reset_credits: None,
+            unreadable: Vec::new(),
             observed_at: Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
             source: SourceKind::Api,
         }

@@ -118,6 +118,7 @@ mod tests {
             used_percent: used,
             resets_at: Some(at(300)),
             reset_since_observed: false,
+            credits: None,
         }
     }
 

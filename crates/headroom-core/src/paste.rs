@@ -2,7 +2,8 @@
 //!
 //! Accepted: a ChatGPT access token (a JWT, as in the `Authorization: Bearer eyJ…` header of the
 //! request to `backend-api/wham/usage`), with or without `Bearer `, the header name, quotes or
-//! whitespace around it; or the `__Secure-next-auth.session-token` cookie (its value alone, or
+//! whitespace around it; a Codex access token (`at-…`, the kind `codex login --with-access-token`
+//! takes, for enterprise automation); or the `__Secure-next-auth.session-token` cookie (its value alone, or
 //! the `name=value` pair, or a whole `Cookie:` header, including the split `.0`/`.1` form), which
 //! is then exchanged for an access token. Everything else is refused with a sentence that says
 //! what was pasted and what is wanted, without repeating what was pasted.
@@ -34,6 +35,8 @@ pub enum PasteError {
     Unrecognised { what: String },
     #[error("That token expired {when}: copy a fresh one from chatgpt.com (reload the page first).")]
     Expired { when: String },
+    #[error("That Codex access token is cut off or damaged: copy the whole token (it starts with at- and has no spaces) and paste it again.")]
+    TruncatedAccessToken,
 }
 
 /// Decides what `raw` is. `now` is for refusing a token that has already expired.
@@ -47,6 +50,14 @@ pub fn classify(raw: &str, now: DateTime<Utc>) -> Result<Paste, PasteError> {
     }
     if text.starts_with("sk-") {
         return Err(PasteError::ApiKey);
+    }
+    if let Some(rest) = text.strip_prefix(crate::credentials::CODEX_ACCESS_TOKEN_PREFIX) {
+        let token_alphabet = rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'));
+        return if rest.len() >= 8 && token_alphabet {
+            Ok(Paste::AccessToken(SecretString::from(text.to_string())))
+        } else {
+            Err(PasteError::TruncatedAccessToken)
+        };
     }
     let parts = text.split('.').count();
     let jwt_alphabet = text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'='));
@@ -157,6 +168,20 @@ mod tests {
                 Ok(Paste::AccessToken(s)) => assert_eq!(s.expose_secret(), t, "{pasted:?}"),
                 other => panic!("{pasted:?} gave {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn codex_access_tokens_are_accepted_and_damaged_ones_refused() {
+        let token = "at-0123456789abcdefghij_KLMNOP-qrs";
+        for pasted in [token.to_string(), format!("Bearer {token}\n"), format!("\"{token}\"")] {
+            match classify(&pasted, now()) {
+                Ok(Paste::AccessToken(s)) => assert_eq!(s.expose_secret(), token, "{pasted:?}"),
+                other => panic!("{pasted:?} gave {other:?}"),
+            }
+        }
+        for damaged in ["at-", "at-short", "at-0123456789 abcdef", "at-0123456789\nabcdef"] {
+            assert_eq!(classify(damaged, now()).unwrap_err(), PasteError::TruncatedAccessToken, "{damaged:?}");
         }
     }
 

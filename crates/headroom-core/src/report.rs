@@ -35,6 +35,7 @@ fn window_json(window: &UsageWindow, pace: Option<&Pace>) -> Value {
         "used_percent": window.used_clamped(),
         "remaining_percent": window.remaining_percent(),
         "resets_at": time(window.resets_at),
+        "credits": window.credits.map(|c| json!({"used": c.used, "limit": c.limit})),
     })
 }
 
@@ -72,6 +73,7 @@ pub fn status_json(report: &StatusReport) -> Value {
             "unlimited": c.unlimited,
             "balance": c.balance,
         })),
+        "reset_credits": snapshot.and_then(|s| s.reset_credits).map(|n| json!({"available": n})),
         "error": report.error.as_ref().map(|e| json!({"kind": e.kind().id(), "message": e.to_string()})),
     })
 }

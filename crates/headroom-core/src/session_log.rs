@@ -1,5 +1,8 @@
-//! Usage numbers from Codex's session logs (`$CODEX_HOME/sessions/YYYY/MM/DD/rollout-*.jsonl`):
-//! no network, no token. Every `token_count` event carries the rate limits Codex last heard.
+//! Usage numbers from Codex's session logs (`$CODEX_HOME/sessions/YYYY/MM/DD/rollout-*.jsonl`,
+//! older ones perhaps compressed as `rollout-*.jsonl.zst`, finished ones perhaps moved to
+//! `$CODEX_HOME/archived_sessions/`): no network, no token. Every `token_count` event carries the
+//! rate limits Codex last heard, for the main `codex` bucket or for another (a per-model bucket);
+//! another bucket's numbers never replace the main ones, they are shown as that model's limit.
 //!
 //! History can reach gigabytes, so the newest snapshot is found by visiting files newest first
 //! (by modification time) and reading each from its end, stopping as soon as no unread file can
@@ -14,15 +17,67 @@ use chrono::{DateTime, Duration, Utc};
 use memchr::memmem;
 use serde_json::Value;
 
-use crate::model::{Credits, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
-use crate::usage_body::{boolean, number, percent, seconds_after, string};
+use crate::model::{LimitId, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind};
+use crate::usage_body::{boolean, number, parse_credits, parse_pool, percent, seconds_after, string, unix_time};
 
 pub fn sessions_dir(codex_home: &Path) -> PathBuf {
     codex_home.join("sessions")
 }
 
-/// Parses one log line. `None` unless it is a `token_count` event with rate limits for the main
-/// Codex quota, in any of the three shapes Codex has written.
+/// Where finished sessions may be moved.
+pub fn archived_dir(codex_home: &Path) -> PathBuf {
+    codex_home.join("archived_sessions")
+}
+
+/// Every folder Codex keeps rollouts in, the live one first.
+pub fn rollout_dirs(codex_home: &Path) -> [PathBuf; 2] {
+    [sessions_dir(codex_home), archived_dir(codex_home)]
+}
+
+/// Decompressed rollouts larger than this are not read: no real session is that long.
+const MAX_DECOMPRESSED: u64 = 1 << 30;
+
+/// Whether a file name is a rollout: `*.jsonl`, or `*.jsonl.zst` for a compressed one.
+pub fn rollout_kind(name: &str) -> Option<Compression> {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".jsonl") {
+        Some(Compression::None)
+    } else if lower.ends_with(".jsonl.zst") {
+        Some(Compression::Zstd)
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Zstd,
+}
+
+/// A rollout file's whole text, decompressed when it is a `.jsonl.zst`.
+pub fn read_rollout(path: &Path) -> std::io::Result<Vec<u8>> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match rollout_kind(&name) {
+        Some(Compression::Zstd) => decompress(File::open(path)?),
+        _ => std::fs::read(path),
+    }
+}
+
+/// Decompresses a zstd stream, refusing more than [`MAX_DECOMPRESSED`] bytes.
+pub fn decompress(reader: impl Read) -> std::io::Result<Vec<u8>> {
+    let decoder = zstd::stream::read::Decoder::new(reader)?;
+    let mut out = Vec::new();
+    decoder.take(MAX_DECOMPRESSED + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > MAX_DECOMPRESSED {
+        return Err(std::io::Error::other("a compressed rollout larger than 1 GiB"));
+    }
+    Ok(out)
+}
+
+/// Parses one log line. `None` unless it is a `token_count` event with rate limits in any of
+/// the three shapes Codex has written. The windows' limit is the line's bucket: the main quota
+/// for `limit_id` `codex` (or none), else that bucket as a model-specific limit.
 pub fn parse_line(line: &[u8]) -> Option<UsageSnapshot> {
     // Most lines are not token counts; skip them without parsing JSON.
     memmem::find(line, b"token_count")?;
@@ -35,11 +90,10 @@ pub fn parse_line(line: &[u8]) -> Option<UsageSnapshot> {
         return None;
     }
     let limits = payload.get("rate_limits").filter(|v| v.is_object())?;
-    if let Some(id) = string(limits.get("limit_id")) {
-        if id != "codex" {
-            return None;
-        }
-    }
+    let (limit, limit_name) = match string(limits.get("limit_id")) {
+        Some(id) if id != "codex" => (LimitId::Feature(id), string(limits.get("limit_name"))),
+        _ => (LimitId::Codex, None),
+    };
     let observed_at = value
         .get("timestamp")
         .and_then(Value::as_str)
@@ -52,40 +106,51 @@ pub fn parse_line(line: &[u8]) -> Option<UsageSnapshot> {
             Some(nested) if nested.is_object() => nested_window(nested, default_kind, observed_at),
             _ => flat_window(limits, slot, default_kind, observed_at),
         };
-        windows.extend(window);
+        windows.extend(window.map(|w| UsageWindow { limit: limit.clone(), limit_name: limit_name.clone(), ..w }));
+    }
+    if limit == LimitId::Codex {
+        windows.extend(limits.get("individual_limit").and_then(|p| parse_pool(p, observed_at)));
     }
     if windows.is_empty() {
         return None;
     }
+    let spend_reached = boolean(limits.get("spend_control_reached")).unwrap_or(false);
     let reason = limits.get("rate_limit_reached_type").and_then(|v| string(v.get("type")).or_else(|| string(Some(v))));
-    let limit_reached = reason.is_some() || windows.iter().any(UsageWindow::is_exhausted);
+    let limit_reached = limit == LimitId::Codex
+        && (reason.is_some() || spend_reached || windows.iter().any(|w| w.limit == LimitId::Codex && w.is_exhausted()));
     Some(UsageSnapshot {
         plan: string(limits.get("plan_type")).map(|p| p.to_ascii_lowercase()),
         account: Default::default(),
         windows,
-        credits: limits.get("credits").filter(|c| c.is_object()).map(|c| Credits {
-            has_credits: boolean(c.get("has_credits")).unwrap_or(false),
-            unlimited: boolean(c.get("unlimited")).unwrap_or(false),
-            balance: number(c.get("balance")),
-            ..Default::default()
-        }),
+        credits: limits.get("credits").and_then(parse_credits),
         limit_reached,
         limit_reached_reason: reason,
-        spend_control: None,
+        spend_control: spend_reached.then_some(SpendControl { reached: true }),
+        reset_credits: None,
+        unreadable: Vec::new(),
         observed_at,
         source: SourceKind::SessionLog,
     })
+}
+
+/// The bucket a log snapshot is for.
+fn bucket(snapshot: &UsageSnapshot) -> Option<&LimitId> {
+    snapshot.windows.first().map(|w| &w.limit).map(|l| if *l == LimitId::CreditPool { &LimitId::Codex } else { l })
 }
 
 /// `{used_percent, window_minutes, resets_at}` (current) or `{…, resets_in_seconds}` (older,
 /// relative to the line's time).
 fn nested_window(window: &Value, default_kind: WindowKind, observed_at: DateTime<Utc>) -> Option<UsageWindow> {
     let used = percent(window.get("used_percent"))?;
-    let seconds = number(window.get("window_minutes")).map(|m| (m * 60.0) as i64);
-    let resets_at = number(window.get("resets_at"))
-        .and_then(|s| DateTime::from_timestamp(s as i64, 0))
+    let seconds = minutes_as_seconds(window.get("window_minutes"));
+    let resets_at = unix_time(window.get("resets_at"))
         .or_else(|| number(window.get("resets_in_seconds")).and_then(|s| seconds_after(observed_at, s)));
     Some(log_window(used, seconds, default_kind, resets_at))
+}
+
+/// A window length in minutes as seconds, or unknown when it is not a usable length.
+fn minutes_as_seconds(value: Option<&Value>) -> Option<i64> {
+    number(value).filter(|m| m.abs() < 5e7).map(|m| (m * 60.0) as i64)
 }
 
 /// The oldest shape: `primary_used_percent`, `secondary_used_percent`, and sometimes
@@ -98,7 +163,7 @@ fn flat_window(
     observed_at: DateTime<Utc>,
 ) -> Option<UsageWindow> {
     let used = percent(limits.get(format!("{slot}_used_percent").as_str()))?;
-    let seconds = number(limits.get(format!("{slot}_window_minutes").as_str())).map(|m| (m * 60.0) as i64);
+    let seconds = minutes_as_seconds(limits.get(format!("{slot}_window_minutes").as_str()));
     let resets_at = number(limits.get(format!("{slot}_resets_in_seconds").as_str()))
         .or_else(|| number(limits.get(format!("{slot}_reset_after_seconds").as_str())))
         .and_then(|s| seconds_after(observed_at, s));
@@ -120,6 +185,7 @@ fn log_window(
         used_percent: used,
         resets_at,
         reset_since_observed: false,
+        credits: None,
     }
 }
 
@@ -138,15 +204,29 @@ pub struct SearchStats {
     pub bytes_read: u64,
 }
 
-/// Finds the newest main-quota snapshot under `sessions_dir`. `Ok(None)` when the folder is
-/// missing or holds none.
-pub fn find_newest(sessions_dir: &Path) -> std::io::Result<(Option<LogFinding>, SearchStats)> {
+/// The newest main-quota snapshot in a file, and the newest of each other bucket written after it.
+#[derive(Debug, Default)]
+pub struct FileFinding {
+    pub main: Option<UsageSnapshot>,
+    pub others: Vec<UsageSnapshot>,
+}
+
+/// Finds the newest main-quota snapshot under `dirs` (each searched to any depth), with the
+/// newest numbers of every other bucket seen on the way merged in as that model's limit. `Ok(None)`
+/// when the folders are missing or hold none; an error only when the first folder cannot be read.
+pub fn find_newest(dirs: &[PathBuf]) -> std::io::Result<(Option<LogFinding>, SearchStats)> {
     let mut files = Vec::new();
-    collect_rollouts(sessions_dir, 0, &mut files)?;
+    for (i, dir) in dirs.iter().enumerate() {
+        match collect_rollouts(dir, 0, &mut files) {
+            Err(e) if i == 0 => return Err(e),
+            _ => {}
+        }
+    }
     // Newest write first; ties broken by name, which starts with the session's start time.
     files.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| b.0.cmp(&a.0)));
     let mut stats = SearchStats { files_seen: files.len(), ..Default::default() };
     let mut best: Option<LogFinding> = None;
+    let mut others: Vec<UsageSnapshot> = Vec::new();
     for (path, modified) in files {
         if let Some(found) = &best {
             // A file last written before the best snapshot's time cannot hold a newer one. Allow
@@ -156,20 +236,49 @@ pub fn find_newest(sessions_dir: &Path) -> std::io::Result<(Option<LogFinding>, 
                 break;
             }
         }
-        let (snapshot, bytes) = match newest_in_file(&path) {
+        let (finding, bytes) = match newest_in_file(&path) {
             Ok(result) => result,
             // A file that vanished or cannot be read is passed over, not fatal.
             Err(_) => continue,
         };
         stats.files_read += 1;
         stats.bytes_read += bytes;
-        if let Some(snapshot) = snapshot {
+        for other in finding.others {
+            keep_newest(&mut others, other);
+        }
+        if let Some(snapshot) = finding.main {
             if best.as_ref().is_none_or(|b| snapshot.observed_at > b.snapshot.observed_at) {
                 best = Some(LogFinding { snapshot, path });
             }
         }
     }
-    Ok((best, stats))
+    let Some(mut finding) = best else {
+        // No main numbers at all: the newest other bucket stands alone, the rest beside it.
+        return Ok((standalone(others), stats));
+    };
+    for other in others {
+        finding.snapshot.windows.extend(other.windows);
+    }
+    Ok((Some(finding), stats))
+}
+
+fn standalone(mut others: Vec<UsageSnapshot>) -> Option<LogFinding> {
+    others.sort_by_key(|s| std::cmp::Reverse(s.observed_at));
+    let mut iter = others.into_iter();
+    let mut snapshot = iter.next()?;
+    for other in iter {
+        snapshot.windows.extend(other.windows);
+    }
+    Some(LogFinding { snapshot, path: PathBuf::new() })
+}
+
+/// Keeps one snapshot per bucket, the newest.
+fn keep_newest(list: &mut Vec<UsageSnapshot>, snapshot: UsageSnapshot) {
+    match list.iter_mut().find(|s| bucket(s) == bucket(&snapshot)) {
+        Some(existing) if existing.observed_at < snapshot.observed_at => *existing = snapshot,
+        Some(_) => {}
+        None => list.push(snapshot),
+    }
 }
 
 pub(crate) fn collect_rollouts(dir: &Path, depth: usize, out: &mut Vec<(PathBuf, SystemTime)>) -> std::io::Result<()> {
@@ -183,7 +292,7 @@ pub(crate) fn collect_rollouts(dir: &Path, depth: usize, out: &mut Vec<(PathBuf,
         let path = entry.path();
         if file_type.is_dir() && depth < 4 {
             collect_rollouts(&path, depth + 1, out)?;
-        } else if file_type.is_file() && path.extension().is_some_and(|e| e == "jsonl") {
+        } else if file_type.is_file() && rollout_kind(&entry.file_name().to_string_lossy()).is_some() {
             if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
                 out.push((path, modified));
             }
@@ -194,11 +303,26 @@ pub(crate) fn collect_rollouts(dir: &Path, depth: usize, out: &mut Vec<(PathBuf,
 
 const CHUNK: usize = 64 * 1024;
 
-/// The last snapshot in one file, read backwards from its end; also the bytes read.
-pub fn newest_in_file(path: &Path) -> std::io::Result<(Option<UsageSnapshot>, u64)> {
+/// The last main snapshot in one file, read backwards from its end (a compressed file is
+/// decompressed whole), with the newest of each other bucket written after it; also the bytes read.
+pub fn newest_in_file(path: &Path) -> std::io::Result<(FileFinding, u64)> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if rollout_kind(&name) == Some(Compression::Zstd) {
+        let file = File::open(path)?;
+        let bytes_read = file.metadata()?.len();
+        let text = decompress(file)?;
+        let mut finding = FileFinding::default();
+        for line in text.rsplit(|b| *b == b'\n') {
+            if finding.visit(line) {
+                break;
+            }
+        }
+        return Ok((finding, bytes_read));
+    }
     let mut file = File::open(path)?;
     let mut position = file.metadata()?.len();
     let mut bytes_read = 0u64;
+    let mut finding = FileFinding::default();
     // The start of a line whose beginning lies in a chunk not yet read.
     let mut carry: Vec<u8> = Vec::new();
     while position > 0 {
@@ -213,15 +337,31 @@ pub fn newest_in_file(path: &Path) -> std::io::Result<(Option<UsageSnapshot>, u6
         buffer.extend_from_slice(&carry);
         let mut end = buffer.len();
         while let Some(newline) = memchr::memrchr(b'\n', &buffer[..end]) {
-            if let Some(snapshot) = parse_line(&buffer[newline + 1..end]) {
-                return Ok((Some(snapshot), bytes_read));
+            if finding.visit(&buffer[newline + 1..end]) {
+                return Ok((finding, bytes_read));
             }
             end = newline;
         }
         buffer.truncate(end);
         carry = buffer;
     }
-    Ok((parse_line(&carry), bytes_read))
+    finding.visit(&carry);
+    Ok((finding, bytes_read))
+}
+
+impl FileFinding {
+    /// Takes one line, newest first; true once the main snapshot is found (nothing older matters).
+    fn visit(&mut self, line: &[u8]) -> bool {
+        let Some(snapshot) = parse_line(line) else { return false };
+        if bucket(&snapshot) == Some(&LimitId::Codex) {
+            self.main = Some(snapshot);
+            return true;
+        }
+        if !self.others.iter().any(|s| bucket(s) == bucket(&snapshot)) {
+            self.others.push(snapshot);
+        }
+        false
+    }
 }
 
 #[cfg(test)]
@@ -279,13 +419,31 @@ mod tests {
         for line in [
             r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","info":null,"rate_limits":null}}"#,
             r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"response_item","payload":{"type":"message","text":"token_count"}}"#,
-            r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{"limit_id":"other","primary":{"used_percent":1}}}}"#,
+            r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{"limit_id":"codex"}}}"#,
+            r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{"limit_id":"codex","primary":{"used_percent":"bad"}}}}"#,
             r#"{"timestamp":"nope","type":"event_msg","payload":{"type":"token_count","rate_limits":{"primary":{"used_percent":1}}}}"#,
             r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{}}}"#,
             r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_"#,
         ] {
             assert!(parse_line(line.as_bytes()).is_none(), "{line}");
         }
+    }
+
+    #[test]
+    fn another_bucket_is_that_models_limit() {
+        let line = r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{"limit_id":"codex_bengalfox","limit_name":"GPT-5.1-Codex-Mini","primary":{"used_percent":100,"window_minutes":300}}}}"#;
+        let snap = parse_line(line.as_bytes()).unwrap();
+        assert_eq!(snap.windows[0].limit, LimitId::Feature("codex_bengalfox".into()));
+        assert_eq!(snap.windows[0].title(), "GPT-5.1-Codex-Mini 5-hour");
+        assert!(!snap.limit_reached, "a model's own limit does not block Codex");
+    }
+
+    #[test]
+    fn the_pool_and_spend_control_in_a_log_line() {
+        let line = r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{"limit_id":"codex","primary":null,"individual_limit":{"limit":"1000","used":"990","resets_at":1796000000},"spend_control_reached":true}}}"#;
+        let snap = parse_line(line.as_bytes()).unwrap();
+        assert_eq!((snap.windows[0].limit.clone(), snap.windows[0].used_percent), (LimitId::CreditPool, 99.0));
+        assert!(snap.limit_reached && snap.spend_limit_reached());
     }
 
     #[test]
@@ -338,7 +496,7 @@ mod tests {
             t("2026-11-18T10:00:00Z"),
         );
         write(dir.path(), "2026/11/21/notes.txt", "not a log", t("2026-11-22T00:00:00Z"));
-        let (found, stats) = find_newest(dir.path()).unwrap();
+        let (found, stats) = find_newest(&[dir.path().to_path_buf()]).unwrap();
         let found = found.unwrap();
         assert_eq!(found.path, resumed);
         assert_eq!(found.snapshot.windows[0].used_percent, 33.0);
@@ -356,14 +514,57 @@ mod tests {
             2_000_000_000,
         );
         write(dir.path(), "2026/11/20/rollout-old.jsonl", &snapshot_line("2026-11-20T10:00:00Z", 12.0), 1_900_000_000);
-        let (found, stats) = find_newest(dir.path()).unwrap();
+        let (found, stats) = find_newest(&[dir.path().to_path_buf()]).unwrap();
         assert_eq!(found.unwrap().snapshot.windows[0].used_percent, 12.0);
         assert_eq!(stats.files_read, 2);
     }
 
+    fn bucket_line(time: &str, id: &str, used: f64) -> String {
+        format!(
+            "{{\"timestamp\":\"{time}\",\"type\":\"event_msg\",\"payload\":{{\"type\":\"token_count\",\"info\":null,\"rate_limits\":{{\"limit_id\":\"{id}\",\"primary\":{{\"used_percent\":{used},\"window_minutes\":300,\"resets_at\":1795599000}}}}}}}}\n"
+        )
+    }
+
+    #[test]
+    fn another_buckets_newer_numbers_join_the_main_ones_but_never_replace_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = snapshot_line("2026-11-20T10:00:00Z", 30.0)
+            + &bucket_line("2026-11-20T10:01:00Z", "codex_bengalfox", 80.0)
+            + &bucket_line("2026-11-20T10:02:00Z", "codex_bengalfox", 85.0);
+        write(dir.path(), "2026/11/20/rollout-a.jsonl", &text, 1_795_000_000);
+        let (found, _) = find_newest(&[dir.path().to_path_buf()]).unwrap();
+        let snap = found.unwrap().snapshot;
+        let shown: Vec<_> = snap.windows.iter().map(|w| (w.limit.as_str().to_string(), w.used_percent)).collect();
+        assert_eq!(shown, [("codex".to_string(), 30.0), ("codex_bengalfox".to_string(), 85.0)]);
+        assert_eq!(snap.observed_at.to_rfc3339(), "2026-11-20T10:00:00+00:00", "the main numbers' time");
+
+        // With no main numbers at all, the model's limit stands alone.
+        let only = tempfile::tempdir().unwrap();
+        write(only.path(), "r.jsonl", &bucket_line("2026-11-20T10:01:00Z", "codex_bengalfox", 10.0), 1_795_000_000);
+        let (found, _) = find_newest(&[only.path().to_path_buf()]).unwrap();
+        assert_eq!(found.unwrap().snapshot.windows[0].limit, LimitId::Feature("codex_bengalfox".into()));
+    }
+
+    #[test]
+    fn compressed_and_archived_rollouts_are_read() {
+        let home = tempfile::tempdir().unwrap();
+        let compressed = zstd::encode_all(snapshot_line("2026-11-20T10:00:00Z", 64.0).as_bytes(), 3).unwrap();
+        let path = home.path().join("archived_sessions/rollout-2026-11-20T09-00-00-x.jsonl.zst");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &compressed).unwrap();
+        let (found, stats) = find_newest(&rollout_dirs(home.path())).unwrap();
+        let found = found.unwrap();
+        assert_eq!((found.path, found.snapshot.windows[0].used_percent), (path.clone(), 64.0));
+        assert_eq!(stats.files_seen, 1);
+        assert_eq!(read_rollout(&path).unwrap(), snapshot_line("2026-11-20T10:00:00Z", 64.0).into_bytes());
+        std::fs::write(&path, b"not zstd").unwrap();
+        assert!(read_rollout(&path).is_err());
+        assert!(find_newest(&rollout_dirs(home.path())).unwrap().0.is_none(), "a damaged file is passed over");
+    }
+
     #[test]
     fn missing_folder_is_no_snapshot() {
-        let (found, stats) = find_newest(Path::new("/nonexistent/sessions")).unwrap();
+        let (found, stats) = find_newest(&[PathBuf::from("/nonexistent/sessions")]).unwrap();
         assert!(found.is_none());
         assert_eq!(stats, SearchStats::default());
     }
@@ -379,11 +580,11 @@ mod tests {
             + &long;
         let path = write(dir.path(), "r.jsonl", &text, 1_900_000_000);
         let (snap, bytes) = newest_in_file(&path).unwrap();
-        assert_eq!(snap.unwrap().windows[0].used_percent, 2.0);
+        assert_eq!(snap.main.unwrap().windows[0].used_percent, 2.0);
         assert!(bytes < text.len() as u64, "stops before reading the whole file");
         let only_first = snapshot_line("2026-11-20T10:00:00Z", 7.0) + &long;
         let path = write(dir.path(), "s.jsonl", only_first.trim_end(), 1_900_000_000);
-        assert_eq!(newest_in_file(&path).unwrap().0.unwrap().windows[0].used_percent, 7.0);
+        assert_eq!(newest_in_file(&path).unwrap().0.main.unwrap().windows[0].used_percent, 7.0);
     }
 
     #[test]
@@ -398,7 +599,7 @@ mod tests {
         };
         let history = headroom_testkit::history::generate(dir.path(), &spec).unwrap();
         let expected = history.newest.unwrap();
-        let (found, stats) = find_newest(dir.path()).unwrap();
+        let (found, stats) = find_newest(&[dir.path().to_path_buf()]).unwrap();
         let found = found.unwrap();
         assert_eq!(found.path, expected.path);
         assert_eq!(found.snapshot.observed_at.timestamp(), expected.timestamp_unix);

@@ -30,6 +30,8 @@ pub struct AlertToggles {
     pub token_expiring: bool,
     pub credentials_rejected: bool,
     pub pace: bool,
+    /// A limit is reached and Codex goes on by spending the account's credits.
+    pub credits_in_use: bool,
 }
 
 impl Default for AlertToggles {
@@ -41,6 +43,7 @@ impl Default for AlertToggles {
             token_expiring: true,
             credentials_rejected: true,
             pace: false,
+            credits_in_use: true,
         }
     }
 }
@@ -68,6 +71,8 @@ pub struct Settings {
     /// Used-% thresholds per window kind, ascending, each 1–100, at least one.
     pub thresholds: BTreeMap<WindowKind, Vec<u8>>,
     pub toggles: AlertToggles,
+    /// Alert once when the credit balance falls below this; off when unset.
+    pub credits_low_below: Option<f64>,
     pub quiet_hours: Option<QuietHours>,
     pub show_as: ShowAs,
     /// A short `58%` next to the tray icon, where the platform shows text.
@@ -88,6 +93,7 @@ impl Default for Settings {
             alerts_enabled: true,
             thresholds: KINDS.iter().map(|k| (*k, DEFAULT_THRESHOLDS.to_vec())).collect(),
             toggles: AlertToggles::default(),
+            credits_low_below: None,
             quiet_hours: None,
             show_as: ShowAs::Left,
             tray_title: true,
@@ -155,6 +161,14 @@ pub fn parse(text: &str) -> (Settings, Vec<String>) {
                     reader.boolean(&name, value, &mut settings.toggles.credentials_rejected)
                 }
                 ("alerts", "pace") => reader.boolean(&name, value, &mut settings.toggles.pace),
+                ("alerts", "credits_in_use") => reader.boolean(&name, value, &mut settings.toggles.credits_in_use),
+                ("alerts", "credits_low_below") => match value.as_float().or(value.as_integer().map(|i| i as f64)) {
+                    Some(v) if v.is_finite() && v > 0.0 => settings.credits_low_below = Some(v),
+                    _ => reader.problem(
+                        &name,
+                        "must be a positive number of credits such as 5.0; the low-credit alert is off",
+                    ),
+                },
                 ("alerts", "thresholds") => reader.thresholds(&name, value, &mut settings.thresholds),
                 ("alerts", "quiet_hours") => reader.quiet_hours(&name, value, &mut settings.quiet_hours),
                 ("display", "show") => match value.as_str() {
@@ -232,6 +246,10 @@ impl Reader<'_> {
     }
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// Thresholds must be whole percentages from 1 to 100, at least one; duplicates are dropped.
 pub fn validate_thresholds(values: Option<Vec<Option<i64>>>) -> Result<Vec<u8>, String> {
     let values = values.ok_or("must be a list of percentages")?;
@@ -263,6 +281,11 @@ pub struct SettingsForm {
     pub token_expiring: bool,
     pub credentials_rejected: bool,
     pub pace: bool,
+    #[serde(default = "yes")]
+    pub credits_in_use: bool,
+    /// A number of credits, or empty for no low-credit alert.
+    #[serde(default)]
+    pub credits_low_below: String,
     /// "HH:MM" each, or both empty for no quiet hours.
     pub quiet_start: String,
     pub quiet_end: String,
@@ -291,6 +314,8 @@ impl SettingsForm {
             token_expiring: s.toggles.token_expiring,
             credentials_rejected: s.toggles.credentials_rejected,
             pace: s.toggles.pace,
+            credits_in_use: s.toggles.credits_in_use,
+            credits_low_below: s.credits_low_below.map(|v| v.to_string()).unwrap_or_default(),
             quiet_start: s.quiet_hours.map(|q| q.start.format("%H:%M").to_string()).unwrap_or_default(),
             quiet_end: s.quiet_hours.map(|q| q.end.format("%H:%M").to_string()).unwrap_or_default(),
             show_as: if s.show_as == ShowAs::Used { "used" } else { "left" }.into(),
@@ -337,6 +362,17 @@ impl SettingsForm {
                 ShowAs::Left
             }
         };
+        let credits_low_below = match self.credits_low_below.trim() {
+            "" => None,
+            text => match text.parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 => Some(v),
+                _ => {
+                    problems
+                        .push("The low-credit alert needs a positive number of credits such as 5, or nothing.".into());
+                    None
+                }
+            },
+        };
         if !(1..=60).contains(&self.poll_interval_minutes) {
             problems.push("The poll interval must be from 1 to 60 minutes.".into());
         }
@@ -353,7 +389,9 @@ impl SettingsForm {
                 token_expiring: self.token_expiring,
                 credentials_rejected: self.credentials_rejected,
                 pace: self.pace,
+                credits_in_use: self.credits_in_use,
             },
+            credits_low_below,
             quiet_hours,
             show_as,
             tray_title: self.tray_title,
@@ -378,8 +416,12 @@ pub fn to_toml(settings: &Settings) -> String {
         ("token_expiring", t.token_expiring),
         ("credentials_rejected", t.credentials_rejected),
         ("pace", t.pace),
+        ("credits_in_use", t.credits_in_use),
     ] {
         out.push_str(&format!("{key} = {value}\n"));
+    }
+    if let Some(below) = settings.credits_low_below {
+        out.push_str(&format!("credits_low_below = {}\n", Value::Float(below)));
     }
     let thresholds: Vec<String> = settings
         .thresholds

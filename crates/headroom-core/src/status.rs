@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::client::UsageClient;
-use crate::credentials::{discover, Credential, DiscoverMode, Discovery, PastedTokenSource};
+use crate::credentials::{discover, Credential, DiscoverMode, Discovery, PastedTokenSource, TokenKind};
 use crate::environment::{read_codex_config, BaseUrl, CodexConfig, ConfigError, Environment};
 use crate::error::UsageError;
 use crate::keychain::Keychain;
@@ -46,7 +46,7 @@ impl Context {
 
     pub fn client(&self) -> Result<UsageClient, UsageError> {
         let ca = self.env.ca_bundle.as_ref().map(|(var, path)| (*var, path.as_path()));
-        UsageClient::new(&self.base_url, ca)
+        UsageClient::new(&self.base_url, &self.env.authapi_base_url(), ca)
     }
 
     pub fn discover(
@@ -74,12 +74,12 @@ pub struct StatusReport {
 }
 
 impl StatusReport {
-    /// 0 when numbers are shown, otherwise the error's code.
+    /// 0 when there is something to show (numbers, credits, a plan), otherwise the error's code.
     pub fn exit_code(&self) -> u8 {
         match (&self.snapshot, &self.error) {
-            (Some(_), _) => 0,
-            (None, Some(error)) => error.exit_code(),
-            (None, None) => 1,
+            (Some(snapshot), _) if snapshot.has_anything() => 0,
+            (_, Some(error)) => error.exit_code(),
+            (_, None) => 1,
         }
     }
 }
@@ -145,7 +145,19 @@ pub async fn fetch_live(
     if let Some(at) = credential.claims.expires_at.filter(|_| credential.claims.is_expired(now)) {
         return Err(UsageError::Expired { origin: credential.origin, at });
     }
-    let snapshot = ctx.client()?.fetch(credential).await?;
+    let client = ctx.client()?;
+    let owned;
+    let credential = match credential.kind {
+        // A Codex access token says nothing about its account: ask who owns it, as Codex does,
+        // and send the usage request for that account.
+        TokenKind::CodexAccessToken if credential.account_id.is_none() => {
+            let owner = client.token_owner(credential).await?;
+            owned = credential.with_owner(owner);
+            &owned
+        }
+        _ => credential,
+    };
+    let snapshot = client.fetch(credential).await?;
     Ok(with_account_from(snapshot, credential))
 }
 
@@ -168,7 +180,7 @@ fn from_logs(
     now: DateTime<Utc>,
 ) -> StatusReport {
     let dir = ctx.sessions_dir();
-    let finding = match session_log::find_newest(&dir) {
+    let finding = match session_log::find_newest(&session_log::rollout_dirs(&ctx.env.codex_home)) {
         Ok((finding, _stats)) => finding,
         Err(e) => {
             let error = error.unwrap_or_else(|| {

@@ -5,6 +5,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The tray's last numbers, in the data folder (what it shows at start before it has asked).
+pub const LAST_SNAPSHOT: &str = "last-snapshot.json";
+
 /// The platform's data folder for Headroom (`~/.local/share/headroom` on Linux).
 pub fn data_dir() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join("headroom"))

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::credentials::CredentialOrigin;
 use crate::error::UsageError;
-use crate::humanize::{age, capitalise, clock, reset_phrase, used_and_left};
+use crate::humanize::{age, blocked_sentence, capitalise, clock, reset_phrase, used_and_left};
 use crate::model::{SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 use crate::settings::{Settings, ShowAs};
 
@@ -52,6 +52,8 @@ pub struct MenuView {
     pub paused: Option<String>,
     /// "Codex is using your API key (billed at API rates)".
     pub on_api_key: Option<String>,
+    /// After a switch either way: what Codex sessions already open keep using.
+    pub open_sessions: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +73,8 @@ pub struct TrayInputs<'a> {
     pub settings: &'a Settings,
     pub paused_until: Option<DateTime<Utc>>,
     pub on_api_key: bool,
+    /// Headroom put Codex back on the plan a short while ago (open sessions stay on the key).
+    pub restored_recently: bool,
     /// Each window's pace, in `snapshot.windows` order (empty when unknown).
     pub paces: &'a [Option<crate::pace::Pace>],
     pub now: DateTime<Utc>,
@@ -96,7 +100,11 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
                 let (used, left) = used_and_left(w.used_percent);
                 IconBar {
                     fill: (if settings.show_as == ShowAs::Used { used } else { left }) as u8,
-                    level: level(w, snapshot.is_some_and(|s| s.blocking_window() == Some(*w)), settings),
+                    level: level(
+                        w,
+                        snapshot.is_some_and(|s| s.blocking_window() == Some(*w) || s.is_exhausted(w)),
+                        settings,
+                    ),
                 }
             })
             .collect(),
@@ -117,9 +125,14 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
         header: header(snapshot),
         status: status_line(snapshot, inputs.error, stale, now),
         rows: snapshot.map(|s| rows(s, inputs.paces, settings.show_as, now)).unwrap_or_default(),
-        blocked: snapshot.and_then(|s| blocked_line(s, now)),
+        blocked: snapshot.and_then(|s| blocked_sentence(s, now, false)),
         paused: inputs.paused_until.filter(|u| *u > now).map(|u| format!("Alerts paused until {}", clock(u, now))),
         on_api_key: inputs.on_api_key.then(|| "Codex is using your API key (billed at API rates)".to_string()),
+        open_sessions: match (inputs.on_api_key, inputs.restored_recently) {
+            (true, _) => Some(crate::fallback::OPEN_SESSIONS_KEEP_PLAN.to_string()),
+            (false, true) => Some(crate::fallback::OPEN_SESSIONS_KEEP_KEY.to_string()),
+            (false, false) => None,
+        },
     };
     let mut tooltip = vec![menu.header.clone(), menu.status.clone()];
     tooltip.extend(menu.rows.iter().cloned());
@@ -128,7 +141,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
 
 /// The 5-hour window and the weekly one, in that order; otherwise the first two main windows.
 fn icon_windows(snapshot: &UsageSnapshot) -> Vec<&UsageWindow> {
-    let mut main: Vec<&UsageWindow> = snapshot.main_windows().collect();
+    let mut main: Vec<&UsageWindow> = snapshot.quota_windows().collect();
     main.sort_by_key(|w| match w.kind {
         WindowKind::FiveHour => 0,
         WindowKind::Weekly => 1,
@@ -179,7 +192,10 @@ pub fn short_error(error: &UsageError) -> String {
         }
         UsageError::Unauthorized { .. } => "HEADROOM_ACCESS_TOKEN rejected — set a fresh token".into(),
         UsageError::NoCredentials { .. } => "No Codex login — run `codex login` or paste a token".into(),
-        UsageError::ApiKeyOnly => "Codex uses an API key — no plan quota to show".into(),
+        UsageError::NoQuota(crate::codex_login::NoQuotaLogin::ApiKey) => {
+            "Codex uses an API key — no plan quota to show".into()
+        }
+        UsageError::NoQuota(kind) => format!("Codex uses {} — no plan quota to show", kind.describe()),
         UsageError::NoSessionLogs { .. } => "No Codex numbers yet — run `codex login`".into(),
         UsageError::Network { .. } => "Offline".into(),
         UsageError::RateLimited { .. } => "The usage service is busy".into(),
@@ -227,25 +243,42 @@ fn rows(
                 .and_then(|p| crate::pace::verdict_phrase(p, now))
                 .map(|v| format!(" · {v}"))
                 .unwrap_or_default();
-            format!("{}   {amount} · {}{pace}", w.title(), reset_phrase(w.resets_at, w.reset_since_observed, now))
+            let credits = w.credits.and_then(pool_credits).map(|c| format!(" · {c}")).unwrap_or_default();
+            format!(
+                "{}   {amount}{credits} · {}{pace}",
+                w.title(),
+                reset_phrase(w.resets_at, w.reset_since_observed, now)
+            )
         })
         .collect();
-    if let Some(credits) = &snapshot.credits {
-        if credits.unlimited {
-            rows.push("Credits   unlimited".into());
-        } else if let Some(balance) = credits.balance.filter(|b| *b > 0.0 || credits.has_credits) {
-            rows.push(format!("Credits   {balance:.2}"));
-        }
+    if snapshot.windows.is_empty() {
+        rows.push(NO_WINDOWS.into());
+    }
+    if let Some(credits) = snapshot.credits.as_ref().and_then(credits_text) {
+        rows.push(format!("Credits   {credits}"));
+    }
+    if let Some(count) = snapshot.reset_credits.filter(|c| *c > 0) {
+        rows.push(format!("Reset credits   {count} available (use one in Codex with /usage)"));
     }
     rows
 }
 
-fn blocked_line(snapshot: &UsageSnapshot, now: DateTime<Utc>) -> Option<String> {
-    let window = snapshot.blocking_window()?;
-    Some(match window.resets_at {
-        Some(at) if at > now => format!("Blocked by the {} limit until {}", window.kind.label(), clock(at, now)),
-        _ => format!("Blocked by the {} limit", window.kind.label()),
-    })
+/// What the CLI, the tray and the dashboard say when an answer holds no window.
+pub const NO_WINDOWS: &str = "The service reported no usage windows for this account";
+
+/// "250 of 1000 credits used", when the pool says both.
+pub fn pool_credits(credits: crate::model::PoolCredits) -> Option<String> {
+    let (used, limit) = (credits.used?, credits.limit?);
+    Some(format!("{} of {} credits used", crate::humanize::amount(used), crate::humanize::amount(limit)))
+}
+
+/// The credit balance worth showing: "12.40", "unlimited"; none when the account has none.
+pub fn credits_text(credits: &crate::model::Credits) -> Option<String> {
+    if credits.unlimited {
+        Some("unlimited".into())
+    } else {
+        credits.balance.filter(|b| *b > 0.0 || credits.has_credits).map(|b| format!("{b:.2}"))
+    }
 }
 
 #[cfg(test)]
@@ -272,6 +305,8 @@ mod tests {
             limit_reached,
             limit_reached_reason: None,
             spend_control: None,
+            reset_credits: None,
+            unreadable: Vec::new(),
             observed_at: now() - Duration::minutes(age_minutes),
             source: SourceKind::Api,
         }
@@ -284,6 +319,7 @@ mod tests {
             settings,
             paused_until: None,
             on_api_key: false,
+            restored_recently: false,
             paces: &[],
             now: now(),
         })
@@ -329,12 +365,61 @@ mod tests {
 
     #[test]
     fn blocked_by_the_weekly_limit() {
-        let snap = snapshot(vec![window(WindowKind::FiveHour, 3.0, 60), window(WindowKind::Weekly, 100.0, 3000)], 0);
+        let mut snap =
+            snapshot(vec![window(WindowKind::FiveHour, 3.0, 60), window(WindowKind::Weekly, 100.0, 3000)], 0);
+        snap.credits = None;
         let v = view(Some(&snap), None, &Settings::default());
         assert!(v.icon.limit_reached);
         assert_eq!(v.icon.bars[1], IconBar { fill: 0, level: Level::Blocked });
         assert_eq!(v.icon.bars[0].level, Level::Plenty);
         assert!(v.menu.blocked.as_deref().unwrap().starts_with("Blocked by the weekly limit until "));
+    }
+
+    #[test]
+    fn with_credits_a_reached_limit_says_codex_spends_them() {
+        let snap = snapshot(vec![window(WindowKind::FiveHour, 100.0, 60), window(WindowKind::Weekly, 30.0, 3000)], 0);
+        let v = view(Some(&snap), None, &Settings::default());
+        let blocked = v.menu.blocked.unwrap();
+        assert!(
+            blocked.starts_with("The 5-hour limit is reached: Codex is using your credits (balance 12.40) until "),
+            "{blocked}"
+        );
+    }
+
+    #[test]
+    fn a_credit_pool_and_reset_credits_get_their_rows() {
+        let mut pool = UsageWindow::main(WindowKind::Monthly, 25.0, Some(now() + Duration::days(9)));
+        pool.limit = crate::model::LimitId::CreditPool;
+        pool.window_seconds = None;
+        pool.credits = Some(crate::model::PoolCredits { used: Some(250.0), limit: Some(1000.0) });
+        let mut snap = snapshot(vec![pool], 0);
+        snap.credits = None;
+        snap.reset_credits = Some(2);
+        let v = view(Some(&snap), None, &Settings::default());
+        assert!(
+            v.menu.rows[0].starts_with("Monthly credit limit   75% left · 250 of 1000 credits used · resets "),
+            "{:?}",
+            v.menu.rows
+        );
+        assert_eq!(v.menu.rows[1], "Reset credits   2 available (use one in Codex with /usage)");
+        assert_eq!(v.icon.bars, vec![IconBar { fill: 75, level: Level::Plenty }], "a pool alone is the icon's bar");
+        assert_eq!(v.menu.blocked, None);
+
+        snap.spend_control = Some(crate::model::SpendControl { reached: true });
+        snap.limit_reached = true;
+        let v = view(Some(&snap), None, &Settings::default());
+        let blocked = v.menu.blocked.unwrap();
+        assert!(blocked.starts_with("Your workspace's monthly credit limit is reached until "), "{blocked}");
+        assert!(blocked.ends_with(" — 2 reset credits available: use one in Codex with /usage"), "{blocked}");
+        assert_eq!(v.icon.bars[0].level, Level::Blocked);
+    }
+
+    #[test]
+    fn an_answer_without_windows_says_so() {
+        let snap = snapshot(vec![], 0);
+        let v = view(Some(&snap), None, &Settings::default());
+        assert_eq!(v.menu.rows[0], NO_WINDOWS);
+        assert_eq!(v.menu.status, "Updated just now");
     }
 
     #[test]
@@ -374,6 +459,7 @@ mod tests {
             settings: &settings,
             paused_until: None,
             on_api_key: true,
+            restored_recently: false,
             paces: &[],
             now: now(),
         });
@@ -390,6 +476,7 @@ mod tests {
             settings: &settings,
             paused_until: Some(now() + Duration::hours(1)),
             on_api_key: false,
+            restored_recently: false,
             paces: &[],
             now: now(),
         });

@@ -1,36 +1,27 @@
-//! The usage endpoint's JSON body, parsed leniently: every field optional, every enum open,
-//! numbers accepted as numbers or numeric strings, unknown fields ignored.
+//! The usage endpoint's JSON body, read field by field: every field optional, every enum open,
+//! numbers accepted as numbers or numeric strings ("17", "0E-10"), camelCase spellings beside
+//! snake_case, unknown fields ignored.
+//!
+//! What cannot be read is left out, never guessed: a window without a readable percentage is no
+//! window (a tracker that says "all left" when it does not know is worse than none), and is named
+//! in the snapshot's `unreadable` list so `doctor` can say so. Only a body that is not a JSON
+//! object at all is an invalid answer; one without `rate_limit` still carries the plan, credits,
+//! credit pools and reset credits.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::model::{Account, Credits, LimitId, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind};
+use crate::model::{
+    Account, Credits, LimitId, PoolCredits, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind,
+};
 
-/// Why a body could not be read as usage numbers.
+/// Why a body could not be read as an answer at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BodyError {
     #[error("an HTML page instead of usage numbers (probably the CDN's bot check)")]
     Html,
     #[error("malformed JSON ({0})")]
     MalformedJson(String),
-    #[error("JSON without a `rate_limit` field")]
-    MissingRateLimit,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RawBody {
-    plan_type: Option<Value>,
-    rate_limit: Option<Value>,
-    code_review_rate_limit: Option<Value>,
-    additional_rate_limits: Option<Value>,
-    credits: Option<Value>,
-    spend_control: Option<Value>,
-    rate_limit_reached_type: Option<Value>,
-    user_id: Option<Value>,
-    account_id: Option<Value>,
-    email: Option<Value>,
 }
 
 /// Parses a usage response body observed at `observed_at`.
@@ -39,53 +30,66 @@ pub fn parse_usage_body(bytes: &[u8], observed_at: DateTime<Utc>) -> Result<Usag
         return Err(BodyError::Html);
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|e| BodyError::MalformedJson(e.to_string()))?;
-    let Value::Object(_) = value else {
+    let Value::Object(body) = value else {
         return Err(BodyError::MalformedJson("the body is not a JSON object".into()));
     };
-    // The presence test has to see the raw object: `rate_limit: null` is a real answer.
-    let has_rate_limit = value.get("rate_limit").is_some();
-    let raw: RawBody = serde_json::from_value(value).map_err(|e| BodyError::MalformedJson(e.to_string()))?;
-    if !has_rate_limit {
-        return Err(BodyError::MissingRateLimit);
-    }
+    let mut reader = WindowReader { observed_at, windows: Vec::new(), unreadable: Vec::new() };
 
-    let mut windows = Vec::new();
+    let rate_limit = field(&body, &["rate_limit", "rateLimit"]).filter(|v| v.is_object());
     let mut limit_reached = false;
-    if let Some(rate_limit) = raw.rate_limit.as_ref().filter(|v| v.is_object()) {
+    if let Some(rate_limit) = rate_limit {
         limit_reached |= rate_limit_blocked(rate_limit);
-        windows.extend(rate_limit_windows(rate_limit, LimitId::Codex, None, observed_at));
+        reader.rate_limit(rate_limit, "rate_limit", &LimitId::Codex, None);
     }
-    if let Some(review) = raw.code_review_rate_limit.as_ref().filter(|v| v.is_object()) {
-        windows.extend(rate_limit_windows(review, LimitId::CodeReview, None, observed_at));
+    if let Some(review) = field(&body, &["code_review_rate_limit", "codeReviewRateLimit"]).filter(|v| v.is_object()) {
+        reader.rate_limit(review, "code_review_rate_limit", &LimitId::CodeReview, None);
     }
-    if let Some(Value::Array(extra)) = &raw.additional_rate_limits {
-        for entry in extra {
-            let name = string(entry.get("limit_name"));
-            let Some(feature) = string(entry.get("metered_feature")).or_else(|| name.clone()) else {
+    if let Some(Value::Array(extra)) = field(&body, &["additional_rate_limits", "additionalRateLimits"]) {
+        for (i, entry) in extra.iter().enumerate() {
+            // Garbage elements (null, strings, numbers) and entries without a limit are skipped.
+            let Some(entry) = entry.as_object() else { continue };
+            let name = string(field(entry, &["limit_name", "limitName"])).filter(|n| !n.trim().is_empty());
+            let Some(feature) = string(field(entry, &["metered_feature", "meteredFeature"])).or_else(|| name.clone())
+            else {
                 continue;
             };
-            if let Some(rate_limit) = entry.get("rate_limit").filter(|v| v.is_object()) {
-                windows.extend(rate_limit_windows(rate_limit, LimitId::Feature(feature), name, observed_at));
-            }
+            let Some(rate_limit) = field(entry, &["rate_limit", "rateLimit"]).filter(|v| v.is_object()) else {
+                continue;
+            };
+            let place = format!("additional_rate_limits[{i}] ({})", name.as_deref().unwrap_or(&feature));
+            reader.rate_limit(rate_limit, &place, &LimitId::Feature(feature), name);
         }
     }
-    limit_reached |= windows.iter().any(|w| w.limit == LimitId::Codex && w.is_exhausted());
+
+    let spend = field(&body, &["spend_control", "spendControl"]).filter(|v| v.is_object());
+    // The same monthly pool appears in up to three places; the first readable one is shown.
+    let pools = [
+        ("spend_control.individual_limit", spend.and_then(|s| field_of(s, &["individual_limit", "individualLimit"]))),
+        ("rate_limit.individual_limit", rate_limit.and_then(|r| field_of(r, &["individual_limit", "individualLimit"]))),
+        ("individual_limit", field(&body, &["individual_limit", "individualLimit"])),
+    ];
+    reader.credit_pool(&pools);
+
+    let spend_control = spend.map(|s| SpendControl { reached: boolean(s.get("reached")).unwrap_or(false) });
+    limit_reached |= spend_control.as_ref().is_some_and(|s| s.reached);
+    limit_reached |= reader.windows.iter().any(|w| w.limit == LimitId::Codex && w.is_exhausted());
 
     Ok(UsageSnapshot {
-        plan: string(raw.plan_type.as_ref()).map(|p| p.to_ascii_lowercase()),
+        plan: string(field(&body, &["plan_type", "planType"])).map(|p| p.to_ascii_lowercase()),
         account: Account {
-            email: string(raw.email.as_ref()),
-            account_id: string(raw.account_id.as_ref()),
-            user_id: string(raw.user_id.as_ref()),
+            email: string(body.get("email")),
+            account_id: string(field(&body, &["account_id", "accountId"])),
+            user_id: string(field(&body, &["user_id", "userId"])),
         },
-        windows,
-        credits: raw.credits.as_ref().and_then(parse_credits),
+        windows: reader.windows,
+        credits: body.get("credits").and_then(parse_credits),
         limit_reached,
-        limit_reached_reason: raw
-            .rate_limit_reached_type
-            .as_ref()
+        limit_reached_reason: field(&body, &["rate_limit_reached_type", "rateLimitReachedType"])
             .and_then(|v| string(v.get("type")).or_else(|| string(Some(v)))),
-        spend_control: raw.spend_control.as_ref().and_then(parse_spend_control),
+        spend_control,
+        reset_credits: field(&body, &["rate_limit_reset_credits", "rateLimitResetCredits"])
+            .and_then(|r| count(field_of(r, &["available_count", "availableCount"]))),
+        unreadable: reader.unreadable,
         observed_at,
         source: SourceKind::Api,
     })
@@ -96,72 +100,149 @@ fn looks_like_html(bytes: &[u8]) -> bool {
     start.first() == Some(&b'<')
 }
 
+/// The first of `names` present (and not null) in an object.
+fn field<'a>(object: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+    names.iter().find_map(|n| object.get(*n).filter(|v| !v.is_null()))
+}
+
+fn field_of<'a>(value: &'a Value, names: &[&str]) -> Option<&'a Value> {
+    value.as_object().and_then(|o| field(o, names))
+}
+
 fn rate_limit_blocked(rate_limit: &Value) -> bool {
     boolean(rate_limit.get("limit_reached")).unwrap_or(false) || boolean(rate_limit.get("allowed")) == Some(false)
 }
 
-fn rate_limit_windows(
-    rate_limit: &Value,
-    limit: LimitId,
-    limit_name: Option<String>,
+/// Collects the windows of one answer, and what could not be read.
+struct WindowReader {
     observed_at: DateTime<Utc>,
-) -> Vec<UsageWindow> {
-    ["primary_window", "secondary_window"]
-        .iter()
-        .filter_map(|slot| rate_limit.get(*slot))
-        .filter_map(|window| parse_window(window, limit.clone(), limit_name.clone(), observed_at))
-        .collect()
+    windows: Vec<UsageWindow>,
+    unreadable: Vec<String>,
 }
 
+impl WindowReader {
+    fn rate_limit(&mut self, rate_limit: &Value, place: &str, limit: &LimitId, limit_name: Option<String>) {
+        for slot in ["primary_window", "secondary_window"] {
+            let camel = if slot == "primary_window" { "primaryWindow" } else { "secondaryWindow" };
+            let Some(window) = field_of(rate_limit, &[slot, camel]) else { continue };
+            match parse_window(window, limit.clone(), limit_name.clone(), self.observed_at) {
+                // One model's 5-hour and weekly windows may come split over two entries; the
+                // very same window twice is shown once.
+                Some(w) => {
+                    if !self
+                        .windows
+                        .iter()
+                        .any(|o| o.limit == w.limit && o.kind == w.kind && o.window_seconds == w.window_seconds)
+                    {
+                        self.windows.push(w);
+                    }
+                }
+                None => self.unreadable.push(format!("{place}.{slot}")),
+            }
+        }
+    }
+
+    fn credit_pool(&mut self, pools: &[(&str, Option<&Value>)]) {
+        let mut unreadable = Vec::new();
+        for (place, pool) in pools {
+            let Some(pool) = pool.filter(|p| p.as_object().is_some_and(|o| !o.is_empty())) else { continue };
+            match parse_pool(pool, self.observed_at) {
+                Some(window) => {
+                    self.windows.push(window);
+                    return;
+                }
+                None => unreadable.push(place.to_string()),
+            }
+        }
+        self.unreadable.extend(unreadable);
+    }
+}
+
+/// A window, or `None` when it has no readable percentage (then it is not a window at all).
 fn parse_window(
     window: &Value,
     limit: LimitId,
     limit_name: Option<String>,
     observed_at: DateTime<Utc>,
 ) -> Option<UsageWindow> {
-    if !window.is_object() {
-        return None;
-    }
-    let window_seconds = number(window.get("limit_window_seconds")).map(|s| s as i64);
-    let resets_at = number(window.get("reset_at"))
-        .and_then(|s| DateTime::from_timestamp(s as i64, 0))
-        .or_else(|| number(window.get("reset_after_seconds")).and_then(|s| seconds_after(observed_at, s)));
+    let used_percent = percent(field_of(window, &["used_percent", "usedPercent"]))?;
+    let window_seconds = seconds(field_of(window, &["limit_window_seconds", "limitWindowSeconds"]));
     Some(UsageWindow {
         limit,
         limit_name,
         kind: window_seconds.map(WindowKind::from_seconds).unwrap_or(WindowKind::Other),
         window_seconds,
-        used_percent: percent(window.get("used_percent")).unwrap_or(0.0),
-        resets_at,
+        used_percent,
+        resets_at: reset_time(window, observed_at),
         reset_since_observed: false,
+        credits: None,
     })
 }
 
-fn parse_credits(credits: &Value) -> Option<Credits> {
+/// `reset_at` / `resets_at` (unix seconds), else `reset_after_seconds` from the observation.
+fn reset_time(window: &Value, observed_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    unix_time(field_of(window, &["reset_at", "resets_at", "resetAt", "resetsAt"])).or_else(|| {
+        number(field_of(window, &["reset_after_seconds", "resetAfterSeconds"]))
+            .and_then(|s| seconds_after(observed_at, s))
+    })
+}
+
+/// A monthly credit pool as a window of its own: used % from `used`/`limit` when both are given,
+/// else from `used_percent`, else from what remains.
+pub(crate) fn parse_pool(pool: &Value, observed_at: DateTime<Utc>) -> Option<UsageWindow> {
+    let get = |names: &[&str]| number(field_of(pool, names));
+    let limit = get(&["limit"]).filter(|l| *l > 0.0);
+    let used = get(&["used"]).filter(|u| *u >= 0.0);
+    let remaining = get(&["remaining"]).filter(|r| *r >= 0.0);
+    let used_credits = used.or_else(|| Some(limit? - remaining?));
+    let used_percent = match (used_credits, limit) {
+        (Some(used), Some(limit)) => Some(used / limit * 100.0),
+        _ => get(&["used_percent", "usedPercent"])
+            .or_else(|| get(&["remaining_percent", "remainingPercent"]).map(|r| 100.0 - r)),
+    }
+    .filter(|p| p.is_finite())?
+    .clamp(0.0, 100.0);
+    Some(UsageWindow {
+        limit: LimitId::CreditPool,
+        limit_name: None,
+        kind: WindowKind::Monthly,
+        window_seconds: None,
+        used_percent,
+        resets_at: reset_time(pool, observed_at),
+        reset_since_observed: false,
+        credits: Some(PoolCredits { used: used_credits, limit }),
+    })
+}
+
+pub(crate) fn parse_credits(credits: &Value) -> Option<Credits> {
     if !credits.is_object() {
         return None;
     }
     Some(Credits {
-        has_credits: boolean(credits.get("has_credits")).unwrap_or(false),
+        has_credits: boolean(field_of(credits, &["has_credits", "hasCredits"])).unwrap_or(false),
         unlimited: boolean(credits.get("unlimited")).unwrap_or(false),
         balance: number(credits.get("balance")),
-        approx_local_messages: range(credits.get("approx_local_messages")),
-        approx_cloud_messages: range(credits.get("approx_cloud_messages")),
+        approx_local_messages: range(field_of(credits, &["approx_local_messages", "approxLocalMessages"])),
+        approx_cloud_messages: range(field_of(credits, &["approx_cloud_messages", "approxCloudMessages"])),
+        overage_limit_reached: boolean(field_of(credits, &["overage_limit_reached", "overageLimitReached"]))
+            .unwrap_or(false),
     })
 }
 
-fn parse_spend_control(spend: &Value) -> Option<SpendControl> {
-    if !spend.is_object() {
-        return None;
-    }
-    let individual = spend.get("individual_limit");
-    Some(SpendControl {
-        reached: boolean(spend.get("reached")).unwrap_or(false),
-        used_percent: individual.and_then(|i| percent(i.get("used_percent"))),
-        resets_at: individual
-            .and_then(|i| number(i.get("reset_at")))
-            .and_then(|s| DateTime::from_timestamp(s as i64, 0)),
-    })
+/// A whole, non-negative count ("available_count": 2, or "2").
+fn count(value: Option<&Value>) -> Option<u32> {
+    number(value).filter(|n| *n >= 0.0).map(|n| n.min(f64::from(u32::MAX)) as u32)
+}
+
+/// A length in seconds that time arithmetic can use (a day's worth of slack either side of a
+/// century); anything else is unknown.
+pub(crate) fn seconds(value: Option<&Value>) -> Option<i64> {
+    number(value).filter(|s| s.abs() < 3.2e9).map(|s| s as i64)
+}
+
+/// Unix seconds as a time, or `None` outside the representable range.
+pub(crate) fn unix_time(value: Option<&Value>) -> Option<DateTime<Utc>> {
+    number(value).filter(|s| s.abs() < 1e12).and_then(|s| DateTime::from_timestamp(s as i64, 0))
 }
 
 /// `at` plus `seconds`, or `None` when that is outside the representable range (the service
@@ -280,7 +361,7 @@ mod tests {
         assert!(credits.has_credits && !credits.unlimited);
         assert_eq!(credits.approx_local_messages, Some((40.0, 60.0)));
         assert_eq!(credits.approx_cloud_messages, Some((8.0, 12.0)));
-        assert_eq!(snap.spend_control, Some(SpendControl { reached: false, used_percent: None, resets_at: None }));
+        assert_eq!(snap.spend_control, Some(SpendControl { reached: false }));
         assert_eq!(snap.limit_reached_reason, None);
     }
 
@@ -290,12 +371,194 @@ mod tests {
     }
 
     #[test]
-    fn malformed_and_incomplete_bodies() {
+    fn only_what_is_not_a_json_object_is_an_invalid_answer() {
         assert!(matches!(parse_usage_body(b"{\"plan_type\": ", at()), Err(BodyError::MalformedJson(_))));
         assert!(matches!(parse_usage_body(b"[1,2]", at()), Err(BodyError::MalformedJson(_))));
         assert!(matches!(parse_usage_body(b"", at()), Err(BodyError::MalformedJson(_))));
-        assert_eq!(parse_usage_body(b"{\"plan_type\":\"plus\"}", at()), Err(BodyError::MissingRateLimit));
-        assert_eq!(parse_usage_body(b"{\"detail\":\"Unauthorized\"}", at()), Err(BodyError::MissingRateLimit));
+        assert!(matches!(parse_usage_body(b"\"plus\"", at()), Err(BodyError::MalformedJson(_))));
+        // Codex's own model makes `rate_limit` optional: a plan alone is a valid answer.
+        let plan_only = parse_usage_body(b"{\"plan_type\":\"plus\"}", at()).unwrap();
+        assert_eq!(plan_only.plan.as_deref(), Some("plus"));
+        assert!(plan_only.windows.is_empty() && plan_only.has_anything());
+        // Nothing worth showing is still an answer, one that says so.
+        let nothing = parse_usage_body(b"{\"detail\":\"Unauthorized\"}", at()).unwrap();
+        assert!(nothing.windows.is_empty() && !nothing.has_anything());
+    }
+
+    fn windows(body: &str) -> Vec<(String, WindowKind, f64)> {
+        parse_usage_body(body.as_bytes(), at())
+            .unwrap()
+            .windows
+            .iter()
+            .map(|w| (w.limit.as_str().to_string(), w.kind, w.used_percent))
+            .collect()
+    }
+
+    #[test]
+    fn a_window_without_a_readable_percentage_is_no_window() {
+        for primary in [
+            r#"{"used_percent":"bad","limit_window_seconds":18000}"#,
+            r#"{"used_percent":"oops"}"#,
+            r#"{"limit_window_seconds":18000,"reset_at":1795340000}"#,
+            "{}",
+            r#"{"used_percent":null}"#,
+            r#"{"used_percent":[]}"#,
+            r#"{"used_percent":{"value":3}}"#,
+            r#"{"used_percent":"NaN"}"#,
+            r#""primary""#,
+            "7",
+        ] {
+            let body = format!(
+                r#"{{"plan_type":"plus","rate_limit":{{"primary_window":{primary},"secondary_window":{{"used_percent":17,"limit_window_seconds":604800}}}}}}"#
+            );
+            let snap = parse_usage_body(body.as_bytes(), at()).unwrap();
+            let shown: Vec<_> = snap.windows.iter().map(|w| (w.kind, w.used_percent)).collect();
+            assert_eq!(shown, [(WindowKind::Weekly, 17.0)], "no invented 0 % for {primary}");
+            let expected: &[&str] = if primary.starts_with('{') { &["rate_limit.primary_window"] } else { &[] };
+            if primary.starts_with('{') {
+                assert_eq!(snap.unreadable, expected, "{primary}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_as_strings_are_numbers() {
+        let body = r#"{"rate_limit":{"primary_window":{"used_percent":"17","limit_window_seconds":"18000","reset_after_seconds":"7761"},
+            "secondary_window":{"used_percent":"0E-10","limit_window_seconds":604800}}}"#;
+        let snap = parse_usage_body(body.as_bytes(), at()).unwrap();
+        assert_eq!((snap.windows[0].kind, snap.windows[0].used_percent), (WindowKind::FiveHour, 17.0));
+        assert_eq!(snap.windows[0].resets_at, Some(at() + chrono::Duration::seconds(7761)));
+        assert_eq!(snap.windows[1].used_percent, 0.0);
+        assert!(snap.unreadable.is_empty());
+    }
+
+    #[test]
+    fn bodies_without_a_rate_limit_keep_every_other_field() {
+        let credits = parse_usage_body(br#"{"credits":{"has_credits":true,"balance":"14.5"}}"#, at()).unwrap();
+        assert_eq!(credits.credits.unwrap().balance, Some(14.5));
+        let resets = parse_usage_body(br#"{"rate_limit_reset_credits":{"available_count":2}}"#, at()).unwrap();
+        assert_eq!(resets.reset_credits, Some(2));
+        assert!(resets.has_anything());
+        let extra = windows(
+            r#"{"plan_type":"pro","rate_limit":null,"additional_rate_limits":[{"limit_name":"GPT-5.3-Codex-Spark",
+            "metered_feature":"gpt_5_3_codex_spark","rate_limit":{"primary_window":{"used_percent":12,"limit_window_seconds":18000}}}]}"#,
+        );
+        assert_eq!(extra, [("gpt_5_3_codex_spark".to_string(), WindowKind::FiveHour, 12.0)]);
+    }
+
+    #[test]
+    fn extra_limits_in_every_odd_shape() {
+        let body = r#"{"rate_limit":{"primary_window":{"used_percent":40,"limit_window_seconds":18000}},
+            "additional_rate_limits":[null,"codex_spark",7,{"limit_name":"No limit"},
+              {"limit_name":"Gone","metered_feature":"codex_other","rate_limit":null},
+              {"limit_name":"Empty","metered_feature":"codex_spark_preview","rate_limit":{}},
+              {"limit_name":"Unreadable","metered_feature":"codex_bengalfox","rate_limit":{"primary_window":{"used_percent":"bad"}}},
+              {"limit_name":"","metered_feature":"codex_spark","rate_limit":{"primary_window":{"used_percent":5,"limit_window_seconds":18000}}},
+              {"limit_name":"","metered_feature":"codex_spark","rate_limit":{"primary_window":null,"secondary_window":{"used_percent":9,"limit_window_seconds":604800}}},
+              {"unknown":true}]}"#;
+        let snap = parse_usage_body(body.as_bytes(), at()).unwrap();
+        let shown: Vec<_> =
+            snap.windows.iter().map(|w| (w.limit.as_str(), w.kind, w.used_percent, w.title())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("codex", WindowKind::FiveHour, 40.0, "5-hour".to_string()),
+                // An empty label falls back to the limit's id; one model's windows split over two entries.
+                ("codex_spark", WindowKind::FiveHour, 5.0, "codex_spark 5-hour".to_string()),
+                ("codex_spark", WindowKind::Weekly, 9.0, "codex_spark weekly".to_string()),
+            ]
+        );
+        assert_eq!(snap.unreadable, ["additional_rate_limits[6] (Unreadable).primary_window"]);
+        // The array itself may be a string.
+        assert_eq!(windows(r#"{"additional_rate_limits":"none"}"#), []);
+    }
+
+    #[test]
+    fn two_other_windows_of_different_lengths_are_both_kept() {
+        // The shape of Codex's own app-server test body.
+        let body = r#"{"plan_type":"plus","rate_limit":{"allowed":true,"limit_reached":false,
+            "primary_window":{"used_percent":42,"limit_window_seconds":3600,"reset_after_seconds":120,"reset_at":1795340000},
+            "secondary_window":{"used_percent":5,"limit_window_seconds":86400,"reset_after_seconds":43200,"reset_at":1795380000}}}"#;
+        let snap = parse_usage_body(body.as_bytes(), at()).unwrap();
+        let lengths: Vec<_> = snap.windows.iter().map(|w| (w.kind, w.window_seconds)).collect();
+        assert_eq!(lengths, [(WindowKind::Other, Some(3600)), (WindowKind::Other, Some(86400))]);
+    }
+
+    #[test]
+    fn monthly_credit_pools_from_each_place_they_appear() {
+        // Enterprise/Edu: under rate_limit, numbers as strings, `resets_at`.
+        let body = r#"{"plan_type":"enterprise","rate_limit":{"primary_window":null,"secondary_window":null,
+            "individual_limit":{"limit":"1000","used":"250","remaining_percent":75,"resets_at":1796000000}}}"#;
+        let snap = parse_usage_body(body.as_bytes(), at()).unwrap();
+        let pool = &snap.windows[0];
+        assert_eq!(
+            (pool.limit.clone(), pool.kind, pool.used_percent),
+            (LimitId::CreditPool, WindowKind::Monthly, 25.0)
+        );
+        assert_eq!(pool.credits, Some(PoolCredits { used: Some(250.0), limit: Some(1000.0) }));
+        assert_eq!(pool.resets_at, DateTime::from_timestamp(1_796_000_000, 0));
+        assert_eq!(pool.title(), "Monthly credit limit");
+        assert!(!snap.limit_reached);
+
+        // Team/Business: under spend_control (camelCase too), `reset_at`, and it blocks when reached.
+        let body = r#"{"plan_type":"business","spendControl":{"reached":true,"individual_limit":{"source":"workspace",
+            "limit":500,"used":500,"remaining":0,"used_percent":100,"remaining_percent":0,"reset_after_seconds":86400,"reset_at":1796100000}}}"#;
+        let snap = parse_usage_body(body.as_bytes(), at()).unwrap();
+        assert_eq!(snap.windows[0].used_percent, 100.0);
+        assert_eq!(snap.windows[0].resets_at, DateTime::from_timestamp(1_796_100_000, 0));
+        assert!(snap.limit_reached && snap.spend_limit_reached());
+        assert_eq!(snap.blocking_window().unwrap().limit, LimitId::CreditPool);
+
+        // At the top level; only percentages given: used % is preferred, else what remains.
+        let top = windows(r#"{"individual_limit":{"used_percent":"40","remaining_percent":10}}"#);
+        assert_eq!(top, [("credit_pool".to_string(), WindowKind::Monthly, 40.0)]);
+        let remaining = windows(r#"{"individual_limit":{"remaining_percent":"35"}}"#);
+        assert_eq!(remaining, [("credit_pool".to_string(), WindowKind::Monthly, 65.0)]);
+        let from_remaining = parse_usage_body(br#"{"individual_limit":{"limit":200,"remaining":50}}"#, at()).unwrap();
+        assert_eq!(from_remaining.windows[0].used_percent, 75.0);
+        assert_eq!(from_remaining.windows[0].credits, Some(PoolCredits { used: Some(150.0), limit: Some(200.0) }));
+
+        // The same pool in two places is one window; an unreadable one is named, a null one is absent.
+        let both = r#"{"rate_limit":{"individual_limit":{"limit":100,"used":10}},"spend_control":{"reached":false,"individual_limit":{"limit":100,"used":10}}}"#;
+        assert_eq!(windows(both).len(), 1);
+        let bad = parse_usage_body(
+            br#"{"spend_control":{"individual_limit":{"limit":"lots"}},"individual_limit":null}"#,
+            at(),
+        )
+        .unwrap();
+        assert!(bad.windows.is_empty());
+        assert_eq!(bad.unreadable, ["spend_control.individual_limit"]);
+        let absent = parse_usage_body(br#"{"spend_control":null,"individual_limit":{}}"#, at()).unwrap();
+        assert!(absent.windows.is_empty() && absent.unreadable.is_empty() && absent.spend_control.is_none());
+        // A reached workspace limit without numbers still blocks, with nothing invented.
+        let reached = parse_usage_body(br#"{"spend_control":{"reached":true}}"#, at()).unwrap();
+        assert!(reached.limit_reached && reached.blocking_window().is_none() && reached.windows.is_empty());
+    }
+
+    #[test]
+    fn reset_credits_and_balances_in_their_odd_shapes() {
+        let count = |body: &str| parse_usage_body(body.as_bytes(), at()).unwrap().reset_credits;
+        assert_eq!(count(r#"{"rate_limit_reset_credits":{"available_count":3}}"#), Some(3));
+        assert_eq!(count(r#"{"rate_limit_reset_credits":{"available_count":"1"}}"#), Some(1));
+        assert_eq!(count(r#"{"rate_limit_reset_credits":{"available_count":null}}"#), None);
+        assert_eq!(count(r#"{"rate_limit_reset_credits":null}"#), None);
+        assert_eq!(count(r#"{"rate_limit_reset_credits":{"available_count":-2}}"#), None);
+        assert_eq!(count(r#"{"rateLimitResetCredits":{"availableCount":0}}"#), Some(0));
+
+        let balance = |value: &str| {
+            let body = format!(r#"{{"credits":{{"has_credits":true,"balance":{value}}}}}"#);
+            parse_usage_body(body.as_bytes(), at()).unwrap().credits.unwrap().balance
+        };
+        assert_eq!(balance(r#""0""#), Some(0.0));
+        assert_eq!(balance(r#""14.5""#), Some(14.5));
+        assert_eq!(balance(r#""0E-10""#), Some(0.0));
+        assert_eq!(balance("9.99"), Some(9.99));
+        assert_eq!(balance("null"), None);
+        assert_eq!(balance("[]"), None);
+        let capped =
+            parse_usage_body(br#"{"credits":{"has_credits":true,"balance":"3","overage_limit_reached":true}}"#, at())
+                .unwrap();
+        assert!(!capped.credits.unwrap().can_be_spent(), "credits past the overage cap cannot be spent");
     }
 
     #[test]
