@@ -70,32 +70,95 @@ fn reads_codex_login_from_a_single_keychain_entry() {
     assert_eq!(request.header("chatgpt-account-id"), Some("acct-kc"));
 }
 
+/// Encrypts like Codex's secrets store (age, scrypt passphrase), at a low work factor.
+fn encrypt(plaintext: &[u8], passphrase: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut recipient = age::scrypt::Recipient::new(age::secrecy::SecretString::from(passphrase.to_string()));
+    recipient.set_work_factor(4);
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as _)).unwrap();
+    let mut out = Vec::new();
+    let mut writer = encryptor.wrap_output(&mut out).unwrap();
+    writer.write_all(plaintext).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// A keychain entry outside Codex's service, removed when dropped.
+struct Entry(keyring::Entry);
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        let _ = self.0.delete_credential();
+    }
+}
+
 #[test]
-fn reads_codex_login_from_the_split_v2_entries() {
-    let Some(bus) = secret_service_or_skip("reads_codex_login_from_the_split_v2_entries") else { return };
-    let (mut sb, base) = keyring_sandbox(&bus, "auto");
-    let access = token("v2@example.com");
-    sb.secrets.push(access.clone());
-    let revision = "1763700000000000000";
-    let field = |name: &str| format!("{base}|v2|{revision}|{name}");
-    let _entries = CodexEntries::write(&[
-        (format!("{base}|v2|active"), revision.as_bytes().to_vec()),
-        (field("manifest"), br#"{"auth_mode":"chatgpt","has_openai_api_key":false,"has_tokens":true,"has_account_id":true,"last_refresh":null}"#.to_vec()),
-        (field("tokens.access_token"), access.as_bytes().to_vec()),
-        (field("tokens.id_token"), access.as_bytes().to_vec()),
-        (field("tokens.refresh_token"), b"rt-secret".to_vec()),
-        (field("tokens.account_id"), b"acct-v2".to_vec()),
-    ]);
+fn reads_codex_login_from_its_encrypted_store_when_the_entry_is_absent() {
+    let Some(bus) = secret_service_or_skip("reads_codex_login_from_its_encrypted_store_when_the_entry_is_absent")
+    else {
+        return;
+    };
+    let (mut sb, _) = keyring_sandbox(&bus, "auto");
+    let access = token("encrypted@example.com");
+    sb.secrets.extend([access.clone(), "rt-encrypted-secret".into()]);
+    let auth = format!(
+        r#"{{"auth_mode":"chatgpt","tokens":{{"id_token":"{access}","access_token":"{access}","refresh_token":"rt-encrypted-secret","account_id":"acct-enc"}}}}"#
+    );
+    let document = serde_json::json!({"version": 1, "secrets": {"global/CODEX_AUTH": auth}}).to_string();
+    let passphrase = "dGVzdC1wYXNzcGhyYXNlLTAxMjM0NTY3ODk=";
+    sb.secrets.push(passphrase.into());
+    sb.write_codex_file("secrets/.keep", "");
+    std::fs::write(sb.codex_home().join("secrets/codex_auth.age"), encrypt(document.as_bytes(), passphrase)).unwrap();
+    let entry =
+        keyring::Entry::new("codex", &headroom_core::codex_secrets::passphrase_account(&sb.codex_home())).unwrap();
+    entry.set_password(passphrase).unwrap();
+    let _entry = Entry(entry);
+
     let run = sb.run(&["status", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.json()["credential"], "codex-keyring");
-    assert_eq!(sb.fake.requests()[0].header("chatgpt-account-id"), Some("acct-v2"));
+    let v = run.json();
+    assert_eq!(v["credential"], "codex-secrets");
+    assert_eq!(v["account"]["email"], "encrypted@example.com");
+    assert_eq!(sb.fake.requests()[0].header("chatgpt-account-id"), Some("acct-enc"));
     let doctor = sb.run(&["doctor"]);
-    assert!(doctor.stdout.contains("OS keychain     reachable"), "{}", doctor.stdout);
+    assert!(doctor.stdout.contains("Codex's encrypted login  ["), "{}", doctor.stdout);
+    assert!(doctor.stdout.contains("found, encrypted@example.com, plus, account acct-enc"), "{}", doctor.stdout);
+
+    // Without its passphrase the store is named, and what to do follows.
+    let _ = _entry.0.delete_credential();
+    std::fs::remove_file(sb.codex_home().join("auth.json")).ok();
+    let run = sb.run(&["status", "--source", "api"]);
+    assert_eq!(run.code, 2);
     assert!(
-        doctor.stdout.contains("found, v2@example.com, plus, account acct-v2, expires in 2 days, IN USE"),
+        run.stderr.contains("Codex's encrypted login") && run.stderr.contains("passphrase is not in the OS keychain"),
         "{}",
-        doctor.stdout
+        run.stderr
+    );
+}
+
+#[test]
+fn reads_the_encrypted_store_the_real_codex_writes() {
+    let Some(bus) = secret_service_or_skip("reads_the_encrypted_store_the_real_codex_writes") else { return };
+    let (mut sb, _) = keyring_sandbox(&bus, "keyring");
+    sb.write_codex_file(
+        "config.toml",
+        "cli_auth_credentials_store = \"keyring\"\n[features]\nsecret_auth_storage = true\n",
+    );
+    let _entry = Entry(
+        keyring::Entry::new("codex", &headroom_core::codex_secrets::passphrase_account(&sb.codex_home())).unwrap(),
+    );
+    let token = "at-real-codex-0123456789abcdef";
+    sb.secrets.push(token.into());
+    let (code, stderr) = sb.codex(&["login", "--with-access-token"], token);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(sb.codex_home().join("secrets/codex_auth.age").exists() && !sb.codex_home().join("auth.json").exists());
+    let run = sb.run(&["status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["credential"], "codex-secrets");
+    assert_eq!(
+        v["account"],
+        serde_json::json!({"email": "automation@corp.example", "account_id": "acct-pat", "plan": "plus"})
     );
 }
 

@@ -1,7 +1,7 @@
 //! `headroom fallback`: switching Codex to an API key and back, against the real keychain, a
-//! temporary CODEX_HOME, and a fake `codex` that records its argv and stdin. Nothing is ever
-//! lost: after a crash at any step the ChatGPT login is in place or saved, and `restore` brings
-//! it back byte for byte.
+//! temporary CODEX_HOME, and the real Codex CLI (npm, pinned; behind a wrapper that records its
+//! arguments). Nothing is ever lost: after a crash at any step the ChatGPT login is in place or
+//! saved, and `restore` brings it back byte for byte.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -31,10 +31,7 @@ fn sandbox(test: &str, with_codex: bool) -> Option<(Sandbox, VaultLock, String)>
     sb.codex_login(86_400);
     let original = std::fs::read_to_string(sb.codex_home().join("auth.json")).unwrap();
     if with_codex {
-        let bin = sb.dir.path().join("bin");
-        std::fs::create_dir_all(&bin).unwrap();
-        headroom_testkit::fake_codex::write(&bin, "{}", None);
-        sb.set("PATH", &format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()));
+        sb.install_real_codex();
     }
     assert_eq!(sb.run_with_input(&["fallback", "set-key"], Some(&format!("{KEY}\n"))).code, 0);
     Some((sb, lock, original))
@@ -50,14 +47,17 @@ fn switch_through_codex_and_back_byte_for_byte() {
     let run = sb.run(&["fallback", "switch"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.starts_with("Codex now uses the fallback API key"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Codex sessions that are already open keep using your ChatGPT plan until you restart them or run `codex resume`."),
+        "{}",
+        run.stdout
+    );
 
-    // The key went to Codex on stdin, and only there.
-    let calls = std::fs::read_to_string(sb.dir.path().join("bin/codex-calls.log")).unwrap();
-    let lines: Vec<serde_json::Value> = calls.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines[0]["argv"], serde_json::json!(["login", "--with-api-key"]));
-    assert_eq!(lines[1]["stdin"], KEY);
-    assert_eq!(calls.matches(KEY).count(), 1, "not in argv");
-    assert!(auth(&sb).contains("\"auth_mode\": \"apikey\""));
+    // Codex itself took the key, on stdin: never in its arguments.
+    let argv = std::fs::read_to_string(sb.dir.path().join("bin/codex-argv.log")).unwrap();
+    assert_eq!(argv.trim(), "login --with-api-key");
+    let written: serde_json::Value = serde_json::from_str(&auth(&sb)).unwrap();
+    assert_eq!(written, serde_json::json!({"auth_mode": "apikey", "OPENAI_API_KEY": KEY}), "what Codex wrote");
 
     // The plan's numbers still come, asked with the saved ChatGPT login.
     let v = sb.run(&["status", "--json"]).json();
@@ -77,7 +77,10 @@ fn switch_through_codex_and_back_byte_for_byte() {
     assert!(status.stdout.contains("your ChatGPT login is saved in the OS keychain"), "{}", status.stdout);
 
     let run = sb.run(&["fallback", "restore"]);
-    assert_eq!((run.code, run.stdout.trim()), (0, "Codex uses your ChatGPT login again."));
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "Codex uses your ChatGPT login again.\nCodex sessions that are already open keep using the API key (billed at API rates) until you restart them or run `codex resume`.")
+    );
     assert_eq!(auth(&sb), original, "byte for byte");
     assert_eq!(sb.run(&["fallback", "restore"]).stdout.trim(), "Codex already uses your saved ChatGPT login.");
 }
@@ -165,7 +168,7 @@ fn the_key_is_refused_as_an_argument_and_checked() {
     assert!(run.stderr.starts_with("No fallback API key is stored"), "{}", run.stderr);
 }
 
-/// Codex's keychain entries for a test's CODEX_HOME, removed when dropped.
+/// Codex's keychain entry for a test's CODEX_HOME, removed when dropped.
 struct CodexKeychain {
     account: String,
     names: Vec<String>,
@@ -174,30 +177,14 @@ struct CodexKeychain {
 impl CodexKeychain {
     const SERVICE: &'static str = "Codex Auth";
 
-    /// Moves the sandbox's auth.json login into Codex's keychain layout (`config.toml` says
-    /// `keyring`): one entry holding the document, or the split `v2` entries.
-    fn take_over(sb: &Sandbox, original: &str, split: bool) -> CodexKeychain {
+    /// Moves the sandbox's auth.json login into Codex's keychain entry (`config.toml` says
+    /// `keyring`): one entry holding the whole document, as Codex writes it.
+    fn take_over(sb: &Sandbox, original: &str) -> CodexKeychain {
         sb.write_codex_file("config.toml", "cli_auth_credentials_store = \"keyring\"\n");
         std::fs::remove_file(sb.codex_home().join("auth.json")).unwrap();
         let account = headroom_core::codex_login::keyring_account(&sb.codex_home());
         let mut keychain = CodexKeychain { account: account.clone(), names: Vec::new() };
-        if !split {
-            keychain.set("", original);
-            return keychain;
-        }
-        let login: serde_json::Value = serde_json::from_str(original).unwrap();
-        keychain.set(
-            "|v2|1763700000000000000|manifest",
-            r#"{"auth_mode":"chatgpt","has_openai_api_key":false,"has_tokens":true,"has_account_id":true}"#,
-        );
-        for field in ["id_token", "access_token", "refresh_token", "account_id"] {
-            keychain.set(&format!("|v2|1763700000000000000|tokens.{field}"), login["tokens"][field].as_str().unwrap());
-        }
-        keychain.set("|v2|active", "1763700000000000000");
-        // What the fake `codex login --with-api-key` writes, so it is cleaned up too.
-        for name in ["|v2|fake-apikey-revision|manifest", "|v2|fake-apikey-revision|OPENAI_API_KEY"] {
-            keychain.names.push(format!("{account}{name}"));
-        }
+        keychain.set("", original);
         keychain
     }
 
@@ -235,7 +222,7 @@ fn a_keychain_login_is_switched_and_restored_byte_for_byte() {
     let Some((sb, _lock, original)) = sandbox("a_keychain_login_is_switched_and_restored_byte_for_byte", false) else {
         return;
     };
-    let keychain = CodexKeychain::take_over(&sb, &original, false);
+    let keychain = CodexKeychain::take_over(&sb, &original);
     let run = sb.run(&["fallback", "switch"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // Without `codex` installed, Headroom writes the entry as Codex would; no auth.json appears.
@@ -246,30 +233,87 @@ fn a_keychain_login_is_switched_and_restored_byte_for_byte() {
     asks_with_saved_login(&sb, &original);
 
     let run = sb.run(&["fallback", "restore"]);
-    assert_eq!((run.code, run.stdout.trim()), (0, "Codex uses your ChatGPT login again."), "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("Codex uses your ChatGPT login again.\n"), "{}", run.stdout);
     assert_eq!(keychain.get("").unwrap(), original, "byte for byte");
     assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    your ChatGPT login"));
 }
 
 #[test]
-fn a_split_keychain_login_is_switched_through_codex_and_restored() {
-    let Some((sb, _lock, original)) = sandbox("a_split_keychain_login_is_switched_through_codex_and_restored", true)
+fn a_keychain_login_is_switched_through_codex_and_restored_byte_for_byte() {
+    let Some((sb, _lock, original)) =
+        sandbox("a_keychain_login_is_switched_through_codex_and_restored_byte_for_byte", true)
     else {
         return;
     };
-    let keychain = CodexKeychain::take_over(&sb, &original, true);
+    let keychain = CodexKeychain::take_over(&sb, &original);
     let run = sb.run(&["fallback", "switch"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(keychain.get("|v2|active").as_deref(), Some("fake-apikey-revision"), "Codex wrote its own revision");
-    let calls = std::fs::read_to_string(sb.dir.path().join("bin/codex-calls.log")).unwrap();
-    assert_eq!(calls.matches(KEY).count(), 1, "the key went on stdin only");
+    // Codex wrote the key into its own entry; no auth.json appeared.
+    let written: serde_json::Value = serde_json::from_str(&keychain.get("").unwrap()).unwrap();
+    assert_eq!((written["auth_mode"].as_str(), written["OPENAI_API_KEY"].as_str()), (Some("apikey"), Some(KEY)));
+    assert!(!sb.codex_home().join("auth.json").exists());
     assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    the fallback API key"));
     asks_with_saved_login(&sb, &original);
 
     assert_eq!(sb.run(&["fallback", "restore"]).code, 0);
-    assert_eq!(keychain.get("|v2|active").as_deref(), Some("1763700000000000000"), "the ChatGPT revision is active");
+    assert_eq!(keychain.get("").unwrap(), original, "byte for byte");
     let v = sb.run(&["status", "--json"]).json();
     assert_eq!(v["credential"], "codex-keyring", "{v}");
+}
+
+/// Codex's encrypted store's passphrase entry for a home, removed when dropped.
+struct PassphraseEntry(keyring::Entry);
+
+impl Drop for PassphraseEntry {
+    fn drop(&mut self) {
+        let _ = self.0.delete_credential();
+    }
+}
+
+#[test]
+fn an_encrypted_codex_login_is_switched_through_codex_and_restored_byte_for_byte() {
+    let Some((mut sb, _lock, _)) =
+        sandbox("an_encrypted_codex_login_is_switched_through_codex_and_restored_byte_for_byte", true)
+    else {
+        return;
+    };
+    // Codex's own encrypted store, written by Codex: a Codex access token, signed in offline
+    // against the fake's account service.
+    std::fs::remove_file(sb.codex_home().join("auth.json")).unwrap();
+    sb.write_codex_file(
+        "config.toml",
+        "cli_auth_credentials_store = \"keyring\"\n[features]\nsecret_auth_storage = true\n",
+    );
+    let _passphrase = PassphraseEntry(
+        keyring::Entry::new("codex", &headroom_core::codex_secrets::passphrase_account(&sb.codex_home())).unwrap(),
+    );
+    let token = "at-test-encrypted-0123456789abcdef";
+    sb.secrets.push(token.into());
+    let (code, stderr) = sb.codex(&["login", "--with-access-token"], token);
+    assert_eq!(code, 0, "{stderr}");
+    let file = sb.codex_home().join("secrets/codex_auth.age");
+    let original = std::fs::read(&file).expect("Codex wrote its encrypted login");
+    assert!(!sb.codex_home().join("auth.json").exists());
+    let v = sb.run(&["status", "--json"]).json();
+    assert_eq!(
+        (v["credential"].as_str(), v["account"]["email"].as_str()),
+        (Some("codex-secrets"), Some("automation@corp.example"))
+    );
+
+    let run = sb.run(&["fallback", "switch"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_ne!(std::fs::read(&file).unwrap(), original, "Codex wrote the key into its encrypted store");
+    assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    the fallback API key"));
+    // The plan is still read, with the saved (still encrypted) login.
+    let v = sb.run(&["status", "--json"]).json();
+    assert_eq!(v["source"], "api", "{v}");
+    let last = sb.fake.requests().pop().unwrap();
+    assert_eq!(last.header("authorization"), Some(format!("Bearer {token}").as_str()));
+
+    assert_eq!(sb.run(&["fallback", "restore"]).code, 0);
+    assert_eq!(std::fs::read(&file).unwrap(), original, "byte for byte");
+    assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    your ChatGPT login"));
 }
 
 #[test]

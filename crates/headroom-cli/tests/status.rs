@@ -162,7 +162,9 @@ fn malformed_garbled_truncated_incomplete_and_oversized_bodies() {
     let cases = [
         FakeResponse::json(200, "{\"plan_type\": \"plus\", \"rate_limit\": {"),
         scenarios::usage("garbled").unwrap(),
-        FakeResponse::json(200, r#"{"plan_type":"plus"}"#),
+        // Not a JSON object: an array, a bare string.
+        FakeResponse::json(200, r#"[{"plan_type":"plus"}]"#),
+        FakeResponse::json(200, r#""plus""#),
         FakeResponse::json(200, format!("{{\"pad\":\"{}\",\"rate_limit\":null}}", "x".repeat(1_100_000))),
         FakeResponse::json(404, r#"{"detail":"Not Found"}"#),
     ];

@@ -1,9 +1,11 @@
-//! `headroom usage` against `ccusage codex` (npm `ccusage`, version 20, installed by `npm ci`
-//! from package.json) on the same generated CODEX_HOME: the numbers must be equal.
+//! `headroom usage` against `ccusage codex` (npm `ccusage` 20.0.24, the newest 20.x whose native
+//! binary is on npm, pinned in package.json) on the same generated CODEX_HOME — repeated events,
+//! cache writes and archived sessions included: the numbers must be equal.
 //!
 //! One deliberate difference, documented in the README: ccusage's `inputTokens` leaves the cached
-//! input out (it is `cacheReadTokens`), while Headroom's `input_tokens` includes it, as OpenAI
-//! counts input. So Headroom's input = ccusage's inputTokens + cacheReadTokens.
+//! input and the cache writes out (they are `cacheReadTokens` and `cacheCreationTokens`), while
+//! Headroom's `input_tokens` includes them, as OpenAI counts input. So Headroom's input =
+//! ccusage's inputTokens + cacheReadTokens + cacheCreationTokens.
 
 mod common;
 
@@ -20,12 +22,13 @@ fn ccusage() -> PathBuf {
 
 /// ccusage's counts in Headroom's shape.
 fn counts(c: &Value) -> Value {
-    assert_eq!(c["cacheCreationTokens"].as_u64().unwrap_or(0), 0, "Codex logs have no cache writes");
     let input = c["inputTokens"].as_u64().unwrap();
     let cached = c["cacheReadTokens"].as_u64().unwrap();
+    let written = c["cacheCreationTokens"].as_u64().unwrap_or(0);
     json!({
-        "input_tokens": input + cached,
+        "input_tokens": input + cached + written,
         "cached_input_tokens": cached,
+        "cache_write_input_tokens": written,
         "output_tokens": c["outputTokens"],
         "reasoning_output_tokens": c["reasoningOutputTokens"],
         "total_tokens": c["totalTokens"],
@@ -78,6 +81,9 @@ fn compare(home: &Path, cache: &Path, args: &[&str]) {
     };
     let list = if args[0] == "session" { "sessions" } else { args[0] };
     let expected = translate(&theirs, list);
+    if args.len() == 1 {
+        assert!(expected["totals"]["cache_write_input_tokens"].as_u64().unwrap() > 0, "the history has cache writes");
+    }
     assert!(!expected[list].as_array().unwrap().is_empty(), "the history produced no {list}");
     let first = ours();
     if first != expected {
@@ -101,6 +107,8 @@ fn check_history(seed: u64, start: &str, days: i64, sessions: usize) {
     let home = dir.path().join("codex");
     let start = chrono::DateTime::parse_from_rfc3339(start).unwrap().timestamp();
     headroom_testkit::token_history::generate(&home.join("sessions"), seed, start, days, sessions).unwrap();
+    let archived = std::fs::read_dir(home.join("archived_sessions")).map(|d| d.count()).unwrap_or(0);
+    assert!(archived > 0, "the history has archived sessions");
     let cache = dir.path().join("cache");
     compare(&home, &cache, &["daily"]);
     compare(&home, &cache, &["daily", "--timezone", "America/Los_Angeles"]);

@@ -477,6 +477,8 @@ mod tests {
         settings.alerts_enabled = false;
         settings.toggles.pace = true;
         settings.toggles.available_again = false;
+        settings.toggles.credits_in_use = false;
+        settings.credits_low_below = Some(2.5);
         settings.thresholds.insert(WindowKind::FiveHour, vec![50, 90, 100]);
         settings.quiet_hours = Some(QuietHours {
             start: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
@@ -557,6 +559,7 @@ mod tests {
         bad.poll_interval_minutes = 0;
         bad.quiet_start = "25:00".into();
         bad.show_as = "remaining".into();
+        bad.credits_low_below = "lots".into();
         assert_eq!(
             bad.validate().unwrap_err(),
             vec![
@@ -564,9 +567,13 @@ mod tests {
                 "Weekly thresholds must hold at least one percentage.",
                 "Quiet hours need two different times such as 22:00 and 08:00.",
                 "Show must be \"left\" or \"used\".",
+                "The low-credit alert needs a positive number of credits such as 5, or nothing.",
                 "The poll interval must be from 1 to 60 minutes.",
             ]
         );
+        let mut low = form.clone();
+        low.credits_low_below = " 4.5 ".into();
+        assert_eq!(low.validate().unwrap().credits_low_below, Some(4.5));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Every rollout file's token usage, kept in a per-file cache (path, size, mtime → parsed sums
 //! and the scan's resume point) so a second run reads only what changed: new files whole,
-//! appended files from where the last scan stopped.
+//! appended files from where the last scan stopped. Rollouts under `sessions/` and under
+//! `archived_sessions/` count (a session is named by its path under either, as ccusage names it);
+//! compressed ones (`.jsonl.zst`) are read whole, once, as they never grow.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,12 +13,12 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::session_log::sessions_dir;
+use crate::session_log::{rollout_dirs, rollout_kind, Compression};
 use crate::storage::write_atomically;
 use crate::token_usage::FileUsage;
 
 /// Bump when `FileUsage` or the counting rules change: an old cache is then simply ignored.
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 /// How many bytes before the resume point must be unchanged for an append to be trusted.
 const RESUME_CHECK: usize = 64;
 
@@ -70,6 +72,7 @@ struct Listed {
     path: PathBuf,
     size: u64,
     mtime_ns: u128,
+    compressed: bool,
 }
 
 /// Every folder under `dir` (itself included) with the session-id prefix of its files.
@@ -91,7 +94,12 @@ fn list_files(dir: &Path, prefix: &str, out: &mut Vec<Listed>) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.len() <= 6 || !name[name.len() - 6..].eq_ignore_ascii_case(".jsonl") {
+        let (stem, compressed) = match rollout_kind(&name) {
+            Some(Compression::None) => (&name[..name.len() - ".jsonl".len()], false),
+            Some(Compression::Zstd) => (&name[..name.len() - ".jsonl.zst".len()], true),
+            None => continue,
+        };
+        if stem.is_empty() {
             continue;
         }
         let Ok(meta) = entry.metadata() else { continue };
@@ -99,16 +107,19 @@ fn list_files(dir: &Path, prefix: &str, out: &mut Vec<Listed>) {
             continue;
         }
         let mtime_ns = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
-        let id = format!("{prefix}{}", &name[..name.len() - 6]);
-        out.push(Listed { id, path: entry.path(), size: meta.len(), mtime_ns });
+        let id = format!("{prefix}{stem}");
+        out.push(Listed { id, path: entry.path(), size: meta.len(), mtime_ns, compressed });
     }
 }
 
-/// Lists every rollout under `root`, folders spread over all cores (the stat calls dominate a
-/// run whose files are all cached).
-fn list_rollouts(root: &Path, workers: usize) -> Vec<Listed> {
+/// Lists every rollout under `roots`, folders spread over all cores (the stat calls dominate a
+/// run whose files are all cached). A session both plain and compressed (while Codex compresses
+/// it) is counted once, from the plain file.
+fn list_rollouts(roots: &[PathBuf], workers: usize) -> Vec<Listed> {
     let mut folders = Vec::new();
-    list_folders(root, String::new(), &mut folders);
+    for root in roots {
+        list_folders(root, String::new(), &mut folders);
+    }
     let next = AtomicUsize::new(0);
     let found = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -124,7 +135,10 @@ fn list_rollouts(root: &Path, workers: usize) -> Vec<Listed> {
             });
         }
     });
-    found.into_inner().unwrap_or_else(|e| e.into_inner())
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort_by(|a, b| a.id.cmp(&b.id).then(a.compressed.cmp(&b.compressed)));
+    found.dedup_by(|later, first| later.id == first.id);
+    found
 }
 
 /// One file: from the cache when unchanged, from the resume point when appended, else whole.
@@ -138,6 +152,17 @@ fn load_file(
 ) -> Option<(CachedFile, FileUsage)> {
     use std::io::{Read, Seek, SeekFrom};
     let (path, mtime_ns) = (&listed.path, listed.mtime_ns);
+    if listed.compressed {
+        // Compressed rollouts never grow: read whole, and cached whole.
+        let file = std::fs::File::open(path).ok()?;
+        let size = file.metadata().ok()?.len();
+        let data = crate::session_log::decompress(file).ok()?;
+        let usage = FileUsage::default().scan(&data);
+        let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
+        stats.files_read += 1;
+        stats.bytes_read += size;
+        return Some((CachedFile { size, mtime_ns, resume_check: 0, usage: usage.clone() }, usage));
+    }
     let mut file = std::fs::File::open(path).ok()?;
     // The size now, in case Codex appended since the listing.
     let size = file.metadata().ok()?.len();
@@ -166,11 +191,11 @@ fn load_file(
     Some((CachedFile { size, mtime_ns, resume_check, usage }, shown))
 }
 
-/// Reads every rollout under `$CODEX_HOME/sessions`, using and refreshing the cache at
-/// `cache_path` (none: no cache). Unchanged files come from the cache without a copy; changed
-/// ones are read on all cores.
+/// Reads every rollout under `$CODEX_HOME/sessions` and `archived_sessions`, using and refreshing
+/// the cache at `cache_path` (none: no cache). Unchanged files come from the cache without a copy;
+/// changed ones are read on all cores.
 pub fn load(codex_home: &Path, cache_path: Option<&Path>) -> Ledger {
-    let root = sessions_dir(codex_home);
+    let roots = rollout_dirs(codex_home);
     let mut cache: Cache = cache_path
         .and_then(|p| std::fs::read(p).ok())
         .and_then(|bytes| postcard::from_bytes::<Cache>(&bytes).ok())
@@ -179,13 +204,17 @@ pub fn load(codex_home: &Path, cache_path: Option<&Path>) -> Ledger {
     let cached_before = cache.files.len();
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let files = list_rollouts(&root, cores);
+    let files = list_rollouts(&roots, cores);
     let mut fresh = Cache { version: CACHE_VERSION, files: BTreeMap::new() };
     let mut ledger = Ledger::default();
     let mut changed = Vec::new();
     for listed in files {
         match cache.files.remove(&listed.id) {
-            Some(c) if c.size == listed.size && c.mtime_ns == listed.mtime_ns && c.usage.scanned == c.size => {
+            Some(c)
+                if c.size == listed.size
+                    && c.mtime_ns == listed.mtime_ns
+                    && (listed.compressed || c.usage.scanned == c.size) =>
+            {
                 ledger.sessions.insert(listed.id.clone(), c.usage.clone());
                 fresh.files.insert(listed.id, c);
             }
@@ -279,6 +308,22 @@ mod tests {
         let fourth = load(home.path(), Some(&cache));
         assert_eq!(fourth.sessions.len(), 1);
         assert_eq!(fourth.sessions["2026/11/20/rollout-a"].buckets[0].counts.input_tokens, 14);
+
+        // Compressed and archived rollouts count too; a compressed copy of a plain file, once.
+        let compressed = zstd::encode_all(line("2026-11-19T09:00:00Z", 3).as_bytes(), 3).unwrap();
+        std::fs::write(day.join("rollout-z.jsonl.zst"), &compressed).unwrap();
+        std::fs::write(day.join("rollout-a.jsonl.zst"), &compressed).unwrap();
+        std::fs::create_dir_all(home.path().join("archived_sessions")).unwrap();
+        std::fs::write(home.path().join("archived_sessions/rollout-old.jsonl"), line("2026-11-01T09:00:00Z", 4))
+            .unwrap();
+        let fifth = load(home.path(), Some(&cache));
+        assert_eq!(fifth.sessions.len(), 3);
+        assert_eq!(fifth.sessions["2026/11/20/rollout-z"].buckets[0].counts.input_tokens, 3);
+        assert_eq!(fifth.sessions["2026/11/20/rollout-a"].buckets[0].counts.input_tokens, 14, "the plain file wins");
+        assert_eq!(fifth.sessions["rollout-old"].buckets[0].counts.input_tokens, 4);
+        let sixth = load(home.path(), Some(&cache));
+        assert_eq!(sixth.stats.files_read, 0, "compressed files are cached whole");
+        let fourth = sixth;
 
         // A damaged cache is ignored, not trusted.
         std::fs::write(&cache, b"garbage").unwrap();

@@ -1,10 +1,13 @@
 //! Local token usage from Codex's session logs: the `token_count` events, turned into per-event
 //! deltas and summed per model in 15-minute buckets, one `FileUsage` per rollout file.
 //!
-//! The rules follow what `ccusage codex` counts, so the two agree on the same CODEX_HOME:
-//! `last_token_usage` is the event's delta, else the growth of `total_token_usage` since the
-//! previous event of the file; an all-zero delta is no event; the model is the event's own, else
-//! the latest `turn_context`'s, else `gpt-5` (marked as a guess); cached input never exceeds input.
+//! The rules follow what `ccusage codex` (20.0.24) counts, so the two agree on the same CODEX_HOME:
+//! an event whose `total_token_usage` equals the previous event's totals is a repeat, no new
+//! usage (Codex repeats an unchanged `token_count`); otherwise `last_token_usage` is the event's
+//! delta, else the growth of `total_token_usage` since the previous totals of the file; an
+//! all-zero delta is no event; the model is the event's own, else the latest `turn_context`'s,
+//! else `gpt-5` (marked as a guess); cached input never exceeds input, and cache writes never
+//! exceed the input that was not read from the cache.
 //!
 //! Speed: session logs reach gigabytes, almost all of it conversation text. Only lines holding
 //! `token_count` or `turn_context` matter and both contain `n_co`, so one SIMD substring search
@@ -23,6 +26,9 @@ pub struct TokenCounts {
     /// All input tokens, the cached ones included (as OpenAI counts them).
     pub input_tokens: u64,
     pub cached_input_tokens: u64,
+    /// Input written to the prompt cache (`cache_write_input_tokens`), part of the input.
+    #[serde(default)]
+    pub cache_write_input_tokens: u64,
     pub output_tokens: u64,
     pub reasoning_output_tokens: u64,
     pub total_tokens: u64,
@@ -32,6 +38,7 @@ impl std::ops::AddAssign for TokenCounts {
     fn add_assign(&mut self, other: TokenCounts) {
         self.input_tokens += other.input_tokens;
         self.cached_input_tokens += other.cached_input_tokens;
+        self.cache_write_input_tokens += other.cache_write_input_tokens;
         self.output_tokens += other.output_tokens;
         self.reasoning_output_tokens += other.reasoning_output_tokens;
         self.total_tokens += other.total_tokens;
@@ -43,6 +50,7 @@ impl std::ops::AddAssign for TokenCounts {
 pub struct RawUsage {
     input: u64,
     cached: u64,
+    cache_write: u64,
     output: u64,
     reasoning: u64,
     total: u64,
@@ -60,6 +68,7 @@ impl RawUsage {
             cached: number(&line.cached_input_tokens)
                 .or_else(|| number(&line.cache_read_input_tokens))
                 .map_or(0, |n| n as u64),
+            cache_write: count(&line.cache_write_input_tokens),
             output,
             reasoning: count(&line.reasoning_output_tokens),
             // Codex leaves reasoning out of its total; legacy lines without one get input + output.
@@ -72,6 +81,7 @@ impl RawUsage {
         RawUsage {
             input: self.input.saturating_sub(p.input),
             cached: self.cached.saturating_sub(p.cached),
+            cache_write: self.cache_write.saturating_sub(p.cache_write),
             output: self.output.saturating_sub(p.output),
             reasoning: self.reasoning.saturating_sub(p.reasoning),
             total: self.total.saturating_sub(p.total),
@@ -79,9 +89,11 @@ impl RawUsage {
     }
 
     fn counts(self) -> TokenCounts {
+        let cached = self.cached.min(self.input);
         TokenCounts {
             input_tokens: self.input,
-            cached_input_tokens: self.cached.min(self.input),
+            cached_input_tokens: cached,
+            cache_write_input_tokens: self.cache_write.min(self.input - cached),
             output_tokens: self.output,
             reasoning_output_tokens: self.reasoning,
             // A delta of running totals keeps its own total, even 0 when Codex restarted and its
@@ -203,6 +215,10 @@ impl FileUsage {
         let info = payload.info.0.as_ref();
         let last = info.and_then(|i| i.last_token_usage.0.as_ref()).map(RawUsage::from_line);
         let total = info.and_then(|i| i.total_token_usage.0.as_ref()).map(RawUsage::from_line);
+        // Codex repeats a token count with unchanged totals: that is no new usage.
+        if total.is_some() && total == self.previous_totals {
+            return;
+        }
         let raw = last.or_else(|| total.map(|t| t.minus(self.previous_totals)));
         if total.is_some() {
             self.previous_totals = total;
@@ -211,6 +227,7 @@ impl FileUsage {
         let counts = raw.counts();
         if counts.input_tokens == 0
             && counts.cached_input_tokens == 0
+            && counts.cache_write_input_tokens == 0
             && counts.output_tokens == 0
             && counts.reasoning_output_tokens == 0
         {
@@ -291,6 +308,8 @@ struct UsageLine {
     cached_input_tokens: Lenient<f64>,
     #[serde(default)]
     cache_read_input_tokens: Lenient<f64>,
+    #[serde(default)]
+    cache_write_input_tokens: Lenient<f64>,
     #[serde(default)]
     output_tokens: Lenient<f64>,
     #[serde(default)]
@@ -460,6 +479,44 @@ mod tests {
         assert_eq!(usage.model(&usage.buckets[1]), "gpt-5.1-codex");
         let last = chrono::DateTime::parse_from_rfc3339("2026-11-20T09:20:00Z").unwrap().timestamp_millis();
         assert_eq!(usage.buckets[1].last_event_ms, last);
+    }
+
+    #[test]
+    fn a_repeated_token_count_is_no_new_usage() {
+        let event = token_line("2026-11-20T09:01:00Z", (100, 10, 20, 5), Some((100, 10, 20, 5)));
+        let text = [
+            r#"{"timestamp":"2026-11-20T09:00:00Z","type":"turn_context","payload":{"model":"gpt-5.1-codex"}}"#.into(),
+            event.clone(),
+            // Codex repeats it: the same totals and the same last usage.
+            event.replace("09:01:00", "09:01:05"),
+            // The same totals with another last usage are still a repeat (as ccusage 20.0.24 counts).
+            token_line("2026-11-20T09:01:09Z", (100, 10, 20, 5), Some((50, 0, 10, 0))),
+            // Totals that went down (a restarted Codex) are new usage.
+            token_line("2026-11-20T09:02:00Z", (30, 0, 5, 0), Some((30, 0, 5, 0))),
+        ]
+        .join("\n");
+        let usage = scan(&text);
+        let c = usage.buckets[0].counts;
+        assert_eq!((c.input_tokens, c.output_tokens, c.total_tokens), (130, 25, 155));
+    }
+
+    #[test]
+    fn cache_writes_are_carried_and_held_to_the_uncached_input() {
+        let line = |time: &str, usage: &str| {
+            format!(
+                r#"{{"timestamp":"{time}","type":"event_msg","payload":{{"type":"token_count","info":{{"last_token_usage":{usage}}}}}}}"#
+            )
+        };
+        let text = [
+            line("2026-11-20T09:01:00Z", r#"{"input_tokens":100,"cached_input_tokens":10,"cache_write_input_tokens":7,"output_tokens":20,"total_tokens":120}"#),
+            // More cache writes than uncached input: held to what was not read from the cache.
+            line("2026-11-20T09:02:00Z", r#"{"input_tokens":10,"cached_input_tokens":8,"cache_write_input_tokens":7,"output_tokens":2,"total_tokens":12}"#),
+            // Some writers name the cached reads `cache_read_input_tokens`.
+            line("2026-11-20T09:03:00Z", r#"{"input_tokens":100,"cache_read_input_tokens":30,"output_tokens":20,"total_tokens":120}"#),
+        ]
+        .join("\n");
+        let c = scan(&text).buckets[0].counts;
+        assert_eq!((c.input_tokens, c.cached_input_tokens, c.cache_write_input_tokens), (210, 48, 9));
     }
 
     #[test]

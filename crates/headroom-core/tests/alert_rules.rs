@@ -4,7 +4,9 @@
 use chrono::{DateTime, Duration, Local, NaiveTime, TimeZone, Timelike, Utc};
 use headroom_core::alerts::{merge, AlertEngine, AlertKind, AlertState, UserPause};
 use headroom_core::credentials::CredentialOrigin;
-use headroom_core::model::{Account, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use headroom_core::model::{
+    Account, Credits, LimitId, PoolCredits, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind,
+};
 use headroom_core::settings::{QuietHours, Settings};
 
 fn t0() -> DateTime<Utc> {
@@ -34,6 +36,8 @@ fn sample(at: i64, five: (f64, i64), weekly: (f64, i64)) -> UsageSnapshot {
         limit_reached,
         limit_reached_reason: None,
         spend_control: None,
+        reset_credits: None,
+        unreadable: Vec::new(),
         observed_at: minutes(at),
         source: SourceKind::Api,
     }
@@ -489,4 +493,144 @@ fn pace_alert_fires_once_per_cycle_when_the_window_will_run_out_first() {
     .is_empty());
     let mut off = AlertEngine::new(AlertState::default());
     assert!(pace_alerts(&mut off, &now, &history, &Settings::default()).is_empty());
+}
+
+/// A sample with the account's credits.
+fn with_credits(mut snapshot: UsageSnapshot, balance: f64) -> UsageSnapshot {
+    snapshot.credits = Some(Credits { has_credits: true, balance: Some(balance), ..Default::default() });
+    snapshot
+}
+
+#[test]
+fn a_limit_reached_with_credits_says_codex_now_spends_them_once_per_cycle() {
+    let mut engine = AlertEngine::new(AlertState::default());
+    let settings = Settings::default();
+    let samples = [
+        with_credits(sample(0, (60.0, 120), (10.0, WEEK)), 9.99),
+        with_credits(sample(5, (100.0, 120), (10.0, WEEK)), 9.99),
+        with_credits(sample(10, (100.0, 120), (10.0, WEEK)), 9.50),
+        // The next cycle reaches it again: told again.
+        with_credits(sample(130, (100.0, 420), (11.0, WEEK)), 9.00),
+    ];
+    let alerts: Vec<_> =
+        samples.iter().map(|s| engine.observe(s, "acct", &settings, UserPause::default(), s.observed_at)).collect();
+    assert_eq!(alerts[1].len(), 1);
+    assert_eq!(alerts[1][0].kind, AlertKind::CreditsInUse { window: FiveHour });
+    assert_eq!(alerts[1][0].title, "Codex 5-hour limit reached — now using your credits (balance 9.99)");
+    assert!(alerts[1][0].body.starts_with("Codex spends your credits until "), "{}", alerts[1][0].body);
+    assert!(alerts[2].is_empty(), "once per cycle");
+    assert_eq!(
+        alerts[3].iter().map(|a| a.kind.clone()).collect::<Vec<_>>(),
+        [AlertKind::CreditsInUse { window: FiveHour }]
+    );
+
+    // Opted out: the plain limit alert, which says Codex goes on with the credits.
+    let mut engine = AlertEngine::new(AlertState::default());
+    let mut settings = Settings::default();
+    settings.toggles.credits_in_use = false;
+    engine.observe(&samples[0], "acct", &settings, UserPause::default(), samples[0].observed_at);
+    let alerts = engine.observe(&samples[1], "acct", &settings, UserPause::default(), samples[1].observed_at);
+    assert_eq!(alerts[0].kind, AlertKind::LimitReached { window: FiveHour });
+    assert!(alerts[0].body.starts_with("Codex goes on with your credits until "), "{}", alerts[0].body);
+
+    // No credits, or past the workspace's overage cap: Codex is blocked, and the alert says so.
+    let mut engine = AlertEngine::new(AlertState::default());
+    let mut capped = with_credits(sample(5, (100.0, 120), (10.0, WEEK)), 3.0);
+    capped.credits.as_mut().unwrap().overage_limit_reached = true;
+    engine.observe(
+        &sample(0, (60.0, 120), (10.0, WEEK)),
+        "acct",
+        &Settings::default(),
+        UserPause::default(),
+        minutes(0),
+    );
+    let alerts = engine.observe(&capped, "acct", &Settings::default(), UserPause::default(), minutes(5));
+    assert_eq!(alerts[0].kind, AlertKind::LimitReached { window: FiveHour });
+    assert!(alerts[0].body.starts_with("Codex is blocked until "), "{}", alerts[0].body);
+}
+
+#[test]
+fn low_credits_alert_once_per_crossing_and_only_when_asked_for() {
+    let balances = [12.0, 6.0, 4.0, 3.0, 7.0, 2.0];
+    let feed = |settings: &Settings| {
+        let mut engine = AlertEngine::new(AlertState::default());
+        balances
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let s = with_credits(sample(i as i64 * 5, (10.0, 120), (10.0, WEEK)), *b);
+                engine.observe(&s, "acct", settings, UserPause::default(), s.observed_at)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(feed(&Settings::default()).iter().all(Vec::is_empty), "off by default");
+    let mut settings = Settings::default();
+    settings.credits_low_below = Some(5.0);
+    let got = feed(&settings);
+    let fired: Vec<usize> = got.iter().enumerate().filter(|(_, a)| !a.is_empty()).map(|(i, _)| i).collect();
+    assert_eq!(fired, [2, 5], "below 5 at 4.00, re-armed at 7.00, again at 2.00");
+    assert_eq!(got[2][0].kind, AlertKind::CreditsLow { below: 5.0 });
+    assert_eq!(got[2][0].title, "Codex credits are running low: 4.00 left");
+
+    // Quiet hours hold it like any alert.
+    let now = Local::now();
+    let start = NaiveTime::from_hms_opt(now.hour(), 0, 0).unwrap();
+    settings.quiet_hours = Some(QuietHours { start, end: start + Duration::hours(2) });
+    let mut engine = AlertEngine::new(AlertState::default());
+    let t = Utc::now();
+    for (i, b) in [8.0, 3.0].iter().enumerate() {
+        let mut s = with_credits(sample(0, (10.0, 120), (10.0, WEEK)), *b);
+        s.observed_at = t + Duration::minutes(i as i64);
+        assert!(engine.observe(&s, "acct", &settings, UserPause::default(), s.observed_at).is_empty());
+    }
+    settings.quiet_hours = None;
+    let summary = engine.release_held(&settings, t + Duration::minutes(3)).unwrap();
+    assert!(summary.body.contains("Codex credits are running low: 3.00 left"), "{}", summary.body);
+}
+
+/// A Business sample with the workspace's monthly pool at `used` %.
+fn pool_sample(at: i64, used: f64, reached: bool) -> UsageSnapshot {
+    let mut pool = UsageWindow::main(WindowKind::Monthly, used, Some(minutes(40 * 24 * 60)));
+    pool.limit = LimitId::CreditPool;
+    pool.window_seconds = None;
+    pool.credits = Some(PoolCredits { used: Some(used * 10.0), limit: Some(1000.0) });
+    let mut s = sample(at, (10.0, 120), (10.0, WEEK));
+    s.windows.push(pool);
+    s.spend_control = Some(SpendControl { reached });
+    s.limit_reached = reached;
+    s
+}
+
+#[test]
+fn the_monthly_credit_pool_alerts_at_thresholds_and_when_reached() {
+    let mut engine = AlertEngine::new(AlertState::default());
+    let settings = Settings::default();
+    let samples = [pool_sample(0, 50.0, false), pool_sample(5, 82.0, false), pool_sample(10, 97.0, true)];
+    let got: Vec<_> =
+        samples.iter().map(|s| engine.observe(s, "acct", &settings, UserPause::default(), s.observed_at)).collect();
+    assert!(got[0].is_empty());
+    assert_eq!(got[1][0].kind, threshold(WindowKind::Monthly, 80));
+    assert!(got[1][0].title.starts_with("Codex monthly credit limit 80% used"), "{}", got[1][0].title);
+    // `spend_control.reached` blocks like a reached limit, at whatever percentage.
+    assert_eq!(got[2][0].kind, AlertKind::LimitReached { window: WindowKind::Monthly });
+    assert_eq!(got[2][0].title, "Codex monthly credit limit reached");
+    assert!(
+        got[2][0].body.starts_with("Your workspace's monthly credit limit is reached until "),
+        "{}",
+        got[2][0].body
+    );
+}
+
+#[test]
+fn a_window_that_could_not_be_read_fires_nothing_and_re_arms_nothing() {
+    let mut engine = AlertEngine::new(AlertState::default());
+    let settings = Settings::default();
+    let before = sample(0, (85.0, 120), (10.0, WEEK));
+    // The 5-hour window came without a readable percentage: it is simply not there.
+    let mut unreadable = sample(5, (0.0, 120), (10.0, WEEK));
+    unreadable.windows.remove(0);
+    unreadable.unreadable = vec!["rate_limit.primary_window".into()];
+    let after = sample(10, (86.0, 120), (10.0, WEEK));
+    let got = run(&mut engine, &settings, &[before, unreadable, after]);
+    assert_eq!(got, vec![vec![], vec![], vec![]], "80 % stays fired across the unreadable sample");
 }

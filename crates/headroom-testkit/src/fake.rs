@@ -26,6 +26,8 @@ pub enum Route {
     Usage,
     /// `GET /api/auth/session`, where a session cookie is exchanged for an access token.
     Session,
+    /// `GET …/v1/user-auth-credential/whoami`, where Codex asks who owns a Codex access token.
+    Whoami,
 }
 
 /// How the response travels.
@@ -170,6 +172,7 @@ impl FakeService {
         let stopping = Arc::new(AtomicBool::new(false));
         let service = FakeService { addr, state: state.clone(), stopping: stopping.clone() };
         service.respond(Route::Usage, crate::scenarios::usage("plus-two-windows").expect("built-in scenario"));
+        service.respond(Route::Whoami, FakeResponse::json(200, crate::scenarios::WHOAMI));
         thread::Builder::new().name("headroom-fake".into()).spawn(move || {
             for stream in listener.incoming() {
                 if stopping.load(Ordering::SeqCst) {
@@ -197,6 +200,11 @@ impl FakeService {
     /// The server's root, for the `/api/codex/usage` form and `/api/auth/session`.
     pub fn root_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The account service's base, as `CODEX_AUTHAPI_BASE_URL` names it for Codex and Headroom.
+    pub fn authapi_url(&self) -> String {
+        format!("http://{}/api/accounts", self.addr)
     }
 
     /// Sets the standing answer for a route.
@@ -290,6 +298,8 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             Some(Route::Usage)
         } else if path_only == "/api/auth/session" {
             Some(Route::Session)
+        } else if path_only.ends_with("/v1/user-auth-credential/whoami") {
+            Some(Route::Whoami)
         } else {
             None
         };

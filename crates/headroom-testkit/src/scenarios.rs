@@ -11,6 +11,15 @@ pub const FREE_WEEKLY_ONLY: &str = include_str!("../../../testdata/usage/free-we
 pub const PLUS_WEEKLY_EXHAUSTED: &str = include_str!("../../../testdata/usage/plus-weekly-exhausted.json");
 pub const TEAM_ALL_FIELDS: &str = include_str!("../../../testdata/usage/team-all-fields.json");
 pub const CDN_CHALLENGE: &str = include_str!("../../../testdata/usage/cdn-challenge.html");
+pub const ENTERPRISE_CREDIT_POOL: &str = include_str!("../../../testdata/usage/enterprise-credit-pool.json");
+pub const BUSINESS_POOL_REACHED: &str = include_str!("../../../testdata/usage/business-pool-reached.json");
+pub const UNREADABLE_WINDOWS: &str = include_str!("../../../testdata/usage/unreadable-windows.json");
+pub const PLAN_ONLY: &str = include_str!("../../../testdata/usage/plan-only.json");
+pub const OTHER_WINDOWS: &str = include_str!("../../../testdata/usage/other-windows.json");
+pub const PLUS_CREDITS_IN_USE: &str = include_str!("../../../testdata/usage/plus-credits-in-use.json");
+
+/// What Codex's account service answers about a Codex access token's owner.
+pub const WHOAMI: &str = r#"{"email":"automation@corp.example","chatgpt_user_id":"user-pat","chatgpt_account_id":"acct-pat","chatgpt_plan_type":"enterprise","chatgpt_account_is_fedramp":false}"#;
 
 /// Every name [`usage`] knows, for the binary's help text.
 pub const NAMES: &[&str] = &[
@@ -18,6 +27,12 @@ pub const NAMES: &[&str] = &[
     "free-weekly-only",
     "plus-weekly-exhausted",
     "team-all-fields",
+    "enterprise-credit-pool",
+    "business-pool-reached",
+    "unreadable-windows",
+    "plan-only",
+    "other-windows",
+    "plus-credits-in-use",
     "cdn-challenge",
     "unauthorized",
     "forbidden",
@@ -35,6 +50,12 @@ pub fn usage(name: &str) -> Option<FakeResponse> {
         "free-weekly-only" => FakeResponse::json(200, live(FREE_WEEKLY_ONLY)),
         "plus-weekly-exhausted" => FakeResponse::json(200, live(PLUS_WEEKLY_EXHAUSTED)),
         "team-all-fields" => FakeResponse::json(200, live(TEAM_ALL_FIELDS)),
+        "enterprise-credit-pool" => FakeResponse::json(200, live(ENTERPRISE_CREDIT_POOL)),
+        "business-pool-reached" => FakeResponse::json(200, live(BUSINESS_POOL_REACHED)),
+        "unreadable-windows" => FakeResponse::json(200, live(UNREADABLE_WINDOWS)),
+        "plan-only" => FakeResponse::json(200, live(PLAN_ONLY)),
+        "other-windows" => FakeResponse::json(200, live(OTHER_WINDOWS)),
+        "plus-credits-in-use" => FakeResponse::json(200, live(PLUS_CREDITS_IN_USE)),
         "cdn-challenge" => FakeResponse::html(403, CDN_CHALLENGE),
         "unauthorized" => FakeResponse::json(401, r#"{"detail":"Could not validate your credentials"}"#),
         "forbidden" => FakeResponse::json(403, r#"{"detail":"Forbidden"}"#),

@@ -1,8 +1,9 @@
 //! Generated Codex histories for token-usage reports: several models, sessions across a month
 //! boundary and across midnight, model switches mid-session, events with only running totals,
-//! repeated totals, interrupted sessions (a cut-off last line), resumed ones (a later turn in the
-//! same file, and a restarted process whose totals begin again), and a session without any model
-//! metadata. Deterministic for a seed.
+//! repeated totals and whole repeated events (Codex repeats an unchanged `token_count`), cache
+//! writes, interrupted sessions (a cut-off last line), resumed ones (a later turn in the same
+//! file, and a restarted process whose totals begin again), a session without any model metadata,
+//! and finished sessions moved to `archived_sessions/`. Deterministic for a seed.
 
 use std::fs;
 use std::path::Path;
@@ -17,13 +18,18 @@ const MODELS: &[&str] = &["gpt-5-codex", "gpt-5.1-codex-max", "gpt-5.3-codex", "
 struct Totals {
     input: u64,
     cached: u64,
+    write: u64,
     output: u64,
     reasoning: u64,
 }
 
 fn usage(t: Totals) -> serde_json::Value {
-    json!({"input_tokens": t.input, "cached_input_tokens": t.cached, "output_tokens": t.output,
-           "reasoning_output_tokens": t.reasoning, "total_tokens": t.input + t.output})
+    let mut usage = json!({"input_tokens": t.input, "cached_input_tokens": t.cached, "output_tokens": t.output,
+           "reasoning_output_tokens": t.reasoning, "total_tokens": t.input + t.output});
+    if t.write > 0 {
+        usage["cache_write_input_tokens"] = json!(t.write);
+    }
+    usage
 }
 
 /// Writes `sessions` rollout files under `sessions_dir`, starting `start_unix` and spread over
@@ -35,7 +41,12 @@ pub fn generate(sessions_dir: &Path, seed: u64, start_unix: i64, days: i64, sess
         let day = start_unix + days * 86_400 * index as i64 / sessions.max(1) as i64;
         let begin = day - day.rem_euclid(86_400) + 79_200 + rng.below(10_800) as i64 - 3_600;
         let stamp = iso(begin);
-        let dir = sessions_dir.join(&stamp[0..4]).join(&stamp[5..7]).join(&stamp[8..10]);
+        // Some finished sessions were moved aside, flat, as Codex archives them.
+        let archived = index % 9 == 4;
+        let dir = match sessions_dir.parent() {
+            Some(home) if archived => home.join("archived_sessions"),
+            _ => sessions_dir.join(&stamp[0..4]).join(&stamp[5..7]).join(&stamp[8..10]),
+        };
         fs::create_dir_all(&dir)?;
         let name = format!("rollout-{}-{:016x}.jsonl", stamp[..19].replace(':', "-"), rng.next());
         let mut lines: Vec<String> = vec![json!({"timestamp": iso(begin), "type": "session_meta",
@@ -72,15 +83,19 @@ pub fn generate(sessions_dir: &Path, seed: u64, start_unix: i64, days: i64, sess
                 "payload": {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "token_count and turn_context in prose"}]}})
             .to_string());
             let input = 200 + rng.below(9_000);
+            let cached = rng.below(input + 1);
             let last = Totals {
                 input,
-                cached: rng.below(input + 1),
+                cached,
+                // Newer Codex versions count the input written to the prompt cache.
+                write: if index % 3 == 0 { rng.below(input - cached + 1) } else { 0 },
                 output: 20 + rng.below(1_200),
                 reasoning: rng.below(400),
             };
             totals = Totals {
                 input: totals.input + last.input,
                 cached: totals.cached + last.cached,
+                write: totals.write + last.write,
                 output: totals.output + last.output,
                 reasoning: totals.reasoning + last.reasoning,
             };
@@ -92,9 +107,17 @@ pub fn generate(sessions_dir: &Path, seed: u64, start_unix: i64, days: i64, sess
             let rate_limits = json!({"limit_id": "codex", "primary": {"used_percent": 10.0, "window_minutes": 300, "resets_at": t + 9_000}});
             lines.push(
                 json!({"timestamp": format!("{}", iso(t)), "type": "event_msg",
-                "payload": {"type": "token_count", "info": info, "rate_limits": rate_limits}})
+                "payload": {"type": "token_count", "info": info.clone(), "rate_limits": rate_limits}})
                 .to_string(),
             );
+            // The whole event again, totals and last usage alike: Codex repeats it unchanged.
+            if rng.below(6) == 0 {
+                t += 1;
+                lines.push(
+                    json!({"timestamp": iso(t), "type": "event_msg", "payload": {"type": "token_count", "info": info, "rate_limits": null}})
+                        .to_string(),
+                );
+            }
             // The same totals again (Codex repeats them after tool calls): no new tokens.
             if rng.below(5) == 0 {
                 t += 1;

@@ -223,7 +223,14 @@ pub fn app_vars(
         ("XDG_DATA_HOME", root.join("data").into()),
         ("XDG_CACHE_HOME", root.join("cache").into()),
         ("HEADROOM_CHATGPT_BASE_URL", base_url.into()),
+        ("CODEX_AUTHAPI_BASE_URL", authapi_url(base_url).into()),
     ]
+}
+
+/// The fake's account service beside its usage endpoint, so a Codex access token's owner is
+/// asked of the fake too (never of the real service).
+pub fn authapi_url(base_url: &str) -> String {
+    format!("{}/api/accounts", base_url.trim_end_matches('/').trim_end_matches("/backend-api"))
 }
 
 /// Where the app under test keeps its files.
@@ -250,6 +257,7 @@ impl AppEnv {
                 .env("XDG_CONFIG_HOME", &self.config)
                 .env("XDG_DATA_HOME", &self.data)
                 .env("HEADROOM_CHATGPT_BASE_URL", base_url)
+                .env("CODEX_AUTHAPI_BASE_URL", authapi_url(base_url))
                 .env("HEADROOM_LOG", "headroom_tray=info,headroom_core=info")
                 .env_remove("HEADROOM_ACCESS_TOKEN")
                 .stdout(Stdio::null())

@@ -39,6 +39,7 @@ impl Sandbox {
         let fake = FakeService::start();
         let mut sandbox = Sandbox { dir, fake, env: Vec::new(), secrets: Vec::new() };
         sandbox.set("HEADROOM_CHATGPT_BASE_URL", &sandbox.fake.base_url());
+        sandbox.set("CODEX_AUTHAPI_BASE_URL", &sandbox.fake.authapi_url());
         sandbox
     }
 
@@ -71,6 +72,42 @@ impl Sandbox {
         std::fs::write(self.codex_home().join("auth.json"), codex_auth_json(&access, &id, Some("acct-1"))).unwrap();
         self.secrets.extend([access.clone(), id, "rt-test-refresh-token-never-used".into()]);
         access
+    }
+
+    /// Puts the real Codex CLI (npm `@openai/codex`, pinned in package.json) first on PATH, behind
+    /// a wrapper that records only its arguments (to `bin/codex-argv.log`), so a test sees what
+    /// Codex itself writes and that no secret went into its argv.
+    pub fn install_real_codex(&mut self) -> PathBuf {
+        let bin = self.dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let wrapper = bin.join("codex");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+                bin.join("codex-argv.log").display(),
+                real_codex().display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        self.set("PATH", &path);
+        wrapper
+    }
+
+    /// Runs the real Codex CLI in this sandbox's environment (CODEX_HOME, the fake as its account
+    /// service), with `input` on its stdin; returns its exit code and stderr.
+    pub fn codex(&self, args: &[&str], input: &str) -> (i32, String) {
+        use std::io::Write;
+        let command = self.command(&[]);
+        let mut codex = Command::new(real_codex());
+        codex.args(args).env_clear().envs(command.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        let mut child = codex.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
     }
 
     pub fn write_codex_file(&self, name: &str, text: &str) {
@@ -144,6 +181,16 @@ pub fn token_count_line(
     format!(
         r#"{{"timestamp":"{timestamp}","type":"event_msg","payload":{{"type":"token_count","info":null,"rate_limits":{{"limit_id":"codex","primary":{{"used_percent":{primary_used},"window_minutes":300,"resets_at":{primary_resets_at}}},"secondary":{{"used_percent":{secondary_used},"window_minutes":10080,"resets_at":{secondary_resets_at}}},"credits":null,"plan_type":"plus"}}}}}}"#
     ) + "\n"
+}
+
+/// The real Codex CLI installed from npm by `scripts/test` (package.json pins the version).
+pub fn real_codex() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/codex");
+    assert!(
+        path.exists(),
+        "the Codex CLI is not installed: run `npm install` in the repository root (scripts/test does)"
+    );
+    path
 }
 
 pub fn iso(unix: i64) -> String {
