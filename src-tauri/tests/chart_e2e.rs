@@ -43,6 +43,8 @@ fn generate_week(data_home: &std::path::Path) -> usize {
             limit_reached: false,
             limit_reached_reason: None,
             spend_control: None,
+            reset_credits: None,
+            unreadable: Vec::new(),
             observed_at: t,
             source: SourceKind::Api,
         };

@@ -82,7 +82,7 @@ pub fn status_text(report: &StatusReport, now: DateTime<Utc>) -> String {
 fn heading(snapshot: &UsageSnapshot) -> String {
     let mut parts = vec!["Codex".to_string()];
     if let Some(plan) = &snapshot.plan {
-        parts.push(capitalise(plan));
+        parts.push(humanize::plan_name(plan));
     }
     match (&snapshot.account.email, &snapshot.account.account_id) {
         (Some(email), _) => parts.push(email.clone()),

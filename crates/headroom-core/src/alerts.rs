@@ -432,11 +432,11 @@ fn event_enabled(settings: &Settings, kind: &AlertKind) -> bool {
 /// "Codex 5-hour limit", "Codex code review weekly limit", "GPT-5.3-Codex-Spark 5-hour limit".
 fn limit_name(window: &UsageWindow) -> String {
     match &window.limit {
-        LimitId::Codex => format!("Codex {} limit", window.kind.label()),
-        LimitId::CodeReview => format!("Codex code review {} limit", window.kind.label()),
+        LimitId::Codex => format!("Codex {} limit", window.length_label()),
+        LimitId::CodeReview => format!("Codex code review {} limit", window.length_label()),
         LimitId::CreditPool => "Codex monthly credit limit".into(),
         LimitId::Feature(feature) => {
-            format!("{} {} limit", window.limit_name.as_deref().unwrap_or(feature), window.kind.label())
+            format!("{} {} limit", window.limit_name.as_deref().unwrap_or(feature), window.length_label())
         }
     }
 }
@@ -486,7 +486,7 @@ fn window_text(
             )
         }
         AlertKind::AvailableAgain { .. } => {
-            ("Codex is available again".into(), format!("The {} limit has reset; {left}% left.", window.kind.label()))
+            ("Codex is available again".into(), format!("The {} limit has reset; {left}% left.", window.length_label()))
         }
         AlertKind::StillBlocked { blocked_by, .. } => {
             let blocker = snapshot.main_windows().find(|w| w.kind == *blocked_by).and_then(|w| w.resets_at);

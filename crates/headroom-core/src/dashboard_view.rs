@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::credentials::CredentialOrigin;
 use crate::error::UsageError;
-use crate::humanize::{capitalise, used_and_left};
+use crate::humanize::used_and_left;
 use crate::model::{SourceKind, UsageSnapshot};
 use crate::settings::{Settings, ShowAs};
 use crate::tray_view::{credits_text, level, pool_credits, short_error, stale_after, Level, NO_WINDOWS};
@@ -116,7 +116,7 @@ pub fn dashboard_view(
 ) -> DashboardView {
     let blocking = snapshot.and_then(UsageSnapshot::blocking_window);
     DashboardView {
-        plan: snapshot.and_then(|s| s.plan.as_deref()).map(capitalise),
+        plan: snapshot.and_then(|s| s.plan.as_deref()).map(crate::humanize::plan_name),
         email: snapshot.and_then(|s| s.account.email.clone()),
         account_id: snapshot.and_then(|s| s.account.account_id.clone()),
         source: snapshot.map(|s| if s.source == SourceKind::Api { "live" } else { "session-log" }),

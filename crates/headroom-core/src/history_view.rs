@@ -34,6 +34,7 @@ fn title(limit: &str, window: &str) -> String {
     match limit {
         "codex" => capitalise(kind),
         "code_review" => format!("Code review {kind}"),
+        "credit_pool" => "Monthly credit limit".into(),
         other => format!("{other} {kind}"),
     }
 }

@@ -108,10 +108,10 @@ pub fn blocked(snapshot: &crate::model::UsageSnapshot) -> Option<Blocked> {
         Some(w) if w.limit == LimitId::CreditPool => "Your workspace's monthly credit limit is reached".to_string(),
         Some(w) if spends => format!(
             "The {} limit is reached: Codex is using your credits ({})",
-            w.kind.label(),
+            w.length_label(),
             snapshot.credits.as_ref().map(credit_balance).unwrap_or_default()
         ),
-        Some(w) => format!("Blocked by the {} limit", w.kind.label()),
+        Some(w) => format!("Blocked by the {} limit", w.length_label()),
         None if snapshot.spend_limit_reached() => "Your workspace's monthly credit limit is reached".into(),
         None if snapshot.limit_reached => {
             let reason = snapshot.limit_reached_reason.as_deref().unwrap_or("limit reached").replace('_', " ");
@@ -162,6 +162,23 @@ pub fn reset_credits(count: u32) -> String {
     format!("{count} reset credit{}", if count == 1 { "" } else { "s" })
 }
 
+/// A plan as people name it: "plus" → "Plus", "prolite" → "Pro Lite",
+/// "self_serve_business_usage_based" → "Business (usage-based)"; an unknown one in words.
+pub fn plan_name(plan: &str) -> String {
+    let known = match plan {
+        "prolite" => "Pro Lite",
+        "free_workspace" => "Free workspace",
+        "edu_plus" => "Edu Plus",
+        "edu_pro" => "Edu Pro",
+        "k12" => "K-12",
+        "self_serve_business_usage_based" => "Business (usage-based)",
+        "self_serve_business_prolite" => "Business Pro Lite",
+        "enterprise_cbp_usage_based" => "Enterprise (usage-based)",
+        other => return capitalise(&other.replace('_', " ")),
+    };
+    known.to_string()
+}
+
 /// "plus" → "Plus".
 pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
@@ -187,6 +204,19 @@ mod tests {
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn plans_read_as_people_name_them() {
+        let names: Vec<String> =
+            ["plus", "prolite", "self_serve_business_usage_based", "ent26", "free_workspace", "k12"]
+                .map(plan_name)
+                .into();
+        assert_eq!(names, ["Plus", "Pro Lite", "Business (usage-based)", "Ent26", "Free workspace", "K-12"]);
+        assert_eq!(amount(1000.0), "1000");
+        assert_eq!(amount(12.5), "12.5");
+        assert_eq!(amount(0.25), "0.25");
+        assert_eq!(reset_credits(1), "1 reset credit");
     }
 
     #[test]

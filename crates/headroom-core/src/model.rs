@@ -165,15 +165,26 @@ impl UsageWindow {
         self.used_clamped() >= 100.0
     }
 
+    /// The window's length in words: "5-hour", "weekly", and for other lengths what they are
+    /// ("1-hour", "1-day") rather than "other", so two such windows can be told apart.
+    pub fn length_label(&self) -> String {
+        match (self.kind, self.window_seconds) {
+            (WindowKind::Other, Some(s)) if s > 0 && s % 86_400 == 0 => format!("{}-day", s / 86_400),
+            (WindowKind::Other, Some(s)) if s > 0 && s % 3_600 == 0 => format!("{}-hour", s / 3_600),
+            (WindowKind::Other, Some(s)) if s > 0 && s % 60 == 0 => format!("{}-minute", s / 60),
+            (kind, _) => kind.label().to_string(),
+        }
+    }
+
     /// What a person calls this window: "5-hour", "weekly", or "GPT-5.3-Codex-Spark 5-hour".
     pub fn title(&self) -> String {
         match &self.limit {
-            LimitId::Codex => crate::humanize::capitalise(self.kind.label()),
-            LimitId::CodeReview => format!("Code review {}", self.kind.label()),
+            LimitId::Codex => crate::humanize::capitalise(&self.length_label()),
+            LimitId::CodeReview => format!("Code review {}", self.length_label()),
             LimitId::CreditPool => "Monthly credit limit".into(),
             LimitId::Feature(feature) => {
                 let name = self.limit_name.as_deref().unwrap_or(feature);
-                format!("{name} {}", self.kind.label())
+                format!("{name} {}", self.length_label())
             }
         }
     }
@@ -425,5 +436,12 @@ mod tests {
         w.limit = LimitId::Feature("gpt_x".into());
         w.limit_name = Some("GPT-X".into());
         assert_eq!(w.title(), "GPT-X weekly");
+        // Other lengths are named by what they are, so two of them can be told apart.
+        let other =
+            |seconds| UsageWindow { window_seconds: Some(seconds), ..UsageWindow::main(WindowKind::Other, 1.0, None) };
+        let titles: Vec<String> = [3_600, 86_400, 900, 32_400, 1_234].map(|s| other(s).title()).into();
+        assert_eq!(titles, ["1-hour", "1-day", "15-minute", "9-hour", "Other"]);
+        w.limit = LimitId::CreditPool;
+        assert_eq!(w.title(), "Monthly credit limit");
     }
 }

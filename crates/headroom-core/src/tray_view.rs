@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::credentials::CredentialOrigin;
 use crate::error::UsageError;
-use crate::humanize::{age, blocked_sentence, capitalise, clock, reset_phrase, used_and_left};
+use crate::humanize::{age, blocked_sentence, clock, reset_phrase, used_and_left};
 use crate::model::{SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 use crate::settings::{Settings, ShowAs};
 
@@ -171,7 +171,7 @@ pub(crate) fn level(window: &UsageWindow, blocking: bool, settings: &Settings) -
 fn header(snapshot: Option<&UsageSnapshot>) -> String {
     let mut parts = vec!["Codex".to_string()];
     if let Some(s) = snapshot {
-        parts.extend(s.plan.as_deref().map(capitalise));
+        parts.extend(s.plan.as_deref().map(crate::humanize::plan_name));
         parts.extend(s.account.email.clone().or_else(|| s.account.account_id.clone()));
     }
     parts.join(" · ")

@@ -17,6 +17,8 @@ fn snapshot(at: DateTime<Utc>, five: f64, reset: DateTime<Utc>) -> UsageSnapshot
         limit_reached: false,
         limit_reached_reason: None,
         spend_control: None,
+        reset_credits: None,
+        unreadable: Vec::new(),
         observed_at: at,
         source: SourceKind::Api,
     }

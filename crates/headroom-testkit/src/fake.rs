@@ -28,6 +28,9 @@ pub enum Route {
     Session,
     /// `GET …/v1/user-auth-credential/whoami`, where Codex asks who owns a Codex access token.
     Whoami,
+    /// `POST …/v1/responses`: a model provider's Responses API, for running the real Codex
+    /// offline (`codex exec` with `model_provider` pointing here) so it writes real rollouts.
+    Responses,
 }
 
 /// How the response travels.
@@ -173,6 +176,7 @@ impl FakeService {
         let service = FakeService { addr, state: state.clone(), stopping: stopping.clone() };
         service.respond(Route::Usage, crate::scenarios::usage("plus-two-windows").expect("built-in scenario"));
         service.respond(Route::Whoami, FakeResponse::json(200, crate::scenarios::WHOAMI));
+        service.respond(Route::Responses, crate::scenarios::model_turn("Hello from the fake.", (37.5, 12.0)));
         thread::Builder::new().name("headroom-fake".into()).spawn(move || {
             for stream in listener.incoming() {
                 if stopping.load(Ordering::SeqCst) {
@@ -300,6 +304,8 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             Some(Route::Session)
         } else if path_only.ends_with("/v1/user-auth-credential/whoami") {
             Some(Route::Whoami)
+        } else if path_only.ends_with("/v1/responses") {
+            Some(Route::Responses)
         } else {
             None
         };

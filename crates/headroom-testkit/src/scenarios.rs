@@ -117,3 +117,33 @@ fn relive(value: &mut Value, now: i64) {
         _ => {}
     }
 }
+
+/// One model turn as a Responses API streams it (server-sent events), with the rate-limit
+/// headers the usage service puts on it: what Codex turns into a rollout's `token_count` event.
+/// `used` is the 5-hour and weekly used %; the usage is 1200 input (200 cached), 30 output (10
+/// reasoning), 1230 in all.
+pub fn model_turn(text: &str, used: (f64, f64)) -> FakeResponse {
+    let events = [
+        ("response.created", json!({"type": "response.created", "response": {"id": "resp_fake_1"}})),
+        (
+            "response.output_item.done",
+            json!({"type": "response.output_item.done", "item": {"type": "message", "role": "assistant", "id": "msg_fake_1",
+                   "content": [{"type": "output_text", "text": text}]}}),
+        ),
+        (
+            "response.completed",
+            json!({"type": "response.completed", "response": {"id": "resp_fake_1", "usage": {
+                "input_tokens": 1200, "input_tokens_details": {"cached_tokens": 200},
+                "output_tokens": 30, "output_tokens_details": {"reasoning_tokens": 10}, "total_tokens": 1230}}}),
+        ),
+    ];
+    let body: String = events.iter().map(|(name, data)| format!("event: {name}\ndata: {data}\n\n")).collect();
+    let now = now_unix();
+    FakeResponse { headers: vec![("Content-Type".into(), "text/event-stream".into())], ..FakeResponse::json(200, body) }
+        .with_header("x-codex-primary-used-percent", &used.0.to_string())
+        .with_header("x-codex-primary-window-minutes", "300")
+        .with_header("x-codex-primary-reset-at", &(now + 7_200).to_string())
+        .with_header("x-codex-secondary-used-percent", &used.1.to_string())
+        .with_header("x-codex-secondary-window-minutes", "10080")
+        .with_header("x-codex-secondary-reset-at", &(now + 400_000).to_string())
+}

@@ -13,6 +13,7 @@ const window = (over: Partial<WindowView>): WindowView => ({
   reset_since: false,
   level: "plenty",
   pace: null,
+  credits: null,
   ...over,
 });
 const view = (over: Partial<DashboardView>): DashboardView => ({
@@ -25,6 +26,8 @@ const view = (over: Partial<DashboardView>): DashboardView => ({
   show_as: "left",
   windows: [],
   credits: null,
+  reset_credits: null,
+  notice: null,
   blocked: null,
   error: null,
   ...over,
@@ -38,10 +41,11 @@ describe("dashboard state", () => {
         window({}),
         window({ title: "Weekly", kind: "weekly" }),
         window({ title: "GPT-5.3-Codex-Spark 5-hour", limit: "gpt_5_3_codex_spark" }),
+        window({ title: "Monthly credit limit", limit: "credit_pool", kind: "monthly" }),
       ],
     });
     const { main, extra } = splitWindows(v);
-    expect(main.map((w) => w.title)).toEqual(["5-hour", "Weekly"]);
+    expect(main.map((w) => w.title)).toEqual(["5-hour", "Weekly", "Monthly credit limit"]);
     expect(extra.map((w) => w.title)).toEqual(["Code review weekly", "GPT-5.3-Codex-Spark 5-hour"]);
     expect(splitWindows(null)).toEqual({ main: [], extra: [] });
   });
@@ -54,8 +58,18 @@ describe("dashboard state", () => {
 
   it("names the blocking window and when it frees", () => {
     const resets = new Date(2026, 10, 24, 9, 0, 0).toISOString();
-    expect(blockedText({ window: "weekly", resets_at: resets }, now)).toBe("Blocked by the weekly limit until Tue 09:00 (in 1 d 23 h).");
-    expect(blockedText({ window: "5-hour", resets_at: null }, now)).toBe("Blocked by the 5-hour limit.");
+    expect(blockedText({ lead: "Blocked by the weekly limit", resets_at: resets, tail: "" }, now)).toBe(
+      "Blocked by the weekly limit until Tue 09:00 (in 1 d 23 h).",
+    );
+    expect(blockedText({ lead: "Blocked by the 5-hour limit", resets_at: null, tail: "" }, now)).toBe("Blocked by the 5-hour limit.");
+    const tail = " — 2 reset credits available: use one in Codex with /usage";
+    expect(blockedText({ lead: "Your workspace's monthly credit limit is reached", resets_at: resets, tail }, now)).toBe(
+      `Your workspace's monthly credit limit is reached until Tue 09:00 (in 1 d 23 h)${tail}.`,
+    );
+    // A reset time already passed is not a countdown.
+    expect(blockedText({ lead: "Blocked by the weekly limit", resets_at: new Date(2026, 10, 21).toISOString(), tail: "" }, now)).toBe(
+      "Blocked by the weekly limit.",
+    );
   });
 
   it("says why there is nothing to show", () => {
@@ -63,5 +77,7 @@ describe("dashboard state", () => {
     expect(emptyText(view({}))).toBe("Looking for your Codex numbers…");
     expect(emptyText(view({ error: { short: "Offline", message: "…", action: "check-network" } }))).toBeNull();
     expect(emptyText(view({ windows: [window({})] }))).toBeNull();
+    const notice = "The service reported no usage windows for this account.";
+    expect(emptyText(view({ notice }))).toBe(notice);
   });
 });

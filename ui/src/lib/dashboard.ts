@@ -1,12 +1,14 @@
 // The dashboard's decisions, kept out of the component so they can be tested without a webview.
 
 import { countdown, localClock } from "./format";
-import type { DashboardView, WindowView } from "./types";
+import type { BlockedView, DashboardView, WindowView } from "./types";
 
-/** The main Codex windows first (5-hour, weekly…), then code review and model-specific limits. */
+/** The windows that can stop Codex first (5-hour, weekly…, the workspace's credit pool), then code
+ * review and model-specific limits. */
 export function splitWindows(view: DashboardView | null): { main: WindowView[]; extra: WindowView[] } {
   const windows = view?.windows ?? [];
-  return { main: windows.filter((w) => w.limit === "codex"), extra: windows.filter((w) => w.limit !== "codex") };
+  const quota = (w: WindowView) => w.limit === "codex" || w.limit === "credit_pool";
+  return { main: windows.filter(quota), extra: windows.filter((w) => !quota(w)) };
 }
 
 /** The big number: what is left, or what is used, by the user's setting. */
@@ -17,15 +19,17 @@ export function amount(view: DashboardView, w: WindowView): { value: number; tex
 }
 
 /** "Blocked by the weekly limit until Tue 09:00 (in 2 d 3 h)." */
-export function blockedText(blocked: NonNullable<DashboardView["blocked"]>, now: Date): string {
-  return blocked.resets_at
-    ? `Blocked by the ${blocked.window} limit until ${localClock(blocked.resets_at, now)} (${countdown(blocked.resets_at, now)}).`
-    : `Blocked by the ${blocked.window} limit.`;
+export function blockedText(blocked: BlockedView, now: Date): string {
+  const until =
+    blocked.resets_at && new Date(blocked.resets_at) > now
+      ? ` until ${localClock(blocked.resets_at, now)} (${countdown(blocked.resets_at, now)})`
+      : "";
+  return `${blocked.lead}${until}${blocked.tail}.`;
 }
 
 /** What the dashboard says when it has no numbers to show. */
 export function emptyText(view: DashboardView | null): string | null {
   if (view === null) return "Loading…";
-  if (view.windows.length === 0 && !view.error) return "Looking for your Codex numbers…";
-  return null;
+  if (view.windows.length > 0 || view.error) return null;
+  return view.notice ?? "Looking for your Codex numbers…";
 }

@@ -14,6 +14,17 @@ export interface WindowView {
   level: Level;
   /** "12% ahead of even pace, runs out in ~2 h 10 m" when the window has a pace. */
   pace: string | null;
+  /** A monthly credit pool's own count: "250 of 1000 credits used". */
+  credits: string | null;
+}
+
+/** What blocks Codex, in the Rust side's words; the UI adds the ticking time. */
+export interface BlockedView {
+  /** "Blocked by the weekly limit" */
+  lead: string;
+  resets_at: string | null;
+  /** " — 2 reset credits available: use one in Codex with /usage", or "". */
+  tail: string;
 }
 
 export interface DashboardView {
@@ -26,7 +37,11 @@ export interface DashboardView {
   show_as: "left" | "used";
   windows: WindowView[];
   credits: string | null;
-  blocked: { window: string; resets_at: string | null } | null;
+  /** "2 reset credits available — use one in Codex with /usage". */
+  reset_credits: string | null;
+  /** Said instead of windows when the answer has none. */
+  notice: string | null;
+  blocked: BlockedView | null;
   error: { short: string; message: string; action: Action } | null;
 }
 
@@ -39,6 +54,9 @@ export interface SettingsForm {
   token_expiring: boolean;
   credentials_rejected: boolean;
   pace: boolean;
+  credits_in_use: boolean;
+  /** A number of credits, or "" for no low-credit alert. */
+  credits_low_below: string;
   quiet_start: string;
   quiet_end: string;
   show_as: "left" | "used";
@@ -83,6 +101,8 @@ export interface HistoryView {
 export interface TokenCounts {
   input_tokens: number;
   cached_input_tokens: number;
+  /** Input written to the prompt cache (part of the input). */
+  cache_write_input_tokens: number;
   output_tokens: number;
   reasoning_output_tokens: number;
   total_tokens: number;
