@@ -1,5 +1,6 @@
 //! The usage endpoint's body: any bytes give a snapshot or a typed error, never a panic; a
-//! snapshot's percentages are percentages.
+//! snapshot's percentages are percentages, and every view it feeds (the tray's, the dashboard's,
+//! the blocked sentence, the alert engine) takes it without a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -8,6 +9,22 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(snapshot) = headroom_core::usage_body::parse_usage_body(data, now) {
         for window in &snapshot.windows {
             assert!((0.0..=100.0).contains(&window.used_percent), "{window:?}");
+            let _ = window.title();
         }
+        let settings = headroom_core::settings::Settings::default();
+        let _ = headroom_core::humanize::blocked_sentence(&snapshot, now, true);
+        let _ = headroom_core::dashboard_view::dashboard_view(Some(&snapshot), &[], None, &settings, now);
+        let _ = headroom_core::tray_view::tray_view(&headroom_core::tray_view::TrayInputs {
+            snapshot: Some(&snapshot),
+            error: None,
+            settings: &settings,
+            paused_until: None,
+            on_api_key: false,
+            restored_recently: false,
+            paces: &[],
+            now,
+        });
+        let mut engine = headroom_core::alerts::AlertEngine::new(Default::default());
+        let _ = engine.observe(&snapshot, "acct", &settings, Default::default(), now);
     }
 });

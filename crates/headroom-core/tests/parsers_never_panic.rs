@@ -9,12 +9,59 @@ use headroom_core::paste::classify;
 use headroom_core::session_log::parse_line;
 use headroom_core::usage_body::parse_usage_body;
 use proptest::prelude::*;
+use serde_json::{json, Value};
+
+/// What a field may hold in the service's answers: a number, a numeric string, garbage, null,
+/// an empty object, an array; `Some(n)` when it is readable as the number n.
+fn loose_number() -> impl Strategy<Value = (Value, Option<f64>)> {
+    prop_oneof![
+        (0.0..100.0f64).prop_map(|n| (json!(n), Some(n))),
+        (0u32..100).prop_map(|n| (json!(n.to_string()), Some(f64::from(n)))),
+        Just((json!("0E-10"), Some(0.0))),
+        prop::sample::select(vec!["bad", "oops", "", "NaN", "inf", "12%"]).prop_map(|s| (json!(s), None)),
+        Just((Value::Null, None)),
+        Just((json!({}), None)),
+        Just((json!([1]), None)),
+        any::<bool>().prop_map(|b| (json!(b), None)),
+    ]
+}
+
+/// Every view a snapshot feeds: none may panic on what the parsers let through.
+fn every_view(snapshot: &headroom_core::UsageSnapshot) {
+    use headroom_core::settings::Settings;
+    let now = Utc::now();
+    let settings = Settings::default();
+    let _ = headroom_core::humanize::blocked_sentence(snapshot, now, true);
+    let _ = headroom_core::dashboard_view::dashboard_view(Some(snapshot), &[], None, &settings, now);
+    let _ = headroom_core::tray_view::tray_view(&headroom_core::tray_view::TrayInputs {
+        snapshot: Some(snapshot),
+        error: None,
+        settings: &settings,
+        paused_until: None,
+        on_api_key: false,
+        restored_recently: false,
+        paces: &[],
+        now,
+    });
+    let mut engine = headroom_core::alerts::AlertEngine::new(Default::default());
+    let _ = engine.observe(snapshot, "acct", &settings, Default::default(), now);
+    for window in &snapshot.windows {
+        let _ = window.title();
+    }
+}
 
 const SAMPLES: &[&str] = &[
     include_str!("../../../testdata/usage/plus-two-windows.json"),
     include_str!("../../../testdata/usage/team-all-fields.json"),
     include_str!("../../../testdata/usage/free-weekly-only.json"),
     include_str!("../../../testdata/usage/plus-weekly-exhausted.json"),
+    include_str!("../../../testdata/usage/enterprise-credit-pool.json"),
+    include_str!("../../../testdata/usage/business-pool-reached.json"),
+    include_str!("../../../testdata/usage/unreadable-windows.json"),
+    include_str!("../../../testdata/usage/plus-credits-in-use.json"),
+    include_str!("../../../testdata/usage/other-windows.json"),
+    r#"{"timestamp":"2026-12-01T10:00:11.162Z","ordinal":12,"type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":1200,"cached_input_tokens":200,"cache_write_input_tokens":0,"output_tokens":30,"reasoning_output_tokens":10,"total_tokens":1230},"last_token_usage":{"input_tokens":1200,"cached_input_tokens":200,"cache_write_input_tokens":0,"output_tokens":30,"reasoning_output_tokens":10,"total_tokens":1230},"last_usage_includes_reasoning":false},"rate_limits":{"limit_id":"codex_bengalfox","limit_name":null,"primary":{"used_percent":37.5,"window_minutes":300,"resets_at":1796126411},"secondary":null,"credits":null,"individual_limit":{"limit":"100","used":"5"},"spend_control_reached":true,"plan_type":null}}}"#,
+    r#"{"personal_access_token":"at-abc","tokens":{"accessToken":"x","refreshToken":"r"},"bedrock_api_key":{"api_key":"k"},"agent_identity":"j"}"#,
     include_str!("../../../testdata/session-logs/current-shape.jsonl"),
     include_str!("../../../testdata/session-logs/older-relative-shape.jsonl"),
     include_str!("../../../testdata/session-logs/oldest-flat-shape.jsonl"),
@@ -64,6 +111,54 @@ proptest! {
                 prop_assert!((0.0..=100.0).contains(&window.remaining_percent()));
             }
             let _ = snapshot.blocking_window();
+            every_view(&snapshot);
+        }
+    }
+
+    /// A window is shown exactly when its percentage is readable, and then with that number:
+    /// nothing invented, nothing left out.
+    #[test]
+    fn a_window_is_shown_iff_its_percentage_is_readable(
+        (used, readable) in loose_number(),
+        (length, _) in loose_number(),
+        (pool_used, pool_used_n) in loose_number(),
+        (pool_limit, pool_limit_n) in loose_number(),
+        (pool_pct, pool_pct_n) in loose_number(),
+        (resets, resets_n) in loose_number(),
+    ) {
+        let body = json!({
+            "plan_type": "enterprise",
+            "rate_limit": {"primary_window": {"used_percent": used, "limit_window_seconds": length, "reset_after_seconds": 60}},
+            "spend_control": {"reached": false, "individual_limit": {"used": pool_used, "limit": pool_limit, "used_percent": pool_pct}},
+            "rate_limit_reset_credits": {"available_count": resets},
+        });
+        let snapshot = parse_usage_body(body.to_string().as_bytes(), Utc::now()).unwrap();
+        let main: Vec<f64> = snapshot.main_windows().map(|w| w.used_percent).collect();
+        // (serde_json's float reading is not always exact in the last bit: compare closely.)
+        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        prop_assert_eq!(main.len(), usize::from(readable.is_some()));
+        prop_assert!(close(main.first().copied(), readable.map(|n| n.clamp(0.0, 100.0))));
+        let pool = snapshot.windows.iter().find(|w| w.limit == headroom_core::LimitId::CreditPool).map(|w| w.used_percent);
+        let expected = match (pool_used_n.filter(|u| *u >= 0.0), pool_limit_n.filter(|l| *l > 0.0)) {
+            (Some(u), Some(l)) => Some((u / l * 100.0).clamp(0.0, 100.0)),
+            _ => pool_pct_n.map(|p| p.clamp(0.0, 100.0)),
+        };
+        prop_assert!(close(pool, expected), "{:?} vs {:?}", pool, expected);
+        prop_assert_eq!(snapshot.reset_credits, resets_n.map(|n| n as u32));
+        prop_assert_eq!(snapshot.unreadable.is_empty(), readable.is_some() && (pool.is_some() || body["spend_control"]["individual_limit"].as_object().is_none()));
+        every_view(&snapshot);
+    }
+
+    #[test]
+    fn compressed_rollouts_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512), cut in any::<prop::sample::Index>()) {
+        let _ = headroom_core::session_log::decompress(&bytes[..]);
+        let real = zstd::encode_all(SAMPLES[5].as_bytes(), 3).unwrap();
+        let damaged = &real[..cut.index(real.len() + 1)];
+        if let Ok(text) = headroom_core::session_log::decompress(damaged) {
+            prop_assert!(SAMPLES[5].as_bytes().starts_with(&text));
         }
     }
 
@@ -80,6 +175,7 @@ proptest! {
     #[test]
     fn session_log_line_never_panics(bytes in any_input()) {
         if let Some(snapshot) = parse_line(&bytes) {
+            every_view(&snapshot);
             let _ = snapshot.with_resets_applied(Utc::now());
         }
     }
