@@ -1,7 +1,7 @@
 //! The fallback key from the tray: blocked by the weekly limit with a key stored, the menu
-//! offers the switch; it saves the ChatGPT login, hands Codex the key (a fake `codex` here),
-//! marks the icon and the menu, keeps reading the plan with the saved login, and switches back
-//! to the original login byte for byte.
+//! offers the switch; it saves the ChatGPT login, hands Codex the key (the real Codex CLI, which
+//! writes its own login), marks the icon and the menu, says what open sessions keep using, keeps
+//! reading the plan with the saved login, and switches back to the original login byte for byte.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::*;
 use headroom_core::tray_view::{IconBar, IconState, Level};
 use headroom_testkit::fake::Route;
-use headroom_testkit::{fake_codex, scenarios, FakeService};
+use headroom_testkit::{scenarios, FakeService};
 use zbus::blocking::Connection;
 
 const KEY: &str = "sk-test-tray-fallback-0123456789abcdefghijkl";
@@ -39,7 +39,7 @@ fn blocked_with_a_key_the_tray_switches_codex_and_back() {
     let original = std::fs::read_to_string(codex_home.join("auth.json")).unwrap();
     let bin = root.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    fake_codex::write(&bin, "{}", None);
+    install_real_codex(&bin);
     // The key as the keyring crate stores it (its `target` attribute included).
     assert!(secret_tool(
         &[
@@ -81,14 +81,17 @@ fn blocked_with_a_key_the_tray_switches_codex_and_back() {
     wait_for("the switch", Duration::from_secs(15), || {
         std::fs::read_to_string(codex_home.join("auth.json")).ok().filter(|a| a.contains("apikey")).map(|_| ())
     });
-    let calls = std::fs::read_to_string(bin.join("codex-calls.log")).unwrap();
-    assert!(
-        calls.contains("\"argv\": [\"login\", \"--with-api-key\"]") && calls.contains(&format!("\"stdin\": \"{KEY}\"")),
-        "{calls}"
-    );
+    // Codex took the key on stdin (never in its arguments) and wrote its own login.
+    let argv = std::fs::read_to_string(bin.join("codex-argv.log")).unwrap();
+    assert_eq!(argv.trim(), "login --with-api-key");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(codex_home.join("auth.json")).unwrap()).unwrap();
+    assert_eq!(written, serde_json::json!({"auth_mode": "apikey", "OPENAI_API_KEY": KEY}));
+    let keep_plan = "Codex sessions that are already open keep using your ChatGPT plan until you restart them or run `codex resume`.";
     wait_for("the menu to say so", Duration::from_secs(10), || {
         let labels = tray.labels();
         (labels.iter().any(|l| l == "Codex is using your API key (billed at API rates)")
+            && labels.iter().any(|l| l == keep_plan)
             && labels.iter().any(|l| l == "Switch Codex back to your ChatGPT plan"))
         .then_some(())
     });
@@ -110,6 +113,7 @@ fn blocked_with_a_key_the_tray_switches_codex_and_back() {
         calls_on_the_bus.contains("Your fallback API key can keep Codex going"),
         "the offer rides on the limit alert"
     );
+    assert!(calls_on_the_bus.contains(keep_plan), "the switch's notification says what open sessions keep");
 
     // The plan is still read, with the saved ChatGPT login.
     fake.clear_requests();
@@ -128,6 +132,11 @@ fn blocked_with_a_key_the_tray_switches_codex_and_back() {
     });
     wait_for("the notification", Duration::from_secs(10), || {
         notifications(&monitor_log).iter().any(|t| t == "Codex is back on your ChatGPT plan").then_some(())
+    });
+    let keep_key = "Codex sessions that are already open keep using the API key (billed at API rates) until you restart them or run `codex resume`.";
+    assert!(std::fs::read_to_string(&monitor_log).unwrap().contains(keep_key));
+    wait_for("the menu's word on open sessions", Duration::from_secs(10), || {
+        tray.labels().iter().any(|l| l == keep_key).then_some(())
     });
     let app_log = std::fs::read_to_string(&log).unwrap();
     assert!(!app_log.contains(KEY), "the key never reaches the log");

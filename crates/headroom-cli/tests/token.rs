@@ -303,3 +303,35 @@ fn a_refused_cookie_exchange_suggests_the_header_token() {
     }
     assert_eq!(secret_tool(&["lookup", "service", "Headroom", "username", "access-token"]).0, 1);
 }
+
+#[test]
+fn a_codex_access_token_is_kept_in_the_keychain_and_used_as_codex_uses_it() {
+    let Some((mut sb, _guard)) =
+        keychain_sandbox("a_codex_access_token_is_kept_in_the_keychain_and_used_as_codex_uses_it")
+    else {
+        return;
+    };
+    let token = "at-test-pasted-0123456789abcdefghij";
+    sb.secrets.push(token.into());
+    let run = sb.run_with_input(&["token", "set"], Some(&format!("{token}\n")));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("Saved at-tes…ghij in the OS keychain"), "{}", run.stdout);
+    let (code, listed) = secret_tool(&["search", "--all", "service", "Headroom"]);
+    assert_eq!(code, 0);
+    assert!(listed.contains("label = access-token@Headroom"), "the entry the keyring crate names");
+
+    let run = sb.run(&["status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["credential"], "keychain");
+    assert_eq!(v["account"]["email"], "automation@corp.example");
+    let paths: Vec<String> = sb.fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/api/accounts/v1/user-auth-credential/whoami", "/backend-api/wham/usage"]);
+    assert_eq!(sb.fake.requests()[1].header("chatgpt-account-id"), Some("acct-pat"));
+
+    // A cut-off one is refused with what to do, and nothing replaces the stored one.
+    let run = sb.run_with_input(&["token", "set"], Some("at-abc\n"));
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.starts_with("That Codex access token is cut off or damaged"), "{}", run.stderr);
+    assert!(sb.run(&["token", "status"]).stdout.contains("at-tes…ghij"));
+}

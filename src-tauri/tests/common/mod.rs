@@ -233,6 +233,23 @@ pub fn authapi_url(base_url: &str) -> String {
     format!("{}/api/accounts", base_url.trim_end_matches('/').trim_end_matches("/backend-api"))
 }
 
+/// Puts the real Codex CLI (npm `@openai/codex`, pinned in package.json) in `bin` as `codex`,
+/// behind a wrapper that records only its arguments (to `bin/codex-argv.log`).
+pub fn install_real_codex(bin: &Path) {
+    let codex = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/codex");
+    assert!(codex.exists(), "the Codex CLI is not installed: run `npm install` (scripts/test does)");
+    std::fs::create_dir_all(bin).unwrap();
+    let wrapper = bin.join("codex");
+    let log = bin.join("codex-argv.log");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), codex.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// Where the app under test keeps its files.
 pub struct AppEnv {
     pub home: PathBuf,
