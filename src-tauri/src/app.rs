@@ -145,11 +145,7 @@ fn account_key(snapshot: &UsageSnapshot) -> String {
 }
 
 pub fn environment(settings: &Settings) -> Environment {
-    let mut env = Environment::from_process();
-    if let Some(home) = &settings.codex_home {
-        env.codex_home = home.clone();
-    }
-    env
+    Environment::from_process().with_codex_home(settings.codex_home.as_deref())
 }
 
 /// A settings problem found before the app could notify, shown once it can.
@@ -250,16 +246,12 @@ async fn fetch(shared: SharedState) -> StatusReport {
             now,
         ));
         // Every snapshot goes into the history, which gives each window its pace.
-        if let (Some(snapshot), Some(path)) = (&report.snapshot, history::default_path()) {
-            match history::History::open(&path) {
-                Ok(mut history) => {
-                    if let Some(notice) = &history.notice {
-                        tracing::warn!("{notice}");
-                    }
-                    let sessions = headroom_core::session_log::sessions_dir(&ctx.env.codex_home);
-                    report.paces = history::observe(&mut history, snapshot, &sessions, now);
-                }
-                Err(e) => tracing::warn!("{e}"),
+        if let Some(snapshot) = &report.snapshot {
+            let sessions = headroom_core::session_log::sessions_dir(&ctx.env.codex_home);
+            let (paces, notice) = history::record_and_pace(None, snapshot, &sessions, now);
+            report.paces = paces;
+            if let Some(notice) = notice {
+                tracing::warn!("{notice}");
             }
         }
         report

@@ -13,11 +13,11 @@ use headroom_core::Context;
 
 pub fn run(ctx: &Context) -> u8 {
     let diagnosis = diagnose(ctx, &OsKeychain, Some(&Vault::new(&OsKeychain)));
-    print!("{}", render(&diagnosis));
-    if diagnosis.has_source() {
-        0
-    } else {
-        2
+    let printed = crate::output::print(&render(&diagnosis));
+    match (printed, diagnosis.has_source()) {
+        (0, true) => 0,
+        (0, false) => 2,
+        _ => 1,
     }
 }
 

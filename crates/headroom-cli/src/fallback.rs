@@ -1,6 +1,7 @@
 //! `headroom fallback`: an OpenAI API key for when the plan runs out. The key lives in the OS
 //! keychain only and is read from standard input only.
 
+use crate::output::say;
 use std::io::{IsTerminal, Read};
 
 use headroom_core::fallback::{CodexNow, Fallback, OPEN_SESSIONS_KEEP_KEY, OPEN_SESSIONS_KEEP_PLAN};
@@ -36,7 +37,7 @@ pub fn set_key(ctx: &Context) -> u8 {
     };
     match fallback(ctx).set_key(&raw) {
         Ok(()) => {
-            println!("Saved the fallback API key in the OS keychain (\"Headroom\" / fallback-api-key).");
+            say!("Saved the fallback API key in the OS keychain (\"Headroom\" / fallback-api-key).");
             0
         }
         Err(e) => fail(e),
@@ -46,11 +47,11 @@ pub fn set_key(ctx: &Context) -> u8 {
 pub fn clear_key() -> u8 {
     match Vault::new(&OsKeychain).clear(Slot::FallbackApiKey) {
         Ok(true) => {
-            println!("Removed the fallback API key from the OS keychain.");
+            say!("Removed the fallback API key from the OS keychain.");
             0
         }
         Ok(false) => {
-            println!("No fallback API key was stored.");
+            say!("No fallback API key was stored.");
             0
         }
         Err(e) => fail(e),
@@ -71,14 +72,14 @@ pub fn status(ctx: &Context) -> u8 {
         Ok(now) => now,
         Err(e) => return fail(e),
     };
-    println!(
+    say!(
         "{:<14}{}",
         "Fallback key",
         key.as_ref()
             .map(|k| format!("{} (in the OS keychain)", mask(k.expose_secret())))
             .unwrap_or_else(|| "none: add one with `headroom fallback set-key`".into())
     );
-    println!(
+    say!(
         "{:<14}{}",
         "Codex uses",
         match now {
@@ -88,7 +89,7 @@ pub fn status(ctx: &Context) -> u8 {
             CodexNow::NoLogin => "no login",
         }
     );
-    println!(
+    say!(
         "{:<14}{}",
         "Saved login",
         if saved {
@@ -103,8 +104,8 @@ pub fn status(ctx: &Context) -> u8 {
 pub fn switch(ctx: &Context) -> u8 {
     match fallback(ctx).switch() {
         Ok(()) => {
-            println!("Codex now uses the fallback API key (billed at API rates). Your ChatGPT login is saved in the OS keychain; `headroom fallback restore` puts it back.");
-            println!("{OPEN_SESSIONS_KEEP_PLAN}");
+            say!("Codex now uses the fallback API key (billed at API rates). Your ChatGPT login is saved in the OS keychain; `headroom fallback restore` puts it back.");
+            say!("{OPEN_SESSIONS_KEEP_PLAN}");
             0
         }
         Err(e) => fail(e),
@@ -114,12 +115,12 @@ pub fn switch(ctx: &Context) -> u8 {
 pub fn restore(ctx: &Context) -> u8 {
     match fallback(ctx).restore() {
         Ok(true) => {
-            println!("Codex uses your ChatGPT login again.");
-            println!("{OPEN_SESSIONS_KEEP_KEY}");
+            say!("Codex uses your ChatGPT login again.");
+            say!("{OPEN_SESSIONS_KEEP_KEY}");
             0
         }
         Ok(false) => {
-            println!("Codex already uses your saved ChatGPT login.");
+            say!("Codex already uses your ChatGPT login: nothing to restore.");
             0
         }
         Err(e) => fail(e),

@@ -7,16 +7,12 @@ use headroom_core::status::{Context, StatusReport};
 /// Records the report's numbers and fills in each window's pace. History trouble never stops
 /// the numbers from showing; a damaged file set aside is said once, on stderr.
 pub fn record(ctx: &Context, report: &mut StatusReport, now: DateTime<Utc>) {
-    let (Some(snapshot), Some(path)) = (&report.snapshot, history::default_path()) else { return };
-    match History::open(&path) {
-        Ok(mut history) => {
-            if let Some(notice) = &history.notice {
-                eprintln!("headroom: {notice}");
-            }
-            let sessions = headroom_core::session_log::sessions_dir(&ctx.env.codex_home);
-            report.paces = history::observe(&mut history, snapshot, &sessions, now);
-        }
-        Err(e) => tracing::warn!("{e}"),
+    let Some(snapshot) = &report.snapshot else { return };
+    let sessions = headroom_core::session_log::sessions_dir(&ctx.env.codex_home);
+    let (paces, notice) = history::record_and_pace(None, snapshot, &sessions, now);
+    report.paces = paces;
+    if let Some(notice) = notice {
+        eprintln!("headroom: {notice}");
     }
 }
 
@@ -39,7 +35,10 @@ pub fn export(csv: bool, json: bool, days: Option<u32>) -> u8 {
             return 1;
         }
     };
-    let since = days.map_or(DateTime::UNIX_EPOCH, |d| Utc::now() - Duration::days(i64::from(d)));
+    // However many days are asked for, never before the epoch (and never a time out of range).
+    let since = days
+        .and_then(|d| Utc::now().checked_sub_signed(Duration::try_days(i64::from(d))?))
+        .map_or(DateTime::UNIX_EPOCH, |t| t.max(DateTime::UNIX_EPOCH));
     let samples = match history.since(since) {
         Ok(samples) => samples,
         Err(e) => {
@@ -58,11 +57,13 @@ pub fn export(csv: bool, json: bool, days: Option<u32>) -> u8 {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "samples": rows })).unwrap_or_default());
+        crate::output::print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&serde_json::json!({ "samples": rows })).unwrap_or_default()
+        ))
     } else {
         // CSV is also the default: it opens in any spreadsheet.
         let _ = csv;
-        print!("{}", history::to_csv(&samples));
+        crate::output::print(&history::to_csv(&samples))
     }
-    0
 }

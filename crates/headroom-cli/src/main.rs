@@ -3,6 +3,7 @@
 mod doctor;
 mod fallback;
 mod history;
+mod output;
 mod render;
 mod token;
 mod usage;
@@ -149,7 +150,10 @@ fn main() -> ExitCode {
             )
             .init();
     }
-    let ctx = Context::load(Environment::from_process());
+    // The Codex folder chosen in Headroom's settings applies here as in the tray.
+    let settings =
+        headroom_core::settings::default_path().map(|path| headroom_core::settings::load(&path).0).unwrap_or_default();
+    let ctx = Context::load(Environment::from_process().with_codex_home(settings.codex_home.as_deref()));
     if let Some(error) = &ctx.config_error {
         eprintln!("headroom: {error}.");
     }

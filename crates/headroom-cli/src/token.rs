@@ -2,6 +2,7 @@
 //! and nowhere else. The token is read from standard input only, never from an argument, so it
 //! cannot end up in shell history or process listings.
 
+use crate::output::say;
 use std::io::{IsTerminal, Read};
 
 use chrono::Utc;
@@ -92,13 +93,10 @@ pub fn set(ctx: &Context) -> u8 {
         }
     }
     let credential = Credential::new(CredentialOrigin::Keychain, Vault::location(Slot::AccessToken), token, None, None);
-    println!(
-        "Saved {} in the OS keychain (\"Headroom\" / access-token).",
-        mask(credential.access_token().expose_secret())
-    );
-    println!("{}", describe_account(&credential, now));
+    say!("Saved {} in the OS keychain (\"Headroom\" / access-token).", mask(credential.access_token().expose_secret()));
+    say!("{}", describe_account(&credential, now));
     if ctx.env.access_token.is_some() {
-        println!("Note: {ENV_ACCESS_TOKEN} is set and comes first; unset it to use the pasted token.");
+        say!("Note: {ENV_ACCESS_TOKEN} is set and comes first; unset it to use the pasted token.");
     }
     0
 }
@@ -132,14 +130,14 @@ pub fn status(ctx: &Context, check: bool) -> u8 {
     };
     let now = Utc::now();
     let credential = Credential::new(CredentialOrigin::Keychain, Vault::location(Slot::AccessToken), token, None, None);
-    println!(
+    say!(
         "{:<10}{}  ({})",
         "Token",
         mask(credential.access_token().expose_secret()),
         Vault::location(Slot::AccessToken)
     );
-    println!("{:<10}{}", "Account", describe_account(&credential, now));
-    println!(
+    say!("{:<10}{}", "Account", describe_account(&credential, now));
+    say!(
         "{:<10}{}",
         "In use",
         if ctx.env.access_token.is_some() {
@@ -158,11 +156,11 @@ pub fn status(ctx: &Context, check: bool) -> u8 {
                 .tightest_window()
                 .map(|w| format!(" ({}% of the {} window left)", used_and_left(w.used_percent).1, w.kind.label()))
                 .unwrap_or_default();
-            println!("{:<10}accepted by the usage service{left}", "Check");
+            say!("{:<10}accepted by the usage service{left}", "Check");
             0
         }
         Err(error) => {
-            println!("{:<10}failed", "Check");
+            say!("{:<10}failed", "Check");
             eprintln!("{error}");
             error.exit_code()
         }
@@ -172,11 +170,11 @@ pub fn status(ctx: &Context, check: bool) -> u8 {
 pub fn clear() -> u8 {
     match Vault::new(&OsKeychain).clear(Slot::AccessToken) {
         Ok(true) => {
-            println!("Removed the pasted token from the OS keychain.");
+            say!("Removed the pasted token from the OS keychain.");
             0
         }
         Ok(false) => {
-            println!("No pasted token was stored.");
+            say!("No pasted token was stored.");
             0
         }
         Err(e) => {

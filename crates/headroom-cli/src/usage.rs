@@ -62,17 +62,17 @@ pub fn run(ctx: &Context, options: &Options) -> u8 {
             (serde_json::to_string_pretty(&r), rows, r.totals)
         }
     };
-    if options.json {
-        println!("{}", json.unwrap_or_default());
+    let text = if options.json {
+        format!("{}\n", json.unwrap_or_default())
     } else if ledger.stats.files == 0 {
-        println!(
-            "No Codex session logs in {}: token usage appears once Codex has run here.",
+        format!(
+            "No Codex session logs in {}: token usage appears once Codex has run here.\n",
             ctx.env.codex_home.join("sessions").display()
-        );
+        )
     } else {
-        print!("{}", table(options.grouping, &rows, &totals));
-    }
-    0
+        table(options.grouping, &rows, &totals)
+    };
+    crate::output::print(&text)
 }
 
 fn thousands(n: u64) -> String {

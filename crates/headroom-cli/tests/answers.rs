@@ -103,7 +103,7 @@ fn an_answer_with_only_a_plan_says_there_are_no_windows() {
     assert_eq!(v["windows"], json!([]));
     assert_eq!(v["account"]["plan"], "prolite");
     assert_eq!(v["error"], json!(null));
-    assert!(text.stdout.starts_with("Codex · Prolite · dev@example.com\n"), "{}", text.stdout);
+    assert!(text.stdout.starts_with("Codex · Pro Lite · dev@example.com\n"), "{}", text.stdout);
     assert!(text.stdout.contains("The service reported no usage windows for this account."), "{}", text.stdout);
 }
 

@@ -82,7 +82,45 @@ fn switch_through_codex_and_back_byte_for_byte() {
         (0, "Codex uses your ChatGPT login again.\nCodex sessions that are already open keep using the API key (billed at API rates) until you restart them or run `codex resume`.")
     );
     assert_eq!(auth(&sb), original, "byte for byte");
-    assert_eq!(sb.run(&["fallback", "restore"]).stdout.trim(), "Codex already uses your saved ChatGPT login.");
+    // Restored and read back: the saved copy (and its stale refresh token) leaves the keychain.
+    assert!(sb.run(&["fallback", "status"]).stdout.contains("Saved login   none"));
+    assert!(keyring::Entry::new("Headroom", "saved-codex-login").unwrap().get_password().is_err());
+    assert_eq!(
+        sb.run(&["fallback", "restore"]).stdout.trim(),
+        "Codex already uses your ChatGPT login: nothing to restore."
+    );
+}
+
+#[test]
+fn a_symlinked_login_is_switched_and_restored_through_its_link() {
+    let Some((sb, _lock, original)) = sandbox("a_symlinked_login_is_switched_and_restored_through_its_link", false)
+    else {
+        return;
+    };
+    // A dotfiles setup: auth.json is a link to a file kept elsewhere.
+    let dotfiles = sb.dir.path().join("dotfiles/codex-auth.json");
+    std::fs::create_dir_all(dotfiles.parent().unwrap()).unwrap();
+    std::fs::rename(sb.codex_home().join("auth.json"), &dotfiles).unwrap();
+    std::os::unix::fs::symlink(&dotfiles, sb.codex_home().join("auth.json")).unwrap();
+    let is_link = || std::fs::symlink_metadata(sb.codex_home().join("auth.json")).unwrap().file_type().is_symlink();
+
+    assert_eq!(sb.run(&["fallback", "switch"]).code, 0);
+    assert!(is_link(), "the link is not replaced by a file");
+    assert!(std::fs::read_to_string(&dotfiles).unwrap().contains(KEY), "the link's target holds the key");
+    assert_eq!(sb.run(&["fallback", "restore"]).code, 0);
+    assert!(is_link());
+    assert_eq!(std::fs::read_to_string(&dotfiles).unwrap(), original, "byte for byte, in the target");
+}
+
+#[test]
+fn a_damaged_login_is_named_as_damaged() {
+    let Some((sb, _lock, _)) = sandbox("a_damaged_login_is_named_as_damaged", false) else { return };
+    std::fs::write(sb.codex_home().join("auth.json"), "{\"tokens\": {").unwrap();
+    let run = sb.run(&["fallback", "switch"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("could not be understood"), "{}", run.stderr);
+    assert!(!run.stderr.contains("has no login"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(sb.codex_home().join("auth.json")).unwrap(), "{\"tokens\": {");
 }
 
 #[test]

@@ -75,7 +75,7 @@ impl UsageClient {
                     None => h.to_string(),
                 })
             })
-            .unwrap_or_else(|| url.clone());
+            .unwrap_or_else(|| crate::doctor::mask_userinfo(&url));
         let session_url =
             parsed.map(|u| format!("{}/api/auth/session", u.origin().ascii_serialization())).unwrap_or_default();
         let whoami_url = format!("{}/v1/user-auth-credential/whoami", authapi_base_url.trim_end_matches('/'));
@@ -93,7 +93,7 @@ impl UsageClient {
         if let Some(owner) = OWNERS.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&digest)) {
             return Ok(owner.clone());
         }
-        tracing::info!(url = %self.whoami_url, "asking who owns the Codex access token");
+        tracing::info!(url = %crate::doctor::mask_userinfo(&self.whoami_url), "asking who owns the Codex access token");
         let response = self
             .http
             .get(&self.whoami_url)
@@ -142,7 +142,11 @@ impl UsageClient {
         if let Some(account) = &credential.account_id {
             request = request.header("ChatGPT-Account-Id", account);
         }
-        tracing::info!(url = %self.url, credential = credential.origin.id(), "asking the usage service");
+        tracing::info!(
+            url = %crate::doctor::mask_userinfo(&self.url),
+            credential = credential.origin.id(),
+            "asking the usage service"
+        );
         let response = request.send().await.map_err(|e| self.network_error(&e))?;
         let status = response.status().as_u16();
         tracing::info!(status, "usage service answered");
@@ -305,15 +309,21 @@ fn invalid_body(error: BodyError) -> UsageError {
     UsageError::InvalidResponse { problem: error.to_string(), advice }
 }
 
-/// `Retry-After` as seconds (or an HTTP date, turned into seconds from now).
+/// The longest `Retry-After` honoured: a server asking for more is asking for a day's rest.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;
+
+/// `Retry-After` as seconds (or an HTTP date, turned into seconds from now), at most a day.
 pub fn parse_retry_after(value: &str) -> Option<u64> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(seconds);
-    }
-    chrono::DateTime::parse_from_rfc2822(value)
-        .ok()
-        .map(|at| (at.with_timezone(&Utc) - Utc::now()).num_seconds().max(0) as u64)
+    let seconds = if let Ok(seconds) = value.parse::<u64>() {
+        seconds
+    } else if value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() {
+        u64::MAX // more digits than a u64 holds
+    } else {
+        let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        (at.with_timezone(&Utc) - Utc::now()).num_seconds().max(0) as u64
+    };
+    Some(seconds.min(MAX_RETRY_AFTER_SECONDS))
 }
 
 #[cfg(test)]
@@ -326,5 +336,10 @@ mod tests {
         assert_eq!(parse_retry_after(" 5 "), Some(5));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(0));
         assert_eq!(parse_retry_after("soon"), None);
+        // Out-of-range asks are a day, never a wrap-around to "now".
+        assert_eq!(parse_retry_after("10000000000000"), Some(86_400));
+        assert_eq!(parse_retry_after("18446744073709551615"), Some(86_400));
+        assert_eq!(parse_retry_after("99999999999999999999999"), Some(86_400));
+        assert_eq!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT"), Some(86_400));
     }
 }

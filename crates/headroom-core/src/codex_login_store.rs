@@ -123,14 +123,24 @@ impl<'a> LoginStore<'a> {
         Some(value)
     }
 
+    /// The file to write for `auth.json`: the file itself, or what a symbolic link to it points
+    /// at (dotfiles setups), so that a write replaces the login, never the link.
+    fn file_target(&self, path: &Path) -> Result<PathBuf, StoreError> {
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path).map_err(|e| {
+                self.write_error(format!("it is a symbolic link whose target cannot be reached ({e}); fix the link"))
+            }),
+            _ => Ok(path.to_path_buf()),
+        }
+    }
+
     /// Writes an API-key login the way Codex writes one.
     pub fn write_api_key(&self, key: &str) -> Result<(), StoreError> {
         let login =
             serde_json::to_string_pretty(&json!({"auth_mode": "apikey", "OPENAI_API_KEY": key})).unwrap_or_default();
         match self {
-            LoginStore::File(path) => {
-                write_atomically(path, login.as_bytes()).map_err(|e| self.write_error(e.to_string()))
-            }
+            LoginStore::File(path) => write_atomically(&self.file_target(path)?, login.as_bytes())
+                .map_err(|e| self.write_error(e.to_string())),
             LoginStore::Keychain { keychain, account } => keychain
                 .write(CODEX_KEYRING_SERVICE, account, login.as_bytes())
                 .map_err(|e| self.keychain_write_error(&e)),
@@ -141,7 +151,9 @@ impl<'a> LoginStore<'a> {
     /// Puts a snapshot back, as it was.
     pub fn put_back(&self, snapshot: &[u8]) -> Result<(), StoreError> {
         match self {
-            LoginStore::File(path) => write_atomically(path, snapshot).map_err(|e| self.write_error(e.to_string())),
+            LoginStore::File(path) => {
+                write_atomically(&self.file_target(path)?, snapshot).map_err(|e| self.write_error(e.to_string()))
+            }
             LoginStore::Keychain { keychain, account } => {
                 let whole = keychain_entry(snapshot, account)
                     .ok_or_else(|| self.write_error("the saved copy is not a keychain login".into()))?;
@@ -232,6 +244,26 @@ mod tests {
         let saved = store.snapshot().unwrap().unwrap();
         assert_eq!(saved, b"{ \"x\": 1 }\n");
         assert_eq!(store.document(&saved).unwrap()["x"], 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_login_file_is_written_through_its_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let dotfiles = dir.path().join("dotfiles/codex-auth.json");
+        std::fs::create_dir_all(dotfiles.parent().unwrap()).unwrap();
+        std::fs::write(&dotfiles, r#"{"tokens":{"access_token":"a"}}"#).unwrap();
+        let link = dir.path().join("auth.json");
+        std::os::unix::fs::symlink(&dotfiles, &link).unwrap();
+        let store = LoginStore::File(link.clone());
+        let saved = store.snapshot().unwrap().unwrap();
+        store.write_api_key("sk-x").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+        assert!(std::fs::read_to_string(&dotfiles).unwrap().contains("sk-x"), "its target holds the key");
+        store.put_back(&saved).unwrap();
+        assert_eq!(std::fs::read(&dotfiles).unwrap(), saved);
+        std::fs::remove_file(&dotfiles).unwrap();
+        assert!(store.write_api_key("sk-y").unwrap_err().to_string().contains("symbolic link"));
     }
 
     #[test]

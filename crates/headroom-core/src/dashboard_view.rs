@@ -92,7 +92,9 @@ fn time(at: Option<DateTime<Utc>>) -> Option<String> {
 
 pub fn action_for(error: &UsageError) -> Action {
     match error {
-        UsageError::Expired { origin, .. } | UsageError::Unauthorized { origin, .. } => match origin {
+        UsageError::Expired { origin, .. }
+        | UsageError::Unauthorized { origin, .. }
+        | UsageError::MalformedToken { origin, .. } => match origin {
             CredentialOrigin::CodexKeyring | CredentialOrigin::CodexSecrets | CredentialOrigin::CodexAuthFile => {
                 Action::RunCodex
             }

@@ -40,6 +40,15 @@ impl Environment {
         }
     }
 
+    /// The Codex folder the user chose in Headroom's settings, when there is one, in place of
+    /// `CODEX_HOME` / `~/.codex` (the tray and the CLI follow the same rule).
+    pub fn with_codex_home(mut self, chosen: Option<&Path>) -> Environment {
+        if let Some(home) = chosen {
+            self.codex_home = home.to_path_buf();
+        }
+        self
+    }
+
     /// The base of Codex's account service, without a trailing slash.
     pub fn authapi_base_url(&self) -> String {
         self.authapi_base_url.as_deref().unwrap_or(DEFAULT_AUTHAPI_BASE_URL).trim().trim_end_matches('/').to_string()

@@ -16,6 +16,8 @@ pub enum ErrorKind {
     NoCredentials,
     Unauthorized,
     Expired,
+    /// The token itself is damaged (a line break inside, say): it cannot even be sent.
+    MalformedToken,
     RateLimited,
     ServerError,
     InvalidResponse,
@@ -29,7 +31,7 @@ impl ErrorKind {
     pub fn exit_code(self) -> u8 {
         match self {
             ErrorKind::NoCredentials => 2,
-            ErrorKind::Unauthorized | ErrorKind::Expired => 3,
+            ErrorKind::Unauthorized | ErrorKind::Expired | ErrorKind::MalformedToken => 3,
             ErrorKind::RateLimited | ErrorKind::ServerError | ErrorKind::InvalidResponse | ErrorKind::Network => 4,
             ErrorKind::Other => 1,
         }
@@ -40,6 +42,7 @@ impl ErrorKind {
             ErrorKind::NoCredentials => "no_credentials",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Expired => "expired",
+            ErrorKind::MalformedToken => "malformed_token",
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::ServerError => "server_error",
             ErrorKind::InvalidResponse => "invalid_response",
@@ -71,6 +74,9 @@ pub enum UsageError {
     #[error("The usage service rejected {} (HTTP {status}): {}", .origin.describe(), refresh_advice(*.origin))]
     Unauthorized { origin: CredentialOrigin, status: u16 },
 
+    #[error("{} contains {what}, so it cannot be sent: {}", humanize::capitalise(.origin.describe()), paste_again(*.origin))]
+    MalformedToken { origin: CredentialOrigin, what: &'static str },
+
     #[error("The usage service is limiting how often it is asked (HTTP 429): try again {}.", retry_hint(*.retry_after_seconds))]
     RateLimited { retry_after_seconds: Option<u64> },
 
@@ -98,6 +104,7 @@ impl UsageError {
                 ErrorKind::NoCredentials
             }
             UsageError::Expired { .. } => ErrorKind::Expired,
+            UsageError::MalformedToken { .. } => ErrorKind::MalformedToken,
             UsageError::Unauthorized { .. } => ErrorKind::Unauthorized,
             UsageError::RateLimited { .. } => ErrorKind::RateLimited,
             UsageError::ServerError { .. } => ErrorKind::ServerError,
@@ -143,6 +150,27 @@ fn no_quota(login: crate::codex_login::NoQuotaLogin) -> String {
     }
 }
 
+fn paste_again(origin: CredentialOrigin) -> &'static str {
+    match origin {
+        CredentialOrigin::Env => "set HEADROOM_ACCESS_TOKEN again, the whole token on one line.",
+        CredentialOrigin::Keychain => "paste it again in Settings or with `headroom token set`.",
+        _ => "run `codex login` to sign in again.",
+    }
+}
+
+/// What is wrong with a token that cannot be sent as a header, if anything.
+pub fn token_defect(token: &str) -> Option<&'static str> {
+    if token.contains(['\n', '\r']) {
+        Some("a line break")
+    } else if token.contains(char::is_whitespace) {
+        Some("spaces")
+    } else if token.chars().any(|c| c.is_control() || !c.is_ascii()) {
+        Some("characters a token never has")
+    } else {
+        None
+    }
+}
+
 fn refresh_advice(origin: CredentialOrigin) -> &'static str {
     match origin {
         CredentialOrigin::Env => "copy a fresh token from chatgpt.com into HEADROOM_ACCESS_TOKEN.",
@@ -157,7 +185,8 @@ fn retry_hint(seconds: Option<u64>) -> String {
     match seconds {
         Some(s) => {
             let now = Utc::now();
-            humanize::relative(now + chrono::Duration::seconds(s as i64), now)
+            let wait = chrono::Duration::seconds(s.min(crate::client::MAX_RETRY_AFTER_SECONDS) as i64);
+            humanize::relative(now + wait, now)
         }
         None => "in a few minutes".into(),
     }
@@ -188,6 +217,7 @@ mod tests {
             UsageError::ServerError { status: 502 },
             UsageError::InvalidResponse { problem: "an HTML page".into(), advice: TRY_LATER },
             UsageError::Network { host: "chatgpt.com".into(), cause: "timed out after 15 s".into() },
+            UsageError::MalformedToken { origin: CredentialOrigin::Env, what: "a line break" },
         ];
         for error in errors {
             let text = error.to_string();

@@ -46,6 +46,8 @@ pub enum FallbackError {
     ForeignApiKey,
     #[error("No saved ChatGPT login is in Headroom's keychain entry: sign in again with `codex login`.")]
     NothingSaved,
+    #[error("{0} could not be understood (it is not a login Codex wrote): fix it or sign in again with `codex login`; nothing was changed.")]
+    MalformedLogin(String),
     #[error("Codex's login changed since Headroom switched it, so Headroom will not overwrite it: your ChatGPT login is still saved in the keychain; run `codex login` to sign in, or put Codex back on the API key first.")]
     ChangedMeanwhile,
     #[error("The copy of Codex's login in the keychain did not read back the same, so nothing was changed: check your keyring and try again.")]
@@ -167,7 +169,9 @@ impl Fallback<'_> {
         Ok(match self.login_of(snapshot) {
             Some(CodexLogin::ChatGpt { .. } | CodexLogin::AccessToken { .. }) => CodexNow::ChatGpt,
             Some(CodexLogin::NoQuota(NoQuotaLogin::ApiKey)) => CodexNow::OtherApiKey,
-            _ => CodexNow::NoLogin,
+            Some(CodexLogin::NoQuota(_) | CodexLogin::Empty) => CodexNow::NoLogin,
+            // There is something, but not a login: say so rather than "no login".
+            None => return Err(FallbackError::MalformedLogin(self.store.place())),
         })
     }
 
@@ -218,10 +222,18 @@ impl Fallback<'_> {
 
     /// Puts the saved ChatGPT login back, only over the login Headroom wrote. `Ok(false)` when
     /// Codex already has that login.
+    /// Once the login is back (read back the same), the saved copy is removed from the keychain:
+    /// a stale refresh token kept there helps nobody.
     pub fn restore(&self) -> Result<bool, FallbackError> {
-        let saved = self.vault.load(Slot::SavedCodexLogin)?.ok_or(FallbackError::NothingSaved)?;
+        let Some(saved) = self.vault.load(Slot::SavedCodexLogin)? else {
+            return match self.codex_now()? {
+                CodexNow::ChatGpt => Ok(false),
+                _ => Err(FallbackError::NothingSaved),
+            };
+        };
         let current = self.read_login()?;
         if current.as_deref() == Some(saved.expose_secret().as_bytes()) {
+            self.vault.clear(Slot::SavedCodexLogin)?;
             return Ok(false);
         }
         match &current {
@@ -230,6 +242,10 @@ impl Fallback<'_> {
         }
         self.store.put_back(saved.expose_secret().as_bytes())?;
         crash_point("restored");
+        if self.read_login()?.as_deref() != Some(saved.expose_secret().as_bytes()) {
+            return Err(FallbackError::SavedCopyDiffers);
+        }
+        self.vault.clear(Slot::SavedCodexLogin)?;
         Ok(true)
     }
 }
@@ -367,7 +383,11 @@ mod tests {
         assert_eq!(fallback.switch(), Err(FallbackError::AlreadyOnKey));
         assert!(fallback.restore().unwrap());
         assert_eq!(std::fs::read_to_string(dir.path().join("auth.json")).unwrap(), CHATGPT);
+        assert!(fallback.vault.load(Slot::SavedCodexLogin).unwrap().is_none(), "the saved copy is gone once restored");
         assert!(!fallback.restore().unwrap(), "already restored");
+        // A damaged login is named as such, not as "no login".
+        std::fs::write(dir.path().join("auth.json"), "{ not json").unwrap();
+        assert!(matches!(fallback.switch(), Err(FallbackError::MalformedLogin(_))));
     }
 
     #[test]

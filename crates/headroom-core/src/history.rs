@@ -25,6 +25,8 @@ pub enum HistoryError {
     Write(String),
     #[error("the usage history could not be read ({0})")]
     Read(String),
+    #[error("The usage history {} is kept as it is but not updated now, because {why}: the numbers still show; this sample goes unrecorded.", .path.display())]
+    Unusable { path: PathBuf, why: String },
 }
 
 /// One window's use at one moment.
@@ -50,12 +52,18 @@ pub fn default_path() -> Option<PathBuf> {
     crate::storage::data_dir().map(|d| d.join(FILE_NAME))
 }
 
-/// Opening runs on every poll and every `status`, so it does no full integrity check: a file that
-/// is not a database fails the first read of its schema here, and is set aside.
+/// Sets up a new (or older) history. Opening runs on every poll and every `status`, so an
+/// up-to-date file is only read here, never written: a file that is not a database fails this
+/// first read, and only such a file is set aside.
 fn init(conn: &Connection) -> rusqlite::Result<()> {
+    // Before anything else: another process (the tray, a second `status`) may hold the lock.
+    conn.busy_timeout(std::time::Duration::from_secs(2))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.busy_timeout(std::time::Duration::from_secs(2))?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS samples (
              at INTEGER NOT NULL,
@@ -74,35 +82,67 @@ fn init(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Whether SQLite says the file is not a database (the one case for setting it aside).
+fn is_damaged(error: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    matches!(error, rusqlite::Error::SqliteFailure(e, _) if matches!(e.code, NotADatabase | DatabaseCorrupt))
+}
+
+/// One sentence for a history that cannot be used now but is kept as it is.
+fn unusable(path: &Path, error: &rusqlite::Error) -> HistoryError {
+    use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, ReadOnly};
+    let code = match error {
+        rusqlite::Error::SqliteFailure(e, _) => Some(e.code),
+        _ => None,
+    };
+    let why = match code {
+        Some(DatabaseBusy | DatabaseLocked) => "it is busy (another Headroom is writing it)",
+        Some(ReadOnly) => "it is read-only",
+        Some(DiskFull) => "the disk is full",
+        Some(CannotOpen) => "its folder cannot be written",
+        _ => "it could not be used",
+    };
+    tracing::debug!("usage history {}: {error}", path.display());
+    HistoryError::Unusable { path: path.to_path_buf(), why: why.to_string() }
+}
+
 impl History {
-    /// Opens (or creates) the history at `path`. A file SQLite cannot read is renamed to
-    /// `<name>.damaged-<time>` and a new history started, with a `notice` saying so.
+    /// Opens (or creates) the history at `path`. A file that is not a database is renamed to
+    /// `<name>.damaged-<time>` and a new history started, with a `notice` saying so; a busy,
+    /// read-only or full one is left as it is and this sample goes unrecorded.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
+        let existed = path.exists();
         let open_error =
             |e: &dyn std::fmt::Display| HistoryError::Open { path: path.to_path_buf(), reason: e.to_string() };
-        match Connection::open(path).and_then(|conn| init(&conn).map(|_| conn)) {
-            Ok(conn) => Ok(History { conn, notice: None }),
-            Err(first) => {
-                let aside = path.with_extension(format!("sqlite3.damaged-{}", Utc::now().format("%Y%m%d%H%M%S")));
-                std::fs::rename(path, &aside).map_err(|e| open_error(&e))?;
-                for suffix in ["-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-                let conn = Connection::open(path).map_err(|e| open_error(&e))?;
-                init(&conn).map_err(|e| open_error(&e))?;
-                tracing::warn!("usage history was damaged ({first}); set aside as {}", aside.display());
-                Ok(History {
-                    conn,
-                    notice: Some(format!(
-                        "The usage history was damaged and has been set aside as {}; a new one was started.",
-                        aside.display()
-                    )),
-                })
+        let first = match Connection::open(path).and_then(|conn| init(&conn).map(|_| conn)) {
+            Ok(conn) => return Ok(History { conn, notice: None }),
+            Err(e) => e,
+        };
+        if !is_damaged(&first) {
+            // A new file that could not even be set up (a full disk) is not left behind empty.
+            if !existed && std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+                let _ = std::fs::remove_file(path);
             }
+            return Err(unusable(path, &first));
         }
+        let aside = path.with_extension(format!("sqlite3.damaged-{}", Utc::now().format("%Y%m%d%H%M%S")));
+        std::fs::rename(path, &aside).map_err(|e| open_error(&e))?;
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let conn = Connection::open(path).map_err(|e| open_error(&e))?;
+        init(&conn).map_err(|e| open_error(&e))?;
+        tracing::warn!("usage history was damaged ({first}); set aside as {}", aside.display());
+        Ok(History {
+            conn,
+            notice: Some(format!(
+                "The usage history was damaged and has been set aside as {}; a new one was started.",
+                aside.display()
+            )),
+        })
     }
 
     /// Each window of a snapshot, as one row. The same moment twice is stored once.
@@ -249,25 +289,29 @@ impl History {
 
 /// Inserts each window of a snapshot as one row; the same moment twice is stored once.
 fn insert(conn: &Connection, snapshot: &UsageSnapshot, account: &str) -> Result<usize, HistoryError> {
+    let path = conn.path().map(PathBuf::from).unwrap_or_default();
+    let failed = |e: rusqlite::Error| unusable(&path, &e);
     let mut statement = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO samples (at, account, limit_id, window, used_percent, resets_at, source)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
-        .map_err(|e| HistoryError::Write(e.to_string()))?;
+        .map_err(failed)?;
     let mut added = 0;
     for window in &snapshot.windows {
+        // What was observed at that moment, not what a reset since then made of it.
+        let (used, resets_at) = window.observed.unwrap_or((window.used_percent, window.resets_at));
         added += statement
             .execute(params![
                 snapshot.observed_at.timestamp(),
                 account,
                 window.limit.as_str(),
                 window.kind.id(),
-                window.used_percent,
-                window.resets_at.map(|t| t.timestamp()),
+                used,
+                resets_at.map(|t| t.timestamp()),
                 snapshot.source.id(),
             ])
-            .map_err(|e| HistoryError::Write(e.to_string()))?;
+            .map_err(failed)?;
     }
     Ok(added)
 }
@@ -303,6 +347,34 @@ pub fn account_key(snapshot: &UsageSnapshot) -> String {
     snapshot.account.account_id.clone().or_else(|| snapshot.account.email.clone()).unwrap_or_default()
 }
 
+/// Each window's pace without any history: how far ahead of or behind even use it is needs only
+/// the window itself (the run-out needs this cycle's samples).
+pub fn paces_without_history(snapshot: &UsageSnapshot, now: DateTime<Utc>) -> Vec<Option<crate::pace::Pace>> {
+    snapshot.windows.iter().map(|w| crate::pace::pace(w, &[], now)).collect()
+}
+
+/// Opens the history at `path` (the platform's by default), records the snapshot and returns
+/// each window's pace; when the history cannot be used (a read-only or full disk, a busy file),
+/// the paces that need no history, and the one sentence that says why.
+pub fn record_and_pace(
+    path: Option<&Path>,
+    snapshot: &UsageSnapshot,
+    sessions_dir: &Path,
+    now: DateTime<Utc>,
+) -> (Vec<Option<crate::pace::Pace>>, Option<String>) {
+    let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
+        return (paces_without_history(snapshot, now), None);
+    };
+    match History::open(&path) {
+        Ok(mut history) => {
+            let opened = history.notice.take();
+            let (paces, trouble) = observe(&mut history, snapshot, sessions_dir, now);
+            (paces, trouble.map(|e| e.to_string()).or(opened))
+        }
+        Err(e) => (paces_without_history(snapshot, now), Some(e.to_string())),
+    }
+}
+
 /// Records a snapshot (backfilling an empty history from the session logs first) and returns
 /// each window's pace, in the snapshot's window order. Any history trouble is logged and costs
 /// only the pace: the numbers are shown regardless.
@@ -311,7 +383,7 @@ pub fn observe(
     snapshot: &UsageSnapshot,
     sessions_dir: &Path,
     now: DateTime<Utc>,
-) -> Vec<Option<crate::pace::Pace>> {
+) -> (Vec<Option<crate::pace::Pace>>, Option<HistoryError>) {
     let account = account_key(snapshot);
     if history.is_empty() {
         match history.backfill_from_logs(sessions_dir, &account, now) {
@@ -319,16 +391,17 @@ pub fn observe(
             Err(e) => tracing::warn!("{e}"),
         }
     }
-    if let Err(e) = history.record(snapshot, &account) {
-        tracing::warn!("{e}");
+    let trouble = history.record(snapshot, &account).err();
+    if trouble.is_none() {
+        history.prune_daily(now);
     }
-    history.prune_daily(now);
-    snapshot
+    let paces = snapshot
         .windows
         .iter()
         .map(|w| {
             let samples = w.resets_at.map(|r| history.cycle(&account, w.limit.as_str(), w.kind, r)).unwrap_or_default();
             crate::pace::pace(w, &samples, now)
         })
-        .collect()
+        .collect();
+    (paces, trouble)
 }

@@ -125,6 +125,10 @@ pub struct UsageWindow {
     /// A credit pool's own numbers ("250 of 1000 credits used"), when the service gave them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<PoolCredits>,
+    /// When a reset since the observation zeroed this window: what was observed (used %, reset
+    /// time), which is what the history records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<(f64, Option<DateTime<Utc>>)>,
 }
 
 /// The credits a monthly pool counts in, as the service states them.
@@ -146,6 +150,7 @@ impl UsageWindow {
             resets_at,
             reset_since_observed: false,
             credits: None,
+            observed: None,
         }
     }
 
@@ -331,6 +336,7 @@ impl UsageSnapshot {
             if let Some(reset) = window.resets_at {
                 let observed = self.observed_at.checked_sub_signed(Duration::seconds(1)).unwrap_or(self.observed_at);
                 if reset <= now && reset > observed {
+                    window.observed = Some((window.used_percent, window.resets_at));
                     window.used_percent = 0.0;
                     window.resets_at = None;
                     window.reset_since_observed = true;

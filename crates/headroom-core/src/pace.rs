@@ -39,7 +39,9 @@ impl Pace {
 pub fn pace(window: &UsageWindow, samples: &[(DateTime<Utc>, f64)], now: DateTime<Utc>) -> Option<Pace> {
     let resets_at = window.resets_at?;
     let length = window.window_seconds.or(window.kind.nominal_seconds()).filter(|l| *l > 0)?;
-    let start = resets_at - Duration::seconds(length);
+    // Whatever the service or a log says, time arithmetic stays in range: a window that starts
+    // before the representable past has no pace.
+    let start = resets_at.checked_sub_signed(Duration::try_seconds(length)?)?;
     let elapsed = (now - start).num_seconds().clamp(0, length);
     let expected_percent = elapsed as f64 / length as f64 * 100.0;
     let used = window.used_clamped();
@@ -57,8 +59,10 @@ pub fn pace(window: &UsageWindow, samples: &[(DateTime<Utc>, f64)], now: DateTim
                 Some(Verdict::LastsUntilReset)
             } else {
                 let seconds = ((100.0 - used) / rate).min(length as f64);
-                let out = now + Duration::seconds(seconds as i64);
-                Some(if out >= resets_at { Verdict::LastsUntilReset } else { Verdict::RunsOutAt(out) })
+                match Duration::try_seconds(seconds as i64).and_then(|d| now.checked_add_signed(d)) {
+                    Some(out) if out < resets_at => Some(Verdict::RunsOutAt(out)),
+                    _ => Some(Verdict::LastsUntilReset),
+                }
             }
         }
         _ => None,
@@ -119,6 +123,7 @@ mod tests {
             resets_at: Some(at(300)),
             reset_since_observed: false,
             credits: None,
+            observed: None,
         }
     }
 

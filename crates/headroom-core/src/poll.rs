@@ -53,7 +53,10 @@ impl Outcome {
         match &report.error {
             None => Outcome::Success,
             Some(e) if e.kind().is_temporary() => {
-                Outcome::Temporary { retry_after: e.retry_after_seconds().map(|s| Duration::seconds(s as i64)) }
+                let longest = crate::client::MAX_RETRY_AFTER_SECONDS;
+                Outcome::Temporary {
+                    retry_after: e.retry_after_seconds().map(|s| Duration::seconds(s.min(longest) as i64)),
+                }
             }
             Some(_) => Outcome::NeedsUser,
         }
@@ -124,7 +127,7 @@ impl PollClock {
             }
             Outcome::Temporary { retry_after } => {
                 self.failures += 1;
-                self.not_before = retry_after.map(|r| at + r);
+                self.not_before = retry_after.and_then(|r| at.checked_add_signed(r));
             }
         }
     }

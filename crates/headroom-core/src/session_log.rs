@@ -186,6 +186,7 @@ fn log_window(
         resets_at,
         reset_since_observed: false,
         credits: None,
+        observed: None,
     }
 }
 
@@ -288,12 +289,14 @@ pub(crate) fn collect_rollouts(dir: &Path, depth: usize, out: &mut Vec<(PathBuf,
         Err(e) => return Err(e),
     };
     for entry in entries.flatten() {
-        let Ok(file_type) = entry.file_type() else { continue };
         let path = entry.path();
-        if file_type.is_dir() && depth < 4 {
+        // Symbolic links (dotfiles setups, a history moved to another disk) are followed; the
+        // depth limit keeps a link loop finite.
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if meta.is_dir() && depth < 4 {
             collect_rollouts(&path, depth + 1, out)?;
-        } else if file_type.is_file() && rollout_kind(&entry.file_name().to_string_lossy()).is_some() {
-            if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
+        } else if meta.is_file() && rollout_kind(&entry.file_name().to_string_lossy()).is_some() {
+            if let Ok(modified) = meta.modified() {
                 out.push((path, modified));
             }
         }
@@ -560,6 +563,24 @@ mod tests {
         std::fs::write(&path, b"not zstd").unwrap();
         assert!(read_rollout(&path).is_err());
         assert!(find_newest(&rollout_dirs(home.path())).unwrap().0.is_none(), "a damaged file is passed over");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_folders_and_files_are_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let elsewhere = root.path().join("elsewhere");
+        write(&elsewhere, "11/20/rollout-linked.jsonl", &snapshot_line("2026-11-20T10:00:00Z", 44.0), 1_795_000_000);
+        let single = write(&elsewhere, "single.jsonl", &snapshot_line("2026-11-20T09:00:00Z", 11.0), 1_794_000_000);
+        let sessions = root.path().join("sessions");
+        std::fs::create_dir_all(sessions.join("2026/11")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("11/20"), sessions.join("2026/11/20")).unwrap();
+        std::os::unix::fs::symlink(&single, sessions.join("2026/rollout-single.jsonl")).unwrap();
+        // A loop is not followed forever.
+        std::os::unix::fs::symlink(&sessions, sessions.join("2026/11/loop")).unwrap();
+        let (found, stats) = find_newest(&[sessions]).unwrap();
+        assert_eq!(found.unwrap().snapshot.windows[0].used_percent, 44.0);
+        assert!(stats.files_seen >= 2, "{stats:?}");
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::client::UsageClient;
+use secrecy::ExposeSecret;
+
 use crate::credentials::{discover, Credential, DiscoverMode, Discovery, PastedTokenSource, TokenKind};
 use crate::environment::{read_codex_config, BaseUrl, CodexConfig, ConfigError, Environment};
 use crate::error::UsageError;
@@ -144,6 +146,10 @@ pub async fn fetch_live(
 ) -> Result<UsageSnapshot, UsageError> {
     if let Some(at) = credential.claims.expires_at.filter(|_| credential.claims.is_expired(now)) {
         return Err(UsageError::Expired { origin: credential.origin, at });
+    }
+    // A damaged token is a login problem for the user to fix, not a network failure to retry.
+    if let Some(what) = crate::error::token_defect(credential.access_token().expose_secret()) {
+        return Err(UsageError::MalformedToken { origin: credential.origin, what });
     }
     let client = ctx.client()?;
     let owned;

@@ -75,12 +75,19 @@ struct Listed {
     compressed: bool,
 }
 
+/// How deep folders are followed (symbolic links included, so a link loop stays finite).
+const MAX_DEPTH: usize = 6;
+
 /// Every folder under `dir` (itself included) with the session-id prefix of its files.
 fn list_folders(dir: &Path, prefix: String, out: &mut Vec<(PathBuf, String)>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     out.push((dir.to_path_buf(), prefix.clone()));
+    if prefix.matches('/').count() >= MAX_DEPTH {
+        return;
+    }
     for entry in entries.flatten() {
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+        // `metadata` follows a symbolic link, where the entry's own file type would not.
+        if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
             let name = entry.file_name();
             list_folders(&entry.path(), format!("{prefix}{}/", name.to_string_lossy()), out);
         }
@@ -102,7 +109,7 @@ fn list_files(dir: &Path, prefix: &str, out: &mut Vec<Listed>) {
         if stem.is_empty() {
             continue;
         }
-        let Ok(meta) = entry.metadata() else { continue };
+        let Ok(meta) = std::fs::metadata(entry.path()) else { continue };
         if !meta.is_file() {
             continue;
         }

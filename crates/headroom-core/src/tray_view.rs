@@ -191,6 +191,11 @@ pub fn short_error(error: &UsageError) -> String {
             "Pasted token rejected — paste a new one in Settings".into()
         }
         UsageError::Unauthorized { .. } => "HEADROOM_ACCESS_TOKEN rejected — set a fresh token".into(),
+        UsageError::MalformedToken { origin, .. } if codex(*origin) => "Login damaged — run `codex login`".into(),
+        UsageError::MalformedToken { origin: CredentialOrigin::Keychain, .. } => {
+            "Pasted token damaged — paste it again in Settings".into()
+        }
+        UsageError::MalformedToken { .. } => "HEADROOM_ACCESS_TOKEN damaged — set it again".into(),
         UsageError::NoCredentials { .. } => "No Codex login — run `codex login` or paste a token".into(),
         UsageError::NoQuota(crate::codex_login::NoQuotaLogin::ApiKey) => {
             "Codex uses an API key — no plan quota to show".into()

@@ -176,6 +176,7 @@ fn parse_window(
         resets_at: reset_time(window, observed_at),
         reset_since_observed: false,
         credits: None,
+        observed: None,
     })
 }
 
@@ -211,6 +212,7 @@ pub(crate) fn parse_pool(pool: &Value, observed_at: DateTime<Utc>) -> Option<Usa
         resets_at: reset_time(pool, observed_at),
         reset_since_observed: false,
         credits: Some(PoolCredits { used: used_credits, limit }),
+        observed: None,
     })
 }
 
