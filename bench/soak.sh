@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Soak with faults (src-tauri/tests/soak.rs): the release tray app for SECONDS (default 600; CI
 # runs 120) in a throw-away desktop session against the fake service cycling through faults.
-# Fails, naming the check, when the app died, its memory grew more than 10 %, it polled faster
-# than the rules allow, the notifications were not exactly those due, the menu or dashboard lost
-# the last good numbers while failing, or its log holds the token.
+# It opens with 30 s of pause/resume menu clicks as fast as the app answers. Fails, naming the
+# check, when the app froze under those clicks or died, its memory grew more than 10 %, it polled
+# faster than the rules allow, the notifications were not exactly those due, the menu or dashboard
+# lost the last good numbers while failing, or its log holds the token.
 # The default 10 minutes meet about the cycle's first 10 steps (every kind of alert, the slow, cut,
 # 401 and 10 MB answers); one whole cycle of 16 steps takes about 16 minutes: `bench/soak.sh 1080`
 # (bench/report.sh runs that).

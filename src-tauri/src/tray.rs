@@ -71,8 +71,18 @@ pub fn create(app: &AppHandle, shared: &SharedState) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Brings the tray up to date with the state; cheap when nothing changed.
+/// Brings the tray up to date with the state; cheap when nothing changed. Runs on the main
+/// thread, at once when called there: a tray call from another thread waits for the main thread,
+/// so a poll holding `Shown` while the main thread waited for it (a menu click) froze both for
+/// good. With every refresh on the main thread, `Shown` is never contended.
 pub fn refresh(app: &AppHandle, shared: &SharedState) {
+    let (handle, shared) = (app.clone(), shared.clone());
+    if let Err(e) = app.run_on_main_thread(move || refresh_on_main_thread(&handle, &shared)) {
+        tracing::debug!("the tray was not refreshed (the app is closing): {e}");
+    }
+}
+
+fn refresh_on_main_thread(app: &AppHandle, shared: &SharedState) {
     let view = view(shared);
     let choices = MenuChoices::of(shared);
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return };

@@ -6,6 +6,7 @@
 //! reached and its window resetting, a plan that drops its 5-hour window.
 //!
 //! It checks, and exits non-zero naming each failed check:
+//! - the app answers a 30 s storm of menu clicks (pause / resume as fast as it answers);
 //! - the app is alive at the end;
 //! - its memory at the end is within 10 % of after the first minute;
 //! - no request came sooner than the polling rules allow after the answer before it;
@@ -229,6 +230,25 @@ fn main() {
     let pid = wait_for("the app's process", Duration::from_secs(10), || find_app(&binary));
     println!("soak: {seconds} s, app pid {pid}, fake at {}", fake.base_url());
 
+    // The menu-click storm that once froze the tray for good: "Pause alerts → For 1 hour" and
+    // "Resume alerts" as fast as the app answers, for 30 s while the first numbers are shown;
+    // alerts end unpaused, long before the first alert is due.
+    let storm = ClickStorm::start(&sender, &path, Clicking::PauseResume);
+    let storm_started = Instant::now();
+    while storm_started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(500));
+        if storm.silent_ms() > 10_000 {
+            println!(
+                "soak: FAILED: the app stopped answering the menu after {} clicks in {} s",
+                storm.clicks(),
+                storm_started.elapsed().as_secs()
+            );
+            println!("test result: FAILED. 0 passed; 1 failed; 0 ignored (soak)");
+            std::process::exit(1);
+        }
+    }
+    let storm_clicks = storm.finish();
+
     let mut failures: Vec<String> = Vec::new();
     let mut rss_after_first_minute = None;
     let mut peak_rss = 0;
@@ -358,6 +378,7 @@ fn main() {
         CYCLE.len(),
         closest
     );
+    println!("  menu-click storm: {storm_clicks} pause/resume clicks in 30 s, answered throughout");
     println!("  failures answered: {checked_failures}; last good numbers and their age shown in menu and dashboard: {failing_shown}");
     println!("  notifications: {} sent, {} called for: {sent:?}", sent.len(), expected.len());
     println!(

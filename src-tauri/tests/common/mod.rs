@@ -548,3 +548,83 @@ pub fn start_notification_monitor(log: &Path) -> Killed {
             .unwrap(),
     )
 }
+
+/// Menu clicks over dbusmenu as fast as the app answers them, on a thread of its own: "Pause
+/// alerts → For 1 hour" and "Resume alerts" in turn (or "Refresh now" every 5.1 s, just past the
+/// 5 s in which clicks count as one). `answered_ms` is when the app last answered, for a watchdog.
+pub struct ClickStorm {
+    pub answered_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub clicks: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Clicking {
+    PauseResume,
+    RefreshNow,
+}
+
+impl ClickStorm {
+    pub fn start(sender: &str, path: &str, clicking: Clicking) -> ClickStorm {
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        use std::sync::Arc;
+        let answered_ms = Arc::new(AtomicU64::new(now_ms()));
+        let clicks = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (sender, path) = (sender.to_string(), path.to_string());
+        let thread = {
+            let (answered_ms, clicks, stop) = (answered_ms.clone(), clicks.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let conn = Connection::session().unwrap();
+                let tray = Tray::connect(&conn, &sender, &path);
+                while !stop.load(Ordering::Relaxed) {
+                    let entries = tray.entries();
+                    answered_ms.store(now_ms(), Ordering::Relaxed);
+                    let id_of = |label: &str| entries.iter().find(|e| e.label == label).map(|e| e.id);
+                    let target = match clicking {
+                        Clicking::PauseResume => id_of("Resume alerts").or_else(|| id_of("For 1 hour")),
+                        Clicking::RefreshNow => {
+                            std::thread::sleep(Duration::from_millis(5_100));
+                            id_of("Refresh now")
+                        }
+                    };
+                    if let Some(id) = target {
+                        // The menu may have been rebuilt since it was read: a stale id is
+                        // refused, which is an answer too.
+                        let _ = tray.menu.call_method("Event", &(id, "clicked", Value::from(""), 0u32));
+                        clicks.fetch_add(1, Ordering::Relaxed);
+                        answered_ms.store(now_ms(), Ordering::Relaxed);
+                    }
+                }
+                // Alerts end as they began: not paused.
+                if clicking == Clicking::PauseResume && tray.labels().iter().any(|l| l == "Resume alerts") {
+                    tray.click("Resume alerts");
+                }
+            })
+        };
+        ClickStorm { answered_ms, clicks, stop, thread: Some(thread) }
+    }
+
+    /// How long since the app last answered a click or a menu read.
+    pub fn silent_ms(&self) -> u64 {
+        now_ms().saturating_sub(self.answered_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    pub fn clicks(&self) -> u64 {
+        self.clicks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Stops clicking and waits for the last click's answer.
+    pub fn finish(mut self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.join().unwrap();
+        }
+        self.clicks()
+    }
+}
