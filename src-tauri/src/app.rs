@@ -88,6 +88,15 @@ impl Shared {
         let data_dir = storage::data_dir();
         let read = |name: &str| data_dir.as_ref().map(|d| d.join(name));
         let snapshot = if demo { None } else { read(storage::LAST_SNAPSHOT).and_then(|p| load_json(&p)) };
+        // Numbers saved while the clock was ahead: how old they are cannot be said, so they are
+        // not shown (the first answer comes within seconds).
+        let snapshot = snapshot.filter(|s: &UsageSnapshot| {
+            let ahead = s.dated_ahead(Utc::now());
+            if ahead {
+                tracing::info!("the saved numbers are dated {} (ahead of the clock); not shown", s.observed_at);
+            }
+            !ahead
+        });
         let alert_state: AlertState = read("alerts.json").and_then(|p| load_json(&p)).unwrap_or_default();
         let account_key = snapshot.as_ref().map(account_key).unwrap_or_else(|| "default".into());
         Arc::new(Shared {
@@ -281,8 +290,7 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
             if report.credential.is_some() || inner.account_key == "default" {
                 inner.account_key = account_key(snapshot);
             }
-            // Only newer numbers replace older ones (a session log can be older than the last poll).
-            if inner.snapshot.as_ref().is_none_or(|old| snapshot.observed_at >= old.observed_at) {
+            if snapshot.replaces(inner.snapshot.as_ref(), now) {
                 if inner.snapshot.as_ref() != Some(snapshot) {
                     save_snapshot = Some(snapshot.clone());
                 }

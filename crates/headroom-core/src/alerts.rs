@@ -144,6 +144,22 @@ impl AlertEngine {
         self.state.windows.entry(window_key(account, window)).or_default().snoozed = true;
     }
 
+    /// Times remembered from a clock that was ahead (saved state, or a clock set back while
+    /// running) would drop every new sample as out of order and hold back good news. Such a
+    /// time is taken to be just before the sample at hand, the first one with a true date.
+    fn distrust_times_ahead(&mut self, snapshot: &UsageSnapshot, now: DateTime<Utc>) {
+        let Some(latest) = now.checked_add_signed(crate::model::CLOCK_SLACK) else { return };
+        let just_before = snapshot.observed_at.checked_sub_signed(Duration::seconds(1)).unwrap_or(snapshot.observed_at);
+        if self.state.last_observed_at.is_some_and(|last| last > latest) {
+            self.state.last_observed_at = None;
+        }
+        for memory in self.state.windows.values_mut() {
+            if memory.exhausted_at.is_some_and(|at| at > latest) {
+                memory.exhausted_at = Some(just_before);
+            }
+        }
+    }
+
     /// Takes a usage sample and returns the alerts it calls for (after the user's settings).
     pub fn observe(
         &mut self,
@@ -153,6 +169,7 @@ impl AlertEngine {
         pause: UserPause,
         now: DateTime<Utc>,
     ) -> Vec<Alert> {
+        self.distrust_times_ahead(snapshot, now);
         if self.state.last_observed_at.is_some_and(|last| snapshot.observed_at < last) {
             return Vec::new();
         }

@@ -272,7 +272,27 @@ pub struct UsageSnapshot {
     pub source: SourceKind,
 }
 
+/// A saved time further than this ahead of the clock was written while the clock was ahead (a
+/// dual boot, a laptop that autostarted before NTP): it is not believed.
+pub const CLOCK_SLACK: Duration = Duration::minutes(1);
+
 impl UsageSnapshot {
+    /// Dated ahead of `now`: taken while the clock was ahead, so how old it is cannot be said.
+    pub fn dated_ahead(&self, now: DateTime<Utc>) -> bool {
+        now.checked_add_signed(CLOCK_SLACK).is_some_and(|latest| self.observed_at > latest)
+    }
+
+    /// Whether these numbers should replace `shown`. A live answer always does; a session-log
+    /// sample only when it is newer than what is shown (a log can be older than the last poll),
+    /// or when what is shown is dated ahead of the clock.
+    pub fn replaces(&self, shown: Option<&UsageSnapshot>, now: DateTime<Utc>) -> bool {
+        match shown {
+            None => true,
+            Some(_) if self.source == SourceKind::Api => true,
+            Some(shown) => shown.dated_ahead(now) || self.observed_at >= shown.observed_at,
+        }
+    }
+
     /// The main-quota windows (`limit == codex`), in the order the service sent them.
     pub fn main_windows(&self) -> impl Iterator<Item = &UsageWindow> {
         self.windows.iter().filter(|w| w.limit == LimitId::Codex)
@@ -449,5 +469,33 @@ mod tests {
         assert_eq!(titles, ["1-hour", "1-day", "15-minute", "9-hour", "Other"]);
         w.limit = LimitId::CreditPool;
         assert_eq!(w.title(), "Monthly credit limit");
+    }
+
+    #[test]
+    fn a_live_answer_always_replaces_what_is_shown_and_numbers_dated_ahead_are_not_believed() {
+        let now = Utc::now();
+        let at = |minutes: i64, source: SourceKind| UsageSnapshot {
+            plan: None,
+            account: Account::default(),
+            windows: Vec::new(),
+            credits: None,
+            limit_reached: false,
+            limit_reached_reason: None,
+            spend_control: None,
+            reset_credits: None,
+            unreadable: Vec::new(),
+            observed_at: now + Duration::minutes(minutes),
+            source,
+        };
+        let saved_ahead = at(180, SourceKind::Api);
+        assert!(saved_ahead.dated_ahead(now));
+        assert!(!at(0, SourceKind::Api).dated_ahead(now) && !at(-60, SourceKind::Api).dated_ahead(now));
+        assert!(at(0, SourceKind::Api).replaces(Some(&saved_ahead), now), "live beats a date ahead");
+        assert!(at(-30, SourceKind::SessionLog).replaces(Some(&saved_ahead), now), "what is shown is not believed");
+        let shown = at(-5, SourceKind::Api);
+        assert!(!at(-30, SourceKind::SessionLog).replaces(Some(&shown), now), "an older log sample waits");
+        assert!(at(-1, SourceKind::SessionLog).replaces(Some(&shown), now));
+        assert!(at(-30, SourceKind::Api).replaces(Some(&shown), now), "a live answer always replaces");
+        assert!(at(-30, SourceKind::SessionLog).replaces(None, now));
     }
 }

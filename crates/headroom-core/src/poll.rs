@@ -6,7 +6,7 @@
 //! [`PollClock`] is the pure schedule; [`run`] drives it on tokio.
 
 use std::future::Future;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 use chrono::{DateTime, Duration, Utc};
 use tokio::sync::mpsc;
@@ -73,9 +73,10 @@ pub struct PollClock {
 }
 
 impl PollClock {
-    /// When the next fetch is due. `jitter` in 0–1 spreads retries of many clients.
-    pub fn next_due(&self, plan: &PollPlan, codex_active: bool, jitter: f64) -> DateTime<Utc> {
-        let Some(last) = self.last_fetch else { return Utc::now() };
+    /// `jitter` in 0–1 spreads retries of many clients.
+    /// When the next fetch is due; `now` when nothing was fetched yet.
+    pub fn next_due(&self, plan: &PollPlan, codex_active: bool, jitter: f64, now: DateTime<Utc>) -> DateTime<Utc> {
+        let Some(last) = self.last_fetch else { return now };
         let wait = match self.last_outcome {
             Some(Outcome::Temporary { .. }) => {
                 let base = Duration::seconds(30) * 2i32.pow(self.failures.saturating_sub(1).min(10));
@@ -143,61 +144,96 @@ pub enum Trigger {
     Reschedule(PollPlan),
 }
 
+/// The poller's own timeline: the monotonic clock, written as dates from when it started. A wall
+/// clock set back or forward while Headroom runs (NTP after a dual boot, the user) moves nothing
+/// on it, so clicks still merge for 5 s and no poll waits for the old time to come round again.
+/// It stands still while the machine sleeps, which the wake check catches.
+struct Timeline {
+    started_at: DateTime<Utc>,
+    started: tokio::time::Instant,
+}
+
+impl Timeline {
+    fn start() -> Timeline {
+        Timeline { started_at: Utc::now(), started: tokio::time::Instant::now() }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        let elapsed = Duration::from_std(self.started.elapsed()).unwrap_or(Duration::MAX);
+        self.started_at.checked_add_signed(elapsed).unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+}
+
 /// Runs the schedule until the trigger channel closes. `fetch` asks for numbers; `report`
 /// receives every answer; `codex_active` says whether Codex wrote a session log lately.
 pub async fn run<F, Fut>(
+    plan: PollPlan,
+    triggers: mpsc::UnboundedReceiver<Trigger>,
+    fetch: F,
+    codex_active: impl Fn() -> bool,
+    report: impl FnMut(StatusReport),
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StatusReport>,
+{
+    run_with_wall_clock(plan, triggers, fetch, codex_active, report, SystemTime::now).await
+}
+
+/// [`run`] with the wall clock given, which only the wake check reads.
+async fn run_with_wall_clock<F, Fut>(
     mut plan: PollPlan,
     mut triggers: mpsc::UnboundedReceiver<Trigger>,
     mut fetch: F,
     codex_active: impl Fn() -> bool,
     mut report: impl FnMut(StatusReport),
+    wall_clock: impl Fn() -> SystemTime,
 ) where
     F: FnMut() -> Fut,
     Fut: Future<Output = StatusReport>,
 {
+    let timeline = Timeline::start();
     let mut clock = PollClock::default();
-    let mut due = Utc::now();
-    // Wall-clock time runs on while the machine sleeps; the monotonic clock does not. A gap
-    // between them is a wake-up.
-    let mut wall = SystemTime::now();
-    let mut mono = Instant::now();
+    let mut due = timeline.now();
+    // Wall-clock time runs on while the machine sleeps; the monotonic clock does not. A wall
+    // clock that ran ahead of the monotonic one is a wake-up (one set back is not).
+    let mut wall = wall_clock();
+    let mut mono = tokio::time::Instant::now();
     let mut wake_check = tokio::time::interval(std::time::Duration::from_secs(30));
     wake_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let wait = (due - Utc::now()).to_std().unwrap_or_default();
+        let wait = (due - timeline.now()).to_std().unwrap_or_default();
         let fetch_now = tokio::select! {
             _ = tokio::time::sleep(wait) => true,
             trigger = triggers.recv() => match trigger {
                 None => return,
-                Some(Trigger::Click) => clock.click(&plan, Utc::now()),
+                Some(Trigger::Click) => clock.click(&plan, timeline.now()),
                 Some(Trigger::CredentialsChanged) => {
-                    due = clock.after_credentials_change(&plan, Utc::now());
+                    due = clock.after_credentials_change(&plan, timeline.now());
                     false
                 }
                 Some(Trigger::Reschedule(new_plan)) => {
                     plan = new_plan;
-                    due = clock.next_due(&plan, codex_active(), jitter());
+                    due = clock.next_due(&plan, codex_active(), jitter(), timeline.now());
                     false
                 }
             },
             _ = wake_check.tick() => {
-                let wall_passed = SystemTime::now().duration_since(wall).unwrap_or_default();
+                let wall_passed = wall_clock().duration_since(wall).unwrap_or_default();
                 let mono_passed = mono.elapsed();
-                wall = SystemTime::now();
-                mono = Instant::now();
+                wall = wall_clock();
+                mono = tokio::time::Instant::now();
                 if wall_passed > mono_passed + std::time::Duration::from_secs(60) {
                     tracing::info!(slept_seconds = (wall_passed - mono_passed).as_secs(), "woke from sleep");
-                    due = clock.earliest_automatic(&plan, Utc::now());
+                    due = clock.earliest_automatic(&plan, timeline.now());
                 }
                 false
             }
         };
         if fetch_now {
             let answer = fetch().await;
-            let now = Utc::now();
-            clock.record(Outcome::of(&answer), now);
+            clock.record(Outcome::of(&answer), timeline.now());
             report(answer);
-            due = clock.next_due(&plan, codex_active(), jitter());
+            due = clock.next_due(&plan, codex_active(), jitter(), timeline.now());
         }
     }
 }
@@ -225,11 +261,11 @@ mod tests {
     fn every_five_minutes_or_every_minute_while_codex_is_in_use() {
         let mut clock = PollClock::default();
         clock.record(Outcome::Success, t(0));
-        assert_eq!(clock.next_due(&plan(), false, 0.5), t(300));
-        assert_eq!(clock.next_due(&plan(), true, 0.5), t(60));
+        assert_eq!(clock.next_due(&plan(), false, 0.5, t(0)), t(300));
+        assert_eq!(clock.next_due(&plan(), true, 0.5, t(0)), t(60));
         let mut settings = Settings::default();
         settings.poll_interval_minutes = 1;
-        assert_eq!(clock.next_due(&PollPlan::from_settings(&settings), false, 0.5), t(60));
+        assert_eq!(clock.next_due(&PollPlan::from_settings(&settings), false, 0.5, t(0)), t(60));
     }
 
     #[test]
@@ -239,24 +275,24 @@ mod tests {
         let mut at = t(0);
         for _ in 0..8 {
             clock.record(Outcome::Temporary { retry_after: None }, at);
-            let due = clock.next_due(&plan(), false, 0.5);
+            let due = clock.next_due(&plan(), false, 0.5, t(0));
             waits.push((due - at).num_seconds());
             at = due;
         }
         assert_eq!(waits, vec![30, 60, 120, 240, 480, 900, 900, 900]);
         clock.record(Outcome::Temporary { retry_after: None }, t(0));
-        let early = clock.next_due(&plan(), false, 0.0) - t(0);
-        let late = clock.next_due(&plan(), false, 1.0) - t(0);
+        let early = clock.next_due(&plan(), false, 0.0, t(0)) - t(0);
+        let late = clock.next_due(&plan(), false, 1.0, t(0)) - t(0);
         assert_eq!((early.num_seconds(), late.num_seconds()), (720, 1080), "±20 % jitter");
         clock.record(Outcome::Success, t(5000));
-        assert_eq!(clock.next_due(&plan(), false, 0.5), t(5300), "success resets the backoff");
+        assert_eq!(clock.next_due(&plan(), false, 0.5, t(0)), t(5300), "success resets the backoff");
     }
 
     #[test]
     fn retry_after_is_honoured() {
         let mut clock = PollClock::default();
         clock.record(Outcome::Temporary { retry_after: Some(Duration::seconds(600)) }, t(0));
-        assert_eq!(clock.next_due(&plan(), false, 0.5), t(600));
+        assert_eq!(clock.next_due(&plan(), false, 0.5, t(0)), t(600));
         assert_eq!(clock.earliest_automatic(&plan(), t(10)), t(600), "not even on wake");
     }
 
@@ -264,8 +300,8 @@ mod tests {
     fn a_login_that_needs_the_user_is_not_retried_faster() {
         let mut clock = PollClock::default();
         clock.record(Outcome::NeedsUser, t(0));
-        assert_eq!(clock.next_due(&plan(), true, 0.5), t(60));
-        assert_eq!(clock.next_due(&plan(), false, 0.5), t(300));
+        assert_eq!(clock.next_due(&plan(), true, 0.5, t(0)), t(60));
+        assert_eq!(clock.next_due(&plan(), false, 0.5, t(0)), t(300));
     }
 
     #[test]
@@ -317,6 +353,53 @@ mod tests {
         tx.send(Trigger::Click).unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         assert_eq!(count(), 2, "a second click within 5 s merges");
+        drop(tx);
+        runner.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wall_clock_set_back_while_running_stops_neither_clicks_nor_polls() {
+        use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let counter = fetches.clone();
+        // The wall clock, set back by this many seconds.
+        let set_back = Arc::new(AtomicI64::new(0));
+        let wall = {
+            let set_back = set_back.clone();
+            move || SystemTime::now() - std::time::Duration::from_secs(set_back.load(Ordering::SeqCst) as u64)
+        };
+        let runner = tokio::spawn(run_with_wall_clock(
+            plan(),
+            rx,
+            move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                async {
+                    StatusReport { snapshot: None, credential: None, error: None, log_file: None, paces: Vec::new() }
+                }
+            },
+            || false,
+            |_| {},
+            wall,
+        ));
+        let count = || fetches.load(Ordering::SeqCst);
+        let pass = |seconds: u64| tokio::time::sleep(std::time::Duration::from_secs(seconds));
+        pass(1).await;
+        assert_eq!(count(), 1, "fetches at start");
+        tx.send(Trigger::Click).unwrap();
+        pass(1).await;
+        assert_eq!(count(), 2, "a click fetches at once");
+        set_back.store(3 * 3600, Ordering::SeqCst);
+        pass(10).await;
+        tx.send(Trigger::Click).unwrap();
+        pass(1).await;
+        assert_eq!(count(), 3, "a click 10 s later fetches, though the wall clock went back 3 h");
+        tx.send(Trigger::Click).unwrap();
+        pass(1).await;
+        assert_eq!(count(), 3, "a click within 5 s still merges");
+        pass(300).await;
+        assert_eq!(count(), 4, "the next poll comes 5 minutes later, not 3 hours");
         drop(tx);
         runner.await.unwrap();
     }

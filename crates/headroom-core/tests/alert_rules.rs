@@ -45,16 +45,15 @@ fn sample(at: i64, five: (f64, i64), weekly: (f64, i64)) -> UsageSnapshot {
 
 const WEEK: i64 = 7 * 24 * 60;
 
-/// Feeds samples and returns, per sample, the alert kinds that came out.
+/// Feeds samples and returns, per sample, the alert kinds that came out. The clock reads the
+/// latest sample's time so far: an older sample arrives late, not from the future.
 fn run(engine: &mut AlertEngine, settings: &Settings, samples: &[UsageSnapshot]) -> Vec<Vec<AlertKind>> {
+    let mut now = samples.first().map(|s| s.observed_at).unwrap_or_else(t0);
     samples
         .iter()
         .map(|s| {
-            engine
-                .observe(s, "acct", settings, UserPause::default(), s.observed_at)
-                .into_iter()
-                .map(|a| a.kind)
-                .collect()
+            now = now.max(s.observed_at);
+            engine.observe(s, "acct", settings, UserPause::default(), now).into_iter().map(|a| a.kind).collect()
         })
         .collect()
 }
@@ -179,6 +178,33 @@ fn a_passed_reset_still_reported_is_the_old_cycle() {
         ],
     );
     assert_eq!(got.concat(), vec![threshold(FiveHour, 80)]);
+}
+
+#[test]
+fn memory_saved_while_the_clock_was_ahead_does_not_silence_alerts() {
+    let settings = Settings::default();
+    // A run with the clock 3 hours ahead (minutes 180–185), then a restart on the right time.
+    let mut ahead = AlertEngine::new(AlertState::default());
+    let got = run(&mut ahead, &settings, &[sample(180, (70.0, 300), (10.0, WEEK))]);
+    assert_eq!(got.concat(), vec![]);
+    let mut engine = AlertEngine::new(serde_json::from_str(&serde_json::to_string(ahead.state()).unwrap()).unwrap());
+    let got =
+        run(&mut engine, &settings, &[sample(0, (75.0, 300), (10.0, WEEK)), sample(5, (85.0, 300), (10.0, WEEK))]);
+    assert_eq!(got.concat(), vec![threshold(FiveHour, 80)], "samples on the right time are not dropped as older");
+
+    // A window at its limit with no reset time, seen while the clock was ahead: room again on
+    // the right time is good news, not held back for 3 hours.
+    let mut ahead = AlertEngine::new(AlertState::default());
+    let no_reset = |at: i64, used: f64| {
+        let mut s = sample(at, (used, 300), (10.0, WEEK));
+        s.windows[0].resets_at = None;
+        s
+    };
+    let got = run(&mut ahead, &settings, &[no_reset(180, 70.0), no_reset(185, 100.0)]);
+    assert_eq!(got.concat(), vec![AlertKind::LimitReached { window: FiveHour }]);
+    let mut engine = AlertEngine::new(serde_json::from_str(&serde_json::to_string(ahead.state()).unwrap()).unwrap());
+    let got = run(&mut engine, &settings, &[no_reset(10, 30.0)]);
+    assert_eq!(got.concat(), vec![AlertKind::AvailableAgain { window: FiveHour }]);
 }
 
 #[test]

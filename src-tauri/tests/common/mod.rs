@@ -262,6 +262,11 @@ pub struct AppEnv {
 
 impl AppEnv {
     pub fn launch(&self, base_url: &str, log: &Path) -> Killed {
+        self.launch_with(base_url, log, &[])
+    }
+
+    /// [`AppEnv::launch`] with more environment variables.
+    pub fn launch_with(&self, base_url: &str, log: &Path, vars: &[(&str, &str)]) -> Killed {
         let path = match &self.extra_path {
             Some(dir) => format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default()),
             None => std::env::var("PATH").unwrap_or_default(),
@@ -277,6 +282,7 @@ impl AppEnv {
                 .env("CODEX_AUTHAPI_BASE_URL", authapi_url(base_url))
                 .env("HEADROOM_LOG", "headroom_tray=info,headroom_core=info")
                 .env_remove("HEADROOM_ACCESS_TOKEN")
+                .envs(vars.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(log).unwrap())
                 .spawn()
