@@ -21,6 +21,7 @@ use headroom_core::vault::Vault;
 use headroom_core::{codex_app_server, demo, storage};
 use tauri::AppHandle;
 
+use crate::codex_watch::CodexWatch;
 use crate::{notifications, tray};
 use tokio::sync::mpsc;
 
@@ -60,6 +61,7 @@ pub struct Shared {
     triggers: Mutex<Option<mpsc::UnboundedSender<Trigger>>>,
     /// Unix seconds of Codex's last session-log write, from the file watcher.
     last_codex_write: Arc<AtomicI64>,
+    codex_watch: Mutex<CodexWatch>,
 }
 
 pub type SharedState = Arc<Shared>;
@@ -120,7 +122,17 @@ impl Shared {
             data_dir,
             triggers: Mutex::new(None),
             last_codex_write: Arc::new(AtomicI64::new(0)),
+            codex_watch: Mutex::new(CodexWatch::default()),
         })
+    }
+
+    /// Watches the Codex folder the settings name now (see `codex_watch`).
+    fn follow_codex_home(self: &Arc<Self>) {
+        if self.demo {
+            return;
+        }
+        let home = environment(&self.inner.lock().unwrap().settings).codex_home;
+        self.codex_watch.lock().unwrap().follow(&home, self, &self.last_codex_write);
     }
 
     pub fn trigger(&self, trigger: Trigger) {
@@ -203,9 +215,7 @@ pub fn start(app: AppHandle, shared: SharedState) {
     } else {
         PollPlan::from_settings(&settings)
     };
-    if !shared.demo {
-        watch_codex_home(&environment(&settings).codex_home, shared.clone());
-    }
+    shared.follow_codex_home();
 
     let fetch_shared = shared.clone();
     let active_shared = shared.clone();
@@ -371,6 +381,7 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
     if let Some(snapshot) = save_snapshot.filter(|_| !shared.demo) {
         shared.save(storage::LAST_SNAPSHOT, &snapshot);
     }
+    shared.follow_codex_home();
     tray::refresh(app, shared);
     // Open windows update at once; with none open nobody listens and this costs nothing.
     let _ = tauri::Emitter::emit(app, "dashboard", dashboard_view(shared));
@@ -389,10 +400,16 @@ pub fn apply_settings(app: &AppHandle, shared: &SharedState, settings: Settings)
             )
         })?;
     }
-    shared.inner.lock().unwrap().settings = settings.clone();
+    let old = std::mem::replace(&mut shared.inner.lock().unwrap().settings, settings.clone());
     if !shared.demo {
         shared.trigger(Trigger::Reschedule(PollPlan::from_settings(&settings)));
         apply_autostart(app, settings.autostart);
+        if old.codex_home != settings.codex_home {
+            // Another Codex folder is another login: watched from now on and read at once, as
+            // "Refresh now" would.
+            shared.follow_codex_home();
+            shared.trigger(Trigger::Click);
+        }
     }
     tray::refresh(app, shared);
     let _ = tauri::Emitter::emit(app, "dashboard", dashboard_view(shared));
@@ -504,35 +521,4 @@ pub fn pause(app: &AppHandle, shared: &SharedState, until_reset: bool) {
 pub fn resume(app: &AppHandle, shared: &SharedState) {
     shared.inner.lock().unwrap().paused_until = None;
     tray::refresh(app, shared);
-}
-
-/// Watches Codex's folder: a new session-log line means Codex is in use (poll every minute); a
-/// changed login or config means fetch again now, no restart needed.
-fn watch_codex_home(codex_home: &std::path::Path, shared: SharedState) {
-    use notify::{RecursiveMode, Watcher};
-    let home = codex_home.to_path_buf();
-    let last_write = shared.last_codex_write.clone();
-    let watcher_shared = Arc::downgrade(&shared);
-    let handler = move |event: notify::Result<notify::Event>| {
-        let Ok(event) = event else { return };
-        if !(event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove()) {
-            return;
-        }
-        for path in &event.paths {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if path.extension().is_some_and(|e| e == "jsonl") {
-                last_write.store(Utc::now().timestamp(), Ordering::Relaxed);
-            } else if name == "auth.json" || name == "config.toml" {
-                if let Some(shared) = watcher_shared.upgrade() {
-                    tracing::info!("Codex's {name} changed; refreshing");
-                    shared.trigger(Trigger::CredentialsChanged);
-                }
-            }
-        }
-    };
-    match notify::recommended_watcher(handler).and_then(|mut w| w.watch(&home, RecursiveMode::Recursive).map(|_| w)) {
-        // The watcher lives as long as the app.
-        Ok(watcher) => std::mem::forget(watcher),
-        Err(e) => tracing::info!("not watching {} ({e}); polling on the clock alone", home.display()),
-    }
 }

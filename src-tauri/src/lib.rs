@@ -2,6 +2,7 @@
 //! and when to speak is decided in headroom-core; this crate only puts it on screen.
 
 mod app;
+mod codex_watch;
 mod commands;
 mod notifications;
 mod tray;

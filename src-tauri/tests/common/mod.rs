@@ -388,7 +388,8 @@ impl Driver {
             &format!("/session/{}/element", self.session),
             Some(json!({"using": "css selector", "value": css})),
         );
-        value.as_object()?.values().next()?.as_str().map(String::from)
+        // An element reference, not an error ("no such element") read as one.
+        value.get("element-6066-11e4-a52e-4f735466cecf")?.as_str().map(String::from)
     }
 
     pub fn text(&self, css: &str) -> Option<String> {
@@ -413,6 +414,16 @@ impl Driver {
             &format!("/session/{}/element/{element}/click", self.session),
             Some(json!({})),
         );
+    }
+
+    /// Replaces a text field's content with `text` as typed keys (end it with "\n" to commit).
+    pub fn fill(&self, css: &str, text: &str) {
+        let element = self.find(css).unwrap_or_else(|| panic!("no {css}"));
+        let at = format!("/session/{}/element/{element}", self.session);
+        for (action, body) in [("clear", json!({})), ("value", json!({ "text": text }))] {
+            let answer = self.call(reqwest::Method::POST, &format!("{at}/{action}"), Some(body));
+            assert!(answer.get("error").is_none(), "{action} {css}: {answer}");
+        }
     }
 
     /// The window as the X server shows it. (WebKitWebDriver's own screenshot waits about a
@@ -633,4 +644,11 @@ impl ClickStorm {
         }
         self.clicks()
     }
+}
+
+/// One desktop test at a time within a test binary: the session has room for one fake tray
+/// host. Hold the guard for the whole test.
+pub fn one_desktop_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static DESKTOP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    DESKTOP.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
