@@ -18,7 +18,7 @@ use headroom_core::settings::{self, Settings};
 use headroom_core::status::{read_status, Context, SourcePreference, StatusReport};
 use headroom_core::vault::Slot;
 use headroom_core::vault::Vault;
-use headroom_core::{codex_app_server, demo, storage};
+use headroom_core::{alert_pause, codex_app_server, demo, storage};
 use tauri::AppHandle;
 
 use crate::codex_watch::CodexWatch;
@@ -100,6 +100,8 @@ impl Shared {
             !ahead
         });
         let alert_state: AlertState = read("alerts.json").and_then(|p| load_json(&p)).unwrap_or_default();
+        let paused_until = if demo { None } else { read(alert_pause::PAUSE_FILE).and_then(|p| load_json(&p)) }
+            .and_then(|p: alert_pause::SavedPause| p.still_running(Utc::now()));
         let account_key = snapshot.as_ref().map(account_key).unwrap_or_else(|| "default".into());
         Arc::new(Shared {
             inner: Mutex::new(Inner {
@@ -108,7 +110,7 @@ impl Shared {
                 paces: Vec::new(),
                 error: None,
                 engine: AlertEngine::new(alert_state),
-                paused_until: None,
+                paused_until,
                 account_key,
                 notification_ids: Default::default(),
                 last_heal_attempt: None,
@@ -498,27 +500,36 @@ fn heal(shared: SharedState, codex: PathBuf, codex_home: PathBuf) {
     });
 }
 
-/// Pauses alerts for a while, or until the window closest to its limit resets.
+/// Pauses alerts for an hour, or until the limit resets (see `alert_pause`), and keeps the pause
+/// on disk so that a restart does not end it.
 pub fn pause(app: &AppHandle, shared: &SharedState, until_reset: bool) {
-    {
+    let now = Utc::now();
+    let until = {
         let mut inner = shared.inner.lock().unwrap();
-        let now = Utc::now();
-        inner.paused_until = if until_reset {
-            inner
-                .snapshot
-                .as_ref()
-                .and_then(|s| s.blocking_window().or_else(|| s.tightest_window()))
-                .and_then(|w| w.resets_at)
-                .filter(|at| *at > now)
-                .or(Some(now + Duration::hours(1)))
+        let until = if until_reset {
+            alert_pause::until_reset(inner.snapshot.as_ref(), now).map(|p| p.until)
         } else {
-            Some(now + Duration::hours(1))
+            Some(alert_pause::for_an_hour(now))
         };
+        if until.is_some() {
+            inner.paused_until = until;
+        }
+        until
+    };
+    if let Some(until) = until.filter(|_| !shared.demo) {
+        shared.save(alert_pause::PAUSE_FILE, &alert_pause::SavedPause { until });
     }
     tray::refresh(app, shared);
 }
 
 pub fn resume(app: &AppHandle, shared: &SharedState) {
     shared.inner.lock().unwrap().paused_until = None;
+    if let Some(dir) = shared.data_dir.as_ref().filter(|_| !shared.demo) {
+        if let Err(e) = std::fs::remove_file(dir.join(alert_pause::PAUSE_FILE)) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!("could not remove the saved pause in {}: {e}", dir.display());
+            }
+        }
+    }
     tray::refresh(app, shared);
 }

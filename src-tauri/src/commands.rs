@@ -157,7 +157,15 @@ pub fn alert_pause(state: State<'_, SharedState>) -> Option<String> {
     until.map(|u| u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
-/// Pauses alerts for an hour, or until the limit closest to its end resets.
+/// What "until the limit resets" would mean now: "Until the 5-hour limit resets (15:34)", or
+/// nothing when no window says when it resets.
+#[tauri::command]
+pub fn reset_pause_label(state: State<'_, SharedState>) -> Option<String> {
+    let inner = state.inner.lock().unwrap();
+    headroom_core::alert_pause::until_reset(inner.snapshot.as_ref(), Utc::now()).map(|p| p.label)
+}
+
+/// Pauses alerts for an hour, or until the limit resets (see `alert_pause`).
 #[tauri::command]
 pub fn pause_alerts(app: tauri::AppHandle, state: State<'_, SharedState>, until_reset: bool) -> Option<String> {
     app::pause(&app, &state, until_reset);

@@ -42,6 +42,7 @@ pub fn run() {
             commands::remove_token,
             commands::check_token,
             commands::alert_pause,
+            commands::reset_pause_label,
             commands::pause_alerts,
             commands::resume_alerts,
             commands::painted

@@ -160,10 +160,12 @@ fn build_menu(app: &AppHandle, view: &MenuView, choices: MenuChoices) -> tauri::
     let pause = if paused {
         SubmenuBuilder::with_id(app, "pause", "Pause alerts").text("resume", "Resume alerts").build()?
     } else {
-        SubmenuBuilder::with_id(app, "pause", "Pause alerts")
-            .text("pause-hour", "For 1 hour")
-            .text("pause-reset", "Until the limit resets")
-            .build()?
+        let pause = SubmenuBuilder::with_id(app, "pause", "Pause alerts").text("pause-hour", "For 1 hour");
+        match &view.pause_until_reset {
+            Some(label) => pause.text("pause-reset", label),
+            None => pause,
+        }
+        .build()?
     };
     menu.separator()
         .text("refresh", "Refresh now")

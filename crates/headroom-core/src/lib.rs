@@ -1,6 +1,7 @@
 //! Headroom's domain, without any GUI: the usage model, the sources of numbers (the live API,
 //! Codex's login, Codex's session logs), credentials, and the words used to present them.
 
+pub mod alert_pause;
 pub mod alerts;
 pub mod client;
 pub mod codex_app_server;

@@ -50,6 +50,8 @@ pub struct MenuView {
     pub blocked: Option<String>,
     /// "Alerts paused until 15:00".
     pub paused: Option<String>,
+    /// The pause submenu's "Until the 5-hour limit resets (15:34)", when a window says when.
+    pub pause_until_reset: Option<String>,
     /// "Codex is using your API key (billed at API rates)".
     pub on_api_key: Option<String>,
     /// After a switch either way: what Codex sessions already open keep using.
@@ -127,6 +129,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
         rows: snapshot.map(|s| rows(s, inputs.paces, settings.show_as, now)).unwrap_or_default(),
         blocked: snapshot.and_then(|s| blocked_sentence(s, now, false)),
         paused: inputs.paused_until.filter(|u| *u > now).map(|u| format!("Alerts paused until {}", clock(u, now))),
+        pause_until_reset: crate::alert_pause::until_reset(snapshot, now).map(|p| p.label),
         on_api_key: inputs.on_api_key.then(|| "Codex is using your API key (billed at API rates)".to_string()),
         open_sessions: match (inputs.on_api_key, inputs.restored_recently) {
             (true, _) => Some(crate::fallback::OPEN_SESSIONS_KEEP_PLAN.to_string()),

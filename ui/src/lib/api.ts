@@ -30,6 +30,8 @@ export const checkToken = () => invoke<string>("check_token");
 
 /** Until when alerts are paused (RFC 3339), or null. */
 export const alertPause = () => invoke<string | null>("alert_pause");
+/** "Until the 5-hour limit resets (15:34)", or null when no window says when it resets. */
+export const resetPauseLabel = () => invoke<string | null>("reset_pause_label");
 export const pauseAlerts = (untilReset: boolean) => invoke<string | null>("pause_alerts", { untilReset });
 export const resumeAlerts = () => invoke<void>("resume_alerts");
 
