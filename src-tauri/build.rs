@@ -11,6 +11,7 @@ fn main() {
         "remove_token",
         "check_token",
         "alert_pause",
+        "reset_pause_label",
         "pause_alerts",
         "resume_alerts",
         "painted",

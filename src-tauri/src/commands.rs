@@ -9,8 +9,9 @@ use crate::app::{self, SharedState};
 use chrono::Utc;
 use headroom_core::credentials::{DiscoverMode, ProbeOutcome};
 use headroom_core::keychain::OsKeychain;
+use headroom_core::model::SourceKind;
 use headroom_core::paste::{classify, Paste};
-use headroom_core::settings::SettingsForm;
+use headroom_core::settings::{FieldProblem, SettingsForm};
 use headroom_core::status::Context;
 use headroom_core::vault::{Slot, TokenInfo, Vault};
 use serde::Serialize;
@@ -33,16 +34,23 @@ pub fn settings(state: State<'_, SharedState>) -> SettingsForm {
     SettingsForm::from_settings(&state.inner.lock().unwrap().settings)
 }
 
-/// Validates, saves and applies settings at once; returns them as saved, or the problems.
+/// What saving the settings window's form did: the settings now in force and, beside their
+/// fields, the values that could not be used (those fields keep their previous values).
+#[derive(Serialize)]
+pub struct SavedSettings {
+    pub form: SettingsForm,
+    pub problems: Vec<FieldProblem>,
+}
+
+/// Saves every field that is valid, at once; a wrong field never holds back the others.
 #[tauri::command]
-pub fn save_settings(
-    app: tauri::AppHandle,
-    state: State<'_, SharedState>,
-    form: SettingsForm,
-) -> Result<SettingsForm, Vec<String>> {
-    let settings = form.validate()?;
-    app::apply_settings(&app, &state, settings).map_err(|e| vec![e])?;
-    Ok(SettingsForm::from_settings(&state.inner.lock().unwrap().settings))
+pub fn save_settings(app: tauri::AppHandle, state: State<'_, SharedState>, form: SettingsForm) -> SavedSettings {
+    let current = state.inner.lock().unwrap().settings.clone();
+    let (settings, mut problems) = form.apply_to(&current);
+    if let Err(message) = app::apply_settings(&app, &state, settings) {
+        problems.push(FieldProblem { field: String::new(), message });
+    }
+    SavedSettings { form: SettingsForm::from_settings(&state.inner.lock().unwrap().settings), problems }
 }
 
 #[derive(Serialize)]
@@ -59,12 +67,18 @@ pub struct Credentials {
     pub sources: Vec<Source>,
     /// The pasted token, shown only as its mask and what it says about itself.
     pub pasted: Option<TokenInfo>,
+    /// The numbers shown come from Codex's session logs (no login was usable).
+    pub from_session_logs: bool,
 }
 
 /// Every place credentials are looked for, what each holds, and the pasted token's details.
 #[tauri::command]
 pub async fn credentials(state: State<'_, SharedState>) -> Result<Credentials, String> {
-    let settings = state.inner.lock().unwrap().settings.clone();
+    let (settings, from_session_logs) = {
+        let inner = state.inner.lock().unwrap();
+        let from_logs = inner.snapshot.as_ref().is_some_and(|s| s.source == SourceKind::SessionLog);
+        (inner.settings.clone(), from_logs)
+    };
     // Keychain reads block on D-Bus.
     tauri::async_runtime::spawn_blocking(move || {
         let ctx = Context::load(app::environment(&settings));
@@ -88,7 +102,8 @@ pub async fn credentials(state: State<'_, SharedState>) -> Result<Credentials, S
             })
             .collect();
         let pasted = vault.load(Slot::AccessToken).ok().flatten().map(|t| TokenInfo::of(&t, Utc::now()));
-        Credentials { in_use: discovery.credential().map(|c| c.origin.describe().to_string()), sources, pasted }
+        let in_use = discovery.credential().map(|c| c.origin.describe().to_string());
+        Credentials { from_session_logs: from_session_logs && in_use.is_none(), in_use, sources, pasted }
     })
     .await
     .map_err(|e| e.to_string())

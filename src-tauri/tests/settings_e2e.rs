@@ -61,7 +61,7 @@ fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix(
     let message = wait_for("the saved message", Duration::from_secs(10), || driver.text("#token-message"));
     assert_eq!(message, "Saved in the OS keychain for paste@example.com.");
     assert_eq!(secret_tool_lookup().as_deref(), Some(token.as_str()), "the token is in the Secret Service");
-    let mask = driver.text("#token-mask").unwrap();
+    let mask = wait_for("the token's mask", Duration::from_secs(10), || driver.text("#token-mask"));
     assert_eq!(mask, format!("{}…{}", &token[..6], &token[token.len() - 4..]), "only the mask comes back");
     assert!(driver.text("#token-paste").unwrap_or_default().is_empty(), "the field is emptied");
     wait_for("a request with the pasted token", Duration::from_secs(10), || {
@@ -71,18 +71,12 @@ fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix(
             .map(|_| ())
     });
 
+    // With numbers, the snooze names the reset it would wait for.
+    let until_reset = wait_for("the until-reset snooze", Duration::from_secs(10), || driver.text("#pause-reset"));
+    assert!(until_reset.starts_with("Until the 5-hour limit resets ("), "{until_reset}");
+
     // Change a threshold: saved at once.
-    let thresholds = driver.find("#thresholds-5h").unwrap();
-    driver.call(
-        reqwest::Method::POST,
-        &format!("/session/{}/element/{thresholds}/clear", driver.session),
-        Some(json!({})),
-    );
-    driver.call(
-        reqwest::Method::POST,
-        &format!("/session/{}/element/{thresholds}/value", driver.session),
-        Some(json!({"text": "70, 90\n"})),
-    );
+    driver.fill("#thresholds-5h", "70, 90\n");
     driver.click("#poll-interval"); // moves the focus, which commits the field
     wait_for("the settings to save", Duration::from_secs(10), || driver.text("#saved"));
     let file = std::fs::read_to_string(root.path().join("config/headroom/settings.toml")).unwrap();

@@ -292,7 +292,9 @@ pub struct SettingsForm {
     /// "left" or "used".
     pub show_as: String,
     pub tray_title: bool,
-    pub poll_interval_minutes: i64,
+    /// `None` when the field was left empty.
+    #[serde(default)]
+    pub poll_interval_minutes: Option<i64>,
     /// Empty for CODEX_HOME / ~/.codex.
     pub codex_home: String,
     pub autostart: bool,
@@ -320,7 +322,7 @@ impl SettingsForm {
             quiet_end: s.quiet_hours.map(|q| q.end.format("%H:%M").to_string()).unwrap_or_default(),
             show_as: if s.show_as == ShowAs::Used { "used" } else { "left" }.into(),
             tray_title: s.tray_title,
-            poll_interval_minutes: i64::from(s.poll_interval_minutes),
+            poll_interval_minutes: Some(i64::from(s.poll_interval_minutes)),
             codex_home: s.codex_home.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
             autostart: s.autostart,
             fallback_automatic: s.fallback_automatic,
@@ -329,18 +331,31 @@ impl SettingsForm {
 
     /// The settings this form asks for, or one message per field that is wrong.
     pub fn validate(&self) -> Result<Settings, Vec<String>> {
+        match self.apply_to(&Settings::default()) {
+            (settings, problems) if problems.is_empty() => Ok(settings),
+            (_, problems) => Err(problems.into_iter().map(|p| p.message).collect()),
+        }
+    }
+
+    /// The settings this form asks for, field by field: a field that is wrong keeps its value
+    /// from `current` and gets a message naming it; every other field applies.
+    pub fn apply_to(&self, current: &Settings) -> (Settings, Vec<FieldProblem>) {
         let mut problems = Vec::new();
-        let mut thresholds = Settings::default().thresholds;
+        let mut problem = |field: &str, message: String| problems.push(FieldProblem { field: field.into(), message });
+        let mut thresholds = current.thresholds.clone();
         for (name, values) in &self.thresholds {
             let Some(kind) = KINDS.iter().copied().find(|k| k.id() == name) else {
-                problems.push(format!("`{name}` is not a window kind."));
+                problem("thresholds", format!("`{name}` is not a window kind."));
                 continue;
             };
             match validate_thresholds(Some(values.iter().copied().map(Some).collect())) {
                 Ok(values) => {
                     thresholds.insert(kind, values);
                 }
-                Err(why) => problems.push(format!("{} thresholds {why}.", crate::humanize::capitalise(kind.label()))),
+                Err(why) => problem(
+                    &format!("thresholds-{name}"),
+                    format!("{} thresholds {why}.", crate::humanize::capitalise(kind.label())),
+                ),
             }
         }
         let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
@@ -349,8 +364,8 @@ impl SettingsForm {
             (start, end) => match (time(start), time(end)) {
                 (Some(start), Some(end)) if start != end => Some(QuietHours { start, end }),
                 _ => {
-                    problems.push("Quiet hours need two different times such as 22:00 and 08:00.".into());
-                    None
+                    problem("quiet-start", "Quiet hours need two different times such as 22:00 and 08:00.".into());
+                    current.quiet_hours
                 }
             },
         };
@@ -358,8 +373,8 @@ impl SettingsForm {
             "left" => ShowAs::Left,
             "used" => ShowAs::Used,
             _ => {
-                problems.push("Show must be \"left\" or \"used\".".into());
-                ShowAs::Left
+                problem("show-as", "Show must be \"left\" or \"used\".".into());
+                current.show_as
             }
         };
         let credits_low_below = match self.credits_low_below.trim() {
@@ -367,19 +382,22 @@ impl SettingsForm {
             text => match text.parse::<f64>() {
                 Ok(v) if v.is_finite() && v > 0.0 => Some(v),
                 _ => {
-                    problems
-                        .push("The low-credit alert needs a positive number of credits such as 5, or nothing.".into());
-                    None
+                    problem(
+                        "credits-low",
+                        "The low-credit alert needs a positive number of credits such as 5, or nothing.".into(),
+                    );
+                    current.credits_low_below
                 }
             },
         };
-        if !(1..=60).contains(&self.poll_interval_minutes) {
-            problems.push("The poll interval must be from 1 to 60 minutes.".into());
-        }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        Ok(Settings {
+        let poll_interval_minutes = match self.poll_interval_minutes {
+            Some(minutes) if (1..=60).contains(&minutes) => minutes as u32,
+            _ => {
+                problem("poll-interval", "The poll interval must be from 1 to 60 minutes.".into());
+                current.poll_interval_minutes
+            }
+        };
+        let settings = Settings {
             alerts_enabled: self.alerts_enabled,
             thresholds,
             toggles: AlertToggles {
@@ -395,12 +413,21 @@ impl SettingsForm {
             quiet_hours,
             show_as,
             tray_title: self.tray_title,
-            poll_interval_minutes: self.poll_interval_minutes as u32,
+            poll_interval_minutes,
             codex_home: Some(self.codex_home.trim()).filter(|p| !p.is_empty()).map(PathBuf::from),
             autostart: self.autostart,
             fallback_automatic: self.fallback_automatic,
-        })
+        };
+        (settings, problems)
     }
+}
+
+/// A value from the settings window that cannot be used: the field (the window's element id,
+/// such as `thresholds-5h`) and one sentence saying what it needs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 /// The settings as TOML, for saving.
@@ -556,7 +583,7 @@ mod tests {
         let mut bad = form.clone();
         bad.thresholds.insert("5h".into(), vec![0, 101]);
         bad.thresholds.insert("weekly".into(), vec![]);
-        bad.poll_interval_minutes = 0;
+        bad.poll_interval_minutes = Some(0);
         bad.quiet_start = "25:00".into();
         bad.show_as = "remaining".into();
         bad.credits_low_below = "lots".into();
@@ -571,6 +598,23 @@ mod tests {
                 "The poll interval must be from 1 to 60 minutes.",
             ]
         );
+        // Field by field: what is wrong keeps its value and is named; the rest applies.
+        let mut current = settings.clone();
+        current.poll_interval_minutes = 7;
+        let mut mixed = form.clone();
+        mixed.thresholds.insert("5h".into(), vec![80, 95, 200]);
+        mixed.thresholds.insert("monthly".into(), vec![50, 90]);
+        mixed.poll_interval_minutes = None;
+        mixed.tray_title = false;
+        let (applied, problems) = mixed.apply_to(&current);
+        assert_eq!(
+            problems.iter().map(|p| p.field.as_str()).collect::<Vec<_>>(),
+            vec!["thresholds-5h", "poll-interval"]
+        );
+        assert_eq!(applied.thresholds_for(WindowKind::FiveHour), &[70, 90], "kept");
+        assert_eq!(applied.thresholds_for(WindowKind::Monthly), &[50, 90], "applied");
+        assert_eq!(applied.poll_interval_minutes, 7, "kept");
+        assert!(!applied.tray_title, "applied");
         let mut low = form.clone();
         low.credits_low_below = " 4.5 ".into();
         assert_eq!(low.validate().unwrap().credits_low_below, Some(4.5));

@@ -409,18 +409,33 @@ impl Driver {
 
     pub fn click(&self, css: &str) {
         let element = self.find(css).unwrap_or_else(|| panic!("no element {css}"));
-        self.call(
+        let answer = self.call(
             reqwest::Method::POST,
             &format!("/session/{}/element/{element}/click", self.session),
             Some(json!({})),
         );
+        if answer.get("error").is_some() {
+            let shot = self.screenshot("click-failed.png");
+            panic!("click {css}: {answer} (the window: {})", shot.display());
+        }
     }
 
-    /// Replaces a text field's content with `text` as typed keys (end it with "\n" to commit).
+    /// Where an element is on the page: (x, y, width, height) in CSS pixels.
+    pub fn rect(&self, css: &str) -> Option<(f64, f64, f64, f64)> {
+        let element = self.find(css)?;
+        let r = self.call(reqwest::Method::GET, &format!("/session/{}/element/{element}/rect", self.session), None);
+        Some((r["x"].as_f64()?, r["y"].as_f64()?, r["width"].as_f64()?, r["height"].as_f64()?))
+    }
+
+    /// Replaces a text field's content with `text`, typed: clicked into, cleared, typed. An
+    /// empty `text` is a Backspace, so that the field counts as edited by the user. The field's
+    /// change event fires when the focus moves on (end `text` with "\n", or click elsewhere).
     pub fn fill(&self, css: &str, text: &str) {
+        self.click(css);
         let element = self.find(css).unwrap_or_else(|| panic!("no {css}"));
         let at = format!("/session/{}/element/{element}", self.session);
-        for (action, body) in [("clear", json!({})), ("value", json!({ "text": text }))] {
+        let keys = if text.is_empty() { "\u{E003}" } else { text };
+        for (action, body) in [("clear", json!({})), ("value", json!({ "text": keys }))] {
             let answer = self.call(reqwest::Method::POST, &format!("{at}/{action}"), Some(body));
             assert!(answer.get("error").is_none(), "{action} {css}: {answer}");
         }

@@ -17,11 +17,11 @@ export function onDashboard(handler: (view: DashboardView) => void): Promise<Unl
   return listen<DashboardView>("dashboard", (event) => handler(event.payload));
 }
 
-import type { Credentials, SettingsForm, TokenInfo } from "./types";
+import type { Credentials, SavedSettings, SettingsForm, TokenInfo } from "./types";
 
 export const getSettings = () => invoke<SettingsForm>("settings");
-/** Rejects with the list of problems when Rust refuses the values. */
-export const saveSettings = (form: SettingsForm) => invoke<SettingsForm>("save_settings", { form });
+/** Saves every valid field; the problems name the fields that kept their old values. */
+export const saveSettings = (form: SettingsForm) => invoke<SavedSettings>("save_settings", { form });
 export const getCredentials = () => invoke<Credentials>("credentials");
 /** The raw text goes to Rust once; only the mask and claims ever come back. */
 export const pasteToken = (text: string) => invoke<TokenInfo>("paste_token", { text });

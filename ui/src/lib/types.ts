@@ -61,7 +61,8 @@ export interface SettingsForm {
   quiet_end: string;
   show_as: "left" | "used";
   tray_title: boolean;
-  poll_interval_minutes: number;
+  /** null when the field was left empty. */
+  poll_interval_minutes: number | null;
   codex_home: string;
   autostart: boolean;
   fallback_automatic: boolean;
@@ -80,6 +81,20 @@ export interface Credentials {
   in_use: string | null;
   sources: { name: string; place: string; status: string }[];
   pasted: TokenInfo | null;
+  /** The numbers shown come from Codex's session logs (no login was usable). */
+  from_session_logs: boolean;
+}
+
+/** A value the backend could not use: the field's element id ("" for the whole file) and why. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** What saving did: the settings now in force, and the fields that kept their old values. */
+export interface SavedSettings {
+  form: SettingsForm;
+  problems: FieldProblem[];
 }
 
 /** One window's use over time (unix seconds, used %) and its reset moments. */
