@@ -205,14 +205,15 @@ pub fn history(
     days: Option<u32>,
 ) -> Result<headroom_core::history_view::HistoryView, String> {
     use headroom_core::history::{self, History};
-    let account = state.inner.lock().unwrap().snapshot.as_ref().map(history::account_key).unwrap_or_default();
+    let current = state.inner.lock().unwrap().snapshot.clone();
+    let account = current.as_ref().map(history::account_key).unwrap_or_default();
     let until = Utc::now();
     let since = until - chrono::Duration::days(i64::from(days.unwrap_or(7).clamp(1, 180)));
     let Some(path) = history::default_path().filter(|p| p.exists()) else {
-        return Ok(headroom_core::history_view::history_view(&[], &account, since, until));
+        return Ok(headroom_core::history_view::history_view(&[], &account, since, until, current.as_ref()));
     };
     let samples = History::open(&path).and_then(|h| h.since(since)).map_err(|e| format!("{e}."))?;
-    Ok(headroom_core::history_view::history_view(&samples, &account, since, until))
+    Ok(headroom_core::history_view::history_view(&samples, &account, since, until, current.as_ref()))
 }
 
 /// "Export CSV": the whole history into the Downloads folder; returns the file's path.

@@ -76,11 +76,7 @@ fn the_dashboard_charts_a_week_of_history_and_exports_it() {
     });
     if !found {
         driver.screenshot("dashboard-chart-failed.png");
-        let html = driver.call(
-            reqwest::Method::POST,
-            &format!("/session/{}/execute/sync", driver.session),
-            Some(serde_json::json!({"script": "return document.documentElement.outerHTML.slice(0, 3000)", "args": []})),
-        );
+        let html = driver.execute("return document.documentElement.outerHTML.slice(0, 3000)", serde_json::json!([]));
 
         eprintln!("page: {html}");
         panic!("no chart: {:?} / {:?}", driver.text(".history"), driver.text("main"));

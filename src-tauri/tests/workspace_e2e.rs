@@ -11,18 +11,6 @@ use std::time::Duration;
 use common::*;
 use headroom_testkit::fake::Route;
 use headroom_testkit::scenarios;
-use serde_json::json;
-
-/// The text of every element matching `css`, in document order.
-fn texts(driver: &Driver, css: &str) -> Vec<String> {
-    let script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText);";
-    let value = driver.call(
-        reqwest::Method::POST,
-        &format!("/session/{}/execute/sync", driver.session),
-        Some(json!({"script": script, "args": [css]})),
-    );
-    value.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default()
-}
 
 #[test]
 fn the_dashboard_shows_credit_pools_reset_credits_and_every_window() {
@@ -67,10 +55,10 @@ fn the_dashboard_shows_credit_pools_reset_credits_and_every_window() {
         // Two windows of the same kind and limit, 1 hour and 1 day: both bars, named by length.
         refresh_to("other-windows");
         let titles = wait_for("both windows", Duration::from_secs(15), || {
-            Some(texts(&driver, "section.window h2")).filter(|t| t.len() == 2)
+            Some(driver.texts("section.window h2")).filter(|t| t.len() == 2)
         });
         assert_eq!(titles, ["1-hour", "1-day"]);
-        assert_eq!(texts(&driver, "section.window .amount"), ["58% left", "95% left"]);
+        assert_eq!(driver.texts("section.window .amount"), ["58% left", "95% left"]);
         driver.screenshot(&format!("dashboard-two-other-windows-{theme}.png"));
 
         // An answer with no window says so instead of "looking for your numbers".

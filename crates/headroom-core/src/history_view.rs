@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::history::Sample;
 use crate::humanize::capitalise;
+use crate::model::UsageSnapshot;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChartSeries {
@@ -26,7 +27,13 @@ pub struct HistoryView {
     pub series: Vec<ChartSeries>,
 }
 
-fn title(limit: &str, window: &str) -> String {
+/// A series' title: the name the dashboard's card gives the same window now (a model's name,
+/// say), or from the ids the history keeps when the current answer no longer has it.
+fn title(limit: &str, window: &str, current: Option<&UsageSnapshot>) -> String {
+    let now = current.and_then(|s| s.windows.iter().find(|w| w.limit.as_str() == limit && w.kind.id() == window));
+    if let Some(window) = now {
+        return window.title();
+    }
     let kind = match window {
         "5h" => "5-hour",
         other => other,
@@ -40,8 +47,15 @@ fn title(limit: &str, window: &str) -> String {
 }
 
 /// The series of `account` (all samples when it is empty) between `since` and `until`: the
-/// main limit's windows first, the 5-hour one before the weekly one.
-pub fn history_view(samples: &[Sample], account: &str, since: DateTime<Utc>, until: DateTime<Utc>) -> HistoryView {
+/// main limit's windows first, the 5-hour one before the weekly one. `current` (the answer
+/// shown now) names them as the dashboard's cards do.
+pub fn history_view(
+    samples: &[Sample],
+    account: &str,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    current: Option<&UsageSnapshot>,
+) -> HistoryView {
     let jitter = crate::alerts::CYCLE_JITTER.num_seconds();
     let mut series: Vec<ChartSeries> = Vec::new();
     for s in samples.iter().filter(|s| account.is_empty() || s.account == account) {
@@ -52,7 +66,7 @@ pub fn history_view(samples: &[Sample], account: &str, since: DateTime<Utc>, unt
             Some(i) => i,
             None => {
                 series.push(ChartSeries {
-                    title: title(&s.limit_id, &s.window),
+                    title: title(&s.limit_id, &s.window, current),
                     limit: s.limit_id.clone(),
                     window: s.window.clone(),
                     points: Vec::new(),
@@ -123,7 +137,7 @@ mod tests {
             sample(5, "5h", 5.0, 9),
             sample(6, "weekly", 12.0, 100),
         ];
-        let view = history_view(&samples, "acct", t0, t0 + Duration::hours(7));
+        let view = history_view(&samples, "acct", t0, t0 + Duration::hours(7), None);
         assert_eq!(view.series.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["5-hour", "Weekly"]);
         let five = &view.series[0];
         assert_eq!(five.points.iter().map(|p| p.1).collect::<Vec<_>>(), [40.0, 90.0, 5.0]);
@@ -131,7 +145,35 @@ mod tests {
         assert_eq!(five.resets.len(), 1);
         assert!((five.resets[0] - (t0 + Duration::hours(4)).timestamp()).abs() <= 3);
         assert!(view.series[1].resets.is_empty());
-        assert!(history_view(&samples, "someone-else", t0, t0 + Duration::hours(7)).series.is_empty());
-        assert_eq!(title("code_review", "weekly"), "Code review weekly");
+        assert!(history_view(&samples, "someone-else", t0, t0 + Duration::hours(7), None).series.is_empty());
+        assert_eq!(title("code_review", "weekly", None), "Code review weekly");
+    }
+
+    #[test]
+    fn a_model_limit_is_named_as_its_card_names_it() {
+        use crate::model::{LimitId, UsageWindow, WindowKind};
+        let t0 = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut spark = UsageWindow::main(WindowKind::FiveHour, 12.0, None);
+        spark.limit = LimitId::Feature("gpt_5_3_codex_spark".into());
+        spark.limit_name = Some("GPT-5.3-Codex-Spark".into());
+        let current = crate::model::UsageSnapshot {
+            plan: None,
+            account: Default::default(),
+            windows: vec![spark.clone()],
+            credits: None,
+            limit_reached: false,
+            limit_reached_reason: None,
+            spend_control: None,
+            reset_credits: None,
+            unreadable: Vec::new(),
+            observed_at: t0,
+            source: crate::model::SourceKind::Api,
+        };
+        let sample = |limit: &str| Sample { limit_id: limit.into(), ..sample(1, "5h", 12.0, 4) };
+        let samples = [sample("gpt_5_3_codex_spark"), sample("gpt_retired")];
+        let view = history_view(&samples, "acct", t0, t0 + Duration::hours(7), Some(&current));
+        let titles: Vec<_> = view.series.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(titles, ["GPT-5.3-Codex-Spark 5-hour", "gpt_retired 5-hour"]);
+        assert_eq!(view.series[0].title, spark.title(), "the card's title");
     }
 }

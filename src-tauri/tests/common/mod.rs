@@ -420,6 +420,22 @@ impl Driver {
         }
     }
 
+    /// Runs `script` in the page (its `arguments` are `args`) and returns what it returns.
+    pub fn execute(&self, script: &str, args: Json) -> Json {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/session/{}/execute/sync", self.session),
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// The text of every element matching `css`, in document order.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        let script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText);";
+        let value = self.execute(script, json!([css]));
+        value.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default()
+    }
+
     /// Where an element is on the page: (x, y, width, height) in CSS pixels.
     pub fn rect(&self, css: &str) -> Option<(f64, f64, f64, f64)> {
         let element = self.find(css)?;

@@ -22,6 +22,13 @@ describe("chart columns", () => {
     expect(columns([])).toEqual([[]]);
     expect(colour(series("5h", []), 0)).not.toEqual(colour(series("weekly", []), 1));
   });
+
+  it("give every series a colour of its own, past any palette's length", () => {
+    const all = [series("5h", []), series("weekly", [])];
+    for (let i = 0; i < 14; i++) all.push({ ...series("5h", []), limit: `feature_${i}` });
+    const colours = all.map((s, i) => colour(s, i));
+    expect(new Set(colours).size).toBe(all.length);
+  });
 });
 
 import { usableLanguage } from "./locale";

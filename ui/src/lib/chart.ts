@@ -16,9 +16,21 @@ export function columns(series: ChartSeries[]): Columns {
   return [times, ...ys];
 }
 
-/** The 5-hour window in blue, the weekly one in violet, others in the remaining colours. */
+/** Colours for the other series, in order; after them, hues spread by the golden angle. */
+const OTHERS = ["#3fb950", "#d29922", "#db61a2", "#39c5cf", "#f0883e", "#8b949e"];
+
+/**
+ * The 5-hour window in blue, the weekly one in violet, every other series a colour of its own
+ * (`i` is the series' position; no two positions share a colour, however many there are).
+ */
 export function colour(series: ChartSeries, i: number): string {
   if (series.limit === "codex" && series.window === "5h") return "#2f81f7";
   if (series.limit === "codex" && series.window === "weekly") return "#a371f7";
-  return ["#3fb950", "#d29922", "#db61a2", "#8b949e"][i % 4];
+  if (i < OTHERS.length) return OTHERS[i];
+  // Blue and violet's hues (about 215° and 265°) are kept for the main windows; lightness
+  // alternates so that neighbours differ from the palette's colours too.
+  const n = i - OTHERS.length;
+  const hue = (95 + n * 137.508) % 360;
+  const clear = hue > 200 && hue < 280 ? (hue + 90) % 360 : hue;
+  return `hsl(${clear.toFixed(1)}, 70%, ${n % 2 === 0 ? 38 : 64}%)`;
 }
