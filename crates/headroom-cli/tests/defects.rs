@@ -230,16 +230,28 @@ fn a_full_disk_leaves_no_empty_history_and_sets_nothing_aside() {
 #[test]
 fn history_records_what_a_session_log_observed_not_what_a_reset_made_of_it() {
     let sb = Sandbox::new();
-    // Observed 80 % an hour ago; that window has reset since.
+    // A history that is not empty, so the next sample is recorded as the status saw it (an
+    // empty one is first filled from the raw log lines, which would hide the defect).
+    let earlier = now() - 7_200;
+    let first = token_count_line(&iso(earlier), 10.0, now() + 3_600, 20.0, now() + 86_400);
+    sb.write_codex_file("sessions/2026/11/20/rollout-x.jsonl", &first);
+    assert_eq!(sb.run(&["status", "--source", "logs", "--json"]).code, 0);
+    // Then observed 80 % an hour ago; that window has reset since.
     let observed = now() - 3_600;
     let line = token_count_line(&iso(observed), 80.0, now() - 60, 30.0, now() + 86_400);
-    sb.write_codex_file("sessions/2026/11/20/rollout-x.jsonl", &line);
+    sb.write_codex_file("sessions/2026/11/20/rollout-x.jsonl", &(first + &line));
     let status = sb.run(&["status", "--source", "logs", "--json"]).json();
     assert_eq!(status["windows"][0]["used_percent"], 0.0, "shown: it has reset since");
     let history = sb.run(&["history", "--json"]).json();
-    let five = history["samples"].as_array().unwrap().iter().find(|s| s["window"] == "5h").unwrap().clone();
+    let at = iso(observed).replace(".000Z", "Z");
+    let five = history["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["window"] == "5h" && s["at"] == at)
+        .unwrap_or_else(|| panic!("no 5-hour sample at {at}: {history}"))
+        .clone();
     assert_eq!(five["used_percent"], 80.0, "recorded: what was observed, {history}");
-    assert_eq!(five["at"], iso(observed).replace(".000Z", "Z"));
 }
 
 #[test]
