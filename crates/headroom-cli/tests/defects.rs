@@ -34,7 +34,7 @@ fn out_of_range_numbers_are_unknown_not_a_panic() {
     assert_eq!((window["kind"].clone(), window["window_seconds"].clone()), (json!("other"), json!(null)));
 
     // A log line with `window_minutes: 1e12`.
-    let mut logs = Sandbox::new();
+    let logs = Sandbox::new();
     let line = token_count_line(&iso(now() - 60), 20.0, now() + 3_600, 5.0, now() + 86_400)
         .replace("\"window_minutes\":300", "\"window_minutes\":1e12");
     logs.write_codex_file("sessions/2026/11/20/rollout-x.jsonl", &line);
