@@ -22,7 +22,7 @@ pub struct WindowView {
     pub left_percent: u32,
     pub resets_at: Option<String>,
     pub reset_since: bool,
-    pub level: &'static str,
+    pub level: Level,
     /// "12% ahead of even pace, runs out in ~2 h 10 m", when the window has a pace.
     pub pace: Option<String>,
     /// A credit pool's own count: "250 of 1000 credits used".
@@ -146,12 +146,7 @@ pub fn dashboard_view(
                             resets_at: time(w.resets_at),
                             reset_since: w.reset_since_observed,
                             credits: w.credits.and_then(pool_credits),
-                            level: match level(w, blocking == Some(w) || s.is_exhausted(w), settings) {
-                                Level::Plenty => "plenty",
-                                Level::GettingLow => "getting-low",
-                                Level::NearlyOut => "nearly-out",
-                                Level::Blocked => "blocked",
-                            },
+                            level: level(w, blocking == Some(w) || s.is_exhausted(w), settings),
                         }
                     })
                     .collect()
@@ -210,9 +205,10 @@ mod tests {
         assert_eq!(view.observed_at.as_deref(), Some("2026-11-22T09:58:00Z"));
         assert!(!view.stale);
         let w = &view.windows[0];
-        assert_eq!((w.title.as_str(), w.used_percent, w.left_percent, w.level), ("5-hour", 42, 58, "plenty"));
+        assert_eq!((w.title.as_str(), w.used_percent, w.left_percent, w.level), ("5-hour", 42, 58, Level::Plenty));
+        assert_eq!(serde_json::to_value(&view.windows[1]).unwrap()["level"], "nearly-out", "the UI's class name");
         assert_eq!(w.resets_at.as_deref(), Some("2026-11-22T12:13:00Z"));
-        assert_eq!(view.windows[1].level, "nearly-out");
+        assert_eq!(view.windows[1].level, Level::NearlyOut);
         assert!(view.blocked.is_none() && view.error.is_none());
     }
 
@@ -222,7 +218,7 @@ mod tests {
         let blocked = view.blocked.unwrap();
         assert_eq!(blocked.lead, "Blocked by the weekly limit");
         assert_eq!(blocked.resets_at.as_deref(), Some("2026-11-24T10:00:00Z"));
-        assert_eq!(view.windows[1].level, "blocked");
+        assert_eq!(view.windows[1].level, Level::Blocked);
     }
 
     #[test]

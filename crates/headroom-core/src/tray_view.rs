@@ -10,33 +10,7 @@ use crate::humanize::{age, blocked_sentence, clock, reset_phrase, used_and_left}
 use crate::model::{SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 use crate::settings::{Settings, ShowAs};
 
-/// How close a window is to its limit, by the user's thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Level {
-    Plenty,
-    GettingLow,
-    NearlyOut,
-    Blocked,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct IconBar {
-    /// How much of the bar is filled, in whole percent: what is left, or what is used.
-    pub fill: u8,
-    pub level: Level,
-}
-
-/// Everything the icon depends on; equal states draw equal icons, so this is the cache key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct IconState {
-    /// The 5-hour window on top and the weekly one below; one bar when the plan has one window.
-    pub bars: Vec<IconBar>,
-    /// The numbers are stale or the last refresh failed.
-    pub dimmed: bool,
-    pub limit_reached: bool,
-    /// Codex runs on the fallback API key.
-    pub on_api_key: bool,
-}
+pub use headroom_types::{IconBar, IconState, Level};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MenuView {

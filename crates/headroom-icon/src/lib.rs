@@ -5,7 +5,7 @@
 //!
 //! Geometry snaps to whole pixels at every size, so the bars stay crisp at 16, 22, 24 and 32 px.
 
-use headroom_core::tray_view::{IconState, Level};
+use headroom_types::{IconState, Level};
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, Rect, Transform};
 
 /// Colour icons for Linux and Windows; a template (black and alpha only) for macOS's menu bar,
@@ -113,7 +113,7 @@ pub fn render(state: &IconState, size: u32, style: Style) -> Rendered {
     let top = ((s - total) / 2.0).floor();
     let radius = (bar_height / 2.0).floor().min(3.0);
 
-    let empty = [headroom_core::tray_view::IconBar { fill: 0, level: Level::Plenty }];
+    let empty = [headroom_types::IconBar { fill: 0, level: Level::Plenty }];
     let bar_specs = if state.bars.is_empty() { &empty[..] } else { &state.bars[..state.bars.len().min(2)] };
     for (i, bar) in bar_specs.iter().enumerate() {
         let y = top + i as f32 * (bar_height + gap);

@@ -2,7 +2,7 @@
 //! pixel (within 2 levels per channel). `UPDATE_GOLDENS=1 cargo test -p headroom-icon` rewrites
 //! them; look at them before committing (`tests/golden/sheet.png` shows all at 8×).
 
-use headroom_core::tray_view::{IconBar, IconState, Level};
+use headroom_types::{IconBar, IconState, Level};
 use headroom_icon::{render, IconCache, Rendered, Style};
 use tiny_skia::Pixmap;
 

@@ -3,7 +3,7 @@
 //! 3:1 contrast WCAG asks of graphics against both. Each case composites the real drawing over
 //! the background and measures the middle of the bar as a person would see it.
 
-use headroom_core::tray_view::{IconBar, IconState, Level};
+use headroom_types::{IconBar, IconState, Level};
 use headroom_icon::{render, Style};
 
 const LIGHT_TASKBAR: [u8; 3] = [0xF3, 0xF3, 0xF3];
