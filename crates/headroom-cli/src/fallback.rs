@@ -2,7 +2,7 @@
 //! keychain only and is read from standard input only.
 
 use crate::output::say;
-use std::io::{IsTerminal, Read};
+use crate::secret_input::{read_secret, SecretPrompt};
 
 use headroom_core::fallback::{CodexNow, Fallback, OPEN_SESSIONS_KEEP_KEY, OPEN_SESSIONS_KEEP_PLAN};
 use headroom_core::keychain::OsKeychain;
@@ -21,21 +21,18 @@ fn fail(message: impl std::fmt::Display) -> u8 {
     1
 }
 
-pub fn set_key(ctx: &Context) -> u8 {
-    let raw = if std::io::stdin().is_terminal() {
-        eprint!("Paste the API key (the input stays hidden) and press Enter: ");
-        match rpassword::read_password() {
-            Ok(raw) => raw,
-            Err(e) => return fail(format!("The key could not be read from the terminal ({e}): pipe it in instead.")),
-        }
-    } else {
-        let mut raw = String::new();
-        if let Err(e) = std::io::stdin().lock().take(4096).read_to_string(&mut raw) {
-            return fail(format!("Standard input could not be read as text ({e}): paste the key itself."));
-        }
-        raw
+pub const KEY_PROMPT: SecretPrompt = SecretPrompt {
+    noun: "the API key",
+    refused: ARGUMENT_REFUSED,
+    pipe_hint: "pipe it in instead (`printenv OPENAI_API_KEY | headroom fallback set-key`)",
+};
+
+pub fn set_key(ctx: &Context, arguments: &[String]) -> u8 {
+    let raw = match read_secret(&KEY_PROMPT, arguments) {
+        Ok(raw) => raw,
+        Err(message) => return fail(message),
     };
-    match fallback(ctx).set_key(&raw) {
+    match fallback(ctx).set_key(raw.expose_secret()) {
         Ok(()) => {
             say!("Saved the fallback API key in the OS keychain (\"Headroom\" / fallback-api-key).");
             0

@@ -5,6 +5,8 @@ mod fallback;
 mod history;
 mod output;
 mod render;
+mod runtime;
+mod secret_input;
 mod token;
 mod usage;
 
@@ -160,20 +162,12 @@ fn main() -> ExitCode {
     let code = match cli.command.unwrap_or(Command::Status { json: false, source: Source::Auto }) {
         Command::Status { json, source } => status(&ctx, json, source.into()),
         Command::Doctor => doctor::run(&ctx),
-        Command::Fallback { action: FallbackAction::SetKey { refused } } if !refused.is_empty() => {
-            eprintln!("{}", fallback::ARGUMENT_REFUSED);
-            1
-        }
-        Command::Fallback { action: FallbackAction::SetKey { .. } } => fallback::set_key(&ctx),
+        Command::Fallback { action: FallbackAction::SetKey { refused } } => fallback::set_key(&ctx, &refused),
         Command::Fallback { action: FallbackAction::ClearKey } => fallback::clear_key(),
         Command::Fallback { action: FallbackAction::Status } => fallback::status(&ctx),
         Command::Fallback { action: FallbackAction::Switch } => fallback::switch(&ctx),
         Command::Fallback { action: FallbackAction::Restore } => fallback::restore(&ctx),
-        Command::Token { action: TokenAction::Set { refused } } if !refused.is_empty() => {
-            eprintln!("{}", token::ARGUMENT_REFUSED);
-            1
-        }
-        Command::Token { action: TokenAction::Set { .. } } => token::set(&ctx),
+        Command::Token { action: TokenAction::Set { refused } } => token::set(&ctx, &refused),
         Command::Token { action: TokenAction::Status { check } } => token::status(&ctx, check),
         Command::Token { action: TokenAction::Clear } => token::clear(),
         Command::History { csv, json, days } => history::export(csv, json, days),
@@ -185,10 +179,10 @@ fn main() -> ExitCode {
 }
 
 fn status(ctx: &Context, json: bool, preference: SourcePreference) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match runtime::single_threaded() {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("headroom: could not start ({e}); check that the system allows threads and timers.");
+        Err(message) => {
+            eprintln!("{message}");
             return 1;
         }
     };

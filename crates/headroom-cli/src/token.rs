@@ -3,7 +3,7 @@
 //! cannot end up in shell history or process listings.
 
 use crate::output::say;
-use std::io::{IsTerminal, Read};
+use crate::secret_input::{read_secret, SecretPrompt};
 
 use chrono::Utc;
 use headroom_core::client::ExchangeError;
@@ -15,36 +15,18 @@ use headroom_core::paste::{classify, Paste};
 use headroom_core::status::fetch_live;
 use headroom_core::vault::{mask, Slot, Vault};
 use headroom_core::Context;
-use secrecy::{ExposeSecret, SecretString};
-
-/// Anything longer is not a token; stop reading rather than fill memory.
-const MAX_PASTE: u64 = 64 * 1024;
+use secrecy::ExposeSecret;
 
 pub const ARGUMENT_REFUSED: &str = "headroom token set reads the token from standard input only, so it never shows in your shell history or the process list: run `headroom token set` and paste it when asked, or pipe it in.";
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a single-threaded runtime")
-}
+pub const TOKEN_PROMPT: SecretPrompt = SecretPrompt {
+    noun: "the token",
+    refused: ARGUMENT_REFUSED,
+    pipe_hint: "pipe it in instead, e.g. `xclip -o | headroom token set`",
+};
 
-fn read_paste() -> Result<SecretString, String> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("Paste the token (the input stays hidden) and press Enter: ");
-        return rpassword::read_password()
-            .map(SecretString::from)
-            .map_err(|e| format!("The token could not be read from the terminal ({e}): pipe it in instead, e.g. `xclip -o | headroom token set`."));
-    }
-    let mut text = String::new();
-    stdin
-        .lock()
-        .take(MAX_PASTE)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("Standard input could not be read as text ({e}): paste the token itself."))?;
-    Ok(SecretString::from(text))
-}
-
-pub fn set(ctx: &Context) -> u8 {
-    let raw = match read_paste() {
+pub fn set(ctx: &Context, arguments: &[String]) -> u8 {
+    let raw = match read_secret(&TOKEN_PROMPT, arguments) {
         Ok(raw) => raw,
         Err(message) => {
             eprintln!("{message}");
@@ -56,7 +38,7 @@ pub fn set(ctx: &Context) -> u8 {
         Ok(Paste::AccessToken(token)) => token,
         Ok(Paste::SessionCookie(cookie)) => {
             let exchanged = ctx.client().map_err(|e| e.to_string()).and_then(|client| {
-                runtime().block_on(client.exchange_session_cookie(&cookie)).map_err(|e: ExchangeError| e.to_string())
+                crate::runtime::single_threaded()?.block_on(client.exchange_session_cookie(&cookie)).map_err(|e: ExchangeError| e.to_string())
             });
             match exchanged {
                 Ok(exchanged) => {
@@ -150,7 +132,14 @@ pub fn status(ctx: &Context, check: bool) -> u8 {
     if !check {
         return if expired { 3 } else { 0 };
     }
-    match runtime().block_on(fetch_live(ctx, &credential, now)) {
+    let runtime = match crate::runtime::single_threaded() {
+        Ok(runtime) => runtime,
+        Err(message) => {
+            eprintln!("{message}");
+            return 1;
+        }
+    };
+    match runtime.block_on(fetch_live(ctx, &credential, now)) {
         Ok(snapshot) => {
             let left = snapshot
                 .tightest_window()
