@@ -431,7 +431,7 @@ pub fn dashboard_view(shared: &SharedState) -> headroom_core::dashboard_view::Da
 }
 
 pub fn fallback_for(ctx: &Context) -> Fallback<'static> {
-    Fallback::for_context(ctx, &OsKeychain)
+    ctx.fallback(&OsKeychain)
 }
 
 /// "Switch Codex to API key" / "Switch Codex back to your ChatGPT plan", from the menu.

@@ -24,9 +24,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use headroom_testkit::fake::{Behaviour, FakeResponse, Route};
+use headroom_testkit::fake::Route;
 use headroom_testkit::jwt::now_unix;
 use headroom_testkit::{scenarios, FakeService};
+use headroom_testkit::{Behaviour, FakeResponse};
 use zbus::blocking::Connection;
 
 /// One step of the fault cycle.

@@ -6,8 +6,9 @@ use chrono::Utc;
 use headroom_core::credentials::ProbeOutcome;
 use headroom_core::doctor::{diagnose, Diagnosis};
 use headroom_core::environment::BaseUrlOrigin;
-use headroom_core::humanize::{age, capitalise, relative};
+use headroom_core::humanize::{age, relative};
 use headroom_core::keychain::OsKeychain;
+use headroom_core::text::capitalise;
 use headroom_core::vault::Vault;
 use headroom_core::Context;
 

@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 pub const ARGUMENT_REFUSED: &str = "headroom fallback set-key reads the key from standard input only, so it never shows in your shell history or the process list: run `headroom fallback set-key` and paste it when asked, or pipe it in (`printenv OPENAI_API_KEY | headroom fallback set-key`).";
 
 fn fallback(ctx: &Context) -> Fallback<'static> {
-    Fallback::for_context(ctx, &OsKeychain)
+    ctx.fallback(&OsKeychain)
 }
 
 fn fail(message: impl std::fmt::Display) -> u8 {

@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use chrono::{DateTime, Duration, Utc};
-use headroom_core::humanize::{self, age, bar, blocked_sentence, capitalise, reset_phrase, used_and_left};
+use headroom_core::humanize::{self, age, bar, blocked_sentence, reset_phrase, used_and_left};
+use headroom_core::text::capitalise;
 use headroom_core::tray_view::{credits_text, pool_credits, NO_WINDOWS};
 use headroom_core::{LimitId, SourceKind, StatusReport, UsageSnapshot};
 

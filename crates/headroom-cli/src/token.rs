@@ -7,10 +7,11 @@ use crate::secret_input::{read_secret, SecretPrompt};
 
 use chrono::Utc;
 use headroom_core::client::ExchangeError;
-use headroom_core::credentials::{Credential, CredentialOrigin};
+use headroom_core::credentials::Credential;
 use headroom_core::environment::ENV_ACCESS_TOKEN;
 use headroom_core::humanize::{clock, relative, used_and_left};
 use headroom_core::keychain::OsKeychain;
+use headroom_core::model::CredentialOrigin;
 use headroom_core::paste::{classify, Paste};
 use headroom_core::status::fetch_live;
 use headroom_core::vault::{mask, Slot, Vault};
@@ -38,7 +39,9 @@ pub fn set(ctx: &Context, arguments: &[String]) -> u8 {
         Ok(Paste::AccessToken(token)) => token,
         Ok(Paste::SessionCookie(cookie)) => {
             let exchanged = ctx.client().map_err(|e| e.to_string()).and_then(|client| {
-                crate::runtime::single_threaded()?.block_on(client.exchange_session_cookie(&cookie)).map_err(|e: ExchangeError| e.to_string())
+                crate::runtime::single_threaded()?
+                    .block_on(client.exchange_session_cookie(&cookie))
+                    .map_err(|e: ExchangeError| e.to_string())
             });
             match exchanged {
                 Ok(exchanged) => {

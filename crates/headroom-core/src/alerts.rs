@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Local, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::credentials::CredentialOrigin;
 use crate::humanize::{clock, duration, relative, used_and_left};
+use crate::model::CredentialOrigin;
 use crate::model::{LimitId, UsageSnapshot, UsageWindow, WindowKind};
 use crate::settings::Settings;
 

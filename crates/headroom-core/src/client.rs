@@ -7,9 +7,9 @@ use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Digest;
 
-use crate::credentials::Credential;
+use crate::credentials::{Credential, TokenOwner};
 use crate::environment::BaseUrl;
-use crate::error::{UsageError, CHECK_BASE_URL, TRY_LATER};
+use crate::error::{UsageError, CHECK_BASE_URL, MAX_RETRY_AFTER_SECONDS, TRY_LATER};
 use crate::model::UsageSnapshot;
 use crate::usage_body::{parse_usage_body, BodyError};
 
@@ -75,7 +75,7 @@ impl UsageClient {
                     None => h.to_string(),
                 })
             })
-            .unwrap_or_else(|| crate::doctor::mask_userinfo(&url));
+            .unwrap_or_else(|| crate::text::mask_userinfo(&url));
         let session_url =
             parsed.map(|u| format!("{}/api/auth/session", u.origin().ascii_serialization())).unwrap_or_default();
         let whoami_url = format!("{}/v1/user-auth-credential/whoami", authapi_base_url.trim_end_matches('/'));
@@ -93,7 +93,7 @@ impl UsageClient {
         if let Some(owner) = OWNERS.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&digest)) {
             return Ok(owner.clone());
         }
-        tracing::info!(url = %crate::doctor::mask_userinfo(&self.whoami_url), "asking who owns the Codex access token");
+        tracing::info!(url = %crate::text::mask_userinfo(&self.whoami_url), "asking who owns the Codex access token");
         let response = self
             .http
             .get(&self.whoami_url)
@@ -143,7 +143,7 @@ impl UsageClient {
             request = request.header("ChatGPT-Account-Id", account);
         }
         tracing::info!(
-            url = %crate::doctor::mask_userinfo(&self.url),
+            url = %crate::text::mask_userinfo(&self.url),
             credential = credential.origin.id(),
             "asking the usage service"
         );
@@ -259,15 +259,6 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     last.unwrap_or_default()
 }
 
-/// The owner of a Codex access token, as Codex's account service names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenOwner {
-    pub account_id: String,
-    pub email: Option<String>,
-    pub plan: Option<String>,
-    pub user_id: Option<String>,
-}
-
 /// Owners already asked for, by the SHA-256 of the token (never the token itself).
 static OWNERS: std::sync::Mutex<Option<std::collections::HashMap<[u8; 32], TokenOwner>>> = std::sync::Mutex::new(None);
 
@@ -308,9 +299,6 @@ fn invalid_body(error: BodyError) -> UsageError {
     };
     UsageError::InvalidResponse { problem: error.to_string(), advice }
 }
-
-/// The longest `Retry-After` honoured: a server asking for more is asking for a day's rest.
-pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;
 
 /// `Retry-After` as seconds (or an HTTP date, turned into seconds from now), at most a day.
 pub fn parse_retry_after(value: &str) -> Option<u64> {

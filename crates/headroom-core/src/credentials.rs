@@ -14,59 +14,22 @@
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
 
 use crate::codex_login::{self, CodexLogin, LoginReadError, NoQuotaLogin};
 use crate::environment::{CodexConfig, Environment, ENV_ACCESS_TOKEN};
 use crate::error::UsageError;
 use crate::jwt::{decode_claims, TokenClaims};
 use crate::keychain::{Keychain, KeychainError};
+use crate::model::CredentialOrigin;
+use crate::vault::PastedTokenSource;
 
-/// Where the credential in use came from (`"credential"` in `status --json`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum CredentialOrigin {
-    #[serde(rename = "env")]
-    Env,
-    /// A token pasted into Headroom, kept in Headroom's keychain entry.
-    #[serde(rename = "keychain")]
-    Keychain,
-    #[serde(rename = "codex-keyring")]
-    CodexKeyring,
-    /// Codex's encrypted secrets store (`secrets/codex_auth.age`, passphrase in the keychain).
-    #[serde(rename = "codex-secrets")]
-    CodexSecrets,
-    #[serde(rename = "codex-auth-file")]
-    CodexAuthFile,
-}
-
-impl CredentialOrigin {
-    pub fn id(self) -> &'static str {
-        match self {
-            CredentialOrigin::Env => "env",
-            CredentialOrigin::Keychain => "keychain",
-            CredentialOrigin::CodexKeyring => "codex-keyring",
-            CredentialOrigin::CodexSecrets => "codex-secrets",
-            CredentialOrigin::CodexAuthFile => "codex-auth-file",
-        }
-    }
-
-    /// Whether the login belongs to Codex (so `codex` can refresh it) rather than to Headroom.
-    pub fn is_codex_login(self) -> bool {
-        matches!(
-            self,
-            CredentialOrigin::CodexKeyring | CredentialOrigin::CodexSecrets | CredentialOrigin::CodexAuthFile
-        )
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            CredentialOrigin::Env => "the HEADROOM_ACCESS_TOKEN variable",
-            CredentialOrigin::Keychain => "the token pasted into Headroom",
-            CredentialOrigin::CodexKeyring => "Codex's login in the OS keychain",
-            CredentialOrigin::CodexSecrets => "Codex's encrypted login",
-            CredentialOrigin::CodexAuthFile => "Codex's login file",
-        }
-    }
+/// The owner of a Codex access token, as Codex's account service names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub account_id: String,
+    pub email: Option<String>,
+    pub plan: Option<String>,
+    pub user_id: Option<String>,
 }
 
 /// What kind of bearer token a credential is.
@@ -127,7 +90,7 @@ impl Credential {
     }
 
     /// This credential with the account its owner's metadata names.
-    pub fn with_owner(&self, owner: crate::client::TokenOwner) -> Credential {
+    pub fn with_owner(&self, owner: TokenOwner) -> Credential {
         let mut credential = self.clone();
         credential.account_id = Some(owner.account_id);
         credential.claims.email = credential.claims.email.take().or(owner.email);
@@ -171,15 +134,6 @@ pub struct Probe {
     pub outcome: ProbeOutcome,
 }
 
-/// A source of a token pasted into Headroom (the vault). Kept behind a trait so discovery does
-/// not depend on how the vault stores it.
-pub trait PastedTokenSource {
-    /// `Ok(None)` when no token has been pasted.
-    fn pasted_token(&self) -> Result<Option<SecretString>, LoginReadError>;
-    /// Where it lives, for messages.
-    fn location(&self) -> String;
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiscoverMode {
     /// Stop at the first usable credential (for fetching).
@@ -195,6 +149,25 @@ pub struct Discovery {
 }
 
 impl Discovery {
+    /// Codex runs on an API key and nothing else gave a credential: while Codex runs on
+    /// Headroom's fallback key, the plan is still read with the ChatGPT login Headroom saved
+    /// before switching (never refreshed: only its access token is used).
+    pub fn wants_saved_login(&self) -> bool {
+        self.credential().is_none()
+            && self.probes.iter().any(|p| matches!(p.outcome, ProbeOutcome::NoQuota(NoQuotaLogin::ApiKey)))
+    }
+
+    /// Records what reading that saved login found: `Ok(None)` when Codex is not on Headroom's
+    /// key or nothing is saved, which is nothing to report.
+    pub fn add_saved_login<E: fmt::Display>(&mut self, read: Result<Option<CodexLogin>, E>, location: String) {
+        let outcome = match read {
+            Ok(Some(login)) => login_outcome(login, CredentialOrigin::CodexAuthFile, &location),
+            Ok(None) => return,
+            Err(e) => ProbeOutcome::Failed(format!("the saved Codex login could not be read ({e})")),
+        };
+        self.probes.push(Probe { origin: CredentialOrigin::CodexAuthFile, location, outcome });
+    }
+
     /// The credential that wins: the first one found.
     pub fn credential(&self) -> Option<&Credential> {
         self.probes.iter().find_map(|p| match &p.outcome {
@@ -321,34 +294,14 @@ pub fn discover(
         Ok(None) => ProbeOutcome::NotFound("no such file".into()),
         Err(e) => ProbeOutcome::Failed(e.to_string()),
     };
-    let api_key = |o: &ProbeOutcome| matches!(o, ProbeOutcome::NoQuota(NoQuotaLogin::ApiKey));
-    let on_api_key = api_key(&file_outcome) || discovery.probes.iter().any(|p| api_key(&p.outcome));
     discovery.probes.push(Probe {
         origin: CredentialOrigin::CodexAuthFile,
         location: file_location,
         outcome: file_outcome,
     });
-
-    // 5. While Codex runs on Headroom's fallback key, the plan is still read with the ChatGPT
-    //    login Headroom saved before switching (never refreshed: only its access token is used).
-    if on_api_key && discovery.credential().is_none() {
-        if let Some(probe) = saved_login_probe(env, config, keychain) {
-            discovery.probes.push(probe);
-        }
-    }
+    // 5. (the ChatGPT login Headroom saved before switching Codex to its fallback key) is
+    //    looked at by the caller, which knows the fallback: see `Discovery::wants_saved_login`.
     discovery
-}
-
-fn saved_login_probe(env: &Environment, config: &CodexConfig, keychain: &dyn Keychain) -> Option<Probe> {
-    use crate::vault::{Slot, Vault};
-    let fallback = crate::fallback::Fallback::without_codex(&env.codex_home, config, keychain);
-    let location = Vault::location(Slot::SavedCodexLogin);
-    let outcome = match fallback.saved_login_in_use() {
-        Ok(Some(login)) => login_outcome(login, CredentialOrigin::CodexAuthFile, &location),
-        Ok(None) => return None, // not on Headroom's key, or nothing saved
-        Err(e) => ProbeOutcome::Failed(format!("the saved Codex login could not be read ({e})")),
-    };
-    Some(Probe { origin: CredentialOrigin::CodexAuthFile, location, outcome })
 }
 
 fn codex_keyring_location(env: &Environment) -> String {
@@ -550,37 +503,6 @@ mod tests {
             DiscoverMode::FirstFound,
         );
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexAuthFile);
-    }
-
-    #[test]
-    fn on_the_fallback_key_the_saved_chatgpt_login_reads_the_plan() {
-        let key = "sk-test-fallback-0123456789abcdef";
-        let home = home_with_auth(&format!("{{\"auth_mode\":\"apikey\",\"OPENAI_API_KEY\":\"{key}\"}}"));
-        let keychain = MemoryKeychain::default();
-        let none = discover(&env(home.path()), &CodexConfig::default(), &keychain, None, DiscoverMode::FirstFound);
-        assert!(
-            matches!(none.missing_error(), UsageError::NoQuota(NoQuotaLogin::ApiKey)),
-            "no saved login: an API-key login"
-        );
-        keychain.insert("Headroom", "fallback-api-key", key.as_bytes());
-        keychain.insert(
-            "Headroom",
-            "saved-codex-login",
-            codex_auth_json("saved-access", "id", Some("acct-s")).as_bytes(),
-        );
-        let d = discover(&env(home.path()), &CodexConfig::default(), &keychain, None, DiscoverMode::FirstFound);
-        let cred = d.credential().expect("the saved login");
-        assert_eq!(cred.access_token().expose_secret(), "saved-access");
-        assert_eq!(cred.account_id.as_deref(), Some("acct-s"));
-        assert!(cred.location.contains("saved-codex-login"));
-        // Another API key in auth.json is not Headroom's switch: the saved login is not used.
-        std::fs::write(
-            home.path().join("auth.json"),
-            r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-someone-else-000000000"}"#,
-        )
-        .unwrap();
-        let d = discover(&env(home.path()), &CodexConfig::default(), &keychain, None, DiscoverMode::FirstFound);
-        assert!(d.credential().is_none());
     }
 
     #[test]

@@ -5,9 +5,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::credentials::CredentialOrigin;
 use crate::error::UsageError;
 use crate::humanize::used_and_left;
+use crate::model::CredentialOrigin;
 use crate::model::{SourceKind, UsageSnapshot};
 use crate::settings::{Settings, ShowAs};
 use crate::tray_view::{credits_text, level, pool_credits, short_error, stale_after, Level, NO_WINDOWS};

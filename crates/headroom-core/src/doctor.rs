@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::credentials::{DiscoverMode, Discovery, PastedTokenSource};
+use crate::credentials::{DiscoverMode, Discovery};
 use crate::environment::BaseUrl;
 use crate::keychain::{Keychain, KeychainError};
 use crate::model::{SourceKind, UsageSnapshot};
 use crate::session_log::{self, SearchStats};
 use crate::status::Context;
+use crate::vault::PastedTokenSource;
 
 #[derive(Debug, Clone)]
 pub struct CaBundleCheck {
@@ -79,8 +80,8 @@ pub fn diagnose(ctx: &Context, keychain: &dyn Keychain, pasted: Option<&dyn Past
         config_path,
         config_error: ctx.config_error.as_ref().map(|e| e.to_string()),
         credentials_store: ctx.config.credentials_store.as_str().to_string(),
-        usage_url: mask_userinfo(&ctx.base_url.usage_url()),
-        base_url: BaseUrl { url: mask_userinfo(&ctx.base_url.url), ..ctx.base_url.clone() },
+        usage_url: crate::text::mask_userinfo(&ctx.base_url.usage_url()),
+        base_url: BaseUrl { url: crate::text::mask_userinfo(&ctx.base_url.url), ..ctx.base_url.clone() },
         ca_bundle: ctx.env.ca_bundle.as_ref().map(|(variable, path)| CaBundleCheck {
             variable,
             path: path.clone(),
@@ -123,37 +124,10 @@ fn proxy_variables() -> Vec<(String, String)> {
     ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"]
         .iter()
         .filter_map(|name| {
-            std::env::var(name).ok().filter(|v| !v.is_empty()).map(|v| (name.to_string(), mask_userinfo(&v)))
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| (name.to_string(), crate::text::mask_userinfo(&v)))
         })
         .collect()
-}
-
-/// `http://user:secret@proxy:3128` → `http://***@proxy:3128`: every URL Headroom prints or logs
-/// goes through this, so a password in a base URL or a proxy never shows.
-pub fn mask_userinfo(url: &str) -> String {
-    // The authority is what follows `scheme://` up to the path, query or fragment; user info is
-    // the part of it before its last `@`.
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
-    match url[start..end].rfind('@') {
-        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
-        None => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn proxy_passwords_are_masked() {
-        assert_eq!(mask_userinfo("http://bob:pw@proxy:3128"), "http://***@proxy:3128");
-        assert_eq!(mask_userinfo("bob:pw@proxy:3128"), "***@proxy:3128");
-        assert_eq!(mask_userinfo("http://proxy:3128"), "http://proxy:3128");
-        assert_eq!(mask_userinfo("localhost,127.0.0.1"), "localhost,127.0.0.1");
-        assert_eq!(mask_userinfo("https://user:pw@host.example/backend-api"), "https://***@host.example/backend-api");
-        assert_eq!(mask_userinfo("https://token@host.example/x/wham/usage"), "https://***@host.example/x/wham/usage");
-        // An @ in the path is not user info.
-        assert_eq!(mask_userinfo("https://host.example/@me/backend-api"), "https://host.example/@me/backend-api");
-    }
 }

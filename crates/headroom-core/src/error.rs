@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::credentials::CredentialOrigin;
 use crate::humanize;
+use crate::model::CredentialOrigin;
+
+/// The longest `Retry-After` honoured: a server asking for more is asking for a day's rest.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;
 
 /// The failure classes of the `status --json` contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,13 +71,13 @@ pub enum UsageError {
     #[error("No Codex session logs were found under {}: use Codex once so it writes them, or run `codex login` so Headroom can ask the service.", .dir.display())]
     NoSessionLogs { dir: PathBuf },
 
-    #[error("{} expired {}: {}", humanize::capitalise(.origin.describe()), humanize::when(*.at), refresh_advice(*.origin))]
+    #[error("{} expired {}: {}", crate::text::capitalise(.origin.describe()), humanize::when(*.at), refresh_advice(*.origin))]
     Expired { origin: CredentialOrigin, at: DateTime<Utc> },
 
     #[error("The usage service rejected {} (HTTP {status}): {}", .origin.describe(), refresh_advice(*.origin))]
     Unauthorized { origin: CredentialOrigin, status: u16 },
 
-    #[error("{} contains {what}, so it cannot be sent: {}", humanize::capitalise(.origin.describe()), paste_again(*.origin))]
+    #[error("{} contains {what}, so it cannot be sent: {}", crate::text::capitalise(.origin.describe()), paste_again(*.origin))]
     MalformedToken { origin: CredentialOrigin, what: &'static str },
 
     #[error("The usage service is limiting how often it is asked (HTTP 429): try again {}.", retry_hint(*.retry_after_seconds))]
@@ -131,7 +134,7 @@ fn no_credentials(detail: Option<&str>) -> String {
     match detail {
         Some(detail) => format!(
             "{}: run `codex login` to sign in again, or set HEADROOM_ACCESS_TOKEN.",
-            humanize::capitalise(detail)
+            crate::text::capitalise(detail)
         ),
         None => {
             "No Codex login was found: run `codex login` to sign in with ChatGPT, or set HEADROOM_ACCESS_TOKEN.".into()
@@ -185,7 +188,7 @@ fn retry_hint(seconds: Option<u64>) -> String {
     match seconds {
         Some(s) => {
             let now = Utc::now();
-            let wait = chrono::Duration::seconds(s.min(crate::client::MAX_RETRY_AFTER_SECONDS) as i64);
+            let wait = chrono::Duration::seconds(s.min(MAX_RETRY_AFTER_SECONDS) as i64);
             humanize::relative(now + wait, now)
         }
         None => "in a few minutes".into(),

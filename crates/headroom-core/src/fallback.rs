@@ -122,12 +122,14 @@ pub struct Fallback<'a> {
 }
 
 impl<'a> Fallback<'a> {
-    /// The fallback for the Codex folder and config in `ctx`, with `codex` from PATH.
-    pub fn for_context(ctx: &crate::status::Context, keychain: &'a dyn Keychain) -> Fallback<'a> {
-        Fallback {
-            codex: crate::codex_app_server::find_codex(),
-            ..Fallback::without_codex(&ctx.env.codex_home, &ctx.config, keychain)
-        }
+    /// The fallback that switches through `codex` (the program), when there is one.
+    pub fn with_codex(
+        codex_home: &Path,
+        config: &CodexConfig,
+        keychain: &'a dyn Keychain,
+        codex: Option<PathBuf>,
+    ) -> Fallback<'a> {
+        Fallback { codex, ..Fallback::without_codex(codex_home, config, keychain) }
     }
 
     /// The fallback for reading only (which login Codex uses, what is saved).

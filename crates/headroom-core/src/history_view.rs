@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::history::Sample;
-use crate::humanize::capitalise;
 use crate::model::UsageSnapshot;
+use crate::text::capitalise;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChartSeries {

@@ -1,6 +1,7 @@
 //! Numbers and times the way a person reads them: "58% left", "resets 14:20 (in 2 h 13 m)",
 //! "updated 2 min ago". Shared by the CLI and the tray so both say the same thing.
 
+use crate::text::capitalise;
 use chrono::{DateTime, Datelike, Duration, Local, TimeZone, Utc};
 
 /// A compact duration: "2 h 13 m", "4 d 12 h", "13 m", "45 s".
@@ -177,15 +178,6 @@ pub fn plan_name(plan: &str) -> String {
         other => return capitalise(&other.replace('_', " ")),
     };
     known.to_string()
-}
-
-/// "plus" → "Plus".
-pub fn capitalise(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// A text bar `width` cells wide, filled by `fraction` (0–1).

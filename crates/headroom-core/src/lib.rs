@@ -29,6 +29,7 @@ pub mod session_log;
 pub mod settings;
 pub mod status;
 pub mod storage;
+pub mod text;
 pub mod token_ledger;
 pub mod token_report;
 pub mod token_usage;
@@ -36,7 +37,7 @@ pub mod tray_view;
 pub mod usage_body;
 pub mod vault;
 
-pub use credentials::{Credential, CredentialOrigin};
+pub use credentials::Credential;
 pub use error::{ErrorKind, UsageError};
-pub use model::{LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+pub use model::{CredentialOrigin, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 pub use status::{read_status, Context, SourcePreference, StatusReport};

@@ -3,6 +3,53 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Where the credential in use came from (`"credential"` in `status --json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CredentialOrigin {
+    #[serde(rename = "env")]
+    Env,
+    /// A token pasted into Headroom, kept in Headroom's keychain entry.
+    #[serde(rename = "keychain")]
+    Keychain,
+    #[serde(rename = "codex-keyring")]
+    CodexKeyring,
+    /// Codex's encrypted secrets store (`secrets/codex_auth.age`, passphrase in the keychain).
+    #[serde(rename = "codex-secrets")]
+    CodexSecrets,
+    #[serde(rename = "codex-auth-file")]
+    CodexAuthFile,
+}
+
+impl CredentialOrigin {
+    pub fn id(self) -> &'static str {
+        match self {
+            CredentialOrigin::Env => "env",
+            CredentialOrigin::Keychain => "keychain",
+            CredentialOrigin::CodexKeyring => "codex-keyring",
+            CredentialOrigin::CodexSecrets => "codex-secrets",
+            CredentialOrigin::CodexAuthFile => "codex-auth-file",
+        }
+    }
+
+    /// Whether the login belongs to Codex (so `codex` can refresh it) rather than to Headroom.
+    pub fn is_codex_login(self) -> bool {
+        matches!(
+            self,
+            CredentialOrigin::CodexKeyring | CredentialOrigin::CodexSecrets | CredentialOrigin::CodexAuthFile
+        )
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            CredentialOrigin::Env => "the HEADROOM_ACCESS_TOKEN variable",
+            CredentialOrigin::Keychain => "the token pasted into Headroom",
+            CredentialOrigin::CodexKeyring => "Codex's login in the OS keychain",
+            CredentialOrigin::CodexSecrets => "Codex's encrypted login",
+            CredentialOrigin::CodexAuthFile => "Codex's login file",
+        }
+    }
+}
+
 /// A usage window classified by its length, never by the slot it arrived in: free and some pro
 /// plans send the weekly window in `primary_window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -184,7 +231,7 @@ impl UsageWindow {
     /// What a person calls this window: "5-hour", "weekly", or "GPT-5.3-Codex-Spark 5-hour".
     pub fn title(&self) -> String {
         match &self.limit {
-            LimitId::Codex => crate::humanize::capitalise(&self.length_label()),
+            LimitId::Codex => crate::text::capitalise(&self.length_label()),
             LimitId::CodeReview => format!("Code review {}", self.length_label()),
             LimitId::CreditPool => "Monthly credit limit".into(),
             LimitId::Feature(feature) => {

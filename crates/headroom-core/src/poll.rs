@@ -53,7 +53,7 @@ impl Outcome {
         match &report.error {
             None => Outcome::Success,
             Some(e) if e.kind().is_temporary() => {
-                let longest = crate::client::MAX_RETRY_AFTER_SECONDS;
+                let longest = crate::error::MAX_RETRY_AFTER_SECONDS;
                 Outcome::Temporary {
                     retry_after: e.retry_after_seconds().map(|s| Duration::seconds(s.min(longest) as i64)),
                 }

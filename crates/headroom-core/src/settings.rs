@@ -354,7 +354,7 @@ impl SettingsForm {
                 }
                 Err(why) => problem(
                     &format!("thresholds-{name}"),
-                    format!("{} thresholds {why}.", crate::humanize::capitalise(kind.label())),
+                    format!("{} thresholds {why}.", crate::text::capitalise(kind.label())),
                 ),
             }
         }

@@ -8,12 +8,14 @@ use chrono::{DateTime, Utc};
 use crate::client::UsageClient;
 use secrecy::ExposeSecret;
 
-use crate::credentials::{discover, Credential, DiscoverMode, Discovery, PastedTokenSource, TokenKind};
+use crate::credentials::{discover, Credential, DiscoverMode, Discovery, TokenKind};
 use crate::environment::{read_codex_config, BaseUrl, CodexConfig, ConfigError, Environment};
 use crate::error::UsageError;
+use crate::fallback::Fallback;
 use crate::keychain::Keychain;
 use crate::model::UsageSnapshot;
 use crate::session_log::{self, LogFinding};
+use crate::vault::{PastedTokenSource, Slot, Vault};
 
 /// `--source auto|api|logs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,13 +53,25 @@ impl Context {
         UsageClient::new(&self.base_url, &self.env.authapi_base_url(), ca)
     }
 
+    /// Every place a credential may be, in the documented order, and last the ChatGPT login
+    /// saved by the fallback switch while Codex runs on Headroom's key.
     pub fn discover(
         &self,
         keychain: &dyn Keychain,
         pasted: Option<&dyn PastedTokenSource>,
         mode: DiscoverMode,
     ) -> Discovery {
-        discover(&self.env, &self.config, keychain, pasted, mode)
+        let mut discovery = discover(&self.env, &self.config, keychain, pasted, mode);
+        if discovery.wants_saved_login() {
+            let saved = Fallback::without_codex(&self.env.codex_home, &self.config, keychain).saved_login_in_use();
+            discovery.add_saved_login(saved, Vault::location(Slot::SavedCodexLogin));
+        }
+        discovery
+    }
+
+    /// The fallback switch for this Codex folder and config, with `codex` from PATH.
+    pub fn fallback<'a>(&self, keychain: &'a dyn Keychain) -> Fallback<'a> {
+        Fallback::with_codex(&self.env.codex_home, &self.config, keychain, crate::codex_app_server::find_codex())
     }
 }
 
@@ -214,5 +228,54 @@ fn from_logs(
             log_file: None,
             paces: Vec::new(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codex_login::NoQuotaLogin;
+    use crate::keychain::MemoryKeychain;
+    use headroom_testkit::jwt::codex_auth_json;
+
+    fn home_with_auth(json: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("auth.json"), json).unwrap();
+        dir
+    }
+
+    fn env(home: &std::path::Path) -> Environment {
+        Environment { codex_home: home.to_path_buf(), ..Default::default() }
+    }
+
+    #[test]
+    fn on_the_fallback_key_the_saved_chatgpt_login_reads_the_plan() {
+        let key = "sk-test-fallback-0123456789abcdef";
+        let home = home_with_auth(&format!("{{\"auth_mode\":\"apikey\",\"OPENAI_API_KEY\":\"{key}\"}}"));
+        let keychain = MemoryKeychain::default();
+        let none = Context::load(env(home.path())).discover(&keychain, None, DiscoverMode::FirstFound);
+        assert!(
+            matches!(none.missing_error(), UsageError::NoQuota(NoQuotaLogin::ApiKey)),
+            "no saved login: an API-key login"
+        );
+        keychain.insert("Headroom", "fallback-api-key", key.as_bytes());
+        keychain.insert(
+            "Headroom",
+            "saved-codex-login",
+            codex_auth_json("saved-access", "id", Some("acct-s")).as_bytes(),
+        );
+        let d = Context::load(env(home.path())).discover(&keychain, None, DiscoverMode::FirstFound);
+        let cred = d.credential().expect("the saved login");
+        assert_eq!(cred.access_token().expose_secret(), "saved-access");
+        assert_eq!(cred.account_id.as_deref(), Some("acct-s"));
+        assert!(cred.location.contains("saved-codex-login"));
+        // Another API key in auth.json is not Headroom's switch: the saved login is not used.
+        std::fs::write(
+            home.path().join("auth.json"),
+            r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-someone-else-000000000"}"#,
+        )
+        .unwrap();
+        let d = Context::load(env(home.path())).discover(&keychain, None, DiscoverMode::FirstFound);
+        assert!(d.credential().is_none());
     }
 }

@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::credentials::CredentialOrigin;
 use crate::error::UsageError;
 use crate::humanize::{age, blocked_sentence, clock, reset_phrase, used_and_left};
+use crate::model::CredentialOrigin;
 use crate::model::{SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 use crate::settings::{Settings, ShowAs};
 

@@ -7,8 +7,16 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::codex_login::LoginReadError;
-use crate::credentials::PastedTokenSource;
 use crate::keychain::{Keychain, KeychainError};
+
+/// A source of a token pasted into Headroom (the vault). Kept behind a trait so discovery does
+/// not depend on how the vault stores it.
+pub trait PastedTokenSource {
+    /// `Ok(None)` when no token has been pasted.
+    fn pasted_token(&self) -> Result<Option<SecretString>, LoginReadError>;
+    /// Where it lives, for messages.
+    fn location(&self) -> String;
+}
 
 pub const SERVICE: &str = "Headroom";
 
@@ -81,7 +89,7 @@ impl TokenInfo {
 
 /// A failure to store, read or remove a secret, as one sentence with its fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}: {}.{}", crate::humanize::capitalise(&.source.to_string()), .source.remedy(), if *.nothing_saved { " Nothing was saved." } else { "" })]
+#[error("{}: {}.{}", crate::text::capitalise(&.source.to_string()), .source.remedy(), if *.nothing_saved { " Nothing was saved." } else { "" })]
 pub struct VaultError {
     pub source: KeychainError,
     /// Set for failed writes: nothing went to disk instead.

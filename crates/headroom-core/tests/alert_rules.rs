@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Local, NaiveTime, TimeZone, Timelike, Utc};
 use headroom_core::alerts::{merge, AlertEngine, AlertKind, AlertState, UserPause};
-use headroom_core::credentials::CredentialOrigin;
+use headroom_core::model::CredentialOrigin;
 use headroom_core::model::{
     Account, Credits, LimitId, PoolCredits, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind,
 };

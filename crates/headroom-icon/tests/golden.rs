@@ -2,8 +2,8 @@
 //! pixel (within 2 levels per channel). `UPDATE_GOLDENS=1 cargo test -p headroom-icon` rewrites
 //! them; look at them before committing (`tests/golden/sheet.png` shows all at 8×).
 
-use headroom_types::{IconBar, IconState, Level};
 use headroom_icon::{render, IconCache, Rendered, Style};
+use headroom_types::{IconBar, IconState, Level};
 use tiny_skia::Pixmap;
 
 fn state(bars: &[(u8, Level)], dimmed: bool, limit_reached: bool, on_api_key: bool) -> IconState {

@@ -3,8 +3,8 @@
 //! 3:1 contrast WCAG asks of graphics against both. Each case composites the real drawing over
 //! the background and measures the middle of the bar as a person would see it.
 
-use headroom_types::{IconBar, IconState, Level};
 use headroom_icon::{render, Style};
+use headroom_types::{IconBar, IconState, Level};
 
 const LIGHT_TASKBAR: [u8; 3] = [0xF3, 0xF3, 0xF3];
 const DARK_TASKBAR: [u8; 3] = [0x20, 0x20, 0x20];

@@ -18,6 +18,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::response::{Behaviour, FakeResponse};
+
 /// Which endpoint a response is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,73 +33,6 @@ pub enum Route {
     /// `POST …/v1/responses`: a model provider's Responses API, for running the real Codex
     /// offline (`codex exec` with `model_provider` pointing here) so it writes real rollouts.
     Responses,
-}
-
-/// How the response travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "bytes")]
-pub enum Behaviour {
-    #[default]
-    Normal,
-    /// Announce the full length, send only this many body bytes, then close.
-    CutAfter(usize),
-    /// Flip bytes in the body so it is no longer valid JSON.
-    Garble,
-    /// Read the request and never answer (until the client gives up).
-    Hang,
-}
-
-/// One scripted response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FakeResponse {
-    #[serde(default = "ok")]
-    pub status: u16,
-    #[serde(default)]
-    pub headers: Vec<(String, String)>,
-    #[serde(default)]
-    pub body: String,
-    #[serde(default)]
-    pub delay_ms: u64,
-    #[serde(default)]
-    pub behaviour: Behaviour,
-}
-
-fn ok() -> u16 {
-    200
-}
-
-impl FakeResponse {
-    pub fn json(status: u16, body: impl Into<String>) -> Self {
-        FakeResponse {
-            status,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: body.into(),
-            delay_ms: 0,
-            behaviour: Behaviour::Normal,
-        }
-    }
-
-    pub fn html(status: u16, body: impl Into<String>) -> Self {
-        FakeResponse {
-            headers: vec![("Content-Type".into(), "text/html; charset=UTF-8".into())],
-            ..FakeResponse::json(status, body)
-        }
-    }
-
-    pub fn with_header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    pub fn with_delay(mut self, delay: Duration) -> Self {
-        self.delay_ms = delay.as_millis() as u64;
-        self
-    }
-
-    pub fn with_behaviour(mut self, behaviour: Behaviour) -> Self {
-        self.behaviour = behaviour;
-        self
-    }
 }
 
 /// A request as the fake saw it. Header names are lower-case.

@@ -5,7 +5,9 @@ pub mod fake;
 pub mod fake_codex;
 pub mod history;
 pub mod jwt;
+pub mod response;
 pub mod scenarios;
 pub mod token_history;
 
-pub use fake::{Behaviour, FakeResponse, FakeService, RecordedRequest};
+pub use fake::{FakeService, RecordedRequest};
+pub use response::{Behaviour, FakeResponse};

@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::fake::{Behaviour, FakeResponse};
 use crate::jwt::now_unix;
+use crate::response::{Behaviour, FakeResponse};
 
 pub const PLUS_TWO_WINDOWS: &str = include_str!("../../../testdata/usage/plus-two-windows.json");
 pub const FREE_WEEKLY_ONLY: &str = include_str!("../../../testdata/usage/free-weekly-only.json");

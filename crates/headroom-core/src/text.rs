@@ -1,0 +1,41 @@
+//! Small text helpers that know nothing of the domain, so the model and the views can both
+//! use them without depending on each other.
+
+/// "plus" → "Plus".
+pub fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `http://user:secret@proxy:3128` → `http://***@proxy:3128`: every URL Headroom prints or logs
+/// goes through this, so a password in a base URL or a proxy never shows.
+pub fn mask_userinfo(url: &str) -> String {
+    // The authority is what follows `scheme://` up to the path, query or fragment; user info is
+    // the part of it before its last `@`.
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_passwords_are_masked() {
+        assert_eq!(mask_userinfo("http://bob:pw@proxy:3128"), "http://***@proxy:3128");
+        assert_eq!(mask_userinfo("bob:pw@proxy:3128"), "***@proxy:3128");
+        assert_eq!(mask_userinfo("http://proxy:3128"), "http://proxy:3128");
+        assert_eq!(mask_userinfo("localhost,127.0.0.1"), "localhost,127.0.0.1");
+        assert_eq!(mask_userinfo("https://user:pw@host.example/backend-api"), "https://***@host.example/backend-api");
+        assert_eq!(mask_userinfo("https://token@host.example/x/wham/usage"), "https://***@host.example/x/wham/usage");
+        // An @ in the path is not user info.
+        assert_eq!(mask_userinfo("https://host.example/@me/backend-api"), "https://host.example/@me/backend-api");
+    }
+}
