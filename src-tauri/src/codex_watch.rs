@@ -5,13 +5,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use chrono::Utc;
-use headroom_core::poll::Trigger;
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
-use crate::app::Shared;
+/// Asks for a fetch now: Codex's login or config changed, or the folder appeared.
+pub type Refetch = Arc<dyn Fn() + Send + Sync>;
 
 #[derive(Default)]
 pub struct CodexWatch {
@@ -23,7 +23,7 @@ pub struct CodexWatch {
 impl CodexWatch {
     /// Watches `home` (or waits for it to appear). Cheap when that is already so: called after
     /// every answer, which is how a folder that appeared or vanished is picked up.
-    pub fn follow(&mut self, home: &Path, shared: &Arc<Shared>, last_write: &Arc<AtomicI64>) {
+    pub fn follow(&mut self, home: &Path, refetch: &Refetch, last_write: &Arc<AtomicI64>) {
         let exists = home.is_dir();
         if self.followed.as_ref().is_some_and(|(h, e)| h == home && *e == exists) {
             return;
@@ -33,9 +33,9 @@ impl CodexWatch {
         let appeared = self.followed.as_ref().is_some_and(|(h, e)| h == home && !*e);
         self.followed = Some((home.to_path_buf(), exists));
         let result = if exists {
-            watch_home(home, Arc::downgrade(shared), last_write.clone())
+            watch_home(home, refetch.clone(), last_write.clone())
         } else {
-            wait_for_home(home, Arc::downgrade(shared))
+            wait_for_home(home, refetch.clone())
         };
         match result {
             Ok(watcher) => self.watcher = Some(watcher),
@@ -43,12 +43,12 @@ impl CodexWatch {
         }
         if appeared {
             // What Codex wrote between the folder's creation and this watch was not seen.
-            shared.trigger(Trigger::CredentialsChanged);
+            refetch();
         }
     }
 }
 
-fn watch_home(home: &Path, shared: Weak<Shared>, last_write: Arc<AtomicI64>) -> notify::Result<RecommendedWatcher> {
+fn watch_home(home: &Path, refetch: Refetch, last_write: Arc<AtomicI64>) -> notify::Result<RecommendedWatcher> {
     let root = home.to_path_buf();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
@@ -62,10 +62,8 @@ fn watch_home(home: &Path, shared: Weak<Shared>, last_write: Arc<AtomicI64>) -> 
             } else if name == "auth.json" || name == "config.toml" || name.ends_with(".age") || *path == root {
                 // The login, the encrypted store, the config, or the folder itself (removed:
                 // the next answer sets up the wait for it).
-                if let Some(shared) = shared.upgrade() {
-                    tracing::info!("Codex's {name} changed; refreshing");
-                    shared.trigger(Trigger::CredentialsChanged);
-                }
+                tracing::info!("Codex's {name} changed; refreshing");
+                refetch();
             }
         }
     })?;
@@ -75,7 +73,7 @@ fn watch_home(home: &Path, shared: Weak<Shared>, last_write: Arc<AtomicI64>) -> 
 
 /// Watches the nearest existing folder above `home`; a folder created on the way to it fetches
 /// again, and the answer's `follow` moves the watch down.
-fn wait_for_home(home: &Path, shared: Weak<Shared>) -> notify::Result<RecommendedWatcher> {
+fn wait_for_home(home: &Path, refetch: Refetch) -> notify::Result<RecommendedWatcher> {
     let Some(above) = home.ancestors().skip(1).find(|p| p.is_dir()) else {
         return Err(notify::Error::path_not_found().add_path(home.to_path_buf()));
     };
@@ -86,10 +84,8 @@ fn wait_for_home(home: &Path, shared: Weak<Shared>) -> notify::Result<Recommende
             return;
         }
         if event.paths.iter().any(|p| awaited.starts_with(p)) {
-            if let Some(shared) = shared.upgrade() {
-                tracing::info!("{} appeared; refreshing", awaited.display());
-                shared.trigger(Trigger::CredentialsChanged);
-            }
+            tracing::info!("{} appeared; refreshing", awaited.display());
+            refetch();
         }
     })?;
     watcher.watch(above, RecursiveMode::NonRecursive)?;

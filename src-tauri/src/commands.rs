@@ -5,7 +5,8 @@ use headroom_core::dashboard_view::DashboardView;
 use headroom_core::poll::Trigger;
 use tauri::State;
 
-use crate::app::{self, SharedState};
+use crate::app;
+use crate::state::{environment, SharedState};
 use chrono::Utc;
 use headroom_core::credentials::{DiscoverMode, ProbeOutcome};
 use headroom_core::keychain::OsKeychain;
@@ -31,7 +32,7 @@ pub fn refresh(state: State<'_, SharedState>) {
 /// The settings as the window edits them.
 #[tauri::command]
 pub fn settings(state: State<'_, SharedState>) -> SettingsForm {
-    SettingsForm::from_settings(&state.inner.lock().unwrap().settings)
+    SettingsForm::from_settings(&state.session.lock().unwrap().settings)
 }
 
 /// What saving the settings window's form did: the settings now in force and, beside their
@@ -45,12 +46,12 @@ pub struct SavedSettings {
 /// Saves every field that is valid, at once; a wrong field never holds back the others.
 #[tauri::command]
 pub fn save_settings(app: tauri::AppHandle, state: State<'_, SharedState>, form: SettingsForm) -> SavedSettings {
-    let current = state.inner.lock().unwrap().settings.clone();
+    let current = state.session.lock().unwrap().settings.clone();
     let (settings, mut problems) = form.apply_to(&current);
     if let Err(message) = app::apply_settings(&app, &state, settings) {
         problems.push(FieldProblem { field: String::new(), message });
     }
-    SavedSettings { form: SettingsForm::from_settings(&state.inner.lock().unwrap().settings), problems }
+    SavedSettings { form: SettingsForm::from_settings(&state.session.lock().unwrap().settings), problems }
 }
 
 #[derive(Serialize)]
@@ -75,13 +76,13 @@ pub struct Credentials {
 #[tauri::command]
 pub async fn credentials(state: State<'_, SharedState>) -> Result<Credentials, String> {
     let (settings, from_session_logs) = {
-        let inner = state.inner.lock().unwrap();
+        let inner = state.session.lock().unwrap();
         let from_logs = inner.snapshot.as_ref().is_some_and(|s| s.source == SourceKind::SessionLog);
         (inner.settings.clone(), from_logs)
     };
     // Keychain reads block on D-Bus.
     tauri::async_runtime::spawn_blocking(move || {
-        let ctx = Context::load(app::environment(&settings));
+        let ctx = Context::load(environment(&settings));
         let vault = Vault::new(&OsKeychain);
         let discovery = ctx.discover(&OsKeychain, Some(&vault), DiscoverMode::All);
         let sources = discovery
@@ -114,8 +115,8 @@ pub async fn credentials(state: State<'_, SharedState>) -> Result<Credentials, S
 #[tauri::command]
 pub async fn paste_token(state: State<'_, SharedState>, text: String) -> Result<TokenInfo, String> {
     let now = Utc::now();
-    let settings = state.inner.lock().unwrap().settings.clone();
-    let ctx = Context::load(app::environment(&settings));
+    let settings = state.session.lock().unwrap().settings.clone();
+    let ctx = Context::load(environment(&settings));
     let token = match classify(&text, now).map_err(|e| e.to_string())? {
         Paste::AccessToken(token) => token,
         Paste::SessionCookie(cookie) => {
@@ -145,7 +146,7 @@ pub async fn remove_token(state: State<'_, SharedState>) -> Result<(), String> {
 /// Asks the usage service whether it accepts the pasted token.
 #[tauri::command]
 pub async fn check_token(state: State<'_, SharedState>) -> Result<String, String> {
-    let settings = state.inner.lock().unwrap().settings.clone();
+    let settings = state.session.lock().unwrap().settings.clone();
     let token = tauri::async_runtime::spawn_blocking(|| Vault::new(&OsKeychain).load(Slot::AccessToken))
         .await
         .map_err(|e| e.to_string())?
@@ -158,7 +159,7 @@ pub async fn check_token(state: State<'_, SharedState>) -> Result<String, String
         None,
         None,
     );
-    let ctx = Context::load(app::environment(&settings));
+    let ctx = Context::load(environment(&settings));
     match headroom_core::status::fetch_live(&ctx, &credential, Utc::now()).await {
         Ok(_) => Ok("Accepted by the usage service.".into()),
         Err(e) => Err(e.to_string()),
@@ -168,7 +169,7 @@ pub async fn check_token(state: State<'_, SharedState>) -> Result<String, String
 /// Until when alerts are paused (RFC 3339), if they are.
 #[tauri::command]
 pub fn alert_pause(state: State<'_, SharedState>) -> Option<String> {
-    let until = state.inner.lock().unwrap().paused_until.filter(|u| *u > Utc::now());
+    let until = state.session.lock().unwrap().paused_until.filter(|u| *u > Utc::now());
     until.map(|u| u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
@@ -176,7 +177,7 @@ pub fn alert_pause(state: State<'_, SharedState>) -> Option<String> {
 /// nothing when no window says when it resets.
 #[tauri::command]
 pub fn reset_pause_label(state: State<'_, SharedState>) -> Option<String> {
-    let inner = state.inner.lock().unwrap();
+    let inner = state.session.lock().unwrap();
     headroom_core::alert_pause::until_reset(inner.snapshot.as_ref(), Utc::now()).map(|p| p.label)
 }
 
@@ -205,7 +206,7 @@ pub fn history(
     days: Option<u32>,
 ) -> Result<headroom_core::history_view::HistoryView, String> {
     use headroom_core::history::{self, History};
-    let current = state.inner.lock().unwrap().snapshot.clone();
+    let current = state.session.lock().unwrap().snapshot.clone();
     let account = current.as_ref().map(history::account_key).unwrap_or_default();
     let until = Utc::now();
     let since = until - chrono::Duration::days(i64::from(days.unwrap_or(7).clamp(1, 180)));
@@ -244,8 +245,8 @@ pub async fn token_usage(
     days: Option<u32>,
 ) -> Result<headroom_core::token_report::DailyReport, String> {
     use headroom_core::token_report::{daily, Filter, Zone};
-    let settings = state.inner.lock().unwrap().settings.clone();
-    let codex_home = app::environment(&settings).codex_home;
+    let settings = state.session.lock().unwrap().settings.clone();
+    let codex_home = environment(&settings).codex_home;
     let days = i64::from(days.unwrap_or(14).clamp(1, 366));
     tauri::async_runtime::spawn_blocking(move || {
         let cache = headroom_core::token_ledger::default_cache_path(&codex_home);

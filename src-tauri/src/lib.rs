@@ -5,6 +5,7 @@ mod app;
 mod codex_watch;
 mod commands;
 mod notifications;
+mod state;
 mod tray;
 mod windows;
 
@@ -55,9 +56,9 @@ pub fn run() {
                 notifications::register_app();
             }
             let handle = app.handle().clone();
-            let shared = app::Shared::load(demo);
+            let shared = state::Shared::load(demo);
             app.manage(shared.clone());
-            tray::create(&handle, &shared)?;
+            tray::create(&handle, &shared, app::on_menu_action)?;
             match open_at_start.as_deref() {
                 Some("dashboard") => windows::open(&handle, windows::Window::Dashboard),
                 Some("settings") => windows::open(&handle, windows::Window::Settings),

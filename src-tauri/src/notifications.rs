@@ -3,7 +3,7 @@
 
 use headroom_core::alerts::Alert;
 
-use crate::app::SharedState;
+use crate::state::SharedState;
 
 /// The bundle identifier (tauri.conf.json), which the platforms use as the app's identity.
 #[cfg_attr(not(any(windows, target_os = "macos")), allow(dead_code))]
@@ -22,7 +22,7 @@ pub fn register_app() {
 pub fn show(shared: SharedState, alert: Alert) {
     // Delivery talks to D-Bus synchronously: keep it off the async workers.
     tauri::async_runtime::spawn_blocking(move || {
-        let previous = shared.inner.lock().unwrap().notification_ids.get(&alert.identity).copied();
+        let previous = shared.notification_ids.lock().unwrap().get(&alert.identity).copied();
         let mut notification = notify_rust::Notification::new();
         notification.appname("Headroom").summary(&alert.title).body(&alert.body);
         // Windows shows a toast under the app whose AppUserModelID it carries: the installer's
@@ -42,7 +42,7 @@ pub fn show(shared: SharedState, alert: Alert) {
         match notification.show() {
             Ok(_handle) => {
                 #[cfg(all(unix, not(target_os = "macos")))]
-                shared.inner.lock().unwrap().notification_ids.insert(alert.identity.clone(), _handle.id());
+                shared.notification_ids.lock().unwrap().insert(alert.identity.clone(), _handle.id());
                 tracing::info!(title = %alert.title, "notified");
             }
             Err(e) => tracing::warn!("could not show a notification ({e}): {}", alert.title),

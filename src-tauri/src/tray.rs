@@ -5,7 +5,6 @@
 use std::sync::Mutex;
 
 use chrono::Utc;
-use headroom_core::poll::Trigger;
 use headroom_core::tray_view::{tray_view, MenuView, TrayInputs, TrayView};
 use headroom_icon::{IconCache, Style};
 use tauri::image::Image;
@@ -13,7 +12,7 @@ use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 
-use crate::app::{self, SharedState};
+use crate::state::SharedState;
 use crate::windows::{self, Window};
 
 pub const TRAY_ID: &str = "headroom";
@@ -32,22 +31,36 @@ pub struct Shown {
 }
 
 fn view(shared: &SharedState) -> TrayView {
-    let inner = shared.inner.lock().unwrap();
+    let session = shared.session.lock().unwrap();
     tray_view(&TrayInputs {
-        snapshot: inner.snapshot.as_ref(),
-        error: inner.error.as_ref(),
-        settings: &inner.settings,
-        paused_until: inner.paused_until,
-        on_api_key: inner.on_fallback_key,
+        snapshot: session.snapshot.as_ref(),
+        error: session.error.as_ref(),
+        settings: &session.settings,
+        paused_until: session.paused_until,
+        on_api_key: session.on_fallback_key,
         // For an hour after Headroom put Codex back on the plan, the menu says what open
         // sessions still use.
-        restored_recently: inner.restored_at.is_some_and(|at| Utc::now() - at < chrono::Duration::hours(1)),
-        paces: &inner.paces,
+        restored_recently: session.restored_at.is_some_and(|at| Utc::now() - at < chrono::Duration::hours(1)),
+        paces: &session.paces,
         now: Utc::now(),
     })
 }
 
-pub fn create(app: &AppHandle, shared: &SharedState) -> tauri::Result<()> {
+/// What a menu item asks for, beyond opening a window or quitting (which the tray does itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuAction {
+    Refresh,
+    PauseForAnHour,
+    PauseUntilReset,
+    Resume,
+    SwitchToApiKey,
+    SwitchToPlan,
+}
+
+/// Carries out a [`MenuAction`]; given at creation so the tray needs nothing of the app's logic.
+pub type OnAction = fn(&AppHandle, &SharedState, MenuAction);
+
+pub fn create(app: &AppHandle, shared: &SharedState, on_action: OnAction) -> tauri::Result<()> {
     let view = view(shared);
     let mut shown = Shown::default();
     let icon = shown.icon.update(&view.icon, ICON.0, ICON.1).expect("the first icon is always drawn");
@@ -61,7 +74,7 @@ pub fn create(app: &AppHandle, shared: &SharedState) -> tauri::Result<()> {
         .tooltip(&view.tooltip)
         .menu(&menu)
         .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()));
+        .on_menu_event(move |app, event| on_menu(app, event.id().as_ref(), on_action));
     let tray = match &view.title {
         Some(title) => tray.title(title),
         None => tray,
@@ -121,12 +134,12 @@ pub struct MenuChoices {
 
 impl MenuChoices {
     fn of(shared: &SharedState) -> MenuChoices {
-        let inner = shared.inner.lock().unwrap();
-        let blocked = inner.snapshot.as_ref().is_some_and(|s| s.blocking_window().is_some());
+        let session = shared.session.lock().unwrap();
+        let blocked = session.snapshot.as_ref().is_some_and(|s| s.blocking_window().is_some());
         MenuChoices {
-            paused: inner.paused_until.is_some_and(|u| u > Utc::now()),
-            offer_key: blocked && inner.fallback_key && !inner.on_fallback_key,
-            offer_plan: inner.on_fallback_key,
+            paused: session.paused_until.is_some_and(|u| u > Utc::now()),
+            offer_key: blocked && session.fallback_key && !session.on_fallback_key,
+            offer_plan: session.on_fallback_key,
         }
     }
 }
@@ -177,18 +190,19 @@ fn build_menu(app: &AppHandle, view: &MenuView, choices: MenuChoices) -> tauri::
         .build()
 }
 
-fn on_menu(app: &AppHandle, id: &str) {
+fn on_menu(app: &AppHandle, id: &str, on_action: OnAction) {
+    let action = match id {
+        "dashboard" => return windows::open(app, Window::Dashboard),
+        "settings" => return windows::open(app, Window::Settings),
+        "quit" => return app.exit(0),
+        "refresh" => MenuAction::Refresh,
+        "pause-hour" => MenuAction::PauseForAnHour,
+        "pause-reset" => MenuAction::PauseUntilReset,
+        "resume" => MenuAction::Resume,
+        "fallback-switch" => MenuAction::SwitchToApiKey,
+        "fallback-restore" => MenuAction::SwitchToPlan,
+        _ => return,
+    };
     let shared = app.state::<SharedState>().inner().clone();
-    match id {
-        "refresh" => shared.trigger(Trigger::Click),
-        "dashboard" => windows::open(app, Window::Dashboard),
-        "settings" => windows::open(app, Window::Settings),
-        "pause-hour" => app::pause(app, &shared, false),
-        "pause-reset" => app::pause(app, &shared, true),
-        "resume" => app::resume(app, &shared),
-        "fallback-switch" => app::fallback_action(app, &shared, true),
-        "fallback-restore" => app::fallback_action(app, &shared, false),
-        "quit" => app.exit(0),
-        _ => {}
-    }
+    on_action(app, &shared, action);
 }

@@ -66,6 +66,15 @@ pub enum AlertKind {
     Summary {
         count: usize,
     },
+    /// Headroom's settings file could not be read whole (said once at start).
+    SettingsProblems {
+        count: usize,
+    },
+    /// Codex's login was switched to the fallback key or back to the plan, or the switch failed.
+    FallbackSwitch {
+        to_key: bool,
+        done: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -442,7 +451,7 @@ fn event_enabled(settings: &Settings, kind: &AlertKind) -> bool {
         AlertKind::CreditsLow { .. } => settings.credits_low_below.is_some(),
         AlertKind::TokenExpiring { .. } => t.token_expiring,
         AlertKind::CredentialsRejected => t.credentials_rejected,
-        AlertKind::Summary { .. } => true,
+        AlertKind::Summary { .. } | AlertKind::SettingsProblems { .. } | AlertKind::FallbackSwitch { .. } => true,
     }
 }
 

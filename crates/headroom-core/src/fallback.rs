@@ -288,32 +288,6 @@ fn login_with_api_key(codex: &Path, codex_home: &Path, key: &SecretString) -> Re
     }
 }
 
-/// What to do about the fallback key after a poll's alerts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Move {
-    /// Tell the user the switch is there (menu item and a notification).
-    OfferKey,
-    OfferPlan,
-    /// The user opted in: switch now.
-    SwitchToKey,
-    SwitchToPlan,
-}
-
-/// A main window just reached its limit (or became usable again, confirmed as the alert rules
-/// confirm good news): offer the switch, or make it when the user opted in.
-pub fn decide(alerts: &[crate::alerts::Alert], key_stored: bool, on_key: bool, automatic: bool) -> Option<Move> {
-    use crate::alerts::AlertKind;
-    let limit_reached =
-        alerts.iter().any(|a| matches!(a.kind, AlertKind::LimitReached { .. }) && a.identity.contains("|codex|"));
-    let available =
-        alerts.iter().any(|a| matches!(a.kind, AlertKind::AvailableAgain { .. }) && a.identity.contains("|codex|"));
-    match (limit_reached, available) {
-        (true, _) if key_stored && !on_key => Some(if automatic { Move::SwitchToKey } else { Move::OfferKey }),
-        (_, true) if on_key => Some(if automatic { Move::SwitchToPlan } else { Move::OfferPlan }),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,29 +307,6 @@ mod tests {
             store: LoginStore::File(dir.path().join("auth.json")),
         };
         (dir, fallback)
-    }
-
-    #[test]
-    fn offers_and_automatic_moves_follow_the_alerts() {
-        use crate::alerts::{Alert, AlertKind};
-        use crate::model::WindowKind;
-        let alert = |kind, limit: &str| Alert {
-            kind,
-            identity: format!("acct|{limit}|weekly"),
-            title: String::new(),
-            body: String::new(),
-        };
-        let reached = [alert(AlertKind::LimitReached { window: WindowKind::Weekly }, "codex")];
-        let back = [alert(AlertKind::AvailableAgain { window: WindowKind::Weekly }, "codex")];
-        assert_eq!(decide(&reached, true, false, false), Some(Move::OfferKey));
-        assert_eq!(decide(&reached, true, false, true), Some(Move::SwitchToKey));
-        assert_eq!(decide(&reached, false, false, true), None, "no key, nothing to offer");
-        assert_eq!(decide(&reached, true, true, true), None, "already on the key");
-        assert_eq!(decide(&back, true, true, false), Some(Move::OfferPlan));
-        assert_eq!(decide(&back, true, true, true), Some(Move::SwitchToPlan));
-        assert_eq!(decide(&back, true, false, true), None, "not on the key");
-        let review = [alert(AlertKind::LimitReached { window: WindowKind::Weekly }, "code_review")];
-        assert_eq!(decide(&review, true, false, true), None, "only the main quota blocks Codex");
     }
 
     #[test]

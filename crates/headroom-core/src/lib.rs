@@ -25,6 +25,7 @@ pub mod pace;
 pub mod paste;
 pub mod poll;
 pub mod report;
+pub mod session;
 pub mod session_log;
 pub mod settings;
 pub mod status;

@@ -1,0 +1,611 @@
+//! One place decides what a reading means. [`Session::apply`] takes a status report (live
+//! numbers, numbers from the session logs, or a failure) and returns the [`Effects`] the shell
+//! carries out: the notification to show, a switch of Codex's login, the files to write, asking
+//! Codex to refresh its login, opening Settings on first run. The shell decides nothing of this;
+//! it only does what it is told, so every decision here is tested without a display.
+
+use chrono::{DateTime, Utc};
+
+use crate::alert_pause::SavedPause;
+use crate::alerts::{merge, Alert, AlertEngine, AlertKind, AlertState, UserPause};
+use crate::codex_app_server;
+use crate::credentials::Credential;
+use crate::error::UsageError;
+use crate::fallback::{FallbackError, OPEN_SESSIONS_KEEP_KEY, OPEN_SESSIONS_KEEP_PLAN};
+use crate::model::UsageSnapshot;
+use crate::pace::Pace;
+use crate::settings::Settings;
+use crate::status::StatusReport;
+
+/// The account alerts are remembered under before any answer has named one.
+const NO_ACCOUNT_YET: &str = "default";
+
+/// What the shell does after a reading, in this order: open Settings, switch Codex's login,
+/// write the files, redraw, notify.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Effects {
+    /// One notification for everything this reading called for (several alerts are merged).
+    pub notify: Option<Alert>,
+    /// Switch Codex's login now: the user opted in to switching automatically.
+    pub switch_codex: Option<SwitchCodex>,
+    /// The numbers to keep on disk for the next start.
+    pub save_snapshot: Option<UsageSnapshot>,
+    /// The alert memory to keep on disk, when it changed.
+    pub save_alerts: Option<AlertState>,
+    /// Ask Codex (`codex app-server`) to refresh its own expired or refused login.
+    pub heal: bool,
+    /// First run with no way to get numbers: the settings window explains the ways in.
+    pub open_settings: bool,
+}
+
+/// Which way to switch Codex's login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwitchCodex {
+    ToApiKey,
+    ToPlan,
+}
+
+/// What the fallback should do about this reading's alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Move {
+    /// Say in the limit-reached alert that the menu can switch Codex to the key.
+    OfferKey,
+    /// Say in the available-again alert that the menu can put Codex back on the plan.
+    OfferPlan,
+    Switch(SwitchCodex),
+}
+
+/// What the last run left on disk, as read back at start.
+#[derive(Debug, Clone, Default)]
+pub struct SavedState {
+    pub snapshot: Option<UsageSnapshot>,
+    pub alerts: AlertState,
+    pub pause: Option<SavedPause>,
+}
+
+/// Everything Headroom knows between readings.
+pub struct Session {
+    pub settings: Settings,
+    /// The numbers shown: the newest good ones, kept through failures.
+    pub snapshot: Option<UsageSnapshot>,
+    /// Each window's pace, in the snapshot's window order.
+    pub paces: Vec<Option<Pace>>,
+    /// Why the last reading gave no numbers (shown beside the kept ones).
+    pub error: Option<UsageError>,
+    pub paused_until: Option<DateTime<Utc>>,
+    /// A fallback API key is stored.
+    pub fallback_key: bool,
+    /// Codex runs on Headroom's fallback key now.
+    pub on_fallback_key: bool,
+    /// When Headroom last put Codex back on the plan (open sessions stay on the key).
+    pub restored_at: Option<DateTime<Utc>>,
+    engine: AlertEngine,
+    /// The account alerts are remembered under; sticky so session-log samples share it.
+    account_key: String,
+    /// When Headroom last asked Codex to refresh its login (at most hourly).
+    last_heal_attempt: Option<DateTime<Utc>>,
+    /// The first-run settings window was opened (once per run).
+    welcomed: bool,
+    /// The alert state as last handed out for saving, so an unchanged state costs no write.
+    alerts_written: Option<AlertState>,
+    /// Whether anything is written to disk (not in the demo, whose numbers are made up).
+    persist: bool,
+}
+
+impl Session {
+    /// The session a start begins with. Numbers saved while the clock was ahead are not shown:
+    /// how old they are cannot be said, and the first answer comes within seconds.
+    pub fn restore(settings: Settings, saved: SavedState, persist: bool, now: DateTime<Utc>) -> Session {
+        let snapshot = saved.snapshot.filter(|s| {
+            let ahead = s.dated_ahead(now);
+            if ahead {
+                tracing::info!("the saved numbers are dated {} (ahead of the clock); not shown", s.observed_at);
+            }
+            !ahead
+        });
+        let account_key = snapshot.as_ref().map(account_key).unwrap_or_else(|| NO_ACCOUNT_YET.into());
+        Session {
+            settings,
+            snapshot,
+            paces: Vec::new(),
+            error: None,
+            paused_until: saved.pause.and_then(|p| p.still_running(now)),
+            fallback_key: false,
+            on_fallback_key: false,
+            restored_at: None,
+            engine: AlertEngine::new(saved.alerts),
+            account_key,
+            last_heal_attempt: None,
+            welcomed: false,
+            alerts_written: None,
+            persist,
+        }
+    }
+
+    pub fn alert_state(&self) -> &AlertState {
+        self.engine.state()
+    }
+
+    /// New numbers, or a failure: keeps the last good numbers, decides the alerts and the
+    /// fallback, and says what to write and whether Codex needs to refresh its login.
+    pub fn apply(&mut self, report: &StatusReport, now: DateTime<Utc>) -> Effects {
+        let mut effects = Effects::default();
+        let mut alerts = self.window_alerts(report, &mut effects, now);
+        alerts.extend(self.credential_alerts(report, now));
+
+        let fallback = decide(&alerts, self.fallback_key, self.on_fallback_key, self.settings.fallback_automatic);
+        offer_in_bodies(&mut alerts, fallback);
+        if let Some(Move::Switch(to)) = fallback {
+            effects.switch_codex = Some(to);
+        }
+        if let Some(summary) = self.engine.release_held(&self.settings, now) {
+            alerts.push(summary);
+        }
+
+        if needs_codex_refresh(report) && codex_app_server::due(self.last_heal_attempt, now) {
+            self.last_heal_attempt = Some(now);
+            effects.heal = true;
+        }
+        let no_source = matches!(
+            report.error,
+            Some(UsageError::NoCredentials { .. } | UsageError::NoSessionLogs { .. } | UsageError::NoQuota(_))
+        );
+        if report.snapshot.is_none() && self.snapshot.is_none() && no_source && !self.welcomed {
+            self.welcomed = true;
+            effects.open_settings = true;
+        }
+        self.error = report.error.clone();
+        if self.persist && self.alerts_written.as_ref() != Some(self.engine.state()) {
+            self.alerts_written = Some(self.engine.state().clone());
+            effects.save_alerts = self.alerts_written.clone();
+        }
+        effects.notify = merge(alerts);
+        effects
+    }
+
+    /// Keeps the numbers when they are newer than the shown ones, and the window and pace
+    /// alerts they call for.
+    fn window_alerts(&mut self, report: &StatusReport, effects: &mut Effects, now: DateTime<Utc>) -> Vec<Alert> {
+        let Some(snapshot) = &report.snapshot else { return Vec::new() };
+        // An answer that used a credential names the account; session-log samples keep the
+        // account already known, so both feed the same alert memory.
+        if report.credential.is_some() || self.account_key == NO_ACCOUNT_YET {
+            self.account_key = account_key(snapshot);
+        }
+        if snapshot.replaces(self.snapshot.as_ref(), now) {
+            if self.persist && self.snapshot.as_ref() != Some(snapshot) {
+                effects.save_snapshot = Some(snapshot.clone());
+            }
+            self.snapshot = Some(snapshot.clone());
+            self.paces = report.paces.clone();
+        }
+        let pause = UserPause { until: self.paused_until };
+        let mut alerts = self.engine.observe(snapshot, &self.account_key, &self.settings, pause, now);
+        alerts.extend(self.engine.pace(snapshot, &report.paces, &self.account_key, &self.settings, pause, now));
+        alerts
+    }
+
+    /// A login about to expire, or refused by the service.
+    fn credential_alerts(&mut self, report: &StatusReport, now: DateTime<Utc>) -> Vec<Alert> {
+        let Some(credential) = &report.credential else { return Vec::new() };
+        let pause = UserPause { until: self.paused_until };
+        let key = credential_key(credential);
+        let mut alerts = Vec::new();
+        if let Some(expires) = credential.claims.expires_at {
+            alerts.extend(self.engine.token_expiry(&key, credential.origin, expires, &self.settings, pause, now));
+        }
+        if matches!(report.error, Some(UsageError::Unauthorized { .. })) {
+            alerts.extend(self.engine.credentials_rejected(&key, credential.origin, &self.settings, pause, now));
+        }
+        alerts
+    }
+
+    /// A switch of Codex's login was carried out (from the menu or automatically): the menu
+    /// and the icon follow, and the notification says what open sessions keep using.
+    pub fn switched(&mut self, to_key: bool, result: &Result<(), FallbackError>, now: DateTime<Utc>) -> Alert {
+        if result.is_ok() {
+            self.on_fallback_key = to_key;
+            self.restored_at = (!to_key).then_some(now);
+        }
+        switch_alert(to_key, result)
+    }
+}
+
+/// The notification for a switch of Codex's login, done or not.
+fn switch_alert(to_key: bool, result: &Result<(), FallbackError>) -> Alert {
+    let (title, body) = match (result, to_key) {
+        (Ok(()), true) => (
+            "Codex switched to your API key",
+            format!(
+                "It is billed at API rates; your ChatGPT login is saved and comes back from the menu. {OPEN_SESSIONS_KEEP_PLAN}"
+            ),
+        ),
+        (Ok(()), false) => (
+            "Codex is back on your ChatGPT plan",
+            format!("Your saved ChatGPT login is in place again. {OPEN_SESSIONS_KEEP_KEY}"),
+        ),
+        (Err(e), _) => ("Codex's login was not changed", e.to_string()),
+    };
+    Alert {
+        kind: AlertKind::FallbackSwitch { to_key, done: result.is_ok() },
+        identity: "fallback".into(),
+        title: title.into(),
+        body,
+    }
+}
+
+/// Problems found in the settings file at start, said once where the user will see them (the
+/// defaults apply meanwhile).
+pub fn settings_problems_alert(problems: &[String]) -> Option<Alert> {
+    (!problems.is_empty()).then(|| Alert {
+        kind: AlertKind::SettingsProblems { count: problems.len() },
+        identity: "settings".into(),
+        title: "Headroom's settings file has problems".into(),
+        body: problems.join("\n"),
+    })
+}
+
+fn account_key(snapshot: &UsageSnapshot) -> String {
+    snapshot
+        .account
+        .account_id
+        .clone()
+        .or_else(|| snapshot.account.email.clone())
+        .unwrap_or_else(|| NO_ACCOUNT_YET.into())
+}
+
+/// A credential's alert memory: a new token (another expiry) starts afresh.
+fn credential_key(credential: &Credential) -> String {
+    format!(
+        "{}|{}|{}",
+        credential.origin.id(),
+        credential.account_id.as_deref().unwrap_or("-"),
+        credential.claims.expires_at.map(|t| t.timestamp()).unwrap_or(0)
+    )
+}
+
+/// Codex's own login expired or was refused: Codex can refresh it (Headroom never spends its
+/// single-use refresh token itself).
+fn needs_codex_refresh(report: &StatusReport) -> bool {
+    match &report.error {
+        Some(UsageError::Expired { origin, .. } | UsageError::Unauthorized { origin, .. }) => origin.is_codex_login(),
+        _ => false,
+    }
+}
+
+/// A main window just reached its limit (or became usable again, confirmed as the alert rules
+/// confirm good news): offer the switch, or make it when the user opted in.
+fn decide(alerts: &[Alert], key_stored: bool, on_key: bool, automatic: bool) -> Option<Move> {
+    let limit_reached =
+        alerts.iter().any(|a| matches!(a.kind, AlertKind::LimitReached { .. }) && a.identity.contains("|codex|"));
+    let available =
+        alerts.iter().any(|a| matches!(a.kind, AlertKind::AvailableAgain { .. }) && a.identity.contains("|codex|"));
+    match (limit_reached, available) {
+        (true, _) if key_stored && !on_key => {
+            Some(if automatic { Move::Switch(SwitchCodex::ToApiKey) } else { Move::OfferKey })
+        }
+        (_, true) if on_key => Some(if automatic { Move::Switch(SwitchCodex::ToPlan) } else { Move::OfferPlan }),
+        _ => None,
+    }
+}
+
+/// The offer goes beside the alert it answers, naming the menu item that does it.
+fn offer_in_bodies(alerts: &mut [Alert], fallback: Option<Move>) {
+    for alert in alerts {
+        match (&alert.kind, fallback) {
+            (AlertKind::LimitReached { .. }, Some(Move::OfferKey)) => alert.body.push_str(
+                " Your fallback API key can keep Codex going: choose “Switch Codex to API key” in the Headroom menu.",
+            ),
+            (AlertKind::AvailableAgain { .. }, Some(Move::OfferPlan)) => alert.body.push_str(
+                " Codex still uses your API key: choose “Switch Codex back to your ChatGPT plan” in the Headroom menu.",
+            ),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Account, CredentialOrigin, SourceKind, UsageWindow, WindowKind};
+    use chrono::{Duration, Local, NaiveTime, TimeZone, Timelike};
+    use secrecy::SecretString;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
+    }
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        t0() + Duration::minutes(minute)
+    }
+
+    /// A live Plus answer at `minute`: the 5-hour window `five` % used (resetting at minute
+    /// 300) and the weekly one at 10 %.
+    fn answer(minute: i64, five: f64) -> StatusReport {
+        let windows = vec![
+            UsageWindow::main(WindowKind::FiveHour, five, Some(at(300))),
+            UsageWindow::main(WindowKind::Weekly, 10.0, Some(at(7 * 24 * 60))),
+        ];
+        let snapshot = UsageSnapshot {
+            plan: Some("plus".into()),
+            account: Account { account_id: Some("acct-1".into()), ..Default::default() },
+            limit_reached: windows.iter().any(UsageWindow::is_exhausted),
+            windows,
+            credits: None,
+            limit_reached_reason: None,
+            spend_control: None,
+            reset_credits: None,
+            unreadable: Vec::new(),
+            observed_at: at(minute),
+            source: SourceKind::Api,
+        };
+        StatusReport {
+            snapshot: Some(snapshot),
+            credential: Some(credential(None)),
+            error: None,
+            log_file: None,
+            paces: Vec::new(),
+        }
+    }
+
+    fn credential(expires_at: Option<DateTime<Utc>>) -> Credential {
+        let mut credential = Credential::new(
+            CredentialOrigin::CodexAuthFile,
+            "auth.json".into(),
+            SecretString::from("not-a-jwt"),
+            None,
+            Some("acct-1".into()),
+        );
+        credential.claims.expires_at = expires_at;
+        credential
+    }
+
+    fn failure(error: UsageError, credential: Option<Credential>) -> StatusReport {
+        StatusReport { snapshot: None, credential, error: Some(error), log_file: None, paces: Vec::new() }
+    }
+
+    fn session() -> Session {
+        Session::restore(Settings::default(), SavedState::default(), true, t0())
+    }
+
+    fn kinds(effects: &Effects) -> Option<AlertKind> {
+        effects.notify.as_ref().map(|a| a.kind.clone())
+    }
+
+    #[test]
+    fn the_first_answer_is_kept_and_saved_silently_then_the_same_answer_writes_nothing() {
+        let mut s = session();
+        let first = s.apply(&answer(0, 50.0), at(0));
+        assert_eq!(first.notify, None, "the first sample is the baseline");
+        assert_eq!(first.save_snapshot.as_ref().map(|s| s.observed_at), Some(at(0)));
+        assert!(first.save_alerts.is_some(), "the baseline is remembered");
+        assert!(!first.heal && !first.open_settings && first.switch_codex.is_none());
+        assert_eq!(s.snapshot.as_ref().unwrap().windows[0].used_percent, 50.0);
+
+        let again = s.apply(&answer(0, 50.0), at(1));
+        assert_eq!(again, Effects::default(), "nothing changed, nothing written, nothing said");
+    }
+
+    #[test]
+    fn a_crossing_notifies_once() {
+        let mut s = session();
+        s.apply(&answer(0, 50.0), at(0));
+        let crossed = s.apply(&answer(5, 85.0), at(5));
+        assert_eq!(kinds(&crossed), Some(AlertKind::Threshold { window: WindowKind::FiveHour, percent: 80 }));
+        assert!(crossed.save_snapshot.is_some() && crossed.save_alerts.is_some());
+        assert_eq!(s.apply(&answer(10, 86.0), at(10)).notify, None, "once per crossing");
+    }
+
+    #[test]
+    fn a_failure_keeps_the_last_numbers_and_says_why() {
+        let mut s = session();
+        s.apply(&answer(0, 50.0), at(0));
+        let failed = s.apply(&failure(UsageError::Other("offline".into()), None), at(5));
+        assert_eq!(failed, Effects::default());
+        assert_eq!(s.snapshot.as_ref().unwrap().windows[0].used_percent, 50.0, "the last good numbers stay");
+        assert!(matches!(s.error, Some(UsageError::Other(_))));
+        s.apply(&answer(10, 55.0), at(10));
+        assert!(s.error.is_none(), "a good answer clears the error");
+    }
+
+    #[test]
+    fn an_older_session_log_sample_is_not_shown_over_a_newer_answer() {
+        let mut s = session();
+        s.apply(&answer(10, 60.0), at(10));
+        let mut from_logs = answer(5, 40.0);
+        from_logs.snapshot.as_mut().unwrap().source = SourceKind::SessionLog;
+        from_logs.credential = None;
+        let late = s.apply(&from_logs, at(11));
+        assert!(late.save_snapshot.is_none());
+        assert_eq!(s.snapshot.as_ref().unwrap().windows[0].used_percent, 60.0);
+    }
+
+    #[test]
+    fn the_limit_reached_offers_the_fallback_key_in_its_body_or_switches_when_automatic() {
+        let mut s = session();
+        s.fallback_key = true;
+        s.apply(&answer(0, 50.0), at(0));
+        let reached = s.apply(&answer(5, 100.0), at(5));
+        let alert = reached.notify.expect("limit reached");
+        assert_eq!(alert.kind, AlertKind::LimitReached { window: WindowKind::FiveHour });
+        assert!(alert.body.contains("choose “Switch Codex to API key”"), "{}", alert.body);
+        assert_eq!(reached.switch_codex, None, "offered, not done");
+
+        let mut auto = session();
+        auto.fallback_key = true;
+        auto.settings.fallback_automatic = true;
+        auto.apply(&answer(0, 50.0), at(0));
+        let switched = auto.apply(&answer(5, 100.0), at(5));
+        assert_eq!(switched.switch_codex, Some(SwitchCodex::ToApiKey));
+        assert!(!switched.notify.unwrap().body.contains("choose"), "no offer for what is being done");
+
+        let mut no_key = session();
+        no_key.apply(&answer(0, 50.0), at(0));
+        let reached = no_key.apply(&answer(5, 100.0), at(5));
+        assert!(!reached.notify.unwrap().body.contains("API key"), "no key, nothing offered");
+    }
+
+    #[test]
+    fn available_again_on_the_key_offers_the_plan_or_switches_back_when_automatic() {
+        for automatic in [false, true] {
+            let mut s = session();
+            s.settings.fallback_automatic = automatic;
+            s.fallback_key = true;
+            s.apply(&answer(0, 50.0), at(0));
+            s.apply(&answer(5, 100.0), at(5));
+            s.on_fallback_key = true;
+            let mut back = answer(301, 0.0);
+            back.snapshot.as_mut().unwrap().windows[0].resets_at = Some(at(600));
+            let effects = s.apply(&back, at(301));
+            let alert = effects.notify.expect("available again");
+            assert_eq!(alert.kind, AlertKind::AvailableAgain { window: WindowKind::FiveHour });
+            if automatic {
+                assert_eq!(effects.switch_codex, Some(SwitchCodex::ToPlan));
+            } else {
+                assert_eq!(effects.switch_codex, None);
+                assert!(alert.body.contains("“Switch Codex back to your ChatGPT plan”"), "{}", alert.body);
+            }
+        }
+    }
+
+    #[test]
+    fn a_switch_carried_out_moves_the_menu_and_says_what_open_sessions_keep() {
+        let mut s = session();
+        let alert = s.switched(true, &Ok(()), at(0));
+        assert!(s.on_fallback_key && s.restored_at.is_none());
+        assert_eq!(alert.kind, AlertKind::FallbackSwitch { to_key: true, done: true });
+        assert!(alert.body.contains(OPEN_SESSIONS_KEEP_PLAN));
+        let alert = s.switched(false, &Ok(()), at(5));
+        assert!(!s.on_fallback_key);
+        assert_eq!(s.restored_at, Some(at(5)));
+        assert!(alert.body.contains(OPEN_SESSIONS_KEEP_KEY));
+        let alert = s.switched(true, &Err(FallbackError::NoKey), at(6));
+        assert!(!s.on_fallback_key, "a failed switch changes nothing");
+        assert_eq!(
+            (alert.kind, alert.title.as_str()),
+            (AlertKind::FallbackSwitch { to_key: true, done: false }, "Codex's login was not changed")
+        );
+    }
+
+    #[test]
+    fn a_login_about_to_expire_and_a_refused_login_notify() {
+        let mut s = session();
+        let mut expiring = answer(0, 10.0);
+        expiring.credential = Some(credential(Some(at(60 * 24 * 2))));
+        let effects = s.apply(&expiring, at(0));
+        assert!(matches!(kinds(&effects), Some(AlertKind::TokenExpiring { .. })), "{effects:?}");
+
+        let mut s = session();
+        let refused = failure(
+            UsageError::Unauthorized { origin: CredentialOrigin::Keychain, status: 401 },
+            Some(credential(None)),
+        );
+        let effects = s.apply(&refused, at(0));
+        assert_eq!(kinds(&effects), Some(AlertKind::CredentialsRejected));
+        assert!(!effects.heal, "a pasted token is not Codex's to refresh");
+    }
+
+    #[test]
+    fn codex_is_asked_to_refresh_its_own_expired_login_at_most_hourly() {
+        let mut s = session();
+        let expired = || failure(UsageError::Expired { origin: CredentialOrigin::CodexAuthFile, at: at(-5) }, None);
+        assert!(s.apply(&expired(), at(0)).heal);
+        assert!(!s.apply(&expired(), at(10)).heal, "not again within the hour");
+        assert!(s.apply(&expired(), at(61)).heal);
+    }
+
+    #[test]
+    fn the_first_run_without_any_source_opens_settings_once() {
+        let mut s = session();
+        let nothing = || failure(UsageError::NoCredentials { detail: None }, None);
+        assert!(s.apply(&nothing(), at(0)).open_settings);
+        assert!(!s.apply(&nothing(), at(5)).open_settings, "once per run");
+
+        let mut known = session();
+        known.apply(&answer(0, 10.0), at(0));
+        assert!(
+            !known.apply(&failure(UsageError::NoCredentials { detail: None }, None), at(5)).open_settings,
+            "numbers are shown already"
+        );
+        let mut offline = session();
+        assert!(!offline.apply(&failure(UsageError::Other("offline".into()), None), at(0)).open_settings);
+    }
+
+    #[test]
+    fn alerts_held_in_quiet_hours_come_out_as_one_summary() {
+        let hour = at(5).with_timezone(&Local).time().hour();
+        let mut s = session();
+        s.settings.quiet_hours = Some(crate::settings::QuietHours {
+            start: NaiveTime::from_hms_opt(hour, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt((hour + 1) % 24, 0, 0).unwrap(),
+        });
+        s.apply(&answer(0, 50.0), at(0));
+        assert_eq!(s.apply(&answer(5, 85.0), at(5)).notify, None, "held");
+        let after = at(5) + Duration::hours(1) + Duration::minutes(1)
+            - Duration::minutes(at(5).with_timezone(&Local).minute() as i64);
+        let effects = s.apply(&answer(70, 86.0), after);
+        assert_eq!(kinds(&effects), Some(AlertKind::Summary { count: 1 }));
+    }
+
+    #[test]
+    fn a_pause_holds_every_alert() {
+        let mut s = session();
+        s.paused_until = Some(at(60));
+        s.apply(&answer(0, 50.0), at(0));
+        assert_eq!(s.apply(&answer(5, 100.0), at(5)).notify, None);
+    }
+
+    #[test]
+    fn the_demo_writes_nothing() {
+        let mut s = Session::restore(Settings::default(), SavedState::default(), false, t0());
+        s.apply(&answer(0, 50.0), at(0));
+        let effects = s.apply(&answer(5, 85.0), at(5));
+        assert!(effects.notify.is_some());
+        assert_eq!((effects.save_snapshot, effects.save_alerts), (None, None));
+    }
+
+    #[test]
+    fn saved_numbers_dated_ahead_of_the_clock_are_not_shown_and_a_pause_that_ended_is_gone() {
+        let ahead = answer(180, 60.0).snapshot;
+        let saved = SavedState { snapshot: ahead, pause: Some(SavedPause { until: at(-1) }), ..Default::default() };
+        let s = Session::restore(Settings::default(), saved, true, t0());
+        assert!(s.snapshot.is_none() && s.paused_until.is_none());
+        let saved = SavedState {
+            snapshot: answer(-5, 60.0).snapshot,
+            pause: Some(SavedPause { until: at(30) }),
+            ..Default::default()
+        };
+        let s = Session::restore(Settings::default(), saved, true, t0());
+        assert!(s.snapshot.is_some());
+        assert_eq!(s.paused_until, Some(at(30)));
+    }
+
+    #[test]
+    fn settings_problems_are_their_own_alert() {
+        assert_eq!(settings_problems_alert(&[]), None);
+        let alert = settings_problems_alert(&["bad threshold".into(), "bad time".into()]).unwrap();
+        assert_eq!(alert.kind, AlertKind::SettingsProblems { count: 2 });
+        assert_eq!(alert.body, "bad threshold\nbad time");
+    }
+
+    #[test]
+    fn offers_and_automatic_moves_follow_the_alerts() {
+        let alert = |kind, limit: &str| Alert {
+            kind,
+            identity: format!("acct|{limit}|weekly"),
+            title: String::new(),
+            body: String::new(),
+        };
+        let reached = [alert(AlertKind::LimitReached { window: WindowKind::Weekly }, "codex")];
+        let back = [alert(AlertKind::AvailableAgain { window: WindowKind::Weekly }, "codex")];
+        assert_eq!(decide(&reached, true, false, false), Some(Move::OfferKey));
+        assert_eq!(decide(&reached, true, false, true), Some(Move::Switch(SwitchCodex::ToApiKey)));
+        assert_eq!(decide(&reached, false, false, true), None, "no key, nothing to offer");
+        assert_eq!(decide(&reached, true, true, true), None, "already on the key");
+        assert_eq!(decide(&back, true, true, false), Some(Move::OfferPlan));
+        assert_eq!(decide(&back, true, true, true), Some(Move::Switch(SwitchCodex::ToPlan)));
+        assert_eq!(decide(&back, true, false, true), None, "not on the key");
+        let review = [alert(AlertKind::LimitReached { window: WindowKind::Weekly }, "code_review")];
+        assert_eq!(decide(&review, true, false, true), None, "only the main quota blocks Codex");
+    }
+}

@@ -1,0 +1,143 @@
+//! The app's state, shared by the tray, the windows' commands and the poller: the core's
+//! `Session` (which decides), and what only the shell needs (notification ids, the poll
+//! channel, the folder watch). Loading and saving files lives here; nothing here draws.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use headroom_core::alert_pause;
+use headroom_core::alerts::{Alert, AlertState};
+use headroom_core::environment::Environment;
+use headroom_core::model::UsageSnapshot;
+use headroom_core::poll::Trigger;
+use headroom_core::session::{settings_problems_alert, SavedState, Session};
+use headroom_core::settings::{self, Settings};
+use headroom_core::storage;
+use tokio::sync::mpsc;
+
+use crate::codex_watch::{CodexWatch, Refetch};
+
+/// Where the alert memory is kept between runs.
+pub const ALERTS_FILE: &str = "alerts.json";
+
+pub struct Shared {
+    pub session: Mutex<Session>,
+    /// Notification ids by alert identity, so a newer alert replaces the older one.
+    pub notification_ids: Mutex<HashMap<String, u32>>,
+    pub demo: bool,
+    pub data_dir: Option<PathBuf>,
+    triggers: Mutex<Option<mpsc::UnboundedSender<Trigger>>>,
+    /// Unix seconds of Codex's last session-log write, from the file watcher.
+    pub last_codex_write: Arc<AtomicI64>,
+    codex_watch: Mutex<CodexWatch>,
+    /// Problems in the settings file found at start, shown once notifications can be.
+    settings_alert: Mutex<Option<Alert>>,
+}
+
+pub type SharedState = Arc<Shared>;
+
+impl Shared {
+    /// Reads settings and the state saved by the last run. Nothing here can stop the app: a bad
+    /// file is reported and replaced by defaults.
+    pub fn load(demo: bool) -> SharedState {
+        let (settings, problems) = match settings::default_path() {
+            Some(path) => settings::load(&path),
+            None => (Settings::default(), Vec::new()),
+        };
+        for problem in &problems {
+            tracing::warn!("{problem}");
+        }
+        let data_dir = storage::data_dir();
+        let read = |name: &str| data_dir.as_ref().map(|d| d.join(name));
+        // The demo's numbers are made up: it neither reads nor writes the real ones.
+        let saved = if demo {
+            SavedState::default()
+        } else {
+            SavedState {
+                snapshot: read(storage::LAST_SNAPSHOT).and_then(|p| load_json::<UsageSnapshot>(&p)),
+                alerts: read(ALERTS_FILE).and_then(|p| load_json::<AlertState>(&p)).unwrap_or_default(),
+                pause: read(alert_pause::PAUSE_FILE).and_then(|p| load_json::<alert_pause::SavedPause>(&p)),
+            }
+        };
+        Arc::new(Shared {
+            session: Mutex::new(Session::restore(settings, saved, !demo, Utc::now())),
+            notification_ids: Mutex::new(HashMap::new()),
+            demo,
+            data_dir,
+            triggers: Mutex::new(None),
+            last_codex_write: Arc::new(AtomicI64::new(0)),
+            codex_watch: Mutex::new(CodexWatch::default()),
+            settings_alert: Mutex::new(settings_problems_alert(&problems)),
+        })
+    }
+
+    /// The settings problems found at start, once.
+    pub fn take_settings_alert(&self) -> Option<Alert> {
+        self.settings_alert.lock().unwrap().take()
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.session.lock().unwrap().settings.clone()
+    }
+
+    /// Watches the Codex folder the settings name now (see `codex_watch`).
+    pub fn follow_codex_home(self: &Arc<Self>) {
+        if self.demo {
+            return;
+        }
+        let home = environment(&self.session.lock().unwrap().settings).codex_home;
+        let weak = Arc::downgrade(self);
+        let refetch: Refetch = Arc::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.trigger(Trigger::CredentialsChanged);
+            }
+        });
+        self.codex_watch.lock().unwrap().follow(&home, &refetch, &self.last_codex_write);
+    }
+
+    pub fn set_triggers(&self, tx: mpsc::UnboundedSender<Trigger>) {
+        *self.triggers.lock().unwrap() = Some(tx);
+    }
+
+    pub fn trigger(&self, trigger: Trigger) {
+        if let Some(tx) = self.triggers.lock().unwrap().as_ref() {
+            let _ = tx.send(trigger);
+        }
+    }
+
+    pub fn save(&self, name: &str, value: &impl serde::Serialize) {
+        if let Some(dir) = &self.data_dir {
+            if let Err(e) = storage::write_json(&dir.join(name), value) {
+                // A full disk costs the saved state, never the running app.
+                tracing::warn!("could not save {name} in {}: {e}", dir.display());
+            }
+        }
+    }
+
+    pub fn remove(&self, name: &str) {
+        if let Some(dir) = self.data_dir.as_ref().filter(|_| !self.demo) {
+            if let Err(e) = std::fs::remove_file(dir.join(name)) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!("could not remove {name} in {}: {e}", dir.display());
+                }
+            }
+        }
+    }
+}
+
+fn load_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Option<T> {
+    match storage::read_json(path) {
+        Ok(value) => value,
+        Err(e) => {
+            tracing::warn!("{e}; starting without it");
+            None
+        }
+    }
+}
+
+pub fn environment(settings: &Settings) -> Environment {
+    Environment::from_process().with_codex_home(settings.codex_home.as_deref())
+}
