@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let parsed = headroom_core::codex_login::parse_auth_json(data);
+    let parsed = headroom_core::login::codex_login::parse_auth_json(data);
     let shown = match &parsed {
         Ok(login) => format!("{login:?}"),
         Err(reason) => reason.clone(),

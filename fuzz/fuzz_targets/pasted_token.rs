@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
-    if let Err(e) = headroom_core::paste::classify(text, now) {
+    if let Err(e) = headroom_core::login::paste::classify(text, now) {
         let trimmed = text.trim();
         if token_like(trimmed) {
             assert!(!e.to_string().contains(trimmed), "{e}");

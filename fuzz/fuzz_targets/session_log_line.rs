@@ -2,12 +2,12 @@
 //! counter reads a file appended in two steps exactly as it reads it whole (its cache relies on
 //! that when `codex resume` appends to a rollout).
 #![no_main]
-use headroom_core::token_usage::FileUsage;
+use headroom_core::tokens::usage::FileUsage;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (&[u8], u16)| {
     let (data, split) = input;
-    let _ = headroom_core::session_log::parse_line(data);
+    let _ = headroom_core::sources::session_log::parse_line(data);
 
     let whole = FileUsage::default().scan(data);
     let split = usize::from(split) % (data.len() + 1);

@@ -6,15 +6,15 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
-    if let Ok(snapshot) = headroom_core::usage_body::parse_usage_body(data, now) {
+    if let Ok(snapshot) = headroom_core::sources::usage_body::parse_usage_body(data, now) {
         for window in &snapshot.windows {
             assert!((0.0..=100.0).contains(&window.used_percent), "{window:?}");
             let _ = window.title();
         }
         let settings = headroom_core::settings::Settings::default();
-        let _ = headroom_core::humanize::blocked_sentence(&snapshot, now, true);
-        let _ = headroom_core::dashboard_view::dashboard_view(Some(&snapshot), &[], None, &settings, now);
-        let _ = headroom_core::tray_view::tray_view(&headroom_core::tray_view::TrayInputs {
+        let _ = headroom_core::present::humanize::blocked_sentence(&snapshot, now, true);
+        let _ = headroom_core::present::dashboard_view::dashboard_view(Some(&snapshot), &[], None, &settings, now);
+        let _ = headroom_core::present::tray_view::tray_view(&headroom_core::present::tray_view::TrayInputs {
             snapshot: Some(&snapshot),
             error: None,
             settings: &settings,
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
             paces: &[],
             now,
         });
-        let mut engine = headroom_core::alerts::AlertEngine::new(Default::default());
+        let mut engine = headroom_core::alerts::engine::AlertEngine::new(Default::default());
         let _ = engine.observe(&snapshot, "acct", &settings, Default::default(), now);
     }
 });

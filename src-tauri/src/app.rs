@@ -6,16 +6,18 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use chrono::{Duration, Utc};
+use headroom_core::alerts::pause as alert_pause;
 use headroom_core::error::UsageError;
 use headroom_core::fallback::{CodexNow, Fallback};
 use headroom_core::history;
-use headroom_core::keychain::OsKeychain;
+use headroom_core::login::keychain::OsKeychain;
+use headroom_core::login::vault::{Slot, Vault};
 use headroom_core::poll::{self, PollPlan, Trigger};
 use headroom_core::session::SwitchCodex;
 use headroom_core::settings::{self, Settings};
+use headroom_core::sources::{codex_app_server, demo};
 use headroom_core::status::{read_status, Context, SourcePreference, StatusReport};
-use headroom_core::vault::{Slot, Vault};
-use headroom_core::{alert_pause, codex_app_server, demo, storage};
+use headroom_core::storage;
 use tauri::AppHandle;
 
 use crate::state::{environment, SharedState, ALERTS_FILE};
@@ -113,7 +115,7 @@ async fn fetch(shared: SharedState) -> StatusReport {
         ));
         // Every snapshot goes into the history, which gives each window its pace.
         if let Some(snapshot) = &report.snapshot {
-            let sessions = headroom_core::session_log::sessions_dir(&ctx.env.codex_home);
+            let sessions = headroom_core::sources::session_log::sessions_dir(&ctx.env.codex_home);
             let (paces, notice) = history::record_and_pace(None, snapshot, &sessions, now);
             report.paces = paces;
             if let Some(notice) = notice {
@@ -197,9 +199,9 @@ pub fn apply_settings(app: &AppHandle, shared: &SharedState, settings: Settings)
 }
 
 /// The dashboard's view of the current state.
-pub fn dashboard_view(shared: &SharedState) -> headroom_core::dashboard_view::DashboardView {
+pub fn dashboard_view(shared: &SharedState) -> headroom_core::present::dashboard_view::DashboardView {
     let session = shared.session.lock().unwrap();
-    headroom_core::dashboard_view::dashboard_view(
+    headroom_core::present::dashboard_view::dashboard_view(
         session.snapshot.as_ref(),
         &session.paces,
         session.error.as_ref(),

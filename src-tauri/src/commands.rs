@@ -1,20 +1,20 @@
 //! The commands the web UI may call (and nothing else: see capabilities/default.json). The
 //! backend pushes new numbers as `dashboard` events; the UI does not poll.
 
-use headroom_core::dashboard_view::DashboardView;
 use headroom_core::poll::Trigger;
+use headroom_core::present::dashboard_view::DashboardView;
 use tauri::State;
 
 use crate::app;
 use crate::state::{environment, SharedState};
 use chrono::Utc;
-use headroom_core::credentials::{DiscoverMode, ProbeOutcome};
-use headroom_core::keychain::OsKeychain;
+use headroom_core::login::credentials::{DiscoverMode, ProbeOutcome};
+use headroom_core::login::keychain::OsKeychain;
+use headroom_core::login::paste::{classify, Paste};
+use headroom_core::login::vault::{Slot, TokenInfo, Vault};
 use headroom_core::model::SourceKind;
-use headroom_core::paste::{classify, Paste};
 use headroom_core::settings::{FieldProblem, SettingsForm};
 use headroom_core::status::Context;
-use headroom_core::vault::{Slot, TokenInfo, Vault};
 use serde::Serialize;
 
 /// The dashboard's numbers now.
@@ -37,6 +37,7 @@ pub fn settings(state: State<'_, SharedState>) -> SettingsForm {
 
 /// What saving the settings window's form did: the settings now in force and, beside their
 /// fields, the values that could not be used (those fields keep their previous values).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Serialize)]
 pub struct SavedSettings {
     pub form: SettingsForm,
@@ -54,6 +55,7 @@ pub fn save_settings(app: tauri::AppHandle, state: State<'_, SharedState>, form:
     SavedSettings { form: SettingsForm::from_settings(&state.session.lock().unwrap().settings), problems }
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Serialize)]
 pub struct Source {
     pub name: String,
@@ -61,6 +63,7 @@ pub struct Source {
     pub status: String,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Serialize)]
 pub struct Credentials {
     /// Where the numbers come from now.
@@ -178,7 +181,7 @@ pub fn alert_pause(state: State<'_, SharedState>) -> Option<String> {
 #[tauri::command]
 pub fn reset_pause_label(state: State<'_, SharedState>) -> Option<String> {
     let inner = state.session.lock().unwrap();
-    headroom_core::alert_pause::until_reset(inner.snapshot.as_ref(), Utc::now()).map(|p| p.label)
+    headroom_core::alerts::pause::until_reset(inner.snapshot.as_ref(), Utc::now()).map(|p| p.label)
 }
 
 /// Pauses alerts for an hour, or until the limit resets (see `alert_pause`).
@@ -204,17 +207,17 @@ pub fn painted(window: String) {
 pub fn history(
     state: State<'_, SharedState>,
     days: Option<u32>,
-) -> Result<headroom_core::history_view::HistoryView, String> {
+) -> Result<headroom_core::present::history_view::HistoryView, String> {
     use headroom_core::history::{self, History};
     let current = state.session.lock().unwrap().snapshot.clone();
     let account = current.as_ref().map(history::account_key).unwrap_or_default();
     let until = Utc::now();
     let since = until - chrono::Duration::days(i64::from(days.unwrap_or(7).clamp(1, 180)));
     let Some(path) = history::default_path().filter(|p| p.exists()) else {
-        return Ok(headroom_core::history_view::history_view(&[], &account, since, until, current.as_ref()));
+        return Ok(headroom_core::present::history_view::history_view(&[], &account, since, until, current.as_ref()));
     };
     let samples = History::open(&path).and_then(|h| h.since(since)).map_err(|e| format!("{e}."))?;
-    Ok(headroom_core::history_view::history_view(&samples, &account, since, until, current.as_ref()))
+    Ok(headroom_core::present::history_view::history_view(&samples, &account, since, until, current.as_ref()))
 }
 
 /// "Export CSV": the whole history into the Downloads folder; returns the file's path.
@@ -243,14 +246,14 @@ pub fn export_history() -> Result<String, String> {
 pub async fn token_usage(
     state: State<'_, SharedState>,
     days: Option<u32>,
-) -> Result<headroom_core::token_report::DailyReport, String> {
-    use headroom_core::token_report::{daily, Filter, Zone};
+) -> Result<headroom_core::tokens::report::DailyReport, String> {
+    use headroom_core::tokens::report::{daily, Filter, Zone};
     let settings = state.session.lock().unwrap().settings.clone();
     let codex_home = environment(&settings).codex_home;
     let days = i64::from(days.unwrap_or(14).clamp(1, 366));
     tauri::async_runtime::spawn_blocking(move || {
-        let cache = headroom_core::token_ledger::default_cache_path(&codex_home);
-        let ledger = headroom_core::token_ledger::load(&codex_home, cache.as_deref());
+        let cache = headroom_core::tokens::ledger::default_cache_path(&codex_home);
+        let ledger = headroom_core::tokens::ledger::load(&codex_home, cache.as_deref());
         let today = chrono::Local::now().date_naive();
         let filter = Filter { zone: Zone::Local, since: Some(today - chrono::Duration::days(days - 1)), until: None };
         daily(&ledger, &filter)

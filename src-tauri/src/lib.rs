@@ -7,6 +7,7 @@ mod commands;
 mod notifications;
 mod state;
 mod tray;
+mod ui_types;
 mod windows;
 
 use tauri::Manager;

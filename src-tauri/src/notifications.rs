@@ -1,7 +1,7 @@
 //! Desktop notifications through the platform's service (the freedesktop notification daemon
 //! on Linux, Notification Center on macOS, toasts on Windows).
 
-use headroom_core::alerts::Alert;
+use headroom_core::alerts::engine::Alert;
 
 use crate::state::SharedState;
 

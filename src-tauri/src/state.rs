@@ -8,8 +8,8 @@ use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use headroom_core::alert_pause;
-use headroom_core::alerts::{Alert, AlertState};
+use headroom_core::alerts::engine::{Alert, AlertState};
+use headroom_core::alerts::pause as alert_pause;
 use headroom_core::environment::Environment;
 use headroom_core::model::UsageSnapshot;
 use headroom_core::poll::Trigger;

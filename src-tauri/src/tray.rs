@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use chrono::Utc;
-use headroom_core::tray_view::{tray_view, MenuView, TrayInputs, TrayView};
+use headroom_core::present::tray_view::{tray_view, MenuView, TrayInputs, TrayView};
 use headroom_icon::{IconCache, Style};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};

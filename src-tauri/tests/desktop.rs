@@ -10,7 +10,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use headroom_core::tray_view::{IconBar, IconState, Level};
+use headroom_core::present::tray_view::{IconBar, IconState, Level};
 use headroom_testkit::fake::Route;
 use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
 use headroom_testkit::{scenarios, FakeService};

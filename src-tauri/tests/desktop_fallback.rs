@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-use headroom_core::tray_view::{IconBar, IconState, Level};
+use headroom_core::present::tray_view::{IconBar, IconState, Level};
 use headroom_testkit::fake::Route;
 use headroom_testkit::{scenarios, FakeService};
 use zbus::blocking::Connection;

@@ -18,14 +18,14 @@ fn the_tokens_tab_shows_what_codex_used_per_day() {
     let start = (Utc::now() - Span::days(10)).timestamp();
     headroom_testkit::token_history::generate(&codex_home.join("sessions"), 11, start, 9, 45).unwrap();
     // What the core counts for the same 14 local days (the CLI's numbers, checked against ccusage).
-    let ledger = headroom_core::token_ledger::load(&codex_home, None);
+    let ledger = headroom_core::tokens::ledger::load(&codex_home, None);
     let today = chrono::Local::now().date_naive();
-    let filter = headroom_core::token_report::Filter {
-        zone: headroom_core::token_report::Zone::Local,
+    let filter = headroom_core::tokens::report::Filter {
+        zone: headroom_core::tokens::report::Zone::Local,
         since: Some(today - Span::days(13)),
         until: None,
     };
-    let expected = headroom_core::token_report::daily(&ledger, &filter);
+    let expected = headroom_core::tokens::report::daily(&ledger, &filter);
     assert!(expected.daily.len() >= 9, "{} days", expected.daily.len());
 
     let mut env = app_vars(&home, &codex_home, root.path(), &fake.base_url());

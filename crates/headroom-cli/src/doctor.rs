@@ -3,13 +3,13 @@
 use std::fmt::Write;
 
 use chrono::Utc;
-use headroom_core::credentials::ProbeOutcome;
-use headroom_core::doctor::{diagnose, Diagnosis};
 use headroom_core::environment::BaseUrlOrigin;
-use headroom_core::humanize::{age, relative};
-use headroom_core::keychain::OsKeychain;
+use headroom_core::login::credentials::ProbeOutcome;
+use headroom_core::login::keychain::OsKeychain;
+use headroom_core::login::vault::Vault;
+use headroom_core::present::doctor::{diagnose, Diagnosis};
+use headroom_core::present::humanize::{age, relative};
 use headroom_core::text::capitalise;
-use headroom_core::vault::Vault;
 use headroom_core::Context;
 
 pub fn run(ctx: &Context) -> u8 {
@@ -133,7 +133,7 @@ pub fn render(d: &Diagnosis) -> String {
     };
     let _ = writeln!(out, "{:<16}{logs_line}", "Session logs");
     if let Some(last) = &d.last_answer {
-        let state = headroom_core::doctor::unreadable_sentence(&last.unreadable)
+        let state = headroom_core::present::doctor::unreadable_sentence(&last.unreadable)
             .unwrap_or_else(|| "every part of it could be read.".into());
         let _ = writeln!(out, "{:<16}the tray's, {}: {state}", "Last answer", age(last.observed_at, now));
     }

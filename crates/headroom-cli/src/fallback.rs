@@ -5,8 +5,8 @@ use crate::output::say;
 use crate::secret_input::{read_secret, SecretPrompt};
 
 use headroom_core::fallback::{CodexNow, Fallback, OPEN_SESSIONS_KEEP_KEY, OPEN_SESSIONS_KEEP_PLAN};
-use headroom_core::keychain::OsKeychain;
-use headroom_core::vault::{mask, Slot, Vault};
+use headroom_core::login::keychain::OsKeychain;
+use headroom_core::login::vault::{mask, Slot, Vault};
 use headroom_core::Context;
 use secrecy::ExposeSecret;
 

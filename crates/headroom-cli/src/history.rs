@@ -8,7 +8,7 @@ use headroom_core::status::{Context, StatusReport};
 /// the numbers from showing; a damaged file set aside is said once, on stderr.
 pub fn record(ctx: &Context, report: &mut StatusReport, now: DateTime<Utc>) {
     let Some(snapshot) = &report.snapshot else { return };
-    let sessions = headroom_core::session_log::sessions_dir(&ctx.env.codex_home);
+    let sessions = headroom_core::sources::session_log::sessions_dir(&ctx.env.codex_home);
     let (paces, notice) = history::record_and_pace(None, snapshot, &sessions, now);
     report.paces = paces;
     if let Some(notice) = notice {

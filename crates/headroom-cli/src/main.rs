@@ -16,9 +16,9 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use headroom_core::environment::Environment;
-use headroom_core::keychain::OsKeychain;
-use headroom_core::report::status_json;
-use headroom_core::vault::Vault;
+use headroom_core::login::keychain::OsKeychain;
+use headroom_core::login::vault::Vault;
+use headroom_core::present::status_json::status_json;
 use headroom_core::{read_status, Context, SourcePreference};
 
 #[derive(Parser)]
@@ -160,7 +160,7 @@ fn main() -> ExitCode {
         eprintln!("headroom: {error}.");
     }
     let code = match cli.command.unwrap_or(Command::Status { json: false, source: Source::Auto }) {
-        Command::Status { json, source } => status(&ctx, json, source.into()),
+        Command::Status { json, source } => status(&ctx, &settings, json, source.into()),
         Command::Doctor => doctor::run(&ctx),
         Command::Fallback { action: FallbackAction::SetKey { refused } } => fallback::set_key(&ctx, &refused),
         Command::Fallback { action: FallbackAction::ClearKey } => fallback::clear_key(),
@@ -178,7 +178,7 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-fn status(ctx: &Context, json: bool, preference: SourcePreference) -> u8 {
+fn status(ctx: &Context, settings: &headroom_core::settings::Settings, json: bool, preference: SourcePreference) -> u8 {
     let runtime = match runtime::single_threaded() {
         Ok(runtime) => runtime,
         Err(message) => {
@@ -194,7 +194,7 @@ fn status(ctx: &Context, json: bool, preference: SourcePreference) -> u8 {
     let written = if json {
         writeln!(stdout, "{}", serde_json::to_string_pretty(&status_json(&report)).unwrap_or_default())
     } else if report.snapshot.is_some() {
-        write!(stdout, "{}", render::status_text(&report, now))
+        write!(stdout, "{}", render::status_text(&report, settings, now))
     } else {
         Ok(())
     };
@@ -205,7 +205,8 @@ fn status(ctx: &Context, json: bool, preference: SourcePreference) -> u8 {
             eprintln!("Showing Codex's session-log numbers because: {error}");
         }
     }
-    if let Some(note) = report.snapshot.as_ref().and_then(|s| headroom_core::doctor::unreadable_sentence(&s.unreadable))
+    if let Some(note) =
+        report.snapshot.as_ref().and_then(|s| headroom_core::present::doctor::unreadable_sentence(&s.unreadable))
     {
         eprintln!("{note}");
     }

@@ -2,17 +2,16 @@
 
 use std::fmt::Write;
 
-use chrono::{DateTime, Duration, Utc};
-use headroom_core::humanize::{self, age, bar, blocked_sentence, reset_phrase, used_and_left};
+use chrono::{DateTime, Utc};
+use headroom_core::present::humanize::{self, age, bar, blocked_sentence, reset_phrase, used_and_left};
+use headroom_core::present::tray_view::{credits_text, pool_credits, NO_WINDOWS};
+use headroom_core::settings::Settings;
 use headroom_core::text::capitalise;
-use headroom_core::tray_view::{credits_text, pool_credits, NO_WINDOWS};
 use headroom_core::{LimitId, SourceKind, StatusReport, UsageSnapshot};
 
 const BAR_WIDTH: usize = 20;
-/// Codex's `/status` calls numbers older than this stale.
-const STALE_AFTER: Duration = Duration::minutes(15);
 
-pub fn status_text(report: &StatusReport, now: DateTime<Utc>) -> String {
+pub fn status_text(report: &StatusReport, settings: &Settings, now: DateTime<Utc>) -> String {
     let Some(snapshot) = &report.snapshot else {
         return String::new();
     };
@@ -39,7 +38,12 @@ pub fn status_text(report: &StatusReport, now: DateTime<Utc>) -> String {
         // The pace, once this cycle has enough samples to tell whether the window lasts.
         if let Some(pace) = report.paces.get(i).and_then(Option::as_ref).filter(|p| p.verdict.is_some()) {
             if !window.is_exhausted() {
-                let _ = writeln!(out, "  {:<width$}  {}", "", capitalise(&headroom_core::pace::describe(pace, now)));
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}  {}",
+                    "",
+                    capitalise(&headroom_core::alerts::pace::describe(pace, now))
+                );
             }
         }
     }
@@ -73,7 +77,7 @@ pub fn status_text(report: &StatusReport, now: DateTime<Utc>) -> String {
         let _ = writeln!(out, "{sentence}.");
     }
 
-    let _ = writeln!(out, "{}", provenance(report, snapshot, now));
+    let _ = writeln!(out, "{}", provenance(report, snapshot, settings, now));
     if let Some(error) = &report.error {
         let _ = writeln!(out, "Live numbers unavailable: {error}");
     }
@@ -93,7 +97,7 @@ fn heading(snapshot: &UsageSnapshot) -> String {
     parts.join(" · ")
 }
 
-fn provenance(report: &StatusReport, snapshot: &UsageSnapshot, now: DateTime<Utc>) -> String {
+fn provenance(report: &StatusReport, snapshot: &UsageSnapshot, settings: &Settings, now: DateTime<Utc>) -> String {
     let mut text = match snapshot.source {
         SourceKind::Api => format!("Live numbers, updated {}", age(snapshot.observed_at, now)),
         SourceKind::SessionLog => {
@@ -106,7 +110,7 @@ fn provenance(report: &StatusReport, snapshot: &UsageSnapshot, now: DateTime<Utc
             format!("From Codex's session log{file}, as of {}", age(snapshot.observed_at, now))
         }
     };
-    if now - snapshot.observed_at > STALE_AFTER {
+    if now - snapshot.observed_at > settings.stale_after() {
         text.push_str(" (stale)");
     }
     if snapshot.source == SourceKind::Api {

@@ -6,15 +6,15 @@ use crate::output::say;
 use crate::secret_input::{read_secret, SecretPrompt};
 
 use chrono::Utc;
-use headroom_core::client::ExchangeError;
-use headroom_core::credentials::Credential;
 use headroom_core::environment::ENV_ACCESS_TOKEN;
-use headroom_core::humanize::{clock, relative, used_and_left};
-use headroom_core::keychain::OsKeychain;
+use headroom_core::login::credentials::Credential;
+use headroom_core::login::keychain::OsKeychain;
+use headroom_core::login::paste::{classify, Paste};
+use headroom_core::login::vault::{mask, Slot, Vault};
 use headroom_core::model::CredentialOrigin;
-use headroom_core::paste::{classify, Paste};
+use headroom_core::present::humanize::{clock, relative, used_and_left};
+use headroom_core::sources::client::ExchangeError;
 use headroom_core::status::fetch_live;
-use headroom_core::vault::{mask, Slot, Vault};
 use headroom_core::Context;
 use secrecy::ExposeSecret;
 

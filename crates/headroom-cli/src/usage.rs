@@ -2,9 +2,10 @@
 //! logs (no network), per day, month or session, split by kind and model.
 
 use headroom_core::status::Context;
-use headroom_core::token_ledger::{self, Ledger};
-use headroom_core::token_report::{self, parse_date, Filter, Row, Zone};
-use headroom_core::token_usage::TokenCounts;
+use headroom_core::tokens::ledger::Ledger;
+use headroom_core::tokens::report::{parse_date, Filter, Row, Zone};
+use headroom_core::tokens::usage::TokenCounts;
+use headroom_core::tokens::{ledger, report};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Grouping {
@@ -37,34 +38,34 @@ pub fn run(ctx: &Context, options: &Options) -> u8 {
             return 1;
         }
     };
-    let cache = token_ledger::default_cache_path(&ctx.env.codex_home);
-    let ledger: Ledger = token_ledger::load(&ctx.env.codex_home, cache.as_deref());
+    let cache = ledger::default_cache_path(&ctx.env.codex_home);
+    let tokens: Ledger = ledger::load(&ctx.env.codex_home, cache.as_deref());
     tracing::info!(
-        files = ledger.stats.files,
-        files_read = ledger.stats.files_read,
-        bytes_read = ledger.stats.bytes_read,
+        files = tokens.stats.files,
+        files_read = tokens.stats.files_read,
+        bytes_read = tokens.stats.bytes_read,
         "session logs read"
     );
     let (json, rows, totals) = match options.grouping {
         Grouping::Daily => {
-            let r = token_report::daily(&ledger, &filter);
+            let r = report::daily(&tokens, &filter);
             let rows = r.daily.iter().map(|d| (d.date.clone(), d.row.clone())).collect::<Vec<_>>();
             (serde_json::to_string_pretty(&r), rows, r.totals)
         }
         Grouping::Monthly => {
-            let r = token_report::monthly(&ledger, &filter);
+            let r = report::monthly(&tokens, &filter);
             let rows = r.monthly.iter().map(|m| (m.month.clone(), m.row.clone())).collect::<Vec<_>>();
             (serde_json::to_string_pretty(&r), rows, r.totals)
         }
         Grouping::Session => {
-            let r = token_report::sessions(&ledger, &filter);
+            let r = report::sessions(&tokens, &filter);
             let rows = r.sessions.iter().map(|s| (s.session_id.clone(), s.row.clone())).collect::<Vec<_>>();
             (serde_json::to_string_pretty(&r), rows, r.totals)
         }
     };
     let text = if options.json {
         format!("{}\n", json.unwrap_or_default())
-    } else if ledger.stats.files == 0 {
+    } else if tokens.stats.files == 0 {
         format!(
             "No Codex session logs in {}: token usage appears once Codex has run here.\n",
             ctx.env.codex_home.join("sessions").display()

@@ -42,7 +42,7 @@ fn keyring_sandbox(bus: &str, store: &str) -> (Sandbox, String) {
     let mut sb = Sandbox::new();
     sb.set("DBUS_SESSION_BUS_ADDRESS", bus);
     sb.write_codex_file("config.toml", &format!("cli_auth_credentials_store = \"{store}\"\n"));
-    let account = headroom_core::codex_login::keyring_account(&sb.codex_home());
+    let account = headroom_core::login::codex_login::keyring_account(&sb.codex_home());
     (sb, account)
 }
 
@@ -110,7 +110,8 @@ fn reads_codex_login_from_its_encrypted_store_when_the_entry_is_absent() {
     sb.write_codex_file("secrets/.keep", "");
     std::fs::write(sb.codex_home().join("secrets/codex_auth.age"), encrypt(document.as_bytes(), passphrase)).unwrap();
     let entry =
-        keyring::Entry::new("codex", &headroom_core::codex_secrets::passphrase_account(&sb.codex_home())).unwrap();
+        keyring::Entry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()))
+            .unwrap();
     entry.set_password(passphrase).unwrap();
     let _entry = Entry(entry);
 
@@ -145,7 +146,8 @@ fn reads_the_encrypted_store_the_real_codex_writes() {
         "cli_auth_credentials_store = \"keyring\"\n[features]\nsecret_auth_storage = true\n",
     );
     let _entry = Entry(
-        keyring::Entry::new("codex", &headroom_core::codex_secrets::passphrase_account(&sb.codex_home())).unwrap(),
+        keyring::Entry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()))
+            .unwrap(),
     );
     let token = "at-real-codex-0123456789abcdef";
     sb.secrets.push(token.into());

@@ -220,7 +220,7 @@ impl CodexKeychain {
     fn take_over(sb: &Sandbox, original: &str) -> CodexKeychain {
         sb.write_codex_file("config.toml", "cli_auth_credentials_store = \"keyring\"\n");
         std::fs::remove_file(sb.codex_home().join("auth.json")).unwrap();
-        let account = headroom_core::codex_login::keyring_account(&sb.codex_home());
+        let account = headroom_core::login::codex_login::keyring_account(&sb.codex_home());
         let mut keychain = CodexKeychain { account: account.clone(), names: Vec::new() };
         keychain.set("", original);
         keychain
@@ -324,7 +324,8 @@ fn an_encrypted_codex_login_is_switched_through_codex_and_restored_byte_for_byte
         "cli_auth_credentials_store = \"keyring\"\n[features]\nsecret_auth_storage = true\n",
     );
     let _passphrase = PassphraseEntry(
-        keyring::Entry::new("codex", &headroom_core::codex_secrets::passphrase_account(&sb.codex_home())).unwrap(),
+        keyring::Entry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()))
+            .unwrap(),
     );
     let token = "at-test-encrypted-0123456789abcdef";
     sb.secrets.push(token.into());

@@ -390,3 +390,22 @@ fn verbose_logging_never_shows_the_token() {
     // The secret check in Sandbox::run covers the trace output on stderr.
     assert!(!run.stderr.is_empty(), "trace logging produced output");
 }
+
+#[test]
+fn numbers_are_stale_by_the_same_rule_as_the_tray() {
+    // Numbers 20 minutes old: stale at the default 5-minute polling (past 15 minutes), fresh
+    // for someone who polls every 30 minutes (stale only past twice that), as the tray says.
+    let sb = Sandbox::new();
+    let line = token_count_line(&iso(now() - 20 * 60), 20.0, now() + 3_600, 5.0, now() + 86_400);
+    sb.write_codex_file("sessions/2026/11/20/rollout-x.jsonl", &line);
+    let run = sb.run(&["status", "--source", "logs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("(stale)"), "{}", run.stdout);
+
+    let config = sb.dir.path().join("config/headroom");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("settings.toml"), "[display]\npoll_interval_minutes = 30\n").unwrap();
+    let run = sb.run(&["status", "--source", "logs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("(stale)"), "{}", run.stdout);
+}

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::humanize;
 use crate::model::CredentialOrigin;
+use crate::present::humanize;
 
 /// The longest `Retry-After` honoured: a server asking for more is asking for a day's rest.
 pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;
@@ -66,7 +66,7 @@ pub enum UsageError {
     NoCredentials { detail: Option<String> },
 
     #[error("{}", no_quota(*.0))]
-    NoQuota(crate::codex_login::NoQuotaLogin),
+    NoQuota(crate::login::codex_login::NoQuotaLogin),
 
     #[error("No Codex session logs were found under {}: use Codex once so it writes them, or run `codex login` so Headroom can ask the service.", .dir.display())]
     NoSessionLogs { dir: PathBuf },
@@ -142,8 +142,8 @@ fn no_credentials(detail: Option<&str>) -> String {
     }
 }
 
-fn no_quota(login: crate::codex_login::NoQuotaLogin) -> String {
-    use crate::codex_login::NoQuotaLogin;
+fn no_quota(login: crate::login::codex_login::NoQuotaLogin) -> String {
+    use crate::login::codex_login::NoQuotaLogin;
     match login {
         NoQuotaLogin::ApiKey => "Codex is signed in with an API key, and API keys have no plan quota to show: run `codex login` and sign in with ChatGPT to see your plan's limits.".into(),
         other => format!(
@@ -206,9 +206,9 @@ mod tests {
             UsageError::NoCredentials {
                 detail: Some("Codex's login file /h/.codex/auth.json could not be understood (malformed JSON)".into()),
             },
-            UsageError::NoQuota(crate::codex_login::NoQuotaLogin::ApiKey),
-            UsageError::NoQuota(crate::codex_login::NoQuotaLogin::Bedrock),
-            UsageError::NoQuota(crate::codex_login::NoQuotaLogin::AgentIdentity),
+            UsageError::NoQuota(crate::login::codex_login::NoQuotaLogin::ApiKey),
+            UsageError::NoQuota(crate::login::codex_login::NoQuotaLogin::Bedrock),
+            UsageError::NoQuota(crate::login::codex_login::NoQuotaLogin::AgentIdentity),
             UsageError::NoSessionLogs { dir: "/h/.codex/sessions".into() },
             UsageError::Expired {
                 origin: CredentialOrigin::CodexAuthFile,
@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn exit_codes() {
-        assert_eq!(UsageError::NoQuota(crate::codex_login::NoQuotaLogin::ApiKey).exit_code(), 2);
+        assert_eq!(UsageError::NoQuota(crate::login::codex_login::NoQuotaLogin::ApiKey).exit_code(), 2);
         assert_eq!(UsageError::Unauthorized { origin: CredentialOrigin::Env, status: 403 }.exit_code(), 3);
         assert_eq!(UsageError::ServerError { status: 500 }.exit_code(), 4);
         assert_eq!(UsageError::Other("x".into()).exit_code(), 1);

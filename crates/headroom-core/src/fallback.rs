@@ -16,12 +16,12 @@ use std::process::{Command, Stdio};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::codex_login::{parse_auth_json, CodexLogin, NoQuotaLogin};
-use crate::codex_login_store::{LoginStore, StoreError};
 use crate::environment::CodexConfig;
-use crate::keychain::Keychain;
-use crate::usage_body::string;
-use crate::vault::{Slot, Vault, VaultError};
+use crate::login::codex_login::{parse_auth_json, CodexLogin, NoQuotaLogin};
+use crate::login::codex_login_store::{LoginStore, StoreError};
+use crate::login::keychain::Keychain;
+use crate::login::vault::{Slot, Vault, VaultError};
+use crate::sources::usage_body::string;
 
 /// What a switch means for Codex sessions already running. A running Codex keeps the login it
 /// loaded at start: it reads the store again only to recover a stale or rejected ChatGPT token,
@@ -291,7 +291,7 @@ fn login_with_api_key(codex: &Path, codex_home: &Path, key: &SecretString) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::MemoryKeychain;
+    use crate::login::keychain::MemoryKeychain;
 
     const KEY: &str = "sk-test-0123456789abcdefghijklmnop";
     const CHATGPT: &str =
@@ -374,7 +374,7 @@ mod tests {
         let keychain = MemoryKeychain::default();
         let (dir, fallback) = setup(&keychain);
         fallback.set_key(KEY).unwrap();
-        let broken = MemoryKeychain::failing(crate::keychain::KeychainError::Locked("locked".into()));
+        let broken = MemoryKeychain::failing(crate::login::keychain::KeychainError::Locked("locked".into()));
         let fallback = Fallback { vault: Vault::new(&broken), ..fallback };
         assert!(matches!(fallback.switch(), Err(FallbackError::Vault(_))));
         assert_eq!(std::fs::read_to_string(dir.path().join("auth.json")).unwrap(), CHATGPT);

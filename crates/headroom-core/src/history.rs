@@ -164,18 +164,22 @@ impl History {
     ) -> Result<usize, HistoryError> {
         let oldest = now - Duration::days(KEEP_DAYS);
         let mut files = Vec::new();
-        crate::session_log::collect_rollouts(sessions_dir, 0, &mut files)
+        crate::sources::session_log::collect_rollouts(sessions_dir, 0, &mut files)
             .map_err(|e| HistoryError::Read(e.to_string()))?;
         if let Some(home) = sessions_dir.parent() {
             // Finished sessions Codex moved aside hold history too; a missing folder is none.
-            let _ = crate::session_log::collect_rollouts(&crate::session_log::archived_dir(home), 0, &mut files);
+            let _ = crate::sources::session_log::collect_rollouts(
+                &crate::sources::session_log::archived_dir(home),
+                0,
+                &mut files,
+            );
         }
         let tx = self.conn.transaction().map_err(|e| HistoryError::Write(e.to_string()))?;
         let mut added = 0;
         for (path, _) in files {
-            let Ok(bytes) = crate::session_log::read_rollout(&path) else { continue };
+            let Ok(bytes) = crate::sources::session_log::read_rollout(&path) else { continue };
             for line in bytes.split(|b| *b == b'\n') {
-                match crate::session_log::parse_line(line) {
+                match crate::sources::session_log::parse_line(line) {
                     Some(snapshot) if snapshot.observed_at >= oldest => added += insert(&tx, &snapshot, account)?,
                     _ => {}
                 }
@@ -261,7 +265,7 @@ impl History {
         window: WindowKind,
         resets_at: DateTime<Utc>,
     ) -> Vec<(DateTime<Utc>, f64)> {
-        let jitter = crate::alerts::CYCLE_JITTER.num_seconds();
+        let jitter = crate::alerts::engine::CYCLE_JITTER.num_seconds();
         let Ok(mut statement) = self.conn.prepare_cached(
             "SELECT at, used_percent FROM samples WHERE account = ?1 AND limit_id = ?2 AND window = ?3
              AND resets_at BETWEEN ?4 AND ?5 ORDER BY at",
@@ -349,8 +353,8 @@ pub fn account_key(snapshot: &UsageSnapshot) -> String {
 
 /// Each window's pace without any history: how far ahead of or behind even use it is needs only
 /// the window itself (the run-out needs this cycle's samples).
-pub fn paces_without_history(snapshot: &UsageSnapshot, now: DateTime<Utc>) -> Vec<Option<crate::pace::Pace>> {
-    snapshot.windows.iter().map(|w| crate::pace::pace(w, &[], now)).collect()
+pub fn paces_without_history(snapshot: &UsageSnapshot, now: DateTime<Utc>) -> Vec<Option<crate::alerts::pace::Pace>> {
+    snapshot.windows.iter().map(|w| crate::alerts::pace::pace(w, &[], now)).collect()
 }
 
 /// Opens the history at `path` (the platform's by default), records the snapshot and returns
@@ -361,7 +365,7 @@ pub fn record_and_pace(
     snapshot: &UsageSnapshot,
     sessions_dir: &Path,
     now: DateTime<Utc>,
-) -> (Vec<Option<crate::pace::Pace>>, Option<String>) {
+) -> (Vec<Option<crate::alerts::pace::Pace>>, Option<String>) {
     let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
         return (paces_without_history(snapshot, now), None);
     };
@@ -383,7 +387,7 @@ pub fn observe(
     snapshot: &UsageSnapshot,
     sessions_dir: &Path,
     now: DateTime<Utc>,
-) -> (Vec<Option<crate::pace::Pace>>, Option<HistoryError>) {
+) -> (Vec<Option<crate::alerts::pace::Pace>>, Option<HistoryError>) {
     let account = account_key(snapshot);
     if history.is_empty() {
         match history.backfill_from_logs(sessions_dir, &account, now) {
@@ -400,7 +404,7 @@ pub fn observe(
         .iter()
         .map(|w| {
             let samples = w.resets_at.map(|r| history.cycle(&account, w.limit.as_str(), w.kind, r)).unwrap_or_default();
-            crate::pace::pace(w, &samples, now)
+            crate::alerts::pace::pace(w, &samples, now)
         })
         .collect();
     (paces, trouble)

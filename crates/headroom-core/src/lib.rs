@@ -1,44 +1,52 @@
-//! Headroom's domain, without any GUI: the usage model, the sources of numbers (the live API,
-//! Codex's login, Codex's session logs), credentials, and the words used to present them.
+//! Headroom's domain, without any GUI. The shells (the tray, the CLI) read numbers through this
+//! crate, carry out what it decides and put its words on screen; they decide nothing themselves.
+//!
+//! # Where to look
+//!
+//! | Folder        | What it holds |
+//! |---------------|---------------|
+//! | [`sources`]   | where numbers come from: the live usage client and its body parser, Codex's session logs, Codex's app-server, the demo |
+//! | [`login`]     | logins and secrets: finding a credential, JWT claims, the OS keychain, Headroom's vault, Codex's login stores, what a paste is |
+//! | [`alerts`]    | when Headroom speaks up: the alert engine, pace, pausing |
+//! | [`tokens`]    | local token usage from the session logs, its cache and its reports |
+//! | [`present`]   | the words and views: the tray's and the dashboard's views, the chart, humanized numbers, the `status --json` contract, `doctor` |
+//! | [`history`]   | the SQLite history of observed usage |
+//!
+//! Beside them: the [`model`] every source is turned into, [`settings`], the [`environment`]
+//! read once at start, [`error`] (every failure with its sentence), [`storage`] (Headroom's own
+//! files), [`poll`] (the polite schedule), [`fallback`] (switching Codex to an API key and back)
+//! and [`text`] (small helpers that know nothing of the domain).
+//!
+//! # The three paths
+//!
+//! - **Where a number comes from:** [`status::read_status`] picks a source (live, or the session
+//!   logs) and asks it: [`sources::client`] → [`sources::usage_body`] → [`model::UsageSnapshot`],
+//!   or [`sources::session_log`]; [`history::record_and_pace`] records it and gives each window
+//!   its pace.
+//! - **Where it is drawn:** [`present::tray_view`] (icon bars, title, menu lines),
+//!   [`present::dashboard_view`] (the dashboard's data), [`present::humanize`] (the sentences
+//!   every view shares); the icon itself is drawn by the `headroom-icon` crate.
+//! - **Where an alert is decided:** [`session::Session::apply`] turns a reading into effects;
+//!   the rules themselves are in [`alerts::engine`] (alert-rules.md, one alert per crossing).
 
-pub mod alert_pause;
 pub mod alerts;
-pub mod client;
-pub mod codex_app_server;
-pub mod codex_login;
-pub mod codex_login_store;
-pub mod codex_secrets;
-pub mod credentials;
-pub mod dashboard_view;
-pub mod demo;
-pub mod doctor;
 pub mod environment;
 pub mod error;
 pub mod fallback;
 pub mod history;
-pub mod history_view;
-pub mod humanize;
-pub mod jwt;
-pub mod keychain;
+pub mod login;
 pub mod model;
-pub mod pace;
-pub mod paste;
 pub mod poll;
-pub mod report;
+pub mod present;
 pub mod session;
-pub mod session_log;
 pub mod settings;
+pub mod sources;
 pub mod status;
 pub mod storage;
 pub mod text;
-pub mod token_ledger;
-pub mod token_report;
-pub mod token_usage;
-pub mod tray_view;
-pub mod usage_body;
-pub mod vault;
+pub mod tokens;
 
-pub use credentials::Credential;
 pub use error::{ErrorKind, UsageError};
+pub use login::credentials::Credential;
 pub use model::{CredentialOrigin, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 pub use status::{read_status, Context, SourcePreference, StatusReport};

@@ -52,6 +52,7 @@ impl CredentialOrigin {
 
 /// A usage window classified by its length, never by the slot it arrived in: free and some pro
 /// plans send the weekly window in `primary_window`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum WindowKind {
     #[serde(rename = "5h")]
@@ -277,6 +278,7 @@ pub struct Account {
 }
 
 /// Where a snapshot's numbers came from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceKind {
     #[serde(rename = "api")]

@@ -6,15 +6,15 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::alert_pause::SavedPause;
-use crate::alerts::{merge, Alert, AlertEngine, AlertKind, AlertState, UserPause};
-use crate::codex_app_server;
-use crate::credentials::Credential;
+use crate::alerts::engine::{merge, Alert, AlertEngine, AlertKind, AlertState, UserPause};
+use crate::alerts::pace::Pace;
+use crate::alerts::pause::SavedPause;
 use crate::error::UsageError;
 use crate::fallback::{FallbackError, OPEN_SESSIONS_KEEP_KEY, OPEN_SESSIONS_KEEP_PLAN};
+use crate::login::credentials::Credential;
 use crate::model::UsageSnapshot;
-use crate::pace::Pace;
 use crate::settings::Settings;
+use crate::sources::codex_app_server;
 use crate::status::StatusReport;
 
 /// The account alerts are remembered under before any answer has named one.

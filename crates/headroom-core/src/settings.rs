@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveTime;
+use chrono::{Duration, NaiveTime};
 use toml::{Table, Value};
 
 use crate::model::WindowKind;
@@ -14,7 +14,9 @@ use crate::model::WindowKind;
 pub const FILE_NAME: &str = "settings.toml";
 
 /// What the tray and dashboard show for a window: how much is left, or how much is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ShowAs {
     #[default]
     Left,
@@ -86,6 +88,15 @@ pub struct Settings {
 
 pub const DEFAULT_THRESHOLDS: [u8; 2] = [80, 95];
 const KINDS: [WindowKind; 4] = [WindowKind::FiveHour, WindowKind::Weekly, WindowKind::Monthly, WindowKind::Other];
+
+impl Settings {
+    /// Numbers older than this are stale: 15 minutes (as Codex's own `/status` says), or twice
+    /// the poll interval when that is longer, since numbers that age between two polls are as
+    /// fresh as Headroom was asked to keep them. One rule for the tray, the dashboard and the CLI.
+    pub fn stale_after(&self) -> Duration {
+        Duration::minutes(15).max(Duration::minutes(2 * i64::from(self.poll_interval_minutes)))
+    }
+}
 
 impl Default for Settings {
     fn default() -> Self {
@@ -270,10 +281,12 @@ pub fn validate_thresholds(values: Option<Vec<Option<i64>>>) -> Result<Vec<u8>, 
 
 /// The settings as the settings window edits them (JSON over IPC). Validated again here: the
 /// window's own checks are a convenience, these are the rules.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SettingsForm {
     pub alerts_enabled: bool,
     /// Per window kind ("5h", "weekly", "monthly", "other"): used-% thresholds.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, number[]>"))]
     pub thresholds: BTreeMap<String, Vec<i64>>,
     pub threshold: bool,
     pub limit_reached: bool,
@@ -289,11 +302,13 @@ pub struct SettingsForm {
     /// "HH:MM" each, or both empty for no quiet hours.
     pub quiet_start: String,
     pub quiet_end: String,
-    /// "left" or "used".
+    /// "left" or "used" (checked when saved, so a wrong value is that field's problem).
+    #[cfg_attr(feature = "ts", ts(type = "ShowAs"))]
     pub show_as: String,
     pub tray_title: bool,
     /// `None` when the field was left empty.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub poll_interval_minutes: Option<i64>,
     /// Empty for CODEX_HOME / ~/.codex.
     pub codex_home: String,
@@ -424,6 +439,7 @@ impl SettingsForm {
 
 /// A value from the settings window that cannot be used: the field (the window's element id,
 /// such as `thresholds-5h`) and one sentence saying what it needs.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldProblem {
     pub field: String,

@@ -5,17 +5,17 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::client::UsageClient;
+use crate::sources::client::UsageClient;
 use secrecy::ExposeSecret;
 
-use crate::credentials::{discover, Credential, DiscoverMode, Discovery, TokenKind};
 use crate::environment::{read_codex_config, BaseUrl, CodexConfig, ConfigError, Environment};
 use crate::error::UsageError;
 use crate::fallback::Fallback;
-use crate::keychain::Keychain;
+use crate::login::credentials::{discover, Credential, DiscoverMode, Discovery, TokenKind};
+use crate::login::keychain::Keychain;
+use crate::login::vault::{PastedTokenSource, Slot, Vault};
 use crate::model::UsageSnapshot;
-use crate::session_log::{self, LogFinding};
-use crate::vault::{PastedTokenSource, Slot, Vault};
+use crate::sources::session_log::{self, LogFinding};
 
 /// `--source auto|api|logs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,7 +71,12 @@ impl Context {
 
     /// The fallback switch for this Codex folder and config, with `codex` from PATH.
     pub fn fallback<'a>(&self, keychain: &'a dyn Keychain) -> Fallback<'a> {
-        Fallback::with_codex(&self.env.codex_home, &self.config, keychain, crate::codex_app_server::find_codex())
+        Fallback::with_codex(
+            &self.env.codex_home,
+            &self.config,
+            keychain,
+            crate::sources::codex_app_server::find_codex(),
+        )
     }
 }
 
@@ -86,7 +91,7 @@ pub struct StatusReport {
     /// The session-log file the numbers came from.
     pub log_file: Option<PathBuf>,
     /// Each window's pace, in `snapshot.windows` order, once the history has been consulted.
-    pub paces: Vec<Option<crate::pace::Pace>>,
+    pub paces: Vec<Option<crate::alerts::pace::Pace>>,
 }
 
 impl StatusReport {
@@ -234,8 +239,8 @@ fn from_logs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codex_login::NoQuotaLogin;
-    use crate::keychain::MemoryKeychain;
+    use crate::login::codex_login::NoQuotaLogin;
+    use crate::login::keychain::MemoryKeychain;
     use headroom_testkit::jwt::codex_auth_json;
 
     fn home_with_auth(json: &str) -> tempfile::TempDir {

@@ -2,7 +2,7 @@
 //! must (and must not) produce.
 
 use chrono::{DateTime, Duration, Local, NaiveTime, TimeZone, Timelike, Utc};
-use headroom_core::alerts::{merge, AlertEngine, AlertKind, AlertState, UserPause};
+use headroom_core::alerts::engine::{merge, AlertEngine, AlertKind, AlertState, UserPause};
 use headroom_core::model::CredentialOrigin;
 use headroom_core::model::{
     Account, Credits, LimitId, PoolCredits, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind,
@@ -458,7 +458,7 @@ fn titles_read_at_a_glance_and_one_poll_is_one_notification() {
     let s = sample(1, (81.0, 133), (100.0, WEEK));
     let alerts = engine.observe(&s, "acct", &settings, UserPause::default(), minutes(1));
     assert_eq!(alerts.len(), 2);
-    let expected_clock = headroom_core::humanize::clock(minutes(133), minutes(1));
+    let expected_clock = headroom_core::present::humanize::clock(minutes(133), minutes(1));
     assert_eq!(alerts[0].title, format!("Codex 5-hour limit 80% used — resets {expected_clock}"));
     assert_eq!(alerts[0].body, format!("19% left until {expected_clock} (in 2 h 12 m)."));
     assert_eq!(alerts[1].title, "Codex weekly limit reached");
@@ -473,7 +473,7 @@ fn titles_read_at_a_glance_and_one_poll_is_one_notification() {
 /// re-armed by a new cycle; never when it lasts, when off, or when the window is already out.
 #[test]
 fn pace_alert_fires_once_per_cycle_when_the_window_will_run_out_first() {
-    use headroom_core::pace::pace;
+    use headroom_core::alerts::pace::pace;
     let mut settings = Settings::default();
     settings.toggles.pace = true;
     let mut engine = AlertEngine::new(AlertState::default());

@@ -2,12 +2,12 @@
 //! samples with random damage (bytes flipped, cut short, spliced).
 
 use chrono::Utc;
-use headroom_core::codex_login::parse_auth_json;
 use headroom_core::environment::parse_codex_config;
-use headroom_core::jwt::decode_claims;
-use headroom_core::paste::classify;
-use headroom_core::session_log::parse_line;
-use headroom_core::usage_body::parse_usage_body;
+use headroom_core::login::codex_login::parse_auth_json;
+use headroom_core::login::jwt::decode_claims;
+use headroom_core::login::paste::classify;
+use headroom_core::sources::session_log::parse_line;
+use headroom_core::sources::usage_body::parse_usage_body;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -31,9 +31,9 @@ fn every_view(snapshot: &headroom_core::UsageSnapshot) {
     use headroom_core::settings::Settings;
     let now = Utc::now();
     let settings = Settings::default();
-    let _ = headroom_core::humanize::blocked_sentence(snapshot, now, true);
-    let _ = headroom_core::dashboard_view::dashboard_view(Some(snapshot), &[], None, &settings, now);
-    let _ = headroom_core::tray_view::tray_view(&headroom_core::tray_view::TrayInputs {
+    let _ = headroom_core::present::humanize::blocked_sentence(snapshot, now, true);
+    let _ = headroom_core::present::dashboard_view::dashboard_view(Some(snapshot), &[], None, &settings, now);
+    let _ = headroom_core::present::tray_view::tray_view(&headroom_core::present::tray_view::TrayInputs {
         snapshot: Some(snapshot),
         error: None,
         settings: &settings,
@@ -43,7 +43,7 @@ fn every_view(snapshot: &headroom_core::UsageSnapshot) {
         paces: &[],
         now,
     });
-    let mut engine = headroom_core::alerts::AlertEngine::new(Default::default());
+    let mut engine = headroom_core::alerts::engine::AlertEngine::new(Default::default());
     let _ = engine.observe(snapshot, "acct", &settings, Default::default(), now);
     for window in &snapshot.windows {
         let _ = window.title();
@@ -154,10 +154,10 @@ proptest! {
 
     #[test]
     fn compressed_rollouts_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512), cut in any::<prop::sample::Index>()) {
-        let _ = headroom_core::session_log::decompress(&bytes[..]);
+        let _ = headroom_core::sources::session_log::decompress(&bytes[..]);
         let real = zstd::encode_all(SAMPLES[5].as_bytes(), 3).unwrap();
         let damaged = &real[..cut.index(real.len() + 1)];
-        if let Ok(text) = headroom_core::session_log::decompress(damaged) {
+        if let Ok(text) = headroom_core::sources::session_log::decompress(damaged) {
             prop_assert!(SAMPLES[5].as_bytes().starts_with(&text));
         }
     }

@@ -20,7 +20,7 @@ const view = (over: Partial<DashboardView>): DashboardView => ({
   plan: "Plus",
   email: "dev@example.com",
   account_id: null,
-  source: "live",
+  source: "api",
   observed_at: now.toISOString(),
   stale: false,
   show_as: "left",

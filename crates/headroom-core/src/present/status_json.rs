@@ -4,8 +4,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
+use crate::alerts::pace::{Pace, Verdict};
 use crate::model::{UsageSnapshot, UsageWindow};
-use crate::pace::{Pace, Verdict};
 use crate::status::StatusReport;
 
 pub const SCHEMA: u32 = 1;

@@ -18,8 +18,8 @@ use secrecy::SecretString;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::codex_login::{home_hash, parse_auth_json, CodexLogin, LoginReadError};
-use crate::keychain::Keychain;
+use crate::login::codex_login::{home_hash, parse_auth_json, CodexLogin, LoginReadError};
+use crate::login::keychain::Keychain;
 
 /// The keychain service Codex keeps the passphrase under.
 pub const SECRETS_SERVICE: &str = "codex";
@@ -68,14 +68,14 @@ pub fn read_secrets_login(keychain: &dyn Keychain, codex_home: &Path) -> Result<
 }
 
 /// The auth.json document inside encrypted bytes saved from the file `name` (see
-/// [`crate::codex_login_store`]), opened with the home's passphrase; `None` when it cannot be.
+/// [`crate::login::codex_login_store`]), opened with the home's passphrase; `None` when it cannot be.
 pub fn decrypt_document(keychain: &dyn Keychain, codex_home: &Path, name: &str, ciphertext: &[u8]) -> Option<Value> {
     let key = FILES.iter().find(|(file, _)| *file == name)?.1;
     opened(keychain, codex_home, key, ciphertext).ok().flatten()
 }
 
 enum Opening {
-    Keychain(crate::keychain::KeychainError),
+    Keychain(crate::login::keychain::KeychainError),
     Unreadable(String),
 }
 
@@ -143,7 +143,7 @@ fn login_in(plaintext: &[u8], key: &str) -> Result<Option<Value>, String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::keychain::MemoryKeychain;
+    use crate::login::keychain::MemoryKeychain;
     use secrecy::ExposeSecret;
     use std::io::Write;
 
@@ -212,7 +212,7 @@ pub(crate) mod tests {
         let (home, keychain) = home_with("codex_auth.age", "global/CODEX_AUTH", auth, "p");
         assert!(matches!(
             read_secrets_login(&keychain, home.path()).unwrap(),
-            Some(CodexLogin::NoQuota(crate::codex_login::NoQuotaLogin::ApiKey))
+            Some(CodexLogin::NoQuota(crate::login::codex_login::NoQuotaLogin::ApiKey))
         ));
     }
 }

@@ -6,8 +6,8 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::codex_login::LoginReadError;
-use crate::keychain::{Keychain, KeychainError};
+use crate::login::codex_login::LoginReadError;
+use crate::login::keychain::{Keychain, KeychainError};
 
 /// A source of a token pasted into Headroom (the vault). Kept behind a trait so discovery does
 /// not depend on how the vault stores it.
@@ -62,6 +62,7 @@ pub fn mask(secret: &str) -> String {
 }
 
 /// What the settings window may show of a stored token: never the token itself.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TokenInfo {
     pub mask: String,
@@ -75,7 +76,7 @@ pub struct TokenInfo {
 
 impl TokenInfo {
     pub fn of(token: &SecretString, now: chrono::DateTime<chrono::Utc>) -> TokenInfo {
-        let claims = crate::jwt::decode_claims(token.expose_secret()).unwrap_or_default();
+        let claims = crate::login::jwt::decode_claims(token.expose_secret()).unwrap_or_default();
         TokenInfo {
             mask: mask(token.expose_secret()),
             email: claims.email.clone(),
@@ -154,7 +155,7 @@ impl PastedTokenSource for Vault<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::MemoryKeychain;
+    use crate::login::keychain::MemoryKeychain;
 
     #[test]
     fn masks_show_only_the_ends() {

@@ -8,6 +8,7 @@ use crate::history::Sample;
 use crate::model::UsageSnapshot;
 use crate::text::capitalise;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChartSeries {
     /// "5-hour", "Weekly", "Code review weekly".
@@ -15,14 +16,19 @@ pub struct ChartSeries {
     pub limit: String,
     pub window: String,
     /// (unix seconds, used %), oldest first.
+    #[cfg_attr(feature = "ts", ts(type = "Array<[number, number]>"))]
     pub points: Vec<(i64, f64)>,
     /// When the window reset within the range (unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
     pub resets: Vec<i64>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryView {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub since: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub until: i64,
     pub series: Vec<ChartSeries>,
 }
@@ -56,7 +62,7 @@ pub fn history_view(
     until: DateTime<Utc>,
     current: Option<&UsageSnapshot>,
 ) -> HistoryView {
-    let jitter = crate::alerts::CYCLE_JITTER.num_seconds();
+    let jitter = crate::alerts::engine::CYCLE_JITTER.num_seconds();
     let mut series: Vec<ChartSeries> = Vec::new();
     for s in samples.iter().filter(|s| account.is_empty() || s.account == account) {
         if s.at < since || s.at > until {

@@ -2,12 +2,12 @@
 //! title beside it, and every line of its menu. The shell only puts this on screen, and
 //! redraws only when it changes.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::error::UsageError;
-use crate::humanize::{age, blocked_sentence, clock, reset_phrase, used_and_left};
 use crate::model::CredentialOrigin;
 use crate::model::{SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use crate::present::humanize::{age, blocked_sentence, clock, reset_phrase, used_and_left};
 use crate::settings::{Settings, ShowAs};
 
 pub use headroom_types::{IconBar, IconState, Level};
@@ -52,21 +52,15 @@ pub struct TrayInputs<'a> {
     /// Headroom put Codex back on the plan a short while ago (open sessions stay on the key).
     pub restored_recently: bool,
     /// Each window's pace, in `snapshot.windows` order (empty when unknown).
-    pub paces: &'a [Option<crate::pace::Pace>],
+    pub paces: &'a [Option<crate::alerts::pace::Pace>],
     pub now: DateTime<Utc>,
-}
-
-/// Numbers older than this are stale (Codex's own `/status` says 15 minutes), or twice the
-/// poll interval when that is longer.
-pub fn stale_after(settings: &Settings) -> Duration {
-    Duration::minutes(15).max(Duration::minutes(2 * i64::from(settings.poll_interval_minutes)))
 }
 
 pub fn tray_view(inputs: &TrayInputs) -> TrayView {
     let now = inputs.now;
     let settings = inputs.settings;
     let snapshot = inputs.snapshot;
-    let stale = snapshot.is_none_or(|s| now - s.observed_at > stale_after(settings));
+    let stale = snapshot.is_none_or(|s| now - s.observed_at > settings.stale_after());
 
     let icon_windows: Vec<&UsageWindow> = snapshot.map(icon_windows).unwrap_or_default();
     let icon = IconState {
@@ -103,7 +97,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
         rows: snapshot.map(|s| rows(s, inputs.paces, settings.show_as, now)).unwrap_or_default(),
         blocked: snapshot.and_then(|s| blocked_sentence(s, now, false)),
         paused: inputs.paused_until.filter(|u| *u > now).map(|u| format!("Alerts paused until {}", clock(u, now))),
-        pause_until_reset: crate::alert_pause::until_reset(snapshot, now).map(|p| p.label),
+        pause_until_reset: crate::alerts::pause::until_reset(snapshot, now).map(|p| p.label),
         on_api_key: inputs.on_api_key.then(|| "Codex is using your API key (billed at API rates)".to_string()),
         open_sessions: match (inputs.on_api_key, inputs.restored_recently) {
             (true, _) => Some(crate::fallback::OPEN_SESSIONS_KEEP_PLAN.to_string()),
@@ -148,7 +142,7 @@ pub(crate) fn level(window: &UsageWindow, blocking: bool, settings: &Settings) -
 fn header(snapshot: Option<&UsageSnapshot>) -> String {
     let mut parts = vec!["Codex".to_string()];
     if let Some(s) = snapshot {
-        parts.extend(s.plan.as_deref().map(crate::humanize::plan_name));
+        parts.extend(s.plan.as_deref().map(crate::present::humanize::plan_name));
         parts.extend(s.account.email.clone().or_else(|| s.account.account_id.clone()));
     }
     parts.join(" · ")
@@ -174,7 +168,7 @@ pub fn short_error(error: &UsageError) -> String {
         }
         UsageError::MalformedToken { .. } => "HEADROOM_ACCESS_TOKEN damaged — set it again".into(),
         UsageError::NoCredentials { .. } => "No Codex login — run `codex login` or paste a token".into(),
-        UsageError::NoQuota(crate::codex_login::NoQuotaLogin::ApiKey) => {
+        UsageError::NoQuota(crate::login::codex_login::NoQuotaLogin::ApiKey) => {
             "Codex uses an API key — no plan quota to show".into()
         }
         UsageError::NoQuota(kind) => format!("Codex uses {} — no plan quota to show", kind.describe()),
@@ -207,7 +201,7 @@ fn status_line(
 
 fn rows(
     snapshot: &UsageSnapshot,
-    paces: &[Option<crate::pace::Pace>],
+    paces: &[Option<crate::alerts::pace::Pace>],
     show_as: ShowAs,
     now: DateTime<Utc>,
 ) -> Vec<String> {
@@ -222,7 +216,7 @@ fn rows(
                 .get(i)
                 .and_then(Option::as_ref)
                 .filter(|_| !w.is_exhausted())
-                .and_then(|p| crate::pace::verdict_phrase(p, now))
+                .and_then(|p| crate::alerts::pace::verdict_phrase(p, now))
                 .map(|v| format!(" · {v}"))
                 .unwrap_or_default();
             let credits = w.credits.and_then(pool_credits).map(|c| format!(" · {c}")).unwrap_or_default();
@@ -251,7 +245,11 @@ pub const NO_WINDOWS: &str = "The service reported no usage windows for this acc
 /// "250 of 1000 credits used", when the pool says both.
 pub fn pool_credits(credits: crate::model::PoolCredits) -> Option<String> {
     let (used, limit) = (credits.used?, credits.limit?);
-    Some(format!("{} of {} credits used", crate::humanize::amount(used), crate::humanize::amount(limit)))
+    Some(format!(
+        "{} of {} credits used",
+        crate::present::humanize::amount(used),
+        crate::present::humanize::amount(limit)
+    ))
 }
 
 /// The credit balance worth showing: "12.40", "unlimited"; none when the account has none.
@@ -267,6 +265,7 @@ pub fn credits_text(credits: &crate::model::Credits) -> Option<String> {
 mod tests {
     use super::*;
     use crate::model::{Account, Credits};
+    use chrono::Duration;
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {

@@ -6,18 +6,19 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::error::UsageError;
-use crate::humanize::used_and_left;
 use crate::model::CredentialOrigin;
-use crate::model::{SourceKind, UsageSnapshot};
+use crate::model::{SourceKind, UsageSnapshot, WindowKind};
+use crate::present::humanize::used_and_left;
+use crate::present::tray_view::{credits_text, level, pool_credits, short_error, Level, NO_WINDOWS};
 use crate::settings::{Settings, ShowAs};
-use crate::tray_view::{credits_text, level, pool_credits, short_error, stale_after, Level, NO_WINDOWS};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowView {
     /// "5-hour", "Weekly", "Code review weekly", "GPT-5.3-Codex-Spark 5-hour".
     pub title: String,
     pub limit: String,
-    pub kind: &'static str,
+    pub kind: WindowKind,
     pub used_percent: u32,
     pub left_percent: u32,
     pub resets_at: Option<String>,
@@ -31,6 +32,7 @@ pub struct WindowView {
 
 /// What blocks Codex, in the words the tray and the CLI use; the UI adds the ticking time:
 /// `{lead} until {resets_at} ({countdown}){tail}.`
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BlockedView {
     /// "Blocked by the weekly limit"
@@ -41,6 +43,7 @@ pub struct BlockedView {
 }
 
 /// The one thing that fixes an error.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
@@ -57,6 +60,7 @@ pub enum Action {
     Doctor,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorView {
     /// A few words: "Login expired — run `codex`".
@@ -66,16 +70,17 @@ pub struct ErrorView {
     pub action: Action,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DashboardView {
     pub plan: Option<String>,
     pub email: Option<String>,
     pub account_id: Option<String>,
-    /// "live" or "session-log"; none before the first numbers.
-    pub source: Option<&'static str>,
+    /// None before the first numbers.
+    pub source: Option<SourceKind>,
     pub observed_at: Option<String>,
     pub stale: bool,
-    pub show_as: &'static str,
+    pub show_as: ShowAs,
     pub windows: Vec<WindowView>,
     pub credits: Option<String>,
     /// "2 reset credits available — use one in Codex with /usage".
@@ -111,20 +116,20 @@ pub fn action_for(error: &UsageError) -> Action {
 
 pub fn dashboard_view(
     snapshot: Option<&UsageSnapshot>,
-    paces: &[Option<crate::pace::Pace>],
+    paces: &[Option<crate::alerts::pace::Pace>],
     error: Option<&UsageError>,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> DashboardView {
     let blocking = snapshot.and_then(UsageSnapshot::blocking_window);
     DashboardView {
-        plan: snapshot.and_then(|s| s.plan.as_deref()).map(crate::humanize::plan_name),
+        plan: snapshot.and_then(|s| s.plan.as_deref()).map(crate::present::humanize::plan_name),
         email: snapshot.and_then(|s| s.account.email.clone()),
         account_id: snapshot.and_then(|s| s.account.account_id.clone()),
-        source: snapshot.map(|s| if s.source == SourceKind::Api { "live" } else { "session-log" }),
+        source: snapshot.map(|s| s.source),
         observed_at: time(snapshot.map(|s| s.observed_at)),
-        stale: snapshot.is_some_and(|s| now - s.observed_at > stale_after(settings)),
-        show_as: if settings.show_as == ShowAs::Used { "used" } else { "left" },
+        stale: snapshot.is_some_and(|s| now - s.observed_at > settings.stale_after()),
+        show_as: settings.show_as,
         windows: snapshot
             .map(|s| {
                 s.windows
@@ -137,10 +142,10 @@ pub fn dashboard_view(
                                 .get(i)
                                 .and_then(Option::as_ref)
                                 .filter(|_| !w.is_exhausted())
-                                .map(|p| crate::pace::describe(p, now)),
+                                .map(|p| crate::alerts::pace::describe(p, now)),
                             title: w.title(),
                             limit: w.limit.as_str().to_string(),
-                            kind: w.kind.id(),
+                            kind: w.kind,
                             used_percent: used,
                             left_percent: left,
                             resets_at: time(w.resets_at),
@@ -153,12 +158,11 @@ pub fn dashboard_view(
             })
             .unwrap_or_default(),
         credits: snapshot.and_then(|s| s.credits.as_ref()).and_then(credits_text),
-        reset_credits: snapshot
-            .and_then(|s| s.reset_credits)
-            .filter(|c| *c > 0)
-            .map(|c| format!("{} available — use one in Codex with /usage", crate::humanize::reset_credits(c))),
+        reset_credits: snapshot.and_then(|s| s.reset_credits).filter(|c| *c > 0).map(|c| {
+            format!("{} available — use one in Codex with /usage", crate::present::humanize::reset_credits(c))
+        }),
         notice: snapshot.filter(|s| s.windows.is_empty()).map(|_| format!("{NO_WINDOWS}.")),
-        blocked: snapshot.and_then(crate::humanize::blocked).map(|b| BlockedView {
+        blocked: snapshot.and_then(crate::present::humanize::blocked).map(|b| BlockedView {
             lead: b.lead,
             resets_at: time(b.resets_at),
             tail: b.tail,
@@ -201,7 +205,8 @@ mod tests {
     fn numbers_and_levels() {
         let view = dashboard_view(Some(&snapshot(42.0, 96.0)), &[], None, &Settings::default(), now());
         assert_eq!(view.plan.as_deref(), Some("Plus"));
-        assert_eq!(view.source, Some("live"));
+        assert_eq!(view.source, Some(SourceKind::Api));
+        assert_eq!(serde_json::to_value(&view).unwrap()["source"], "api", "the model's name for a live answer");
         assert_eq!(view.observed_at.as_deref(), Some("2026-11-22T09:58:00Z"));
         assert!(!view.stale);
         let w = &view.windows[0];
@@ -239,7 +244,7 @@ mod tests {
         let json = serde_json::to_value(dashboard_view(
             None,
             &[],
-            Some(&UsageError::NoQuota(crate::codex_login::NoQuotaLogin::ApiKey)),
+            Some(&UsageError::NoQuota(crate::login::codex_login::NoQuotaLogin::ApiKey)),
             &Settings::default(),
             now(),
         ))

@@ -18,7 +18,9 @@ use memchr::memmem;
 use serde_json::Value;
 
 use crate::model::{LimitId, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind};
-use crate::usage_body::{boolean, number, parse_credits, parse_pool, percent, seconds_after, string, unix_time};
+use crate::sources::usage_body::{
+    boolean, number, parse_credits, parse_pool, percent, seconds_after, string, unix_time,
+};
 
 pub fn sessions_dir(codex_home: &Path) -> PathBuf {
     codex_home.join("sessions")

@@ -16,9 +16,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::codex_login::{auth_file_path, keyring_account, CODEX_KEYRING_SERVICE};
 use crate::environment::CodexConfig;
-use crate::keychain::{Keychain, KeychainError};
+use crate::login::codex_login::{auth_file_path, keyring_account, CODEX_KEYRING_SERVICE};
+use crate::login::keychain::{Keychain, KeychainError};
 use crate::storage::write_atomically;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,7 +61,7 @@ impl<'a> LoginStore<'a> {
             return LoginStore::File(file);
         }
         let account = keyring_account(codex_home);
-        let secrets = crate::codex_secrets::secrets_file(codex_home).is_some()
+        let secrets = crate::login::codex_secrets::secrets_file(codex_home).is_some()
             && (config.secrets_store_first() || matches!(keychain.read(CODEX_KEYRING_SERVICE, &account), Ok(None)));
         if secrets {
             LoginStore::Secrets { keychain, codex_home: codex_home.to_path_buf() }
@@ -78,7 +78,7 @@ impl<'a> LoginStore<'a> {
                 format!("Codex's keychain entry \"{CODEX_KEYRING_SERVICE}\" / {account}")
             }
             LoginStore::Secrets { codex_home, .. } => {
-                format!("Codex's encrypted login {}", crate::codex_secrets::location(codex_home))
+                format!("Codex's encrypted login {}", crate::login::codex_secrets::location(codex_home))
             }
         }
     }
@@ -98,7 +98,7 @@ impl<'a> LoginStore<'a> {
                 Ok(Some(serde_json::to_vec(&document).unwrap_or_default()))
             }
             LoginStore::Secrets { codex_home, .. } => {
-                let Some((path, _)) = crate::codex_secrets::secrets_file(codex_home) else { return Ok(None) };
+                let Some((path, _)) = crate::login::codex_secrets::secrets_file(codex_home) else { return Ok(None) };
                 let bytes = std::fs::read(&path).map_err(|e| self.read_error(e.to_string()))?;
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let document = json!({"codex_secrets": {"file": name, "age": BASE64.encode(bytes)}});
@@ -118,7 +118,7 @@ impl<'a> LoginStore<'a> {
         if value.get("codex_secrets").is_some() {
             let LoginStore::Secrets { keychain, codex_home } = self else { return None };
             let (name, bytes) = secrets_snapshot(snapshot)?;
-            return crate::codex_secrets::decrypt_document(*keychain, codex_home, &name, &bytes);
+            return crate::login::codex_secrets::decrypt_document(*keychain, codex_home, &name, &bytes);
         }
         Some(value)
     }
@@ -213,7 +213,7 @@ fn secrets_snapshot(snapshot: &[u8]) -> Option<(String, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::MemoryKeychain;
+    use crate::login::keychain::MemoryKeychain;
 
     fn keychain_store(keychain: &MemoryKeychain) -> LoginStore<'_> {
         LoginStore::Keychain { keychain, account: "cli|0123456789abcdef".into() }
@@ -268,13 +268,13 @@ mod tests {
 
     #[test]
     fn the_encrypted_store_is_saved_encrypted_and_put_back_byte_for_byte() {
-        use crate::codex_secrets::{passphrase_account, SECRETS_SERVICE};
+        use crate::login::codex_secrets::{passphrase_account, SECRETS_SERVICE};
         let home = tempfile::tempdir().unwrap();
         let keychain = MemoryKeychain::default();
         keychain.insert(SECRETS_SERVICE, &passphrase_account(home.path()), b"pass");
         let auth = r#"{"auth_mode":"chatgpt","tokens":{"access_token":"enc-a","refresh_token":"enc-r"}}"#;
         let document = json!({"version": 1, "secrets": {"global/CODEX_AUTH": auth}}).to_string();
-        let encrypted = crate::codex_secrets::tests::encrypt(document.as_bytes(), "pass");
+        let encrypted = crate::login::codex_secrets::tests::encrypt(document.as_bytes(), "pass");
         std::fs::create_dir_all(home.path().join("secrets")).unwrap();
         std::fs::write(home.path().join("secrets/codex_auth.age"), &encrypted).unwrap();
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, TimeZone};
 use serde::Serialize;
 
-use crate::token_ledger::Ledger;
-use crate::token_usage::TokenCounts;
+use crate::tokens::ledger::Ledger;
+use crate::tokens::usage::TokenCounts;
 
 /// The zone days and months are counted in.
 #[derive(Debug, Clone, Copy)]
@@ -53,10 +53,12 @@ impl Filter {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Row {
     #[serde(flatten)]
     pub counts: TokenCounts,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, TokenCounts>"))]
     pub models: BTreeMap<String, TokenCounts>,
 }
 
@@ -67,6 +69,7 @@ impl Row {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DayRow {
     pub date: String,
@@ -89,6 +92,7 @@ pub struct SessionRow {
     pub row: Row,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DailyReport {
     pub daily: Vec<DayRow>,
@@ -161,7 +165,7 @@ pub fn sessions(ledger: &Ledger, filter: &Filter) -> SessionReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::token_usage::FileUsage;
+    use crate::tokens::usage::FileUsage;
 
     fn ledger(lines: &[(&str, &str, &str)]) -> Ledger {
         let mut ledger = Ledger::default();

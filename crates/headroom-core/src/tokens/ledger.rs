@@ -13,9 +13,9 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::session_log::{rollout_dirs, rollout_kind, Compression};
+use crate::sources::session_log::{rollout_dirs, rollout_kind, Compression};
 use crate::storage::write_atomically;
-use crate::token_usage::FileUsage;
+use crate::tokens::usage::FileUsage;
 
 /// Bump when `FileUsage` or the counting rules change: an old cache is then simply ignored.
 const CACHE_VERSION: u32 = 2;
@@ -163,7 +163,7 @@ fn load_file(
         // Compressed rollouts never grow: read whole, and cached whole.
         let file = std::fs::File::open(path).ok()?;
         let size = file.metadata().ok()?.len();
-        let data = crate::session_log::decompress(file).ok()?;
+        let data = crate::sources::session_log::decompress(file).ok()?;
         let usage = FileUsage::default().scan(&data);
         let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
         stats.files_read += 1;

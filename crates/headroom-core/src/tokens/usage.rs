@@ -21,16 +21,23 @@ pub const BUCKET_SECONDS: i64 = 900;
 
 const LEGACY_FALLBACK_MODEL: &str = "gpt-5";
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenCounts {
     /// All input tokens, the cached ones included (as OpenAI counts them).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub input_tokens: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub cached_input_tokens: u64,
     /// Input written to the prompt cache (`cache_write_input_tokens`), part of the input.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub cache_write_input_tokens: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub output_tokens: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub reasoning_output_tokens: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_tokens: u64,
 }
 

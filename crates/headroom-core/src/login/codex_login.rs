@@ -1,6 +1,6 @@
 //! Codex's own login, read (never written, never refreshed) from `$CODEX_HOME/auth.json`, from
 //! the OS keychain entry Codex writes when `cli_auth_credentials_store` is `keyring` or `auto`, or
-//! from its encrypted "secrets" store (see [`crate::codex_secrets`]).
+//! from its encrypted "secrets" store (see [`crate::login::codex_secrets`]).
 //!
 //! Codex's refresh token is single-use: redeeming it would break Codex's login. Headroom never
 //! keeps it and never sends it anywhere: a login is reduced to its access token on reading.
@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::keychain::{Keychain, KeychainError};
-use crate::usage_body::string;
+use crate::login::keychain::{Keychain, KeychainError};
+use crate::sources::usage_body::string;
 
 pub const CODEX_KEYRING_SERVICE: &str = "Codex Auth";
 
@@ -170,7 +170,7 @@ pub fn read_keyring_login(keychain: &dyn Keychain, codex_home: &Path) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::MemoryKeychain;
+    use crate::login::keychain::MemoryKeychain;
     use secrecy::ExposeSecret;
 
     fn access(login: &CodexLogin) -> Option<(&str, Option<&str>)> {

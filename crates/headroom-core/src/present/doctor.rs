@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::credentials::{DiscoverMode, Discovery};
 use crate::environment::BaseUrl;
-use crate::keychain::{Keychain, KeychainError};
+use crate::login::credentials::{DiscoverMode, Discovery};
+use crate::login::keychain::{Keychain, KeychainError};
+use crate::login::vault::PastedTokenSource;
 use crate::model::{SourceKind, UsageSnapshot};
-use crate::session_log::{self, SearchStats};
+use crate::sources::session_log::{self, SearchStats};
 use crate::status::Context;
-use crate::vault::PastedTokenSource;
 
 #[derive(Debug, Clone)]
 pub struct CaBundleCheck {

@@ -11,8 +11,8 @@
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use crate::humanize;
-use crate::jwt::{decode_claims, JwtError};
+use crate::login::jwt::{decode_claims, JwtError};
+use crate::present::humanize;
 
 pub const SESSION_COOKIE: &str = "__Secure-next-auth.session-token";
 
@@ -51,7 +51,7 @@ pub fn classify(raw: &str, now: DateTime<Utc>) -> Result<Paste, PasteError> {
     if text.starts_with("sk-") {
         return Err(PasteError::ApiKey);
     }
-    if let Some(rest) = text.strip_prefix(crate::credentials::CODEX_ACCESS_TOKEN_PREFIX) {
+    if let Some(rest) = text.strip_prefix(crate::login::credentials::CODEX_ACCESS_TOKEN_PREFIX) {
         let token_alphabet = rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'));
         return if rest.len() >= 8 && token_alphabet {
             Ok(Paste::AccessToken(SecretString::from(text.to_string())))

@@ -15,13 +15,13 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::codex_login::{self, CodexLogin, LoginReadError, NoQuotaLogin};
 use crate::environment::{CodexConfig, Environment, ENV_ACCESS_TOKEN};
 use crate::error::UsageError;
-use crate::jwt::{decode_claims, TokenClaims};
-use crate::keychain::{Keychain, KeychainError};
+use crate::login::codex_login::{self, CodexLogin, LoginReadError, NoQuotaLogin};
+use crate::login::jwt::{decode_claims, TokenClaims};
+use crate::login::keychain::{Keychain, KeychainError};
+use crate::login::vault::PastedTokenSource;
 use crate::model::CredentialOrigin;
-use crate::vault::PastedTokenSource;
 
 /// The owner of a Codex access token, as Codex's account service names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,8 +312,8 @@ fn codex_keyring_location(env: &Environment) -> String {
 fn keychain_store_probe(origin: CredentialOrigin, env: &Environment, keychain: &dyn Keychain) -> Probe {
     let (location, read) = match origin {
         CredentialOrigin::CodexSecrets => (
-            crate::codex_secrets::location(&env.codex_home),
-            crate::codex_secrets::read_secrets_login(keychain, &env.codex_home),
+            crate::login::codex_secrets::location(&env.codex_home),
+            crate::login::codex_secrets::read_secrets_login(keychain, &env.codex_home),
         ),
         _ => (codex_keyring_location(env), codex_login::read_keyring_login(keychain, &env.codex_home)),
     };
@@ -356,7 +356,7 @@ fn login_outcome(login: CodexLogin, origin: CredentialOrigin, location: &str) ->
 mod tests {
     use super::*;
     use crate::environment::CredentialsStore;
-    use crate::keychain::{KeychainError, MemoryKeychain};
+    use crate::login::keychain::{KeychainError, MemoryKeychain};
     use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
 
     fn home_with_auth(json: &str) -> tempfile::TempDir {

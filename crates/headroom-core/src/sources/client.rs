@@ -7,11 +7,11 @@ use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Digest;
 
-use crate::credentials::{Credential, TokenOwner};
 use crate::environment::BaseUrl;
 use crate::error::{UsageError, CHECK_BASE_URL, MAX_RETRY_AFTER_SECONDS, TRY_LATER};
+use crate::login::credentials::{Credential, TokenOwner};
 use crate::model::UsageSnapshot;
-use crate::usage_body::{parse_usage_body, BodyError};
+use crate::sources::usage_body::{parse_usage_body, BodyError};
 
 pub const TIMEOUT: Duration = Duration::from_secs(15);
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -111,7 +111,7 @@ impl UsageClient {
         }
         let body = self.read_body(response).await?;
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        let text = |key: &str| crate::usage_body::string(value.get(key));
+        let text = |key: &str| crate::sources::usage_body::string(value.get(key));
         let Some(account_id) = text("chatgpt_account_id").filter(|_| (200..300).contains(&status)) else {
             return Err(UsageError::InvalidResponse {
                 problem: format!("no account for the Codex access token (HTTP {status})"),
@@ -190,7 +190,10 @@ impl UsageClient {
             .http
             .get(&self.session_url)
             .header(reqwest::header::ACCEPT, "application/json")
-            .header(reqwest::header::COOKIE, format!("{}={}", crate::paste::SESSION_COOKIE, cookie.expose_secret()))
+            .header(
+                reqwest::header::COOKIE,
+                format!("{}={}", crate::login::paste::SESSION_COOKIE, cookie.expose_secret()),
+            )
             .send()
             .await
             .map_err(|e| ExchangeError::Network(self.network_error(&e)))?;

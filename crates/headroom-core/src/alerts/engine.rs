@@ -17,9 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Local, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::humanize::{clock, duration, relative, used_and_left};
 use crate::model::CredentialOrigin;
 use crate::model::{LimitId, UsageSnapshot, UsageWindow, WindowKind};
+use crate::present::humanize::{clock, duration, relative, used_and_left};
 use crate::settings::Settings;
 
 /// Reset times jitter by seconds from poll to poll; a cycle is the same while its reset time
@@ -297,7 +297,7 @@ impl AlertEngine {
     pub fn pace(
         &mut self,
         snapshot: &UsageSnapshot,
-        paces: &[Option<crate::pace::Pace>],
+        paces: &[Option<crate::alerts::pace::Pace>],
         account: &str,
         settings: &Settings,
         pause: UserPause,
@@ -318,7 +318,8 @@ impl AlertEngine {
             if memory.snoozed || !event_enabled(settings, &kind) {
                 continue;
             }
-            let title = format!("{} runs out in ~{}", limit_name(window), crate::humanize::duration(runs_out - now));
+            let title =
+                format!("{} runs out in ~{}", limit_name(window), crate::present::humanize::duration(runs_out - now));
             let body = format!(
                 "At this rate it lasts until {}, before it resets at {}.",
                 clock(runs_out, now),
@@ -505,7 +506,7 @@ fn window_text(
             (format!("{name} reached"), body)
         }
         AlertKind::CreditsInUse { .. } => {
-            let balance = snapshot.credits.as_ref().map(crate::humanize::credit_balance).unwrap_or_default();
+            let balance = snapshot.credits.as_ref().map(crate::present::humanize::credit_balance).unwrap_or_default();
             (
                 format!("{name} reached — now using your credits ({balance})"),
                 format!("Codex spends your credits until {}.", until(window.resets_at, now)),

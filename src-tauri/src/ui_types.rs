@@ -1,0 +1,110 @@
+//! The web UI's TypeScript types are generated from the Rust types that cross into it, so the
+//! two cannot drift: `ui/src/lib/generated.ts` is written by this test (with `UPDATE_UI_TYPES=1`)
+//! and checked by it otherwise.
+
+#[cfg(test)]
+mod tests {
+    use headroom_core::login::vault::TokenInfo;
+    use headroom_core::model::{SourceKind, WindowKind};
+    use headroom_core::present::dashboard_view::{Action, BlockedView, DashboardView, ErrorView, WindowView};
+    use headroom_core::present::history_view::{ChartSeries, HistoryView};
+    use headroom_core::settings::{FieldProblem, SettingsForm, ShowAs};
+    use headroom_core::tokens::report::{DailyReport, DayRow, Row};
+    use headroom_core::tokens::usage::TokenCounts;
+    use headroom_types::Level;
+    use ts_rs::TS;
+
+    use crate::commands::{Credentials, SavedSettings, Source};
+
+    const HEADER: &str = "// Generated from the Rust types by src-tauri/src/ui_types.rs: do not edit.\n\
+        // After changing one of those types: UPDATE_UI_TYPES=1 cargo test -p headroom-tray ui_types\n\n";
+
+    fn generated() -> String {
+        let declarations = [
+            Level::decl(),
+            WindowKind::decl(),
+            SourceKind::decl(),
+            ShowAs::decl(),
+            Action::decl(),
+            WindowView::decl(),
+            BlockedView::decl(),
+            ErrorView::decl(),
+            DashboardView::decl(),
+            SettingsForm::decl(),
+            FieldProblem::decl(),
+            SavedSettings::decl(),
+            TokenInfo::decl(),
+            Source::decl(),
+            Credentials::decl(),
+            ChartSeries::decl(),
+            HistoryView::decl(),
+            TokenCounts::decl(),
+            Row::decl(),
+            DayRow::decl(),
+            DailyReport::decl(),
+        ];
+        let mut out = HEADER.to_string();
+        for declaration in declarations {
+            out.push_str("export ");
+            out.push_str(&one_field_a_line(declaration.trim()));
+            out.push_str("\n\n");
+        }
+        out.trim_end().to_string() + "\n"
+    }
+
+    /// `type X = { a: T, /** doc */ b: U, };` as one field a line, each under its doc comment.
+    fn one_field_a_line(declaration: &str) -> String {
+        let (Some(open), Some(close)) = (declaration.find('{'), declaration.rfind('}')) else {
+            return declaration.to_string();
+        };
+        let mut out = declaration[..open].to_string() + "{\n";
+        let body = &declaration[open + 1..close];
+        let (mut depth, mut start, mut in_doc) = (0i32, 0, false);
+        let mut fields = Vec::new();
+        let bytes = body.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'/' if !in_doc && body[i..].starts_with("/**") => in_doc = true,
+                b'/' if in_doc && i > 0 && bytes[i - 1] == b'*' => in_doc = false,
+                b'<' | b'(' | b'[' | b'{' if !in_doc => depth += 1,
+                b'>' | b')' | b']' | b'}' if !in_doc => depth -= 1,
+                b',' if !in_doc && depth == 0 => {
+                    fields.push(&body[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        for field in fields {
+            let field = field.trim();
+            let (doc, field) = match field.find("*/") {
+                Some(end) => (Some(&field[..end + 2]), field[end + 2..].trim()),
+                None => (None, field),
+            };
+            if let Some(doc) = doc {
+                let words: Vec<&str> = doc
+                    .lines()
+                    .map(|l| l.trim().trim_start_matches("/**").trim_end_matches("*/").trim_start_matches('*').trim())
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                out.push_str(&format!("  /** {} */\n", words.join(" ")));
+            }
+            out.push_str(&format!("  {field};\n"));
+        }
+        out + &declaration[close..]
+    }
+
+    #[test]
+    fn the_ui_types_are_the_rust_types() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/generated.ts");
+        let expected = generated();
+        if std::env::var_os("UPDATE_UI_TYPES").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == expected,
+            "ui/src/lib/generated.ts does not match the Rust types: run `UPDATE_UI_TYPES=1 cargo test -p headroom-tray ui_types` and commit the file.\n--- expected ---\n{expected}"
+        );
+    }
+}

@@ -1,0 +1,184 @@
+// Generated from the Rust types by src-tauri/src/ui_types.rs: do not edit.
+// After changing one of those types: UPDATE_UI_TYPES=1 cargo test -p headroom-tray ui_types
+
+export type Level = "plenty" | "getting-low" | "nearly-out" | "blocked";
+
+export type WindowKind = "5h" | "weekly" | "monthly" | "other";
+
+export type SourceKind = "api" | "session-log";
+
+export type ShowAs = "left" | "used";
+
+export type Action = "run-codex" | "sign-in" | "paste-token" | "check-network" | "retry" | "doctor";
+
+export type WindowView = {
+  /** "5-hour", "Weekly", "Code review weekly", "GPT-5.3-Codex-Spark 5-hour". */
+  title: string;
+  limit: string;
+  kind: WindowKind;
+  used_percent: number;
+  left_percent: number;
+  resets_at: string | null;
+  reset_since: boolean;
+  level: Level;
+  /** "12% ahead of even pace, runs out in ~2 h 10 m", when the window has a pace. */
+  pace: string | null;
+  /** A credit pool's own count: "250 of 1000 credits used". */
+  credits: string | null;
+};
+
+export type BlockedView = {
+  /** "Blocked by the weekly limit" */
+  lead: string;
+  resets_at: string | null;
+  /** " — 2 reset credits available: use one in Codex with /usage", or empty. */
+  tail: string;
+};
+
+export type ErrorView = {
+  /** A few words: "Login expired — run `codex`". */
+  short: string;
+  /** The whole sentence with its fix. */
+  message: string;
+  action: Action;
+};
+
+export type DashboardView = {
+  plan: string | null;
+  email: string | null;
+  account_id: string | null;
+  /** None before the first numbers. */
+  source: SourceKind | null;
+  observed_at: string | null;
+  stale: boolean;
+  show_as: ShowAs;
+  windows: Array<WindowView>;
+  credits: string | null;
+  /** "2 reset credits available — use one in Codex with /usage". */
+  reset_credits: string | null;
+  /** Said instead of windows when the answer has none. */
+  notice: string | null;
+  blocked: BlockedView | null;
+  error: ErrorView | null;
+};
+
+export type SettingsForm = {
+  alerts_enabled: boolean;
+  /** Per window kind ("5h", "weekly", "monthly", "other"): used-% thresholds. */
+  thresholds: Record<string, number[]>;
+  threshold: boolean;
+  limit_reached: boolean;
+  available_again: boolean;
+  token_expiring: boolean;
+  credentials_rejected: boolean;
+  pace: boolean;
+  credits_in_use: boolean;
+  /** A number of credits, or empty for no low-credit alert. */
+  credits_low_below: string;
+  /** "HH:MM" each, or both empty for no quiet hours. */
+  quiet_start: string;
+  quiet_end: string;
+  /** "left" or "used" (checked when saved, so a wrong value is that field's problem). */
+  show_as: ShowAs;
+  tray_title: boolean;
+  /** `None` when the field was left empty. */
+  poll_interval_minutes: number | null;
+  /** Empty for CODEX_HOME / ~/.codex. */
+  codex_home: string;
+  autostart: boolean;
+  fallback_automatic: boolean;
+};
+
+export type FieldProblem = {
+  field: string;
+  message: string;
+};
+
+export type SavedSettings = {
+  form: SettingsForm;
+  problems: Array<FieldProblem>;
+};
+
+export type TokenInfo = {
+  mask: string;
+  email: string | null;
+  plan: string | null;
+  account_id: string | null;
+  /** RFC 3339. */
+  expires_at: string | null;
+  expired: boolean;
+};
+
+export type Source = {
+  name: string;
+  place: string;
+  status: string;
+};
+
+export type Credentials = {
+  /** Where the numbers come from now. */
+  in_use: string | null;
+  sources: Array<Source>;
+  /** The pasted token, shown only as its mask and what it says about itself. */
+  pasted: TokenInfo | null;
+  /** The numbers shown come from Codex's session logs (no login was usable). */
+  from_session_logs: boolean;
+};
+
+export type ChartSeries = {
+  /** "5-hour", "Weekly", "Code review weekly". */
+  title: string;
+  limit: string;
+  window: string;
+  /** (unix seconds, used %), oldest first. */
+  points: Array<[number, number]>;
+  /** When the window reset within the range (unix seconds). */
+  resets: Array<number>;
+};
+
+export type HistoryView = {
+  since: number;
+  until: number;
+  series: Array<ChartSeries>;
+};
+
+export type TokenCounts = {
+  /** All input tokens, the cached ones included (as OpenAI counts them). */
+  input_tokens: number;
+  cached_input_tokens: number;
+  /** Input written to the prompt cache (`cache_write_input_tokens`), part of the input. */
+  cache_write_input_tokens: number;
+  output_tokens: number;
+  reasoning_output_tokens: number;
+  total_tokens: number;
+};
+
+export type Row = {
+  models: Record<string, TokenCounts>;
+  /** All input tokens, the cached ones included (as OpenAI counts them). */
+  input_tokens: number;
+  cached_input_tokens: number;
+  /** Input written to the prompt cache (`cache_write_input_tokens`), part of the input. */
+  cache_write_input_tokens: number;
+  output_tokens: number;
+  reasoning_output_tokens: number;
+  total_tokens: number;
+};
+
+export type DayRow = {
+  date: string;
+  models: Record<string, TokenCounts>;
+  /** All input tokens, the cached ones included (as OpenAI counts them). */
+  input_tokens: number;
+  cached_input_tokens: number;
+  /** Input written to the prompt cache (`cache_write_input_tokens`), part of the input. */
+  cache_write_input_tokens: number;
+  output_tokens: number;
+  reasoning_output_tokens: number;
+  total_tokens: number;
+};
+
+export type DailyReport = {
+  daily: Array<DayRow>;
+  totals: TokenCounts;
+};
