@@ -9,14 +9,13 @@ use chrono::{Duration, Utc};
 use headroom_core::alerts::pause as alert_pause;
 use headroom_core::error::UsageError;
 use headroom_core::fallback::{CodexNow, Fallback};
-use headroom_core::history;
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::vault::{Slot, Vault};
 use headroom_core::poll::{self, PollPlan, Trigger};
 use headroom_core::session::SwitchCodex;
 use headroom_core::settings::{self, Settings};
 use headroom_core::sources::{codex_app_server, demo};
-use headroom_core::status::{read_status, Context, SourcePreference, StatusReport};
+use headroom_core::status::{read_and_record, Context, SourcePreference, StatusReport};
 use headroom_core::storage;
 use tauri::AppHandle;
 
@@ -106,21 +105,16 @@ async fn fetch(shared: SharedState) -> StatusReport {
             session.on_fallback_key = on_key;
         }
         let now = Utc::now();
-        let mut report = tokio::runtime::Handle::current().block_on(read_status(
+        let (report, history_notice) = tokio::runtime::Handle::current().block_on(read_and_record(
             &ctx,
             &OsKeychain,
             Some(&vault),
             SourcePreference::Auto,
             now,
+            None,
         ));
-        // Every snapshot goes into the history, which gives each window its pace.
-        if let Some(snapshot) = &report.snapshot {
-            let sessions = headroom_core::sources::session_log::sessions_dir(&ctx.env.codex_home);
-            let (paces, notice) = history::record_and_pace(None, snapshot, &sessions, now);
-            report.paces = paces;
-            if let Some(notice) = notice {
-                tracing::warn!("{notice}");
-            }
+        if let Some(notice) = history_notice {
+            tracing::warn!("{notice}");
         }
         report
     })

@@ -1,20 +1,8 @@
-//! The usage history: recorded on every `status`, exported by `headroom history`.
+//! The usage history, exported by `headroom history` (every `status` records into it, through
+//! `headroom_core::status::read_and_record`).
 
 use chrono::{DateTime, Duration, Utc};
 use headroom_core::history::{self, History};
-use headroom_core::status::{Context, StatusReport};
-
-/// Records the report's numbers and fills in each window's pace. History trouble never stops
-/// the numbers from showing; a damaged file set aside is said once, on stderr.
-pub fn record(ctx: &Context, report: &mut StatusReport, now: DateTime<Utc>) {
-    let Some(snapshot) = &report.snapshot else { return };
-    let sessions = headroom_core::sources::session_log::sessions_dir(&ctx.env.codex_home);
-    let (paces, notice) = history::record_and_pace(None, snapshot, &sessions, now);
-    report.paces = paces;
-    if let Some(notice) = notice {
-        eprintln!("headroom: {notice}");
-    }
-}
 
 fn open() -> Result<History, String> {
     let path = history::default_path().ok_or("no data folder is known for this user (is HOME set?)")?;

@@ -19,7 +19,8 @@ use headroom_core::environment::Environment;
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::vault::Vault;
 use headroom_core::present::status_json::status_json;
-use headroom_core::{read_status, Context, SourcePreference};
+use headroom_core::status::read_and_record;
+use headroom_core::{Context, SourcePreference};
 
 #[derive(Parser)]
 #[command(name = "headroom", version, about = "How much of your Codex plan's usage limits is left.")]
@@ -188,8 +189,12 @@ fn status(ctx: &Context, settings: &headroom_core::settings::Settings, json: boo
     };
     let now = Utc::now();
     let vault = Vault::new(&OsKeychain);
-    let mut report = runtime.block_on(read_status(ctx, &OsKeychain, Some(&vault), preference, now));
-    history::record(ctx, &mut report, now);
+    let (report, history_notice) =
+        runtime.block_on(read_and_record(ctx, &OsKeychain, Some(&vault), preference, now, None));
+    if let Some(notice) = history_notice {
+        // History trouble never stops the numbers; said once, on stderr.
+        eprintln!("headroom: {notice}");
+    }
     let mut stdout = std::io::stdout().lock();
     let written = if json {
         writeln!(stdout, "{}", serde_json::to_string_pretty(&status_json(&report)).unwrap_or_default())

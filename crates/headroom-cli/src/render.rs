@@ -16,7 +16,7 @@ pub fn status_text(report: &StatusReport, settings: &Settings, now: DateTime<Utc
         return String::new();
     };
     let mut out = String::new();
-    let _ = writeln!(out, "{}", heading(snapshot));
+    let _ = writeln!(out, "{}", humanize::heading(Some(snapshot)));
     let _ = writeln!(out);
 
     let titles: Vec<String> = snapshot.windows.iter().map(|w| w.title()).collect();
@@ -82,19 +82,6 @@ pub fn status_text(report: &StatusReport, settings: &Settings, now: DateTime<Utc
         let _ = writeln!(out, "Live numbers unavailable: {error}");
     }
     out
-}
-
-fn heading(snapshot: &UsageSnapshot) -> String {
-    let mut parts = vec!["Codex".to_string()];
-    if let Some(plan) = &snapshot.plan {
-        parts.push(humanize::plan_name(plan));
-    }
-    match (&snapshot.account.email, &snapshot.account.account_id) {
-        (Some(email), _) => parts.push(email.clone()),
-        (None, Some(account)) => parts.push(format!("account {account}")),
-        _ => {}
-    }
-    parts.join(" · ")
 }
 
 fn provenance(report: &StatusReport, snapshot: &UsageSnapshot, settings: &Settings, now: DateTime<Utc>) -> String {

@@ -105,6 +105,24 @@ impl StatusReport {
     }
 }
 
+/// The one read pipeline, for the tray and the CLI alike: reads the numbers, then records
+/// them in the usage history (the platform's, or `history_path`), which gives each window its
+/// pace. History trouble never costs the numbers: it comes back as one sentence to show or log.
+pub async fn read_and_record(
+    ctx: &Context,
+    keychain: &dyn Keychain,
+    pasted: Option<&dyn PastedTokenSource>,
+    preference: SourcePreference,
+    now: DateTime<Utc>,
+    history_path: Option<&std::path::Path>,
+) -> (StatusReport, Option<String>) {
+    let mut report = read_status(ctx, keychain, pasted, preference, now).await;
+    let Some(snapshot) = &report.snapshot else { return (report, None) };
+    let (paces, notice) = crate::history::record_and_pace(history_path, snapshot, &ctx.sessions_dir(), now);
+    report.paces = paces;
+    (report, notice)
+}
+
 /// Reads the numbers from the preferred source.
 pub async fn read_status(
     ctx: &Context,

@@ -91,6 +91,21 @@ pub fn used_and_left(used_percent: f64) -> (u32, u32) {
     (rounded, 100 - rounded)
 }
 
+/// The line that names whose numbers these are, for the menu and the CLI alike: "Codex · Plus ·
+/// dev@example.com", or "account acct-…" when the answer gives no email, or just "Codex".
+pub fn heading(snapshot: Option<&crate::model::UsageSnapshot>) -> String {
+    let mut parts = vec!["Codex".to_string()];
+    if let Some(s) = snapshot {
+        parts.extend(s.plan.as_deref().map(plan_name));
+        match (&s.account.email, &s.account.account_id) {
+            (Some(email), _) => parts.push(email.clone()),
+            (None, Some(account)) => parts.push(format!("account {account}")),
+            _ => {}
+        }
+    }
+    parts.join(" · ")
+}
+
 /// What stops Codex now, in parts so a view can tick the countdown itself: "Blocked by the
 /// weekly limit" (lead), when it frees (resets_at), and what else the user can do (tail, which
 /// starts with " — " when there is something).
@@ -193,6 +208,31 @@ pub fn bar(fraction: f64, width: usize) -> String {
 mod tests {
     use super::*;
     use chrono::FixedOffset;
+
+    #[test]
+    fn the_heading_names_the_plan_and_whose_numbers_these_are() {
+        use crate::model::{Account, SourceKind, UsageSnapshot};
+        let snapshot = |email: Option<&str>, account: Option<&str>| UsageSnapshot {
+            plan: Some("plus".into()),
+            account: Account {
+                email: email.map(Into::into),
+                account_id: account.map(Into::into),
+                ..Default::default()
+            },
+            windows: Vec::new(),
+            credits: None,
+            limit_reached: false,
+            limit_reached_reason: None,
+            spend_control: None,
+            reset_credits: None,
+            unreadable: Vec::new(),
+            observed_at: Utc::now(),
+            source: SourceKind::Api,
+        };
+        assert_eq!(heading(Some(&snapshot(Some("dev@example.com"), Some("acct-1")))), "Codex · Plus · dev@example.com");
+        assert_eq!(heading(Some(&snapshot(None, Some("acct-1")))), "Codex · Plus · account acct-1");
+        assert_eq!(heading(None), "Codex");
+    }
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, h, m, 0).unwrap()

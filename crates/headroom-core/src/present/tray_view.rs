@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::error::UsageError;
 use crate::model::CredentialOrigin;
 use crate::model::{SourceKind, UsageSnapshot, UsageWindow, WindowKind};
-use crate::present::humanize::{age, blocked_sentence, clock, reset_phrase, used_and_left};
+use crate::present::humanize::{age, blocked_sentence, clock, heading, reset_phrase, used_and_left};
 use crate::settings::{Settings, ShowAs};
 
 pub use headroom_types::{IconBar, IconState, Level};
@@ -92,7 +92,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
     };
 
     let menu = MenuView {
-        header: header(snapshot),
+        header: heading(snapshot),
         status: status_line(snapshot, inputs.error, stale, now),
         rows: snapshot.map(|s| rows(s, inputs.paces, settings.show_as, now)).unwrap_or_default(),
         blocked: snapshot.and_then(|s| blocked_sentence(s, now, false)),
@@ -137,15 +137,6 @@ pub(crate) fn level(window: &UsageWindow, blocking: bool, settings: &Settings) -
     } else {
         Level::Plenty
     }
-}
-
-fn header(snapshot: Option<&UsageSnapshot>) -> String {
-    let mut parts = vec!["Codex".to_string()];
-    if let Some(s) = snapshot {
-        parts.extend(s.plan.as_deref().map(crate::present::humanize::plan_name));
-        parts.extend(s.account.email.clone().or_else(|| s.account.account_id.clone()));
-    }
-    parts.join(" · ")
 }
 
 /// The error in a few words with its fix, for a menu line.
