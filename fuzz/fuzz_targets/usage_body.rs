@@ -25,6 +25,6 @@ fuzz_target!(|data: &[u8]| {
             now,
         });
         let mut engine = headroom_core::alerts::engine::AlertEngine::new(Default::default());
-        let _ = engine.observe(&snapshot, "acct", &settings, Default::default(), now);
+        let _ = engine.observe(&snapshot, &headroom_core::model::AccountKey::from_stored("acct"), &settings, Default::default(), now);
     }
 });

@@ -12,7 +12,7 @@ use headroom_core::login::credentials::{DiscoverMode, ProbeOutcome};
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::paste::{classify, Paste};
 use headroom_core::login::vault::{Slot, TokenInfo, Vault};
-use headroom_core::model::SourceKind;
+use headroom_core::model::{AccountKey, SourceKind};
 use headroom_core::settings::{FieldProblem, SettingsForm};
 use headroom_core::status::Context;
 use serde::Serialize;
@@ -210,7 +210,7 @@ pub fn history(
 ) -> Result<headroom_core::present::history_view::HistoryView, String> {
     use headroom_core::history::{self, History};
     let current = state.session.lock().unwrap().snapshot.clone();
-    let account = current.as_ref().map(history::account_key).unwrap_or_default();
+    let account = current.as_ref().map(AccountKey::of).unwrap_or_default();
     let until = Utc::now();
     let since = until - chrono::Duration::days(i64::from(days.unwrap_or(7).clamp(1, 180)));
     let Some(path) = history::default_path().filter(|p| p.exists()) else {

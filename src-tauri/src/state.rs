@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use headroom_core::alerts::engine::{Alert, AlertState};
+use headroom_core::alerts::key::AlertKey;
 use headroom_core::alerts::pause as alert_pause;
 use headroom_core::environment::Environment;
 use headroom_core::model::UsageSnapshot;
@@ -26,7 +27,7 @@ pub const ALERTS_FILE: &str = "alerts.json";
 pub struct Shared {
     pub session: Mutex<Session>,
     /// Notification ids by alert identity, so a newer alert replaces the older one.
-    pub notification_ids: Mutex<HashMap<String, u32>>,
+    pub notification_ids: Mutex<HashMap<AlertKey, u32>>,
     pub demo: bool,
     pub data_dir: Option<PathBuf>,
     triggers: Mutex<Option<mpsc::UnboundedSender<Trigger>>>,

@@ -48,7 +48,7 @@ fn generate_week(data_home: &std::path::Path) -> usize {
             observed_at: t,
             source: SourceKind::Api,
         };
-        rows += history.record(&snapshot, "acct-1").unwrap();
+        rows += history.record(&snapshot, &headroom_core::model::AccountKey::of(&snapshot)).unwrap();
         t += Span::minutes(20);
     }
     rows

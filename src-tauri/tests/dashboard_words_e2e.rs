@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{Duration as Span, Utc};
 use common::*;
 use headroom_core::history::History;
-use headroom_core::model::{Account, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use headroom_core::model::{Account, AccountKey, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 use headroom_testkit::fake::Route;
 use headroom_testkit::scenarios;
 use serde_json::json;
@@ -69,7 +69,7 @@ fn generate_day(data_home: &std::path::Path) {
             observed_at: t,
             source: SourceKind::Api,
         };
-        history.record(&snapshot, "acct-team-1").unwrap();
+        history.record(&snapshot, &AccountKey::of(&snapshot)).unwrap();
         t += Span::minutes(30);
         step += 1.5;
     }

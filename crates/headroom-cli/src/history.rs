@@ -40,7 +40,7 @@ pub fn export(csv: bool, json: bool, days: Option<u32>) -> u8 {
             .iter()
             .map(|s| {
                 serde_json::json!({
-                    "at": time(s.at), "account": s.account, "limit": s.limit_id, "window": s.window,
+                    "at": time(s.at), "account": s.account, "limit": s.limit, "window": s.window,
                     "used_percent": s.used_percent, "resets_at": s.resets_at.map(time), "source": s.source,
                 })
             })

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::model::{UsageSnapshot, WindowKind};
+use crate::model::{AccountKey, LimitId, SourceKind, UsageSnapshot, WindowKind};
 
 pub const FILE_NAME: &str = "history.sqlite3";
 const KEEP_DAYS: i64 = 180;
@@ -33,12 +33,12 @@ pub enum HistoryError {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sample {
     pub at: DateTime<Utc>,
-    pub account: String,
-    pub limit_id: String,
-    pub window: String,
+    pub account: AccountKey,
+    pub limit: LimitId,
+    pub window: WindowKind,
     pub used_percent: f64,
     pub resets_at: Option<DateTime<Utc>>,
-    pub source: String,
+    pub source: SourceKind,
 }
 
 pub struct History {
@@ -146,7 +146,7 @@ impl History {
     }
 
     /// Each window of a snapshot, as one row. The same moment twice is stored once.
-    pub fn record(&self, snapshot: &UsageSnapshot, account: &str) -> Result<usize, HistoryError> {
+    pub fn record(&self, snapshot: &UsageSnapshot, account: &AccountKey) -> Result<usize, HistoryError> {
         insert(&self.conn, snapshot, account)
     }
 
@@ -159,7 +159,7 @@ impl History {
     pub fn backfill_from_logs(
         &mut self,
         sessions_dir: &Path,
-        account: &str,
+        account: &AccountKey,
         now: DateTime<Utc>,
     ) -> Result<usize, HistoryError> {
         let oldest = now - Duration::days(KEEP_DAYS);
@@ -242,26 +242,30 @@ impl History {
             .map_err(read)?;
         let rows = statement
             .query_map(params![since.timestamp()], |r| {
-                Ok(Sample {
-                    at: DateTime::from_timestamp(r.get(0)?, 0).unwrap_or_default(),
-                    account: r.get(1)?,
-                    limit_id: r.get(2)?,
-                    window: r.get(3)?,
-                    used_percent: r.get(4)?,
-                    resets_at: r.get::<_, Option<i64>>(5)?.and_then(|t| DateTime::from_timestamp(t, 0)),
-                    source: r.get(6)?,
-                })
+                let (window, source): (String, String) = (r.get(3)?, r.get(6)?);
+                Ok((|| {
+                    Some(Sample {
+                        at: DateTime::from_timestamp(r.get(0).ok()?, 0).unwrap_or_default(),
+                        account: AccountKey::from_stored(&r.get::<_, String>(1).ok()?),
+                        limit: LimitId::from_id(&r.get::<_, String>(2).ok()?),
+                        window: WindowKind::from_id(&window)?,
+                        used_percent: r.get(4).ok()?,
+                        resets_at: r.get::<_, Option<i64>>(5).ok()?.and_then(|t| DateTime::from_timestamp(t, 0)),
+                        source: SourceKind::from_id(&source)?,
+                    })
+                })())
             })
             .map_err(read)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(read)
+        // A row this version cannot name (written by a newer one) is passed over, not an error.
+        Ok(rows.collect::<Result<Vec<_>, _>>().map_err(read)?.into_iter().flatten().collect())
     }
 
     /// The samples of one window's current cycle (same account, limit and reset time, give or
     /// take the service's jitter), oldest first: what the pace is measured on.
     pub fn cycle(
         &self,
-        account: &str,
-        limit_id: &str,
+        account: &AccountKey,
+        limit: &LimitId,
         window: WindowKind,
         resets_at: DateTime<Utc>,
     ) -> Vec<(DateTime<Utc>, f64)> {
@@ -274,7 +278,7 @@ impl History {
         };
         let at = resets_at.timestamp();
         statement
-            .query_map(params![account, limit_id, window.id(), at - jitter, at + jitter], |r| {
+            .query_map(params![account.as_str(), limit.as_str(), window.id(), at - jitter, at + jitter], |r| {
                 Ok((DateTime::from_timestamp(r.get(0)?, 0).unwrap_or_default(), r.get::<_, f64>(1)?))
             })
             .map(|rows| rows.flatten().collect())
@@ -292,7 +296,7 @@ impl History {
 }
 
 /// Inserts each window of a snapshot as one row; the same moment twice is stored once.
-fn insert(conn: &Connection, snapshot: &UsageSnapshot, account: &str) -> Result<usize, HistoryError> {
+fn insert(conn: &Connection, snapshot: &UsageSnapshot, account: &AccountKey) -> Result<usize, HistoryError> {
     let path = conn.path().map(PathBuf::from).unwrap_or_default();
     let failed = |e: rusqlite::Error| unusable(&path, &e);
     let mut statement = conn
@@ -308,7 +312,7 @@ fn insert(conn: &Connection, snapshot: &UsageSnapshot, account: &str) -> Result<
         added += statement
             .execute(params![
                 snapshot.observed_at.timestamp(),
-                account,
+                account.as_str(),
                 window.limit.as_str(),
                 window.kind.id(),
                 used,
@@ -335,20 +339,15 @@ pub fn to_csv(samples: &[Sample]) -> String {
         out += &format!(
             "{},{},{},{},{},{},{}\n",
             time(s.at),
-            quote(&s.account),
-            quote(&s.limit_id),
-            s.window,
+            quote(s.account.as_str()),
+            quote(s.limit.as_str()),
+            s.window.id(),
             s.used_percent,
             s.resets_at.map(time).unwrap_or_default(),
-            s.source
+            s.source.id()
         );
     }
     out
-}
-
-/// The account a snapshot's rows are filed under: its account id, else its email, else "".
-pub fn account_key(snapshot: &UsageSnapshot) -> String {
-    snapshot.account.account_id.clone().or_else(|| snapshot.account.email.clone()).unwrap_or_default()
 }
 
 /// Each window's pace without any history: how far ahead of or behind even use it is needs only
@@ -388,7 +387,7 @@ pub fn observe(
     sessions_dir: &Path,
     now: DateTime<Utc>,
 ) -> (Vec<Option<crate::alerts::pace::Pace>>, Option<HistoryError>) {
-    let account = account_key(snapshot);
+    let account = AccountKey::of(snapshot);
     if history.is_empty() {
         match history.backfill_from_logs(sessions_dir, &account, now) {
             Ok(rows) => tracing::info!(rows, "usage history backfilled from session logs"),
@@ -403,7 +402,7 @@ pub fn observe(
         .windows
         .iter()
         .map(|w| {
-            let samples = w.resets_at.map(|r| history.cycle(&account, w.limit.as_str(), w.kind, r)).unwrap_or_default();
+            let samples = w.resets_at.map(|r| history.cycle(&account, &w.limit, w.kind, r)).unwrap_or_default();
             crate::alerts::pace::pace(w, &samples, now)
         })
         .collect();

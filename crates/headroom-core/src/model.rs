@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where the credential in use came from (`"credential"` in `status --json`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum CredentialOrigin {
     #[serde(rename = "env")]
     Env,
@@ -21,6 +21,12 @@ pub enum CredentialOrigin {
 }
 
 impl CredentialOrigin {
+    /// The origin an [`id`](CredentialOrigin::id) names.
+    pub fn from_id(id: &str) -> Option<CredentialOrigin> {
+        use CredentialOrigin::*;
+        [Env, Keychain, CodexKeyring, CodexSecrets, CodexAuthFile].into_iter().find(|o| o.id() == id)
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             CredentialOrigin::Env => "env",
@@ -112,6 +118,13 @@ impl WindowKind {
             WindowKind::Other => "other",
         }
     }
+
+    /// The kind an [`id`](WindowKind::id) names.
+    pub fn from_id(id: &str) -> Option<WindowKind> {
+        [WindowKind::FiveHour, WindowKind::Weekly, WindowKind::Monthly, WindowKind::Other]
+            .into_iter()
+            .find(|k| k.id() == id)
+    }
 }
 
 /// Which quota a window belongs to.
@@ -144,15 +157,47 @@ impl Serialize for LimitId {
     }
 }
 
-impl<'de> Deserialize<'de> for LimitId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        Ok(match name.as_str() {
+impl LimitId {
+    /// The limit an [`as_str`](LimitId::as_str) names; any other name is a model's own limit.
+    pub fn from_id(name: &str) -> LimitId {
+        match name {
             "codex" => LimitId::Codex,
             "code_review" => LimitId::CodeReview,
             "credit_pool" => LimitId::CreditPool,
-            _ => LimitId::Feature(name),
-        })
+            _ => LimitId::Feature(name.to_string()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LimitId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(LimitId::from_id(&String::deserialize(deserializer)?))
+    }
+}
+
+/// Whose numbers these are, as alerts and the history remember them: the account id, else the
+/// email, else unknown (an answer that names no account, a session-log sample before any).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountKey(String);
+
+impl AccountKey {
+    pub fn of(snapshot: &UsageSnapshot) -> AccountKey {
+        AccountKey(snapshot.account.account_id.clone().or_else(|| snapshot.account.email.clone()).unwrap_or_default())
+    }
+
+    /// The account of a stored row or key, as written by [`as_str`](AccountKey::as_str).
+    pub fn from_stored(stored: &str) -> AccountKey {
+        AccountKey(stored.to_string())
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// As stored: empty when unknown.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -288,6 +333,11 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// The source an [`id`](SourceKind::id) names.
+    pub fn from_id(id: &str) -> Option<SourceKind> {
+        [SourceKind::Api, SourceKind::SessionLog].into_iter().find(|s| s.id() == id)
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             SourceKind::Api => "api",

@@ -7,18 +7,15 @@
 use chrono::{DateTime, Utc};
 
 use crate::alerts::engine::{merge, Alert, AlertEngine, AlertKind, AlertState, UserPause};
+use crate::alerts::key::{AlertKey, CredentialKey};
 use crate::alerts::pace::Pace;
 use crate::alerts::pause::SavedPause;
 use crate::error::UsageError;
 use crate::fallback::{FallbackError, OPEN_SESSIONS_KEEP_KEY, OPEN_SESSIONS_KEEP_PLAN};
-use crate::login::credentials::Credential;
-use crate::model::UsageSnapshot;
+use crate::model::{AccountKey, UsageSnapshot};
 use crate::settings::Settings;
 use crate::sources::codex_app_server;
 use crate::status::StatusReport;
-
-/// The account alerts are remembered under before any answer has named one.
-const NO_ACCOUNT_YET: &str = "default";
 
 /// What the shell does after a reading, in this order: open Settings, switch Codex's login,
 /// write the files, redraw, notify.
@@ -81,7 +78,7 @@ pub struct Session {
     pub restored_at: Option<DateTime<Utc>>,
     engine: AlertEngine,
     /// The account alerts are remembered under; sticky so session-log samples share it.
-    account_key: String,
+    account: AccountKey,
     /// When Headroom last asked Codex to refresh its login (at most hourly).
     last_heal_attempt: Option<DateTime<Utc>>,
     /// The first-run settings window was opened (once per run).
@@ -103,7 +100,7 @@ impl Session {
             }
             !ahead
         });
-        let account_key = snapshot.as_ref().map(account_key).unwrap_or_else(|| NO_ACCOUNT_YET.into());
+        let account = snapshot.as_ref().map(AccountKey::of).unwrap_or_default();
         Session {
             settings,
             snapshot,
@@ -114,7 +111,7 @@ impl Session {
             on_fallback_key: false,
             restored_at: None,
             engine: AlertEngine::new(saved.alerts),
-            account_key,
+            account,
             last_heal_attempt: None,
             welcomed: false,
             alerts_written: None,
@@ -169,8 +166,8 @@ impl Session {
         let Some(snapshot) = &report.snapshot else { return Vec::new() };
         // An answer that used a credential names the account; session-log samples keep the
         // account already known, so both feed the same alert memory.
-        if report.credential.is_some() || self.account_key == NO_ACCOUNT_YET {
-            self.account_key = account_key(snapshot);
+        if report.credential.is_some() || self.account.is_unknown() {
+            self.account = AccountKey::of(snapshot);
         }
         if snapshot.replaces(self.snapshot.as_ref(), now) {
             if self.persist && self.snapshot.as_ref() != Some(snapshot) {
@@ -180,8 +177,8 @@ impl Session {
             self.paces = report.paces.clone();
         }
         let pause = UserPause { until: self.paused_until };
-        let mut alerts = self.engine.observe(snapshot, &self.account_key, &self.settings, pause, now);
-        alerts.extend(self.engine.pace(snapshot, &report.paces, &self.account_key, &self.settings, pause, now));
+        let mut alerts = self.engine.observe(snapshot, &self.account, &self.settings, pause, now);
+        alerts.extend(self.engine.pace(snapshot, &report.paces, &self.account, &self.settings, pause, now));
         alerts
     }
 
@@ -189,7 +186,7 @@ impl Session {
     fn credential_alerts(&mut self, report: &StatusReport, now: DateTime<Utc>) -> Vec<Alert> {
         let Some(credential) = &report.credential else { return Vec::new() };
         let pause = UserPause { until: self.paused_until };
-        let key = credential_key(credential);
+        let key = CredentialKey::of(credential);
         let mut alerts = Vec::new();
         if let Some(expires) = credential.claims.expires_at {
             alerts.extend(self.engine.token_expiry(&key, credential.origin, expires, &self.settings, pause, now));
@@ -228,7 +225,7 @@ fn switch_alert(to_key: bool, result: &Result<(), FallbackError>) -> Alert {
     };
     Alert {
         kind: AlertKind::FallbackSwitch { to_key, done: result.is_ok() },
-        identity: "fallback".into(),
+        identity: AlertKey::Fallback,
         title: title.into(),
         body,
     }
@@ -239,29 +236,10 @@ fn switch_alert(to_key: bool, result: &Result<(), FallbackError>) -> Alert {
 pub fn settings_problems_alert(problems: &[String]) -> Option<Alert> {
     (!problems.is_empty()).then(|| Alert {
         kind: AlertKind::SettingsProblems { count: problems.len() },
-        identity: "settings".into(),
+        identity: AlertKey::Settings,
         title: "Headroom's settings file has problems".into(),
         body: problems.join("\n"),
     })
-}
-
-fn account_key(snapshot: &UsageSnapshot) -> String {
-    snapshot
-        .account
-        .account_id
-        .clone()
-        .or_else(|| snapshot.account.email.clone())
-        .unwrap_or_else(|| NO_ACCOUNT_YET.into())
-}
-
-/// A credential's alert memory: a new token (another expiry) starts afresh.
-fn credential_key(credential: &Credential) -> String {
-    format!(
-        "{}|{}|{}",
-        credential.origin.id(),
-        credential.account_id.as_deref().unwrap_or("-"),
-        credential.claims.expires_at.map(|t| t.timestamp()).unwrap_or(0)
-    )
 }
 
 /// Codex's own login expired or was refused: Codex can refresh it (Headroom never spends its
@@ -277,9 +255,9 @@ fn needs_codex_refresh(report: &StatusReport) -> bool {
 /// confirm good news): offer the switch, or make it when the user opted in.
 fn decide(alerts: &[Alert], key_stored: bool, on_key: bool, automatic: bool) -> Option<Move> {
     let limit_reached =
-        alerts.iter().any(|a| matches!(a.kind, AlertKind::LimitReached { .. }) && a.identity.contains("|codex|"));
+        alerts.iter().any(|a| matches!(a.kind, AlertKind::LimitReached { .. }) && a.identity.is_main_quota());
     let available =
-        alerts.iter().any(|a| matches!(a.kind, AlertKind::AvailableAgain { .. }) && a.identity.contains("|codex|"));
+        alerts.iter().any(|a| matches!(a.kind, AlertKind::AvailableAgain { .. }) && a.identity.is_main_quota());
     match (limit_reached, available) {
         (true, _) if key_stored && !on_key => {
             Some(if automatic { Move::Switch(SwitchCodex::ToApiKey) } else { Move::OfferKey })
@@ -307,6 +285,7 @@ fn offer_in_bodies(alerts: &mut [Alert], fallback: Option<Move>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::login::credentials::Credential;
     use crate::model::{Account, CredentialOrigin, SourceKind, UsageWindow, WindowKind};
     use chrono::{Duration, Local, NaiveTime, TimeZone, Timelike};
     use secrecy::SecretString;
@@ -548,6 +527,61 @@ mod tests {
     }
 
     #[test]
+    fn credits_in_use_and_low_credits_notify() {
+        let with_credits = |mut report: StatusReport, balance: f64| {
+            report.snapshot.as_mut().unwrap().credits =
+                Some(crate::model::Credits { has_credits: true, balance: Some(balance), ..Default::default() });
+            report
+        };
+        let mut s = session();
+        s.apply(&with_credits(answer(0, 50.0), 9.99), at(0));
+        let effects = s.apply(&with_credits(answer(5, 100.0), 9.99), at(5));
+        assert_eq!(kinds(&effects), Some(AlertKind::CreditsInUse { window: WindowKind::FiveHour }));
+
+        let mut s = session();
+        s.settings.credits_low_below = Some(5.0);
+        s.apply(&with_credits(answer(0, 10.0), 6.0), at(0));
+        let effects = s.apply(&with_credits(answer(5, 10.0), 4.0), at(5));
+        assert_eq!(kinds(&effects), Some(AlertKind::CreditsLow { below: 5.0 }));
+    }
+
+    #[test]
+    fn a_pace_that_runs_out_before_the_reset_notifies_when_asked_for() {
+        let mut s = session();
+        s.settings.toggles.pace = true;
+        s.apply(&answer(0, 10.0), at(0));
+        let mut fast = answer(60, 60.0);
+        let window = fast.snapshot.as_ref().unwrap().windows[0].clone();
+        fast.paces = vec![crate::alerts::pace::pace(&window, &[(at(0), 10.0), (at(60), 60.0)], at(60)), None];
+        assert!(fast.paces[0].as_ref().and_then(Pace::runs_out_at).is_some(), "{:?}", fast.paces);
+        let effects = s.apply(&fast, at(60));
+        assert_eq!(kinds(&effects), Some(AlertKind::Pace { window: WindowKind::FiveHour }));
+        assert_eq!(s.paces, fast.paces, "the paces shown are the reading's");
+    }
+
+    #[test]
+    fn a_reset_while_another_window_blocks_says_still_blocked() {
+        let mut s = session();
+        let both_full = |minute: i64, five_reset: i64| {
+            let mut report = answer(minute, 100.0);
+            let snapshot = report.snapshot.as_mut().unwrap();
+            snapshot.windows[0].resets_at = Some(at(five_reset));
+            snapshot.windows[1].used_percent = 100.0;
+            snapshot.limit_reached = true;
+            report
+        };
+        s.apply(&answer(0, 50.0), at(0));
+        s.apply(&both_full(5, 60), at(5));
+        let mut after_reset = both_full(61, 360);
+        after_reset.snapshot.as_mut().unwrap().windows[0].used_percent = 0.0;
+        let effects = s.apply(&after_reset, at(61));
+        assert_eq!(
+            kinds(&effects),
+            Some(AlertKind::StillBlocked { window: WindowKind::FiveHour, blocked_by: WindowKind::Weekly })
+        );
+    }
+
+    #[test]
     fn a_pause_holds_every_alert() {
         let mut s = session();
         s.paused_until = Some(at(60));
@@ -592,7 +626,7 @@ mod tests {
     fn offers_and_automatic_moves_follow_the_alerts() {
         let alert = |kind, limit: &str| Alert {
             kind,
-            identity: format!("acct|{limit}|weekly"),
+            identity: format!("acct|{limit}|weekly").parse().unwrap(),
             title: String::new(),
             body: String::new(),
         };

@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Duration, Local, NaiveTime, TimeZone, Timelike, Utc};
 use headroom_core::alerts::engine::{merge, AlertEngine, AlertKind, AlertState, UserPause};
-use headroom_core::model::CredentialOrigin;
+use headroom_core::alerts::key::CredentialKey;
 use headroom_core::model::{
     Account, Credits, LimitId, PoolCredits, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind,
 };
+use headroom_core::model::{AccountKey, CredentialOrigin};
 use headroom_core::settings::{QuietHours, Settings};
 
 fn t0() -> DateTime<Utc> {
@@ -45,6 +46,14 @@ fn sample(at: i64, five: (f64, i64), weekly: (f64, i64)) -> UsageSnapshot {
 
 const WEEK: i64 = 7 * 24 * 60;
 
+fn acct() -> AccountKey {
+    AccountKey::from_stored("acct")
+}
+
+fn credential(account: &str, origin: CredentialOrigin) -> CredentialKey {
+    CredentialKey { origin, account: Some(account.into()), expires_at: None }
+}
+
 /// Feeds samples and returns, per sample, the alert kinds that came out. The clock reads the
 /// latest sample's time so far: an older sample arrives late, not from the future.
 fn run(engine: &mut AlertEngine, settings: &Settings, samples: &[UsageSnapshot]) -> Vec<Vec<AlertKind>> {
@@ -53,7 +62,7 @@ fn run(engine: &mut AlertEngine, settings: &Settings, samples: &[UsageSnapshot])
         .iter()
         .map(|s| {
             now = now.max(s.observed_at);
-            engine.observe(s, "acct", settings, UserPause::default(), now).into_iter().map(|a| a.kind).collect()
+            engine.observe(s, &acct(), settings, UserPause::default(), now).into_iter().map(|a| a.kind).collect()
         })
         .collect()
 }
@@ -290,7 +299,7 @@ fn a_session_log_snapshot_showing_the_reset_is_not_a_fresh_sample() {
     let mut log = sample(0, (100.0, 60), (50.0, WEEK));
     log.source = SourceKind::SessionLog;
     let log = log.with_resets_applied(minutes(70));
-    assert_eq!(engine.observe(&log, "acct", &settings, UserPause::default(), minutes(70)), vec![]);
+    assert_eq!(engine.observe(&log, &acct(), &settings, UserPause::default(), minutes(70)), vec![]);
     let got = run(&mut engine, &settings, &[sample(71, (0.0, 360), (50.0, WEEK))]);
     assert_eq!(got.concat(), vec![AlertKind::AvailableAgain { window: FiveHour }], "said once, by the live sample");
 }
@@ -375,7 +384,7 @@ fn snooze_until_reset_and_pause() {
     let mut engine = AlertEngine::new(AlertState::default());
     let first = sample(0, (70.0, 120), (10.0, WEEK));
     run(&mut engine, &settings, &[first.clone()]);
-    engine.snooze_until_reset("acct", &first.windows[0]);
+    engine.snooze_until_reset(&acct(), &first.windows[0]);
     let got = run(
         &mut engine,
         &settings,
@@ -391,9 +400,10 @@ fn snooze_until_reset_and_pause() {
     run(&mut engine, &settings, &[sample(0, (70.0, 120), (10.0, WEEK))]);
     let pause = UserPause { until: Some(minutes(60)) };
     let s = sample(5, (85.0, 120), (10.0, WEEK));
-    assert_eq!(engine.observe(&s, "acct", &settings, pause, minutes(5)), vec![], "paused");
+    assert_eq!(engine.observe(&s, &acct(), &settings, pause, minutes(5)), vec![], "paused");
     let s = sample(65, (96.0, 120), (10.0, WEEK));
-    let kinds: Vec<_> = engine.observe(&s, "acct", &settings, pause, minutes(65)).into_iter().map(|a| a.kind).collect();
+    let kinds: Vec<_> =
+        engine.observe(&s, &acct(), &settings, pause, minutes(65)).into_iter().map(|a| a.kind).collect();
     assert_eq!(kinds, vec![threshold(FiveHour, 95)], "the pause is over");
 }
 
@@ -405,7 +415,7 @@ fn token_expiry_warns_within_three_days_then_within_one() {
     let mut at = |now: DateTime<Utc>| -> Vec<AlertKind> {
         engine
             .token_expiry(
-                "codex-auth-file|acct",
+                &credential("acct", CredentialOrigin::CodexAuthFile),
                 CredentialOrigin::CodexAuthFile,
                 expires,
                 &settings,
@@ -426,7 +436,7 @@ fn token_expiry_warns_within_three_days_then_within_one() {
     // First seen with less than a day left: one alert, the urgent one.
     let mut engine = AlertEngine::new(AlertState::default());
     let alerts = engine.token_expiry(
-        "k2",
+        &credential("k2", CredentialOrigin::Keychain),
         CredentialOrigin::Keychain,
         minutes(600),
         &settings,
@@ -444,7 +454,13 @@ fn credentials_rejected_once_per_credential() {
     let mut engine = AlertEngine::new(AlertState::default());
     let mut rejected = |key: &str| {
         engine
-            .credentials_rejected(key, CredentialOrigin::CodexAuthFile, &settings, UserPause::default(), minutes(0))
+            .credentials_rejected(
+                &credential(key, CredentialOrigin::CodexAuthFile),
+                CredentialOrigin::CodexAuthFile,
+                &settings,
+                UserPause::default(),
+                minutes(0),
+            )
             .len()
     };
     assert_eq!((rejected("a"), rejected("a"), rejected("b")), (1, 0, 1));
@@ -456,7 +472,7 @@ fn titles_read_at_a_glance_and_one_poll_is_one_notification() {
     let settings = Settings::default();
     run(&mut engine, &settings, &[sample(0, (50.0, 133), (70.0, WEEK))]);
     let s = sample(1, (81.0, 133), (100.0, WEEK));
-    let alerts = engine.observe(&s, "acct", &settings, UserPause::default(), minutes(1));
+    let alerts = engine.observe(&s, &acct(), &settings, UserPause::default(), minutes(1));
     assert_eq!(alerts.len(), 2);
     let expected_clock = headroom_core::present::humanize::clock(minutes(133), minutes(1));
     assert_eq!(alerts[0].title, format!("Codex 5-hour limit 80% used — resets {expected_clock}"));
@@ -487,8 +503,8 @@ fn pace_alert_fires_once_per_cycle_when_the_window_will_run_out_first() {
     };
     let pace_alerts =
         |engine: &mut AlertEngine, s: &UsageSnapshot, samples: &[(DateTime<Utc>, f64)], settings: &Settings| {
-            engine.observe(s, "acct", settings, UserPause::default(), s.observed_at);
-            engine.pace(s, &paced(s, samples), "acct", settings, UserPause::default(), s.observed_at)
+            engine.observe(s, &acct(), settings, UserPause::default(), s.observed_at);
+            engine.pace(s, &paced(s, samples), &acct(), settings, UserPause::default(), s.observed_at)
         };
 
     let now = sample(60, (50.0, 240), (20.0, WEEK));
@@ -539,7 +555,7 @@ fn a_limit_reached_with_credits_says_codex_now_spends_them_once_per_cycle() {
         with_credits(sample(130, (100.0, 420), (11.0, WEEK)), 9.00),
     ];
     let alerts: Vec<_> =
-        samples.iter().map(|s| engine.observe(s, "acct", &settings, UserPause::default(), s.observed_at)).collect();
+        samples.iter().map(|s| engine.observe(s, &acct(), &settings, UserPause::default(), s.observed_at)).collect();
     assert_eq!(alerts[1].len(), 1);
     assert_eq!(alerts[1][0].kind, AlertKind::CreditsInUse { window: FiveHour });
     assert_eq!(alerts[1][0].title, "Codex 5-hour limit reached — now using your credits (balance 9.99)");
@@ -554,8 +570,8 @@ fn a_limit_reached_with_credits_says_codex_now_spends_them_once_per_cycle() {
     let mut engine = AlertEngine::new(AlertState::default());
     let mut settings = Settings::default();
     settings.toggles.credits_in_use = false;
-    engine.observe(&samples[0], "acct", &settings, UserPause::default(), samples[0].observed_at);
-    let alerts = engine.observe(&samples[1], "acct", &settings, UserPause::default(), samples[1].observed_at);
+    engine.observe(&samples[0], &acct(), &settings, UserPause::default(), samples[0].observed_at);
+    let alerts = engine.observe(&samples[1], &acct(), &settings, UserPause::default(), samples[1].observed_at);
     assert_eq!(alerts[0].kind, AlertKind::LimitReached { window: FiveHour });
     assert!(alerts[0].body.starts_with("Codex goes on with your credits until "), "{}", alerts[0].body);
 
@@ -565,12 +581,12 @@ fn a_limit_reached_with_credits_says_codex_now_spends_them_once_per_cycle() {
     capped.credits.as_mut().unwrap().overage_limit_reached = true;
     engine.observe(
         &sample(0, (60.0, 120), (10.0, WEEK)),
-        "acct",
+        &acct(),
         &Settings::default(),
         UserPause::default(),
         minutes(0),
     );
-    let alerts = engine.observe(&capped, "acct", &Settings::default(), UserPause::default(), minutes(5));
+    let alerts = engine.observe(&capped, &acct(), &Settings::default(), UserPause::default(), minutes(5));
     assert_eq!(alerts[0].kind, AlertKind::LimitReached { window: FiveHour });
     assert!(alerts[0].body.starts_with("Codex is blocked until "), "{}", alerts[0].body);
 }
@@ -585,7 +601,7 @@ fn low_credits_alert_once_per_crossing_and_only_when_asked_for() {
             .enumerate()
             .map(|(i, b)| {
                 let s = with_credits(sample(i as i64 * 5, (10.0, 120), (10.0, WEEK)), *b);
-                engine.observe(&s, "acct", settings, UserPause::default(), s.observed_at)
+                engine.observe(&s, &acct(), settings, UserPause::default(), s.observed_at)
             })
             .collect::<Vec<_>>()
     };
@@ -607,7 +623,7 @@ fn low_credits_alert_once_per_crossing_and_only_when_asked_for() {
     for (i, b) in [8.0, 3.0].iter().enumerate() {
         let mut s = with_credits(sample(0, (10.0, 120), (10.0, WEEK)), *b);
         s.observed_at = t + Duration::minutes(i as i64);
-        assert!(engine.observe(&s, "acct", &settings, UserPause::default(), s.observed_at).is_empty());
+        assert!(engine.observe(&s, &acct(), &settings, UserPause::default(), s.observed_at).is_empty());
     }
     settings.quiet_hours = None;
     let summary = engine.release_held(&settings, t + Duration::minutes(3)).unwrap();
@@ -633,7 +649,7 @@ fn the_monthly_credit_pool_alerts_at_thresholds_and_when_reached() {
     let settings = Settings::default();
     let samples = [pool_sample(0, 50.0, false), pool_sample(5, 82.0, false), pool_sample(10, 97.0, true)];
     let got: Vec<_> =
-        samples.iter().map(|s| engine.observe(s, "acct", &settings, UserPause::default(), s.observed_at)).collect();
+        samples.iter().map(|s| engine.observe(s, &acct(), &settings, UserPause::default(), s.observed_at)).collect();
     assert!(got[0].is_empty());
     assert_eq!(got[1][0].kind, threshold(WindowKind::Monthly, 80));
     assert!(got[1][0].title.starts_with("Codex monthly credit limit 80% used"), "{}", got[1][0].title);

@@ -2,7 +2,11 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use headroom_core::history::History;
-use headroom_core::model::{Account, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use headroom_core::model::{Account, AccountKey, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+
+fn acct(name: &str) -> AccountKey {
+    AccountKey::from_stored(name)
+}
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
@@ -30,15 +34,17 @@ fn old_rows_expire_and_week_old_rows_are_thinned_to_the_highest_per_hour() {
     let history = History::open(&dir.path().join("h.sqlite3")).unwrap();
     let reset = now() + Duration::hours(2);
     // 200 days ago: expired. 10 days ago: twelve samples within one hour, highest 77 %.
-    history.record(&snapshot(now() - Duration::days(200), 5.0, reset), "acct-1").unwrap();
+    history.record(&snapshot(now() - Duration::days(200), 5.0, reset), &acct("acct-1")).unwrap();
     let hour = Utc.with_ymd_and_hms(2026, 11, 12, 9, 0, 0).unwrap();
     for i in 0..12 {
         let used = if i == 7 { 77.0 } else { 10.0 + f64::from(i) };
-        history.record(&snapshot(hour + Duration::minutes(5 * i64::from(i)), used, reset), "acct-1").unwrap();
+        history.record(&snapshot(hour + Duration::minutes(5 * i64::from(i)), used, reset), &acct("acct-1")).unwrap();
     }
     // Yesterday: kept in full.
     for i in 0..3 {
-        history.record(&snapshot(now() - Duration::days(1) + Duration::minutes(i), 40.0, reset), "acct-1").unwrap();
+        history
+            .record(&snapshot(now() - Duration::days(1) + Duration::minutes(i), 40.0, reset), &acct("acct-1"))
+            .unwrap();
     }
     assert_eq!(history.count(), 16);
     assert_eq!(history.prune(now()).unwrap(), 12);
@@ -47,7 +53,7 @@ fn old_rows_expire_and_week_old_rows_are_thinned_to_the_highest_per_hour() {
     assert_eq!(left[0].used_percent, 77.0, "the hour keeps its highest sample");
     assert_eq!(left[0].at, hour + Duration::minutes(35));
     // Recording the same moment twice stores it once.
-    assert_eq!(history.record(&snapshot(left[3].at, 40.0, reset), "acct-1").unwrap(), 0);
+    assert_eq!(history.record(&snapshot(left[3].at, 40.0, reset), &acct("acct-1")).unwrap(), 0);
 }
 
 #[test]
@@ -64,13 +70,15 @@ fn backfill_reads_rate_limits_from_the_session_logs_once() {
     headroom_testkit::history::generate(&sessions, &spec).unwrap();
     let mut history = History::open(&dir.path().join("h.sqlite3")).unwrap();
     assert!(history.is_empty());
-    let added = history.backfill_from_logs(&sessions, "acct-1", now()).unwrap();
+    let added = history.backfill_from_logs(&sessions, &acct("acct-1"), now()).unwrap();
     assert!(added > 20, "{added} rows from 20 files");
     assert_eq!(history.count(), added);
-    assert_eq!(history.backfill_from_logs(&sessions, "acct-1", now()).unwrap(), 0, "nothing twice");
+    assert_eq!(history.backfill_from_logs(&sessions, &acct("acct-1"), now()).unwrap(), 0, "nothing twice");
     let rows = history.since(now() - Duration::days(15)).unwrap();
-    assert!(rows.iter().all(|r| r.source == "session-log" && r.account == "acct-1"));
-    assert!(rows.iter().any(|r| r.window == "5h") && rows.iter().any(|r| r.window == "weekly"));
+    assert!(rows.iter().all(|r| r.source == SourceKind::SessionLog && r.account == acct("acct-1")));
+    assert!(
+        rows.iter().any(|r| r.window == WindowKind::FiveHour) && rows.iter().any(|r| r.window == WindowKind::Weekly)
+    );
 }
 
 #[test]
@@ -78,11 +86,15 @@ fn a_cycle_is_the_samples_with_its_reset_time_give_or_take_jitter() {
     let dir = tempfile::tempdir().unwrap();
     let history = History::open(&dir.path().join("h.sqlite3")).unwrap();
     let reset = now() + Duration::hours(2);
-    history.record(&snapshot(now() - Duration::hours(6), 90.0, reset - Duration::hours(5)), "acct-1").unwrap();
-    history.record(&snapshot(now() - Duration::hours(2), 10.0, reset + Duration::seconds(40)), "acct-1").unwrap();
-    history.record(&snapshot(now() - Duration::hours(1), 30.0, reset - Duration::seconds(70)), "acct-1").unwrap();
-    history.record(&snapshot(now() - Duration::hours(1), 99.0, reset), "someone-else").unwrap();
-    let cycle = history.cycle("acct-1", "codex", WindowKind::FiveHour, reset);
+    history.record(&snapshot(now() - Duration::hours(6), 90.0, reset - Duration::hours(5)), &acct("acct-1")).unwrap();
+    history
+        .record(&snapshot(now() - Duration::hours(2), 10.0, reset + Duration::seconds(40)), &acct("acct-1"))
+        .unwrap();
+    history
+        .record(&snapshot(now() - Duration::hours(1), 30.0, reset - Duration::seconds(70)), &acct("acct-1"))
+        .unwrap();
+    history.record(&snapshot(now() - Duration::hours(1), 99.0, reset), &acct("someone-else")).unwrap();
+    let cycle = history.cycle(&acct("acct-1"), &LimitId::Codex, WindowKind::FiveHour, reset);
     assert_eq!(cycle.iter().map(|(_, u)| *u).collect::<Vec<_>>(), [10.0, 30.0]);
 }
 

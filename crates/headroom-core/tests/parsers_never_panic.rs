@@ -44,7 +44,13 @@ fn every_view(snapshot: &headroom_core::UsageSnapshot) {
         now,
     });
     let mut engine = headroom_core::alerts::engine::AlertEngine::new(Default::default());
-    let _ = engine.observe(snapshot, "acct", &settings, Default::default(), now);
+    let _ = engine.observe(
+        snapshot,
+        &headroom_core::model::AccountKey::from_stored("acct"),
+        &settings,
+        Default::default(),
+        now,
+    );
     for window in &snapshot.windows {
         let _ = window.title();
     }

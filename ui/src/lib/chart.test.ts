@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { colour, columns } from "./chart";
-import type { ChartSeries } from "./types";
+import type { ChartSeries, WindowKind } from "./types";
 
-const series = (window: string, points: [number, number][]): ChartSeries => ({
+const series = (window: WindowKind, points: [number, number][]): ChartSeries => ({
   title: window,
   limit: "codex",
   window,

@@ -129,7 +129,7 @@ export type ChartSeries = {
   /** "5-hour", "Weekly", "Code review weekly". */
   title: string;
   limit: string;
-  window: string;
+  window: WindowKind;
   /** (unix seconds, used %), oldest first. */
   points: Array<[number, number]>;
   /** When the window reset within the range (unix seconds). */

@@ -17,7 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Local, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::CredentialOrigin;
+use crate::alerts::key::{AlertKey, CredentialKey};
+use crate::model::{AccountKey, CredentialOrigin};
 use crate::model::{LimitId, UsageSnapshot, UsageWindow, WindowKind};
 use crate::present::humanize::{clock, duration, relative, used_and_left};
 use crate::settings::Settings;
@@ -81,7 +82,7 @@ pub enum AlertKind {
 pub struct Alert {
     pub kind: AlertKind,
     /// Stable per (account, window) or per credential, so a newer alert replaces an older one.
-    pub identity: String,
+    pub identity: AlertKey,
     pub title: String,
     pub body: String,
 }
@@ -118,10 +119,10 @@ struct CredentialMemory {
 /// Everything the engine remembers; persisted in the data folder between runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AlertState {
-    windows: BTreeMap<String, WindowMemory>,
-    credentials: BTreeMap<String, CredentialMemory>,
+    windows: BTreeMap<AlertKey, WindowMemory>,
+    credentials: BTreeMap<CredentialKey, CredentialMemory>,
     #[serde(default)]
-    credits: BTreeMap<String, CreditsMemory>,
+    credits: BTreeMap<AccountKey, CreditsMemory>,
     last_observed_at: Option<DateTime<Utc>>,
     held: Vec<Alert>,
 }
@@ -149,8 +150,8 @@ impl AlertEngine {
     }
 
     /// Snoozes alerts for one window until it resets.
-    pub fn snooze_until_reset(&mut self, account: &str, window: &UsageWindow) {
-        self.state.windows.entry(window_key(account, window)).or_default().snoozed = true;
+    pub fn snooze_until_reset(&mut self, account: &AccountKey, window: &UsageWindow) {
+        self.state.windows.entry(AlertKey::window(account, window)).or_default().snoozed = true;
     }
 
     /// Times remembered from a clock that was ahead (saved state, or a clock set back while
@@ -173,7 +174,7 @@ impl AlertEngine {
     pub fn observe(
         &mut self,
         snapshot: &UsageSnapshot,
-        account: &str,
+        account: &AccountKey,
         settings: &Settings,
         pause: UserPause,
         now: DateTime<Utc>,
@@ -189,7 +190,7 @@ impl AlertEngine {
         let blocking = snapshot.blocking_window().map(|w| (w.limit.clone(), w.kind, w.resets_at));
         let mut alerts = Vec::new();
         for window in &snapshot.windows {
-            let key = window_key(account, window);
+            let key = AlertKey::window(account, window);
             let first_sight = !self.state.windows.contains_key(&key);
             let memory = self.state.windows.entry(key.clone()).or_default();
             let exhausted = snapshot.is_exhausted(window)
@@ -270,12 +271,12 @@ impl AlertEngine {
 
     /// Once when the credit balance falls below the user's threshold; re-armed when it is back
     /// above. The first balance ever seen for an account is the baseline.
-    fn credits_low(&mut self, snapshot: &UsageSnapshot, account: &str, settings: &Settings) -> Vec<Alert> {
+    fn credits_low(&mut self, snapshot: &UsageSnapshot, account: &AccountKey, settings: &Settings) -> Vec<Alert> {
         let (Some(threshold), Some(credits)) = (settings.credits_low_below, snapshot.credits.as_ref()) else {
             return Vec::new();
         };
         let Some(balance) = credits.balance.filter(|_| !credits.unlimited) else { return Vec::new() };
-        let memory = self.state.credits.entry(account.to_string()).or_default();
+        let memory = self.state.credits.entry(account.clone()).or_default();
         let below = balance < threshold;
         let was = memory.below.replace(below);
         if !below || was != Some(false) {
@@ -283,7 +284,7 @@ impl AlertEngine {
         }
         vec![Alert {
             kind: AlertKind::CreditsLow { below: threshold },
-            identity: format!("{account}|credits"),
+            identity: AlertKey::Credits { account: account.clone() },
             title: format!("Codex credits are running low: {balance:.2} left"),
             body: format!(
                 "That is below the {threshold:.2} you set; add credits on chatgpt.com, or change the threshold in Headroom's settings."
@@ -298,7 +299,7 @@ impl AlertEngine {
         &mut self,
         snapshot: &UsageSnapshot,
         paces: &[Option<crate::alerts::pace::Pace>],
-        account: &str,
+        account: &AccountKey,
         settings: &Settings,
         pause: UserPause,
         now: DateTime<Utc>,
@@ -308,7 +309,7 @@ impl AlertEngine {
             let (Some(runs_out), Some(resets)) = (pace.as_ref().and_then(|p| p.runs_out_at()), window.resets_at) else {
                 continue;
             };
-            let key = window_key(account, window);
+            let key = AlertKey::window(account, window);
             let Some(memory) = self.state.windows.get_mut(&key) else { continue };
             if window.is_exhausted() || runs_out >= resets || memory.pace_fired {
                 continue;
@@ -333,7 +334,7 @@ impl AlertEngine {
     /// Warns once within 3 days of the token's expiry and once more within 1 day.
     pub fn token_expiry(
         &mut self,
-        credential_key: &str,
+        credential_key: &CredentialKey,
         origin: CredentialOrigin,
         expires_at: DateTime<Utc>,
         settings: &Settings,
@@ -345,7 +346,7 @@ impl AlertEngine {
             return Vec::new(); // expired: the menu says so; an alert would come too late
         }
         let due: Vec<u8> = [3u8, 1].into_iter().filter(|d| left <= Duration::days(i64::from(*d))).collect();
-        let memory = self.state.credentials.entry(credential_key.to_string()).or_default();
+        let memory = self.state.credentials.entry(credential_key.clone()).or_default();
         let new: Vec<u8> = due.iter().copied().filter(|d| !memory.expiry_stages_fired.contains(d)).collect();
         memory.expiry_stages_fired.extend(due);
         let Some(&most_urgent) = new.last() else { return Vec::new() };
@@ -355,20 +356,20 @@ impl AlertEngine {
         }
         let title = format!("{} expires {}", login_name(origin), relative(expires_at, now));
         let body = format!("{} before then.", advice(origin));
-        let alert = Alert { kind, identity: format!("credential|{credential_key}"), title, body };
+        let alert = Alert { kind, identity: AlertKey::Credential(credential_key.clone()), title, body };
         self.deliver(vec![alert], settings, pause, now)
     }
 
     /// Once per credential: the service answered 401/403.
     pub fn credentials_rejected(
         &mut self,
-        credential_key: &str,
+        credential_key: &CredentialKey,
         origin: CredentialOrigin,
         settings: &Settings,
         pause: UserPause,
         now: DateTime<Utc>,
     ) -> Vec<Alert> {
-        let memory = self.state.credentials.entry(credential_key.to_string()).or_default();
+        let memory = self.state.credentials.entry(credential_key.clone()).or_default();
         if memory.rejected_fired {
             return Vec::new();
         }
@@ -379,7 +380,7 @@ impl AlertEngine {
         }
         let alert = Alert {
             kind,
-            identity: format!("credential|{credential_key}"),
+            identity: AlertKey::Credential(credential_key.clone()),
             title: format!("{} was rejected", login_name(origin)),
             body: format!("{}.", advice(origin)),
         };
@@ -395,7 +396,7 @@ impl AlertEngine {
         let lines: Vec<String> = held.iter().map(|a| a.title.clone()).collect();
         Some(Alert {
             kind: AlertKind::Summary { count: held.len() },
-            identity: "summary".into(),
+            identity: AlertKey::Summary,
             title: format!(
                 "While quiet hours were on: {} Codex alert{}",
                 held.len(),
@@ -426,15 +427,11 @@ pub fn merge(alerts: Vec<Alert>) -> Option<Alert> {
         1 => alerts.into_iter().next(),
         n => Some(Alert {
             kind: alerts[0].kind.clone(),
-            identity: alerts[0].identity.split('|').next().unwrap_or("codex").to_string(),
+            identity: AlertKey::Several { account: alerts[0].identity.account().cloned().unwrap_or_default() },
             title: format!("{n} Codex alerts"),
             body: alerts.iter().map(|a| format!("{} — {}", a.title, a.body)).collect::<Vec<_>>().join("\n"),
         }),
     }
-}
-
-fn window_key(account: &str, window: &UsageWindow) -> String {
-    format!("{account}|{}|{}", window.limit.as_str(), window.kind.id())
 }
 
 fn in_quiet_hours(settings: &Settings, now: DateTime<Utc>) -> bool {

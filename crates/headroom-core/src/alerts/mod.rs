@@ -3,5 +3,6 @@
 //! user's "not now". What a reading as a whole calls for is decided in `crate::session`.
 
 pub mod engine;
+pub mod key;
 pub mod pace;
 pub mod pause;

@@ -5,16 +5,16 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::history::Sample;
-use crate::model::UsageSnapshot;
-use crate::text::capitalise;
+use crate::model::{AccountKey, LimitId, UsageSnapshot, UsageWindow, WindowKind};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChartSeries {
     /// "5-hour", "Weekly", "Code review weekly".
     pub title: String,
-    pub limit: String,
-    pub window: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub limit: LimitId,
+    pub window: WindowKind,
     /// (unix seconds, used %), oldest first.
     #[cfg_attr(feature = "ts", ts(type = "Array<[number, number]>"))]
     pub points: Vec<(i64, f64)>,
@@ -35,21 +35,15 @@ pub struct HistoryView {
 
 /// A series' title: the name the dashboard's card gives the same window now (a model's name,
 /// say), or from the ids the history keeps when the current answer no longer has it.
-fn title(limit: &str, window: &str, current: Option<&UsageSnapshot>) -> String {
-    let now = current.and_then(|s| s.windows.iter().find(|w| w.limit.as_str() == limit && w.kind.id() == window));
+fn title(limit: &LimitId, kind: WindowKind, current: Option<&UsageSnapshot>) -> String {
+    let now = current.and_then(|s| s.windows.iter().find(|w| w.limit == *limit && w.kind == kind));
     if let Some(window) = now {
         return window.title();
     }
-    let kind = match window {
-        "5h" => "5-hour",
-        other => other,
-    };
-    match limit {
-        "codex" => capitalise(kind),
-        "code_review" => format!("Code review {kind}"),
-        "credit_pool" => "Monthly credit limit".into(),
-        other => format!("{other} {kind}"),
-    }
+    // Named as a window of that limit and kind would be, without the model's display name.
+    let mut window = UsageWindow::main(kind, 0.0, None);
+    window.limit = limit.clone();
+    window.title()
 }
 
 /// The series of `account` (all samples when it is empty) between `since` and `until`: the
@@ -57,24 +51,24 @@ fn title(limit: &str, window: &str, current: Option<&UsageSnapshot>) -> String {
 /// shown now) names them as the dashboard's cards do.
 pub fn history_view(
     samples: &[Sample],
-    account: &str,
+    account: &AccountKey,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     current: Option<&UsageSnapshot>,
 ) -> HistoryView {
     let jitter = crate::alerts::engine::CYCLE_JITTER.num_seconds();
     let mut series: Vec<ChartSeries> = Vec::new();
-    for s in samples.iter().filter(|s| account.is_empty() || s.account == account) {
+    for s in samples.iter().filter(|s| account.is_unknown() || s.account == *account) {
         if s.at < since || s.at > until {
             continue;
         }
-        let index = match series.iter().position(|c| c.limit == s.limit_id && c.window == s.window) {
+        let index = match series.iter().position(|c| c.limit == s.limit && c.window == s.window) {
             Some(i) => i,
             None => {
                 series.push(ChartSeries {
-                    title: title(&s.limit_id, &s.window, current),
-                    limit: s.limit_id.clone(),
-                    window: s.window.clone(),
+                    title: title(&s.limit, s.window, current),
+                    limit: s.limit.clone(),
+                    window: s.window,
                     points: Vec::new(),
                     resets: Vec::new(),
                 });
@@ -89,9 +83,9 @@ pub fn history_view(
             if reset >= since.timestamp()
                 && reset <= until.timestamp()
                 && !chart.resets.iter().any(|r| (r - reset).abs() <= jitter)
-                && samples.iter().any(|later| {
-                    later.at.timestamp() >= reset && later.limit_id == s.limit_id && later.window == s.window
-                })
+                && samples
+                    .iter()
+                    .any(|later| later.at.timestamp() >= reset && later.limit == s.limit && later.window == s.window)
             {
                 chart.resets.push(reset);
             }
@@ -99,12 +93,12 @@ pub fn history_view(
     }
     let rank = |c: &ChartSeries| {
         (
-            c.limit != "codex",
-            match c.window.as_str() {
-                "5h" => 0,
-                "weekly" => 1,
-                "monthly" => 2,
-                _ => 3,
+            c.limit != LimitId::Codex,
+            match c.window {
+                WindowKind::FiveHour => 0,
+                WindowKind::Weekly => 1,
+                WindowKind::Monthly => 2,
+                WindowKind::Other => 3,
             },
         )
     };
@@ -124,12 +118,12 @@ mod tests {
         let t0 = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         Sample {
             at: t0 + Duration::hours(hours),
-            account: "acct".into(),
-            limit_id: "codex".into(),
-            window: window.into(),
+            account: AccountKey::from_stored("acct"),
+            limit: LimitId::Codex,
+            window: WindowKind::from_id(window).unwrap(),
             used_percent: used,
             resets_at: Some(t0 + Duration::hours(reset_hours) + Duration::seconds(hours)),
-            source: "api".into(),
+            source: crate::model::SourceKind::Api,
         }
     }
 
@@ -143,7 +137,7 @@ mod tests {
             sample(5, "5h", 5.0, 9),
             sample(6, "weekly", 12.0, 100),
         ];
-        let view = history_view(&samples, "acct", t0, t0 + Duration::hours(7), None);
+        let view = history_view(&samples, &AccountKey::from_stored("acct"), t0, t0 + Duration::hours(7), None);
         assert_eq!(view.series.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["5-hour", "Weekly"]);
         let five = &view.series[0];
         assert_eq!(five.points.iter().map(|p| p.1).collect::<Vec<_>>(), [40.0, 90.0, 5.0]);
@@ -151,13 +145,14 @@ mod tests {
         assert_eq!(five.resets.len(), 1);
         assert!((five.resets[0] - (t0 + Duration::hours(4)).timestamp()).abs() <= 3);
         assert!(view.series[1].resets.is_empty());
-        assert!(history_view(&samples, "someone-else", t0, t0 + Duration::hours(7), None).series.is_empty());
-        assert_eq!(title("code_review", "weekly", None), "Code review weekly");
+        assert!(history_view(&samples, &AccountKey::from_stored("someone-else"), t0, t0 + Duration::hours(7), None)
+            .series
+            .is_empty());
+        assert_eq!(title(&LimitId::CodeReview, WindowKind::Weekly, None), "Code review weekly");
     }
 
     #[test]
     fn a_model_limit_is_named_as_its_card_names_it() {
-        use crate::model::{LimitId, UsageWindow, WindowKind};
         let t0 = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let mut spark = UsageWindow::main(WindowKind::FiveHour, 12.0, None);
         spark.limit = LimitId::Feature("gpt_5_3_codex_spark".into());
@@ -175,9 +170,10 @@ mod tests {
             observed_at: t0,
             source: crate::model::SourceKind::Api,
         };
-        let sample = |limit: &str| Sample { limit_id: limit.into(), ..sample(1, "5h", 12.0, 4) };
+        let sample = |limit: &str| Sample { limit: LimitId::from_id(limit), ..sample(1, "5h", 12.0, 4) };
         let samples = [sample("gpt_5_3_codex_spark"), sample("gpt_retired")];
-        let view = history_view(&samples, "acct", t0, t0 + Duration::hours(7), Some(&current));
+        let view =
+            history_view(&samples, &AccountKey::from_stored("acct"), t0, t0 + Duration::hours(7), Some(&current));
         let titles: Vec<_> = view.series.iter().map(|s| s.title.as_str()).collect();
         assert_eq!(titles, ["GPT-5.3-Codex-Spark 5-hour", "gpt_retired 5-hour"]);
         assert_eq!(view.series[0].title, spark.title(), "the card's title");
