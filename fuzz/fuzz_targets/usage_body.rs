@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
             settings: &settings,
             paused_until: None,
             on_api_key: false,
-            restored_recently: false,
+            fallback_key: false,
+            restored_at: None,
             paces: &[],
             now,
         });

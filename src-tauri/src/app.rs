@@ -97,13 +97,10 @@ async fn fetch(shared: SharedState) -> StatusReport {
         let ctx = Context::load(environment(&settings));
         let vault = Vault::new(&OsKeychain);
         // Whether a fallback key is stored and Codex runs on it, for the icon and the menu.
-        let on_key = matches!(fallback_for(&ctx).codex_now(), Ok(CodexNow::FallbackKey));
-        let key = matches!(vault.load(Slot::FallbackApiKey), Ok(Some(_)));
-        {
-            let mut session = fallback_shared.session.lock().unwrap();
-            session.fallback_key = key;
-            session.on_fallback_key = on_key;
-        }
+        let read_at = Utc::now();
+        let on_key = fallback_for(&ctx).codex_now().ok().map(|now| now == CodexNow::FallbackKey);
+        let key = vault.load(Slot::FallbackApiKey).ok().map(|key| key.is_some());
+        fallback_shared.session.lock().unwrap().observe_fallback(key, on_key, read_at);
         let now = Utc::now();
         let (report, history_notice) = tokio::runtime::Handle::current().block_on(read_and_record(
             &ctx,

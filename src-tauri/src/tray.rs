@@ -27,7 +27,7 @@ const ICON: (u32, Style) = (32, Style::Colour);
 pub struct Shown {
     icon: IconCache,
     title: Option<Option<String>>,
-    menu: Option<(MenuView, MenuChoices)>,
+    menu: Option<MenuView>,
 }
 
 fn view(shared: &SharedState) -> TrayView {
@@ -38,9 +38,8 @@ fn view(shared: &SharedState) -> TrayView {
         settings: &session.settings,
         paused_until: session.paused_until,
         on_api_key: session.on_fallback_key,
-        // For an hour after Headroom put Codex back on the plan, the menu says what open
-        // sessions still use.
-        restored_recently: session.restored_at.is_some_and(|at| Utc::now() - at < chrono::Duration::hours(1)),
+        fallback_key: session.fallback_key,
+        restored_at: session.restored_at,
         paces: &session.paces,
         now: Utc::now(),
     })
@@ -64,9 +63,8 @@ pub fn create(app: &AppHandle, shared: &SharedState, on_action: OnAction) -> tau
     let view = view(shared);
     let mut shown = Shown::default();
     let icon = shown.icon.update(&view.icon, ICON.0, ICON.1).expect("the first icon is always drawn");
-    let choices = MenuChoices::of(shared);
-    let menu = build_menu(app, &view.menu, choices)?;
-    shown.menu = Some((view.menu.clone(), choices));
+    let menu = build_menu(app, &view.menu)?;
+    shown.menu = Some(view.menu.clone());
     shown.title = Some(view.title.clone());
     let tray = TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::new_owned(icon.rgba, icon.size, icon.size))
@@ -97,7 +95,6 @@ pub fn refresh(app: &AppHandle, shared: &SharedState) {
 
 fn refresh_on_main_thread(app: &AppHandle, shared: &SharedState) {
     let view = view(shared);
-    let choices = MenuChoices::of(shared);
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
     let shown = app.state::<Mutex<Shown>>();
     let mut shown = shown.lock().unwrap();
@@ -109,43 +106,20 @@ fn refresh_on_main_thread(app: &AppHandle, shared: &SharedState) {
         let _ = tray.set_title(view.title.as_deref());
         shown.title = Some(view.title.clone());
     }
-    let menu_key = (view.menu.clone(), choices);
-    if shown.menu.as_ref() != Some(&menu_key) {
-        match build_menu(app, &view.menu, choices) {
+    if shown.menu.as_ref() != Some(&view.menu) {
+        match build_menu(app, &view.menu) {
             Ok(menu) => {
                 let _ = tray.set_menu(Some(menu));
                 let _ = tray.set_tooltip(Some(&view.tooltip));
-                shown.menu = Some(menu_key);
+                shown.menu = Some(view.menu.clone());
             }
             Err(e) => tracing::warn!("could not rebuild the tray menu: {e}"),
         }
     }
 }
 
-/// The menu's actions that depend on state beyond its text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MenuChoices {
-    paused: bool,
-    /// Offer "Switch Codex to API key": blocked, a key stored, Codex on its plan.
-    offer_key: bool,
-    /// Offer "Switch Codex back to your ChatGPT plan".
-    offer_plan: bool,
-}
-
-impl MenuChoices {
-    fn of(shared: &SharedState) -> MenuChoices {
-        let session = shared.session.lock().unwrap();
-        let blocked = session.snapshot.as_ref().is_some_and(|s| s.blocking_window().is_some());
-        MenuChoices {
-            paused: session.paused_until.is_some_and(|u| u > Utc::now()),
-            offer_key: blocked && session.fallback_key && !session.on_fallback_key,
-            offer_plan: session.on_fallback_key,
-        }
-    }
-}
-
-fn build_menu(app: &AppHandle, view: &MenuView, choices: MenuChoices) -> tauri::Result<Menu<Wry>> {
-    let paused = choices.paused;
+fn build_menu(app: &AppHandle, view: &MenuView) -> tauri::Result<Menu<Wry>> {
+    let paused = view.alerts_paused;
     let info = |id: &str, text: &str| MenuItemBuilder::with_id(id, text).enabled(false).build(app);
     let mut menu =
         MenuBuilder::new(app).item(&info("header", &view.header)?).item(&info("status", &view.status)?).separator();
@@ -164,10 +138,10 @@ fn build_menu(app: &AppHandle, view: &MenuView, choices: MenuChoices) -> tauri::
     if let Some(line) = &view.open_sessions {
         menu = menu.item(&info("open-sessions", line)?);
     }
-    if choices.offer_key {
+    if view.offer_api_key {
         menu = menu.separator().text("fallback-switch", "Switch Codex to API key (billed at API rates)");
     }
-    if choices.offer_plan {
+    if view.offer_plan {
         menu = menu.separator().text("fallback-restore", "Switch Codex back to your ChatGPT plan");
     }
     let pause = if paused {

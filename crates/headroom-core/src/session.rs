@@ -76,6 +76,8 @@ pub struct Session {
     pub on_fallback_key: bool,
     /// When Headroom last put Codex back on the plan (open sessions stay on the key).
     pub restored_at: Option<DateTime<Utc>>,
+    /// When Headroom last switched Codex's login either way: what was read before is out of date.
+    switched_at: Option<DateTime<Utc>>,
     engine: AlertEngine,
     /// The account alerts are remembered under; sticky so session-log samples share it.
     account: AccountKey,
@@ -110,6 +112,7 @@ impl Session {
             fallback_key: false,
             on_fallback_key: false,
             restored_at: None,
+            switched_at: None,
             engine: AlertEngine::new(saved.alerts),
             account,
             last_heal_attempt: None,
@@ -203,8 +206,25 @@ impl Session {
         if result.is_ok() {
             self.on_fallback_key = to_key;
             self.restored_at = (!to_key).then_some(now);
+            self.switched_at = Some(now);
         }
         switch_alert(to_key, result)
+    }
+
+    /// What a poll read of the fallback (is a key stored, does Codex run on it), begun at
+    /// `read_at`; `None` where the read failed. A failed read, or one begun before the last
+    /// switch (it saw the login as it was), changes nothing: the menu never flips back for a
+    /// moment to an offer that no longer applies.
+    pub fn observe_fallback(&mut self, key_stored: Option<bool>, codex_on_key: Option<bool>, read_at: DateTime<Utc>) {
+        if self.switched_at.is_some_and(|switched| read_at < switched) {
+            return;
+        }
+        if let Some(stored) = key_stored {
+            self.fallback_key = stored;
+        }
+        if let Some(on_key) = codex_on_key {
+            self.on_fallback_key = on_key;
+        }
     }
 }
 
@@ -464,6 +484,20 @@ mod tests {
             (alert.kind, alert.title.as_str()),
             (AlertKind::FallbackSwitch { to_key: true, done: false }, "Codex's login was not changed")
         );
+    }
+
+    #[test]
+    fn a_fallback_read_from_before_the_switch_or_a_failed_one_changes_nothing() {
+        let mut s = session();
+        s.observe_fallback(Some(true), Some(false), at(0));
+        assert!(s.fallback_key && !s.on_fallback_key);
+        s.switched(true, &Ok(()), at(10));
+        s.observe_fallback(Some(true), Some(false), at(9));
+        assert!(s.on_fallback_key, "a read begun before the switch saw the old login");
+        s.observe_fallback(None, None, at(11));
+        assert!(s.fallback_key && s.on_fallback_key, "a failed read keeps what was known");
+        s.observe_fallback(Some(true), Some(false), at(12));
+        assert!(!s.on_fallback_key, "a later read is believed (someone ran `codex login`)");
     }
 
     #[test]

@@ -39,7 +39,8 @@ fn every_view(snapshot: &headroom_core::UsageSnapshot) {
         settings: &settings,
         paused_until: None,
         on_api_key: false,
-        restored_recently: false,
+        fallback_key: false,
+        restored_at: None,
         paces: &[],
         now,
     });

@@ -69,7 +69,7 @@ pub fn config_with_settings(root: &Path, toml: &str) -> PathBuf {
 }
 
 /// A menu entry as the tray host sees it over com.canonical.dbusmenu.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Entry {
     pub id: i32,
     pub label: String,
@@ -152,9 +152,22 @@ impl<'a> Tray<'a> {
         self.entries().into_iter().map(|e| e.label).collect()
     }
 
+    /// Clicks the entry with this label. The menu is rebuilt whenever what it shows changes (a
+    /// poll's answer), so an entry just seen may be between two layouts for a moment: it is
+    /// looked for again for up to 3 s, as a person would look again.
     pub fn click(&self, label: &str) {
-        let entry =
-            self.entries().into_iter().find(|e| e.label == label).unwrap_or_else(|| panic!("no menu entry {label:?}"));
+        let started = Instant::now();
+        let entry = loop {
+            let entries = self.entries();
+            if let Some(entry) = entries.iter().find(|e| e.label == label) {
+                break entry.clone();
+            }
+            if started.elapsed() > Duration::from_secs(3) {
+                let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
+                panic!("no menu entry {label:?} in {labels:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
         self.menu.call_method("Event", &(entry.id, "clicked", Value::from(""), 0u32)).unwrap();
     }
 }
@@ -368,7 +381,7 @@ pub struct Driver {
 
 impl Driver {
     pub fn call(&self, method: reqwest::Method, path: &str, body: Option<Json>) -> Json {
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let _guard = Timing(started, format!("{method} {path}"));
         let url = format!("{}{path}", self.base);
         self.runtime.block_on(async {

@@ -12,6 +12,9 @@ use crate::settings::{Settings, ShowAs};
 
 pub use headroom_types::{IconBar, IconState, Level};
 
+/// How long after a switch back to the plan the menu says what open sessions keep using.
+const OPEN_SESSIONS_SAID_FOR: chrono::Duration = chrono::Duration::hours(1);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MenuView {
     /// "Codex · Plus · dev@example.com"
@@ -30,6 +33,12 @@ pub struct MenuView {
     pub on_api_key: Option<String>,
     /// After a switch either way: what Codex sessions already open keep using.
     pub open_sessions: Option<String>,
+    /// Offer "Switch Codex to API key": a main window blocks, a key is stored, Codex is on its plan.
+    pub offer_api_key: bool,
+    /// Offer "Switch Codex back to your ChatGPT plan": Codex runs on Headroom's key.
+    pub offer_plan: bool,
+    /// The pause submenu offers "Resume alerts" instead of the pauses.
+    pub alerts_paused: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +58,10 @@ pub struct TrayInputs<'a> {
     pub settings: &'a Settings,
     pub paused_until: Option<DateTime<Utc>>,
     pub on_api_key: bool,
-    /// Headroom put Codex back on the plan a short while ago (open sessions stay on the key).
-    pub restored_recently: bool,
+    /// A fallback API key is stored.
+    pub fallback_key: bool,
+    /// When Headroom last put Codex back on the plan (open sessions stay on the key).
+    pub restored_at: Option<DateTime<Utc>>,
     /// Each window's pace, in `snapshot.windows` order (empty when unknown).
     pub paces: &'a [Option<crate::alerts::pace::Pace>],
     pub now: DateTime<Utc>,
@@ -99,11 +110,19 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
         paused: inputs.paused_until.filter(|u| *u > now).map(|u| format!("Alerts paused until {}", clock(u, now))),
         pause_until_reset: crate::alerts::pause::until_reset(snapshot, now).map(|p| p.label),
         on_api_key: inputs.on_api_key.then(|| "Codex is using your API key (billed at API rates)".to_string()),
-        open_sessions: match (inputs.on_api_key, inputs.restored_recently) {
+        // For an hour after Headroom put Codex back on the plan, the menu says what open
+        // sessions still use.
+        open_sessions: match (inputs.on_api_key, inputs.restored_at.is_some_and(|at| now - at < OPEN_SESSIONS_SAID_FOR))
+        {
             (true, _) => Some(crate::fallback::OPEN_SESSIONS_KEEP_PLAN.to_string()),
             (false, true) => Some(crate::fallback::OPEN_SESSIONS_KEEP_KEY.to_string()),
             (false, false) => None,
         },
+        offer_api_key: inputs.fallback_key
+            && !inputs.on_api_key
+            && snapshot.is_some_and(|s| s.blocking_window().is_some()),
+        offer_plan: inputs.on_api_key,
+        alerts_paused: inputs.paused_until.is_some_and(|u| u > now),
     };
     let mut tooltip = vec![menu.header.clone(), menu.status.clone()];
     tooltip.extend(menu.rows.iter().cloned());
@@ -291,7 +310,8 @@ mod tests {
             settings,
             paused_until: None,
             on_api_key: false,
-            restored_recently: false,
+            fallback_key: false,
+            restored_at: None,
             paces: &[],
             now: now(),
         })
@@ -431,12 +451,44 @@ mod tests {
             settings: &settings,
             paused_until: None,
             on_api_key: true,
-            restored_recently: false,
+            fallback_key: false,
+            restored_at: None,
             paces: &[],
             now: now(),
         });
         assert!(v.icon.on_api_key);
         assert_eq!(v.menu.on_api_key.as_deref(), Some("Codex is using your API key (billed at API rates)"));
+    }
+
+    #[test]
+    fn the_switch_is_offered_only_when_it_can_help_and_open_sessions_are_named_for_an_hour() {
+        let settings = Settings::default();
+        let blocked = snapshot(vec![window(WindowKind::Weekly, 100.0, 3000)], 0);
+        let room = snapshot(vec![window(WindowKind::Weekly, 40.0, 3000)], 0);
+        let inputs = |snap: &UsageSnapshot, key: bool, on_key: bool, restored_at: Option<DateTime<Utc>>| {
+            let inputs = TrayInputs {
+                snapshot: Some(snap),
+                error: None,
+                settings: &settings,
+                paused_until: None,
+                on_api_key: on_key,
+                fallback_key: key,
+                restored_at,
+                paces: &[],
+                now: now(),
+            };
+            tray_view(&inputs).menu
+        };
+        let menu = inputs(&blocked, true, false, None);
+        assert!(menu.offer_api_key && !menu.offer_plan && !menu.alerts_paused);
+        assert!(!inputs(&blocked, false, false, None).offer_api_key, "no key stored");
+        assert!(!inputs(&room, true, false, None).offer_api_key, "nothing blocks");
+        let on_key = inputs(&blocked, true, true, None);
+        assert!(!on_key.offer_api_key && on_key.offer_plan);
+        assert_eq!(on_key.open_sessions.as_deref(), Some(crate::fallback::OPEN_SESSIONS_KEEP_PLAN));
+        let back = inputs(&room, true, false, Some(now() - Duration::minutes(59)));
+        assert_eq!(back.open_sessions.as_deref(), Some(crate::fallback::OPEN_SESSIONS_KEEP_KEY));
+        assert_eq!(inputs(&room, true, false, Some(now() - Duration::minutes(61))).open_sessions, None);
     }
 
     #[test]
@@ -448,10 +500,12 @@ mod tests {
             settings: &settings,
             paused_until: Some(now() + Duration::hours(1)),
             on_api_key: false,
-            restored_recently: false,
+            fallback_key: false,
+            restored_at: None,
             paces: &[],
             now: now(),
         });
         assert_eq!(v.menu.paused, Some(format!("Alerts paused until {}", clock(now() + Duration::hours(1), now()))));
+        assert!(v.menu.alerts_paused, "the submenu offers Resume");
     }
 }
