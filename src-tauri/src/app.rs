@@ -98,7 +98,11 @@ async fn fetch(shared: SharedState) -> StatusReport {
         let vault = Vault::new(&OsKeychain);
         // Whether a fallback key is stored and Codex runs on it, for the icon and the menu.
         let read_at = Utc::now();
-        let on_key = fallback_for(&ctx).codex_now().ok().map(|now| now == CodexNow::FallbackKey);
+        // Which login Codex uses is read without the `codex` program: no PATH search each poll.
+        let on_key = Fallback::without_codex(&ctx.env.codex_home, &ctx.config, &OsKeychain)
+            .codex_now()
+            .ok()
+            .map(|now| now == CodexNow::FallbackKey);
         let key = vault.load(Slot::FallbackApiKey).ok().map(|key| key.is_some());
         fallback_shared.session.lock().unwrap().observe_fallback(key, on_key, read_at);
         let now = Utc::now();

@@ -119,11 +119,12 @@ impl WindowKind {
         }
     }
 
+    /// Every kind, in the order the views list them.
+    pub const ALL: [WindowKind; 4] = [WindowKind::FiveHour, WindowKind::Weekly, WindowKind::Monthly, WindowKind::Other];
+
     /// The kind an [`id`](WindowKind::id) names.
     pub fn from_id(id: &str) -> Option<WindowKind> {
-        [WindowKind::FiveHour, WindowKind::Weekly, WindowKind::Monthly, WindowKind::Other]
-            .into_iter()
-            .find(|k| k.id() == id)
+        WindowKind::ALL.into_iter().find(|k| k.id() == id)
     }
 }
 

@@ -87,7 +87,6 @@ pub struct Settings {
 }
 
 pub const DEFAULT_THRESHOLDS: [u8; 2] = [80, 95];
-const KINDS: [WindowKind; 4] = [WindowKind::FiveHour, WindowKind::Weekly, WindowKind::Monthly, WindowKind::Other];
 
 impl Settings {
     /// Numbers older than this are stale: 15 minutes (as Codex's own `/status` says), or twice
@@ -102,7 +101,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             alerts_enabled: true,
-            thresholds: KINDS.iter().map(|k| (*k, DEFAULT_THRESHOLDS.to_vec())).collect(),
+            thresholds: WindowKind::ALL.iter().map(|k| (*k, DEFAULT_THRESHOLDS.to_vec())).collect(),
             toggles: AlertToggles::default(),
             credits_low_below: None,
             quiet_hours: None,
@@ -228,7 +227,7 @@ impl Reader<'_> {
             return;
         };
         for (kind_name, list) in table {
-            let Some(kind) = KINDS.iter().copied().find(|k| k.id() == kind_name) else {
+            let Some(kind) = WindowKind::from_id(kind_name) else {
                 self.problem(
                     &format!("{name}.{kind_name}"),
                     "is not a window kind (5h, weekly, monthly, other); it is ignored",
@@ -359,7 +358,7 @@ impl SettingsForm {
         let mut problem = |field: &str, message: String| problems.push(FieldProblem { field: field.into(), message });
         let mut thresholds = current.thresholds.clone();
         for (name, values) in &self.thresholds {
-            let Some(kind) = KINDS.iter().copied().find(|k| k.id() == name) else {
+            let Some(kind) = WindowKind::from_id(name) else {
                 problem("thresholds", format!("`{name}` is not a window kind."));
                 continue;
             };

@@ -258,18 +258,9 @@ fn from_logs(
 mod tests {
     use super::*;
     use crate::login::codex_login::NoQuotaLogin;
+    use crate::login::credentials::tests::{env, home_with_auth};
     use crate::login::keychain::MemoryKeychain;
     use headroom_testkit::jwt::codex_auth_json;
-
-    fn home_with_auth(json: &str) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("auth.json"), json).unwrap();
-        dir
-    }
-
-    fn env(home: &std::path::Path) -> Environment {
-        Environment { codex_home: home.to_path_buf(), ..Default::default() }
-    }
 
     #[test]
     fn on_the_fallback_key_the_saved_chatgpt_login_reads_the_plan() {

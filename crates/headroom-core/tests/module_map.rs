@@ -39,7 +39,8 @@ fn modules(src: &Path) -> BTreeMap<String, String> {
 
 /// The text that can name another module: comments and the unit tests (at a file's end) go.
 fn code_of(text: &str) -> String {
-    let text = match text.find("#[cfg(test)]\nmod tests") {
+    let tests = ["#[cfg(test)]\nmod tests", "#[cfg(test)]\npub(crate) mod tests"];
+    let text = match tests.iter().filter_map(|marker| text.find(marker)).min() {
         Some(at) => &text[..at],
         None => text,
     };

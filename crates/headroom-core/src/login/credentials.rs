@@ -353,19 +353,21 @@ fn login_outcome(login: CodexLogin, origin: CredentialOrigin, location: &str) ->
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::environment::CredentialsStore;
     use crate::login::keychain::{KeychainError, MemoryKeychain};
     use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
 
-    fn home_with_auth(json: &str) -> tempfile::TempDir {
+    /// A Codex home holding `json` as its auth.json (also used by `status`'s tests).
+    pub(crate) fn home_with_auth(json: &str) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("auth.json"), json).unwrap();
         dir
     }
 
-    fn env(home: &std::path::Path) -> Environment {
+    /// The surroundings with `home` as the Codex home and nothing else set.
+    pub(crate) fn env(home: &std::path::Path) -> Environment {
         Environment { codex_home: home.to_path_buf(), ..Default::default() }
     }
 
