@@ -23,12 +23,15 @@ pub struct Environment {
     pub ca_bundle: Option<(&'static str, PathBuf)>,
     /// `CODEX_AUTHAPI_BASE_URL`, as Codex reads it.
     pub authapi_base_url: Option<String>,
+    /// The user's home folder, for `~/.codex` and for `~` in added Codex homes.
+    pub user_home: Option<PathBuf>,
 }
 
 impl Environment {
     pub fn from_process() -> Environment {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let home = dirs::home_dir().unwrap_or_else(|| PathBuf::from("."));
+        // (`user_home` below keeps the real answer, which may be none.)
         Environment {
             codex_home: var("CODEX_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".codex")),
             access_token: var(ENV_ACCESS_TOKEN).map(SecretString::from),
@@ -37,6 +40,7 @@ impl Environment {
                 .map(|p| ("CODEX_CA_CERTIFICATE", PathBuf::from(p)))
                 .or_else(|| var("SSL_CERT_FILE").map(|p| ("SSL_CERT_FILE", PathBuf::from(p)))),
             authapi_base_url: var("CODEX_AUTHAPI_BASE_URL"),
+            user_home: dirs::home_dir(),
         }
     }
 
@@ -47,6 +51,19 @@ impl Environment {
             self.codex_home = home.to_path_buf();
         }
         self
+    }
+
+    /// `~/.codex`: where Codex keeps its login when `CODEX_HOME` is not set.
+    pub fn usual_codex_home(&self) -> Option<PathBuf> {
+        self.user_home.as_ref().map(|h| h.join(".codex"))
+    }
+
+    /// A folder the user wrote, with a leading `~` read as their home folder.
+    pub fn expand_home(&self, path: &Path) -> PathBuf {
+        match (path.strip_prefix("~"), &self.user_home) {
+            (Ok(rest), Some(home)) => home.join(rest),
+            _ => path.to_path_buf(),
+        }
     }
 
     /// The base of Codex's account service, without a trailing slash.

@@ -68,6 +68,9 @@ pub enum UsageError {
     #[error("{}", no_quota(*.0))]
     NoQuota(crate::login::codex_login::NoQuotaLogin),
 
+    #[error("Codex home {} is gone — remove it in Settings (or with `headroom accounts remove {}`) if you no longer use it.", .path.display(), .path.display())]
+    HomeGone { path: PathBuf },
+
     #[error("No Codex session logs were found under {}: use Codex once so it writes them, or run `codex login` so Headroom can ask the service.", .dir.display())]
     NoSessionLogs { dir: PathBuf },
 
@@ -103,9 +106,10 @@ pub(crate) const CHECK_BASE_URL: &str = "check chatgpt_base_url in Codex's confi
 impl UsageError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            UsageError::NoCredentials { .. } | UsageError::NoQuota(_) | UsageError::NoSessionLogs { .. } => {
-                ErrorKind::NoCredentials
-            }
+            UsageError::NoCredentials { .. }
+            | UsageError::NoQuota(_)
+            | UsageError::NoSessionLogs { .. }
+            | UsageError::HomeGone { .. } => ErrorKind::NoCredentials,
             UsageError::Expired { .. } => ErrorKind::Expired,
             UsageError::MalformedToken { .. } => ErrorKind::MalformedToken,
             UsageError::Unauthorized { .. } => ErrorKind::Unauthorized,
@@ -221,11 +225,12 @@ mod tests {
             UsageError::InvalidResponse { problem: "an HTML page".into(), advice: TRY_LATER },
             UsageError::Network { host: "chatgpt.com".into(), cause: "timed out after 15 s".into() },
             UsageError::MalformedToken { origin: CredentialOrigin::Env, what: "a line break" },
+            UsageError::HomeGone { path: "/h/.codex-work".into() },
         ];
         for error in errors {
             let text = error.to_string();
             assert!(text.ends_with('.'), "{text}");
-            assert!(text.contains(": "), "says what to do after a colon: {text}");
+            assert!(text.contains(": ") || text.contains(" — "), "says what to do after a colon or a dash: {text}");
             assert!(text.chars().next().unwrap().is_uppercase(), "{text}");
         }
     }

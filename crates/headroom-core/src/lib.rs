@@ -29,6 +29,7 @@
 //! - **Where an alert is decided:** [`session::Session::apply`] turns a reading into effects;
 //!   the rules themselves are in [`alerts::engine`] (alert-rules.md, one alert per crossing).
 
+pub mod accounts;
 pub mod alerts;
 pub mod environment;
 pub mod error;

@@ -63,6 +63,17 @@ impl Outcome {
     }
 }
 
+/// What a fetch returns, as far as the schedule cares: how it went.
+pub trait Polled {
+    fn outcome(&self) -> Outcome;
+}
+
+impl Polled for StatusReport {
+    fn outcome(&self) -> Outcome {
+        Outcome::of(self)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PollClock {
     last_fetch: Option<DateTime<Utc>>,
@@ -166,30 +177,32 @@ impl Timeline {
 
 /// Runs the schedule until the trigger channel closes. `fetch` asks for numbers; `report`
 /// receives every answer; `codex_active` says whether Codex wrote a session log lately.
-pub async fn run<F, Fut>(
+pub async fn run<F, Fut, R>(
     plan: PollPlan,
     triggers: mpsc::UnboundedReceiver<Trigger>,
     fetch: F,
     codex_active: impl Fn() -> bool,
-    report: impl FnMut(StatusReport),
+    report: impl FnMut(R),
 ) where
     F: FnMut() -> Fut,
-    Fut: Future<Output = StatusReport>,
+    Fut: Future<Output = R>,
+    R: Polled,
 {
     run_with_wall_clock(plan, triggers, fetch, codex_active, report, SystemTime::now).await
 }
 
 /// [`run`] with the wall clock given, which only the wake check reads.
-async fn run_with_wall_clock<F, Fut>(
+async fn run_with_wall_clock<F, Fut, R>(
     mut plan: PollPlan,
     mut triggers: mpsc::UnboundedReceiver<Trigger>,
     mut fetch: F,
     codex_active: impl Fn() -> bool,
-    mut report: impl FnMut(StatusReport),
+    mut report: impl FnMut(R),
     wall_clock: impl Fn() -> SystemTime,
 ) where
     F: FnMut() -> Fut,
-    Fut: Future<Output = StatusReport>,
+    Fut: Future<Output = R>,
+    R: Polled,
 {
     let timeline = Timeline::start();
     let mut clock = PollClock::default();
@@ -231,7 +244,7 @@ async fn run_with_wall_clock<F, Fut>(
         };
         if fetch_now {
             let answer = fetch().await;
-            clock.record(Outcome::of(&answer), timeline.now());
+            clock.record(answer.outcome(), timeline.now());
             report(answer);
             due = clock.next_due(&plan, codex_active(), jitter(), timeline.now());
         }

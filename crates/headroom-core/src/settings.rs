@@ -84,6 +84,11 @@ pub struct Settings {
     pub autostart: bool,
     /// Switch Codex to the fallback key (and back) without asking.
     pub fallback_automatic: bool,
+    /// More Codex homes to watch (`[accounts] homes`), each with its own login: paths only.
+    pub added_homes: Vec<PathBuf>,
+    /// The account the icon shows (`[accounts] pinned`: an account id or email); the default
+    /// account when unset.
+    pub pinned_account: Option<String>,
 }
 
 pub const DEFAULT_THRESHOLDS: [u8; 2] = [80, 95];
@@ -111,6 +116,8 @@ impl Default for Settings {
             codex_home: None,
             autostart: false,
             fallback_automatic: false,
+            added_homes: Vec::new(),
+            pinned_account: None,
         }
     }
 }
@@ -198,6 +205,13 @@ pub fn parse(text: &str) -> (Settings, Vec<String>) {
                 },
                 ("general", "autostart") => reader.boolean(&name, value, &mut settings.autostart),
                 ("fallback", "automatic") => reader.boolean(&name, value, &mut settings.fallback_automatic),
+                ("accounts", "homes") => reader.homes(&name, value, &mut settings.added_homes),
+                ("accounts", "pinned") => match value.as_str().map(str::trim) {
+                    Some("") => settings.pinned_account = None,
+                    Some(id) => settings.pinned_account = Some(id.to_string()),
+                    None => reader
+                        .problem(&name, "must be an account id or email in quotes; the icon shows the default account"),
+                },
                 _ => reader.problem(&name, "is not a setting Headroom knows; it is ignored"),
             }
         }
@@ -243,6 +257,25 @@ impl Reader<'_> {
         }
     }
 
+    /// A list of folder paths; a path named twice is one home.
+    fn homes(&mut self, name: &str, value: &Value, target: &mut Vec<PathBuf>) {
+        let Some(list) = value.as_array() else {
+            self.problem(
+                name,
+                "must be a list of folder paths such as [\"~/.codex-work\"]; no added homes are watched",
+            );
+            return;
+        };
+        for item in list {
+            match item.as_str().map(str::trim) {
+                Some(path) if !path.is_empty() => {
+                    add_home(target, PathBuf::from(path));
+                }
+                _ => self.problem(name, "must hold folder paths in quotes; the other homes still apply"),
+            }
+        }
+    }
+
     fn quiet_hours(&mut self, name: &str, value: &Value, target: &mut Option<QuietHours>) {
         let time =
             |key: &str| value.get(key).and_then(Value::as_str).and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
@@ -257,6 +290,17 @@ impl Reader<'_> {
 }
 
 fn yes() -> bool {
+    true
+}
+
+/// Adds a home to the list unless it is there already (the same folder written differently,
+/// with a trailing slash say, is the same home).
+pub fn add_home(homes: &mut Vec<PathBuf>, home: PathBuf) -> bool {
+    let same = |a: &Path, b: &Path| a.components().eq(b.components());
+    if homes.iter().any(|h| same(h, &home)) {
+        return false;
+    }
+    homes.push(home);
     true
 }
 
@@ -431,6 +475,9 @@ impl SettingsForm {
             codex_home: Some(self.codex_home.trim()).filter(|p| !p.is_empty()).map(PathBuf::from),
             autostart: self.autostart,
             fallback_automatic: self.fallback_automatic,
+            // Accounts are added, removed and pinned on their own, not through this form.
+            added_homes: current.added_homes.clone(),
+            pinned_account: current.pinned_account.clone(),
         };
         (settings, problems)
     }
@@ -492,6 +539,17 @@ pub fn to_toml(settings: &Settings) -> String {
     out.push_str(&format!("autostart = {}\n", settings.autostart));
     out.push_str("\n[fallback]\n");
     out.push_str(&format!("automatic = {}\n", settings.fallback_automatic));
+    if !settings.added_homes.is_empty() || settings.pinned_account.is_some() {
+        out.push_str("\n[accounts]\n");
+        if !settings.added_homes.is_empty() {
+            let homes: Vec<String> =
+                settings.added_homes.iter().map(|h| Value::String(h.display().to_string()).to_string()).collect();
+            out.push_str(&format!("homes = [{}]\n", homes.join(", ")));
+        }
+        if let Some(pinned) = &settings.pinned_account {
+            out.push_str(&format!("pinned = {}\n", Value::String(pinned.clone())));
+        }
+    }
     out
 }
 
@@ -532,8 +590,31 @@ mod tests {
         settings.codex_home = Some(PathBuf::from("/home/dev/.codex \"work\""));
         settings.autostart = true;
         settings.fallback_automatic = true;
+        settings.added_homes = vec![PathBuf::from("/home/dev/.codex-work"), PathBuf::from("/srv/codex \"b\"")];
+        settings.pinned_account = Some("work@example.com".into());
         let text = to_toml(&settings);
         assert_eq!(parse(&text), (settings, vec![]), "{text}");
+    }
+
+    #[test]
+    fn a_home_named_twice_is_one_home_and_bad_entries_are_said() {
+        let (settings, problems) =
+            parse("[accounts]\nhomes = [\"/a/work\", \"/a/work/\", \"/a//work\", 7, \"/b\"]\npinned = \"\"\n");
+        assert_eq!(settings.added_homes, vec![PathBuf::from("/a/work"), PathBuf::from("/b")]);
+        assert_eq!(settings.pinned_account, None);
+        assert_eq!(
+            problems,
+            vec!["Settings: `accounts.homes` must hold folder paths in quotes; the other homes still apply."]
+        );
+        let (settings, problems) = parse("[accounts]\nhomes = \"/a\"\n");
+        assert!(settings.added_homes.is_empty());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        // The settings window's form keeps the accounts, which it does not edit.
+        let mut current = Settings::default();
+        current.added_homes = vec![PathBuf::from("/a")];
+        current.pinned_account = Some("acct-1".into());
+        let (saved, _) = SettingsForm::from_settings(&Settings::default()).apply_to(&current);
+        assert_eq!((saved.added_homes, saved.pinned_account), (current.added_homes, current.pinned_account));
     }
 
     #[test]

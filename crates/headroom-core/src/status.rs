@@ -35,13 +35,17 @@ pub struct Context {
     pub config: CodexConfig,
     pub config_error: Option<ConfigError>,
     pub base_url: BaseUrl,
+    /// Whether the Codex home's own login and session logs belong to the account read with this
+    /// context. Not for a pasted token of another account: its numbers never come from this
+    /// home's logs, nor its credential from this home's login.
+    pub own_home: bool,
 }
 
 impl Context {
     pub fn load(env: Environment) -> Context {
         let (config, config_error) = read_codex_config(&env.codex_home);
         let base_url = BaseUrl::resolve(&env, &config);
-        Context { env, config, config_error, base_url }
+        Context { env, config, config_error, base_url, own_home: true }
     }
 
     pub fn sessions_dir(&self) -> PathBuf {
@@ -61,8 +65,8 @@ impl Context {
         pasted: Option<&dyn PastedTokenSource>,
         mode: DiscoverMode,
     ) -> Discovery {
-        let mut discovery = discover(&self.env, &self.config, keychain, pasted, mode);
-        if discovery.wants_saved_login() {
+        let mut discovery = discover(&self.env, &self.config, keychain, pasted, mode, self.own_home);
+        if self.own_home && discovery.wants_saved_login() {
             let saved = Fallback::without_codex(&self.env.codex_home, &self.config, keychain).saved_login_in_use();
             discovery.add_saved_login(saved, Vault::location(Slot::SavedCodexLogin));
         }
@@ -223,6 +227,10 @@ fn from_logs(
     now: DateTime<Utc>,
 ) -> StatusReport {
     let dir = ctx.sessions_dir();
+    if !ctx.own_home {
+        let error = error.unwrap_or(UsageError::NoCredentials { detail: None });
+        return StatusReport { snapshot: None, credential, error: Some(error), log_file: None, paces: Vec::new() };
+    }
     let finding = match session_log::find_newest(&session_log::rollout_dirs(&ctx.env.codex_home)) {
         Ok((finding, _stats)) => finding,
         Err(e) => {

@@ -203,13 +203,15 @@ pub fn clean_token(raw: &str) -> &str {
     token
 }
 
-/// Looks for a credential in the documented order.
+/// Looks for a credential in the documented order; Codex's own stores (3 and 4) only when
+/// `codex_login` is set (not for a pasted token of another account than this home's).
 pub fn discover(
     env: &Environment,
     config: &CodexConfig,
     keychain: &dyn Keychain,
     pasted: Option<&dyn PastedTokenSource>,
     mode: DiscoverMode,
+    codex_login: bool,
 ) -> Discovery {
     let mut discovery = Discovery::default();
     let done = |d: &Discovery| mode == DiscoverMode::FirstFound && d.credential().is_some();
@@ -260,6 +262,10 @@ pub fn discover(
         if done(&discovery) {
             return discovery;
         }
+    }
+
+    if !codex_login {
+        return discovery;
     }
 
     // 3. Codex's keychain stores: its entry, and its encrypted secrets file. Both are tried
@@ -383,7 +389,8 @@ pub(crate) mod tests {
         let home = home_with_auth(&codex_auth_json("file-token", "id", None));
         let mut env = env(home.path());
         env.access_token = Some(SecretString::from("Bearer env-token".to_string()));
-        let d = discover(&env, &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::FirstFound);
+        let d =
+            discover(&env, &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::FirstFound, true);
         let cred = d.credential().unwrap();
         assert_eq!(cred.origin, CredentialOrigin::Env);
         assert_eq!(cred.access_token().expose_secret(), "env-token");
@@ -401,8 +408,14 @@ pub(crate) mod tests {
         let id =
             make_jwt(&TestClaims { plan: Some("pro".into()), account_id: Some("acct-9".into()), ..Default::default() });
         let home = home_with_auth(&codex_auth_json(&access, &id, None));
-        let d =
-            discover(&env(home.path()), &CodexConfig::default(), &MemoryKeychain::default(), None, DiscoverMode::All);
+        let d = discover(
+            &env(home.path()),
+            &CodexConfig::default(),
+            &MemoryKeychain::default(),
+            None,
+            DiscoverMode::All,
+            true,
+        );
         let cred = d.credential().unwrap();
         assert_eq!(cred.origin, CredentialOrigin::CodexAuthFile);
         assert_eq!(cred.claims.email.as_deref(), Some("a@x.io"));
@@ -423,12 +436,12 @@ pub(crate) mod tests {
             &codex_login::keyring_account(home.path()),
             br#"{"tokens":{"access_token":"kc-token"}}"#,
         );
-        let d = discover(&env(home.path()), &config, &keychain, None, DiscoverMode::FirstFound);
+        let d = discover(&env(home.path()), &config, &keychain, None, DiscoverMode::FirstFound, true);
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexKeyring);
         assert_eq!(d.credential().unwrap().access_token().expose_secret(), "kc-token");
 
         let broken = MemoryKeychain::failing(KeychainError::Unavailable("no D-Bus session".into()));
-        let d = discover(&env(home.path()), &config, &broken, None, DiscoverMode::FirstFound);
+        let d = discover(&env(home.path()), &config, &broken, None, DiscoverMode::FirstFound, true);
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexAuthFile);
         match &d.probes[1].outcome {
             ProbeOutcome::Failed(why) => {
@@ -447,6 +460,7 @@ pub(crate) mod tests {
             &MemoryKeychain::default(),
             None,
             DiscoverMode::FirstFound,
+            true,
         );
         assert!(d.credential().is_none());
         assert!(matches!(d.missing_error(), UsageError::NoQuota(NoQuotaLogin::ApiKey)));
@@ -462,6 +476,7 @@ pub(crate) mod tests {
             &MemoryKeychain::default(),
             None,
             DiscoverMode::FirstFound,
+            true,
         );
         assert!(matches!(d.missing_error(), UsageError::NoCredentials { detail: None }));
         std::fs::write(home.path().join("auth.json"), "{not json").unwrap();
@@ -471,6 +486,7 @@ pub(crate) mod tests {
             &MemoryKeychain::default(),
             None,
             DiscoverMode::FirstFound,
+            true,
         );
         let message = d.missing_error().to_string();
         assert!(message.contains("auth.json") && message.contains("codex login"), "{message}");
@@ -495,6 +511,7 @@ pub(crate) mod tests {
             &MemoryKeychain::default(),
             Some(&Pasted(Some("pasted"))),
             DiscoverMode::FirstFound,
+            true,
         );
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::Keychain);
         let d = discover(
@@ -503,6 +520,7 @@ pub(crate) mod tests {
             &MemoryKeychain::default(),
             Some(&Pasted(None)),
             DiscoverMode::FirstFound,
+            true,
         );
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexAuthFile);
     }

@@ -105,7 +105,10 @@ pub fn action_for(error: &UsageError) -> Action {
             }
             CredentialOrigin::Keychain | CredentialOrigin::Env => Action::PasteToken,
         },
-        UsageError::NoCredentials { .. } | UsageError::NoQuota(_) | UsageError::NoSessionLogs { .. } => Action::SignIn,
+        UsageError::NoCredentials { .. }
+        | UsageError::NoQuota(_)
+        | UsageError::NoSessionLogs { .. }
+        | UsageError::HomeGone { .. } => Action::SignIn,
         UsageError::Network { .. } => Action::CheckNetwork,
         UsageError::RateLimited { .. } | UsageError::ServerError { .. } | UsageError::InvalidResponse { .. } => {
             Action::Retry

@@ -183,6 +183,7 @@ pub fn short_error(error: &UsageError) -> String {
         }
         UsageError::NoQuota(kind) => format!("Codex uses {} — no plan quota to show", kind.describe()),
         UsageError::NoSessionLogs { .. } => "No Codex numbers yet — run `codex login`".into(),
+        UsageError::HomeGone { .. } => "Codex home is gone — remove it in Settings".into(),
         UsageError::Network { .. } => "Offline".into(),
         UsageError::RateLimited { .. } => "The usage service is busy".into(),
         UsageError::ServerError { .. } => "The usage service is failing".into(),

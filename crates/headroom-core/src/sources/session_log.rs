@@ -265,6 +265,14 @@ pub fn find_newest(dirs: &[PathBuf]) -> std::io::Result<(Option<LogFinding>, Sea
     Ok((Some(finding), stats))
 }
 
+/// When Codex last wrote a session log in this home (the newest rollout's modification time);
+/// `None` when it has none. Tells a home in use from one left alone, for polling.
+pub fn last_written(codex_home: &Path) -> Option<SystemTime> {
+    let mut files = Vec::new();
+    collect_rollouts(&sessions_dir(codex_home), 0, &mut files).ok()?;
+    files.into_iter().map(|(_, modified)| modified).max()
+}
+
 fn standalone(mut others: Vec<UsageSnapshot>) -> Option<LogFinding> {
     others.sort_by_key(|s| std::cmp::Reverse(s.observed_at));
     let mut iter = others.into_iter();

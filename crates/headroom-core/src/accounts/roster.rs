@@ -1,0 +1,473 @@
+//! Which accounts there are. Codex keeps one login per Codex home; Headroom looks in the default
+//! home (`CODEX_HOME`, else `~/.codex`, else the folder chosen in Settings), in `~/.codex` when
+//! `CODEX_HOME` points elsewhere and it holds a login, in every home added in Settings, and at
+//! every token pasted into Headroom. Each place's login names its account (the account id, else
+//! the email); places that name the same account are one account, whose credential is chosen in
+//! the usual order (`HEADROOM_ACCESS_TOKEN`, a pasted token, Codex's own login).
+//!
+//! The *default* account is the one Codex uses by default: `HEADROOM_ACCESS_TOKEN`'s when set
+//! (it overrides everything for this process), else the default home's login, else the first
+//! pasted token (read, as before, with the default home's session logs and config), else the
+//! default home itself, which then shows its session logs or says there is no login.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+
+use crate::environment::Environment;
+use crate::login::credentials::DiscoverMode;
+use crate::login::jwt::decode_claims;
+use crate::login::keychain::Keychain;
+use crate::login::pasted_tokens::{PastedEntry, PastedTokens};
+use crate::settings::Settings;
+use crate::status::Context;
+
+/// How Headroom came to know a Codex home.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HomeOrigin {
+    /// The home Codex uses here: `CODEX_HOME`, `~/.codex`, or the folder chosen in Settings.
+    Default,
+    /// `~/.codex`, while `CODEX_HOME` points elsewhere.
+    UsualFolder,
+    /// Added in Settings or with `headroom accounts add`.
+    Added,
+}
+
+/// One place an account's login was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// `HEADROOM_ACCESS_TOKEN`.
+    EnvToken,
+    /// A token pasted into Headroom, in its keychain entry.
+    Pasted(PastedEntry),
+    /// A Codex home; `gone` when an added one no longer exists.
+    Home { path: PathBuf, origin: HomeOrigin, gone: bool },
+}
+
+impl Place {
+    /// The usual credential order: the variable, a pasted token, Codex's own login.
+    fn order(&self) -> u8 {
+        match self {
+            Place::EnvToken => 0,
+            Place::Pasted(_) => 1,
+            Place::Home { .. } => 2,
+        }
+    }
+
+    /// Where it is, for the accounts list: a path, a keychain entry, a variable.
+    pub fn describe(&self) -> String {
+        match self {
+            Place::EnvToken => "HEADROOM_ACCESS_TOKEN".into(),
+            Place::Pasted(entry) => format!("a token pasted into Headroom ({})", entry.location()),
+            Place::Home { path, origin, gone } => {
+                let how = match origin {
+                    HomeOrigin::Default => "the Codex home in use",
+                    HomeOrigin::UsualFolder => "Codex's usual folder",
+                    HomeOrigin::Added => "added",
+                };
+                let gone = if *gone { ", gone" } else { "" };
+                format!("{} ({how}{gone})", path.display())
+            }
+        }
+    }
+}
+
+/// One account Headroom watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedAccount {
+    /// How it is named: its account id, else its email, else its place (a home's path, a
+    /// keychain entry), which is all there is to say of a home without a login.
+    pub id: String,
+    pub email: Option<String>,
+    /// Where its login was found, in the credential order.
+    pub places: Vec<Place>,
+    /// The account Codex uses by default.
+    pub default: bool,
+}
+
+impl WatchedAccount {
+    /// The Codex home whose config and session logs apply to it.
+    pub fn home(&self) -> Option<&Path> {
+        self.places.iter().find_map(|p| match p {
+            Place::Home { path, .. } => Some(path.as_path()),
+            _ => None,
+        })
+    }
+
+    /// An added home that no longer exists, when that is all the account is.
+    pub fn gone_home(&self) -> Option<&Path> {
+        match self.places.as_slice() {
+            [Place::Home { path, gone: true, .. }] => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The pasted token that gives its credential, when one does.
+    pub fn pasted(&self) -> Option<&PastedEntry> {
+        self.places.iter().find_map(|p| match p {
+            Place::Pasted(entry) => Some(entry),
+            _ => None,
+        })
+    }
+
+    pub fn uses_env_token(&self) -> bool {
+        self.places.contains(&Place::EnvToken)
+    }
+
+    /// Its email, else its id: what a notification or a menu line calls it.
+    pub fn label(&self) -> &str {
+        self.email.as_deref().unwrap_or(&self.id)
+    }
+
+    /// Whether `name` names it: its id, its email (any case), or one of its homes' paths.
+    pub fn is_named(&self, name: &str, env: &Environment) -> bool {
+        let name = name.trim();
+        if name.is_empty() {
+            return false;
+        }
+        let path = env.expand_home(Path::new(name));
+        self.id == name
+            || self.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(name))
+            || self.places.iter().any(|p| match p {
+                Place::Home { path: home, .. } => same_folder(home, &path),
+                Place::Pasted(entry) => entry.name() == name,
+                Place::EnvToken => false,
+            })
+    }
+
+    /// The context its numbers are read with: its home's config and logs (or the default home's
+    /// config, without its logs, for a pasted token of another account), and
+    /// `HEADROOM_ACCESS_TOKEN` only when that is its credential.
+    pub fn context(&self, env: &Environment) -> Context {
+        let mut env = env.clone();
+        if !self.uses_env_token() {
+            env.access_token = None;
+        }
+        let own_home = match self.home() {
+            Some(home) => {
+                env.codex_home = home.to_path_buf();
+                true
+            }
+            None => false,
+        };
+        Context { own_home, ..Context::load(env) }
+    }
+}
+
+/// Two paths that name the same folder, whether written with a trailing slash, `.` or a link.
+pub fn same_folder(a: &Path, b: &Path) -> bool {
+    if a.components().eq(b.components()) {
+        return true;
+    }
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+}
+
+/// Every account, the default one first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roster {
+    pub accounts: Vec<WatchedAccount>,
+    /// Places that could not be read (the pasted tokens' keychain, say): one sentence each.
+    pub problems: Vec<String>,
+}
+
+/// What one place's login says about its account.
+struct Found {
+    place: Place,
+    identity: Option<String>,
+    email: Option<String>,
+}
+
+impl Roster {
+    /// Looks in every place (read-only: logins are read, never refreshed).
+    pub fn find(env: &Environment, settings: &Settings, keychain: &dyn Keychain) -> Roster {
+        let mut problems = Vec::new();
+        let mut found = Vec::new();
+        if let Some(token) = &env.access_token {
+            let (identity, email) = token_says(token);
+            found.push(Found { place: Place::EnvToken, identity, email });
+        }
+        let default_home = env.codex_home.clone();
+        let mut homes = vec![(default_home.clone(), HomeOrigin::Default)];
+        if let Some(usual) = env.usual_codex_home().filter(|u| !same_folder(u, &default_home)) {
+            homes.push((usual, HomeOrigin::UsualFolder));
+        }
+        for added in &settings.added_homes {
+            let path = env.expand_home(added);
+            match homes.iter_mut().find(|(h, _)| same_folder(h, &path)) {
+                // ~/.codex added by hand is an added home; the default one stays the default.
+                Some((_, origin @ HomeOrigin::UsualFolder)) => *origin = HomeOrigin::Added,
+                Some(_) => {}
+                None => homes.push((path, HomeOrigin::Added)),
+            }
+        }
+        for (path, origin) in homes {
+            let gone = origin == HomeOrigin::Added && !path.is_dir();
+            let (identity, email, has_login) = if gone { (None, None, false) } else { home_says(env, &path, keychain) };
+            // ~/.codex beside CODEX_HOME counts only when it holds a login.
+            if origin == HomeOrigin::UsualFolder && !has_login {
+                continue;
+            }
+            found.push(Found { place: Place::Home { path, origin, gone }, identity, email });
+        }
+        let tokens = PastedTokens::new(keychain);
+        match tokens.entries() {
+            Ok(entries) => {
+                for entry in entries {
+                    match tokens.load(&entry) {
+                        Ok(Some(token)) => {
+                            let (identity, email) = token_says(&token);
+                            found.push(Found { place: Place::Pasted(entry), identity, email });
+                        }
+                        Ok(None) => {}
+                        Err(e) => problems.push(e.to_string()),
+                    }
+                }
+            }
+            // No keychain on a headless machine: nothing can have been pasted.
+            Err(e) if matches!(e.source, crate::login::keychain::KeychainError::Unavailable(_)) => {}
+            Err(e) => problems.push(e.to_string()),
+        }
+        Roster { accounts: group(found), problems }
+    }
+
+    /// The account Codex uses by default (there is always one: at least the default home).
+    pub fn default_account(&self) -> &WatchedAccount {
+        self.accounts.iter().find(|a| a.default).unwrap_or(&self.accounts[0])
+    }
+
+    /// The account the icon shows: the pinned one while it exists, else the default.
+    pub fn shown(&self, pinned: Option<&str>, env: &Environment) -> &WatchedAccount {
+        pinned.and_then(|name| self.named(name, env)).unwrap_or_else(|| self.default_account())
+    }
+
+    pub fn named(&self, name: &str, env: &Environment) -> Option<&WatchedAccount> {
+        self.accounts.iter().find(|a| a.is_named(name, env))
+    }
+}
+
+fn token_says(token: &SecretString) -> (Option<String>, Option<String>) {
+    let claims = decode_claims(secrecy::ExposeSecret::expose_secret(token)).unwrap_or_default();
+    (claims.account_id.or_else(|| claims.email.clone()), claims.email)
+}
+
+/// The account a home's login names, and whether it has a login at all.
+fn home_says(env: &Environment, home: &Path, keychain: &dyn Keychain) -> (Option<String>, Option<String>, bool) {
+    let mut env = env.clone();
+    env.access_token = None;
+    env.codex_home = home.to_path_buf();
+    let discovery = Context::load(env).discover(keychain, None, DiscoverMode::FirstFound);
+    match discovery.credential() {
+        Some(c) => (c.account_id.clone().or_else(|| c.claims.email.clone()), c.claims.email.clone(), true),
+        None => (None, None, false),
+    }
+}
+
+/// Places that name the same account become one; then the default account is chosen and put
+/// first.
+fn group(found: Vec<Found>) -> Vec<WatchedAccount> {
+    let mut accounts: Vec<(Option<String>, WatchedAccount)> = Vec::new();
+    let mut default_home_login = None;
+    for Found { place, identity, email } in found {
+        let is_default_home = matches!(place, Place::Home { origin: HomeOrigin::Default, .. });
+        if is_default_home {
+            default_home_login = Some(identity.is_some());
+        }
+        if let Some((_, account)) = accounts.iter_mut().find(|(id, _)| identity.is_some() && *id == identity) {
+            account.email = account.email.take().or(email);
+            account.places.push(place);
+            continue;
+        }
+        let id = identity.clone().unwrap_or_else(|| match &place {
+            Place::EnvToken => "HEADROOM_ACCESS_TOKEN".into(),
+            Place::Pasted(entry) => entry.name().to_string(),
+            Place::Home { path, .. } => path.display().to_string(),
+        });
+        accounts.push((identity, WatchedAccount { id, email, places: vec![place], default: false }));
+    }
+    let mut accounts: Vec<WatchedAccount> = accounts.into_iter().map(|(_, a)| a).collect();
+    for account in &mut accounts {
+        account.places.sort_by_key(Place::order);
+    }
+    let is_default_home =
+        |a: &WatchedAccount| a.places.iter().any(|p| matches!(p, Place::Home { origin: HomeOrigin::Default, .. }));
+    let chosen = accounts
+        .iter()
+        .position(WatchedAccount::uses_env_token)
+        .or_else(|| if default_home_login == Some(true) { accounts.iter().position(is_default_home) } else { None })
+        .or_else(|| accounts.iter().position(|a| a.pasted().is_some()))
+        .or_else(|| accounts.iter().position(is_default_home))
+        .unwrap_or(0);
+    if accounts.is_empty() {
+        return accounts;
+    }
+    let mut default = accounts.remove(chosen);
+    // A default home without a login lends its config and session logs to the token that
+    // stands in for it, as it always has.
+    if default_home_login == Some(false) && !is_default_home(&default) {
+        if let Some(i) = accounts.iter().position(is_default_home) {
+            let home = accounts.remove(i);
+            default.places.extend(home.places);
+        }
+    }
+    default.default = true;
+    accounts.insert(0, default);
+    accounts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::login::keychain::MemoryKeychain;
+    use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
+
+    struct Homes {
+        dir: tempfile::TempDir,
+    }
+
+    impl Homes {
+        fn new() -> Homes {
+            Homes { dir: tempfile::tempdir().unwrap() }
+        }
+
+        fn path(&self, name: &str) -> PathBuf {
+            self.dir.path().join(name)
+        }
+
+        /// A Codex home with a ChatGPT login for `account`.
+        fn login(&self, name: &str, email: &str, account: &str) -> PathBuf {
+            let home = self.path(name);
+            std::fs::create_dir_all(&home).unwrap();
+            let access = make_jwt(&TestClaims::plus(email, account, 3_600));
+            std::fs::write(home.join("auth.json"), codex_auth_json(&access, &access, Some(account))).unwrap();
+            home
+        }
+
+        fn env(&self, codex_home: &Path) -> Environment {
+            Environment {
+                codex_home: codex_home.to_path_buf(),
+                user_home: Some(self.path("user")),
+                ..Default::default()
+            }
+        }
+    }
+
+    fn paste(keychain: &MemoryKeychain, email: &str, account: &str) {
+        PastedTokens::new(keychain)
+            .store(&SecretString::from(make_jwt(&TestClaims::plus(email, account, 3_600))))
+            .unwrap();
+    }
+
+    fn ids(roster: &Roster) -> Vec<&str> {
+        roster.accounts.iter().map(|a| a.id.as_str()).collect()
+    }
+
+    #[test]
+    fn one_home_is_one_default_account() {
+        let homes = Homes::new();
+        let home = homes.login("codex", "me@example.com", "acct-me");
+        let roster = Roster::find(&homes.env(&home), &Settings::default(), &MemoryKeychain::default());
+        assert_eq!(ids(&roster), ["acct-me"]);
+        let account = roster.default_account();
+        assert!(account.default);
+        assert_eq!((account.label(), account.home()), ("me@example.com", Some(home.as_path())));
+    }
+
+    #[test]
+    fn every_home_and_token_is_an_account_and_the_same_account_twice_is_one() {
+        let homes = Homes::new();
+        let default = homes.login("codex", "me@example.com", "acct-me");
+        let work = homes.login("codex-work", "work@example.com", "acct-work");
+        // A third home logged in to the same work account, written with a trailing slash.
+        let again = homes.login("codex-work-2", "work@example.com", "acct-work");
+        let keychain = MemoryKeychain::default();
+        paste(&keychain, "colleague@example.com", "acct-col");
+        paste(&keychain, "work@example.com", "acct-work");
+        let settings = Settings {
+            added_homes: vec![work.clone(), PathBuf::from(format!("{}/", work.display())), again.clone()],
+            ..Settings::default()
+        };
+        let roster = Roster::find(&homes.env(&default), &settings, &keychain);
+        assert_eq!(ids(&roster), ["acct-me", "acct-work", "acct-col"]);
+        let work_account = &roster.accounts[1];
+        // Its credential by the usual order: the pasted token before Codex's logins; its home the
+        // first one added.
+        assert!(matches!(work_account.places[0], Place::Pasted(_)), "{:?}", work_account.places);
+        assert_eq!(work_account.home(), Some(work.as_path()));
+        assert_eq!(work_account.places.len(), 3);
+        let colleague = &roster.accounts[2];
+        assert_eq!(colleague.home(), None, "a pasted token of another account has no home");
+        assert!(!colleague.context(&homes.env(&default)).own_home);
+    }
+
+    #[test]
+    fn the_default_is_the_default_homes_login_unless_the_variable_is_set() {
+        let homes = Homes::new();
+        let default = homes.login("codex", "me@example.com", "acct-me");
+        let keychain = MemoryKeychain::default();
+        paste(&keychain, "pasted@example.com", "acct-paste");
+        let roster = Roster::find(&homes.env(&default), &Settings::default(), &keychain);
+        assert_eq!(ids(&roster), ["acct-me", "acct-paste"]);
+        let mut env = homes.env(&default);
+        env.access_token = Some(SecretString::from(make_jwt(&TestClaims::plus("env@example.com", "acct-env", 60))));
+        let roster = Roster::find(&env, &Settings::default(), &keychain);
+        assert_eq!(ids(&roster), ["acct-env", "acct-me", "acct-paste"]);
+        assert!(roster.default_account().uses_env_token());
+        assert!(!roster.accounts[1].context(&env).env.access_token.is_some(), "the variable is only its own account's");
+    }
+
+    #[test]
+    fn without_a_login_in_the_default_home_a_pasted_token_stands_in_for_it() {
+        let homes = Homes::new();
+        let empty = homes.path("codex");
+        std::fs::create_dir_all(&empty).unwrap();
+        let keychain = MemoryKeychain::default();
+        let roster = Roster::find(&homes.env(&empty), &Settings::default(), &keychain);
+        assert_eq!(ids(&roster), [empty.display().to_string()], "the home alone: its logs, or 'no login'");
+        paste(&keychain, "pasted@example.com", "acct-paste");
+        let roster = Roster::find(&homes.env(&empty), &Settings::default(), &keychain);
+        assert_eq!(ids(&roster), ["acct-paste"]);
+        let account = roster.default_account();
+        assert_eq!(account.home(), Some(empty.as_path()), "read with the default home's logs, as before");
+        assert!(account.context(&homes.env(&empty)).own_home);
+    }
+
+    #[test]
+    fn the_usual_folder_counts_only_with_a_login_and_an_added_home_that_vanished_is_gone() {
+        let homes = Homes::new();
+        let elsewhere = homes.login("elsewhere", "me@example.com", "acct-me");
+        std::fs::create_dir_all(homes.path("user/.codex")).unwrap();
+        let gone = homes.path("deleted-home");
+        let settings = Settings { added_homes: vec![gone.clone()], ..Settings::default() };
+        let roster = Roster::find(&homes.env(&elsewhere), &settings, &MemoryKeychain::default());
+        assert_eq!(ids(&roster), ["acct-me".to_string(), gone.display().to_string()]);
+        assert_eq!(roster.accounts[1].gone_home(), Some(gone.as_path()));
+        assert!(roster.accounts[1].places[0].describe().ends_with("(added, gone)"));
+
+        homes.login("user/.codex", "old@example.com", "acct-old");
+        let roster = Roster::find(&homes.env(&elsewhere), &Settings::default(), &MemoryKeychain::default());
+        assert_eq!(ids(&roster), ["acct-me", "acct-old"]);
+        assert!(matches!(roster.accounts[1].places[0], Place::Home { origin: HomeOrigin::UsualFolder, .. }));
+        // `~` in an added home is the user's home folder; adding ~/.codex makes it an added home.
+        let settings = Settings { added_homes: vec![PathBuf::from("~/.codex")], ..Settings::default() };
+        let roster = Roster::find(&homes.env(&elsewhere), &settings, &MemoryKeychain::default());
+        assert!(matches!(roster.accounts[1].places[0], Place::Home { origin: HomeOrigin::Added, .. }));
+    }
+
+    #[test]
+    fn accounts_are_named_by_id_email_or_path_and_the_pinned_one_is_shown() {
+        let homes = Homes::new();
+        let default = homes.login("codex", "me@example.com", "acct-me");
+        let work = homes.login("codex-work", "Work@Example.com", "acct-work");
+        let env = homes.env(&default);
+        let settings = Settings { added_homes: vec![work.clone()], ..Settings::default() };
+        let roster = Roster::find(&env, &settings, &MemoryKeychain::default());
+        for name in ["acct-work", "work@example.com", work.to_str().unwrap()] {
+            assert_eq!(roster.named(name, &env).map(|a| a.id.as_str()), Some("acct-work"), "{name}");
+        }
+        assert_eq!(roster.named("nobody@example.com", &env), None);
+        assert_eq!(roster.shown(Some("work@example.com"), &env).id, "acct-work");
+        assert_eq!(roster.shown(Some("gone@example.com"), &env).id, "acct-me", "a pin that names nobody");
+        assert_eq!(roster.shown(None, &env).id, "acct-me");
+    }
+}
