@@ -2,6 +2,7 @@
 //! `headroom_core::status::read_and_record`).
 
 use chrono::{DateTime, Duration, Utc};
+use headroom_core::accounts::roster::WatchedAccount;
 use headroom_core::history::{self, History};
 
 fn open() -> Result<History, String> {
@@ -15,7 +16,7 @@ fn open() -> Result<History, String> {
     History::open(&path).map_err(|e| e.to_string())
 }
 
-pub fn export(csv: bool, json: bool, days: Option<u32>) -> u8 {
+pub fn export(csv: bool, json: bool, days: Option<u32>, account: Option<&WatchedAccount>) -> u8 {
     let history = match open() {
         Ok(history) => history,
         Err(message) => {
@@ -28,7 +29,11 @@ pub fn export(csv: bool, json: bool, days: Option<u32>) -> u8 {
         .and_then(|d| Utc::now().checked_sub_signed(Duration::try_days(i64::from(d))?))
         .map_or(DateTime::UNIX_EPOCH, |t| t.max(DateTime::UNIX_EPOCH));
     let samples = match history.since(since) {
-        Ok(samples) => samples,
+        // Samples are kept under the account id, else the email: the account's id.
+        Ok(samples) => match account {
+            Some(account) => samples.into_iter().filter(|s| s.account.as_str() == account.id).collect(),
+            None => samples,
+        },
         Err(e) => {
             eprintln!("headroom history: {e}; the file may be damaged, and the tray app sets a damaged one aside.");
             return 1;

@@ -1,5 +1,6 @@
 //! `headroom`: how much of your Codex plan is left, in a terminal.
 
+mod accounts;
 mod doctor;
 mod fallback;
 mod history;
@@ -15,11 +16,11 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
+use headroom_core::accounts::read::{read_account, read_accounts};
+use headroom_core::accounts::roster::{Roster, WatchedAccount};
 use headroom_core::environment::Environment;
 use headroom_core::login::keychain::OsKeychain;
-use headroom_core::login::vault::Vault;
 use headroom_core::present::status_json::status_json;
-use headroom_core::status::read_and_record;
 use headroom_core::{Context, SourcePreference};
 
 #[derive(Parser)]
@@ -42,6 +43,18 @@ enum Command {
         /// Where to get the numbers.
         #[arg(long, value_enum, default_value_t = Source::Auto)]
         source: Source,
+        /// Every account, one block each (JSON: {"schema": 1, "accounts": [...]}); exits 0 when
+        /// every account has numbers, else with the first failing account's code.
+        #[arg(long, conflicts_with = "account")]
+        all: bool,
+        /// One account, by its email, account id or Codex home (default: the default account).
+        #[arg(long, value_name = "EMAIL|ACCOUNT_ID|HOME")]
+        account: Option<String>,
+    },
+    /// The accounts Headroom watches: each Codex home and each pasted token.
+    Accounts {
+        #[command(subcommand)]
+        action: Option<AccountsAction>,
     },
     /// Show every place Headroom looks for numbers and credentials, and what it found.
     Doctor,
@@ -66,6 +79,9 @@ enum Command {
         /// How many days back (default: all kept, 180 days).
         #[arg(long)]
         days: Option<u32>,
+        /// Only this account's samples (its email, account id or Codex home).
+        #[arg(long, value_name = "EMAIL|ACCOUNT_ID|HOME")]
+        account: Option<String>,
     },
     /// Tokens Codex used on this machine (from its session logs, no network).
     Usage {
@@ -84,7 +100,30 @@ enum Command {
         /// Time zone that days and months are counted in (IANA name; default: the system's).
         #[arg(long)]
         timezone: Option<String>,
+        /// The Codex home of this account (its email, account id or home; default: the default account's).
+        #[arg(long, value_name = "EMAIL|ACCOUNT_ID|HOME")]
+        account: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum AccountsAction {
+    /// Each account, where it was found, and the command that runs Codex with it.
+    List,
+    /// Watch another Codex home (a folder holding a Codex login); saved in settings.toml.
+    Add { path: std::path::PathBuf },
+    /// Stop watching an added home, or remove a pasted token from the keychain.
+    Remove {
+        #[arg(value_name = "EMAIL|ACCOUNT_ID|HOME")]
+        name: String,
+    },
+    /// Show this account in the tray icon.
+    Pin {
+        #[arg(value_name = "EMAIL|ACCOUNT_ID|HOME")]
+        name: String,
+    },
+    /// Show the default account in the tray icon again.
+    Unpin,
 }
 
 #[derive(Subcommand)]
@@ -156,12 +195,26 @@ fn main() -> ExitCode {
     // The Codex folder chosen in Headroom's settings applies here as in the tray.
     let settings =
         headroom_core::settings::default_path().map(|path| headroom_core::settings::load(&path).0).unwrap_or_default();
-    let ctx = Context::load(Environment::from_process().with_codex_home(settings.codex_home.as_deref()));
+    let env = Environment::from_process().with_codex_home(settings.codex_home.as_deref());
+    let ctx = Context::load(env.clone());
     if let Some(error) = &ctx.config_error {
         eprintln!("headroom: {error}.");
     }
-    let code = match cli.command.unwrap_or(Command::Status { json: false, source: Source::Auto }) {
-        Command::Status { json, source } => status(&ctx, &settings, json, source.into()),
+    let default = Command::Status { json: false, source: Source::Auto, all: false, account: None };
+    let code = match cli.command.unwrap_or(default) {
+        Command::Status { json, source, all: true, .. } => status_all(&env, &settings, json, source.into()),
+        Command::Status { json, source, account, .. } => match accounts::chosen(&env, &settings, account.as_deref()) {
+            Ok(account) => status(&env, &account, &settings, json, source.into()),
+            Err(message) => {
+                eprintln!("{message}");
+                2
+            }
+        },
+        Command::Accounts { action: None | Some(AccountsAction::List) } => accounts::list(&env, &settings),
+        Command::Accounts { action: Some(AccountsAction::Add { path }) } => accounts::add(&env, settings, &path),
+        Command::Accounts { action: Some(AccountsAction::Remove { name }) } => accounts::remove(&env, settings, &name),
+        Command::Accounts { action: Some(AccountsAction::Pin { name }) } => accounts::pin(&env, settings, Some(&name)),
+        Command::Accounts { action: Some(AccountsAction::Unpin) } => accounts::pin(&env, settings, None),
         Command::Doctor => doctor::run(&ctx),
         Command::Fallback { action: FallbackAction::SetKey { refused } } => fallback::set_key(&ctx, &refused),
         Command::Fallback { action: FallbackAction::ClearKey } => fallback::clear_key(),
@@ -171,15 +224,45 @@ fn main() -> ExitCode {
         Command::Token { action: TokenAction::Set { refused } } => token::set(&ctx, &refused),
         Command::Token { action: TokenAction::Status { check } } => token::status(&ctx, check),
         Command::Token { action: TokenAction::Clear } => token::clear(),
-        Command::History { csv, json, days } => history::export(csv, json, days),
-        Command::Usage { grouping, json, since, until, timezone } => {
-            usage::run(&ctx, &usage::Options { grouping, json, since, until, timezone })
+        Command::History { csv, json, days, account } => {
+            match account.map(|name| accounts::chosen(&env, &settings, Some(&name))).transpose() {
+                Ok(account) => history::export(csv, json, days, account.as_ref()),
+                Err(message) => {
+                    eprintln!("{message}");
+                    2
+                }
+            }
+        }
+        Command::Usage { grouping, json, since, until, timezone, account } => {
+            let ctx = match account {
+                None => Ok(ctx),
+                Some(name) => accounts::chosen(&env, &settings, Some(&name)).and_then(|account| {
+                    if account.home().is_some() {
+                        Ok(account.context(&env))
+                    } else {
+                        Err(format!("{} has no Codex home on this machine: token usage is read from a Codex home's session logs.", account.label()))
+                    }
+                }),
+            };
+            match ctx {
+                Ok(ctx) => usage::run(&ctx, &usage::Options { grouping, json, since, until, timezone }),
+                Err(message) => {
+                    eprintln!("{message}");
+                    2
+                }
+            }
         }
     };
     ExitCode::from(code)
 }
 
-fn status(ctx: &Context, settings: &headroom_core::settings::Settings, json: bool, preference: SourcePreference) -> u8 {
+fn status(
+    env: &Environment,
+    account: &WatchedAccount,
+    settings: &headroom_core::settings::Settings,
+    json: bool,
+    preference: SourcePreference,
+) -> u8 {
     let runtime = match runtime::single_threaded() {
         Ok(runtime) => runtime,
         Err(message) => {
@@ -188,18 +271,17 @@ fn status(ctx: &Context, settings: &headroom_core::settings::Settings, json: boo
         }
     };
     let now = Utc::now();
-    let vault = Vault::new(&OsKeychain);
-    let (report, history_notice) =
-        runtime.block_on(read_and_record(ctx, &OsKeychain, Some(&vault), preference, now, None));
-    if let Some(notice) = history_notice {
+    let answer = runtime.block_on(read_account(account, env, &OsKeychain, preference, now, None));
+    if let Some(notice) = &answer.history_notice {
         // History trouble never stops the numbers; said once, on stderr.
         eprintln!("headroom: {notice}");
     }
+    let report = &answer.report;
     let mut stdout = std::io::stdout().lock();
     let written = if json {
-        writeln!(stdout, "{}", serde_json::to_string_pretty(&status_json(&report)).unwrap_or_default())
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&status_json(report)).unwrap_or_default())
     } else if report.snapshot.is_some() {
-        write!(stdout, "{}", render::status_text(&report, settings, now))
+        write!(stdout, "{}", render::status_text(report, settings, now))
     } else {
         Ok(())
     };
@@ -220,4 +302,65 @@ fn status(ctx: &Context, settings: &headroom_core::settings::Settings, json: boo
         return 1;
     }
     report.exit_code()
+}
+
+/// `status --all`: every account, read at once; one block (or one JSON object) each.
+fn status_all(
+    env: &Environment,
+    settings: &headroom_core::settings::Settings,
+    json: bool,
+    preference: SourcePreference,
+) -> u8 {
+    let runtime = match runtime::single_threaded() {
+        Ok(runtime) => runtime,
+        Err(message) => {
+            eprintln!("{message}");
+            return 1;
+        }
+    };
+    let roster = Roster::find(env, settings, &OsKeychain);
+    for problem in &roster.problems {
+        eprintln!("headroom: {problem}");
+    }
+    let now = Utc::now();
+    let answers = runtime.block_on(read_accounts(&roster.accounts, env, &OsKeychain, preference, now, None));
+    let written = if json {
+        let accounts: Vec<serde_json::Value> = answers
+            .iter()
+            .map(|a| {
+                let mut value = status_json(&a.report);
+                value["id"] = a.account.id.clone().into();
+                value["home"] = a.account.home().map(|h| h.display().to_string()).into();
+                value["default"] = a.account.default.into();
+                value
+            })
+            .collect();
+        let all = serde_json::json!({ "schema": headroom_core::present::status_json::SCHEMA, "accounts": accounts });
+        output::print(&format!("{}\n", serde_json::to_string_pretty(&all).unwrap_or_default()))
+    } else {
+        let blocks: Vec<String> = answers
+            .iter()
+            .map(|a| {
+                let mut block = match &a.report.snapshot {
+                    Some(_) => render::status_text(&a.report, settings, now),
+                    None => format!("{}\n", a.account.label()),
+                };
+                if let Some(error) = &a.report.error {
+                    block.push_str(&format!("  {error}\n"));
+                }
+                if let Some(command) = accounts::codex_command(&a.account) {
+                    block.push_str(&format!("  Use it: {command}\n"));
+                }
+                block
+            })
+            .collect();
+        output::print(&blocks.join("\n"))
+    };
+    for notice in answers.iter().filter_map(|a| a.history_notice.as_ref()) {
+        eprintln!("headroom: {notice}");
+    }
+    if written != 0 {
+        return 1;
+    }
+    answers.iter().map(|a| a.report.exit_code()).find(|code| *code != 0).unwrap_or(0)
 }

@@ -10,7 +10,8 @@ use headroom_core::environment::ENV_ACCESS_TOKEN;
 use headroom_core::login::credentials::Credential;
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::paste::{classify, Paste};
-use headroom_core::login::vault::{mask, Slot, Vault};
+use headroom_core::login::pasted_tokens::{PastedEntry, PastedTokens};
+use headroom_core::login::vault::mask;
 use headroom_core::model::CredentialOrigin;
 use headroom_core::present::humanize::{clock, relative, used_and_left};
 use headroom_core::sources::client::ExchangeError;
@@ -60,13 +61,17 @@ pub fn set(ctx: &Context, arguments: &[String]) -> u8 {
         }
     };
 
-    let vault = Vault::new(&OsKeychain);
-    if let Err(e) = vault.store(Slot::AccessToken, &token) {
-        eprintln!("{e}");
-        return 1;
-    }
+    let tokens = PastedTokens::new(&OsKeychain);
+    // A token for an account that has one already replaces it; another account's gets its own entry.
+    let entry = match tokens.store(&token) {
+        Ok(entry) => entry,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
     // Read it back: a keychain that accepts a write and returns something else is no keychain.
-    match vault.load(Slot::AccessToken) {
+    match tokens.load(&entry) {
         Ok(Some(stored)) if stored.expose_secret() == token.expose_secret() => {}
         Ok(_) => {
             eprintln!("The OS keychain did not return the token just saved: check your keyring (for example with `secret-tool search service Headroom`) and try again.");
@@ -77,8 +82,12 @@ pub fn set(ctx: &Context, arguments: &[String]) -> u8 {
             return 1;
         }
     }
-    let credential = Credential::new(CredentialOrigin::Keychain, Vault::location(Slot::AccessToken), token, None, None);
-    say!("Saved {} in the OS keychain (\"Headroom\" / access-token).", mask(credential.access_token().expose_secret()));
+    let credential = Credential::new(CredentialOrigin::Keychain, entry.location(), token, None, None);
+    say!(
+        "Saved {} in the OS keychain (\"Headroom\" / {}).",
+        mask(credential.access_token().expose_secret()),
+        entry.name()
+    );
     say!("{}", describe_account(&credential, now));
     if ctx.env.access_token.is_some() {
         say!("Note: {ENV_ACCESS_TOKEN} is set and comes first; unset it to use the pasted token.");
@@ -101,26 +110,41 @@ fn describe_account(credential: &Credential, now: chrono::DateTime<Utc>) -> Stri
 }
 
 pub fn status(ctx: &Context, check: bool) -> u8 {
-    let vault = Vault::new(&OsKeychain);
-    let token = match vault.load(Slot::AccessToken) {
-        Ok(Some(token)) => token,
-        Ok(None) => {
+    let tokens = PastedTokens::new(&OsKeychain);
+    let entries = match tokens.entries() {
+        Ok(entries) if entries.is_empty() => {
             eprintln!("No pasted token is stored: paste one with `headroom token set`.");
             return 2;
         }
+        Ok(entries) => entries,
         Err(e) => {
             eprintln!("{e}");
             return 1;
         }
     };
+    let mut code = 0;
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            say!("");
+        }
+        let token = match tokens.load(entry) {
+            Ok(Some(token)) => token,
+            Ok(None) => continue,
+            Err(e) => {
+                eprintln!("{e}");
+                code = code.max(1);
+                continue;
+            }
+        };
+        code = code.max(one_status(ctx, check, entry, token));
+    }
+    code
+}
+
+fn one_status(ctx: &Context, check: bool, entry: &PastedEntry, token: secrecy::SecretString) -> u8 {
     let now = Utc::now();
-    let credential = Credential::new(CredentialOrigin::Keychain, Vault::location(Slot::AccessToken), token, None, None);
-    say!(
-        "{:<10}{}  ({})",
-        "Token",
-        mask(credential.access_token().expose_secret()),
-        Vault::location(Slot::AccessToken)
-    );
+    let credential = Credential::new(CredentialOrigin::Keychain, entry.location(), token, None, None);
+    say!("{:<10}{}  ({})", "Token", mask(credential.access_token().expose_secret()), entry.location());
     say!("{:<10}{}", "Account", describe_account(&credential, now));
     say!(
         "{:<10}{}",
@@ -160,13 +184,17 @@ pub fn status(ctx: &Context, check: bool) -> u8 {
 }
 
 pub fn clear() -> u8 {
-    match Vault::new(&OsKeychain).clear(Slot::AccessToken) {
-        Ok(true) => {
+    match PastedTokens::new(&OsKeychain).clear() {
+        Ok(1) => {
             say!("Removed the pasted token from the OS keychain.");
             0
         }
-        Ok(false) => {
+        Ok(0) => {
             say!("No pasted token was stored.");
+            0
+        }
+        Ok(n) => {
+            say!("Removed {n} pasted tokens from the OS keychain.");
             0
         }
         Err(e) => {

@@ -18,7 +18,12 @@ struct VaultLock(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
 
 impl Drop for VaultLock {
     fn drop(&mut self) {
-        let _ = keyring::Entry::new("Headroom", "access-token").and_then(|e| e.delete_credential());
+        // Every pasted token: the first entry, and those the index lists.
+        let entry = |name: &str| keyring::Entry::new("Headroom", name);
+        let listed = entry("pasted-tokens").and_then(|e| e.get_password()).unwrap_or_default();
+        for name in listed.lines().chain(["access-token", "pasted-tokens"]) {
+            let _ = entry(name).and_then(|e| e.delete_credential());
+        }
     }
 }
 
@@ -66,13 +71,28 @@ fn set_stores_in_the_keychain_and_status_uses_it() {
     // It really is in the Secret Service, under Headroom's own name.
     assert_eq!(secret_tool(&["lookup", "service", "Headroom", "username", "access-token"]), (0, token.clone()));
 
-    // The pasted token comes before Codex's own login.
+    // A token for another account than Codex's login is a second account: plain `status` shows
+    // the one Codex uses, `--account` the pasted one.
     let v = sb.run(&["status", "--json"]).json();
+    assert_eq!(
+        (v["credential"].as_str(), v["account"]["email"].as_str()),
+        (Some("codex-auth-file"), Some("dev@example.com"))
+    );
+    let v = sb.run(&["status", "--json", "--account", "pasted@example.com"]).json();
     assert_eq!(v["credential"], "keychain");
     assert_eq!(v["account"]["email"], "pasted@example.com");
-    assert_eq!(sb.fake.requests()[0].header("authorization"), Some(format!("Bearer {token}").as_str()));
-    let text = sb.run(&["status"]).stdout;
+    assert_eq!(sb.fake.requests().last().unwrap().header("authorization"), Some(format!("Bearer {token}").as_str()));
+    let text = sb.run(&["status", "--account", "acct-paste"]).stdout;
     assert!(text.contains("login: the token pasted into Headroom, expires in 2 days."), "{text}");
+
+    // A token for the same account as Codex's login comes before that login.
+    let same =
+        make_jwt(&TestClaims { email_in_profile_claim: true, ..TestClaims::plus("dev@example.com", "acct-1", 86_400) });
+    sb.secrets.push(same.clone());
+    assert_eq!(sb.run_with_input(&["token", "set"], Some(&same)).code, 0);
+    let v = sb.run(&["status", "--json"]).json();
+    assert_eq!((v["credential"].as_str(), v["account"]["email"].as_str()), (Some("keychain"), Some("dev@example.com")));
+    assert_eq!(sb.fake.requests().last().unwrap().header("authorization"), Some(format!("Bearer {same}").as_str()));
 
     // And after it in the order comes only HEADROOM_ACCESS_TOKEN.
     let env_token = pasted_token(&mut sb, "env@example.com", 3_600);

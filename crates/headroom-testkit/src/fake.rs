@@ -65,6 +65,9 @@ pub struct Control {
     pub response: Option<FakeResponse>,
     #[serde(default)]
     pub queue: bool,
+    /// The standing usage answer for this account only (its `ChatGPT-Account-Id`).
+    #[serde(default)]
+    pub account: Option<String>,
 }
 
 fn usage_route() -> Route {
@@ -86,6 +89,9 @@ struct Script {
 #[derive(Default)]
 struct State {
     scripts: HashMap<Route, Script>,
+    /// Standing usage answers for one account (by its `ChatGPT-Account-Id` header), before the
+    /// route's own script: several accounts side by side.
+    by_account: HashMap<String, FakeResponse>,
     requests: Vec<RecordedRequest>,
 }
 
@@ -162,6 +168,12 @@ impl FakeService {
         let script = state.scripts.entry(route).or_default();
         script.responder = Some(Arc::new(responder));
         script.served = 0;
+    }
+
+    /// Answers usage requests for `account_id` (its `ChatGPT-Account-Id` header) with `response`,
+    /// whatever the route's own script says.
+    pub fn respond_for_account(&self, account_id: &str, response: FakeResponse) {
+        self.state.lock().unwrap().by_account.insert(account_id.to_string(), response);
     }
 
     /// Queues answers served once each, in order, before the standing one.
@@ -255,7 +267,11 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             headers: request.headers.clone(),
             at_ms,
         });
+        let account = request.headers.iter().find(|(n, _)| n == "chatgpt-account-id").map(|(_, v)| v.clone());
+        let for_account =
+            account.filter(|_| route == Some(Route::Usage)).and_then(|a| state.by_account.get(&a).cloned());
         match route.and_then(|r| state.scripts.get_mut(&r)) {
+            _ if for_account.is_some() => for_account.unwrap_or_else(|| FakeResponse::json(500, "{}")),
             Some(script) => {
                 let n = script.served;
                 script.served += 1;
@@ -304,6 +320,10 @@ fn apply_control(body: &[u8], state: &Mutex<State>) -> Result<(), String> {
         (None, None) => return Err("give `scenario` or `response`".into()),
     };
     let mut state = state.lock().unwrap();
+    if let Some(account) = control.account {
+        state.by_account.insert(account, response);
+        return Ok(());
+    }
     let script = state.scripts.entry(control.route).or_default();
     if control.queue {
         script.queued.push_back(response);

@@ -74,6 +74,22 @@ impl Sandbox {
         access
     }
 
+    /// Writes a Codex ChatGPT login for `email` / `account` into another Codex home (created);
+    /// returns the home.
+    pub fn login_in(&mut self, name: &str, email: &str, account: &str) -> PathBuf {
+        let home = self.dir.path().join(name);
+        std::fs::create_dir_all(&home).unwrap();
+        let access = make_jwt(&TestClaims { email_in_profile_claim: true, ..TestClaims::plus(email, account, 86_400) });
+        std::fs::write(home.join("auth.json"), codex_auth_json(&access, &access, Some(account))).unwrap();
+        self.secrets.push(access);
+        home
+    }
+
+    /// Headroom's settings file in this sandbox.
+    pub fn settings_file(&self) -> PathBuf {
+        self.dir.path().join("config/headroom/settings.toml")
+    }
+
     /// Puts the real Codex CLI (npm `@openai/codex`, pinned in package.json) first on PATH, behind
     /// a wrapper that records only its arguments (to `bin/codex-argv.log`), so a test sees what
     /// Codex itself writes and that no secret went into its argv.

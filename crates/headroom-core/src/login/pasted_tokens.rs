@@ -106,6 +106,11 @@ impl<'a> PastedTokens<'a> {
     /// Keeps a token: in place of the token for the same account when there is one, else in the
     /// first entry when it is free, else in an entry of its own. Returns the entry it went to.
     pub fn store(&self, token: &SecretString) -> Result<PastedEntry, VaultError> {
+        // Whatever step failed, nothing was stored.
+        self.store_in_place(token).map_err(|e| VaultError { nothing_saved: true, ..e })
+    }
+
+    fn store_in_place(&self, token: &SecretString) -> Result<PastedEntry, VaultError> {
         let identity = token_identity(token);
         let entries = self.entries()?;
         let mut target = None;
@@ -269,6 +274,6 @@ mod tests {
     fn a_locked_keychain_saves_nothing_and_says_so() {
         let keychain = MemoryKeychain::failing(KeychainError::Locked("collection is locked".into()));
         let error = PastedTokens::new(&keychain).store(&token("a@example.com", "acct-a")).unwrap_err();
-        assert!(error.to_string().contains("unlock your login keyring"), "{error}");
+        assert!(error.to_string().ends_with("unlock your login keyring and try again. Nothing was saved."), "{error}");
     }
 }

@@ -1,0 +1,262 @@
+//! Several accounts side by side: two Codex homes and a pasted token, against the fake service,
+//! one of them failing; adding, removing and pinning accounts; the bad paths.
+
+mod common;
+
+use common::{path_str, Sandbox};
+use headroom_testkit::{scenarios, FakeResponse};
+
+/// The default home logged in as dev@example.com (acct-1) at 10 % / 20 %, and a work home
+/// (work@example.com, acct-work) at 70 % / 40 %, added with `headroom accounts add`.
+fn two_homes() -> (Sandbox, std::path::PathBuf) {
+    let mut sb = Sandbox::new();
+    sb.codex_login(86_400);
+    let work = sb.login_in("codex-work", "work@example.com", "acct-work");
+    sb.fake.respond_for_account("acct-1", scenarios::plus(10.0, 20.0, 3_600, 86_400));
+    sb.fake.respond_for_account("acct-work", scenarios::plus(70.0, 40.0, 7_200, 86_400));
+    let added = sb.run(&["accounts", "add", &path_str(&work)]);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert_eq!(
+        added.stdout.trim(),
+        format!("Added {} (work@example.com). The tray app picks it up when it next starts.", work.display())
+    );
+    (sb, work)
+}
+
+fn left(account: &serde_json::Value, kind: &str) -> f64 {
+    let windows = account["windows"].as_array().unwrap();
+    windows.iter().find(|w| w["kind"] == kind).unwrap()["remaining_percent"].as_f64().unwrap()
+}
+
+#[test]
+fn every_account_is_read_at_once_and_one_failing_hides_none() {
+    let (sb, work) = two_homes();
+    let v = sb.run(&["status", "--all", "--json"]).json();
+    assert_eq!(v["schema"], 1);
+    let accounts = v["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2);
+    assert_eq!((accounts[0]["id"].as_str(), accounts[0]["default"].as_bool()), (Some("acct-1"), Some(true)));
+    assert_eq!((left(&accounts[0], "5h"), left(&accounts[1], "5h")), (90.0, 30.0));
+    assert_eq!(accounts[1]["account"]["email"], "work@example.com");
+    assert_eq!(accounts[1]["home"], path_str(&work));
+    let accounts_asked: Vec<String> =
+        sb.fake.requests().iter().filter_map(|r| r.header("chatgpt-account-id").map(String::from)).collect();
+    assert_eq!(accounts_asked.len(), 2, "one request per account");
+
+    // The work login is refused: its account says so, the other still shows its numbers.
+    sb.fake.respond_for_account("acct-work", FakeResponse::json(401, r#"{"detail":"token expired"}"#));
+    let run = sb.run(&["status", "--all", "--json"]);
+    assert_eq!(run.code, 3, "the failing account's code: {}", run.stderr);
+    let v = run.json();
+    assert_eq!(left(&v["accounts"][0], "5h"), 90.0);
+    assert_eq!(v["accounts"][1]["error"]["kind"], "unauthorized");
+    assert_eq!(v["accounts"][1]["windows"].as_array().unwrap().len(), 0, "no invented number");
+
+    let text = sb.run(&["status", "--all"]).stdout;
+    assert!(text.contains("dev@example.com"), "{text}");
+    assert!(text.contains("work@example.com"), "{text}");
+    assert!(text.contains("The usage service rejected Codex's login file (HTTP 401)"), "{text}");
+    assert!(text.contains(&format!("Use it: CODEX_HOME={} codex", work.display())), "{text}");
+
+    // Plain status is the default account, as before; --account picks one by email, id or home.
+    let plain = sb.run(&["status", "--json"]);
+    assert_eq!((plain.code, plain.json()["account"]["email"].as_str()), (0, Some("dev@example.com")));
+    let one = sb.run(&["status", "--account", "Work@Example.com"]);
+    assert_eq!(one.code, 3);
+    assert!(one.stderr.contains("rejected"), "{}", one.stderr);
+    assert_eq!(
+        sb.run(&["status", "--json", "--account", &path_str(&work)]).json()["account"]["email"],
+        "work@example.com"
+    );
+    let nobody = sb.run(&["status", "--account", "nobody@example.com"]);
+    assert_eq!(nobody.code, 2);
+    assert_eq!(
+        nobody.stderr.trim(),
+        "No account is named “nobody@example.com”: `headroom accounts list` shows each account's id, email and home."
+    );
+}
+
+#[test]
+fn adding_a_home_refuses_what_is_not_a_codex_login_and_saves_nothing() {
+    let mut sb = Sandbox::new();
+    sb.codex_login(86_400);
+    let missing = sb.dir.path().join("no-such-home");
+    let run = sb.run(&["accounts", "add", &path_str(&missing)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.starts_with(&format!("{} does not exist:", missing.display())), "{}", run.stderr);
+    let file = sb.dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let run = sb.run(&["accounts", "add", &path_str(&file)]);
+    assert!(run.stderr.contains("is not a folder"), "{}", run.stderr);
+    let empty = sb.dir.path().join("empty-home");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = sb.run(&["accounts", "add", &path_str(&empty)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("holds no Codex login: run `CODEX_HOME="), "{}", run.stderr);
+    assert!(run.stderr.ends_with("Nothing was saved.\n"), "{}", run.stderr);
+    assert!(!sb.settings_file().exists(), "nothing saved");
+    // The default home is watched already.
+    let run = sb.run(&["accounts", "add", &path_str(&sb.codex_home())]);
+    assert_eq!((run.code, run.stdout.contains("is watched already")), (0, true), "{}", run.stdout);
+}
+
+#[test]
+fn accounts_are_listed_pinned_and_removed_and_a_deleted_home_says_so() {
+    let (sb, work) = two_homes();
+    let settings = std::fs::read_to_string(sb.settings_file()).unwrap();
+    assert!(settings.contains(&format!("homes = [\"{}\"]", work.display())), "{settings}");
+    for secret in &sb.secrets {
+        assert!(!settings.contains(secret.as_str()), "no secret in settings.toml");
+    }
+    let list = sb.run(&["accounts"]).stdout;
+    assert!(list.starts_with("dev@example.com (default)\n  id    acct-1\n"), "{list}");
+    assert!(
+        list.contains(&format!(
+            "work@example.com\n  id    acct-work\n  found {} (added)\n  use   CODEX_HOME={} codex",
+            work.display(),
+            work.display()
+        )),
+        "{list}"
+    );
+
+    let pin = sb.run(&["accounts", "pin", "work@example.com"]);
+    assert_eq!((pin.code, pin.stdout.trim()), (0, "The icon shows work@example.com from now on."));
+    assert!(std::fs::read_to_string(sb.settings_file()).unwrap().contains("pinned = \"acct-work\""));
+    assert!(sb.run(&["accounts", "list"]).stdout.contains("work@example.com (pinned: the icon shows it)"));
+
+    let refused = sb.run(&["accounts", "remove", "dev@example.com"]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.starts_with("dev@example.com is the Codex home in use here"), "{}", refused.stderr);
+
+    // The work home is deleted: that account says so, the default one goes on.
+    std::fs::remove_dir_all(&work).unwrap();
+    let run = sb.run(&["status", "--all", "--json"]);
+    let v = run.json();
+    assert_eq!(left(&v["accounts"][0], "5h"), 90.0);
+    assert_eq!(
+        v["accounts"][1]["error"]["message"],
+        format!("Codex home {} is gone — remove it in Settings (or with `headroom accounts remove {}`) if you no longer use it.", work.display(), work.display())
+    );
+    let removed = sb.run(&["accounts", "remove", &path_str(&work)]);
+    assert_eq!(
+        (removed.code, removed.stdout.trim()),
+        (0, format!("Removed the added home {}.", work.display()).as_str())
+    );
+    let settings = std::fs::read_to_string(sb.settings_file()).unwrap();
+    assert!(!settings.contains("homes") && !settings.contains("pinned"), "the pin went with it: {settings}");
+    assert_eq!(sb.run(&["status", "--all", "--json"]).json()["accounts"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_settings_file_naming_a_home_twice_watches_it_once() {
+    let mut sb = Sandbox::new();
+    sb.codex_login(86_400);
+    let work = sb.login_in("codex-work", "work@example.com", "acct-work");
+    std::fs::create_dir_all(sb.settings_file().parent().unwrap()).unwrap();
+    std::fs::write(
+        sb.settings_file(),
+        format!("[accounts]\nhomes = [\"{0}\", \"{0}/\", \"{1}\"]\n", work.display(), sb.codex_home().display()),
+    )
+    .unwrap();
+    let v = sb.run(&["status", "--all", "--json"]).json();
+    let ids: Vec<&str> = v["accounts"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["acct-1", "acct-work"]);
+}
+
+#[test]
+fn usage_and_history_take_an_account() {
+    let (sb, work) = two_homes();
+    assert_eq!(sb.run(&["status", "--all"]).code, 0);
+    let history = sb.run(&["history", "--json", "--account", "work@example.com"]).json();
+    let samples = history["samples"].as_array().unwrap();
+    assert!(!samples.is_empty());
+    assert!(samples.iter().all(|s| s["account"] == "acct-work"), "{samples:?}");
+    let all = sb.run(&["history", "--json"]).json();
+    assert!(all["samples"].as_array().unwrap().len() > samples.len(), "the other account's samples are there too");
+
+    std::fs::create_dir_all(work.join("sessions/2026/11/30")).unwrap();
+    std::fs::write(
+        work.join("sessions/2026/11/30/rollout-2026-11-30T10-00-00-00000000-0000-0000-0000-000000000001.jsonl"),
+        concat!(
+            r#"{"timestamp":"2026-11-30T10:00:00.000Z","type":"turn_context","payload":{"model":"gpt-5-codex"}}"#,
+            "\n",
+            r#"{"timestamp":"2026-11-30T10:00:05.000Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":1200,"cached_input_tokens":200,"output_tokens":300,"reasoning_output_tokens":100,"total_tokens":1500},"last_token_usage":{"input_tokens":1200,"cached_input_tokens":200,"output_tokens":300,"reasoning_output_tokens":100,"total_tokens":1500}},"rate_limits":null}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let work_usage = sb.run(&["usage", "daily", "--json", "--account", "acct-work", "--timezone", "UTC"]).json();
+    assert_eq!(work_usage["totals"]["total_tokens"], 1500, "{work_usage}");
+    let default_usage = sb.run(&["usage", "daily", "--json", "--timezone", "UTC"]).json();
+    assert_eq!(default_usage["totals"]["total_tokens"], 0, "the default home has no logs");
+}
+
+/// Empties Headroom's pasted tokens in the test session's keychain, before and after.
+#[cfg(target_os = "linux")]
+struct EmptyVault;
+
+#[cfg(target_os = "linux")]
+impl EmptyVault {
+    fn new() -> EmptyVault {
+        EmptyVault.empty();
+        EmptyVault
+    }
+
+    fn empty(&self) {
+        let entry = |name: &str| keyring::Entry::new("Headroom", name);
+        let listed = entry("pasted-tokens").and_then(|e| e.get_password()).unwrap_or_default();
+        for name in listed.lines().chain(["access-token", "pasted-tokens"]) {
+            let _ = entry(name).and_then(|e| e.delete_credential());
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for EmptyVault {
+    fn drop(&mut self) {
+        self.empty();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn three_accounts_two_homes_and_a_pasted_token_one_failing() {
+    let Some(bus) = common::secret_service_or_skip("three_accounts_two_homes_and_a_pasted_token_one_failing") else {
+        return;
+    };
+    let _vault = EmptyVault::new();
+    let (mut sb, work) = two_homes();
+    sb.set("DBUS_SESSION_BUS_ADDRESS", &bus);
+    let token = headroom_testkit::jwt::make_jwt(&headroom_testkit::jwt::TestClaims {
+        email_in_profile_claim: true,
+        ..headroom_testkit::jwt::TestClaims::plus("colleague@example.com", "acct-col", 86_400)
+    });
+    sb.secrets.push(token.clone());
+    sb.fake.respond_for_account("acct-col", scenarios::plus(100.0, 60.0, 1_800, 86_400));
+    sb.fake.respond_for_account("acct-work", FakeResponse::json(500, "{}"));
+    assert_eq!(sb.run_with_input(&["token", "set"], Some(&token)).code, 0);
+
+    let run = sb.run(&["status", "--all", "--json"]);
+    assert_eq!(run.code, 4, "the failing account's code (a server error): {}", run.stderr);
+    let v = run.json();
+    let accounts = v["accounts"].as_array().unwrap();
+    let ids: Vec<&str> = accounts.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["acct-1", "acct-work", "acct-col"]);
+    assert_eq!(left(&accounts[0], "5h"), 90.0);
+    assert_eq!(accounts[1]["error"]["kind"], "server_error");
+    assert_eq!((accounts[2]["credential"].as_str(), accounts[2]["home"].as_str()), (Some("keychain"), None));
+    assert_eq!(accounts[2]["blocked_by"], "5h");
+    let list = sb.run(&["accounts"]).stdout;
+    assert!(list.contains("colleague@example.com\n  id    acct-col\n  found a token pasted into Headroom"), "{list}");
+    let _ = work;
+
+    // Removing the token removes it from the keychain; the homes stay.
+    let removed = sb.run(&["accounts", "remove", "colleague@example.com"]);
+    assert_eq!((removed.code, removed.stdout.trim()), (0, "Removed the pasted token for colleague@example.com."));
+    let lookup = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "Headroom", "username", "access-token"])
+        .output()
+        .unwrap();
+    assert_ne!(lookup.status.code(), Some(0), "gone from the keychain");
+    assert_eq!(sb.run(&["status", "--all", "--json"]).json()["accounts"].as_array().unwrap().len(), 2);
+}
