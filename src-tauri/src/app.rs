@@ -6,16 +6,21 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use chrono::{Duration, Utc};
+use headroom_core::accounts::read::{read_accounts, AccountReport};
+use headroom_core::accounts::roster::Roster;
+use headroom_core::accounts::schedule::{self, Readings};
 use headroom_core::alerts::pause as alert_pause;
 use headroom_core::error::UsageError;
 use headroom_core::fallback::{CodexNow, Fallback};
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::vault::{Slot, Vault};
+use headroom_core::poll::Polled;
 use headroom_core::poll::{self, PollPlan, Trigger};
 use headroom_core::session::SwitchCodex;
 use headroom_core::settings::{self, Settings};
+use headroom_core::sources::session_log;
 use headroom_core::sources::{codex_app_server, demo};
-use headroom_core::status::{read_and_record, Context, SourcePreference, StatusReport};
+use headroom_core::status::{Context, SourcePreference, StatusReport};
 use headroom_core::storage;
 use tauri::AppHandle;
 
@@ -80,21 +85,34 @@ pub fn start(app: AppHandle, shared: SharedState) {
     ));
 }
 
-async fn fetch(shared: SharedState) -> StatusReport {
+async fn fetch(shared: SharedState) -> Readings {
     if shared.demo {
-        return StatusReport {
+        let report = StatusReport {
             snapshot: Some(demo::snapshot(Utc::now())),
             credential: None,
             error: None,
             log_file: None,
             paces: Vec::new(),
         };
+        let account = shared.session.lock().unwrap().shown().watched.clone();
+        let shown = account.id.clone();
+        return Readings { reports: vec![AccountReport { account, report, history_notice: None }], shown };
     }
     let settings = shared.settings();
     // The keychain answers over blocking D-Bus calls: keep them off the async workers.
-    let fallback_shared = shared.clone();
+    let read_shared = shared.clone();
     let answer = tauri::async_runtime::spawn_blocking(move || {
-        let ctx = Context::load(environment(&settings));
+        let shared = read_shared;
+        let env = environment(&settings);
+        // Which accounts there are now: a login changed in a home, a token pasted, a home added.
+        let roster = Roster::find(&env, &settings, &OsKeychain);
+        for problem in &roster.problems {
+            tracing::warn!("{problem}");
+        }
+        let shown = roster.shown(settings.pinned_account.as_deref(), &env).id.clone();
+        shared.session.lock().unwrap().set_accounts(&roster.accounts, &shown);
+
+        let ctx = Context::load(env.clone());
         let vault = Vault::new(&OsKeychain);
         // Whether a fallback key is stored and Codex runs on it, for the icon and the menu.
         let read_at = Utc::now();
@@ -104,39 +122,75 @@ async fn fetch(shared: SharedState) -> StatusReport {
             .ok()
             .map(|now| now == CodexNow::FallbackKey);
         let key = vault.load(Slot::FallbackApiKey).ok().map(|key| key.is_some());
-        fallback_shared.session.lock().unwrap().observe_fallback(key, on_key, read_at);
+        shared.session.lock().unwrap().observe_fallback(key, on_key, read_at);
+
+        // Each account that is due (an idle home waits 15 minutes, a Retry-After waits alone),
+        // all read at once.
         let now = Utc::now();
-        let (report, history_notice) = tokio::runtime::Handle::current().block_on(read_and_record(
-            &ctx,
+        let forced = shared.refresh_all.swap(false, Ordering::Relaxed);
+        let due: Vec<_> = {
+            let schedule = shared.schedule.lock().unwrap();
+            roster
+                .accounts
+                .iter()
+                .filter(|a| {
+                    let idle = schedule::is_idle(a.home().and_then(session_log::last_written), now);
+                    schedule.due(&a.id, idle, forced, now)
+                })
+                .cloned()
+                .collect()
+        };
+        let reports = tokio::runtime::Handle::current().block_on(read_accounts(
+            &due,
+            &env,
             &OsKeychain,
-            Some(&vault),
             SourcePreference::Auto,
             now,
             None,
         ));
-        if let Some(notice) = history_notice {
-            tracing::warn!("{notice}");
+        let mut schedule = shared.schedule.lock().unwrap();
+        for answer in &reports {
+            schedule.record(&answer.account.id, answer.report.outcome(), Utc::now());
+            if let Some(notice) = &answer.history_notice {
+                tracing::warn!("{notice}");
+            }
         }
-        report
+        Readings { reports, shown }
     })
     .await;
-    answer.unwrap_or_else(|e| StatusReport {
-        snapshot: None,
-        credential: None,
-        error: Some(UsageError::Other(format!("Reading the numbers failed unexpectedly ({e}): restart Headroom."))),
-        log_file: None,
-        paces: Vec::new(),
+    answer.unwrap_or_else(|e| {
+        let account = shared.session.lock().unwrap().shown().watched.clone();
+        let shown = account.id.clone();
+        let report = StatusReport {
+            snapshot: None,
+            credential: None,
+            error: Some(UsageError::Other(format!("Reading the numbers failed unexpectedly ({e}): restart Headroom."))),
+            log_file: None,
+            paces: Vec::new(),
+        };
+        Readings { reports: vec![AccountReport { account, report, history_notice: None }], shown }
     })
 }
 
-/// New numbers (or a failure): the session decides, this carries out what it decided.
-fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
+/// New numbers (or failures), one per account read: the session decides, this carries out what
+/// it decided, then redraws once.
+fn on_report(app: &AppHandle, shared: &SharedState, readings: Readings) {
+    for answer in readings.reports {
+        carry_out(app, shared, &answer.account.id, &answer.report);
+    }
+    shared.follow_codex_home();
+    tray::refresh(app, shared);
+    // Open windows update at once; with none open nobody listens and this costs nothing.
+    let _ = tauri::Emitter::emit(app, "dashboard", dashboard_view(shared));
+}
+
+fn carry_out(app: &AppHandle, shared: &SharedState, account: &str, report: &StatusReport) {
     if let Some(error) = &report.error {
-        tracing::info!(kind = error.kind().id(), "refresh failed: {error}");
+        tracing::info!(kind = error.kind().id(), account, "refresh failed: {error}");
     }
     let (effects, codex_home) = {
         let mut session = shared.session.lock().unwrap();
-        let effects = session.apply(&report, Utc::now());
+        let effects = session.apply_for(account, report, Utc::now());
         (effects, environment(&session.settings).codex_home)
     };
     if effects.open_settings {
@@ -153,15 +207,11 @@ fn on_report(app: &AppHandle, shared: &SharedState, report: StatusReport) {
     if let Some(alerts) = &effects.save_alerts {
         shared.save(ALERTS_FILE, alerts);
     }
-    if effects.heal {
+    if let Some(home) = effects.heal {
         if let Some(codex) = codex_app_server::find_codex() {
-            heal(shared.clone(), codex, codex_home);
+            heal(shared.clone(), codex, if home.as_os_str().is_empty() { codex_home } else { home });
         }
     }
-    shared.follow_codex_home();
-    tray::refresh(app, shared);
-    // Open windows update at once; with none open nobody listens and this costs nothing.
-    let _ = tauri::Emitter::emit(app, "dashboard", dashboard_view(shared));
     if let Some(alert) = effects.notify {
         notifications::show(shared.clone(), alert);
     }
@@ -193,16 +243,10 @@ pub fn apply_settings(app: &AppHandle, shared: &SharedState, settings: Settings)
     Ok(())
 }
 
-/// The dashboard's view of the current state.
+/// The dashboard's view of the current state: every account.
 pub fn dashboard_view(shared: &SharedState) -> headroom_core::present::dashboard_view::DashboardView {
     let session = shared.session.lock().unwrap();
-    headroom_core::present::dashboard_view::dashboard_view(
-        session.snapshot.as_ref(),
-        &session.paces,
-        session.error.as_ref(),
-        &session.settings,
-        Utc::now(),
-    )
+    headroom_core::present::dashboard_view::accounts_dashboard(&session, Utc::now())
 }
 
 pub fn fallback_for(ctx: &Context) -> Fallback<'static> {
@@ -212,13 +256,24 @@ pub fn fallback_for(ctx: &Context) -> Fallback<'static> {
 /// What the menu asks for.
 pub fn on_menu_action(app: &AppHandle, shared: &SharedState, action: MenuAction) {
     match action {
-        MenuAction::Refresh => shared.trigger(Trigger::Click),
+        MenuAction::Refresh => refresh_all(shared),
         MenuAction::PauseForAnHour => pause(app, shared, false),
         MenuAction::PauseUntilReset => pause(app, shared, true),
         MenuAction::Resume => resume(app, shared),
         MenuAction::SwitchToApiKey => fallback_action(app, shared, true),
         MenuAction::SwitchToPlan => fallback_action(app, shared, false),
+        MenuAction::CopyHintCommand(n) => {
+            if let Some(command) = tray::hint_command(shared, n) {
+                shared.copy_to_clipboard(&command);
+            }
+        }
     }
+}
+
+/// "Refresh now": every account, idle or not.
+pub fn refresh_all(shared: &SharedState) {
+    shared.refresh_all.store(true, Ordering::Relaxed);
+    shared.trigger(Trigger::Click);
 }
 
 /// "Switch Codex to API key" / "Switch Codex back to your ChatGPT plan", from the menu or
@@ -259,7 +314,7 @@ pub fn pause(app: &AppHandle, shared: &SharedState, until_reset: bool) {
     let until = {
         let mut session = shared.session.lock().unwrap();
         let until = if until_reset {
-            alert_pause::until_reset(session.snapshot.as_ref(), now).map(|p| p.until)
+            alert_pause::until_reset(session.shown().snapshot.as_ref(), now).map(|p| p.until)
         } else {
             Some(alert_pause::for_an_hour(now))
         };

@@ -26,7 +26,7 @@ pub fn dashboard(state: State<'_, SharedState>) -> DashboardView {
 /// "Retry" and "Refresh": fetch now (clicks within 5 s are one).
 #[tauri::command]
 pub fn refresh(state: State<'_, SharedState>) {
-    state.trigger(Trigger::Click);
+    app::refresh_all(&state);
 }
 
 /// The settings as the window edits them.
@@ -80,7 +80,7 @@ pub struct Credentials {
 pub async fn credentials(state: State<'_, SharedState>) -> Result<Credentials, String> {
     let (settings, from_session_logs) = {
         let inner = state.session.lock().unwrap();
-        let from_logs = inner.snapshot.as_ref().is_some_and(|s| s.source == SourceKind::SessionLog);
+        let from_logs = inner.shown().snapshot.as_ref().is_some_and(|s| s.source == SourceKind::SessionLog);
         (inner.settings.clone(), from_logs)
     };
     // Keychain reads block on D-Bus.
@@ -181,7 +181,7 @@ pub fn alert_pause(state: State<'_, SharedState>) -> Option<String> {
 #[tauri::command]
 pub fn reset_pause_label(state: State<'_, SharedState>) -> Option<String> {
     let inner = state.session.lock().unwrap();
-    headroom_core::alerts::pause::until_reset(inner.snapshot.as_ref(), Utc::now()).map(|p| p.label)
+    headroom_core::alerts::pause::until_reset(inner.shown().snapshot.as_ref(), Utc::now()).map(|p| p.label)
 }
 
 /// Pauses alerts for an hour, or until the limit resets (see `alert_pause`).
@@ -209,7 +209,7 @@ pub fn history(
     days: Option<u32>,
 ) -> Result<headroom_core::present::history_view::HistoryView, String> {
     use headroom_core::history::{self, History};
-    let current = state.session.lock().unwrap().snapshot.clone();
+    let current = state.session.lock().unwrap().shown().snapshot.clone();
     let account = current.as_ref().map(AccountKey::of).unwrap_or_default();
     let until = Utc::now();
     let since = until - chrono::Duration::days(i64::from(days.unwrap_or(7).clamp(1, 180)));

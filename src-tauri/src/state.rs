@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicBool, AtomicI64};
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
+use headroom_core::accounts::schedule::AccountSchedule;
 use headroom_core::alerts::engine::{Alert, AlertState};
 use headroom_core::alerts::key::AlertKey;
 use headroom_core::alerts::pause as alert_pause;
@@ -36,6 +37,13 @@ pub struct Shared {
     codex_watch: Mutex<CodexWatch>,
     /// Problems in the settings file found at start, shown once notifications can be.
     settings_alert: Mutex<Option<Alert>>,
+    /// When each account was last read, and which wait for the service (see `accounts::schedule`).
+    pub schedule: Mutex<AccountSchedule>,
+    /// "Refresh now" was asked for: the next poll reads every account, idle or not.
+    pub refresh_all: AtomicBool,
+    /// The clipboard, kept for the app's life: on X11 what was copied is served by its owner,
+    /// so it would vanish with it.
+    clipboard: Mutex<Option<arboard::Clipboard>>,
 }
 
 pub type SharedState = Arc<Shared>;
@@ -72,6 +80,9 @@ impl Shared {
             last_codex_write: Arc::new(AtomicI64::new(0)),
             codex_watch: Mutex::new(CodexWatch::default()),
             settings_alert: Mutex::new(settings_problems_alert(&problems)),
+            schedule: Mutex::new(AccountSchedule::default()),
+            refresh_all: AtomicBool::new(false),
+            clipboard: Mutex::new(None),
         })
     }
 
@@ -106,6 +117,20 @@ impl Shared {
     pub fn trigger(&self, trigger: Trigger) {
         if let Some(tx) = self.triggers.lock().unwrap().as_ref() {
             let _ = tx.send(trigger);
+        }
+    }
+
+    /// Puts `text` on the clipboard (a failure is logged: there is nothing else to do).
+    pub fn copy_to_clipboard(&self, text: &str) {
+        let mut clipboard = self.clipboard.lock().unwrap();
+        if clipboard.is_none() {
+            match arboard::Clipboard::new() {
+                Ok(opened) => *clipboard = Some(opened),
+                Err(e) => return tracing::warn!("the clipboard cannot be reached ({e}); nothing was copied"),
+            }
+        }
+        if let Some(Err(e)) = clipboard.as_mut().map(|c| c.set_text(text)) {
+            tracing::warn!("could not copy to the clipboard ({e})");
         }
     }
 

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use chrono::Utc;
-use headroom_core::present::tray_view::{tray_view, MenuView, TrayInputs, TrayView};
+use headroom_core::present::tray_view::{tray_view, MenuView, OtherAccount, TrayInputs, TrayView};
 use headroom_icon::{IconCache, Style};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
@@ -32,15 +32,31 @@ pub struct Shown {
 
 fn view(shared: &SharedState) -> TrayView {
     let session = shared.session.lock().unwrap();
+    let shown = session.shown();
+    // The shown account first, then every other in the accounts' order.
+    let others: Vec<OtherAccount> = session
+        .accounts()
+        .iter()
+        .filter(|a| a.watched.id != shown.watched.id)
+        .map(|a| OtherAccount {
+            label: a.watched.label(),
+            snapshot: a.snapshot.as_ref(),
+            error: a.error.as_ref(),
+            command: a.watched.codex_command(),
+        })
+        .collect();
     tray_view(&TrayInputs {
-        snapshot: session.snapshot.as_ref(),
-        error: session.error.as_ref(),
+        snapshot: shown.snapshot.as_ref(),
+        error: shown.error.as_ref(),
         settings: &session.settings,
         paused_until: session.paused_until,
         on_api_key: session.on_fallback_key,
         fallback_key: session.fallback_key,
         restored_at: session.restored_at,
-        paces: &session.paces,
+        paces: &shown.paces,
+        label: shown.watched.label(),
+        command: shown.watched.codex_command(),
+        others: &others,
         now: Utc::now(),
     })
 }
@@ -54,6 +70,13 @@ pub enum MenuAction {
     Resume,
     SwitchToApiKey,
     SwitchToPlan,
+    /// Copy the command of the menu's `n`th sibling hint (`CODEX_HOME=… codex`).
+    CopyHintCommand(usize),
+}
+
+/// The command the menu's `n`th hint offers to copy, as the menu shows it now.
+pub fn hint_command(shared: &SharedState, n: usize) -> Option<String> {
+    view(shared).menu.hints.get(n).and_then(|h| h.command.clone())
 }
 
 /// Carries out a [`MenuAction`]; given at creation so the tray needs nothing of the app's logic.
@@ -138,6 +161,21 @@ fn build_menu(app: &AppHandle, view: &MenuView) -> tauri::Result<Menu<Wry>> {
     if let Some(line) = &view.open_sessions {
         menu = menu.item(&info("open-sessions", line)?);
     }
+    for (i, section) in view.accounts.iter().enumerate() {
+        menu = menu
+            .separator()
+            .item(&info(&format!("account-{i}-header"), &section.header)?)
+            .item(&info(&format!("account-{i}-status"), &section.status)?);
+        for (j, row) in section.rows.iter().enumerate() {
+            menu = menu.item(&info(&format!("account-{i}-row-{j}"), row)?);
+        }
+    }
+    for (i, hint) in view.hints.iter().enumerate() {
+        menu = menu.separator().item(&info(&format!("hint-{i}"), &hint.text)?);
+        if let Some(command) = &hint.command {
+            menu = menu.text(format!("copy-hint-{i}"), format!("Copy “{command}”"));
+        }
+    }
     if view.offer_api_key {
         menu = menu.separator().text("fallback-switch", "Switch Codex to API key (billed at API rates)");
     }
@@ -175,7 +213,10 @@ fn on_menu(app: &AppHandle, id: &str, on_action: OnAction) {
         "resume" => MenuAction::Resume,
         "fallback-switch" => MenuAction::SwitchToApiKey,
         "fallback-restore" => MenuAction::SwitchToPlan,
-        _ => return,
+        other => match other.strip_prefix("copy-hint-").and_then(|i| i.parse().ok()) {
+            Some(i) => MenuAction::CopyHintCommand(i),
+            None => return,
+        },
     };
     let shared = app.state::<SharedState>().inner().clone();
     on_action(app, &shared, action);

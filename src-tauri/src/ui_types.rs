@@ -6,7 +6,9 @@
 mod tests {
     use headroom_core::login::vault::TokenInfo;
     use headroom_core::model::{SourceKind, WindowKind};
-    use headroom_core::present::dashboard_view::{Action, BlockedView, DashboardView, ErrorView, WindowView};
+    use headroom_core::present::dashboard_view::{
+        AccountTag, Action, BlockedView, DashboardView, ErrorView, WindowView,
+    };
     use headroom_core::present::history_view::{ChartSeries, HistoryView};
     use headroom_core::settings::{FieldProblem, SettingsForm, ShowAs};
     use headroom_core::tokens::report::{DailyReport, DayRow, Row};
@@ -29,6 +31,7 @@ mod tests {
             WindowView::decl(),
             BlockedView::decl(),
             ErrorView::decl(),
+            AccountTag::decl(),
             DashboardView::decl(),
             SettingsForm::decl(),
             FieldProblem::decl(),

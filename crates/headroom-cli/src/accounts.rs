@@ -5,30 +5,12 @@
 use std::path::Path;
 
 use headroom_core::accounts::changes::{self, AccountChangeError};
-use headroom_core::accounts::roster::{HomeOrigin, Place, Roster, WatchedAccount};
+use headroom_core::accounts::roster::{Roster, WatchedAccount};
 use headroom_core::environment::Environment;
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::settings::{self, Settings};
 
 use crate::output::say;
-
-/// The command that runs Codex with this account's home, when it is not the home in use.
-pub fn codex_command(account: &WatchedAccount) -> Option<String> {
-    account.places.iter().find_map(|p| match p {
-        Place::Home { path, origin: HomeOrigin::Added | HomeOrigin::UsualFolder, gone: false } => {
-            Some(format!("CODEX_HOME={} codex", shell_quote(&path.display().to_string())))
-        }
-        _ => None,
-    })
-}
-
-fn shell_quote(text: &str) -> String {
-    if text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-~+=:@".contains(c)) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
-}
 
 pub fn list(env: &Environment, settings: &Settings) -> u8 {
     let roster = Roster::find(env, settings, &OsKeychain);
@@ -52,7 +34,7 @@ pub fn list(env: &Environment, settings: &Settings) -> u8 {
         for (j, place) in account.places.iter().enumerate() {
             say!("  {:<6}{}", if j == 0 { "found" } else { "" }, place.describe());
         }
-        if let Some(command) = codex_command(account) {
+        if let Some(command) = account.codex_command() {
             say!("  {:<6}{command}", "use");
         }
     }

@@ -348,7 +348,7 @@ fn status_all(
                 if let Some(error) = &a.report.error {
                     block.push_str(&format!("  {error}\n"));
                 }
-                if let Some(command) = accounts::codex_command(&a.account) {
+                if let Some(command) = a.account.codex_command() {
                     block.push_str(&format!("  Use it: {command}\n"));
                 }
                 block

@@ -4,7 +4,11 @@
 //! Codex to refresh its login, opening Settings on first run. The shell decides nothing of this;
 //! it only does what it is told, so every decision here is tested without a display.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, Utc};
+
+use crate::accounts::roster::WatchedAccount;
 
 use crate::alerts::engine::{merge, Alert, AlertEngine, AlertKind, AlertState, UserPause};
 use crate::alerts::key::{AlertKey, CredentialKey};
@@ -29,8 +33,9 @@ pub struct Effects {
     pub save_snapshot: Option<UsageSnapshot>,
     /// The alert memory to keep on disk, when it changed.
     pub save_alerts: Option<AlertState>,
-    /// Ask Codex (`codex app-server`) to refresh its own expired or refused login.
-    pub heal: bool,
+    /// Ask Codex (`codex app-server`) to refresh its own expired or refused login, in this Codex
+    /// home (empty: the default one).
+    pub heal: Option<PathBuf>,
     /// First run with no way to get numbers: the settings window explains the ways in.
     pub open_settings: bool,
 }
@@ -60,15 +65,37 @@ pub struct SavedState {
     pub pause: Option<SavedPause>,
 }
 
-/// Everything Headroom knows between readings.
-pub struct Session {
-    pub settings: Settings,
+/// One watched account as the session knows it: where it was found, its newest good numbers,
+/// why its last reading failed.
+#[derive(Debug, Clone)]
+pub struct AccountState {
+    pub watched: WatchedAccount,
     /// The numbers shown: the newest good ones, kept through failures.
     pub snapshot: Option<UsageSnapshot>,
     /// Each window's pace, in the snapshot's window order.
     pub paces: Vec<Option<Pace>>,
     /// Why the last reading gave no numbers (shown beside the kept ones).
     pub error: Option<UsageError>,
+    /// The account alerts are remembered under; sticky so session-log samples share it.
+    account: AccountKey,
+    /// When Headroom last asked Codex to refresh this account's login (at most hourly).
+    last_heal_attempt: Option<DateTime<Utc>>,
+}
+
+impl AccountState {
+    fn new(watched: WatchedAccount, snapshot: Option<UsageSnapshot>) -> AccountState {
+        let account = snapshot.as_ref().map(AccountKey::of).unwrap_or_default();
+        AccountState { watched, snapshot, paces: Vec::new(), error: None, account, last_heal_attempt: None }
+    }
+}
+
+/// Everything Headroom knows between readings.
+pub struct Session {
+    pub settings: Settings,
+    /// Every watched account, the default one first (at least one).
+    accounts: Vec<AccountState>,
+    /// The account the icon shows (an index into `accounts`).
+    shown: usize,
     pub paused_until: Option<DateTime<Utc>>,
     /// A fallback API key is stored.
     pub fallback_key: bool,
@@ -79,10 +106,6 @@ pub struct Session {
     /// When Headroom last switched Codex's login either way: what was read before is out of date.
     switched_at: Option<DateTime<Utc>>,
     engine: AlertEngine,
-    /// The account alerts are remembered under; sticky so session-log samples share it.
-    account: AccountKey,
-    /// When Headroom last asked Codex to refresh its login (at most hourly).
-    last_heal_attempt: Option<DateTime<Utc>>,
     /// The first-run settings window was opened (once per run).
     welcomed: bool,
     /// The alert state as last handed out for saving, so an unchanged state costs no write.
@@ -102,20 +125,17 @@ impl Session {
             }
             !ahead
         });
-        let account = snapshot.as_ref().map(AccountKey::of).unwrap_or_default();
         Session {
             settings,
-            snapshot,
-            paces: Vec::new(),
-            error: None,
+            // Until the accounts are known, the saved numbers stand for the one shown.
+            accounts: vec![AccountState::new(WatchedAccount::not_yet_known(), snapshot)],
+            shown: 0,
             paused_until: saved.pause.and_then(|p| p.still_running(now)),
             fallback_key: false,
             on_fallback_key: false,
             restored_at: None,
             switched_at: None,
             engine: AlertEngine::new(saved.alerts),
-            account,
-            last_heal_attempt: None,
             welcomed: false,
             alerts_written: None,
             persist,
@@ -126,35 +146,97 @@ impl Session {
         self.engine.state()
     }
 
-    /// New numbers, or a failure: keeps the last good numbers, decides the alerts and the
-    /// fallback, and says what to write and whether Codex needs to refresh its login.
+    /// The account the icon shows.
+    pub fn shown(&self) -> &AccountState {
+        &self.accounts[self.shown]
+    }
+
+    /// Every account, the default one first.
+    pub fn accounts(&self) -> &[AccountState] {
+        &self.accounts
+    }
+
+    /// The accounts found now (the default one first) and which one the icon shows. Each keeps
+    /// what was known of it; the numbers saved at the last exit go to the account they are of
+    /// (else the one shown); an account no longer found is dropped.
+    pub fn set_accounts(&mut self, found: &[WatchedAccount], shown_id: &str) {
+        if found.is_empty() {
+            return;
+        }
+        let mut old = std::mem::take(&mut self.accounts);
+        let saved = old.iter().position(|a| a.watched.id.is_empty()).map(|i| old.remove(i));
+        let saved_for = saved.as_ref().and_then(|s| s.snapshot.as_ref()).map(AccountKey::of);
+        let mut saved = saved;
+        self.accounts = found
+            .iter()
+            .map(|watched| match old.iter().position(|a| a.watched.id == watched.id) {
+                Some(i) => AccountState { watched: watched.clone(), ..old.remove(i) },
+                None => AccountState::new(watched.clone(), None),
+            })
+            .collect();
+        self.shown = self.accounts.iter().position(|a| a.watched.id == shown_id).unwrap_or(0);
+        if let Some(saved) = saved.take() {
+            let target = saved_for
+                .and_then(|key| self.accounts.iter().position(|a| a.watched.id == key.as_str()))
+                .unwrap_or(self.shown);
+            let state = &mut self.accounts[target];
+            if state.snapshot.is_none() {
+                state.snapshot = saved.snapshot;
+                state.account = saved.account;
+            }
+        }
+    }
+
+    /// A reading of the account the icon shows; see [`Session::apply_for`].
     pub fn apply(&mut self, report: &StatusReport, now: DateTime<Utc>) -> Effects {
+        let id = self.shown().watched.id.clone();
+        self.apply_for(&id, report, now)
+    }
+
+    /// New numbers for the account `id`, or a failure: keeps its last good numbers, decides its
+    /// alerts (and, for the default account, the fallback), and says what to write and whether
+    /// Codex needs to refresh its login. A reading for an account no longer watched is ignored.
+    pub fn apply_for(&mut self, id: &str, report: &StatusReport, now: DateTime<Utc>) -> Effects {
         let mut effects = Effects::default();
-        let mut alerts = self.window_alerts(report, &mut effects, now);
+        let Some(index) = self.accounts.iter().position(|a| a.watched.id == id) else { return effects };
+        let mut alerts = self.window_alerts(index, report, &mut effects, now);
         alerts.extend(self.credential_alerts(report, now));
 
-        let fallback = decide(&alerts, self.fallback_key, self.on_fallback_key, self.settings.fallback_automatic);
+        let default = self.accounts[index].watched.default;
+        // The fallback switches the default home's login: only that account's limits move it.
+        let fallback = if default {
+            decide(&alerts, self.fallback_key, self.on_fallback_key, self.settings.fallback_automatic)
+        } else {
+            None
+        };
         offer_in_bodies(&mut alerts, fallback);
         if let Some(Move::Switch(to)) = fallback {
             effects.switch_codex = Some(to);
+        }
+        if self.accounts.len() > 1 {
+            let label = self.accounts[index].watched.label().to_string();
+            for alert in &mut alerts {
+                alert.title = format!("{label}: {}", alert.title);
+            }
         }
         if let Some(summary) = self.engine.release_held(&self.settings, now) {
             alerts.push(summary);
         }
 
-        if needs_codex_refresh(report) && codex_app_server::due(self.last_heal_attempt, now) {
-            self.last_heal_attempt = Some(now);
-            effects.heal = true;
+        let state = &mut self.accounts[index];
+        if needs_codex_refresh(report) && codex_app_server::due(state.last_heal_attempt, now) {
+            state.last_heal_attempt = Some(now);
+            effects.heal = state.watched.home().map(std::path::Path::to_path_buf).or(Some(PathBuf::new()));
         }
         let no_source = matches!(
             report.error,
             Some(UsageError::NoCredentials { .. } | UsageError::NoSessionLogs { .. } | UsageError::NoQuota(_))
         );
-        if report.snapshot.is_none() && self.snapshot.is_none() && no_source && !self.welcomed {
+        if default && report.snapshot.is_none() && state.snapshot.is_none() && no_source && !self.welcomed {
             self.welcomed = true;
             effects.open_settings = true;
         }
-        self.error = report.error.clone();
+        state.error = report.error.clone();
         if self.persist && self.alerts_written.as_ref() != Some(self.engine.state()) {
             self.alerts_written = Some(self.engine.state().clone());
             effects.save_alerts = self.alerts_written.clone();
@@ -165,23 +247,32 @@ impl Session {
 
     /// Keeps the numbers when they are newer than the shown ones, and the window and pace
     /// alerts they call for.
-    fn window_alerts(&mut self, report: &StatusReport, effects: &mut Effects, now: DateTime<Utc>) -> Vec<Alert> {
+    fn window_alerts(
+        &mut self,
+        index: usize,
+        report: &StatusReport,
+        effects: &mut Effects,
+        now: DateTime<Utc>,
+    ) -> Vec<Alert> {
         let Some(snapshot) = &report.snapshot else { return Vec::new() };
+        let shown = index == self.shown;
+        let state = &mut self.accounts[index];
         // An answer that used a credential names the account; session-log samples keep the
         // account already known, so both feed the same alert memory.
-        if report.credential.is_some() || self.account.is_unknown() {
-            self.account = AccountKey::of(snapshot);
+        if report.credential.is_some() || state.account.is_unknown() {
+            state.account = AccountKey::of(snapshot);
         }
-        if snapshot.replaces(self.snapshot.as_ref(), now) {
-            if self.persist && self.snapshot.as_ref() != Some(snapshot) {
+        if snapshot.replaces(state.snapshot.as_ref(), now) {
+            // The numbers kept for the next start are the shown account's (the icon's).
+            if self.persist && shown && state.snapshot.as_ref() != Some(snapshot) {
                 effects.save_snapshot = Some(snapshot.clone());
             }
-            self.snapshot = Some(snapshot.clone());
-            self.paces = report.paces.clone();
+            state.snapshot = Some(snapshot.clone());
+            state.paces = report.paces.clone();
         }
         let pause = UserPause { until: self.paused_until };
-        let mut alerts = self.engine.observe(snapshot, &self.account, &self.settings, pause, now);
-        alerts.extend(self.engine.pace(snapshot, &report.paces, &self.account, &self.settings, pause, now));
+        let mut alerts = self.engine.observe(snapshot, &state.account, &self.settings, pause, now);
+        alerts.extend(self.engine.pace(snapshot, &report.paces, &state.account, &self.settings, pause, now));
         alerts
     }
 
@@ -378,8 +469,8 @@ mod tests {
         assert_eq!(first.notify, None, "the first sample is the baseline");
         assert_eq!(first.save_snapshot.as_ref().map(|s| s.observed_at), Some(at(0)));
         assert!(first.save_alerts.is_some(), "the baseline is remembered");
-        assert!(!first.heal && !first.open_settings && first.switch_codex.is_none());
-        assert_eq!(s.snapshot.as_ref().unwrap().windows[0].used_percent, 50.0);
+        assert!(first.heal.is_none() && !first.open_settings && first.switch_codex.is_none());
+        assert_eq!(s.shown().snapshot.as_ref().unwrap().windows[0].used_percent, 50.0);
 
         let again = s.apply(&answer(0, 50.0), at(1));
         assert_eq!(again, Effects::default(), "nothing changed, nothing written, nothing said");
@@ -401,10 +492,10 @@ mod tests {
         s.apply(&answer(0, 50.0), at(0));
         let failed = s.apply(&failure(UsageError::Other("offline".into()), None), at(5));
         assert_eq!(failed, Effects::default());
-        assert_eq!(s.snapshot.as_ref().unwrap().windows[0].used_percent, 50.0, "the last good numbers stay");
-        assert!(matches!(s.error, Some(UsageError::Other(_))));
+        assert_eq!(s.shown().snapshot.as_ref().unwrap().windows[0].used_percent, 50.0, "the last good numbers stay");
+        assert!(matches!(s.shown().error, Some(UsageError::Other(_))));
         s.apply(&answer(10, 55.0), at(10));
-        assert!(s.error.is_none(), "a good answer clears the error");
+        assert!(s.shown().error.is_none(), "a good answer clears the error");
     }
 
     #[test]
@@ -416,7 +507,7 @@ mod tests {
         from_logs.credential = None;
         let late = s.apply(&from_logs, at(11));
         assert!(late.save_snapshot.is_none());
-        assert_eq!(s.snapshot.as_ref().unwrap().windows[0].used_percent, 60.0);
+        assert_eq!(s.shown().snapshot.as_ref().unwrap().windows[0].used_percent, 60.0);
     }
 
     #[test]
@@ -515,16 +606,16 @@ mod tests {
         );
         let effects = s.apply(&refused, at(0));
         assert_eq!(kinds(&effects), Some(AlertKind::CredentialsRejected));
-        assert!(!effects.heal, "a pasted token is not Codex's to refresh");
+        assert!(effects.heal.is_none(), "a pasted token is not Codex's to refresh");
     }
 
     #[test]
     fn codex_is_asked_to_refresh_its_own_expired_login_at_most_hourly() {
         let mut s = session();
         let expired = || failure(UsageError::Expired { origin: CredentialOrigin::CodexAuthFile, at: at(-5) }, None);
-        assert!(s.apply(&expired(), at(0)).heal);
-        assert!(!s.apply(&expired(), at(10)).heal, "not again within the hour");
-        assert!(s.apply(&expired(), at(61)).heal);
+        assert!(s.apply(&expired(), at(0)).heal.is_some());
+        assert!(s.apply(&expired(), at(10)).heal.is_none(), "not again within the hour");
+        assert!(s.apply(&expired(), at(61)).heal.is_some());
     }
 
     #[test]
@@ -590,7 +681,7 @@ mod tests {
         assert!(fast.paces[0].as_ref().and_then(Pace::runs_out_at).is_some(), "{:?}", fast.paces);
         let effects = s.apply(&fast, at(60));
         assert_eq!(kinds(&effects), Some(AlertKind::Pace { window: WindowKind::FiveHour }));
-        assert_eq!(s.paces, fast.paces, "the paces shown are the reading's");
+        assert_eq!(s.shown().paces, fast.paces, "the paces shown are the reading's");
     }
 
     #[test]
@@ -637,14 +728,14 @@ mod tests {
         let ahead = answer(180, 60.0).snapshot;
         let saved = SavedState { snapshot: ahead, pause: Some(SavedPause { until: at(-1) }), ..Default::default() };
         let s = Session::restore(Settings::default(), saved, true, t0());
-        assert!(s.snapshot.is_none() && s.paused_until.is_none());
+        assert!(s.shown().snapshot.is_none() && s.paused_until.is_none());
         let saved = SavedState {
             snapshot: answer(-5, 60.0).snapshot,
             pause: Some(SavedPause { until: at(30) }),
             ..Default::default()
         };
         let s = Session::restore(Settings::default(), saved, true, t0());
-        assert!(s.snapshot.is_some());
+        assert!(s.shown().snapshot.is_some());
         assert_eq!(s.paused_until, Some(at(30)));
     }
 
@@ -675,5 +766,131 @@ mod tests {
         assert_eq!(decide(&back, true, false, true), None, "not on the key");
         let review = [alert(AlertKind::LimitReached { window: WindowKind::Weekly }, "code_review")];
         assert_eq!(decide(&review, true, false, true), None, "only the main quota blocks Codex");
+    }
+
+    /// `answer` for another account.
+    fn answer_for(account: &str, minute: i64, five: f64) -> StatusReport {
+        let mut report = answer(minute, five);
+        report.snapshot.as_mut().unwrap().account.account_id = Some(account.into());
+        report.credential.as_mut().unwrap().account_id = Some(account.into());
+        report
+    }
+
+    fn watched(id: &str, email: &str, default: bool) -> WatchedAccount {
+        WatchedAccount { id: id.into(), email: Some(email.into()), places: Vec::new(), default }
+    }
+
+    fn two_accounts(saved: SavedState) -> Session {
+        let mut s = Session::restore(Settings::default(), saved, true, t0());
+        s.set_accounts(
+            &[watched("acct-1", "me@example.com", true), watched("acct-2", "work@example.com", false)],
+            "acct-1",
+        );
+        s
+    }
+
+    #[test]
+    fn a_crossing_in_one_account_neither_fires_nor_silences_the_other() {
+        let mut s = two_accounts(SavedState::default());
+        s.apply_for("acct-1", &answer_for("acct-1", 0, 50.0), at(0));
+        s.apply_for("acct-2", &answer_for("acct-2", 0, 50.0), at(0));
+        let work =
+            s.apply_for("acct-2", &answer_for("acct-2", 5, 85.0), at(5)).notify.expect("the work account crossed 80 %");
+        assert!(
+            work.title.starts_with("work@example.com: Codex 5-hour"),
+            "named with more than one account: {}",
+            work.title
+        );
+        assert_eq!(work.identity.account().map(AccountKey::as_str), Some("acct-2"));
+        assert_eq!(
+            s.apply_for("acct-1", &answer_for("acct-1", 6, 60.0), at(6)).notify,
+            None,
+            "the other did not cross"
+        );
+        let mine =
+            s.apply_for("acct-1", &answer_for("acct-1", 7, 85.0), at(7)).notify.expect("not silenced by the other");
+        assert!(mine.title.starts_with("me@example.com: "), "{}", mine.title);
+        assert_eq!(s.apply_for("acct-2", &answer_for("acct-2", 8, 86.0), at(8)).notify, None, "once per crossing");
+        assert_eq!(s.shown().snapshot.as_ref().unwrap().windows[0].used_percent, 85.0, "the icon shows acct-1");
+        assert_eq!(s.accounts()[1].snapshot.as_ref().unwrap().windows[0].used_percent, 86.0);
+    }
+
+    #[test]
+    fn a_restart_keeps_both_accounts_memories() {
+        let mut s = two_accounts(SavedState::default());
+        s.apply_for("acct-1", &answer_for("acct-1", 0, 50.0), at(0));
+        s.apply_for("acct-2", &answer_for("acct-2", 0, 50.0), at(0));
+        s.apply_for("acct-1", &answer_for("acct-1", 5, 85.0), at(5));
+        let saved = s.apply_for("acct-2", &answer_for("acct-2", 5, 85.0), at(5)).save_alerts.expect("remembered");
+        let mut again = two_accounts(SavedState { alerts: saved, ..Default::default() });
+        assert_eq!(again.apply_for("acct-1", &answer_for("acct-1", 10, 86.0), at(10)).notify, None);
+        assert_eq!(again.apply_for("acct-2", &answer_for("acct-2", 10, 86.0), at(10)).notify, None);
+        let next =
+            again.apply_for("acct-2", &answer_for("acct-2", 15, 96.0), at(15)).notify.expect("the next threshold");
+        assert!(next.title.contains("work@example.com"), "{}", next.title);
+    }
+
+    #[test]
+    fn with_one_account_notifications_read_as_before_and_only_the_default_moves_the_fallback() {
+        let mut one = session();
+        one.apply(&answer(0, 50.0), at(0));
+        let alert = one.apply(&answer(5, 85.0), at(5)).notify.unwrap();
+        assert!(alert.title.starts_with("Codex 5-hour"), "{}", alert.title);
+
+        let mut s = two_accounts(SavedState::default());
+        s.fallback_key = true;
+        s.settings.fallback_automatic = true;
+        s.apply_for("acct-2", &answer_for("acct-2", 0, 50.0), at(0));
+        let other = s.apply_for("acct-2", &answer_for("acct-2", 5, 100.0), at(5));
+        assert!(other.notify.is_some(), "its limit is said");
+        assert_eq!(other.switch_codex, None, "another account's limit does not switch the default home");
+        s.apply_for("acct-1", &answer_for("acct-1", 0, 50.0), at(0));
+        assert_eq!(
+            s.apply_for("acct-1", &answer_for("acct-1", 6, 100.0), at(6)).switch_codex,
+            Some(SwitchCodex::ToApiKey)
+        );
+        assert_eq!(s.apply_for("gone", &answer_for("gone", 7, 100.0), at(7)), Effects::default(), "no longer watched");
+    }
+
+    #[test]
+    fn the_saved_numbers_go_to_their_account_and_the_pin_picks_the_icons() {
+        let saved = SavedState { snapshot: answer_for("acct-2", 0, 40.0).snapshot, ..Default::default() };
+        let mut s = Session::restore(Settings::default(), saved, true, t0());
+        assert_eq!(
+            s.shown().snapshot.as_ref().unwrap().windows[0].used_percent,
+            40.0,
+            "shown before accounts are known"
+        );
+        s.set_accounts(
+            &[watched("acct-1", "me@example.com", true), watched("acct-2", "work@example.com", false)],
+            "acct-2",
+        );
+        assert_eq!(s.shown().watched.id, "acct-2");
+        assert!(s.accounts()[0].snapshot.is_none());
+        assert_eq!(s.shown().snapshot.as_ref().unwrap().windows[0].used_percent, 40.0);
+        // Saving follows the shown account only.
+        s.apply_for("acct-1", &answer_for("acct-1", 1, 10.0), at(1));
+        assert!(s.apply_for("acct-1", &answer_for("acct-1", 2, 11.0), at(2)).save_snapshot.is_none());
+        assert!(s.apply_for("acct-2", &answer_for("acct-2", 2, 41.0), at(2)).save_snapshot.is_some());
+        // The accounts found again keep what was known of them.
+        s.set_accounts(
+            &[watched("acct-1", "me@example.com", true), watched("acct-2", "work@example.com", false)],
+            "acct-1",
+        );
+        assert_eq!(s.shown().snapshot.as_ref().unwrap().windows[0].used_percent, 11.0);
+        assert_eq!(s.accounts()[1].snapshot.as_ref().unwrap().windows[0].used_percent, 41.0);
+    }
+
+    #[test]
+    fn an_account_read_a_moment_earlier_but_applied_later_is_not_out_of_order() {
+        let mut s = two_accounts(SavedState::default());
+        s.apply_for("acct-1", &answer_for("acct-1", 0, 50.0), at(0));
+        s.apply_for("acct-2", &answer_for("acct-2", 0, 50.0), at(0));
+        // Both read on one poll: the work account's answer came first, and is applied second.
+        let mut work = answer_for("acct-2", 5, 85.0);
+        work.snapshot.as_mut().unwrap().observed_at = at(5) - Duration::milliseconds(3);
+        s.apply_for("acct-1", &answer_for("acct-1", 5, 60.0), at(5));
+        let crossed = s.apply_for("acct-2", &work, at(5)).notify;
+        assert!(crossed.is_some_and(|a| a.title.starts_with("work@example.com: ")));
     }
 }

@@ -42,6 +42,15 @@ fn every_view(snapshot: &headroom_core::UsageSnapshot) {
         fallback_key: false,
         restored_at: None,
         paces: &[],
+        label: "me@example.com",
+        command: None,
+        // The same numbers as a sibling too, for the per-account sections and the hints.
+        others: &[headroom_core::present::tray_view::OtherAccount {
+            label: "work@example.com",
+            snapshot: Some(snapshot),
+            error: None,
+            command: Some("CODEX_HOME=/w codex".into()),
+        }],
         now,
     });
     let mut engine = headroom_core::alerts::engine::AlertEngine::new(Default::default());

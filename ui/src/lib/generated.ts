@@ -43,6 +43,19 @@ export type ErrorView = {
   action: Action;
 };
 
+export type AccountTag = {
+  /** What `--account` and the history know it by (its account id, else email, else place). */
+  id: string;
+  /** Its email, else its id. */
+  label: string;
+  /** The account Codex uses by default. */
+  is_default: boolean;
+  /** `CODEX_HOME=… codex`, when it has a Codex home of its own. */
+  command: string | null;
+  /** It has a Codex home on this machine (so its tokens can be counted). */
+  has_home: boolean;
+};
+
 export type DashboardView = {
   plan: string | null;
   email: string | null;
@@ -60,6 +73,10 @@ export type DashboardView = {
   notice: string | null;
   blocked: BlockedView | null;
   error: ErrorView | null;
+  /** Which account this is. */
+  account: AccountTag;
+  /** Every other account, a card each, in the accounts' order (empty with one account, and in each of these). */
+  others: Array<DashboardView>;
 };
 
 export type SettingsForm = {

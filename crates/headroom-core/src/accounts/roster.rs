@@ -87,6 +87,11 @@ pub struct WatchedAccount {
 }
 
 impl WatchedAccount {
+    /// The account shown before the accounts have been looked for (at start): the default.
+    pub fn not_yet_known() -> WatchedAccount {
+        WatchedAccount { id: String::new(), email: None, places: Vec::new(), default: true }
+    }
+
     /// The Codex home whose config and session logs apply to it.
     pub fn home(&self) -> Option<&Path> {
         self.places.iter().find_map(|p| match p {
@@ -136,6 +141,21 @@ impl WatchedAccount {
             })
     }
 
+    /// The command that runs Codex with this account's home, when that is not the home Codex
+    /// uses anyway: `CODEX_HOME=/home/dev/.codex-work codex`. (Headroom never copies a login
+    /// between homes; see the module's notes.)
+    pub fn codex_command(&self) -> Option<String> {
+        if self.places.iter().any(|p| matches!(p, Place::Home { origin: HomeOrigin::Default, .. })) {
+            return None;
+        }
+        self.places.iter().find_map(|p| match p {
+            Place::Home { path, gone: false, .. } => {
+                Some(format!("CODEX_HOME={} codex", shell_quote(&path.display().to_string())))
+            }
+            _ => None,
+        })
+    }
+
     /// The context its numbers are read with: its home's config and logs (or the default home's
     /// config, without its logs, for a pasted token of another account), and
     /// `HEADROOM_ACCESS_TOKEN` only when that is its credential.
@@ -152,6 +172,15 @@ impl WatchedAccount {
             None => false,
         };
         Context { own_home, ..Context::load(env) }
+    }
+}
+
+/// A word as a POSIX shell reads it: bare when safe, else in single quotes.
+fn shell_quote(text: &str) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-~+=:@,".contains(c)) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -469,5 +498,8 @@ mod tests {
         assert_eq!(roster.shown(Some("work@example.com"), &env).id, "acct-work");
         assert_eq!(roster.shown(Some("gone@example.com"), &env).id, "acct-me", "a pin that names nobody");
         assert_eq!(roster.shown(None, &env).id, "acct-me");
+        assert_eq!(roster.accounts[0].codex_command(), None, "the home Codex uses anyway");
+        assert_eq!(roster.accounts[1].codex_command(), Some(format!("CODEX_HOME={} codex", work.display())));
+        assert_eq!(shell_quote("/home/a b/it's"), "'/home/a b/it'\\''s'");
     }
 }

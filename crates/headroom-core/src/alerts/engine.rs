@@ -123,8 +123,25 @@ pub struct AlertState {
     credentials: BTreeMap<CredentialKey, CredentialMemory>,
     #[serde(default)]
     credits: BTreeMap<AccountKey, CreditsMemory>,
+    /// The newest sample's time over every account (what earlier versions kept, alone).
     last_observed_at: Option<DateTime<Utc>>,
+    /// Each account's newest sample time: accounts are read side by side, and one account's
+    /// answer arriving a moment after another's is not out of order.
+    #[serde(default)]
+    last_observed: BTreeMap<AccountKey, DateTime<Utc>>,
     held: Vec<Alert>,
+}
+
+impl AlertState {
+    /// The newest sample seen of `account` (a file from before accounts were kept apart has one
+    /// time for its one account).
+    fn last_observed_of(&self, account: &AccountKey) -> Option<DateTime<Utc>> {
+        match self.last_observed.get(account) {
+            Some(at) => Some(*at),
+            None if self.last_observed.is_empty() => self.last_observed_at,
+            None => None,
+        }
+    }
 }
 
 /// What the user has asked for right now, beside the settings.
@@ -163,6 +180,7 @@ impl AlertEngine {
         if self.state.last_observed_at.is_some_and(|last| last > latest) {
             self.state.last_observed_at = None;
         }
+        self.state.last_observed.retain(|_, last| *last <= latest);
         for memory in self.state.windows.values_mut() {
             if memory.exhausted_at.is_some_and(|at| at > latest) {
                 memory.exhausted_at = Some(just_before);
@@ -180,10 +198,11 @@ impl AlertEngine {
         now: DateTime<Utc>,
     ) -> Vec<Alert> {
         self.distrust_times_ahead(snapshot, now);
-        if self.state.last_observed_at.is_some_and(|last| snapshot.observed_at < last) {
+        if self.state.last_observed_of(account).is_some_and(|last| snapshot.observed_at < last) {
             return Vec::new();
         }
-        self.state.last_observed_at = Some(snapshot.observed_at);
+        self.state.last_observed.insert(account.clone(), snapshot.observed_at);
+        self.state.last_observed_at = self.state.last_observed_at.max(Some(snapshot.observed_at));
         let baseline = !self.started;
         self.started = true;
 

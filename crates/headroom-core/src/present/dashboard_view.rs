@@ -89,6 +89,46 @@ pub struct DashboardView {
     pub notice: Option<String>,
     pub blocked: Option<BlockedView>,
     pub error: Option<ErrorView>,
+    /// Which account this is.
+    pub account: AccountTag,
+    /// Every other account, a card each, in the accounts' order (empty with one account, and
+    /// in each of these).
+    pub others: Vec<DashboardView>,
+}
+
+/// Which account a card is about.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AccountTag {
+    /// What `--account` and the history know it by (its account id, else email, else place).
+    pub id: String,
+    /// Its email, else its id.
+    pub label: String,
+    /// The account Codex uses by default.
+    pub is_default: bool,
+    /// `CODEX_HOME=… codex`, when it has a Codex home of its own.
+    pub command: Option<String>,
+    /// It has a Codex home on this machine (so its tokens can be counted).
+    pub has_home: bool,
+}
+
+/// The dashboard of every account: the shown one's view, the others' beside it.
+pub fn accounts_dashboard(session: &crate::session::Session, now: DateTime<Utc>) -> DashboardView {
+    let card = |a: &crate::session::AccountState| {
+        let mut view = dashboard_view(a.snapshot.as_ref(), &a.paces, a.error.as_ref(), &session.settings, now);
+        view.account = AccountTag {
+            id: a.watched.id.clone(),
+            label: a.watched.label().to_string(),
+            is_default: a.watched.default,
+            command: a.watched.codex_command(),
+            has_home: a.watched.home().is_some(),
+        };
+        view
+    };
+    let shown = session.shown();
+    let mut view = card(shown);
+    view.others = session.accounts().iter().filter(|a| a.watched.id != shown.watched.id).map(card).collect();
+    view
 }
 
 fn time(at: Option<DateTime<Utc>>) -> Option<String> {
@@ -171,6 +211,8 @@ pub fn dashboard_view(
             tail: b.tail,
         }),
         error: error.map(|e| ErrorView { short: short_error(e), message: e.to_string(), action: action_for(e) }),
+        account: AccountTag::default(),
+        others: Vec::new(),
     }
 }
 

@@ -39,6 +39,35 @@ pub struct MenuView {
     pub offer_plan: bool,
     /// The pause submenu offers "Resume alerts" instead of the pauses.
     pub alerts_paused: bool,
+    /// Every other account, a short section each (none with one account).
+    pub accounts: Vec<AccountSection>,
+    /// Each blocked account's sibling with room, and the command that runs Codex with it.
+    pub hints: Vec<SiblingHint>,
+}
+
+/// Another account's few lines in the menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSection {
+    pub header: String,
+    pub status: String,
+    pub rows: Vec<String>,
+}
+
+/// "personal@example.com is out until 14:00 — work@example.com has 80% left".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiblingHint {
+    pub text: String,
+    /// `CODEX_HOME=… codex`, when the sibling has a Codex home of its own.
+    pub command: Option<String>,
+}
+
+/// Another watched account, as the menu needs it.
+pub struct OtherAccount<'a> {
+    pub label: &'a str,
+    pub snapshot: Option<&'a UsageSnapshot>,
+    pub error: Option<&'a UsageError>,
+    /// `CODEX_HOME=… codex`, when it has a Codex home of its own.
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +93,11 @@ pub struct TrayInputs<'a> {
     pub restored_at: Option<DateTime<Utc>>,
     /// Each window's pace, in `snapshot.windows` order (empty when unknown).
     pub paces: &'a [Option<crate::alerts::pace::Pace>],
+    /// The shown account's name (its email, else its id) and the command that runs Codex with it.
+    pub label: &'a str,
+    pub command: Option<String>,
+    /// The other accounts, in their order (empty with one account).
+    pub others: &'a [OtherAccount<'a>],
     pub now: DateTime<Utc>,
 }
 
@@ -123,10 +157,80 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
             && snapshot.is_some_and(|s| s.blocking_window().is_some()),
         offer_plan: inputs.on_api_key,
         alerts_paused: inputs.paused_until.is_some_and(|u| u > now),
+        accounts: inputs
+            .others
+            .iter()
+            .map(|other| AccountSection {
+                header: other.snapshot.map(|s| heading(Some(s))).unwrap_or_else(|| format!("Codex · {}", other.label)),
+                status: status_line(
+                    other.snapshot,
+                    other.error,
+                    other.snapshot.is_none_or(|s| now - s.observed_at > settings.stale_after()),
+                    now,
+                ),
+                rows: other.snapshot.map(|s| rows(s, &[], settings.show_as, now)).unwrap_or_default(),
+            })
+            .collect(),
+        hints: sibling_hints(inputs),
     };
     let mut tooltip = vec![menu.header.clone(), menu.status.clone()];
     tooltip.extend(menu.rows.iter().cloned());
+    for other in inputs.others {
+        tooltip.push(format!("{}: {}", other.label, summary(other.snapshot, other.error, now)));
+    }
     TrayView { icon, title, tooltip: tooltip.join("\n"), menu }
+}
+
+/// One line for another account in the tooltip: its tightest window's left, or what is wrong.
+fn summary(snapshot: Option<&UsageSnapshot>, error: Option<&UsageError>, now: DateTime<Utc>) -> String {
+    match (snapshot.and_then(UsageSnapshot::tightest_window), error) {
+        (Some(w), _) => {
+            let left = used_and_left(w.used_percent).1;
+            format!("{left}% left ({}, {})", w.kind.label(), reset_phrase(w.resets_at, w.reset_since_observed, now))
+        }
+        (None, Some(e)) => short_error(e),
+        (None, None) => "looking…".into(),
+    }
+}
+
+/// For each blocked account, the sibling with the most room left (on its tightest window) that
+/// is not blocked itself: Codex can go on there, with that account's home.
+fn sibling_hints(inputs: &TrayInputs) -> Vec<SiblingHint> {
+    if inputs.others.is_empty() {
+        return Vec::new();
+    }
+    let now = inputs.now;
+    let shown = OtherAccount {
+        label: inputs.label,
+        snapshot: inputs.snapshot,
+        error: inputs.error,
+        command: inputs.command.clone(),
+    };
+    let all: Vec<&OtherAccount> = std::iter::once(&shown).chain(inputs.others.iter()).collect();
+    let room = |a: &OtherAccount| -> Option<u32> {
+        let s = a.snapshot?;
+        if s.blocking_window().is_some() || now - s.observed_at > inputs.settings.stale_after() {
+            return None;
+        }
+        s.tightest_window().map(|w| used_and_left(w.used_percent).1)
+    };
+    let mut hints = Vec::new();
+    for (i, blocked) in all.iter().enumerate() {
+        let Some(window) = blocked.snapshot.and_then(UsageSnapshot::blocking_window) else { continue };
+        let best = all
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .filter_map(|(_, a)| room(a).filter(|left| *left > 0).map(|left| (left, *a)))
+            .max_by_key(|(left, _)| *left);
+        let Some((left, sibling)) = best else { continue };
+        let until = window.resets_at.map(|at| format!(" until {}", clock(at, now))).unwrap_or_default();
+        hints.push(SiblingHint {
+            text: format!("{} is out{until} — {} has {left}% left", blocked.label, sibling.label),
+            command: sibling.command.clone(),
+        });
+    }
+    hints
 }
 
 /// The 5-hour window and the weekly one, in that order; otherwise the first two main windows.
@@ -314,6 +418,9 @@ mod tests {
             fallback_key: false,
             restored_at: None,
             paces: &[],
+            label: "",
+            command: None,
+            others: &[],
             now: now(),
         })
     }
@@ -455,6 +562,9 @@ mod tests {
             fallback_key: false,
             restored_at: None,
             paces: &[],
+            label: "",
+            command: None,
+            others: &[],
             now: now(),
         });
         assert!(v.icon.on_api_key);
@@ -476,6 +586,9 @@ mod tests {
                 fallback_key: key,
                 restored_at,
                 paces: &[],
+                label: "",
+                command: None,
+                others: &[],
                 now: now(),
             };
             tray_view(&inputs).menu
@@ -504,9 +617,66 @@ mod tests {
             fallback_key: false,
             restored_at: None,
             paces: &[],
+            label: "",
+            command: None,
+            others: &[],
             now: now(),
         });
         assert_eq!(v.menu.paused, Some(format!("Alerts paused until {}", clock(now() + Duration::hours(1), now()))));
         assert!(v.menu.alerts_paused, "the submenu offers Resume");
+    }
+
+    #[test]
+    fn every_account_has_a_section_and_a_blocked_one_points_at_a_sibling_with_room() {
+        let settings = Settings::default();
+        let mut personal =
+            snapshot(vec![window(WindowKind::FiveHour, 100.0, 50), window(WindowKind::Weekly, 30.0, 3000)], 0);
+        personal.account.email = Some("personal@example.com".into());
+        personal.limit_reached = true;
+        let mut work =
+            snapshot(vec![window(WindowKind::FiveHour, 20.0, 50), window(WindowKind::Weekly, 35.0, 3000)], 0);
+        work.account.email = Some("work@example.com".into());
+        let gone = UsageError::HomeGone { path: "/home/dev/.codex-old".into() };
+        let others = [
+            OtherAccount {
+                label: "work@example.com",
+                snapshot: Some(&work),
+                error: None,
+                command: Some("CODEX_HOME=/home/dev/.codex-work codex".into()),
+            },
+            OtherAccount { label: "/home/dev/.codex-old", snapshot: None, error: Some(&gone), command: None },
+        ];
+        let view = tray_view(&TrayInputs {
+            snapshot: Some(&personal),
+            error: None,
+            settings: &settings,
+            paused_until: None,
+            on_api_key: false,
+            fallback_key: false,
+            restored_at: None,
+            paces: &[],
+            label: "personal@example.com",
+            command: None,
+            others: &others,
+            now: now(),
+        });
+        let menu = &view.menu;
+        assert_eq!(menu.accounts.len(), 2);
+        assert_eq!(menu.accounts[0].header, "Codex · Plus · work@example.com");
+        assert!(menu.accounts[0].rows[0].starts_with("5-hour   80% left · resets"), "{:?}", menu.accounts[0].rows);
+        assert_eq!(menu.accounts[1].status, "Codex home is gone — remove it in Settings");
+        let until = clock(now() + Duration::minutes(50), now());
+        assert_eq!(
+            menu.hints,
+            vec![SiblingHint {
+                // The sibling's tightest window is its weekly one (65 % left).
+                text: format!("personal@example.com is out until {until} — work@example.com has 65% left"),
+                command: Some("CODEX_HOME=/home/dev/.codex-work codex".into()),
+            }]
+        );
+        assert!(view.tooltip.contains("\nwork@example.com: 65% left (weekly"), "{}", view.tooltip);
+        assert!(view.tooltip.contains("\n/home/dev/.codex-old: Codex home is gone"), "{}", view.tooltip);
+        // The icon is the shown account's.
+        assert_eq!(view.icon.bars[0].fill, 0);
     }
 }
