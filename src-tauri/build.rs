@@ -18,6 +18,11 @@ fn main() {
         "history",
         "export_history",
         "token_usage",
+        "accounts",
+        "add_home",
+        "choose_folder",
+        "remove_account",
+        "pin_account",
     ])))
     .expect("the Tauri build step");
 }

@@ -270,6 +270,25 @@ pub fn on_menu_action(app: &AppHandle, shared: &SharedState, action: MenuAction)
     }
 }
 
+/// After a pin: the icon shows the pinned account at once, with the numbers already known.
+pub fn show_pinned(app: &AppHandle, shared: &SharedState) {
+    {
+        let mut session = shared.session.lock().unwrap();
+        let env = environment(&session.settings);
+        let watched: Vec<_> = session.accounts().iter().map(|a| a.watched.clone()).collect();
+        let pinned = session.settings.pinned_account.clone();
+        let shown = pinned
+            .as_deref()
+            .and_then(|name| watched.iter().find(|a| a.is_named(name, &env)))
+            .or_else(|| watched.iter().find(|a| a.default))
+            .map(|a| a.id.clone())
+            .unwrap_or_default();
+        session.set_accounts(&watched, &shown);
+    }
+    tray::refresh(app, shared);
+    let _ = tauri::Emitter::emit(app, "dashboard", dashboard_view(shared));
+}
+
 /// "Refresh now": every account, idle or not.
 pub fn refresh_all(shared: &SharedState) {
     shared.refresh_all.store(true, Ordering::Relaxed);

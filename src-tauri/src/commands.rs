@@ -11,6 +11,7 @@ use chrono::Utc;
 use headroom_core::login::credentials::{DiscoverMode, ProbeOutcome};
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::paste::{classify, Paste};
+use headroom_core::login::pasted_tokens::{PastedEntry, PastedTokens};
 use headroom_core::login::vault::{Slot, TokenInfo, Vault};
 use headroom_core::model::{AccountKey, SourceKind};
 use headroom_core::settings::{FieldProblem, SettingsForm};
@@ -128,7 +129,8 @@ pub async fn paste_token(state: State<'_, SharedState>, text: String) -> Result<
         }
     };
     let stored = token.clone();
-    tauri::async_runtime::spawn_blocking(move || Vault::new(&OsKeychain).store(Slot::AccessToken, &stored))
+    // Another account's token is kept beside the others; the same account's replaces its own.
+    tauri::async_runtime::spawn_blocking(move || PastedTokens::new(&OsKeychain).store(&stored))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
@@ -138,7 +140,7 @@ pub async fn paste_token(state: State<'_, SharedState>, text: String) -> Result<
 
 #[tauri::command]
 pub async fn remove_token(state: State<'_, SharedState>) -> Result<(), String> {
-    tauri::async_runtime::spawn_blocking(|| Vault::new(&OsKeychain).clear(Slot::AccessToken))
+    tauri::async_runtime::spawn_blocking(|| PastedTokens::new(&OsKeychain).remove(&PastedEntry::first()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
@@ -207,10 +209,19 @@ pub fn painted(window: String) {
 pub fn history(
     state: State<'_, SharedState>,
     days: Option<u32>,
+    account: Option<String>,
 ) -> Result<headroom_core::present::history_view::HistoryView, String> {
     use headroom_core::history::{self, History};
-    let current = state.session.lock().unwrap().shown().snapshot.clone();
-    let account = current.as_ref().map(AccountKey::of).unwrap_or_default();
+    // The account asked for (a dashboard card's), else the one the tray shows.
+    let (current, id) = {
+        let session = state.session.lock().unwrap();
+        let chosen = account
+            .as_deref()
+            .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
+            .unwrap_or_else(|| session.shown());
+        (chosen.snapshot.clone(), chosen.watched.id.clone())
+    };
+    let account = current.as_ref().map(AccountKey::of).unwrap_or_else(|| AccountKey::from_stored(&id));
     let until = Utc::now();
     let since = until - chrono::Duration::days(i64::from(days.unwrap_or(7).clamp(1, 180)));
     let Some(path) = history::default_path().filter(|p| p.exists()) else {
@@ -246,10 +257,18 @@ pub fn export_history() -> Result<String, String> {
 pub async fn token_usage(
     state: State<'_, SharedState>,
     days: Option<u32>,
+    account: Option<String>,
 ) -> Result<headroom_core::tokens::report::DailyReport, String> {
     use headroom_core::tokens::report::{daily, Filter, Zone};
-    let settings = state.session.lock().unwrap().settings.clone();
-    let codex_home = environment(&settings).codex_home;
+    // Tokens are counted per Codex home: the account's, else the default one.
+    let codex_home = {
+        let session = state.session.lock().unwrap();
+        let home = account
+            .as_deref()
+            .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
+            .and_then(|a| a.watched.home().map(std::path::Path::to_path_buf));
+        home.unwrap_or_else(|| environment(&session.settings).codex_home)
+    };
     let days = i64::from(days.unwrap_or(14).clamp(1, 366));
     tauri::async_runtime::spawn_blocking(move || {
         let cache = headroom_core::tokens::ledger::default_cache_path(&codex_home);
@@ -260,4 +279,137 @@ pub async fn token_usage(
     })
     .await
     .map_err(|e| format!("Reading Codex's session logs failed unexpectedly ({e}): try again."))
+}
+
+/// One account in the settings window's list: never a secret, only where it was found.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Serialize)]
+pub struct AccountEntry {
+    pub id: String,
+    /// Its email, else its id.
+    pub label: String,
+    /// Each place its login was found: a home's path, a keychain entry, a variable.
+    pub found_in: Vec<String>,
+    pub is_default: bool,
+    /// The tray icon shows it.
+    pub shown: bool,
+    /// Pinned by the user (the icon shows it whatever the default).
+    pub pinned: bool,
+    /// It has an added home or a pasted token that can be removed.
+    pub removable: bool,
+    /// `CODEX_HOME=… codex`, when it has a Codex home of its own.
+    pub command: Option<String>,
+}
+
+/// Every account, as found now (read off the UI thread: the keychain answers over D-Bus).
+#[tauri::command]
+pub async fn accounts(state: State<'_, SharedState>) -> Result<Vec<AccountEntry>, String> {
+    use headroom_core::accounts::roster::{HomeOrigin, Place, Roster};
+    let settings = state.session.lock().unwrap().settings.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let env = environment(&settings);
+        let roster = Roster::find(&env, &settings, &OsKeychain);
+        let shown = roster.shown(settings.pinned_account.as_deref(), &env).id.clone();
+        roster
+            .accounts
+            .iter()
+            .map(|a| AccountEntry {
+                id: a.id.clone(),
+                label: a.label().to_string(),
+                found_in: a.places.iter().map(Place::describe).collect(),
+                is_default: a.default,
+                shown: a.id == shown,
+                pinned: settings.pinned_account.is_some() && a.id == shown,
+                removable: a
+                    .places
+                    .iter()
+                    .any(|p| matches!(p, Place::Pasted(_) | Place::Home { origin: HomeOrigin::Added, .. })),
+                command: a.codex_command(),
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// Saves a change to the accounts and reads them again at once.
+fn apply_account_change(
+    app: &tauri::AppHandle,
+    state: &SharedState,
+    settings: headroom_core::settings::Settings,
+) -> Result<(), String> {
+    app::apply_settings(app, state, settings)?;
+    app::refresh_all(state);
+    Ok(())
+}
+
+/// "Add a Codex home": refused with a sentence unless the folder holds a ChatGPT login.
+#[tauri::command]
+pub async fn add_home(app: tauri::AppHandle, state: State<'_, SharedState>, path: String) -> Result<String, String> {
+    let mut settings = state.session.lock().unwrap().settings.clone();
+    let (settings, added) = tauri::async_runtime::spawn_blocking(move || {
+        let env = environment(&settings);
+        headroom_core::accounts::changes::add_home(&env, &mut settings, &OsKeychain, std::path::Path::new(path.trim()))
+            .map(|added| (settings, added))
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    if added.already {
+        return Ok(format!("{} is watched already ({}).", added.path.display(), added.account));
+    }
+    apply_account_change(&app, &state, settings)?;
+    Ok(format!("Added {} ({}).", added.path.display(), added.account))
+}
+
+/// The folder picker, opened from Rust: the path goes back to the window, nothing else.
+#[tauri::command]
+pub async fn choose_folder(app: tauri::AppHandle) -> Option<String> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().set_title("Choose a Codex home").pick_folder(move |folder| {
+        let _ = tx.send(folder.and_then(|f| f.into_path().ok()).map(|p| p.display().to_string()));
+    });
+    rx.await.ok().flatten()
+}
+
+/// Removes an added home or a pasted token (from the keychain).
+#[tauri::command]
+pub async fn remove_account(
+    app: tauri::AppHandle,
+    state: State<'_, SharedState>,
+    id: String,
+) -> Result<String, String> {
+    let mut settings = state.session.lock().unwrap().settings.clone();
+    let (settings, removed) = tauri::async_runtime::spawn_blocking(move || {
+        let env = environment(&settings);
+        headroom_core::accounts::changes::remove(&env, &mut settings, &OsKeychain, &id)
+            .map(|removed| (settings, removed))
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    apply_account_change(&app, &state, settings)?;
+    Ok(format!("Removed {}.", removed.join(" and ")))
+}
+
+/// Shows this account in the tray icon (`None`: the default account again), at once.
+#[tauri::command]
+pub async fn pin_account(
+    app: tauri::AppHandle,
+    state: State<'_, SharedState>,
+    id: Option<String>,
+) -> Result<(), String> {
+    let mut settings = state.session.lock().unwrap().settings.clone();
+    let settings = tauri::async_runtime::spawn_blocking(move || {
+        let env = environment(&settings);
+        headroom_core::accounts::changes::pin(&env, &mut settings, &OsKeychain, id.as_deref())
+            .map(|_| settings)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    app::apply_settings(&app, &state, settings)?;
+    app::show_pinned(&app, &state);
+    Ok(())
 }

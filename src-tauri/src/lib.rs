@@ -27,6 +27,8 @@ pub fn run() {
     let result = tauri::Builder::default()
         // A second launch brings up the first one's dashboard instead of a second tray icon.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| windows::open(app, windows::Window::Dashboard)))
+        // The folder picker for "Add a Codex home" (opened from Rust; the windows get no dialog API).
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--autostart"]),
@@ -47,7 +49,12 @@ pub fn run() {
             commands::reset_pause_label,
             commands::pause_alerts,
             commands::resume_alerts,
-            commands::painted
+            commands::painted,
+            commands::accounts,
+            commands::add_home,
+            commands::choose_folder,
+            commands::remove_account,
+            commands::pin_account
         ])
         .setup(move |app| {
             // A menu-bar app: no Dock icon, no app menu, no place in the app switcher.

@@ -41,11 +41,25 @@ export const reportPainted = (window: string) => invoke<void>("painted", { windo
 import type { HistoryView } from "./types";
 
 /** Each window's use over the last `days` days, from the history Headroom keeps. */
-export const getHistory = (days = 7) => invoke<HistoryView>("history", { days });
+export const getHistory = (days = 7, account?: string) => invoke<HistoryView>("history", { days, account });
 /** Saves the whole history as CSV in the Downloads folder; resolves to the file's path. */
 export const exportHistory = () => invoke<string>("export_history");
 
 import type { DailyReport } from "./types";
 
 /** Tokens per day over the last `days` days, from Codex's session logs on this machine. */
-export const getTokenUsage = (days = 14) => invoke<DailyReport>("token_usage", { days });
+export const getTokenUsage = (days = 14, account?: string) =>
+  invoke<DailyReport>("token_usage", { days, account });
+
+import type { AccountEntry } from "./types";
+
+/** Every account as found now: where each login is, never a secret. */
+export const getAccounts = () => invoke<AccountEntry[]>("accounts");
+/** Adds a Codex home; rejects with one sentence when the folder holds no ChatGPT login. */
+export const addHome = (path: string) => invoke<string>("add_home", { path });
+/** The system's folder picker; null when cancelled. */
+export const chooseFolder = () => invoke<string | null>("choose_folder");
+/** Removes an added home or a pasted token (from the keychain). */
+export const removeAccount = (id: string) => invoke<string>("remove_account", { id });
+/** Shows this account in the tray icon; null for the default account. */
+export const pinAccount = (id: string | null) => invoke<void>("pin_account", { id });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { amount, blockedText, emptyText, splitWindows } from "./dashboard";
+import { amount, blockedText, cardsOf, emptyText, splitWindows, usesSwitcher } from "./dashboard";
 import type { DashboardView, WindowView } from "./types";
 
 const now = new Date(2026, 10, 22, 10, 0, 0);
@@ -30,6 +30,8 @@ const view = (over: Partial<DashboardView>): DashboardView => ({
   notice: null,
   blocked: null,
   error: null,
+  account: { id: "acct-1", label: "dev@example.com", is_default: true, command: null, has_home: true },
+  others: [],
   ...over,
 });
 
@@ -80,4 +82,16 @@ describe("dashboard state", () => {
     const notice = "The service reported no usage windows for this account.";
     expect(emptyText(view({ notice }))).toBe(notice);
   });
+
+  it("gives every account a card, the tray's first, and a switcher past three", () => {
+    const other = (id: string) => view({ account: { id, label: `${id}@example.com`, is_default: false, command: null, has_home: true } });
+    expect(cardsOf(null)).toEqual([]);
+    const one = view({});
+    expect(cardsOf(one)).toEqual([one]);
+    const three = view({ others: [other("work"), other("col")] });
+    expect(cardsOf(three).map((c) => c.account.id)).toEqual(["acct-1", "work", "col"]);
+    expect(usesSwitcher(cardsOf(three))).toBe(false);
+    expect(usesSwitcher(cardsOf(view({ others: [other("a"), other("b"), other("c")] })))).toBe(true);
+  });
 });
+

@@ -33,3 +33,13 @@ export function emptyText(view: DashboardView | null): string | null {
   if (view.windows.length > 0 || view.error) return null;
   return view.notice ?? "Looking for your Codex numbers…";
 }
+
+/** Every account's card: the one in the tray first, then the others in their order. */
+export function cardsOf(view: DashboardView | null): DashboardView[] {
+  return view ? [view, ...view.others] : [];
+}
+
+/** More than three accounts do not fit side by side: one card at a time, picked in a switcher. */
+export function usesSwitcher(cards: DashboardView[]): boolean {
+  return cards.length > 3;
+}

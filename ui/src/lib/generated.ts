@@ -142,6 +142,23 @@ export type Credentials = {
   from_session_logs: boolean;
 };
 
+export type AccountEntry = {
+  id: string;
+  /** Its email, else its id. */
+  label: string;
+  /** Each place its login was found: a home's path, a keychain entry, a variable. */
+  found_in: Array<string>;
+  is_default: boolean;
+  /** The tray icon shows it. */
+  shown: boolean;
+  /** Pinned by the user (the icon shows it whatever the default). */
+  pinned: boolean;
+  /** It has an added home or a pasted token that can be removed. */
+  removable: boolean;
+  /** `CODEX_HOME=… codex`, when it has a Codex home of its own. */
+  command: string | null;
+};
+
 export type ChartSeries = {
   /** "5-hour", "Weekly", "Code review weekly". */
   title: string;
