@@ -20,6 +20,7 @@ use headroom_core::accounts::read::{read_account, read_accounts};
 use headroom_core::accounts::roster::{Roster, WatchedAccount};
 use headroom_core::environment::Environment;
 use headroom_core::login::keychain::OsKeychain;
+use headroom_core::present::humanize;
 use headroom_core::present::status_json::status_json;
 use headroom_core::{Context, SourcePreference};
 
@@ -286,6 +287,7 @@ fn status(
         Ok(())
     };
     if let Some(error) = &report.error {
+        let error = humanize::in_home(&error.to_string(), account.codex_command().as_deref());
         if report.snapshot.is_none() {
             eprintln!("{error}");
         } else if json {
@@ -329,6 +331,10 @@ fn status_all(
             .iter()
             .map(|a| {
                 let mut value = status_json(&a.report);
+                if let Some(message) = value["error"]["message"].as_str() {
+                    let advice = humanize::in_home(message, a.account.codex_command().as_deref());
+                    value["error"]["message"] = advice.into();
+                }
                 value["id"] = a.account.id.clone().into();
                 value["home"] = a.account.home().map(|h| h.display().to_string()).into();
                 value["default"] = a.account.default.into();
@@ -346,7 +352,8 @@ fn status_all(
                     None => format!("{}\n", a.account.label()),
                 };
                 if let Some(error) = &a.report.error {
-                    block.push_str(&format!("  {error}\n"));
+                    let advice = humanize::in_home(&error.to_string(), a.account.codex_command().as_deref());
+                    block.push_str(&format!("  {advice}\n"));
                 }
                 if let Some(command) = a.account.codex_command() {
                     block.push_str(&format!("  Use it: {command}\n"));

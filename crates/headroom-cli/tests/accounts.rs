@@ -55,7 +55,13 @@ fn every_account_is_read_at_once_and_one_failing_hides_none() {
     let text = sb.run(&["status", "--all"]).stdout;
     assert!(text.contains("dev@example.com"), "{text}");
     assert!(text.contains("work@example.com"), "{text}");
-    assert!(text.contains("The usage service rejected Codex's login file (HTTP 401)"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "The usage service rejected Codex's login file (HTTP 401): run `CODEX_HOME={} codex` to refresh your login.",
+            work.display()
+        )),
+        "the fix names the work home: {text}"
+    );
     assert!(text.contains(&format!("Use it: CODEX_HOME={} codex", work.display())), "{text}");
 
     // Plain status is the default account, as before; --account picks one by email, id or home.

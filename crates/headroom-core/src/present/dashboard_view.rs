@@ -116,6 +116,11 @@ pub struct AccountTag {
 pub fn accounts_dashboard(session: &crate::session::Session, now: DateTime<Utc>) -> DashboardView {
     let card = |a: &crate::session::AccountState| {
         let mut view = dashboard_view(a.snapshot.as_ref(), &a.paces, a.error.as_ref(), &session.settings, now);
+        let command = a.watched.codex_command();
+        if let Some(error) = view.error.as_mut() {
+            error.short = crate::present::humanize::in_home(&error.short, command.as_deref());
+            error.message = crate::present::humanize::in_home(&error.message, command.as_deref());
+        }
         view.account = AccountTag {
             id: a.watched.id.clone(),
             label: a.watched.label().to_string(),

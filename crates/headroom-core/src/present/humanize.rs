@@ -106,6 +106,18 @@ pub fn heading(snapshot: Option<&crate::model::UsageSnapshot>) -> String {
     parts.join(" · ")
 }
 
+/// Advice to run Codex, for an account whose login is in another Codex home than the one in
+/// use: "run `codex`" becomes "run `CODEX_HOME=… codex`", so the fix refreshes that home's login
+/// and not the default one. Unchanged without a command.
+pub fn in_home(sentence: &str, codex_command: Option<&str>) -> String {
+    match codex_command {
+        Some(command) => {
+            sentence.replace("`codex login`", &format!("`{command} login`")).replace("`codex`", &format!("`{command}`"))
+        }
+        None => sentence.to_string(),
+    }
+}
+
 /// What stops Codex now, in parts so a view can tick the countdown itself: "Blocked by the
 /// weekly limit" (lead), when it frees (resets_at), and what else the user can do (tail, which
 /// starts with " — " when there is something).
@@ -307,5 +319,19 @@ mod tests {
         assert_eq!(bar(0.5, 10), "█████░░░░░");
         assert_eq!(bar(0.0, 4), "░░░░");
         assert_eq!(bar(2.0, 4), "████");
+    }
+
+    #[test]
+    fn advice_to_run_codex_names_the_accounts_home() {
+        let command = Some("CODEX_HOME=/home/dev/.codex-work codex");
+        assert_eq!(
+            in_home("The usage service rejected Codex's login file (HTTP 401): run `codex` to refresh your login.", command),
+            "The usage service rejected Codex's login file (HTTP 401): run `CODEX_HOME=/home/dev/.codex-work codex` to refresh your login."
+        );
+        assert_eq!(
+            in_home("Login damaged — run `codex login`", command),
+            "Login damaged — run `CODEX_HOME=/home/dev/.codex-work codex login`"
+        );
+        assert_eq!(in_home("run `codex`", None), "run `codex`");
     }
 }

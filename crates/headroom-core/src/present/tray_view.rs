@@ -138,7 +138,10 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
 
     let menu = MenuView {
         header: heading(snapshot),
-        status: status_line(snapshot, inputs.error, stale, now),
+        status: crate::present::humanize::in_home(
+            &status_line(snapshot, inputs.error, stale, now),
+            inputs.command.as_deref(),
+        ),
         rows: snapshot.map(|s| rows(s, inputs.paces, settings.show_as, now)).unwrap_or_default(),
         blocked: snapshot.and_then(|s| blocked_sentence(s, now, false)),
         paused: inputs.paused_until.filter(|u| *u > now).map(|u| format!("Alerts paused until {}", clock(u, now))),
@@ -162,11 +165,14 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
             .iter()
             .map(|other| AccountSection {
                 header: other.snapshot.map(|s| heading(Some(s))).unwrap_or_else(|| format!("Codex · {}", other.label)),
-                status: status_line(
-                    other.snapshot,
-                    other.error,
-                    other.snapshot.is_none_or(|s| now - s.observed_at > settings.stale_after()),
-                    now,
+                status: crate::present::humanize::in_home(
+                    &status_line(
+                        other.snapshot,
+                        other.error,
+                        other.snapshot.is_none_or(|s| now - s.observed_at > settings.stale_after()),
+                        now,
+                    ),
+                    other.command.as_deref(),
                 ),
                 rows: other.snapshot.map(|s| rows(s, &[], settings.show_as, now)).unwrap_or_default(),
             })

@@ -3,7 +3,8 @@
 //!   headroom-fake serve [--port N] [--scenario NAME]
 //!   headroom-fake gen-history --out DIR [--files N] [--megabytes M] [--days D] [--seed S]
 //!   headroom-fake gen-token-history --out DIR [--start UNIX] [--days D] [--sessions N] [--seed S]
-//!   headroom-fake codex-login --codex-home DIR [--days VALID]   (a test login in auth.json)
+//!   headroom-fake gen-token [--account ID --email E] [--days VALID]   (an access token on stdout)
+//!   headroom-fake codex-login --codex-home DIR [--days VALID] [--account ID --email E]   (a test login in auth.json)
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,15 +89,29 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("gen-token") => {
+            // A ChatGPT access token (test claims, fake signature) on stdout.
+            let account = flag("--account").unwrap_or_else(|| "acct-1".into());
+            let email = flag("--email").unwrap_or_else(|| "dev@example.com".into());
+            let valid = number("--days", 9) as i64 * 86_400;
+            println!(
+                "{}",
+                headroom_testkit::jwt::make_jwt(&headroom_testkit::jwt::TestClaims::plus(&email, &account, valid))
+            );
+            ExitCode::SUCCESS
+        }
         Some("codex-login") => {
             let Some(home) = flag("--codex-home") else {
                 eprintln!("headroom-fake codex-login: --codex-home DIR is required");
                 return ExitCode::from(2);
             };
             let valid = number("--days", 9) as i64 * 86_400;
-            let claims = headroom_testkit::jwt::TestClaims::plus("dev@example.com", "acct-1", valid);
+            // Another account than the usual one, for several homes side by side.
+            let account = flag("--account").unwrap_or_else(|| "acct-1".into());
+            let email = flag("--email").unwrap_or_else(|| "dev@example.com".into());
+            let claims = headroom_testkit::jwt::TestClaims::plus(&email, &account, valid);
             let token = headroom_testkit::jwt::make_jwt(&claims);
-            let json = headroom_testkit::jwt::codex_auth_json(&token, &token, Some("acct-1"));
+            let json = headroom_testkit::jwt::codex_auth_json(&token, &token, Some(&account));
             let home = PathBuf::from(home);
             match std::fs::create_dir_all(&home).and_then(|_| std::fs::write(home.join("auth.json"), json)) {
                 Ok(()) => ExitCode::SUCCESS,
