@@ -23,6 +23,15 @@ fuzz_target!(|data: &[u8]| {
             fallback_key: false,
             restored_at: None,
             paces: &[],
+            label: "me@example.com",
+            command: None,
+            // The same numbers as a second account's, for its menu section and the hints.
+            others: &[headroom_core::present::tray_view::OtherAccount {
+                label: "work@example.com",
+                snapshot: Some(&snapshot),
+                error: None,
+                command: Some("CODEX_HOME=/w codex".into()),
+            }],
             now,
         });
         let mut engine = headroom_core::alerts::engine::AlertEngine::new(Default::default());
