@@ -3,8 +3,9 @@
 # status` both send, and the usage service's answer in its real shape) measured through a
 # byte-counting relay in front of the fake service, times the polls a day the default schedule
 # makes (every 5 minutes; every minute while Codex is in use). Then the same with three accounts
-# (two Codex homes and a token, read together as the tray reads them: `status --all`), where a
-# home Codex has not written to for a day is read every 15 minutes at most. Plain HTTP: TLS adds
+# (two Codex homes and a token, read together as the tray reads them: `status --all`), where the
+# tray's account keeps the usual schedule and another account whose home Codex has not written
+# to for a day is read every 15 minutes at most. Plain HTTP: TLS adds
 # its handshake (about 5 KB when a connection is new) and about 1 % on top.
 #
 #   bench/network.sh [POLLS]
@@ -79,7 +80,7 @@ import sys
 up, down, polls = (int(x) for x in sys.argv[1:])
 per = (up + down) / polls / 3
 print(f"three accounts, per account and poll: {per:.0f} bytes ({polls} polls of 3 requests)")
-print(f"  a day, every home idle for a day (each every 15 min, 3 x 96):         {per * 3 * 96 / 1024:.0f} KB")
-print(f"  a day, Codex used in one home, not all day (3 x 288, every 5 min):    {per * 3 * 288 / 1024:.0f} KB")
-print(f"  a day, one home in use all day, two idle (1440 + 2 x 96):             {per * (1440 + 2 * 96) / 1024:.0f} KB")
+print(f"  a day, the other two homes idle for a day (288 + 2 x 96):            {per * (288 + 2 * 96) / 1024:.0f} KB")
+print(f"  a day, none idle (3 x 288, every 5 min):                            {per * 3 * 288 / 1024:.0f} KB")
+print(f"  a day, Codex in use all day in the tray's home, two idle (1440 + 2 x 96): {per * (1440 + 2 * 96) / 1024:.0f} KB")
 PY

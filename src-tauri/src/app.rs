@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use chrono::{Duration, Utc};
 use headroom_core::accounts::read::{read_accounts, AccountReport};
 use headroom_core::accounts::roster::Roster;
-use headroom_core::accounts::schedule::{self, Readings};
+use headroom_core::accounts::schedule::{Activity, Readings};
 use headroom_core::alerts::pause as alert_pause;
 use headroom_core::error::UsageError;
 use headroom_core::fallback::{CodexNow, Fallback};
@@ -30,7 +30,7 @@ use crate::{notifications, tray, windows};
 use tokio::sync::mpsc;
 
 /// How long after Codex last wrote a session log it counts as in use (poll every minute).
-const ACTIVE_FOR: Duration = Duration::minutes(10);
+const ACTIVE_FOR: Duration = headroom_core::accounts::schedule::IN_USE_FOR;
 
 /// Turns launch-at-login on or off to match the setting, touching it only when they differ.
 pub fn apply_autostart(app: &AppHandle, wanted: bool) {
@@ -78,8 +78,10 @@ pub fn start(app: AppHandle, shared: SharedState) {
         rx,
         move || fetch(fetch_shared.clone()),
         move || {
+            // Codex in use in the default home (its watcher says) or in another (the last poll saw).
             let last = active_shared.last_codex_write.load(Ordering::Relaxed);
             Utc::now().timestamp() - last < ACTIVE_FOR.num_seconds()
+                || active_shared.other_home_in_use.load(Ordering::Relaxed)
         },
         move |report| on_report(&app, &report_shared, report),
     ));
@@ -128,16 +130,23 @@ async fn fetch(shared: SharedState) -> Readings {
         // all read at once.
         let now = Utc::now();
         let forced = shared.refresh_all.swap(false, Ordering::Relaxed);
+        let interval = PollPlan::from_settings(&settings).interval;
+        let activity: Vec<Activity> =
+            roster.accounts.iter().map(|a| Activity::of(a.home().and_then(session_log::last_written), now)).collect();
+        // Codex at work in another home than the default one keeps the poller at its quick pace.
+        let other_in_use =
+            roster.accounts.iter().zip(&activity).any(|(a, activity)| !a.default && *activity == Activity::InUse);
+        shared.other_home_in_use.store(other_in_use, Ordering::Relaxed);
         let due: Vec<_> = {
             let schedule = shared.schedule.lock().unwrap();
             roster
                 .accounts
                 .iter()
-                .filter(|a| {
-                    let idle = schedule::is_idle(a.home().and_then(session_log::last_written), now);
-                    schedule.due(&a.id, idle, forced, now)
-                })
-                .cloned()
+                .zip(&activity)
+                // The shown account is the poller's own: read on every tick (its schedule, its
+                // backoff, a changed login at once); the others at their own pace.
+                .filter(|(a, activity)| a.id == shown || schedule.due(&a.id, **activity, interval, forced, now))
+                .map(|(a, _)| a.clone())
                 .collect()
         };
         let reports = tokio::runtime::Handle::current().block_on(read_accounts(

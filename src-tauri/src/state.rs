@@ -41,6 +41,8 @@ pub struct Shared {
     pub schedule: Mutex<AccountSchedule>,
     /// "Refresh now" was asked for: the next poll reads every account, idle or not.
     pub refresh_all: AtomicBool,
+    /// Codex wrote a session log lately in another account's home than the default one.
+    pub other_home_in_use: AtomicBool,
     /// The clipboard, kept for the app's life: on X11 what was copied is served by its owner,
     /// so it would vanish with it.
     clipboard: Mutex<Option<arboard::Clipboard>>,
@@ -82,6 +84,7 @@ impl Shared {
             settings_alert: Mutex::new(settings_problems_alert(&problems)),
             schedule: Mutex::new(AccountSchedule::default()),
             refresh_all: AtomicBool::new(false),
+            other_home_in_use: AtomicBool::new(false),
             clipboard: Mutex::new(None),
         })
     }
