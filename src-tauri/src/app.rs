@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use chrono::{Duration, Utc};
 use headroom_core::accounts::read::{read_accounts, AccountReport};
 use headroom_core::accounts::roster::Roster;
-use headroom_core::accounts::schedule::{Activity, Readings};
+use headroom_core::accounts::schedule::Readings;
 use headroom_core::alerts::pause as alert_pause;
 use headroom_core::error::UsageError;
 use headroom_core::fallback::{CodexNow, Fallback};
@@ -18,7 +18,6 @@ use headroom_core::poll::Polled;
 use headroom_core::poll::{self, PollPlan, Trigger};
 use headroom_core::session::SwitchCodex;
 use headroom_core::settings::{self, Settings};
-use headroom_core::sources::session_log;
 use headroom_core::sources::{codex_app_server, demo};
 use headroom_core::status::{Context, SourcePreference, StatusReport};
 use headroom_core::storage;
@@ -126,31 +125,14 @@ async fn fetch(shared: SharedState) -> Readings {
         let key = vault.load(Slot::FallbackApiKey).ok().map(|key| key.is_some());
         shared.session.lock().unwrap().observe_fallback(key, on_key, read_at);
 
-        // Each account that is due (an idle home waits 15 minutes, a Retry-After waits alone),
-        // all read at once.
+        // Each account that is due (see `accounts::schedule`), all read at once.
         let now = Utc::now();
         let forced = shared.refresh_all.swap(false, Ordering::Relaxed);
         let interval = PollPlan::from_settings(&settings).interval;
-        let activity: Vec<Activity> =
-            roster.accounts.iter().map(|a| Activity::of(a.home().and_then(session_log::last_written), now)).collect();
-        // Codex at work in another home than the default one keeps the poller at its quick pace.
-        let other_in_use =
-            roster.accounts.iter().zip(&activity).any(|(a, activity)| !a.default && *activity == Activity::InUse);
-        shared.other_home_in_use.store(other_in_use, Ordering::Relaxed);
-        let due: Vec<_> = {
-            let schedule = shared.schedule.lock().unwrap();
-            roster
-                .accounts
-                .iter()
-                .zip(&activity)
-                // The shown account is the poller's own: read on every tick (its schedule, its
-                // backoff, a changed login at once); the others at their own pace.
-                .filter(|(a, activity)| a.id == shown || schedule.due(&a.id, **activity, interval, forced, now))
-                .map(|(a, _)| a.clone())
-                .collect()
-        };
+        let tick = shared.schedule.lock().unwrap().tick(&roster.accounts, &shown, interval, forced, now);
+        shared.other_home_in_use.store(tick.other_home_in_use, Ordering::Relaxed);
         let reports = tokio::runtime::Handle::current().block_on(read_accounts(
-            &due,
+            &tick.due,
             &env,
             &OsKeychain,
             SourcePreference::Auto,

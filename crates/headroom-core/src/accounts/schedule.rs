@@ -11,7 +11,9 @@ use std::time::SystemTime;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::accounts::read::AccountReport;
+use crate::accounts::roster::WatchedAccount;
 use crate::poll::{Outcome, Polled};
+use crate::sources::session_log;
 
 /// The longest an idle account waits between reads.
 pub const IDLE_INTERVAL: Duration = Duration::minutes(15);
@@ -79,6 +81,39 @@ impl AccountSchedule {
     }
 }
 
+/// What a tick reads: the accounts due, and whether Codex is at work in another home than the
+/// default one (which keeps the poller at its quick pace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tick {
+    pub due: Vec<WatchedAccount>,
+    pub other_home_in_use: bool,
+}
+
+impl AccountSchedule {
+    /// The accounts to read on a tick at `now`. The shown account is the poller's own and is
+    /// read on every tick (its schedule, its backoff, a changed login at once); every other one
+    /// at its own pace, by when Codex last wrote a session log in its home.
+    pub fn tick(
+        &self,
+        accounts: &[WatchedAccount],
+        shown: &str,
+        interval: Duration,
+        forced: bool,
+        now: DateTime<Utc>,
+    ) -> Tick {
+        let mut other_home_in_use = false;
+        let mut due = Vec::new();
+        for account in accounts {
+            let activity = Activity::of(account.home().and_then(session_log::last_written), now);
+            other_home_in_use |= !account.default && activity == Activity::InUse;
+            if account.id == shown || self.due(&account.id, activity, interval, forced, now) {
+                due.push(account.clone());
+            }
+        }
+        Tick { due, other_home_in_use }
+    }
+}
+
 /// One poll's answers, the shown account's first when it was read.
 #[derive(Debug, Clone, Default)]
 pub struct Readings {
@@ -98,6 +133,7 @@ impl Polled for Readings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accounts::roster::{HomeOrigin, Place};
     use chrono::TimeZone;
 
     fn t(minutes: i64) -> DateTime<Utc> {
@@ -150,5 +186,50 @@ mod tests {
         assert_eq!(Activity::of(ago(60), now), Activity::Normal);
         assert_eq!(Activity::of(ago(25 * 60), now), Activity::Idle);
         assert_eq!(Activity::of(None, now), Activity::Normal, "no log says nothing");
+    }
+
+    /// A Codex home whose newest rollout was written `hours_ago`.
+    fn home_written(dir: &std::path::Path, name: &str, hours_ago: u64) -> WatchedAccount {
+        let home = dir.join(name);
+        let day = home.join("sessions/2026/11/29");
+        std::fs::create_dir_all(&day).unwrap();
+        let file = day.join("rollout-2026-11-29T10-00-00-0000.jsonl");
+        std::fs::write(&file, "{}\n").unwrap();
+        let when = SystemTime::now() - std::time::Duration::from_secs(hours_ago * 3600);
+        std::fs::File::options().write(true).open(&file).unwrap().set_modified(when).unwrap();
+        WatchedAccount {
+            id: name.into(),
+            email: None,
+            places: vec![Place::Home { path: home, origin: HomeOrigin::Added, gone: false }],
+            default: false,
+        }
+    }
+
+    #[test]
+    fn a_tick_reads_the_shown_account_and_the_others_by_their_homes_logs() {
+        let dir = tempfile::tempdir().unwrap();
+        let idle = home_written(dir.path(), "idle", 48);
+        let busy = home_written(dir.path(), "busy", 0);
+        let quiet = home_written(dir.path(), "quiet", 3);
+        let shown = WatchedAccount { id: "shown".into(), default: true, ..home_written(dir.path(), "shown", 48) };
+        let accounts = [shown, idle, busy, quiet];
+        let ids = |tick: &Tick| tick.due.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
+        let mut schedule = AccountSchedule::default();
+        let now = Utc::now();
+        let first = schedule.tick(&accounts, "shown", FIVE, false, now);
+        assert_eq!(ids(&first), ["shown", "idle", "busy", "quiet"], "nothing read yet");
+        assert!(first.other_home_in_use, "Codex writes to the busy home");
+        for account in &accounts {
+            schedule.record(&account.id, Outcome::Success, now);
+        }
+        let later = now + Duration::minutes(1);
+        assert_eq!(ids(&schedule.tick(&accounts, "shown", FIVE, false, later)), ["shown", "busy"]);
+        let later = now + Duration::minutes(5);
+        assert_eq!(ids(&schedule.tick(&accounts, "shown", FIVE, false, later)), ["shown", "busy", "quiet"]);
+        let later = now + Duration::minutes(15);
+        assert_eq!(ids(&schedule.tick(&accounts, "shown", FIVE, false, later)), ["shown", "idle", "busy", "quiet"]);
+        let quiet_only = schedule.tick(&accounts[..2], "shown", FIVE, true, now + Duration::minutes(1));
+        assert_eq!(ids(&quiet_only), ["shown", "idle"], "Refresh now reads even the idle one");
+        assert!(!quiet_only.other_home_in_use);
     }
 }
