@@ -20,6 +20,8 @@ use headroom_core::accounts::read::{read_account, read_accounts};
 use headroom_core::accounts::roster::{Roster, WatchedAccount};
 use headroom_core::environment::Environment;
 use headroom_core::login::keychain::OsKeychain;
+use headroom_core::present::bar_format::{self, Template};
+use headroom_core::present::guard::GuardWindow;
 use headroom_core::present::humanize;
 use headroom_core::present::status_json::status_json;
 use headroom_core::{Context, SourcePreference};
@@ -48,6 +50,23 @@ enum Command {
         /// every account has numbers, else with the first failing account's code.
         #[arg(long, conflicts_with = "account")]
         all: bool,
+        /// One account, by its email, account id or Codex home (default: the default account).
+        #[arg(long, value_name = "EMAIL|ACCOUNT_ID|HOME")]
+        account: Option<String>,
+        /// One line for a status bar: `waybar` (its JSON: text, tooltip, class, percentage, alt),
+        /// or a template such as "{5h.left}% · {weekly.left}%" (tmux, polybar, i3blocks).
+        #[arg(long, value_name = "waybar|TEMPLATE", conflicts_with_all = ["json", "all"])]
+        format: Option<String>,
+    },
+    /// Exit 0 when there is room, 1 when the chosen window has less left than asked or a limit
+    /// blocks, 2/3/4 as `status` when it cannot tell: `headroom guard --min-left 20 && codex exec …`.
+    Guard {
+        /// The least room, in percent left, that counts as enough.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
+        min_left: u32,
+        /// The window to hold against (default: any window that can stop Codex).
+        #[arg(long, value_enum, default_value_t = GuardWindowArg::Any)]
+        window: GuardWindowArg,
         /// One account, by its email, account id or Codex home (default: the default account).
         #[arg(long, value_name = "EMAIL|ACCOUNT_ID|HOME")]
         account: Option<String>,
@@ -164,6 +183,26 @@ enum TokenAction {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum GuardWindowArg {
+    Any,
+    #[value(name = "5h")]
+    FiveHour,
+    Weekly,
+    Monthly,
+}
+
+impl From<GuardWindowArg> for GuardWindow {
+    fn from(window: GuardWindowArg) -> Self {
+        match window {
+            GuardWindowArg::Any => GuardWindow::Any,
+            GuardWindowArg::FiveHour => GuardWindow::Kind(headroom_core::WindowKind::FiveHour),
+            GuardWindowArg::Weekly => GuardWindow::Kind(headroom_core::WindowKind::Weekly),
+            GuardWindowArg::Monthly => GuardWindow::Kind(headroom_core::WindowKind::Monthly),
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Source {
     /// The live API when a login exists, else Codex's session logs.
     Auto,
@@ -201,11 +240,29 @@ fn main() -> ExitCode {
     if let Some(error) = &ctx.config_error {
         eprintln!("headroom: {error}.");
     }
-    let default = Command::Status { json: false, source: Source::Auto, all: false, account: None };
+    let default = Command::Status { json: false, source: Source::Auto, all: false, account: None, format: None };
     let code = match cli.command.unwrap_or(default) {
         Command::Status { json, source, all: true, .. } => status_all(&env, &settings, json, source.into()),
-        Command::Status { json, source, account, .. } => match accounts::chosen(&env, &settings, account.as_deref()) {
-            Ok(account) => status(&env, &account, &settings, json, source.into()),
+        Command::Status { json, source, account, format, .. } => {
+            let output = match format.as_deref().map(Output::parse).transpose() {
+                Ok(Some(output)) => output,
+                Ok(None) if json => Output::Json,
+                Ok(None) => Output::Text,
+                Err(message) => {
+                    eprintln!("{message}");
+                    return ExitCode::from(2);
+                }
+            };
+            match accounts::chosen(&env, &settings, account.as_deref()) {
+                Ok(account) => status(&env, &account, &settings, &output, source.into()),
+                Err(message) => {
+                    eprintln!("{message}");
+                    2
+                }
+            }
+        }
+        Command::Guard { min_left, window, account } => match accounts::chosen(&env, &settings, account.as_deref()) {
+            Ok(account) => guard(&env, &account, min_left, window.into()),
             Err(message) => {
                 eprintln!("{message}");
                 2
@@ -257,13 +314,53 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// How `status` prints one account.
+enum Output {
+    Text,
+    Json,
+    Waybar,
+    Template(Template),
+}
+
+impl Output {
+    /// `--format`: `waybar`, or a template checked before anything is asked.
+    fn parse(format: &str) -> Result<Output, String> {
+        match format {
+            "waybar" => Ok(Output::Waybar),
+            template => Template::parse(template).map(Output::Template).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// `headroom guard`: reads the account, then says whether there is room.
+fn guard(env: &Environment, account: &WatchedAccount, min_left: u32, window: GuardWindow) -> u8 {
+    let runtime = match runtime::single_threaded() {
+        Ok(runtime) => runtime,
+        Err(message) => {
+            eprintln!("{message}");
+            return 1;
+        }
+    };
+    let now = Utc::now();
+    let answer = runtime.block_on(read_account(account, env, &OsKeychain, SourcePreference::Auto, now, None));
+    let verdict = headroom_core::present::guard::guard(&answer.report, min_left, window, now);
+    let line = humanize::in_home(&verdict.line, account.codex_command().as_deref());
+    if verdict.code == 0 || answer.report.snapshot.is_some() {
+        crate::output::say!("{line}");
+    } else {
+        eprintln!("{line}");
+    }
+    verdict.code
+}
+
 fn status(
     env: &Environment,
     account: &WatchedAccount,
     settings: &headroom_core::settings::Settings,
-    json: bool,
+    output: &Output,
     preference: SourcePreference,
 ) -> u8 {
+    let json = matches!(output, Output::Json);
     let runtime = match runtime::single_threaded() {
         Ok(runtime) => runtime,
         Err(message) => {
@@ -279,12 +376,13 @@ fn status(
     }
     let report = &answer.report;
     let mut stdout = std::io::stdout().lock();
-    let written = if json {
-        writeln!(stdout, "{}", serde_json::to_string_pretty(&status_json(report)).unwrap_or_default())
-    } else if report.snapshot.is_some() {
-        write!(stdout, "{}", render::status_text(report, settings, now))
-    } else {
-        Ok(())
+    let written = match output {
+        Output::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&status_json(report)).unwrap_or_default()),
+        // A bar's line is printed whatever happened: its class or its "-" says so.
+        Output::Waybar => writeln!(stdout, "{}", bar_format::waybar(report, settings, now)),
+        Output::Template(template) => writeln!(stdout, "{}", template.render(report, settings, now)),
+        Output::Text if report.snapshot.is_some() => write!(stdout, "{}", render::status_text(report, settings, now)),
+        Output::Text => Ok(()),
     };
     if let Some(error) = &report.error {
         let error = humanize::in_home(&error.to_string(), account.codex_command().as_deref());

@@ -1,0 +1,122 @@
+//! `headroom guard --min-left N [--window 5h|weekly|any]`: whether there is room to start a long
+//! Codex job, as an exit code a script can test, and one line that says why. 0 room; 1 the
+//! chosen window has less left than asked, or a limit blocks; 2, 3, 4 as `status` when the
+//! numbers cannot be had (no login, a refused login, a temporary failure).
+
+use chrono::{DateTime, Utc};
+
+use crate::model::WindowKind;
+use crate::present::humanize::{blocked_sentence, used_and_left};
+use crate::status::StatusReport;
+
+/// Which windows the guard looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardWindow {
+    /// Every window that can stop Codex.
+    Any,
+    Kind(WindowKind),
+}
+
+/// The guard's answer: its exit code and its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardVerdict {
+    pub code: u8,
+    pub line: String,
+}
+
+pub fn guard(report: &StatusReport, min_left: u32, window: GuardWindow, now: DateTime<Utc>) -> GuardVerdict {
+    let Some(snapshot) = &report.snapshot else {
+        let line = report.error.as_ref().map(|e| e.to_string()).unwrap_or_else(|| "No numbers to go by.".into());
+        return GuardVerdict { code: report.exit_code().max(1), line };
+    };
+    if let Some(blocked) = blocked_sentence(snapshot, now, true) {
+        return GuardVerdict { code: 1, line: format!("{blocked}.") };
+    }
+    let chosen = snapshot.quota_windows().filter(|w| match window {
+        GuardWindow::Any => true,
+        GuardWindow::Kind(kind) => w.kind == kind,
+    });
+    let Some(tightest) = chosen.max_by(|a, b| a.used_percent.total_cmp(&b.used_percent)) else {
+        let what = match window {
+            GuardWindow::Any => "no usage windows".to_string(),
+            GuardWindow::Kind(kind) => format!("no {} window", kind.label()),
+        };
+        return GuardVerdict {
+            code: 2,
+            line: format!(
+                "The numbers have {what}, so there is nothing to hold the job against: choose another --window."
+            ),
+        };
+    };
+    let left = used_and_left(tightest.used_percent).1;
+    let title = tightest.title();
+    if left < min_left {
+        GuardVerdict {
+            code: 1,
+            line: format!("Not enough room: the {title} window has {left}% left ({min_left}% asked)."),
+        }
+    } else {
+        GuardVerdict { code: 0, line: format!("Room: the {title} window has {left}% left ({min_left}% asked).") }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::UsageError;
+    use crate::model::{Account, CredentialOrigin, SourceKind, UsageSnapshot, UsageWindow};
+    use chrono::{Duration, TimeZone};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap()
+    }
+
+    fn report(five: f64, weekly: f64) -> StatusReport {
+        let windows = vec![
+            UsageWindow::main(WindowKind::FiveHour, five, Some(now() + Duration::minutes(90))),
+            UsageWindow::main(WindowKind::Weekly, weekly, Some(now() + Duration::days(3))),
+        ];
+        let snapshot = UsageSnapshot {
+            plan: Some("plus".into()),
+            account: Account::default(),
+            limit_reached: windows.iter().any(UsageWindow::is_exhausted),
+            windows,
+            credits: None,
+            limit_reached_reason: None,
+            spend_control: None,
+            reset_credits: None,
+            unreadable: Vec::new(),
+            observed_at: now(),
+            source: SourceKind::Api,
+        };
+        StatusReport { snapshot: Some(snapshot), credential: None, error: None, log_file: None, paces: Vec::new() }
+    }
+
+    #[test]
+    fn room_not_enough_blocked_and_cannot_tell() {
+        let ok = guard(&report(42.0, 17.0), 20, GuardWindow::Any, now());
+        assert_eq!(ok, GuardVerdict { code: 0, line: "Room: the 5-hour window has 58% left (20% asked).".into() });
+        let low = guard(&report(42.0, 95.0), 10, GuardWindow::Any, now());
+        assert_eq!(
+            low,
+            GuardVerdict { code: 1, line: "Not enough room: the Weekly window has 5% left (10% asked).".into() }
+        );
+        assert_eq!(
+            guard(&report(42.0, 95.0), 10, GuardWindow::Kind(WindowKind::FiveHour), now()).code,
+            0,
+            "only the 5-hour window"
+        );
+        let blocked = guard(&report(100.0, 17.0), 0, GuardWindow::Kind(WindowKind::Weekly), now());
+        assert_eq!(blocked.code, 1, "a limit blocks whatever window was chosen");
+        assert!(blocked.line.starts_with("Blocked by the 5-hour limit until "), "{}", blocked.line);
+        let none = guard(&report(42.0, 17.0), 10, GuardWindow::Kind(WindowKind::Monthly), now());
+        assert_eq!(none.code, 2);
+        let cannot = |error: UsageError| {
+            guard(&StatusReport { snapshot: None, error: Some(error), ..report(0.0, 0.0) }, 10, GuardWindow::Any, now())
+                .code
+        };
+        assert_eq!(cannot(UsageError::NoCredentials { detail: None }), 2);
+        assert_eq!(cannot(UsageError::Unauthorized { origin: CredentialOrigin::CodexAuthFile, status: 401 }), 3);
+        assert_eq!(cannot(UsageError::ServerError { status: 502 }), 4);
+    }
+}
