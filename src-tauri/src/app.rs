@@ -266,14 +266,11 @@ pub fn show_pinned(app: &AppHandle, shared: &SharedState) {
     {
         let mut session = shared.session.lock().unwrap();
         let env = environment(&session.settings);
-        let watched: Vec<_> = session.accounts().iter().map(|a| a.watched.clone()).collect();
-        let pinned = session.settings.pinned_account.clone();
-        let shown = pinned
-            .as_deref()
-            .and_then(|name| watched.iter().find(|a| a.is_named(name, &env)))
-            .or_else(|| watched.iter().find(|a| a.default))
-            .map(|a| a.id.clone())
-            .unwrap_or_default();
+        // The accounts already known, and the one the pin names among them, by the roster's rule.
+        let known =
+            Roster { accounts: session.accounts().iter().map(|a| a.watched.clone()).collect(), problems: Vec::new() };
+        let shown = known.shown(session.settings.pinned_account.as_deref(), &env).id.clone();
+        let watched = known.accounts;
         session.set_accounts(&watched, &shown);
     }
     tray::refresh(app, shared);
