@@ -18,8 +18,9 @@ use headroom_core::poll::Polled;
 use headroom_core::poll::{self, PollPlan, Trigger};
 use headroom_core::session::SwitchCodex;
 use headroom_core::settings::{self, Settings};
+use headroom_core::sources::shared_numbers::{MaxAge, SharedNumbers};
 use headroom_core::sources::{codex_app_server, demo};
-use headroom_core::status::{Context, SourcePreference, StatusReport};
+use headroom_core::status::{Context, ReadOptions, SourcePreference, StatusReport};
 use headroom_core::storage;
 use tauri::AppHandle;
 
@@ -131,14 +132,17 @@ async fn fetch(shared: SharedState) -> Readings {
         let interval = PollPlan::from_settings(&settings).interval;
         let tick = shared.schedule.lock().unwrap().tick(&roster.accounts, &shown, interval, forced, now);
         shared.other_home_in_use.store(tick.other_home_in_use, Ordering::Relaxed);
-        let reports = tokio::runtime::Handle::current().block_on(read_accounts(
-            &tick.due,
-            &env,
-            &OsKeychain,
-            SourcePreference::Auto,
-            now,
-            None,
-        ));
+        // The tray always asks when an account is due, and shares the answer: a status bar's
+        // `headroom status` takes it until the tray's next poll (with a little slack for a late
+        // tick), and a `headroom` run asking at the same moment is waited for, not doubled.
+        let promise = interval + Duration::seconds(30);
+        let numbers = shared
+            .data_dir
+            .as_ref()
+            .map(|dir| SharedNumbers::new(dir.join(storage::SHARED_NUMBERS), MaxAge::At(Duration::zero()), promise));
+        let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Auto) };
+        let reports =
+            tokio::runtime::Handle::current().block_on(read_accounts(&tick.due, &env, &OsKeychain, &options, now));
         let mut schedule = shared.schedule.lock().unwrap();
         for answer in &reports {
             schedule.record(&answer.account.id, answer.report.outcome(), Utc::now());

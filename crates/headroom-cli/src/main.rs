@@ -10,8 +10,8 @@ mod runtime;
 mod secret_input;
 mod token;
 mod usage;
+mod watch;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use chrono::Utc;
@@ -24,6 +24,8 @@ use headroom_core::present::bar_format::{self, Template};
 use headroom_core::present::guard::GuardWindow;
 use headroom_core::present::humanize;
 use headroom_core::present::status_json::status_json;
+use headroom_core::sources::shared_numbers::{self, MaxAge, SharedNumbers};
+use headroom_core::status::ReadOptions;
 use headroom_core::{Context, SourcePreference};
 
 #[derive(Parser)]
@@ -57,6 +59,12 @@ enum Command {
         /// or a template such as "{5h.left}% · {weekly.left}%" (tmux, polybar, i3blocks).
         #[arg(long, value_name = "waybar|TEMPLATE", conflicts_with_all = ["json", "all"])]
         format: Option<String>,
+        #[command(flatten)]
+        freshness: Freshness,
+        /// Keep running and print a new line each time the numbers change (with --format or
+        /// --json), asking the service on the tray's schedule and never faster.
+        #[arg(long, conflicts_with_all = ["all", "max_age"])]
+        watch: bool,
     },
     /// Exit 0 when there is room, 1 when the chosen window has less left than asked or a limit
     /// blocks, 2/3/4 as `status` when it cannot tell: `headroom guard --min-left 20 && codex exec …`.
@@ -70,6 +78,8 @@ enum Command {
         /// One account, by its email, account id or Codex home (default: the default account).
         #[arg(long, value_name = "EMAIL|ACCOUNT_ID|HOME")]
         account: Option<String>,
+        #[command(flatten)]
+        freshness: Freshness,
     },
     /// The accounts Headroom watches: each Codex home and each pasted token.
     Accounts {
@@ -124,6 +134,31 @@ enum Command {
         #[arg(long, value_name = "EMAIL|ACCOUNT_ID|HOME")]
         account: Option<String>,
     },
+}
+
+/// How old numbers may be before the service is asked again.
+#[derive(clap::Args, Clone, Copy)]
+struct Freshness {
+    /// Answer from numbers the tray or an earlier run got when they are younger than this many
+    /// seconds (default: 60, or until the tray's next poll); 0 always asks the service.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_max_age, allow_hyphen_values = true)]
+    max_age: Option<u32>,
+}
+
+impl Freshness {
+    fn shared_numbers(self) -> Option<SharedNumbers> {
+        let max_age = match self.max_age {
+            None => MaxAge::Default,
+            Some(seconds) => MaxAge::At(chrono::Duration::seconds(i64::from(seconds))),
+        };
+        SharedNumbers::at_default(max_age, shared_numbers::DEFAULT_MAX_AGE)
+    }
+}
+
+fn parse_max_age(value: &str) -> Result<u32, String> {
+    value.trim().parse().map_err(|_| {
+        format!("--max-age takes a whole number of seconds, such as 60 (0 always asks the service), not {value:?}.")
+    })
 }
 
 #[derive(Subcommand)]
@@ -240,34 +275,63 @@ fn main() -> ExitCode {
     if let Some(error) = &ctx.config_error {
         eprintln!("headroom: {error}.");
     }
-    let default = Command::Status { json: false, source: Source::Auto, all: false, account: None, format: None };
+    let default = Command::Status {
+        json: false,
+        source: Source::Auto,
+        all: false,
+        account: None,
+        format: None,
+        freshness: Freshness { max_age: None },
+        watch: false,
+    };
     let code = match cli.command.unwrap_or(default) {
-        Command::Status { json, source, all: true, .. } => status_all(&env, &settings, json, source.into()),
-        Command::Status { json, source, account, format, .. } => {
+        Command::Status { json, source, all: true, freshness, .. } => {
+            let numbers = freshness.shared_numbers();
+            let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(source.into()) };
+            status_all(&env, &settings, json, &options)
+        }
+        Command::Status { json, source, account, format, freshness, watch, .. } => {
             let output = match format.as_deref().map(Output::parse).transpose() {
                 Ok(Some(output)) => output,
                 Ok(None) if json => Output::Json,
+                Ok(None) if watch => {
+                    eprintln!("--watch prints one line each time the numbers change: add --format waybar, --format TEMPLATE or --json.");
+                    return ExitCode::from(2);
+                }
                 Ok(None) => Output::Text,
                 Err(message) => {
                     eprintln!("{message}");
                     return ExitCode::from(2);
                 }
             };
+            if watch {
+                return ExitCode::from(match accounts::chosen(&env, &settings, account.as_deref()) {
+                    Ok(account) => watch::run(&env, &account, &settings, &output, source.into()),
+                    Err(message) => {
+                        eprintln!("{message}");
+                        2
+                    }
+                });
+            }
+            let numbers = freshness.shared_numbers();
+            let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(source.into()) };
             match accounts::chosen(&env, &settings, account.as_deref()) {
-                Ok(account) => status(&env, &account, &settings, &output, source.into()),
+                Ok(account) => status(&env, &account, &settings, &output, &options),
                 Err(message) => {
                     eprintln!("{message}");
                     2
                 }
             }
         }
-        Command::Guard { min_left, window, account } => match accounts::chosen(&env, &settings, account.as_deref()) {
-            Ok(account) => guard(&env, &account, min_left, window.into()),
-            Err(message) => {
-                eprintln!("{message}");
-                2
+        Command::Guard { min_left, window, account, freshness } => {
+            match accounts::chosen(&env, &settings, account.as_deref()) {
+                Ok(account) => guard(&env, &account, min_left, window.into(), freshness),
+                Err(message) => {
+                    eprintln!("{message}");
+                    2
+                }
             }
-        },
+        }
         Command::Accounts { action: None | Some(AccountsAction::List) } => accounts::list(&env, &settings),
         Command::Accounts { action: Some(AccountsAction::Add { path }) } => accounts::add(&env, settings, &path),
         Command::Accounts { action: Some(AccountsAction::Remove { name }) } => accounts::remove(&env, settings, &name),
@@ -315,7 +379,7 @@ fn main() -> ExitCode {
 }
 
 /// How `status` prints one account.
-enum Output {
+pub(crate) enum Output {
     Text,
     Json,
     Waybar,
@@ -323,6 +387,27 @@ enum Output {
 }
 
 impl Output {
+    /// What `status` prints for `report`: JSON pretty or on one line (`--watch`), a bar's line
+    /// whatever happened (its class or its "-" says so), or the text block when there are numbers.
+    pub(crate) fn render(
+        &self,
+        report: &headroom_core::StatusReport,
+        settings: &headroom_core::settings::Settings,
+        now: chrono::DateTime<Utc>,
+        pretty: bool,
+    ) -> String {
+        match self {
+            Output::Json if pretty => {
+                format!("{}\n", serde_json::to_string_pretty(&status_json(report)).unwrap_or_default())
+            }
+            Output::Json => format!("{}\n", status_json(report)),
+            Output::Waybar => format!("{}\n", bar_format::waybar(report, settings, now)),
+            Output::Template(template) => format!("{}\n", template.render(report, settings, now)),
+            Output::Text if report.snapshot.is_some() => render::status_text(report, settings, now),
+            Output::Text => String::new(),
+        }
+    }
+
     /// `--format`: `waybar`, or a template checked before anything is asked.
     fn parse(format: &str) -> Result<Output, String> {
         match format {
@@ -333,7 +418,7 @@ impl Output {
 }
 
 /// `headroom guard`: reads the account, then says whether there is room.
-fn guard(env: &Environment, account: &WatchedAccount, min_left: u32, window: GuardWindow) -> u8 {
+fn guard(env: &Environment, account: &WatchedAccount, min_left: u32, window: GuardWindow, freshness: Freshness) -> u8 {
     let runtime = match runtime::single_threaded() {
         Ok(runtime) => runtime,
         Err(message) => {
@@ -342,7 +427,9 @@ fn guard(env: &Environment, account: &WatchedAccount, min_left: u32, window: Gua
         }
     };
     let now = Utc::now();
-    let answer = runtime.block_on(read_account(account, env, &OsKeychain, SourcePreference::Auto, now, None));
+    let numbers = freshness.shared_numbers();
+    let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Auto) };
+    let answer = runtime.block_on(read_account(account, env, &OsKeychain, &options, now));
     let verdict = headroom_core::present::guard::guard(&answer.report, min_left, window, now);
     let line = humanize::in_home(&verdict.line, account.codex_command().as_deref());
     if verdict.code == 0 || answer.report.snapshot.is_some() {
@@ -358,7 +445,7 @@ fn status(
     account: &WatchedAccount,
     settings: &headroom_core::settings::Settings,
     output: &Output,
-    preference: SourcePreference,
+    options: &ReadOptions<'_>,
 ) -> u8 {
     let json = matches!(output, Output::Json);
     let runtime = match runtime::single_threaded() {
@@ -369,21 +456,13 @@ fn status(
         }
     };
     let now = Utc::now();
-    let answer = runtime.block_on(read_account(account, env, &OsKeychain, preference, now, None));
+    let answer = runtime.block_on(read_account(account, env, &OsKeychain, options, now));
     if let Some(notice) = &answer.history_notice {
         // History trouble never stops the numbers; said once, on stderr.
         eprintln!("headroom: {notice}");
     }
     let report = &answer.report;
-    let mut stdout = std::io::stdout().lock();
-    let written = match output {
-        Output::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&status_json(report)).unwrap_or_default()),
-        // A bar's line is printed whatever happened: its class or its "-" says so.
-        Output::Waybar => writeln!(stdout, "{}", bar_format::waybar(report, settings, now)),
-        Output::Template(template) => writeln!(stdout, "{}", template.render(report, settings, now)),
-        Output::Text if report.snapshot.is_some() => write!(stdout, "{}", render::status_text(report, settings, now)),
-        Output::Text => Ok(()),
-    };
+    let written = output::print(&output.render(report, settings, now, true));
     if let Some(error) = &report.error {
         let error = humanize::in_home(&error.to_string(), account.codex_command().as_deref());
         if report.snapshot.is_none() {
@@ -397,7 +476,7 @@ fn status(
     {
         eprintln!("{note}");
     }
-    if written.is_err() {
+    if written != 0 {
         // A closed pipe (`headroom status | head -1`) is not worth a panic.
         return 1;
     }
@@ -409,7 +488,7 @@ fn status_all(
     env: &Environment,
     settings: &headroom_core::settings::Settings,
     json: bool,
-    preference: SourcePreference,
+    options: &ReadOptions<'_>,
 ) -> u8 {
     let runtime = match runtime::single_threaded() {
         Ok(runtime) => runtime,
@@ -423,7 +502,7 @@ fn status_all(
         eprintln!("headroom: {problem}");
     }
     let now = Utc::now();
-    let answers = runtime.block_on(read_accounts(&roster.accounts, env, &OsKeychain, preference, now, None));
+    let answers = runtime.block_on(read_accounts(&roster.accounts, env, &OsKeychain, options, now));
     let written = if json {
         let accounts: Vec<serde_json::Value> = answers
             .iter()

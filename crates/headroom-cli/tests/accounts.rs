@@ -43,9 +43,10 @@ fn every_account_is_read_at_once_and_one_failing_hides_none() {
         sb.fake.requests().iter().filter_map(|r| r.header("chatgpt-account-id").map(String::from)).collect();
     assert_eq!(accounts_asked.len(), 2, "one request per account");
 
-    // The work login is refused: its account says so, the other still shows its numbers.
+    // The work login is refused (asked at once: a minute-old answer would otherwise be taken):
+    // its account says so, the other still shows its numbers.
     sb.fake.respond_for_account("acct-work", FakeResponse::json(401, r#"{"detail":"token expired"}"#));
-    let run = sb.run(&["status", "--all", "--json"]);
+    let run = sb.run(&["status", "--all", "--json", "--max-age", "0"]);
     assert_eq!(run.code, 3, "the failing account's code: {}", run.stderr);
     let v = run.json();
     assert_eq!(left(&v["accounts"][0], "5h"), 90.0);

@@ -13,8 +13,9 @@ fn signed_in() -> Sandbox {
     sb
 }
 
+/// Each state is a new answer from the fake, so each run asks (`--max-age 0`).
 fn waybar(sb: &Sandbox) -> (i32, serde_json::Value) {
-    let run = sb.run(&["status", "--format", "waybar"]);
+    let run = sb.run(&["status", "--format", "waybar", "--max-age", "0"]);
     assert_eq!(run.stdout.lines().count(), 1, "one line: {}", run.stdout);
     (run.code, run.json())
 }
@@ -70,27 +71,29 @@ fn a_template_fills_in_whole_percents_and_an_unknown_name_is_refused_before_aski
 
 #[test]
 fn guard_exits_by_the_room_left() {
+    // Each case is a new answer from the fake, asked for at once.
+    let guard = |sb: &Sandbox, args: &[&str]| sb.run(&[&["guard", "--max-age", "0"], args].concat());
     let sb = signed_in();
     sb.fake.respond(Route::Usage, scenarios::plus(42.0, 95.0, 7_920, 388_800));
-    let room = sb.run(&["guard", "--min-left", "20", "--window", "5h"]);
+    let room = guard(&sb, &["--min-left", "20", "--window", "5h"]);
     assert_eq!((room.code, room.stdout.trim()), (0, "Room: the 5-hour window has 58% left (20% asked)."));
-    let low = sb.run(&["guard", "--min-left", "10"]);
+    let low = guard(&sb, &["--min-left", "10"]);
     assert_eq!((low.code, low.stdout.trim()), (1, "Not enough room: the Weekly window has 5% left (10% asked)."));
     sb.fake.respond(Route::Usage, scenarios::usage("plus-weekly-exhausted").unwrap());
-    let blocked = sb.run(&["guard", "--min-left", "0", "--window", "5h"]);
+    let blocked = guard(&sb, &["--min-left", "0", "--window", "5h"]);
     assert_eq!(blocked.code, 1);
     assert!(blocked.stdout.starts_with("Blocked by the weekly limit until "), "{}", blocked.stdout);
     sb.fake.respond(Route::Usage, FakeResponse::json(401, r#"{"detail":"expired"}"#));
-    let rejected = sb.run(&["guard", "--min-left", "10"]);
+    let rejected = guard(&sb, &["--min-left", "10"]);
     assert_eq!(rejected.code, 3);
     assert!(rejected.stderr.contains("rejected"), "{}", rejected.stderr);
     sb.fake.respond(Route::Usage, FakeResponse::json(503, "{}"));
-    assert_eq!(sb.run(&["guard", "--min-left", "10"]).code, 4);
-    let bad = sb.run(&["guard", "--min-left", "150"]);
+    assert_eq!(guard(&sb, &["--min-left", "10"]).code, 4);
+    let bad = guard(&sb, &["--min-left", "150"]);
     assert_eq!(bad.code, 2, "not a percentage: {}", bad.stderr);
 
     let mut nobody = Sandbox::new();
     nobody.unset("HEADROOM_ACCESS_TOKEN");
-    let none = nobody.run(&["guard", "--min-left", "10"]);
+    let none = guard(&nobody, &["--min-left", "10"]);
     assert_eq!(none.code, 2, "{}", none.stderr);
 }

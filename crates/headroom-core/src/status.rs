@@ -16,6 +16,7 @@ use crate::login::keychain::Keychain;
 use crate::login::vault::{PastedTokenSource, Slot, Vault};
 use crate::model::UsageSnapshot;
 use crate::sources::session_log::{self, LogFinding};
+use crate::sources::shared_numbers::SharedNumbers;
 
 /// `--source auto|api|logs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,6 +85,21 @@ impl Context {
     }
 }
 
+/// How one read goes: the source wanted, where the history is (the platform's when `None`), and
+/// the numbers shared with other Headroom processes (none: always ask).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions<'a> {
+    pub preference: SourcePreference,
+    pub history_path: Option<&'a std::path::Path>,
+    pub shared: Option<&'a SharedNumbers>,
+}
+
+impl ReadOptions<'_> {
+    pub fn from(preference: SourcePreference) -> ReadOptions<'static> {
+        ReadOptions { preference, ..ReadOptions::default() }
+    }
+}
+
 /// The answer to "how much is left", with everything needed to explain it.
 #[derive(Debug, Clone)]
 pub struct StatusReport {
@@ -116,13 +132,14 @@ pub async fn read_and_record(
     ctx: &Context,
     keychain: &dyn Keychain,
     pasted: Option<&dyn PastedTokenSource>,
-    preference: SourcePreference,
+    options: &ReadOptions<'_>,
     now: DateTime<Utc>,
-    history_path: Option<&std::path::Path>,
 ) -> (StatusReport, Option<String>) {
-    let mut report = read_status(ctx, keychain, pasted, preference, now).await;
+    let mut report = read_status(ctx, keychain, pasted, options, now).await;
     let Some(snapshot) = &report.snapshot else { return (report, None) };
-    let (paces, notice) = crate::history::record_and_pace(history_path, snapshot, &ctx.sessions_dir(), now);
+    // A shared answer is recorded again: the history keeps one sample per moment, so this
+    // costs nothing and fills a history the tray never wrote.
+    let (paces, notice) = crate::history::record_and_pace(options.history_path, snapshot, &ctx.sessions_dir(), now);
     report.paces = paces;
     (report, notice)
 }
@@ -132,9 +149,10 @@ pub async fn read_status(
     ctx: &Context,
     keychain: &dyn Keychain,
     pasted: Option<&dyn PastedTokenSource>,
-    preference: SourcePreference,
+    options: &ReadOptions<'_>,
     now: DateTime<Utc>,
 ) -> StatusReport {
+    let preference = options.preference;
     if preference == SourcePreference::Logs {
         return from_logs(ctx, None, None, now);
     }
@@ -160,7 +178,13 @@ pub async fn read_status(
             _ => from_logs(ctx, None, Some(error), now),
         };
     };
-    match fetch_live(ctx, &credential, now).await {
+    let answer = match (options.shared, crate::sources::shared_numbers::account_key(&credential)) {
+        (Some(shared), Some(account)) => {
+            shared.answer_or_ask(&account, &ctx.base_url.url, &credential, now, fetch_live(ctx, &credential, now)).await
+        }
+        _ => fetch_live(ctx, &credential, now).await,
+    };
+    match answer {
         Ok(snapshot) => StatusReport {
             snapshot: Some(snapshot),
             credential: Some(credential),

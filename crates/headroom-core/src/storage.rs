@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 /// The tray's last numbers, in the data folder (what it shows at start before it has asked).
 pub const LAST_SNAPSHOT: &str = "last-snapshot.json";
 
+/// The folder of numbers shared between Headroom's processes, one file per account, in the data
+/// folder (see `sources::shared_numbers`).
+pub const SHARED_NUMBERS: &str = "numbers";
+
 /// The platform's data folder for Headroom (`~/.local/share/headroom` on Linux).
 pub fn data_dir() -> Option<PathBuf> {
     dirs::data_dir().map(|d| d.join("headroom"))

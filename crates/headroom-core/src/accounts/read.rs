@@ -9,7 +9,7 @@ use crate::error::UsageError;
 use crate::login::keychain::Keychain;
 use crate::login::pasted_tokens::PastedTokens;
 use crate::login::vault::PastedTokenSource;
-use crate::status::{read_and_record, SourcePreference, StatusReport};
+use crate::status::{read_and_record, ReadOptions, StatusReport};
 
 /// One account's answer.
 #[derive(Debug, Clone)]
@@ -25,9 +25,8 @@ pub async fn read_account(
     account: &WatchedAccount,
     env: &Environment,
     keychain: &dyn Keychain,
-    preference: SourcePreference,
+    options: &ReadOptions<'_>,
     now: DateTime<Utc>,
-    history_path: Option<&std::path::Path>,
 ) -> AccountReport {
     if let Some(path) = account.gone_home() {
         let report = StatusReport {
@@ -42,15 +41,8 @@ pub async fn read_account(
     let ctx = account.context(env);
     let tokens = PastedTokens::new(keychain);
     let pasted = account.pasted().map(|entry| tokens.source(entry.clone()));
-    let (report, history_notice) = read_and_record(
-        &ctx,
-        keychain,
-        pasted.as_ref().map(|p| p as &dyn PastedTokenSource),
-        preference,
-        now,
-        history_path,
-    )
-    .await;
+    let (report, history_notice) =
+        read_and_record(&ctx, keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), options, now).await;
     AccountReport { account: account.clone(), report, history_notice }
 }
 
@@ -59,12 +51,9 @@ pub async fn read_accounts(
     accounts: &[WatchedAccount],
     env: &Environment,
     keychain: &dyn Keychain,
-    preference: SourcePreference,
+    options: &ReadOptions<'_>,
     now: DateTime<Utc>,
-    history_path: Option<&std::path::Path>,
 ) -> Vec<AccountReport> {
-    futures_util::future::join_all(
-        accounts.iter().map(|account| read_account(account, env, keychain, preference, now, history_path)),
-    )
-    .await
+    futures_util::future::join_all(accounts.iter().map(|account| read_account(account, env, keychain, options, now)))
+        .await
 }

@@ -1,0 +1,184 @@
+//! Status bars that cost no extra requests: `headroom status` answers from the numbers the tray
+//! or an earlier run got while they are fresh enough, processes started together make one
+//! request between them, and `--watch` prints a line only when the numbers change.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::Sandbox;
+use headroom_core::login::credentials::Credential;
+use headroom_core::model::CredentialOrigin;
+use headroom_core::sources::shared_numbers::{MaxAge, SharedNumbers};
+use headroom_testkit::fake::Route;
+use headroom_testkit::{scenarios, FakeResponse};
+
+fn signed_in() -> (Sandbox, String) {
+    let mut sb = Sandbox::new();
+    let token = sb.codex_login(86_400);
+    sb.fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
+    (sb, token)
+}
+
+fn usage_requests(sb: &Sandbox) -> usize {
+    sb.fake.requests().iter().filter(|r| r.path.ends_with("/usage")).count()
+}
+
+fn left_5h(run: &common::Run) -> f64 {
+    let v = run.json();
+    let windows = v["windows"].as_array().unwrap().clone();
+    windows.iter().find(|w| w["kind"] == "5h").unwrap()["remaining_percent"].as_f64().unwrap()
+}
+
+#[test]
+fn fifty_bar_refreshes_in_ten_seconds_make_one_request() {
+    let (sb, _) = signed_in();
+    // A bar refreshing five times a second, for ten seconds.
+    for n in 0..50 {
+        let run = sb.run(&["status", "--format", "waybar"]);
+        assert_eq!(run.code, 0, "call {n}: {}", run.stderr);
+        assert_eq!(run.json()["text"], "58%");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    assert_eq!(usage_requests(&sb), 1, "one request for fifty calls");
+
+    // The human line says how old the shared numbers are, as for the tray's.
+    let text = sb.run(&["status"]).stdout;
+    assert!(text.contains("updated "), "{text}");
+}
+
+#[test]
+fn max_age_zero_asks_each_time_and_a_bad_max_age_is_refused() {
+    let (sb, _) = signed_in();
+    for _ in 0..3 {
+        assert_eq!(sb.run(&["status", "--json", "--max-age", "0"]).code, 0);
+    }
+    assert_eq!(usage_requests(&sb), 3);
+    // A younger limit than the numbers' age asks again; an older one does not.
+    std::thread::sleep(Duration::from_millis(1_100));
+    assert_eq!(sb.run(&["status", "--json", "--max-age", "30"]).code, 0);
+    assert_eq!(usage_requests(&sb), 3);
+    assert_eq!(sb.run(&["status", "--json", "--max-age", "1"]).code, 0);
+    assert_eq!(usage_requests(&sb), 4);
+
+    for bad in ["soon", "-5", "1.5"] {
+        let run = sb.run(&["status", "--max-age", bad]);
+        assert_eq!(run.code, 2, "{bad}");
+        assert!(
+            run.stderr.contains("--max-age takes a whole number of seconds, such as 60 (0 always asks the service)"),
+            "{bad}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(usage_requests(&sb), 4, "nothing asked for a refused call");
+}
+
+#[test]
+fn numbers_the_tray_got_thirty_seconds_ago_are_used_until_its_next_poll() {
+    let (sb, token) = signed_in();
+    // What the tray saves after a poll (every 5 minutes by default): its numbers, promised
+    // until its next poll.
+    let tray = SharedNumbers::new(
+        sb.home().parent().unwrap().join("data/headroom/numbers"),
+        MaxAge::At(chrono::Duration::zero()),
+        chrono::Duration::minutes(5) + chrono::Duration::seconds(30),
+    );
+    let credential =
+        Credential::new(CredentialOrigin::CodexAuthFile, "auth.json".into(), token.into(), None, Some("acct-1".into()));
+    let mut snapshot = headroom_core::sources::usage_body::parse_usage_body(
+        scenarios::plus(80.0, 30.0, 7_920, 388_800).body.as_bytes(),
+        Utc::now() - chrono::Duration::seconds(30),
+    )
+    .unwrap();
+    snapshot.account.account_id = Some("acct-1".into());
+    tray.save("acct-1", &sb.fake.base_url(), &credential, &Ok(snapshot));
+
+    let run = sb.run(&["status", "--json"]);
+    assert_eq!((run.code, left_5h(&run)), (0, 20.0), "the tray's numbers: {}", run.stderr);
+    let observed = chrono::DateTime::parse_from_rfc3339(run.json()["observed_at"].as_str().unwrap()).unwrap();
+    assert!(Utc::now() - observed.with_timezone(&Utc) >= chrono::Duration::seconds(30), "their own time");
+    assert_eq!(usage_requests(&sb), 0, "nothing asked");
+    // Asking for younger numbers than that asks.
+    let fresh = sb.run(&["status", "--json", "--max-age", "10"]);
+    assert_eq!((fresh.code, left_5h(&fresh), usage_requests(&sb)), (0, 58.0, 1));
+}
+
+#[test]
+fn two_runs_started_together_make_one_request() {
+    let (sb, _) = signed_in();
+    // A slow service: the second run starts while the first is still waiting for its answer.
+    sb.fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800).with_delay(Duration::from_millis(800)));
+    let children: Vec<_> = (0..2)
+        .map(|_| sb.command(&["status", "--json"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["windows"][0]["remaining_percent"], 58.0);
+    }
+    assert_eq!(usage_requests(&sb), 1, "one request between them");
+}
+
+#[test]
+fn a_refusal_is_shared_too_and_a_new_login_is_asked_about_at_once() {
+    let (mut sb, _) = signed_in();
+    sb.fake.respond(Route::Usage, FakeResponse::json(401, r#"{"detail":"token expired"}"#));
+    for _ in 0..5 {
+        let run = sb.run(&["status", "--format", "waybar"]);
+        assert_eq!((run.code, run.json()["class"].as_str()), (3, Some("error")));
+    }
+    assert_eq!(usage_requests(&sb), 1, "a bar on a refused login does not hammer the service");
+    // `codex login` again: a new login is a new question.
+    sb.fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
+    sb.codex_login(172_800);
+    let run = sb.run(&["status", "--format", "waybar"]);
+    assert_eq!((run.code, run.json()["text"].as_str()), (0, Some("58%")), "{}", run.stderr);
+    assert_eq!(usage_requests(&sb), 2);
+}
+
+#[test]
+fn watch_prints_a_line_only_when_the_numbers_change() {
+    let (sb, _) = signed_in();
+    let mut child = sb
+        .command(&["status", "--watch", "--format", "{5h.left}% left"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send((Instant::now(), line)).is_err() {
+                break;
+            }
+        }
+    });
+    let first = seen.recv_timeout(Duration::from_secs(10)).unwrap().1;
+    assert_eq!(first, "58% left");
+
+    // The same numbers again (another run asks): no new line.
+    assert_eq!(sb.run(&["status", "--max-age", "0", "--json"]).code, 0);
+    assert!(seen.recv_timeout(Duration::from_secs(5)).is_err(), "no line for unchanged numbers");
+
+    // Through the warning threshold: another run gets the new numbers, the watch prints them
+    // within moments, without asking itself.
+    sb.fake.respond(Route::Usage, scenarios::plus(85.0, 17.0, 7_920, 388_800));
+    let asked_at = Instant::now();
+    assert_eq!(sb.run(&["status", "--max-age", "0", "--json"]).code, 0);
+    let (at, line) = seen.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(line, "15% left");
+    assert!(at - asked_at < Duration::from_secs(5), "{:?}", at - asked_at);
+    assert_eq!(usage_requests(&sb), 3, "the watch asked once, at its start");
+    assert!(seen.recv_timeout(Duration::from_secs(3)).is_err(), "one line per change");
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    let plain = sb.run(&["status", "--watch"]);
+    assert_eq!(plain.code, 2);
+    assert!(plain.stderr.contains("add --format waybar, --format TEMPLATE or --json"), "{}", plain.stderr);
+}
