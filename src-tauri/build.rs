@@ -23,6 +23,8 @@ fn main() {
         "choose_folder",
         "remove_account",
         "pin_account",
+        "hooks",
+        "run_test_hook",
     ])))
     .expect("the Tauri build step");
 }

@@ -32,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
                 error: None,
                 command: Some("CODEX_HOME=/w codex".into()),
             }],
+            hook_trouble: Some("The hook `x` failed (exit code 1)."),
             now,
         });
         let mut engine = headroom_core::alerts::engine::AlertEngine::new(Default::default());

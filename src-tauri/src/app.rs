@@ -26,7 +26,7 @@ use tauri::AppHandle;
 
 use crate::state::{environment, SharedState, ALERTS_FILE};
 use crate::tray::MenuAction;
-use crate::{notifications, tray, windows};
+use crate::{hooks, notifications, tray, windows};
 use tokio::sync::mpsc;
 
 /// How long after Codex last wrote a session log it counts as in use (poll every minute).
@@ -209,6 +209,9 @@ fn carry_out(app: &AppHandle, shared: &SharedState, account: &str, report: &Stat
     }
     if let Some(alert) = effects.notify {
         notifications::show(shared.clone(), alert);
+    }
+    for (hook, event) in effects.run_hooks {
+        hooks::run(app, shared, hook, event);
     }
 }
 

@@ -413,3 +413,46 @@ pub async fn pin_account(
     app::show_pinned(&app, &state);
     Ok(())
 }
+
+/// One hook in the settings window's list: its events and command, as written in settings.toml.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Serialize)]
+pub struct HookEntry {
+    /// The event names it runs on ("threshold", "limit_reached", …).
+    pub on: Vec<String>,
+    pub run: String,
+}
+
+#[tauri::command]
+pub fn hooks(state: State<'_, SharedState>) -> Vec<HookEntry> {
+    let session = state.session.lock().unwrap();
+    session
+        .settings
+        .hooks
+        .iter()
+        .map(|h| HookEntry { on: h.on.iter().map(|k| k.id().to_string()).collect(), run: h.run.clone() })
+        .collect()
+}
+
+/// "Run test event": runs the `index`th hook with a made-up threshold crossing for the shown
+/// account (marked `"test": true`), off the UI thread, and says how it went.
+#[tauri::command]
+pub async fn run_test_hook(state: State<'_, SharedState>, index: usize) -> Result<String, String> {
+    let (hook, account) = {
+        let session = state.session.lock().unwrap();
+        let hook = session.settings.hooks.get(index).cloned();
+        (hook, session.shown().watched.label().to_string())
+    };
+    let Some(hook) = hook else {
+        return Err("That hook is no longer in settings.toml: reopen Settings to see the hooks as they are now.".into());
+    };
+    let shared = state.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let event = headroom_core::alerts::hooks::HookEvent::test(&account, Utc::now());
+        let result = crate::hooks::run_and_log(&hook, &event);
+        shared.session.lock().unwrap().hook_finished(&hook.run, result.clone());
+        result.map(|()| "The hook ran and finished well.".to_string())
+    })
+    .await
+    .map_err(|e| format!("Running the hook failed unexpectedly ({e}): try again."))?
+}

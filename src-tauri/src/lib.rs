@@ -4,6 +4,7 @@
 mod app;
 mod codex_watch;
 mod commands;
+mod hooks;
 mod notifications;
 mod state;
 mod tray;
@@ -54,7 +55,9 @@ pub fn run() {
             commands::add_home,
             commands::choose_folder,
             commands::remove_account,
-            commands::pin_account
+            commands::pin_account,
+            commands::hooks,
+            commands::run_test_hook
         ])
         .setup(move |app| {
             // A menu-bar app: no Dock icon, no app menu, no place in the app switcher.

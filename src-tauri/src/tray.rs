@@ -57,6 +57,7 @@ fn view(shared: &SharedState) -> TrayView {
         label: shown.watched.label(),
         command: shown.watched.codex_command(),
         others: &others,
+        hook_trouble: session.hook_trouble(),
         now: Utc::now(),
     })
 }
@@ -169,6 +170,9 @@ fn build_menu(app: &AppHandle, view: &MenuView) -> tauri::Result<Menu<Wry>> {
         for (j, row) in section.rows.iter().enumerate() {
             menu = menu.item(&info(&format!("account-{i}-row-{j}"), row)?);
         }
+    }
+    if let Some(line) = &view.hook_trouble {
+        menu = menu.separator().item(&info("hook-trouble", line)?);
     }
     for (i, hint) in view.hints.iter().enumerate() {
         menu = menu.separator().item(&info(&format!("hint-{i}"), &hint.text)?);

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::accounts::roster::WatchedAccount;
 
 use crate::alerts::engine::{merge, Alert, AlertEngine, AlertKind, AlertState, UserPause};
+use crate::alerts::hooks::{hooks_for, Hook, HookEvent};
 use crate::alerts::key::{AlertKey, CredentialKey};
 use crate::alerts::pace::Pace;
 use crate::alerts::pause::SavedPause;
@@ -38,6 +39,8 @@ pub struct Effects {
     pub heal: Option<PathBuf>,
     /// First run with no way to get numbers: the settings window explains the ways in.
     pub open_settings: bool,
+    /// The user's hooks to run, each with its event (off the polling thread).
+    pub run_hooks: Vec<(Hook, HookEvent)>,
 }
 
 /// Which way to switch Codex's login.
@@ -112,6 +115,8 @@ pub struct Session {
     alerts_written: Option<AlertState>,
     /// Whether anything is written to disk (not in the demo, whose numbers are made up).
     persist: bool,
+    /// The last hook that failed (its `run`) and why, said in the menu until it next succeeds.
+    hook_trouble: Option<(String, String)>,
 }
 
 impl Session {
@@ -139,7 +144,23 @@ impl Session {
             welcomed: false,
             alerts_written: None,
             persist,
+            hook_trouble: None,
         }
+    }
+
+    /// A hook finished: a failure is kept for the menu (one line, the newest), a success of the
+    /// same hook clears it.
+    pub fn hook_finished(&mut self, run: &str, result: Result<(), String>) {
+        match result {
+            Err(sentence) => self.hook_trouble = Some((run.to_string(), sentence)),
+            Ok(()) if self.hook_trouble.as_ref().is_some_and(|(failed, _)| failed == run) => self.hook_trouble = None,
+            Ok(()) => {}
+        }
+    }
+
+    /// Why the last failing hook failed, while it has not succeeded since.
+    pub fn hook_trouble(&self) -> Option<&str> {
+        self.hook_trouble.as_ref().map(|(_, sentence)| sentence.as_str())
     }
 
     pub fn alert_state(&self) -> &AlertState {
@@ -213,10 +234,16 @@ impl Session {
         if let Some(Move::Switch(to)) = fallback {
             effects.switch_codex = Some(to);
         }
+        let label = self.accounts[index].watched.label().to_string();
         if self.accounts.len() > 1 {
-            let label = self.accounts[index].watched.label().to_string();
             for alert in &mut alerts {
                 alert.title = format!("{label}: {}", alert.title);
+            }
+        }
+        for mut event in self.engine.take_events() {
+            event.account = label.clone();
+            for hook in hooks_for(&self.settings.hooks, event.event) {
+                effects.run_hooks.push((hook.clone(), event.clone()));
             }
         }
         if let Some(summary) = self.engine.release_held(&self.settings, now) {
@@ -484,6 +511,30 @@ mod tests {
         assert_eq!(kinds(&crossed), Some(AlertKind::Threshold { window: WindowKind::FiveHour, percent: 80 }));
         assert!(crossed.save_snapshot.is_some() && crossed.save_alerts.is_some());
         assert_eq!(s.apply(&answer(10, 86.0), at(10)).notify, None, "once per crossing");
+    }
+
+    #[test]
+    fn hooks_run_once_per_crossing_whether_or_not_notifications_are_on() {
+        use crate::alerts::hooks::HookEventKind;
+        let mut s = session();
+        s.settings.alerts_enabled = false;
+        s.settings.hooks = vec![
+            Hook { on: vec![HookEventKind::Threshold], run: "notify-send low".into() },
+            Hook { on: vec![HookEventKind::LimitReached], run: "pause-queue".into() },
+        ];
+        assert!(s.apply(&answer(0, 50.0), at(0)).run_hooks.is_empty(), "the baseline");
+        let crossed = s.apply(&answer(5, 85.0), at(5));
+        assert_eq!(crossed.notify, None, "notifications are off");
+        let [(hook, event)] = crossed.run_hooks.as_slice() else { panic!("{:?}", crossed.run_hooks) };
+        assert_eq!(hook.run, "notify-send low");
+        assert_eq!(
+            (event.event, event.window, event.left_percent, event.account.as_str()),
+            (HookEventKind::Threshold, Some("5h"), Some(15.0), s.shown().watched.label())
+        );
+        assert!(event.summary.contains("80%"), "{}", event.summary);
+        assert!(s.apply(&answer(10, 86.0), at(10)).run_hooks.is_empty(), "once per crossing");
+        let reached = s.apply(&answer(15, 100.0), at(15));
+        assert_eq!(reached.run_hooks.iter().map(|(h, _)| h.run.as_str()).collect::<Vec<_>>(), vec!["pause-queue"]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Duration, NaiveTime};
 use toml::{Table, Value};
 
+use crate::alerts::hooks::{Hook, HookEventKind};
 use crate::model::WindowKind;
 
 pub const FILE_NAME: &str = "settings.toml";
@@ -89,6 +90,8 @@ pub struct Settings {
     /// The account the icon shows (`[accounts] pinned`: an account id or email); the default
     /// account when unset.
     pub pinned_account: Option<String>,
+    /// The user's commands run on alert events (`[[hooks]]`).
+    pub hooks: Vec<Hook>,
 }
 
 pub const DEFAULT_THRESHOLDS: [u8; 2] = [80, 95];
@@ -118,6 +121,7 @@ impl Default for Settings {
             fallback_automatic: false,
             added_homes: Vec::new(),
             pinned_account: None,
+            hooks: Vec::new(),
         }
     }
 }
@@ -162,6 +166,10 @@ pub fn parse(text: &str) -> (Settings, Vec<String>) {
     };
     let mut reader = Reader { problems: &mut problems };
     for (section, value) in &table {
+        if section == "hooks" {
+            reader.hooks(value, &mut settings.hooks);
+            continue;
+        }
         let Some(values) = value.as_table() else {
             reader.problem(section, "is not a section");
             continue;
@@ -226,6 +234,42 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn problem(&mut self, name: &str, what: &str) {
         self.problems.push(format!("Settings: `{name}` {what}."));
+    }
+
+    /// `[[hooks]]`: each with `on` (event names) and `run` (a command line). A hook with a
+    /// problem is left out and said; the others stay.
+    fn hooks(&mut self, value: &toml::Value, hooks: &mut Vec<Hook>) {
+        let Some(entries) = value.as_array() else {
+            self.problem("hooks", "must be written as [[hooks]] sections, each with `on` and `run`; no hook runs");
+            return;
+        };
+        let known = || HookEventKind::ALL.map(|k| format!("\"{}\"", k.id())).join(", ");
+        for (n, entry) in entries.iter().enumerate() {
+            let name = format!("hooks[{}]", n + 1);
+            let Some(table) = entry.as_table() else {
+                self.problem(&name, "must be a section with `on` and `run`; it is left out");
+                continue;
+            };
+            let run = match table.get("run").and_then(toml::Value::as_str).map(str::trim) {
+                Some(run) if !run.is_empty() => run.to_string(),
+                _ => {
+                    self.problem(&name, "needs `run`, the command line to run, in quotes; it is left out");
+                    continue;
+                }
+            };
+            let names: Option<Vec<&str>> = table
+                .get("on")
+                .and_then(toml::Value::as_array)
+                .map(|on| on.iter().filter_map(toml::Value::as_str).collect());
+            let on: Vec<HookEventKind> = names.iter().flatten().filter_map(|id| HookEventKind::from_id(id)).collect();
+            match names {
+                Some(names) if !on.is_empty() && on.len() == names.len() => hooks.push(Hook { on, run }),
+                _ => self.problem(&name, &format!("needs `on`, a list of events from {}; it is left out", known())),
+            }
+            for key in table.keys().filter(|k| !["on", "run"].contains(&k.as_str())) {
+                self.problem(&format!("{name}.{key}"), "is not a setting Headroom knows; it is ignored");
+            }
+        }
     }
 
     fn boolean(&mut self, name: &str, value: &Value, target: &mut bool) {
@@ -478,6 +522,8 @@ impl SettingsForm {
             // Accounts are added, removed and pinned on their own, not through this form.
             added_homes: current.added_homes.clone(),
             pinned_account: current.pinned_account.clone(),
+            // Hooks are written in settings.toml; the window lists and tests them.
+            hooks: current.hooks.clone(),
         };
         (settings, problems)
     }
@@ -550,6 +596,10 @@ pub fn to_toml(settings: &Settings) -> String {
             out.push_str(&format!("pinned = {}\n", Value::String(pinned.clone())));
         }
     }
+    for hook in &settings.hooks {
+        let on: Vec<String> = hook.on.iter().map(|k| Value::String(k.id().into()).to_string()).collect();
+        out.push_str(&format!("\n[[hooks]]\non = [{}]\nrun = {}\n", on.join(", "), Value::String(hook.run.clone())));
+    }
     out
 }
 
@@ -592,8 +642,42 @@ mod tests {
         settings.fallback_automatic = true;
         settings.added_homes = vec![PathBuf::from("/home/dev/.codex-work"), PathBuf::from("/srv/codex \"b\"")];
         settings.pinned_account = Some("work@example.com".into());
+        settings.hooks = vec![
+            Hook {
+                on: vec![HookEventKind::Threshold, HookEventKind::LimitReached],
+                run: "notify-send 'Codex' \"low\"".into(),
+            },
+            Hook { on: vec![HookEventKind::AvailableAgain], run: "/usr/local/bin/resume-queue".into() },
+        ];
         let text = to_toml(&settings);
         assert_eq!(parse(&text), (settings, vec![]), "{text}");
+    }
+
+    #[test]
+    fn hooks_with_a_problem_are_left_out_and_said_and_the_others_stay() {
+        let (settings, problems) = parse(
+            "[[hooks]]\non = [\"threshold\"]\nrun = \"notify-send hi\"\n\
+             [[hooks]]\non = [\"thresold\"]\nrun = \"x\"\n\
+             [[hooks]]\non = [\"limit_reached\"]\n\
+             [[hooks]]\non = [\"login_rejected\"]\nrun = \"y\"\nwhen = 3\n",
+        );
+        assert_eq!(
+            settings.hooks,
+            vec![
+                Hook { on: vec![HookEventKind::Threshold], run: "notify-send hi".into() },
+                Hook { on: vec![HookEventKind::LoginRejected], run: "y".into() },
+            ]
+        );
+        assert_eq!(
+            problems,
+            vec![
+                "Settings: `hooks[2]` needs `on`, a list of events from \"threshold\", \"limit_reached\", \"available_again\", \"credits_in_use\", \"login_rejected\", \"login_expiring\"; it is left out.",
+                "Settings: `hooks[3]` needs `run`, the command line to run, in quotes; it is left out.",
+                "Settings: `hooks[4].when` is not a setting Headroom knows; it is ignored.",
+            ]
+        );
+        let (_, problems) = parse("hooks = \"notify-send\"\n");
+        assert_eq!(problems.len(), 1, "{problems:?}");
     }
 
     #[test]

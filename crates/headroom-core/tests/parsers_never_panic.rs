@@ -51,6 +51,7 @@ fn every_view(snapshot: &headroom_core::UsageSnapshot) {
             error: None,
             command: Some("CODEX_HOME=/w codex".into()),
         }],
+        hook_trouble: Some("The hook `x` failed (exit code 1)."),
         now,
     });
     let mut engine = headroom_core::alerts::engine::AlertEngine::new(Default::default());

@@ -51,7 +51,7 @@ import type { DailyReport } from "./types";
 export const getTokenUsage = (days = 14, account?: string) =>
   invoke<DailyReport>("token_usage", { days, account });
 
-import type { AccountEntry } from "./types";
+import type { AccountEntry, HookEntry } from "./types";
 
 /** Every account as found now: where each login is, never a secret. */
 export const getAccounts = () => invoke<AccountEntry[]>("accounts");
@@ -63,3 +63,8 @@ export const chooseFolder = () => invoke<string | null>("choose_folder");
 export const removeAccount = (id: string) => invoke<string>("remove_account", { id });
 /** Shows this account in the tray icon; null for the default account. */
 export const pinAccount = (id: string | null) => invoke<void>("pin_account", { id });
+
+/** The hooks in settings.toml, as written there. */
+export const getHooks = () => invoke<HookEntry[]>("hooks");
+/** Runs the `index`th hook with a test event; resolves to what happened, rejects with why not. */
+export const runTestHook = (index: number) => invoke<string>("run_test_hook", { index });

@@ -159,6 +159,12 @@ export type AccountEntry = {
   command: string | null;
 };
 
+export type HookEntry = {
+  /** The event names it runs on ("threshold", "limit_reached", …). */
+  on: Array<string>;
+  run: string;
+};
+
 export type ChartSeries = {
   /** "5-hour", "Weekly", "Code review weekly". */
   title: string;

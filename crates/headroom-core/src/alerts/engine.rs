@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Local, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::hooks::{HookEvent, HookEventKind};
 use crate::alerts::key::{AlertKey, CredentialKey};
 use crate::model::{AccountKey, CredentialOrigin};
 use crate::model::{LimitId, UsageSnapshot, UsageWindow, WindowKind};
@@ -155,11 +156,19 @@ pub struct AlertEngine {
     state: AlertState,
     /// False until the first sample after start-up has set the baseline.
     started: bool,
+    /// The hook events decided since they were last taken: every crossing, before the user's
+    /// notification choices (toggles, snooze, pause, quiet hours) are applied.
+    events: Vec<HookEvent>,
 }
 
 impl AlertEngine {
     pub fn new(state: AlertState) -> AlertEngine {
-        AlertEngine { state, started: false }
+        AlertEngine { state, started: false, events: Vec::new() }
+    }
+
+    /// The hook events decided since the last call.
+    pub fn take_events(&mut self) -> Vec<HookEvent> {
+        std::mem::take(&mut self.events)
     }
 
     pub fn state(&self) -> &AlertState {
@@ -277,10 +286,15 @@ impl AlertEngine {
 
             let snoozed = memory.snoozed;
             for kind in fired {
+                let (title, body) = window_text(&kind, window, snapshot, now);
+                if let Some(event) = hook_event_kind(&kind) {
+                    let left = 100.0 - window.used_clamped();
+                    let summary = title.clone();
+                    self.events.push(HookEvent::for_window(event, window.kind, left, window.resets_at, summary, now));
+                }
                 if snoozed || !event_enabled(settings, &kind) {
                     continue;
                 }
-                let (title, body) = window_text(&kind, window, snapshot, now);
                 alerts.push(Alert { kind, identity: key.clone(), title, body });
             }
         }
@@ -370,10 +384,11 @@ impl AlertEngine {
         memory.expiry_stages_fired.extend(due);
         let Some(&most_urgent) = new.last() else { return Vec::new() };
         let kind = AlertKind::TokenExpiring { within_days: most_urgent };
+        let title = format!("{} expires {}", login_name(origin), relative(expires_at, now));
+        self.events.push(HookEvent::for_login(HookEventKind::LoginExpiring, title.clone(), now));
         if !event_enabled(settings, &kind) {
             return Vec::new();
         }
-        let title = format!("{} expires {}", login_name(origin), relative(expires_at, now));
         let body = format!("{} before then.", advice(origin));
         let alert = Alert { kind, identity: AlertKey::Credential(credential_key.clone()), title, body };
         self.deliver(vec![alert], settings, pause, now)
@@ -394,13 +409,15 @@ impl AlertEngine {
         }
         memory.rejected_fired = true;
         let kind = AlertKind::CredentialsRejected;
+        let title = format!("{} was rejected", login_name(origin));
+        self.events.push(HookEvent::for_login(HookEventKind::LoginRejected, title.clone(), now));
         if !event_enabled(settings, &kind) {
             return Vec::new();
         }
         let alert = Alert {
             kind,
             identity: AlertKey::Credential(credential_key.clone()),
-            title: format!("{} was rejected", login_name(origin)),
+            title,
             body: format!("{}.", advice(origin)),
         };
         self.deliver(vec![alert], settings, pause, now)
@@ -455,6 +472,17 @@ pub fn merge(alerts: Vec<Alert>) -> Option<Alert> {
 
 fn in_quiet_hours(settings: &Settings, now: DateTime<Utc>) -> bool {
     settings.quiet_hours.is_some_and(|q| q.contains(now.with_timezone(&Local).time()))
+}
+
+/// The hook event an alert is, for the events hooks can be run on.
+fn hook_event_kind(kind: &AlertKind) -> Option<HookEventKind> {
+    match kind {
+        AlertKind::Threshold { .. } => Some(HookEventKind::Threshold),
+        AlertKind::LimitReached { .. } => Some(HookEventKind::LimitReached),
+        AlertKind::AvailableAgain { .. } => Some(HookEventKind::AvailableAgain),
+        AlertKind::CreditsInUse { .. } => Some(HookEventKind::CreditsInUse),
+        _ => None,
+    }
 }
 
 fn event_enabled(settings: &Settings, kind: &AlertKind) -> bool {

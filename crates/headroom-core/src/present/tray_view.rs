@@ -43,6 +43,8 @@ pub struct MenuView {
     pub accounts: Vec<AccountSection>,
     /// Each blocked account's sibling with room, and the command that runs Codex with it.
     pub hints: Vec<SiblingHint>,
+    /// The last hook that failed, in one line, until it next runs well.
+    pub hook_trouble: Option<String>,
 }
 
 /// Another account's few lines in the menu.
@@ -98,6 +100,8 @@ pub struct TrayInputs<'a> {
     pub command: Option<String>,
     /// The other accounts, in their order (empty with one account).
     pub others: &'a [OtherAccount<'a>],
+    /// Why the last failing hook failed (see `Session::hook_trouble`).
+    pub hook_trouble: Option<&'a str>,
     pub now: DateTime<Utc>,
 }
 
@@ -178,6 +182,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
             })
             .collect(),
         hints: sibling_hints(inputs),
+        hook_trouble: inputs.hook_trouble.map(|t| format!("⚠ {t}")),
     };
     let mut tooltip = vec![menu.header.clone(), menu.status.clone()];
     tooltip.extend(menu.rows.iter().cloned());
@@ -427,6 +432,7 @@ mod tests {
             label: "",
             command: None,
             others: &[],
+            hook_trouble: None,
             now: now(),
         })
     }
@@ -571,6 +577,7 @@ mod tests {
             label: "",
             command: None,
             others: &[],
+            hook_trouble: None,
             now: now(),
         });
         assert!(v.icon.on_api_key);
@@ -595,6 +602,8 @@ mod tests {
                 label: "",
                 command: None,
                 others: &[],
+                hook_trouble: None,
+                hook_trouble: None,
                 now: now(),
             };
             tray_view(&inputs).menu
@@ -626,6 +635,7 @@ mod tests {
             label: "",
             command: None,
             others: &[],
+            hook_trouble: None,
             now: now(),
         });
         assert_eq!(v.menu.paused, Some(format!("Alerts paused until {}", clock(now() + Duration::hours(1), now()))));
@@ -664,6 +674,7 @@ mod tests {
             label: "personal@example.com",
             command: None,
             others: &others,
+            hook_trouble: None,
             now: now(),
         });
         let menu = &view.menu;

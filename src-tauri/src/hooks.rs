@@ -1,0 +1,34 @@
+//! Runs the hooks the core decided on, each on its own thread so a slow hook never holds up
+//! polling, notifications or another hook; a failure is logged and put in the menu.
+
+use headroom_core::alerts::hooks::{run_hook, Hook, HookEvent, HOOK_TIME_LIMIT};
+use tauri::AppHandle;
+
+use crate::state::SharedState;
+use crate::tray;
+
+pub fn run(app: &AppHandle, shared: &SharedState, hook: Hook, event: HookEvent) {
+    let (app, shared) = (app.clone(), shared.clone());
+    let started = std::thread::Builder::new().name("hook".into()).spawn(move || {
+        let result = run_and_log(&hook, &event);
+        shared.session.lock().unwrap().hook_finished(&hook.run, result);
+        tray::refresh(&app, &shared);
+    });
+    if let Err(e) = started {
+        tracing::warn!("a hook could not be started ({e})");
+    }
+}
+
+/// Runs one hook and says how it went in the log; the sentence for the menu on failure.
+pub fn run_and_log(hook: &Hook, event: &HookEvent) -> Result<(), String> {
+    match run_hook(hook, event, HOOK_TIME_LIMIT) {
+        Ok(()) => {
+            tracing::info!(event = event.event.id(), "hook ran: {}", hook.run);
+            Ok(())
+        }
+        Err(e) => {
+            tracing::warn!(event = event.event.id(), "{e}");
+            Err(e.to_string())
+        }
+    }
+}
