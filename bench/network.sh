@@ -8,7 +8,10 @@
 # to for a day is read every 15 minutes at most. Plain HTTP: TLS adds
 # its handshake (about 5 KB when a connection is new) and about 1 % on top.
 #
-#   bench/network.sh [POLLS]
+# Last, bench/status-bar.sh: the requests a waybar module calling `headroom status --format
+# waybar` every 5 s adds beside the running tray (none).
+#
+#   bench/network.sh [POLLS] [STATUS_BAR_SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -59,7 +62,8 @@ measure() { # ARGS…: runs `headroom ARGS` $polls times; prints "up down" bytes
   echo "$((up - before_up)) $((down - before_down))"
 }
 extra=(env)
-read -r up down < <(measure status --json)
+# `--max-age 0`: each run asks, as each of the tray's polls does (plain runs would share one).
+read -r up down < <(measure status --json --max-age 0)
 python3 - "$up" "$down" "$polls" <<'PY'
 import sys
 up, down, polls = (int(x) for x in sys.argv[1:])
@@ -74,7 +78,7 @@ mkdir -p "$work/config/headroom"
 printf '[accounts]\nhomes = ["%s"]\n' "$work/codex-work" > "$work/config/headroom/settings.toml"
 token=$("$target/release/headroom-fake" gen-token --account acct-col --email colleague@example.com)
 extra=(env "HEADROOM_ACCESS_TOKEN=$token")
-read -r up down < <(measure status --all --json)
+read -r up down < <(measure status --all --json --max-age 0)
 python3 - "$up" "$down" "$polls" <<'PY'
 import sys
 up, down, polls = (int(x) for x in sys.argv[1:])
@@ -84,3 +88,6 @@ print(f"  a day, the other two homes idle for a day (288 + 2 x 96):            {
 print(f"  a day, none idle (3 x 288, every 5 min):                            {per * 3 * 288 / 1024:.0f} KB")
 print(f"  a day, Codex in use all day in the tray's home, two idle (1440 + 2 x 96): {per * (1440 + 2 * 96) / 1024:.0f} KB")
 PY
+
+# A status bar beside the tray.
+bench/status-bar.sh "${2:-150}"

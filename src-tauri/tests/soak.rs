@@ -10,7 +10,8 @@
 //! - the app is alive at the end;
 //! - its memory at the end is within 10 % of after the first minute;
 //! - no request came sooner than the polling rules allow after the answer before it;
-//! - exactly the notifications the alert rules call for, counted on the notification bus;
+//! - exactly the notifications the alert rules call for, counted on the notification bus, and
+//!   a hook on every event run exactly as often, for the same events, without the token;
 //! - while failing, the menu and the dashboard show the last good numbers and their age;
 //! - nothing the app logged (at debug level, every crate) contains the access token.
 //!
@@ -158,6 +159,38 @@ fn expected_notifications(served: usize) -> Vec<&'static str> {
     expected
 }
 
+/// The hook events those notifications are, in order.
+fn expected_hook_events(served: usize) -> Vec<&'static str> {
+    expected_notifications(served)
+        .into_iter()
+        .map(|summary| match summary {
+            "Codex 5-hour limit 80% used" => "threshold",
+            "Codex 5-hour limit reached" => "limit_reached",
+            "Your Codex login was rejected" => "login_rejected",
+            _ => "available_again",
+        })
+        .collect()
+}
+
+/// The events the recording hook saw, in the order it ran, and whether any file it wrote holds
+/// `secret`.
+fn hook_events(dir: &std::path::Path, secret: &str) -> (Vec<String>, bool) {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    let mut events = Vec::new();
+    let mut leaked = false;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        leaked |= text.contains(secret);
+        if file.extension().is_some_and(|x| x == "env") {
+            events.extend(text.lines().find_map(|l| l.strip_prefix("HEADROOM_EVENT=")).map(String::from));
+        }
+    }
+    (events, leaked)
+}
+
 /// The least time the polling rules allow between answer `i` (at index `i` of the cycle, after
 /// `failures` failures in a row including it) and the next request.
 fn least_gap(step: Step, failures: u32) -> Duration {
@@ -213,8 +246,20 @@ fn main() {
     }
     let root = tempfile::tempdir().unwrap();
     let (home, codex_home, token) = home_with_codex_login(root.path(), 30 * 86_400);
-    // Polling at its fastest: root/config, which app_vars points the app at.
-    config_with_settings(root.path(), "[display]\npoll_interval_minutes = 1\n");
+    // Polling at its fastest: root/config, which app_vars points the app at. A hook on every
+    // event records its environment and stdin.
+    let hook_runs = root.path().join("hook-runs");
+    std::fs::create_dir_all(&hook_runs).unwrap();
+    let record = format!(
+        "sh -c 'f={}/$(date +%s%N)-$$; cat > $f.json; env > $f.env'",
+        hook_runs.display()
+    );
+    config_with_settings(
+        root.path(),
+        &format!(
+            "[display]\npoll_interval_minutes = 1\n\n[[hooks]]\non = [\"threshold\", \"limit_reached\", \"available_again\", \"credits_in_use\", \"login_rejected\", \"login_expiring\"]\nrun = {record:?}\n"
+        ),
+    );
     let monitor_log = root.path().join("notify-calls.log");
     let _monitor = start_notification_monitor(&monitor_log);
     let (_watcher, registrations) = start_tray_host(root.path());
@@ -363,6 +408,15 @@ fn main() {
         failures.push(format!("notifications: expected {expected:?}, got {sent:?}"));
     }
 
+    let (hooked, hook_leaked) = hook_events(&hook_runs, &token);
+    let expected_hooks = expected_hook_events(requests.len());
+    if hooked != expected_hooks {
+        failures.push(format!("hook events: expected {expected_hooks:?}, got {hooked:?}"));
+    }
+    if hook_leaked {
+        failures.push("a hook received the access token".into());
+    }
+
     driver.quit();
     std::thread::sleep(Duration::from_secs(1));
     let log = std::fs::read_to_string(&app_log).unwrap_or_default();
@@ -382,6 +436,7 @@ fn main() {
     println!("  menu-click storm: {storm_clicks} pause/resume clicks in 30 s, answered throughout");
     println!("  failures answered: {checked_failures}; last good numbers and their age shown in menu and dashboard: {failing_shown}");
     println!("  notifications: {} sent, {} called for: {sent:?}", sent.len(), expected.len());
+    println!("  hook runs: {} ({hooked:?}), token in none: {}", hooked.len(), !hook_leaked);
     println!(
         "  memory (RSS): {} MB after the first minute, {} MB at the end ({growth:+.1} %), peak {} MB",
         rss_first / 1024,

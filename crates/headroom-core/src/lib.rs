@@ -5,10 +5,10 @@
 //!
 //! | Folder        | What it holds |
 //! |---------------|---------------|
-//! | [`sources`]   | where numbers come from: the live usage client and its body parser, Codex's session logs, Codex's app-server, the demo |
+//! | [`sources`]   | where numbers come from: the live usage client and its body parser, Codex's session logs, Codex's app-server, the demo, the numbers shared between Headroom's processes |
 //! | [`accounts`]  | several accounts side by side: which there are, reading them at once, each one's pace, adding, removing and pinning |
 //! | [`login`]     | logins and secrets: finding a credential, JWT claims, the OS keychain, Headroom's vault and pasted tokens, Codex's login stores, what a paste is |
-//! | [`alerts`]    | when Headroom speaks up: the alert engine, pace, pausing |
+//! | [`alerts`]    | when Headroom speaks up: the alert engine, pace, pausing, the user's hooks on the same events |
 //! | [`tokens`]    | local token usage from the session logs, its cache and its reports |
 //! | [`present`]   | the words and views: the tray's and the dashboard's views, the chart, humanized numbers, the `status --json` contract, the status bars' formats, `guard`, `doctor` |
 //! | [`history`]   | the SQLite history of observed usage |
