@@ -175,9 +175,8 @@ fn expected_hook_events(served: usize) -> Vec<&'static str> {
 /// The events the recording hook saw, in the order it ran, and whether any file it wrote holds
 /// `secret`.
 fn hook_events(dir: &std::path::Path, secret: &str) -> (Vec<String>, bool) {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut files: Vec<_> =
+        std::fs::read_dir(dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
     files.sort();
     let mut events = Vec::new();
     let mut leaked = false;
@@ -250,10 +249,7 @@ fn main() {
     // event records its environment and stdin.
     let hook_runs = root.path().join("hook-runs");
     std::fs::create_dir_all(&hook_runs).unwrap();
-    let record = format!(
-        "sh -c 'f={}/$(date +%s%N)-$$; cat > $f.json; env > $f.env'",
-        hook_runs.display()
-    );
+    let record = format!("sh -c 'f={}/$(date +%s%N)-$$; cat > $f.json; env > $f.env'", hook_runs.display());
     config_with_settings(
         root.path(),
         &format!(

@@ -476,6 +476,26 @@ impl UsageSnapshot {
 }
 
 #[cfg(test)]
+impl UsageSnapshot {
+    /// Tests' shorthand: a live Plus answer for acct-1 with these windows, observed at `at`.
+    pub(crate) fn plus_for_tests(windows: Vec<UsageWindow>, at: DateTime<Utc>) -> UsageSnapshot {
+        UsageSnapshot {
+            plan: Some("plus".into()),
+            account: Account { account_id: Some("acct-1".into()), ..Default::default() },
+            limit_reached: windows.iter().any(UsageWindow::is_exhausted),
+            windows,
+            credits: None,
+            limit_reached_reason: None,
+            spend_control: None,
+            reset_credits: None,
+            unreadable: Vec::new(),
+            observed_at: at,
+            source: SourceKind::Api,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;

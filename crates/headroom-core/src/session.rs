@@ -424,9 +424,8 @@ fn offer_in_bodies(alerts: &mut [Alert], fallback: Option<Move>) {
 mod tests {
     use super::*;
     use crate::login::credentials::Credential;
-    use crate::model::{Account, CredentialOrigin, SourceKind, UsageWindow, WindowKind};
+    use crate::model::{CredentialOrigin, SourceKind, UsageWindow, WindowKind};
     use chrono::{Duration, Local, NaiveTime, TimeZone, Timelike};
-    use secrecy::SecretString;
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
@@ -443,19 +442,7 @@ mod tests {
             UsageWindow::main(WindowKind::FiveHour, five, Some(at(300))),
             UsageWindow::main(WindowKind::Weekly, 10.0, Some(at(7 * 24 * 60))),
         ];
-        let snapshot = UsageSnapshot {
-            plan: Some("plus".into()),
-            account: Account { account_id: Some("acct-1".into()), ..Default::default() },
-            limit_reached: windows.iter().any(UsageWindow::is_exhausted),
-            windows,
-            credits: None,
-            limit_reached_reason: None,
-            spend_control: None,
-            reset_credits: None,
-            unreadable: Vec::new(),
-            observed_at: at(minute),
-            source: SourceKind::Api,
-        };
+        let snapshot = UsageSnapshot::plus_for_tests(windows, at(minute));
         StatusReport {
             snapshot: Some(snapshot),
             credential: Some(credential(None)),
@@ -466,15 +453,7 @@ mod tests {
     }
 
     fn credential(expires_at: Option<DateTime<Utc>>) -> Credential {
-        let mut credential = Credential::new(
-            CredentialOrigin::CodexAuthFile,
-            "auth.json".into(),
-            SecretString::from("not-a-jwt"),
-            None,
-            Some("acct-1".into()),
-        );
-        credential.claims.expires_at = expires_at;
-        credential
+        Credential::auth_file_for_tests(expires_at)
     }
 
     fn failure(error: UsageError, credential: Option<Credential>) -> StatusReport {

@@ -359,6 +359,22 @@ fn login_outcome(login: CodexLogin, origin: CredentialOrigin, location: &str) ->
 }
 
 #[cfg(test)]
+impl Credential {
+    /// Tests' shorthand: acct-1's login from Codex's auth.json, expiring at `expires_at`.
+    pub(crate) fn auth_file_for_tests(expires_at: Option<chrono::DateTime<chrono::Utc>>) -> Credential {
+        let mut credential = Credential::new(
+            CredentialOrigin::CodexAuthFile,
+            "auth.json".into(),
+            SecretString::from("not-a-jwt"),
+            None,
+            Some("acct-1".into()),
+        );
+        credential.claims.expires_at = expires_at;
+        credential
+    }
+}
+
+#[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::environment::CredentialsStore;

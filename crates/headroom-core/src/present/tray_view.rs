@@ -603,7 +603,6 @@ mod tests {
                 command: None,
                 others: &[],
                 hook_trouble: None,
-                hook_trouble: None,
                 now: now(),
             };
             tray_view(&inputs).menu

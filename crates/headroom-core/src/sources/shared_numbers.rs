@@ -284,36 +284,18 @@ impl SharedNumbers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{SourceKind, UsageWindow, WindowKind};
-    use secrecy::SecretString;
+    use crate::model::{UsageWindow, WindowKind};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn credential(expires: Option<DateTime<Utc>>) -> Credential {
-        let mut credential = Credential::new(
-            CredentialOrigin::CodexAuthFile,
-            "auth.json".into(),
-            SecretString::from("not-a-jwt"),
-            None,
-            Some("acct-1".into()),
-        );
-        credential.claims.expires_at = expires;
-        credential
+        Credential::auth_file_for_tests(expires)
     }
 
     fn snapshot(used: f64, at: DateTime<Utc>) -> UsageSnapshot {
-        UsageSnapshot {
-            plan: Some("plus".into()),
-            account: crate::model::Account::default(),
-            windows: vec![UsageWindow::main(WindowKind::FiveHour, used, Some(at + Duration::hours(2)))],
-            credits: None,
-            limit_reached: false,
-            limit_reached_reason: None,
-            spend_control: None,
-            reset_credits: None,
-            unreadable: Vec::new(),
-            observed_at: at,
-            source: SourceKind::Api,
-        }
+        UsageSnapshot::plus_for_tests(
+            vec![UsageWindow::main(WindowKind::FiveHour, used, Some(at + Duration::hours(2)))],
+            at,
+        )
     }
 
     fn shared(dir: &std::path::Path, max_age: MaxAge) -> SharedNumbers {
