@@ -90,7 +90,8 @@ fn set_stores_in_the_keychain_and_status_uses_it() {
         make_jwt(&TestClaims { email_in_profile_claim: true, ..TestClaims::plus("dev@example.com", "acct-1", 86_400) });
     sb.secrets.push(same.clone());
     assert_eq!(sb.run_with_input(&["token", "set"], Some(&same)).code, 0);
-    let v = sb.run(&["status", "--json"]).json();
+    // Asked at once (not answered from the numbers the first call shared): which token is sent.
+    let v = sb.run(&["status", "--json", "--max-age", "0"]).json();
     assert_eq!((v["credential"].as_str(), v["account"]["email"].as_str()), (Some("keychain"), Some("dev@example.com")));
     assert_eq!(sb.fake.requests().last().unwrap().header("authorization"), Some(format!("Bearer {same}").as_str()));
 
