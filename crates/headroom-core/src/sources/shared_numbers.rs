@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{UsageError, CHECK_BASE_URL, TRY_LATER};
 use crate::login::credentials::Credential;
-use crate::model::{CredentialOrigin, UsageSnapshot};
+use crate::model::{CredentialOrigin, UsageSnapshot, CLOCK_SLACK};
 use crate::storage;
 
 /// How long an answer stays fresh for other processes when nothing else is said (`--max-age`'s
@@ -163,6 +163,11 @@ impl SharedNumbers {
     ) -> Option<Result<UsageSnapshot, UsageError>> {
         let entry = self.entry(account, base_url)?;
         let fresh = |at: DateTime<Utc>, until: Option<DateTime<Utc>>| {
+            // Dated ahead of this clock (written while a clock was fast): how old it is cannot
+            // be said, so it is never taken (the slack the tray allows its own saved numbers).
+            if at > now + CLOCK_SLACK {
+                return false;
+            }
             since.is_some_and(|since| at >= since)
                 || match self.max_age {
                     MaxAge::At(age) => age > Duration::zero() && now - at < age,
@@ -380,6 +385,22 @@ mod tests {
         assert!(ask(&numbers, &asked, Ok(snapshot(1.0, Utc::now()))).is_ok());
         assert_eq!(asked.load(Ordering::SeqCst), 2);
         assert!(numbers.entry("acct-1", "http://127.0.0.1:2").is_none());
+    }
+
+    #[test]
+    fn numbers_dated_ahead_of_the_clock_are_never_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let asked = AtomicUsize::new(0);
+        // Written by a run whose clock was 3 hours fast.
+        let ahead = Utc::now() + Duration::hours(3);
+        ask(&shared(dir.path(), MaxAge::At(Duration::zero())), &asked, Ok(snapshot(40.0, ahead))).unwrap();
+        let read = ask(&shared(dir.path(), MaxAge::Default), &asked, Ok(snapshot(50.0, Utc::now()))).unwrap();
+        assert_eq!((asked.load(Ordering::SeqCst), read.windows[0].used_percent), (2, 50.0));
+        // Nor by one that waited for the lock while they were written.
+        ask(&shared(dir.path(), MaxAge::At(Duration::zero())), &asked, Ok(snapshot(40.0, ahead))).unwrap();
+        let numbers = shared(dir.path(), MaxAge::At(Duration::zero()));
+        let since = Utc::now();
+        assert!(numbers.answer("acct-1", "http://127.0.0.1:1", &credential(None), Utc::now(), Some(since)).is_none());
     }
 
     #[test]
