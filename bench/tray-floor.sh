@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Headroom's tray app against the floor: an empty Tauri 2 tray app (bench/empty-tray) built with
-# the same Tauri and release profile. For each, under Xvfb with a fake tray host: LAUNCHES starts
+# Headroom's tray app against two floors: an empty Tauri 2 tray app (bench/empty-tray) built with
+# the same Tauri and release profile, and a bare StatusNotifierItem over D-Bus (bench/bare-sni:
+# ksni, one pixmap, a tooltip, two menu items), the floor a tray process without a webview aims at. For each, under Xvfb with a fake tray host: LAUNCHES starts
 # (default 10) timed from exec to the tray item's registration; then one run left idle for
 # IDLE_SECONDS (default 120) measuring resident and proportional memory (whole process tree) and
 # CPU. Headroom polls the fake service every minute meanwhile. Prints a Markdown table.
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 scripts/build-ui
-cargo build --release --locked -q -p headroom-tray -p empty-tray -p headroom-testkit
+cargo build --release --locked -q -p headroom-tray -p empty-tray -p bare-sni -p headroom-testkit
 export BENCH_LAUNCHES="${1:-10}" BENCH_IDLE="${2:-120}" BENCH_BIN="$CARGO_TARGET_DIR/release"
 exec scripts/with-desktop-session bash -c '
 set -euo pipefail
@@ -42,7 +43,7 @@ stop() { kill "$pid" "$watcher" 2>/dev/null || true; wait "$pid" "$watcher" 2>/d
 
 echo "| app | launch to tray, median (min–max) of $BENCH_LAUNCHES | RSS after ${BENCH_IDLE} s | PSS | CPU while idle | binary |"
 echo "|---|---|---|---|---|---|"
-for app in headroom-tray empty-tray; do
+for app in headroom-tray empty-tray bare-sni; do
   times=()
   for _ in $(seq 1 "$BENCH_LAUNCHES"); do launch "$BENCH_BIN/$app"; times+=("$ms"); sleep 1; stop; done
   launch "$BENCH_BIN/$app"
