@@ -417,19 +417,22 @@ impl Output {
     }
 }
 
+/// Reads one account now, on a runtime of its own; `None` (said on stderr) when none can start.
+fn read_one(
+    env: &Environment,
+    account: &WatchedAccount,
+    options: &ReadOptions<'_>,
+) -> Option<(headroom_core::accounts::read::AccountReport, chrono::DateTime<Utc>)> {
+    let runtime = runtime::single_threaded().map_err(|message| eprintln!("{message}")).ok()?;
+    let now = Utc::now();
+    Some((runtime.block_on(read_account(account, env, &OsKeychain, options, now)), now))
+}
+
 /// `headroom guard`: reads the account, then says whether there is room.
 fn guard(env: &Environment, account: &WatchedAccount, min_left: u32, window: GuardWindow, freshness: Freshness) -> u8 {
-    let runtime = match runtime::single_threaded() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            eprintln!("{message}");
-            return 1;
-        }
-    };
-    let now = Utc::now();
     let numbers = freshness.shared_numbers();
     let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Auto) };
-    let answer = runtime.block_on(read_account(account, env, &OsKeychain, &options, now));
+    let Some((answer, now)) = read_one(env, account, &options) else { return 1 };
     let verdict = headroom_core::present::guard::guard(&answer.report, min_left, window, now);
     let line = humanize::in_home(&verdict.line, account.codex_command().as_deref());
     if verdict.code == 0 || answer.report.snapshot.is_some() {
@@ -448,15 +451,7 @@ fn status(
     options: &ReadOptions<'_>,
 ) -> u8 {
     let json = matches!(output, Output::Json);
-    let runtime = match runtime::single_threaded() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            eprintln!("{message}");
-            return 1;
-        }
-    };
-    let now = Utc::now();
-    let answer = runtime.block_on(read_account(account, env, &OsKeychain, options, now));
+    let Some((answer, now)) = read_one(env, account, options) else { return 1 };
     if let Some(notice) = &answer.history_notice {
         // History trouble never stops the numbers; said once, on stderr.
         eprintln!("headroom: {notice}");

@@ -229,7 +229,7 @@ fn value(name: &str, report: &StatusReport, settings: &Settings, now: DateTime<U
 mod tests {
     use super::*;
     use crate::error::UsageError;
-    use crate::model::{Account, Credits, SourceKind};
+    use crate::model::{Account, Credits};
     use chrono::{Duration, TimeZone};
 
     fn now() -> DateTime<Utc> {
@@ -242,17 +242,9 @@ mod tests {
             UsageWindow::main(WindowKind::Weekly, weekly, Some(now() + Duration::days(3))),
         ];
         let snapshot = UsageSnapshot {
-            plan: Some("plus".into()),
             account: Account { email: Some("dev@example.com".into()), ..Default::default() },
-            limit_reached: windows.iter().any(UsageWindow::is_exhausted),
-            windows,
             credits: Some(Credits { has_credits: true, balance: Some(4.5), ..Default::default() }),
-            limit_reached_reason: None,
-            spend_control: None,
-            reset_credits: None,
-            unreadable: Vec::new(),
-            observed_at: now() - Duration::minutes(age_minutes),
-            source: SourceKind::Api,
+            ..UsageSnapshot::plus_for_tests(windows, now() - Duration::minutes(age_minutes))
         };
         StatusReport { snapshot: Some(snapshot), credential: None, error: None, log_file: None, paces: Vec::new() }
     }

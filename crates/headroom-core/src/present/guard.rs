@@ -64,7 +64,7 @@ pub fn guard(report: &StatusReport, min_left: u32, window: GuardWindow, now: Dat
 mod tests {
     use super::*;
     use crate::error::UsageError;
-    use crate::model::{Account, CredentialOrigin, SourceKind, UsageSnapshot, UsageWindow};
+    use crate::model::{CredentialOrigin, UsageSnapshot, UsageWindow};
     use chrono::{Duration, TimeZone};
 
     fn now() -> DateTime<Utc> {
@@ -76,19 +76,7 @@ mod tests {
             UsageWindow::main(WindowKind::FiveHour, five, Some(now() + Duration::minutes(90))),
             UsageWindow::main(WindowKind::Weekly, weekly, Some(now() + Duration::days(3))),
         ];
-        let snapshot = UsageSnapshot {
-            plan: Some("plus".into()),
-            account: Account::default(),
-            limit_reached: windows.iter().any(UsageWindow::is_exhausted),
-            windows,
-            credits: None,
-            limit_reached_reason: None,
-            spend_control: None,
-            reset_credits: None,
-            unreadable: Vec::new(),
-            observed_at: now(),
-            source: SourceKind::Api,
-        };
+        let snapshot = UsageSnapshot::plus_for_tests(windows, now());
         StatusReport { snapshot: Some(snapshot), credential: None, error: None, log_file: None, paces: Vec::new() }
     }
 
