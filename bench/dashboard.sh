@@ -24,7 +24,7 @@ start_fake_service "$work" "$BENCH_FAKE"
 sleep 0.5
 for i in $(seq 1 "$BENCH_OPENS"); do
   : > "$work/registered"
-  HEADROOM_LOG=headroom_tray=info NO_COLOR=1 "$BENCH_TRAY" 2> "$work/app.log" &
+  HEADROOM_LOG=headroom_tray=info,headroom_shell=info NO_COLOR=1 "$BENCH_TRAY" 2> "$work/app.log" &
   app=$!
   while [ ! -s "$work/registered" ]; do sleep 0.01; done
   sleep 2

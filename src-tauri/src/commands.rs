@@ -5,8 +5,6 @@ use headroom_core::poll::Trigger;
 use headroom_core::present::dashboard_view::DashboardView;
 use tauri::State;
 
-use crate::app;
-use crate::state::{environment, SharedState};
 use chrono::Utc;
 use headroom_core::login::credentials::{DiscoverMode, ProbeOutcome};
 use headroom_core::login::keychain::OsKeychain;
@@ -16,24 +14,26 @@ use headroom_core::login::vault::{Slot, TokenInfo, Vault};
 use headroom_core::model::{AccountKey, SourceKind};
 use headroom_core::settings::{FieldProblem, SettingsForm};
 use headroom_core::status::Context;
+use headroom_shell::state::environment;
+use headroom_shell::App;
 use serde::Serialize;
 
 /// The dashboard's numbers now.
 #[tauri::command]
-pub fn dashboard(state: State<'_, SharedState>) -> DashboardView {
-    app::dashboard_view(&state)
+pub fn dashboard(state: State<'_, App>) -> DashboardView {
+    state.dashboard_view()
 }
 
 /// "Retry" and "Refresh": fetch now (clicks within 5 s are one).
 #[tauri::command]
-pub fn refresh(state: State<'_, SharedState>) {
-    app::refresh_all(&state);
+pub fn refresh(state: State<'_, App>) {
+    state.refresh_all();
 }
 
 /// The settings as the window edits them.
 #[tauri::command]
-pub fn settings(state: State<'_, SharedState>) -> SettingsForm {
-    SettingsForm::from_settings(&state.session.lock().unwrap().settings)
+pub fn settings(state: State<'_, App>) -> SettingsForm {
+    SettingsForm::from_settings(&state.shared.session.lock().unwrap().settings)
 }
 
 /// What saving the settings window's form did: the settings now in force and, beside their
@@ -47,13 +47,13 @@ pub struct SavedSettings {
 
 /// Saves every field that is valid, at once; a wrong field never holds back the others.
 #[tauri::command]
-pub fn save_settings(app: tauri::AppHandle, state: State<'_, SharedState>, form: SettingsForm) -> SavedSettings {
-    let current = state.session.lock().unwrap().settings.clone();
+pub fn save_settings(state: State<'_, App>, form: SettingsForm) -> SavedSettings {
+    let current = state.shared.session.lock().unwrap().settings.clone();
     let (settings, mut problems) = form.apply_to(&current);
-    if let Err(message) = app::apply_settings(&app, &state, settings) {
+    if let Err(message) = state.apply_settings(settings) {
         problems.push(FieldProblem { field: String::new(), message });
     }
-    SavedSettings { form: SettingsForm::from_settings(&state.session.lock().unwrap().settings), problems }
+    SavedSettings { form: SettingsForm::from_settings(&state.shared.session.lock().unwrap().settings), problems }
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -78,9 +78,9 @@ pub struct Credentials {
 
 /// Every place credentials are looked for, what each holds, and the pasted token's details.
 #[tauri::command]
-pub async fn credentials(state: State<'_, SharedState>) -> Result<Credentials, String> {
+pub async fn credentials(state: State<'_, App>) -> Result<Credentials, String> {
     let (settings, from_session_logs) = {
-        let inner = state.session.lock().unwrap();
+        let inner = state.shared.session.lock().unwrap();
         let from_logs = inner.shown().snapshot.as_ref().is_some_and(|s| s.source == SourceKind::SessionLog);
         (inner.settings.clone(), from_logs)
     };
@@ -117,9 +117,9 @@ pub async fn credentials(state: State<'_, SharedState>) -> Result<Credentials, S
 /// Takes what was pasted (a token or the session cookie), keeps the access token in the OS
 /// keychain, and refreshes. The token never travels back to the window.
 #[tauri::command]
-pub async fn paste_token(state: State<'_, SharedState>, text: String) -> Result<TokenInfo, String> {
+pub async fn paste_token(state: State<'_, App>, text: String) -> Result<TokenInfo, String> {
     let now = Utc::now();
-    let settings = state.session.lock().unwrap().settings.clone();
+    let settings = state.shared.session.lock().unwrap().settings.clone();
     let ctx = Context::load(environment(&settings));
     let token = match classify(&text, now).map_err(|e| e.to_string())? {
         Paste::AccessToken(token) => token,
@@ -134,24 +134,24 @@ pub async fn paste_token(state: State<'_, SharedState>, text: String) -> Result<
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    state.trigger(Trigger::CredentialsChanged);
+    state.shared.trigger(Trigger::CredentialsChanged);
     Ok(TokenInfo::of(&token, now))
 }
 
 #[tauri::command]
-pub async fn remove_token(state: State<'_, SharedState>) -> Result<(), String> {
+pub async fn remove_token(state: State<'_, App>) -> Result<(), String> {
     tauri::async_runtime::spawn_blocking(|| PastedTokens::new(&OsKeychain).remove(&PastedEntry::first()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    state.trigger(Trigger::CredentialsChanged);
+    state.shared.trigger(Trigger::CredentialsChanged);
     Ok(())
 }
 
 /// Asks the usage service whether it accepts the pasted token.
 #[tauri::command]
-pub async fn check_token(state: State<'_, SharedState>) -> Result<String, String> {
-    let settings = state.session.lock().unwrap().settings.clone();
+pub async fn check_token(state: State<'_, App>) -> Result<String, String> {
+    let settings = state.shared.session.lock().unwrap().settings.clone();
     let token = tauri::async_runtime::spawn_blocking(|| Vault::new(&OsKeychain).load(Slot::AccessToken))
         .await
         .map_err(|e| e.to_string())?
@@ -173,29 +173,29 @@ pub async fn check_token(state: State<'_, SharedState>) -> Result<String, String
 
 /// Until when alerts are paused (RFC 3339), if they are.
 #[tauri::command]
-pub fn alert_pause(state: State<'_, SharedState>) -> Option<String> {
-    let until = state.session.lock().unwrap().paused_until.filter(|u| *u > Utc::now());
+pub fn alert_pause(state: State<'_, App>) -> Option<String> {
+    let until = state.shared.session.lock().unwrap().paused_until.filter(|u| *u > Utc::now());
     until.map(|u| u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// What "until the limit resets" would mean now: "Until the 5-hour limit resets (15:34)", or
 /// nothing when no window says when it resets.
 #[tauri::command]
-pub fn reset_pause_label(state: State<'_, SharedState>) -> Option<String> {
-    let inner = state.session.lock().unwrap();
+pub fn reset_pause_label(state: State<'_, App>) -> Option<String> {
+    let inner = state.shared.session.lock().unwrap();
     headroom_core::alerts::pause::until_reset(inner.shown().snapshot.as_ref(), Utc::now()).map(|p| p.label)
 }
 
 /// Pauses alerts for an hour, or until the limit resets (see `alert_pause`).
 #[tauri::command]
-pub fn pause_alerts(app: tauri::AppHandle, state: State<'_, SharedState>, until_reset: bool) -> Option<String> {
-    app::pause(&app, &state, until_reset);
+pub fn pause_alerts(state: State<'_, App>, until_reset: bool) -> Option<String> {
+    state.pause(until_reset);
     alert_pause(state)
 }
 
 #[tauri::command]
-pub fn resume_alerts(app: tauri::AppHandle, state: State<'_, SharedState>) {
-    app::resume(&app, &state);
+pub fn resume_alerts(state: State<'_, App>) {
+    state.resume();
 }
 
 /// The UI's report of its first paint, for the open-to-paint benchmark.
@@ -207,14 +207,14 @@ pub fn painted(window: String) {
 /// The chart's data: each window's use over the last `days` days (7 by default) and its resets.
 #[tauri::command]
 pub fn history(
-    state: State<'_, SharedState>,
+    state: State<'_, App>,
     days: Option<u32>,
     account: Option<String>,
 ) -> Result<headroom_core::present::history_view::HistoryView, String> {
     use headroom_core::history::{self, History};
     // The account asked for (a dashboard card's), else the one the tray shows.
     let (current, id) = {
-        let session = state.session.lock().unwrap();
+        let session = state.shared.session.lock().unwrap();
         let chosen = account
             .as_deref()
             .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
@@ -255,14 +255,14 @@ pub fn export_history() -> Result<String, String> {
 /// local time, from Codex's session logs through the per-file cache. Read off the UI thread.
 #[tauri::command]
 pub async fn token_usage(
-    state: State<'_, SharedState>,
+    state: State<'_, App>,
     days: Option<u32>,
     account: Option<String>,
 ) -> Result<headroom_core::tokens::report::DailyReport, String> {
     use headroom_core::tokens::report::{daily, Filter, Zone};
     // Tokens are counted per Codex home: the account's, else the default one.
     let codex_home = {
-        let session = state.session.lock().unwrap();
+        let session = state.shared.session.lock().unwrap();
         let home = account
             .as_deref()
             .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
@@ -303,9 +303,9 @@ pub struct AccountEntry {
 
 /// Every account, as found now (read off the UI thread: the keychain answers over D-Bus).
 #[tauri::command]
-pub async fn accounts(state: State<'_, SharedState>) -> Result<Vec<AccountEntry>, String> {
+pub async fn accounts(state: State<'_, App>) -> Result<Vec<AccountEntry>, String> {
     use headroom_core::accounts::roster::{HomeOrigin, Place, Roster};
-    let settings = state.session.lock().unwrap().settings.clone();
+    let settings = state.shared.session.lock().unwrap().settings.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let env = environment(&settings);
         let roster = Roster::find(&env, &settings, &OsKeychain);
@@ -333,20 +333,16 @@ pub async fn accounts(state: State<'_, SharedState>) -> Result<Vec<AccountEntry>
 }
 
 /// Saves a change to the accounts and reads them again at once.
-fn apply_account_change(
-    app: &tauri::AppHandle,
-    state: &SharedState,
-    settings: headroom_core::settings::Settings,
-) -> Result<(), String> {
-    app::apply_settings(app, state, settings)?;
-    app::refresh_all(state);
+fn apply_account_change(state: &App, settings: headroom_core::settings::Settings) -> Result<(), String> {
+    state.apply_settings(settings)?;
+    state.refresh_all();
     Ok(())
 }
 
 /// "Add a Codex home": refused with a sentence unless the folder holds a ChatGPT login.
 #[tauri::command]
-pub async fn add_home(app: tauri::AppHandle, state: State<'_, SharedState>, path: String) -> Result<String, String> {
-    let mut settings = state.session.lock().unwrap().settings.clone();
+pub async fn add_home(state: State<'_, App>, path: String) -> Result<String, String> {
+    let mut settings = state.shared.session.lock().unwrap().settings.clone();
     let (settings, added) = tauri::async_runtime::spawn_blocking(move || {
         let env = environment(&settings);
         headroom_core::accounts::changes::add_home(&env, &mut settings, &OsKeychain, std::path::Path::new(path.trim()))
@@ -358,7 +354,7 @@ pub async fn add_home(app: tauri::AppHandle, state: State<'_, SharedState>, path
     if added.already {
         return Ok(format!("{} is watched already ({}).", added.path.display(), added.account));
     }
-    apply_account_change(&app, &state, settings)?;
+    apply_account_change(&state, settings)?;
     Ok(format!("Added {} ({}).", added.path.display(), added.account))
 }
 
@@ -375,12 +371,8 @@ pub async fn choose_folder(app: tauri::AppHandle) -> Option<String> {
 
 /// Removes an added home or a pasted token (from the keychain).
 #[tauri::command]
-pub async fn remove_account(
-    app: tauri::AppHandle,
-    state: State<'_, SharedState>,
-    id: String,
-) -> Result<String, String> {
-    let mut settings = state.session.lock().unwrap().settings.clone();
+pub async fn remove_account(state: State<'_, App>, id: String) -> Result<String, String> {
+    let mut settings = state.shared.session.lock().unwrap().settings.clone();
     let (settings, removed) = tauri::async_runtime::spawn_blocking(move || {
         let env = environment(&settings);
         headroom_core::accounts::changes::remove(&env, &mut settings, &OsKeychain, &id)
@@ -389,18 +381,14 @@ pub async fn remove_account(
     })
     .await
     .map_err(|e| e.to_string())??;
-    apply_account_change(&app, &state, settings)?;
+    apply_account_change(&state, settings)?;
     Ok(format!("Removed {}.", removed.join(" and ")))
 }
 
 /// Shows this account in the tray icon (`None`: the default account again), at once.
 #[tauri::command]
-pub async fn pin_account(
-    app: tauri::AppHandle,
-    state: State<'_, SharedState>,
-    id: Option<String>,
-) -> Result<(), String> {
-    let mut settings = state.session.lock().unwrap().settings.clone();
+pub async fn pin_account(state: State<'_, App>, id: Option<String>) -> Result<(), String> {
+    let mut settings = state.shared.session.lock().unwrap().settings.clone();
     let settings = tauri::async_runtime::spawn_blocking(move || {
         let env = environment(&settings);
         headroom_core::accounts::changes::pin(&env, &mut settings, &OsKeychain, id.as_deref())
@@ -409,8 +397,8 @@ pub async fn pin_account(
     })
     .await
     .map_err(|e| e.to_string())??;
-    app::apply_settings(&app, &state, settings)?;
-    app::show_pinned(&app, &state);
+    state.apply_settings(settings)?;
+    state.show_pinned();
     Ok(())
 }
 
@@ -424,8 +412,8 @@ pub struct HookEntry {
 }
 
 #[tauri::command]
-pub fn hooks(state: State<'_, SharedState>) -> Vec<HookEntry> {
-    let session = state.session.lock().unwrap();
+pub fn hooks(state: State<'_, App>) -> Vec<HookEntry> {
+    let session = state.shared.session.lock().unwrap();
     session
         .settings
         .hooks
@@ -437,19 +425,19 @@ pub fn hooks(state: State<'_, SharedState>) -> Vec<HookEntry> {
 /// "Run test event": runs the `index`th hook with a made-up threshold crossing for the shown
 /// account (marked `"test": true`), off the UI thread, and says how it went.
 #[tauri::command]
-pub async fn run_test_hook(state: State<'_, SharedState>, index: usize) -> Result<String, String> {
+pub async fn run_test_hook(state: State<'_, App>, index: usize) -> Result<String, String> {
     let (hook, account) = {
-        let session = state.session.lock().unwrap();
+        let session = state.shared.session.lock().unwrap();
         let hook = session.settings.hooks.get(index).cloned();
         (hook, session.shown().watched.label().to_string())
     };
     let Some(hook) = hook else {
         return Err("That hook is no longer in settings.toml: reopen Settings to see the hooks as they are now.".into());
     };
-    let shared = state.inner().clone();
+    let shared = state.shared.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let event = headroom_core::alerts::hooks::HookEvent::test(&account, Utc::now());
-        let result = crate::hooks::run_and_log(&hook, &event);
+        let result = headroom_shell::hooks::run_and_log(&hook, &event);
         shared.session.lock().unwrap().hook_finished(&hook.run, result.clone());
         result.map(|()| "The hook ran and finished well.".to_string())
     })

@@ -1,17 +1,49 @@
 //! The desktop shell: a tray icon, its menu, notifications and (on demand) windows. What to show
 //! and when to speak is decided in headroom-core; this crate only puts it on screen.
 
-mod app;
-mod codex_watch;
 mod commands;
-mod hooks;
-mod notifications;
-mod state;
 mod tray;
 mod ui_types;
 mod windows;
 
-use tauri::Manager;
+use std::sync::Arc;
+
+use headroom_core::present::dashboard_view::DashboardView;
+use headroom_shell::state::Shared;
+use headroom_shell::{App, Shell};
+use tauri::{AppHandle, Manager};
+
+/// The shell Headroom's loop draws through: Tauri's tray, events to the webviews, its windows.
+struct TauriShell(AppHandle);
+
+impl Shell for TauriShell {
+    fn redraw_tray(&self, app: &App) {
+        tray::refresh(&self.0, app);
+    }
+
+    fn dashboard_changed(&self, view: DashboardView) {
+        let _ = tauri::Emitter::emit(&self.0, "dashboard", view);
+    }
+
+    fn open_window(&self, window: windows::Window) {
+        windows::open(&self.0, window);
+    }
+
+    /// Turns launch-at-login on or off to match the setting, touching it only when they differ.
+    fn set_autostart(&self, wanted: bool) {
+        use tauri_plugin_autostart::ManagerExt;
+        let launcher = self.0.autolaunch();
+        match launcher.is_enabled() {
+            Ok(enabled) if enabled == wanted => {}
+            _ => {
+                let result = if wanted { launcher.enable() } else { launcher.disable() };
+                if let Err(e) = result {
+                    tracing::warn!("could not change launch at login ({e})");
+                }
+            }
+        }
+    }
+}
 
 pub fn run() {
     let demo = std::env::args().any(|a| a == "--demo");
@@ -21,7 +53,7 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HEADROOM_LOG")
-                .unwrap_or_else(|_| "headroom_tray=info,headroom_core=info".into()),
+                .unwrap_or_else(|_| "headroom_tray=info,headroom_shell=info,headroom_core=info".into()),
         )
         .init();
 
@@ -64,18 +96,21 @@ pub fn run() {
             #[cfg(target_os = "macos")]
             {
                 app.set_activation_policy(tauri::ActivationPolicy::Accessory);
-                notifications::register_app();
+                headroom_shell::notifications::register_app();
             }
             let handle = app.handle().clone();
-            let shared = state::Shared::load(demo);
-            app.manage(shared.clone());
-            tray::create(&handle, &shared, app::on_menu_action)?;
+            let runtime = match tauri::async_runtime::handle() {
+                tauri::async_runtime::RuntimeHandle::Tokio(handle) => handle,
+            };
+            let headroom = App::new(Shared::load(demo), Arc::new(TauriShell(handle.clone())), runtime);
+            app.manage(headroom.clone());
+            tray::create(&handle, &headroom)?;
             match open_at_start.as_deref() {
                 Some("dashboard") => windows::open(&handle, windows::Window::Dashboard),
                 Some("settings") => windows::open(&handle, windows::Window::Settings),
                 _ => {}
             }
-            app::start(handle, shared);
+            headroom.start();
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
+pub use headroom_shell::Window;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
 /// When each window was asked for, to measure the time to its first paint.
@@ -15,21 +16,6 @@ pub fn painted(label: &str) {
     let opened = OPENED.lock().unwrap().as_mut().and_then(|m| m.remove(label));
     if let Some(at) = opened {
         tracing::info!(window = label, ms = at.elapsed().as_millis() as u64, "first paint");
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Window {
-    Dashboard,
-    Settings,
-}
-
-impl Window {
-    fn label(self) -> &'static str {
-        match self {
-            Window::Dashboard => "dashboard",
-            Window::Settings => "settings",
-        }
     }
 }
 

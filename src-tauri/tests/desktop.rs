@@ -7,6 +7,8 @@
 
 mod common;
 
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -21,6 +23,28 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     if !desktop_or_skip() {
         return;
     }
+    let _desktop = one_desktop_at_a_time();
+    shows_live_numbers_alerts_once_and_reports_a_rejected_login(&app_binary(), false);
+}
+
+/// The same, against the tray process without a webview; it also carries the numbers in its
+/// tooltip, and links neither GTK nor WebKit.
+#[test]
+fn the_lean_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
+    if !desktop_or_skip() {
+        return;
+    }
+    let _desktop = one_desktop_at_a_time();
+    let binary = Path::new(env!("CARGO_BIN_EXE_headroom-lean-tray"));
+    let linked = Command::new("ldd").arg(binary).output().unwrap();
+    let linked = String::from_utf8_lossy(&linked.stdout);
+    for toolkit in ["libgtk", "libgdk", "libwebkit", "libjavascriptcore", "libsoup", "libayatana"] {
+        assert!(!linked.contains(toolkit), "the lean tray links {toolkit}:\n{linked}");
+    }
+    shows_live_numbers_alerts_once_and_reports_a_rejected_login(binary, true);
+}
+
+fn shows_live_numbers_alerts_once_and_reports_a_rejected_login(binary: &Path, lean: bool) {
     let fake = FakeService::start();
     fake.respond(Route::Usage, scenarios::plus(70.0, 10.0, 7_920, 388_800));
     let root = tempfile::tempdir().unwrap();
@@ -39,7 +63,7 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
         extra_path: None,
     };
     let launched = Instant::now();
-    let mut app = Some(env.launch(&fake.base_url(), &app_log));
+    let mut app = Some(env.launch_binary(binary, &fake.base_url(), &app_log, &[]));
     let (sender, path) =
         wait_for("the tray item to register", Duration::from_secs(20), || registration(&registrations, 1));
     let _ = writeln_stderr(&format!("tray registered {} ms after launch", launched.elapsed().as_millis()));
@@ -56,7 +80,7 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
         limit_reached: false,
         on_api_key: false,
     };
-    assert!(icon_shows(&tray.icon_path(), &plain), "the icon draws 30 % and 90 % left");
+    assert!(icon_shows(&tray.icon(), &plain), "the icon draws 30 % and 90 % left");
     let labels = tray.labels();
     assert_eq!(labels[0], "Codex · Plus · dev@example.com", "{labels:?}");
     assert!(labels[1].starts_with("Updated "), "{labels:?}");
@@ -65,6 +89,11 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
         "{labels:?}"
     );
     assert!(labels.iter().any(|l| l.starts_with("Weekly   90% left · resets ")), "{labels:?}");
+    if lean {
+        let (title, text) = tray.tooltip();
+        assert_eq!(title, "Headroom");
+        assert!(text.contains("30% left") && text.contains("90% left"), "the tooltip carries the numbers: {text:?}");
+    }
     for item in ["Refresh now", "Open dashboard", "Settings…", "Pause alerts", "Quit Headroom"] {
         assert!(labels.iter().any(|l| l == item), "{item} in {labels:?}");
     }
@@ -85,7 +114,7 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
         bars: vec![IconBar { fill: 15, level: Level::GettingLow }, IconBar { fill: 90, level: Level::Plenty }],
         ..plain.clone()
     };
-    assert!(icon_shows(&tray.icon_path(), &low), "the icon turns amber");
+    assert!(icon_shows(&tray.icon(), &low), "the icon turns amber");
 
     // Polling again changes nothing: no second notification.
     std::thread::sleep(Duration::from_secs(6));
@@ -105,7 +134,7 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     });
     assert!(tray.labels().iter().any(|l| l.starts_with("5-hour   15% left")), "the last good numbers stay");
     let dimmed = IconState { dimmed: true, ..low };
-    wait_for("the icon to dim", Duration::from_secs(5), || icon_shows(&tray.icon_path(), &dimmed).then_some(()));
+    wait_for("the icon to dim", Duration::from_secs(5), || icon_shows(&tray.icon(), &dimmed).then_some(()));
     let sent = notifications(&monitor_log);
     assert_eq!(sent.len(), 2, "one alert for the rejected login: {sent:?}");
     assert_eq!(sent[1], "Your Codex login was rejected");
@@ -134,8 +163,8 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     drop(app.take());
     let seen = std::fs::read_to_string(&registrations).unwrap_or_default().lines().count();
     let dead_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let _app2 =
-        env.launch(&format!("http://127.0.0.1:{dead_port}/backend-api"), &root.path().join("headroom-tray-2.log"));
+    let offline = format!("http://127.0.0.1:{dead_port}/backend-api");
+    let mut app2 = env.launch_binary(binary, &offline, &root.path().join("headroom-tray-2.log"), &[]);
     let (sender, path) =
         wait_for("the restarted tray to register", Duration::from_secs(20), || registration(&registrations, seen + 1));
     let tray = Tray::connect(&conn, &sender, &path);
@@ -144,6 +173,11 @@ fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     });
     assert_eq!(tray.label(), "14%", "the saved numbers");
     assert!(tray.labels().iter().any(|l| l.starts_with("5-hour   14% left")), "{:?}", tray.labels());
+    if lean {
+        tray.click("Quit Headroom");
+        let ended = wait_for("Quit to end the tray", Duration::from_secs(5), || app2.0.try_wait().ok().flatten());
+        assert!(ended.success(), "{ended:?}");
+    }
     let _ = writeln_stderr(&format!("screenshot: {}", shot.display()));
     drop(log_on_failure);
 }

@@ -129,9 +129,7 @@ fn every_account_is_in_the_menu_and_alerts_name_theirs() {
         limit_reached: false,
         on_api_key: false,
     };
-    wait_for("the pinned account's icon", Duration::from_secs(10), || {
-        icon_shows(&tray.icon_path(), &pinned).then_some(())
-    });
+    wait_for("the pinned account's icon", Duration::from_secs(10), || icon_shows(&tray.icon(), &pinned).then_some(()));
     let labels = tray.labels();
     assert_eq!(labels.first().map(String::as_str), Some("Codex · Plus · work@example.com"), "pinned first: {labels:?}");
 }

@@ -101,9 +101,7 @@ fn blocked_with_a_key_the_tray_switches_codex_and_back() {
         limit_reached: true,
         on_api_key: true,
     };
-    wait_for("the icon's API-key mark", Duration::from_secs(10), || {
-        icon_shows(&tray.icon_path(), &marked).then_some(())
-    });
+    wait_for("the icon's API-key mark", Duration::from_secs(10), || icon_shows(&tray.icon(), &marked).then_some(()));
     let sent = wait_for("the notification", Duration::from_secs(10), || {
         Some(notifications(&monitor_log)).filter(|n| n.iter().any(|t| t == "Codex switched to your API key"))
     });

@@ -33,7 +33,7 @@ fn menu_clicks_settings_saves_and_polls_for_a_minute_never_freeze_the_tray() {
     std::fs::create_dir_all(root.path().join("config/headroom")).unwrap();
     std::fs::write(root.path().join("config/headroom/settings.toml"), "[display]\npoll_interval_minutes = 1\n")
         .unwrap();
-    env.push(("HEADROOM_LOG", "headroom_tray=info".into()));
+    env.push(("HEADROOM_LOG", "headroom_tray=info,headroom_shell=info".into()));
     let (_driver, driver) =
         Driver::start(&env, &["--demo", "--open", "settings"], &root.path().join("tauri-driver.log"));
     let (sender, path) = wait_for("the tray item", Duration::from_secs(20), || registration(&registrations, 1));

@@ -133,8 +133,23 @@ impl<'a> Tray<'a> {
         self.item.get_property::<String>("XAyatanaLabel").unwrap_or_default()
     }
 
-    pub fn icon_path(&self) -> PathBuf {
-        PathBuf::from(self.item.get_property::<String>("IconName").unwrap())
+    /// The icon as (size, straight RGBA): libappindicator names a PNG file in `IconName`, the
+    /// lean tray sends pixels in `IconPixmap` (ARGB, the largest size first).
+    pub fn icon(&self) -> (u32, Vec<u8>) {
+        let name = self.item.get_property::<String>("IconName").unwrap_or_default();
+        if !name.is_empty() {
+            return decode(Path::new(&name));
+        }
+        let pixmaps = self.item.get_property::<Vec<(i32, i32, Vec<u8>)>>("IconPixmap").unwrap();
+        let (size, _, argb) = pixmaps.into_iter().max_by_key(|p| p.0).expect("the item has an icon");
+        (size as u32, argb.chunks_exact(4).flat_map(|p| [p[1], p[2], p[3], p[0]]).collect())
+    }
+
+    /// The tooltip's title and text.
+    pub fn tooltip(&self) -> (String, String) {
+        type ToolTip = (String, Vec<(i32, i32, Vec<u8>)>, String, String);
+        let (_, _, title, text) = self.item.get_property::<ToolTip>("ToolTip").unwrap();
+        (title, text)
     }
 
     pub fn entries(&self) -> Vec<Entry> {
@@ -182,8 +197,8 @@ pub fn decode(path: &Path) -> (u32, Vec<u8>) {
     (pixmap.width(), rgba.collect())
 }
 
-pub fn icon_shows(path: &Path, state: &IconState) -> bool {
-    let (size, rgba) = decode(path);
+pub fn icon_shows((size, rgba): &(u32, Vec<u8>), state: &IconState) -> bool {
+    let size = *size;
     let expected = headroom_icon::render(state, size, headroom_icon::Style::Colour);
     rgba.len() == expected.rgba.len() && rgba.iter().zip(&expected.rgba).all(|(a, b)| a.abs_diff(*b) <= 2)
 }
@@ -280,12 +295,17 @@ impl AppEnv {
 
     /// [`AppEnv::launch`] with more environment variables.
     pub fn launch_with(&self, base_url: &str, log: &Path, vars: &[(&str, &str)]) -> Killed {
+        self.launch_binary(&app_binary(), base_url, log, vars)
+    }
+
+    /// [`AppEnv::launch_with`] for another of the app's binaries.
+    pub fn launch_binary(&self, binary: &Path, base_url: &str, log: &Path, vars: &[(&str, &str)]) -> Killed {
         let path = match &self.extra_path {
             Some(dir) => format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default()),
             None => std::env::var("PATH").unwrap_or_default(),
         };
         Killed(
-            Command::new(app_binary())
+            Command::new(binary)
                 .env("PATH", path)
                 .env("HOME", &self.home)
                 .env("CODEX_HOME", &self.codex_home)
@@ -293,7 +313,7 @@ impl AppEnv {
                 .env("XDG_DATA_HOME", &self.data)
                 .env("HEADROOM_CHATGPT_BASE_URL", base_url)
                 .env("CODEX_AUTHAPI_BASE_URL", authapi_url(base_url))
-                .env("HEADROOM_LOG", "headroom_tray=info,headroom_core=info")
+                .env("HEADROOM_LOG", "headroom_tray=info,headroom_shell=info,headroom_core=info")
                 .env_remove("HEADROOM_ACCESS_TOKEN")
                 .envs(vars.iter().copied())
                 .stdout(Stdio::null())

@@ -15,7 +15,7 @@ pub use headroom_types::{IconBar, IconState, Level};
 /// How long after a switch back to the plan the menu says what open sessions keep using.
 const OPEN_SESSIONS_SAID_FOR: chrono::Duration = chrono::Duration::hours(1);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MenuView {
     /// "Codex · Plus · dev@example.com"
     pub header: String,

@@ -2,17 +2,17 @@
 //! polling, notifications or another hook; a failure is logged and put in the menu.
 
 use headroom_core::alerts::hooks::{run_hook, Hook, HookEvent, HOOK_TIME_LIMIT};
-use tauri::AppHandle;
 
 use crate::state::SharedState;
-use crate::tray;
 
-pub fn run(app: &AppHandle, shared: &SharedState, hook: Hook, event: HookEvent) {
-    let (app, shared) = (app.clone(), shared.clone());
+/// Runs `hook` on a thread of its own; `finished` is called once the session knows how it went
+/// (to redraw the menu's "⚠" line).
+pub fn run(shared: &SharedState, hook: Hook, event: HookEvent, finished: impl FnOnce() + Send + 'static) {
+    let shared = shared.clone();
     let started = std::thread::Builder::new().name("hook".into()).spawn(move || {
         let result = run_and_log(&hook, &event);
         shared.session.lock().unwrap().hook_finished(&hook.run, result);
-        tray::refresh(&app, &shared);
+        finished();
     });
     if let Err(e) = started {
         tracing::warn!("a hook could not be started ({e})");

@@ -3,6 +3,8 @@
 
 use headroom_core::alerts::engine::Alert;
 
+use tokio::runtime::Handle;
+
 use crate::state::SharedState;
 
 /// The bundle identifier (tauri.conf.json), which the platforms use as the app's identity.
@@ -19,9 +21,9 @@ pub fn register_app() {
 }
 
 /// Shows an alert, replacing the previous one of the same identity where the platform allows.
-pub fn show(shared: SharedState, alert: Alert) {
+pub fn show(runtime: &Handle, shared: SharedState, alert: Alert) {
     // Delivery talks to D-Bus synchronously: keep it off the async workers.
-    tauri::async_runtime::spawn_blocking(move || {
+    runtime.spawn_blocking(move || {
         let previous = shared.notification_ids.lock().unwrap().get(&alert.identity).copied();
         let mut notification = notify_rust::Notification::new();
         notification.appname("Headroom").summary(&alert.title).body(&alert.body);
@@ -54,7 +56,8 @@ pub fn show(shared: SharedState, alert: Alert) {
 mod tests {
     #[test]
     fn the_notification_identity_is_the_bundle_identifier() {
-        let config: serde_json::Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../../../src-tauri/tauri.conf.json")).unwrap();
         assert_eq!(config["identifier"], super::APP_ID);
     }
 }

@@ -1,0 +1,392 @@
+//! What happens when numbers arrive, and the actions the menu and the windows ask for: the
+//! core's `Session` decides, this carries out its effects (notify, switch, save, heal, run hooks,
+//! open a window) and asks the shell to redraw.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use headroom_core::accounts::read::{read_accounts, AccountReport};
+use headroom_core::accounts::roster::Roster;
+use headroom_core::accounts::schedule::Readings;
+use headroom_core::alerts::engine::Alert;
+use headroom_core::alerts::hooks::{Hook, HookEvent};
+use headroom_core::alerts::pause as alert_pause;
+use headroom_core::error::UsageError;
+use headroom_core::fallback::{CodexNow, Fallback};
+use headroom_core::login::keychain::OsKeychain;
+use headroom_core::login::vault::{Slot, Vault};
+use headroom_core::poll::{self, PollPlan, Polled, Trigger};
+use headroom_core::present::dashboard_view::{accounts_dashboard, DashboardView};
+use headroom_core::present::tray_view::TrayView;
+use headroom_core::session::SwitchCodex;
+use headroom_core::settings::{self, Settings};
+use headroom_core::sources::shared_numbers::{MaxAge, SharedNumbers};
+use headroom_core::sources::{codex_app_server, demo};
+use headroom_core::status::{Context, ReadOptions, SourcePreference, StatusReport};
+use headroom_core::storage;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+
+use crate::menu::{self, MenuAction};
+use crate::state::{environment, SharedState, ALERTS_FILE};
+use crate::{hooks, notifications, Shell, Window};
+
+/// How long after Codex last wrote a session log it counts as in use (poll every minute).
+const ACTIVE_FOR: Duration = headroom_core::accounts::schedule::IN_USE_FOR;
+
+/// The running Headroom: its state, the shell that draws it, and the async runtime its
+/// background work runs on. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub shared: SharedState,
+    shell: Arc<dyn Shell>,
+    runtime: Handle,
+}
+
+impl App {
+    pub fn new(shared: SharedState, shell: Arc<dyn Shell>, runtime: Handle) -> App {
+        App { shared, shell, runtime }
+    }
+
+    pub fn runtime(&self) -> &Handle {
+        &self.runtime
+    }
+
+    /// What the tray shows now.
+    pub fn tray_view(&self) -> TrayView {
+        menu::current_view(&self.shared)
+    }
+
+    /// The dashboard's view of the current state: every account.
+    pub fn dashboard_view(&self) -> DashboardView {
+        let session = self.shared.session.lock().unwrap();
+        accounts_dashboard(&session, Utc::now())
+    }
+
+    /// The tray and open windows show the state as it is now.
+    pub fn redraw(&self) {
+        self.shell.redraw_tray(self);
+        // Open windows update at once; with none open nobody listens and this costs nothing.
+        self.shell.dashboard_changed(self.dashboard_view());
+    }
+
+    pub fn open_window(&self, window: Window) {
+        self.shell.open_window(window);
+    }
+
+    pub fn notify(&self, alert: Alert) {
+        notifications::show(&self.runtime, self.shared.clone(), alert);
+    }
+
+    fn run_hook(&self, hook: Hook, event: HookEvent) {
+        let app = self.clone();
+        hooks::run(&self.shared, hook, event, move || app.shell.redraw_tray(&app));
+    }
+
+    /// Starts polling (and watching Codex's folder) in the background.
+    pub fn start(&self) {
+        let shared = &self.shared;
+        if let Some(alert) = shared.take_settings_alert() {
+            self.notify(alert);
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        shared.set_triggers(tx);
+        let settings = shared.settings();
+        if !shared.demo {
+            self.shell.set_autostart(settings.autostart);
+        }
+        let plan = if shared.demo {
+            PollPlan {
+                interval: Duration::seconds(5),
+                active_interval: Duration::seconds(5),
+                min_gap: Duration::seconds(1),
+                ..PollPlan::from_settings(&settings)
+            }
+        } else {
+            PollPlan::from_settings(&settings)
+        };
+        shared.follow_codex_home();
+
+        let fetch_app = self.clone();
+        let active_shared = shared.clone();
+        let report_app = self.clone();
+        self.runtime.spawn(poll::run(
+            plan,
+            rx,
+            move || fetch(fetch_app.clone()),
+            move || {
+                // Codex in use in the default home (its watcher says) or in another (the last poll saw).
+                let last = active_shared.last_codex_write.load(Ordering::Relaxed);
+                Utc::now().timestamp() - last < ACTIVE_FOR.num_seconds()
+                    || active_shared.other_home_in_use.load(Ordering::Relaxed)
+            },
+            move |report| report_app.on_report(report),
+        ));
+    }
+
+    /// New numbers (or failures), one per account read: the session decides, this carries out
+    /// what it decided, then redraws once.
+    fn on_report(&self, readings: Readings) {
+        for answer in readings.reports {
+            self.carry_out(&answer.account.id, &answer.report);
+        }
+        self.shared.follow_codex_home();
+        self.redraw();
+    }
+
+    fn carry_out(&self, account: &str, report: &StatusReport) {
+        let shared = &self.shared;
+        if let Some(error) = &report.error {
+            tracing::info!(kind = error.kind().id(), account, "refresh failed: {error}");
+        }
+        let (effects, codex_home) = {
+            let mut session = shared.session.lock().unwrap();
+            let effects = session.apply_for(account, report, Utc::now());
+            (effects, environment(&session.settings).codex_home)
+        };
+        if effects.open_settings {
+            self.open_window(Window::Settings);
+        }
+        match effects.switch_codex {
+            Some(SwitchCodex::ToApiKey) => self.fallback_action(true),
+            Some(SwitchCodex::ToPlan) => self.fallback_action(false),
+            None => {}
+        }
+        if let Some(snapshot) = &effects.save_snapshot {
+            shared.save(storage::LAST_SNAPSHOT, snapshot);
+        }
+        if let Some(alerts) = &effects.save_alerts {
+            shared.save(ALERTS_FILE, alerts);
+        }
+        if let Some(home) = effects.heal {
+            if let Some(codex) = codex_app_server::find_codex() {
+                self.heal(codex, if home.as_os_str().is_empty() { codex_home } else { home });
+            }
+        }
+        if let Some(alert) = effects.notify {
+            self.notify(alert);
+        }
+        for (hook, event) in effects.run_hooks {
+            self.run_hook(hook, event);
+        }
+    }
+
+    /// Saves settings and applies them at once: schedule, launch at login, tray, open windows.
+    pub fn apply_settings(&self, settings: Settings) -> Result<(), String> {
+        let shared = &self.shared;
+        if let Some(path) = settings::default_path() {
+            settings::save(&path, &settings).map_err(|e| {
+                format!(
+                    "The settings could not be saved in {} ({e}): check that the folder is writable and the disk not full.",
+                    path.display()
+                )
+            })?;
+        }
+        let old = std::mem::replace(&mut shared.session.lock().unwrap().settings, settings.clone());
+        if !shared.demo {
+            shared.trigger(Trigger::Reschedule(PollPlan::from_settings(&settings)));
+            self.shell.set_autostart(settings.autostart);
+            if old.codex_home != settings.codex_home {
+                // Another Codex folder is another login: watched from now on and read at once, as
+                // "Refresh now" would.
+                shared.follow_codex_home();
+                shared.trigger(Trigger::Click);
+            }
+        }
+        self.redraw();
+        Ok(())
+    }
+
+    /// What the menu asks for.
+    pub fn on_menu_action(&self, action: MenuAction) {
+        match action {
+            MenuAction::Open(window) => self.open_window(window),
+            // The shell ends its own process; nothing here needs saving first (every change is
+            // saved when it is made).
+            MenuAction::Quit => {}
+            MenuAction::Refresh => self.refresh_all(),
+            MenuAction::PauseForAnHour => self.pause(false),
+            MenuAction::PauseUntilReset => self.pause(true),
+            MenuAction::Resume => self.resume(),
+            MenuAction::SwitchToApiKey => self.fallback_action(true),
+            MenuAction::SwitchToPlan => self.fallback_action(false),
+            MenuAction::CopyHintCommand(n) => {
+                if let Some(command) = self.tray_view().menu.hints.get(n).and_then(|h| h.command.clone()) {
+                    self.shared.copy_to_clipboard(&command);
+                }
+            }
+        }
+    }
+
+    /// After a pin: the icon shows the pinned account at once, with the numbers already known.
+    pub fn show_pinned(&self) {
+        {
+            let mut session = self.shared.session.lock().unwrap();
+            let env = environment(&session.settings);
+            // The accounts already known, and the one the pin names among them, by the roster's rule.
+            let known = Roster {
+                accounts: session.accounts().iter().map(|a| a.watched.clone()).collect(),
+                problems: Vec::new(),
+            };
+            let shown = known.shown(session.settings.pinned_account.as_deref(), &env).id.clone();
+            let watched = known.accounts;
+            session.set_accounts(&watched, &shown);
+        }
+        self.redraw();
+    }
+
+    /// "Refresh now": every account, idle or not.
+    pub fn refresh_all(&self) {
+        self.shared.refresh_all.store(true, Ordering::Relaxed);
+        self.shared.trigger(Trigger::Click);
+    }
+
+    /// "Switch Codex to API key" / "Switch Codex back to your ChatGPT plan", from the menu or
+    /// decided by the session.
+    pub fn fallback_action(&self, to_key: bool) {
+        let app = self.clone();
+        self.runtime.spawn_blocking(move || {
+            let shared = &app.shared;
+            let fallback = fallback_for(&Context::load(environment(&shared.settings())));
+            let result = if to_key { fallback.switch() } else { fallback.restore().map(|_| ()) };
+            let alert = shared.session.lock().unwrap().switched(to_key, &result, Utc::now());
+            if result.is_ok() {
+                app.shell.redraw_tray(&app);
+            }
+            app.notify(alert);
+            shared.trigger(Trigger::CredentialsChanged);
+        });
+    }
+
+    /// Asks `codex app-server` to refresh the login, then fetches again with it.
+    fn heal(&self, codex: PathBuf, codex_home: PathBuf) {
+        let shared = self.shared.clone();
+        self.runtime.spawn(async move {
+            tracing::info!("asking Codex to refresh its expired login");
+            match codex_app_server::refresh_login(&codex, &codex_home).await {
+                Ok(()) => {
+                    tracing::info!("Codex refreshed its login");
+                    shared.trigger(Trigger::CredentialsChanged);
+                }
+                Err(e) => tracing::warn!("{e}; the menu asks the user to run `codex`"),
+            }
+        });
+    }
+
+    /// Pauses alerts for an hour, or until the limit resets (see `alert_pause`), and keeps the
+    /// pause on disk so that a restart does not end it.
+    pub fn pause(&self, until_reset: bool) {
+        let shared = &self.shared;
+        let now = Utc::now();
+        let until = {
+            let mut session = shared.session.lock().unwrap();
+            let until = if until_reset {
+                alert_pause::until_reset(session.shown().snapshot.as_ref(), now).map(|p| p.until)
+            } else {
+                Some(alert_pause::for_an_hour(now))
+            };
+            if until.is_some() {
+                session.paused_until = until;
+            }
+            until
+        };
+        if let Some(until) = until.filter(|_| !shared.demo) {
+            shared.save(alert_pause::PAUSE_FILE, &alert_pause::SavedPause { until });
+        }
+        self.shell.redraw_tray(self);
+    }
+
+    pub fn resume(&self) {
+        self.shared.session.lock().unwrap().paused_until = None;
+        self.shared.remove(alert_pause::PAUSE_FILE);
+        self.shell.redraw_tray(self);
+    }
+}
+
+pub fn fallback_for(ctx: &Context) -> Fallback<'static> {
+    ctx.fallback(&OsKeychain)
+}
+
+async fn fetch(app: App) -> Readings {
+    let shared = app.shared.clone();
+    if shared.demo {
+        let report = StatusReport {
+            snapshot: Some(demo::snapshot(Utc::now())),
+            credential: None,
+            error: None,
+            log_file: None,
+            paces: Vec::new(),
+        };
+        let account = shared.session.lock().unwrap().shown().watched.clone();
+        let shown = account.id.clone();
+        return Readings { reports: vec![AccountReport { account, report, history_notice: None }], shown };
+    }
+    let settings = shared.settings();
+    // The keychain answers over blocking D-Bus calls: keep them off the async workers.
+    let read_shared = shared.clone();
+    let answer = app
+        .runtime
+        .spawn_blocking(move || {
+            let shared = read_shared;
+            let env = environment(&settings);
+            // Which accounts there are now: a login changed in a home, a token pasted, a home added.
+            let roster = Roster::find(&env, &settings, &OsKeychain);
+            for problem in &roster.problems {
+                tracing::warn!("{problem}");
+            }
+            let shown = roster.shown(settings.pinned_account.as_deref(), &env).id.clone();
+            shared.session.lock().unwrap().set_accounts(&roster.accounts, &shown);
+
+            let ctx = Context::load(env.clone());
+            let vault = Vault::new(&OsKeychain);
+            // Whether a fallback key is stored and Codex runs on it, for the icon and the menu.
+            let read_at = Utc::now();
+            // Which login Codex uses is read without the `codex` program: no PATH search each poll.
+            let on_key = Fallback::without_codex(&ctx.env.codex_home, &ctx.config, &OsKeychain)
+                .codex_now()
+                .ok()
+                .map(|now| now == CodexNow::FallbackKey);
+            let key = vault.load(Slot::FallbackApiKey).ok().map(|key| key.is_some());
+            shared.session.lock().unwrap().observe_fallback(key, on_key, read_at);
+
+            // Each account that is due (see `accounts::schedule`), all read at once.
+            let now = Utc::now();
+            let forced = shared.refresh_all.swap(false, Ordering::Relaxed);
+            let interval = PollPlan::from_settings(&settings).interval;
+            let tick = shared.schedule.lock().unwrap().tick(&roster.accounts, &shown, interval, forced, now);
+            shared.other_home_in_use.store(tick.other_home_in_use, Ordering::Relaxed);
+            // The tray always asks when an account is due, and shares the answer: a status bar's
+            // `headroom status` takes it until the tray's next poll (with a little slack for a late
+            // tick), and a `headroom` run asking at the same moment is waited for, not doubled.
+            let promise = interval + Duration::seconds(30);
+            let numbers = shared.data_dir.as_ref().map(|dir| {
+                SharedNumbers::new(dir.join(storage::SHARED_NUMBERS), MaxAge::At(Duration::zero()), promise)
+            });
+            let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Auto) };
+            let reports =
+                tokio::runtime::Handle::current().block_on(read_accounts(&tick.due, &env, &OsKeychain, &options, now));
+            let mut schedule = shared.schedule.lock().unwrap();
+            for answer in &reports {
+                schedule.record(&answer.account.id, answer.report.outcome(), Utc::now());
+                if let Some(notice) = &answer.history_notice {
+                    tracing::warn!("{notice}");
+                }
+            }
+            Readings { reports, shown }
+        })
+        .await;
+    answer.unwrap_or_else(|e| {
+        let account = shared.session.lock().unwrap().shown().watched.clone();
+        let shown = account.id.clone();
+        let report = StatusReport {
+            snapshot: None,
+            credential: None,
+            error: Some(UsageError::Other(format!("Reading the numbers failed unexpectedly ({e}): restart Headroom."))),
+            log_file: None,
+            paces: Vec::new(),
+        };
+        Readings { reports: vec![AccountReport { account, report, history_notice: None }], shown }
+    })
+}

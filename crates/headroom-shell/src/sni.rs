@@ -1,0 +1,476 @@
+//! The tray on Linux without GTK: a StatusNotifierItem and its com.canonical.dbusmenu menu,
+//! served over D-Bus with zbus. It carries what libappindicator could not: a left click
+//! (`Activate`), a tooltip, and the `XAyatanaLabel` title GNOME's AppIndicator extension shows.
+//! Hosts come and go (a panel restarts): the item registers again whenever a watcher appears.
+//!
+//! This module knows nothing of Headroom's state: it shows a [`TrayModel`] and hands clicks to
+//! the callbacks it was given.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::{OwnedValue, Value};
+use zbus::{interface, Connection};
+
+use crate::menu::MenuEntry;
+
+pub const ITEM_PATH: &str = "/StatusNotifierItem";
+pub const MENU_PATH: &str = "/StatusNotifierItem/Menu";
+const WATCHER: &str = "org.kde.StatusNotifierWatcher";
+
+/// One icon size: width, height, ARGB32 pixels in network byte order (as the protocol wants).
+pub type Pixmap = (i32, i32, Vec<u8>);
+
+/// Converts straight RGBA (what headroom-icon draws) to the protocol's ARGB.
+pub fn pixmap_from_rgba(size: u32, rgba: &[u8]) -> Pixmap {
+    let argb = rgba.chunks_exact(4).flat_map(|p| [p[3], p[0], p[1], p[2]]).collect();
+    (size as i32, size as i32, argb)
+}
+
+/// What the item shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrayModel {
+    pub icon: Vec<Pixmap>,
+    /// The short text beside the icon ("70%"); empty for none.
+    pub label: String,
+    pub tooltip_title: String,
+    pub tooltip_body: String,
+    pub menu: Vec<MenuEntry>,
+}
+
+/// A click on the item itself (not on its menu).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Click {
+    /// A left click.
+    Primary,
+    /// A middle click.
+    Secondary,
+}
+
+pub type OnClick = Arc<dyn Fn(Click) + Send + Sync>;
+/// A menu entry was clicked: its id (see `menu::MenuAction::from_id`).
+pub type OnMenu = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The menu as dbusmenu numbers it: item 0 is the root, the others in the entries' order.
+#[derive(Debug, Default)]
+struct Layout {
+    revision: u32,
+    /// Index = dbusmenu id.
+    nodes: Vec<Node>,
+}
+
+#[derive(Debug)]
+struct Node {
+    entry: Option<MenuEntry>,
+    children: Vec<i32>,
+}
+
+impl Layout {
+    fn new(entries: &[MenuEntry], revision: u32) -> Layout {
+        let mut layout = Layout { revision, nodes: vec![Node { entry: None, children: Vec::new() }] };
+        let children = layout.add(entries);
+        layout.nodes[0].children = children;
+        layout
+    }
+
+    fn add(&mut self, entries: &[MenuEntry]) -> Vec<i32> {
+        let mut ids = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let id = self.nodes.len();
+            self.nodes.push(Node { entry: Some(entry.clone()), children: Vec::new() });
+            if let MenuEntry::Submenu { entries, .. } = entry {
+                let children = self.add(entries);
+                self.nodes[id].children = children;
+            }
+            ids.push(id as i32);
+        }
+        ids
+    }
+
+    fn node(&self, id: i32) -> Option<&Node> {
+        usize::try_from(id).ok().and_then(|i| self.nodes.get(i))
+    }
+
+    fn properties(&self, id: i32, wanted: &[String]) -> HashMap<String, OwnedValue> {
+        let mut props: Vec<(&str, Value<'static>)> = Vec::new();
+        match self.node(id).and_then(|n| n.entry.as_ref()) {
+            None => props.push(("children-display", Value::from("submenu"))),
+            Some(MenuEntry::Separator) => props.push(("type", Value::from("separator"))),
+            Some(MenuEntry::Info { text, .. }) => {
+                props.push(("label", Value::from(escape(text))));
+                props.push(("enabled", Value::from(false)));
+            }
+            Some(MenuEntry::Action { text, .. }) => props.push(("label", Value::from(escape(text)))),
+            Some(MenuEntry::Submenu { text, .. }) => {
+                props.push(("label", Value::from(escape(text))));
+                props.push(("children-display", Value::from("submenu")));
+            }
+        }
+        props
+            .into_iter()
+            .filter(|(name, _)| wanted.is_empty() || wanted.iter().any(|w| w == name))
+            .filter_map(|(name, value)| Some((name.to_string(), OwnedValue::try_from(value).ok()?)))
+            .collect()
+    }
+
+    /// `GetLayout`'s answer for one item and `depth` levels below it (-1: all).
+    fn tree(&self, id: i32, depth: i32, wanted: &[String]) -> (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>) {
+        let children = match self.node(id) {
+            Some(node) if depth != 0 => node
+                .children
+                .iter()
+                .filter_map(|&child| OwnedValue::try_from(Value::from(self.tree(child, depth - 1, wanted))).ok())
+                .collect(),
+            _ => Vec::new(),
+        };
+        (id, self.properties(id, wanted), children)
+    }
+
+    /// The id a click on this item stands for, when it does something.
+    fn action_id(&self, id: i32) -> Option<&str> {
+        match self.node(id)?.entry.as_ref()? {
+            MenuEntry::Action { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// dbusmenu reads `_` as a mnemonic mark; a real underscore is written twice.
+fn escape(text: &str) -> String {
+    text.replace('_', "__")
+}
+
+struct Item {
+    model: Arc<Mutex<TrayModel>>,
+    on_click: OnClick,
+}
+
+#[interface(name = "org.kde.StatusNotifierItem")]
+impl Item {
+    #[zbus(property)]
+    fn category(&self) -> &str {
+        "ApplicationStatus"
+    }
+    #[zbus(property)]
+    fn id(&self) -> &str {
+        "headroom"
+    }
+    #[zbus(property)]
+    fn title(&self) -> &str {
+        "Headroom"
+    }
+    #[zbus(property)]
+    fn status(&self) -> &str {
+        "Active"
+    }
+    #[zbus(property)]
+    fn window_id(&self) -> i32 {
+        0
+    }
+    #[zbus(property)]
+    fn icon_name(&self) -> &str {
+        ""
+    }
+    #[zbus(property)]
+    fn icon_theme_path(&self) -> &str {
+        ""
+    }
+    #[zbus(property)]
+    fn icon_pixmap(&self) -> Vec<Pixmap> {
+        self.model.lock().unwrap().icon.clone()
+    }
+    #[zbus(property)]
+    fn overlay_icon_name(&self) -> &str {
+        ""
+    }
+    #[zbus(property)]
+    fn overlay_icon_pixmap(&self) -> Vec<Pixmap> {
+        Vec::new()
+    }
+    #[zbus(property)]
+    fn attention_icon_name(&self) -> &str {
+        ""
+    }
+    #[zbus(property)]
+    fn attention_icon_pixmap(&self) -> Vec<Pixmap> {
+        Vec::new()
+    }
+    #[zbus(property)]
+    fn attention_movie_name(&self) -> &str {
+        ""
+    }
+    #[zbus(property)]
+    fn tool_tip(&self) -> (String, Vec<Pixmap>, String, String) {
+        let model = self.model.lock().unwrap();
+        (String::new(), Vec::new(), model.tooltip_title.clone(), model.tooltip_body.clone())
+    }
+    /// False: a left click is `Activate` (the dashboard), the menu is on the right click.
+    #[zbus(property)]
+    fn item_is_menu(&self) -> bool {
+        false
+    }
+    #[zbus(property)]
+    fn menu(&self) -> zbus::zvariant::ObjectPath<'static> {
+        zbus::zvariant::ObjectPath::from_static_str_unchecked(MENU_PATH)
+    }
+    #[zbus(property, name = "XAyatanaLabel")]
+    fn x_ayatana_label(&self) -> String {
+        self.model.lock().unwrap().label.clone()
+    }
+    /// The widest label, so the panel does not jump as the number changes.
+    #[zbus(property, name = "XAyatanaLabelGuide")]
+    fn x_ayatana_label_guide(&self) -> &str {
+        "100%"
+    }
+    #[zbus(property, name = "XAyatanaOrderingIndex")]
+    fn x_ayatana_ordering_index(&self) -> u32 {
+        0
+    }
+
+    fn activate(&self, _x: i32, _y: i32) {
+        (self.on_click)(Click::Primary);
+    }
+    fn secondary_activate(&self, _x: i32, _y: i32) {
+        (self.on_click)(Click::Secondary);
+    }
+    /// Hosts show the menu themselves from `Menu`; nothing to do here.
+    fn context_menu(&self, _x: i32, _y: i32) {}
+    fn scroll(&self, _delta: i32, _orientation: &str) {}
+    fn provide_xdg_activation_token(&self, _token: &str) {}
+
+    #[zbus(signal)]
+    async fn new_icon(emitter: &SignalEmitter<'_>) -> zbus::Result<()>;
+    #[zbus(signal)]
+    async fn new_tool_tip(emitter: &SignalEmitter<'_>) -> zbus::Result<()>;
+    #[zbus(signal, name = "XAyatanaNewLabel")]
+    async fn x_ayatana_new_label(emitter: &SignalEmitter<'_>, label: &str, guide: &str) -> zbus::Result<()>;
+}
+
+struct Menu {
+    layout: Arc<Mutex<Layout>>,
+    on_menu: OnMenu,
+}
+
+#[interface(name = "com.canonical.dbusmenu")]
+impl Menu {
+    #[zbus(property)]
+    fn version(&self) -> u32 {
+        3
+    }
+    #[zbus(property)]
+    fn text_direction(&self) -> &str {
+        "ltr"
+    }
+    #[zbus(property)]
+    fn status(&self) -> &str {
+        "normal"
+    }
+    #[zbus(property)]
+    fn icon_theme_path(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn get_layout(
+        &self,
+        parent_id: i32,
+        recursion_depth: i32,
+        property_names: Vec<String>,
+    ) -> (u32, (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>)) {
+        let layout = self.layout.lock().unwrap();
+        (layout.revision, layout.tree(parent_id, recursion_depth, &property_names))
+    }
+
+    fn get_group_properties(
+        &self,
+        ids: Vec<i32>,
+        property_names: Vec<String>,
+    ) -> Vec<(i32, HashMap<String, OwnedValue>)> {
+        let layout = self.layout.lock().unwrap();
+        ids.into_iter()
+            .filter(|&id| layout.node(id).is_some())
+            .map(|id| (id, layout.properties(id, &property_names)))
+            .collect()
+    }
+
+    #[zbus(name = "GetProperty")]
+    fn get_item_property(&self, id: i32, name: String) -> zbus::fdo::Result<OwnedValue> {
+        let layout = self.layout.lock().unwrap();
+        layout
+            .properties(id, std::slice::from_ref(&name))
+            .remove(&name)
+            .ok_or_else(|| zbus::fdo::Error::InvalidArgs(format!("item {id} has no property {name}")))
+    }
+
+    fn event(&self, id: i32, event_id: &str, _data: OwnedValue, _timestamp: u32) {
+        if event_id != "clicked" {
+            return;
+        }
+        // The lock is let go before the click is carried out: that redraws, which takes it.
+        let action = self.layout.lock().unwrap().action_id(id).map(str::to_string);
+        if let Some(action) = action {
+            (self.on_menu)(&action);
+        }
+    }
+
+    fn event_group(&self, events: Vec<(i32, String, OwnedValue, u32)>) -> Vec<i32> {
+        let mut unknown = Vec::new();
+        for (id, event_id, data, timestamp) in events {
+            if self.layout.lock().unwrap().node(id).is_none() {
+                unknown.push(id);
+            } else {
+                self.event(id, &event_id, data, timestamp);
+            }
+        }
+        unknown
+    }
+
+    /// The menu is always current: nothing to update before it opens.
+    fn about_to_show(&self, _id: i32) -> bool {
+        false
+    }
+
+    fn about_to_show_group(&self, _ids: Vec<i32>) -> (Vec<i32>, Vec<i32>) {
+        (Vec::new(), Vec::new())
+    }
+
+    #[zbus(signal)]
+    async fn layout_updated(emitter: &SignalEmitter<'_>, revision: u32, parent: i32) -> zbus::Result<()>;
+}
+
+/// The item on the session bus. Cheap to clone.
+#[derive(Clone)]
+pub struct StatusNotifierItem {
+    connection: Connection,
+    model: Arc<Mutex<TrayModel>>,
+    layout: Arc<Mutex<Layout>>,
+}
+
+impl StatusNotifierItem {
+    /// Serves the item and registers it with the tray host, now and whenever a host appears.
+    pub async fn start(model: TrayModel, on_click: OnClick, on_menu: OnMenu) -> zbus::Result<StatusNotifierItem> {
+        let layout = Arc::new(Mutex::new(Layout::new(&model.menu, 1)));
+        let model = Arc::new(Mutex::new(model));
+        let connection = Connection::session().await?;
+        connection.object_server().at(ITEM_PATH, Item { model: model.clone(), on_click }).await?;
+        connection.object_server().at(MENU_PATH, Menu { layout: layout.clone(), on_menu }).await?;
+        let item = StatusNotifierItem { connection, model, layout };
+        item.keep_registered().await?;
+        Ok(item)
+    }
+
+    async fn keep_registered(&self) -> zbus::Result<()> {
+        let dbus = zbus::fdo::DBusProxy::new(&self.connection).await?;
+        let mut owners = dbus.receive_name_owner_changed_with_args(&[(0, WATCHER)]).await?;
+        if let Err(e) = register(&self.connection).await {
+            tracing::info!("no tray host yet ({e}); the icon appears when one starts");
+        }
+        let connection = self.connection.clone();
+        tokio::spawn(async move {
+            while let Some(change) = owners.next().await {
+                let has_owner = change.args().is_ok_and(|a| a.new_owner().is_some());
+                if has_owner {
+                    if let Err(e) = register(&connection).await {
+                        tracing::warn!("the tray host did not take the icon ({e})");
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Shows `model`, telling hosts only about what changed.
+    pub async fn show(&self, model: TrayModel) -> zbus::Result<()> {
+        let (icon, tooltip, label, menu) = {
+            let mut current = self.model.lock().unwrap();
+            let changed = (
+                current.icon != model.icon,
+                (&current.tooltip_title, &current.tooltip_body) != (&model.tooltip_title, &model.tooltip_body),
+                current.label != model.label,
+                current.menu != model.menu,
+            );
+            *current = model.clone();
+            changed
+        };
+        let revision = menu.then(|| {
+            let mut layout = self.layout.lock().unwrap();
+            *layout = Layout::new(&model.menu, layout.revision + 1);
+            layout.revision
+        });
+        let server = self.connection.object_server();
+        let item = server.interface::<_, Item>(ITEM_PATH).await?;
+        let emitter = item.signal_emitter();
+        if icon {
+            Item::new_icon(emitter).await?;
+        }
+        if tooltip {
+            Item::new_tool_tip(emitter).await?;
+        }
+        if label {
+            Item::x_ayatana_new_label(emitter, &model.label, "100%").await?;
+        }
+        if let Some(revision) = revision {
+            let menu = server.interface::<_, Menu>(MENU_PATH).await?;
+            Menu::layout_updated(menu.signal_emitter(), revision, 0).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn register(connection: &Connection) -> zbus::Result<()> {
+    connection
+        .call_method(
+            Some(WATCHER),
+            "/StatusNotifierWatcher",
+            Some(WATCHER),
+            "RegisterStatusNotifierItem",
+            &(ITEM_PATH,),
+        )
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries() -> Vec<MenuEntry> {
+        vec![
+            MenuEntry::Info { id: "header".into(), text: "Codex · Plus · dev_1@example.com".into() },
+            MenuEntry::Separator,
+            MenuEntry::Action { id: "refresh".into(), text: "Refresh now".into() },
+            MenuEntry::Submenu {
+                id: "pause".into(),
+                text: "Pause alerts".into(),
+                entries: vec![MenuEntry::Action { id: "pause-hour".into(), text: "For 1 hour".into() }],
+            },
+        ]
+    }
+
+    #[test]
+    fn the_layout_numbers_every_entry_and_a_click_names_its_action() {
+        let layout = Layout::new(&entries(), 7);
+        let (root, props, children) = layout.tree(0, -1, &[]);
+        assert_eq!((root, children.len()), (0, 4));
+        assert!(props.contains_key("children-display"));
+        assert_eq!(layout.action_id(3), Some("refresh"));
+        assert_eq!(layout.action_id(5), Some("pause-hour"), "the submenu's child follows it");
+        assert_eq!(layout.action_id(1), None, "an info line does nothing");
+        assert_eq!(layout.action_id(99), None);
+        assert_eq!(layout.action_id(-1), None);
+        let header = layout.properties(1, &[]);
+        assert_eq!(header["label"], OwnedValue::try_from(Value::from("Codex · Plus · dev__1@example.com")).unwrap());
+        assert_eq!(header["enabled"], OwnedValue::from(false));
+        let only_labels = layout.properties(2, &["label".to_string()]);
+        assert!(only_labels.is_empty(), "a separator has no label: {only_labels:?}");
+        let (_, _, shallow) = layout.tree(0, 1, &[]);
+        let pause: (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>) = shallow[3].clone().try_into().unwrap();
+        assert_eq!((pause.0, pause.2.len()), (4, 0), "depth 1 stops below the top level");
+    }
+
+    #[test]
+    fn pixels_go_from_rgba_to_argb() {
+        assert_eq!(pixmap_from_rgba(1, &[10, 20, 30, 255]), (1, 1, vec![255, 10, 20, 30]));
+    }
+}
