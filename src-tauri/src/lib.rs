@@ -49,13 +49,7 @@ pub fn run() {
     let demo = std::env::args().any(|a| a == "--demo");
     // `--open dashboard|settings`: open a window at start (the app menu's launcher, tests).
     let open_at_start = std::env::args().skip_while(|a| a != "--open").nth(1);
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HEADROOM_LOG")
-                .unwrap_or_else(|_| "headroom_tray=info,headroom_shell=info,headroom_core=info".into()),
-        )
-        .init();
+    headroom_shell::log_to_stderr("headroom_tray=info,headroom_shell=info,headroom_core=info");
 
     let result = tauri::Builder::default()
         // A second launch brings up the first one's dashboard instead of a second tray icon.

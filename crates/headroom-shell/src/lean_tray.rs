@@ -1,6 +1,6 @@
 //! The process that runs all day on Linux: Headroom's loop drawn as a StatusNotifierItem, with no
-//! GTK and no webview. A left click and "Open dashboard" start the window process; everything
-//! else in the menu is carried out here.
+//! GTK and no webview. A left click and "Open dashboard" are handed to `opens` (the window
+//! process, once it exists); everything else in the menu is carried out here.
 
 use std::sync::{Arc, Mutex};
 
@@ -17,7 +17,7 @@ use crate::{App, Shell, Window};
 
 const ICON_SIZE: u32 = 32;
 
-/// Draws the loop's state on the item; the first draw starts it.
+/// Draws the loop's state on the item.
 struct SniShell {
     dirty: Notify,
     /// The icon last drawn (drawing costs more than comparing the numbers it shows).
@@ -51,12 +51,15 @@ impl Shell for SniShell {
         self.dirty.notify_one();
     }
 
+    /// No window runs in this process: nothing to push yet (the window process will listen).
     fn dashboard_changed(&self, _view: DashboardView) {}
 
     fn open_window(&self, window: Window) {
         (self.opens)(window);
     }
 
+    /// Launch at login stays with headroom-tray (the app that is started) until this process
+    /// takes its place.
     fn set_autostart(&self, _wanted: bool) {}
 }
 

@@ -18,6 +18,14 @@ use headroom_core::present::dashboard_view::DashboardView;
 
 pub use app::App;
 
+/// Logs to stderr, filtered by `HEADROOM_LOG` (else `default`, as `target=level,…`).
+pub fn log_to_stderr(default: &str) {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HEADROOM_LOG").unwrap_or_else(|_| default.into()))
+        .init();
+}
+
 /// A window the shell can open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {

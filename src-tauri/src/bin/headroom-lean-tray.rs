@@ -6,13 +6,7 @@
 #[cfg(target_os = "linux")]
 fn main() {
     use std::sync::Arc;
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HEADROOM_LOG")
-                .unwrap_or_else(|_| "headroom_shell=info,headroom_core=info".into()),
-        )
-        .init();
+    headroom_shell::log_to_stderr("headroom_shell=info,headroom_core=info");
     let demo = std::env::args().any(|a| a == "--demo");
     let opens = Arc::new(|window: headroom_shell::Window| {
         tracing::info!(
