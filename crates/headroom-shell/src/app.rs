@@ -50,10 +50,6 @@ impl App {
         App { shared, shell, runtime }
     }
 
-    pub fn runtime(&self) -> &Handle {
-        &self.runtime
-    }
-
     /// What the tray shows now.
     pub fn tray_view(&self) -> TrayView {
         menu::current_view(&self.shared)
