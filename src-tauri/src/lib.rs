@@ -1,9 +1,12 @@
 //! The desktop shell: a tray icon, its menu, notifications and (on demand) windows. What to show
-//! and when to speak is decided in headroom-core; this crate only puts it on screen.
+//! and when to speak is decided in headroom-core; this crate only puts it on screen. Two ways to
+//! run: [`run`], everything in one Tauri process (tray and windows), and [`run_window`], the
+//! window process beside the lean tray process, its windows' calls answered over the socket.
 
 mod commands;
 mod tray;
 mod ui_types;
+mod window_link;
 mod windows;
 
 use std::sync::Arc;
@@ -60,31 +63,7 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--autostart"]),
         ))
-        .invoke_handler(tauri::generate_handler![
-            commands::dashboard,
-            commands::history,
-            commands::export_history,
-            commands::token_usage,
-            commands::refresh,
-            commands::settings,
-            commands::save_settings,
-            commands::credentials,
-            commands::paste_token,
-            commands::remove_token,
-            commands::check_token,
-            commands::alert_pause,
-            commands::reset_pause_label,
-            commands::pause_alerts,
-            commands::resume_alerts,
-            commands::painted,
-            commands::accounts,
-            commands::add_home,
-            commands::choose_folder,
-            commands::remove_account,
-            commands::pin_account,
-            commands::hooks,
-            commands::run_test_hook
-        ])
+        .invoke_handler(commands::all())
         .setup(move |app| {
             // A menu-bar app: no Dock icon, no app menu, no place in the app switcher.
             #[cfg(target_os = "macos")]
@@ -97,7 +76,7 @@ pub fn run() {
                 tauri::async_runtime::RuntimeHandle::Tokio(handle) => handle,
             };
             let headroom = App::new(Shared::load(demo), Arc::new(TauriShell(handle.clone())), runtime);
-            app.manage(headroom.clone());
+            app.manage(commands::Backend::Here(headroom.clone()));
             tray::create(&handle, &headroom)?;
             match open_at_start.as_deref() {
                 Some("dashboard") => windows::open(&handle, windows::Window::Dashboard),
@@ -121,4 +100,55 @@ pub fn run() {
             api.prevent_exit();
         }
     });
+}
+
+/// The window process: the dashboard and settings windows, for the tray process (started first
+/// when it is not running). It ends when its last window closes, and when the tray goes.
+pub fn run_window() {
+    use headroom_shell::ipc::FromTray;
+    headroom_shell::log_to_stderr("headroom_tray=info,headroom_shell=info,headroom_core=info");
+    let open = std::env::args().skip_while(|a| a != "--open").nth(1);
+    let open = open.as_deref().and_then(windows::Window::from_label).unwrap_or(windows::Window::Dashboard);
+    let (link, mut pushes) = match tauri::async_runtime::block_on(window_link::connect(open)) {
+        Ok(Some(link)) => link,
+        // Another window process shows it.
+        Ok(None) => return,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(1);
+        }
+    };
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(commands::all())
+        .setup(move |app| {
+            #[cfg(target_os = "macos")]
+            app.set_activation_policy(tauri::ActivationPolicy::Accessory);
+            app.manage(commands::Backend::Tray(link));
+            let handle = app.handle().clone();
+            windows::open(&handle, open);
+            tauri::async_runtime::spawn(async move {
+                while let Some(push) = pushes.recv().await {
+                    match push {
+                        FromTray::Dashboard { view } => {
+                            let _ = tauri::Emitter::emit(&handle, "dashboard", view);
+                        }
+                        FromTray::Open { window } => windows::open(&handle, window),
+                        FromTray::Answer { .. } => {}
+                    }
+                }
+                tracing::info!("the tray process has gone; closing the windows");
+                handle.exit(0);
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match result {
+        // Closing the last window ends this process (the tray runs on).
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => {
+            eprintln!("Headroom could not open its window ({e}): check that a graphical session is running (DISPLAY or WAYLAND_DISPLAY).");
+            std::process::exit(1);
+        }
+    }
 }

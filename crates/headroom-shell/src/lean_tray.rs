@@ -1,6 +1,7 @@
 //! The process that runs all day on Linux: Headroom's loop drawn as a StatusNotifierItem, with no
-//! GTK and no webview. A left click and "Open dashboard" are handed to `opens` (the window
-//! process, once it exists); everything else in the menu is carried out here.
+//! GTK and no webview. Its windows live in the window process (`headroom-window`), started when
+//! one is asked for and told over the socket (see `ipc`) what to show; everything else in the
+//! menu is carried out here.
 
 use std::sync::{Arc, Mutex};
 
@@ -10,6 +11,8 @@ use headroom_core::present::dashboard_view::DashboardView;
 use headroom_core::present::tray_view::TrayView;
 use headroom_icon::{IconCache, Style};
 
+use crate::calls::Call;
+use crate::ipc::{self, Claim, FromTray, Hub, Link};
 use crate::menu::{menu_entries, MenuAction};
 use crate::sni::{pixmap_from_rgba, Click, StatusNotifierItem, TrayModel};
 use crate::state::Shared;
@@ -23,7 +26,8 @@ struct SniShell {
     /// The icon last drawn (drawing costs more than comparing the numbers it shows).
     icon: Mutex<(IconCache, Vec<crate::sni::Pixmap>)>,
     quit: tokio::sync::mpsc::UnboundedSender<()>,
-    opens: Arc<dyn Fn(Window) + Send + Sync>,
+    /// The window processes connected to the socket.
+    hub: Arc<Hub>,
 }
 
 impl SniShell {
@@ -51,11 +55,30 @@ impl Shell for SniShell {
         self.dirty.notify_one();
     }
 
-    /// No window runs in this process: nothing to push yet (the window process will listen).
-    fn dashboard_changed(&self, _view: DashboardView) {}
+    fn dashboard_changed(&self, view: DashboardView) {
+        if self.hub.has_window_process() {
+            match serde_json::to_value(view) {
+                Ok(view) => self.hub.push(&FromTray::Dashboard { view }),
+                Err(e) => tracing::warn!("could not pass the dashboard on ({e})"),
+            }
+        }
+    }
 
+    /// The running window process shows it; with none, one is started for it.
     fn open_window(&self, window: Window) {
-        (self.opens)(window);
+        if self.hub.has_window_process() {
+            return self.hub.push(&FromTray::Open { window });
+        }
+        let program = ipc::sibling(ipc::WINDOW_PROGRAM);
+        match tokio::process::Command::new(&program).args(["--open", window.label()]).spawn() {
+            // Waited for, so that it leaves no zombie when it ends.
+            Ok(mut child) => drop(tokio::spawn(async move { child.wait().await })),
+            Err(e) => tracing::warn!(
+                "could not open the {} window: {} did not start ({e}); reinstall Headroom",
+                window.label(),
+                program.display()
+            ),
+        }
     }
 
     /// Launch at login stays with headroom-tray (the app that is started) until this process
@@ -73,8 +96,9 @@ async fn redraw_when_asked(shell: Arc<SniShell>, app: App, item: StatusNotifierI
     }
 }
 
-/// Runs the tray process until "Quit Headroom"; the exit code for `main`.
-pub fn run(demo: bool, opens: Arc<dyn Fn(Window) + Send + Sync>) -> i32 {
+/// Runs the tray process until "Quit Headroom"; the exit code for `main`. When a tray is running
+/// already, asks it to open `open` (the dashboard when nothing was asked) and ends.
+pub fn run(demo: bool, open: Option<Window>) -> i32 {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -82,9 +106,24 @@ pub fn run(demo: bool, opens: Arc<dyn Fn(Window) + Send + Sync>) -> i32 {
             return 1;
         }
     };
+    let listener = match runtime.block_on(ipc::claim()) {
+        Ok(Claim::Listening(listener)) => listener,
+        Ok(Claim::Running(stream)) => {
+            return runtime.block_on(ask_running_tray(stream, open.unwrap_or(Window::Dashboard)))
+        }
+        Err(e) => {
+            eprintln!(
+                "Headroom could not open its socket in {} ({e}): check that the folder is yours and writable.",
+                ipc::socket_place()
+            );
+            return 1;
+        }
+    };
     let (quit, mut quitting) = tokio::sync::mpsc::unbounded_channel();
-    let shell = Arc::new(SniShell { dirty: Notify::new(), icon: Mutex::default(), quit, opens });
+    let hub = Arc::new(Hub::default());
+    let shell = Arc::new(SniShell { dirty: Notify::new(), icon: Mutex::default(), quit, hub: hub.clone() });
     let app = App::new(Shared::load(demo), shell.clone(), runtime.handle().clone());
+    runtime.spawn(ipc::serve(app.clone(), listener, hub));
     let started = runtime.block_on(async {
         let first = shell.model(&app.tray_view());
         let clicked = app.clone();
@@ -115,6 +154,9 @@ pub fn run(demo: bool, opens: Arc<dyn Fn(Window) + Send + Sync>) -> i32 {
         }
     }
     app.start();
+    if let Some(window) = open {
+        app.open_window(window);
+    }
     runtime.block_on(async {
         // "Quit Headroom", or the session asking it to end (Ctrl+C, SIGTERM at logout).
         #[cfg(unix)]
@@ -138,4 +180,19 @@ pub fn run(demo: bool, opens: Arc<dyn Fn(Window) + Send + Sync>) -> i32 {
     // Background work (a poll, a notification) is dropped; every change was saved when made.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     0
+}
+
+/// A second launch: the running tray opens the window (single instance), and this one ends.
+async fn ask_running_tray(stream: interprocess::local_socket::tokio::Stream, window: Window) -> i32 {
+    let (link, _pushes) = Link::over(stream);
+    match link.call(Call::Open { window }).await {
+        Ok(_) => {
+            tracing::info!(window = window.label(), "Headroom is running already: asked it to open the window");
+            0
+        }
+        Err(message) => {
+            eprintln!("{message}");
+            1
+        }
+    }
 }

@@ -4,8 +4,10 @@
 //! [`Shell`]'s business, so the same loop drives the lean tray process and any other shell.
 
 pub mod app;
+pub mod calls;
 mod codex_watch;
 pub mod hooks;
+pub mod ipc;
 #[cfg(target_os = "linux")]
 pub mod lean_tray;
 pub mod menu;
@@ -27,7 +29,8 @@ pub fn log_to_stderr(default: &str) {
 }
 
 /// A window the shell can open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Window {
     Dashboard,
     Settings,

@@ -515,13 +515,14 @@ impl Driver {
         use std::os::unix::process::CommandExt;
         let bin = tauri_driver().expect("tauri-driver is installed");
         let port = free_port();
+        let native_port = free_port();
         let mut command = Command::new(bin);
         command
             .args([
                 "--port",
                 &port.to_string(),
                 "--native-port",
-                &free_port().to_string(),
+                &native_port.to_string(),
                 "--native-driver",
                 "/usr/bin/WebKitWebDriver",
             ])
@@ -533,9 +534,13 @@ impl Driver {
             command.env(key, value);
         }
         let child = KilledGroup(command.spawn().unwrap());
-        wait_for("tauri-driver to listen", Duration::from_secs(10), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ())
-        });
+        // tauri-driver listens before the WebKitWebDriver it starts does, and drops a request it
+        // cannot pass on without an answer; so both must be listening before the session is asked.
+        for (what, port) in [("tauri-driver to listen", port), ("WebKitWebDriver to listen", native_port)] {
+            wait_for(what, Duration::from_secs(10), || {
+                std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ())
+            });
+        }
         let mut driver = Driver {
             http: reqwest::Client::new(),
             base: format!("http://127.0.0.1:{port}"),

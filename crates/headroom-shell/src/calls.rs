@@ -1,0 +1,433 @@
+//! What the windows may ask of the running Headroom, and the answers: the same calls whether the
+//! window lives in this process or in the window process across the socket (see `ipc`). Secrets
+//! never appear in a call or an answer: a pasted token is stored by the window process itself
+//! (it tells the tray with [`Call::CredentialsChanged`]), and the answers name a token only by
+//! its mask.
+
+use chrono::Utc;
+use headroom_core::accounts::roster::{HomeOrigin, Place, Roster};
+use headroom_core::login::credentials::{DiscoverMode, ProbeOutcome};
+use headroom_core::login::keychain::OsKeychain;
+use headroom_core::login::pasted_tokens::{PastedEntry, PastedTokens};
+use headroom_core::login::vault::{Slot, TokenInfo, Vault};
+use headroom_core::model::{AccountKey, SourceKind};
+use headroom_core::poll::Trigger;
+use headroom_core::present::history_view::{history_view, HistoryView};
+use headroom_core::settings::{FieldProblem, Settings, SettingsForm};
+use headroom_core::status::Context;
+use headroom_core::tokens::report::DailyReport;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::state::environment;
+use crate::{App, Window};
+
+/// One request from a window. On the socket it is `{"id": 7, "call": "pause_alerts",
+/// "until_reset": true}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum Call {
+    /// A window process starting, to show `open`: from now on this connection is pushed the
+    /// dashboard's changes and the windows to open, answered `true`. When another window process
+    /// is listening already, that one opens the window instead, and the answer is `false` (the
+    /// newcomer ends: one window process, as one tray). The socket's server answers it.
+    Watch {
+        open: Window,
+    },
+    /// The dashboard's numbers now (they are pushed on every change as well).
+    Dashboard,
+    /// "Retry" and "Refresh": every account, now.
+    Refresh,
+    /// The settings as the settings window edits them.
+    Settings,
+    SaveSettings {
+        form: SettingsForm,
+    },
+    /// Where credentials are looked for and what each place holds.
+    Credentials,
+    /// A token was stored or removed in the keychain by the window process: read logins again.
+    CredentialsChanged,
+    RemoveToken,
+    /// Whether the usage service accepts the pasted token.
+    CheckToken,
+    AlertPause,
+    ResetPauseLabel,
+    PauseAlerts {
+        until_reset: bool,
+    },
+    ResumeAlerts,
+    History {
+        #[serde(default)]
+        days: Option<u32>,
+        #[serde(default)]
+        account: Option<String>,
+    },
+    TokenUsage {
+        #[serde(default)]
+        days: Option<u32>,
+        #[serde(default)]
+        account: Option<String>,
+    },
+    Accounts,
+    AddHome {
+        path: String,
+    },
+    RemoveAccount {
+        id: String,
+    },
+    PinAccount {
+        #[serde(default)]
+        id: Option<String>,
+    },
+    Hooks,
+    RunTestHook {
+        index: usize,
+    },
+    /// Open a window (a second launch, the desktop entry's action): the tray passes it on to the
+    /// window process.
+    Open {
+        window: Window,
+    },
+}
+
+/// What saving the settings window's form did: the settings now in force and, beside their
+/// fields, the values that could not be used (those fields keep their previous values).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Serialize)]
+pub struct SavedSettings {
+    pub form: SettingsForm,
+    pub problems: Vec<FieldProblem>,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Serialize)]
+pub struct Source {
+    pub name: String,
+    pub place: String,
+    pub status: String,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Serialize)]
+pub struct Credentials {
+    /// Where the numbers come from now.
+    pub in_use: Option<String>,
+    pub sources: Vec<Source>,
+    /// The pasted token, shown only as its mask and what it says about itself.
+    pub pasted: Option<TokenInfo>,
+    /// The numbers shown come from Codex's session logs (no login was usable).
+    pub from_session_logs: bool,
+}
+
+/// One account in the settings window's list: never a secret, only where it was found.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Serialize)]
+pub struct AccountEntry {
+    pub id: String,
+    /// Its email, else its id.
+    pub label: String,
+    /// Each place its login was found: a home's path, a keychain entry, a variable.
+    pub found_in: Vec<String>,
+    pub is_default: bool,
+    /// The tray icon shows it.
+    pub shown: bool,
+    /// Pinned by the user (the icon shows it whatever the default).
+    pub pinned: bool,
+    /// It has an added home or a pasted token that can be removed.
+    pub removable: bool,
+    /// `CODEX_HOME=… codex`, when it has a Codex home of its own.
+    pub command: Option<String>,
+}
+
+/// One hook in the settings window's list: its events and command, as written in settings.toml.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Serialize)]
+pub struct HookEntry {
+    /// The event names it runs on ("threshold", "limit_reached", …).
+    pub on: Vec<String>,
+    pub run: String,
+}
+
+/// An answer, as JSON for the window (or a sentence saying what went wrong and what to do).
+pub type Answer = Result<Value, String>;
+
+fn json(value: impl Serialize) -> Answer {
+    serde_json::to_value(value).map_err(|e| format!("The answer could not be written ({e}): try again."))
+}
+
+/// Runs blocking work (the keychain answers over D-Bus, files) off the async workers.
+async fn off_the_loop<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| format!("The work failed unexpectedly ({e}): try again."))
+}
+
+/// Carries out one call.
+pub async fn answer(app: &App, call: Call) -> Answer {
+    let shared = &app.shared;
+    match call {
+        // Only a connection can watch (see `ipc::serve`); asked here, there is nobody to tell.
+        Call::Watch { .. } => Ok(Value::Bool(false)),
+        Call::Dashboard => json(app.dashboard_view()),
+        Call::Refresh => {
+            app.refresh_all();
+            Ok(Value::Null)
+        }
+        Call::Settings => json(SettingsForm::from_settings(&shared.settings())),
+        Call::SaveSettings { form } => json(save_settings(app, form)),
+        Call::Credentials => credentials(app).await.and_then(json),
+        Call::CredentialsChanged => {
+            shared.trigger(Trigger::CredentialsChanged);
+            Ok(Value::Null)
+        }
+        Call::RemoveToken => {
+            off_the_loop(|| PastedTokens::new(&OsKeychain).remove(&PastedEntry::first()))
+                .await?
+                .map_err(|e| e.to_string())?;
+            shared.trigger(Trigger::CredentialsChanged);
+            Ok(Value::Null)
+        }
+        Call::CheckToken => check_token(app).await.and_then(json),
+        Call::AlertPause => json(alert_pause(app)),
+        Call::ResetPauseLabel => {
+            let session = shared.session.lock().unwrap();
+            json(
+                headroom_core::alerts::pause::until_reset(session.shown().snapshot.as_ref(), Utc::now())
+                    .map(|p| p.label),
+            )
+        }
+        Call::PauseAlerts { until_reset } => {
+            app.pause(until_reset);
+            json(alert_pause(app))
+        }
+        Call::ResumeAlerts => {
+            app.resume();
+            Ok(Value::Null)
+        }
+        Call::History { days, account } => history(app, days, account).and_then(json),
+        Call::TokenUsage { days, account } => token_usage(app, days, account).await.and_then(json),
+        Call::Accounts => accounts(app).await.and_then(json),
+        Call::AddHome { path } => add_home(app, path).await.and_then(json),
+        Call::RemoveAccount { id } => {
+            let removed = change_accounts(app, move |env, settings| {
+                headroom_core::accounts::changes::remove(env, settings, &OsKeychain, &id)
+            })
+            .await?;
+            app.refresh_all();
+            json(format!("Removed {}.", removed.join(" and ")))
+        }
+        Call::PinAccount { id } => {
+            change_accounts(app, move |env, settings| {
+                headroom_core::accounts::changes::pin(env, settings, &OsKeychain, id.as_deref())
+            })
+            .await?;
+            app.show_pinned();
+            Ok(Value::Null)
+        }
+        Call::Hooks => {
+            let session = shared.session.lock().unwrap();
+            let hooks = session.settings.hooks.iter();
+            json(
+                hooks
+                    .map(|h| HookEntry { on: h.on.iter().map(|k| k.id().to_string()).collect(), run: h.run.clone() })
+                    .collect::<Vec<_>>(),
+            )
+        }
+        Call::RunTestHook { index } => run_test_hook(app, index).await.and_then(json),
+        Call::Open { window } => {
+            app.open_window(window);
+            Ok(Value::Null)
+        }
+    }
+}
+
+/// Saves every field that is valid, at once; a wrong field never holds back the others.
+fn save_settings(app: &App, form: SettingsForm) -> SavedSettings {
+    let (settings, mut problems) = form.apply_to(&app.shared.settings());
+    if let Err(message) = app.apply_settings(settings) {
+        problems.push(FieldProblem { field: String::new(), message });
+    }
+    SavedSettings { form: SettingsForm::from_settings(&app.shared.settings()), problems }
+}
+
+/// Until when alerts are paused (RFC 3339), if they are.
+fn alert_pause(app: &App) -> Option<String> {
+    let until = app.shared.session.lock().unwrap().paused_until.filter(|u| *u > Utc::now());
+    until.map(|u| u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// Every place credentials are looked for, what each holds, and the pasted token's details.
+async fn credentials(app: &App) -> Result<Credentials, String> {
+    let (settings, from_session_logs) = {
+        let session = app.shared.session.lock().unwrap();
+        let from_logs = session.shown().snapshot.as_ref().is_some_and(|s| s.source == SourceKind::SessionLog);
+        (session.settings.clone(), from_logs)
+    };
+    off_the_loop(move || {
+        let ctx = Context::load(environment(&settings));
+        let vault = Vault::new(&OsKeychain);
+        let discovery = ctx.discover(&OsKeychain, Some(&vault), DiscoverMode::All);
+        let sources = discovery
+            .probes
+            .iter()
+            .map(|p| Source {
+                name: p.origin.describe().to_string(),
+                place: p.location.clone(),
+                status: match &p.outcome {
+                    ProbeOutcome::Found(c) => {
+                        format!("found{}", c.claims.email.as_ref().map(|e| format!(": {e}")).unwrap_or_default())
+                    }
+                    ProbeOutcome::NotFound(why) => format!("not found ({why})"),
+                    ProbeOutcome::NoQuota(kind) => format!("{}: no plan quota", kind.describe()),
+                    ProbeOutcome::Failed(why) => format!("unusable: {why}"),
+                    ProbeOutcome::Skipped(why) => format!("skipped: {why}"),
+                },
+            })
+            .collect();
+        let pasted = vault.load(Slot::AccessToken).ok().flatten().map(|t| TokenInfo::of(&t, Utc::now()));
+        let in_use = discovery.credential().map(|c| c.origin.describe().to_string());
+        Credentials { from_session_logs: from_session_logs && in_use.is_none(), in_use, sources, pasted }
+    })
+    .await
+}
+
+/// Asks the usage service whether it accepts the pasted token.
+async fn check_token(app: &App) -> Result<String, String> {
+    let settings = app.shared.settings();
+    let token = off_the_loop(|| Vault::new(&OsKeychain).load(Slot::AccessToken))
+        .await?
+        .map_err(|e| e.to_string())?
+        .ok_or("No token is stored: paste one first.")?;
+    let credential = headroom_core::Credential::new(
+        headroom_core::CredentialOrigin::Keychain,
+        Vault::location(Slot::AccessToken),
+        token,
+        None,
+        None,
+    );
+    let ctx = Context::load(environment(&settings));
+    match headroom_core::status::fetch_live(&ctx, &credential, Utc::now()).await {
+        Ok(_) => Ok("Accepted by the usage service.".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The chart's data: each window's use over the last `days` days (7 by default) and its resets,
+/// for the account asked for (a dashboard card's), else the one the tray shows.
+fn history(app: &App, days: Option<u32>, account: Option<String>) -> Result<HistoryView, String> {
+    use headroom_core::history::{self, History};
+    let (current, id) = {
+        let session = app.shared.session.lock().unwrap();
+        let chosen = account
+            .as_deref()
+            .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
+            .unwrap_or_else(|| session.shown());
+        (chosen.snapshot.clone(), chosen.watched.id.clone())
+    };
+    let account = current.as_ref().map(AccountKey::of).unwrap_or_else(|| AccountKey::from_stored(&id));
+    let until = Utc::now();
+    let since = until - chrono::Duration::days(i64::from(days.unwrap_or(7).clamp(1, 180)));
+    let Some(path) = history::default_path().filter(|p| p.exists()) else {
+        return Ok(history_view(&[], &account, since, until, current.as_ref()));
+    };
+    let samples = History::open(&path).and_then(|h| h.since(since)).map_err(|e| format!("{e}."))?;
+    Ok(history_view(&samples, &account, since, until, current.as_ref()))
+}
+
+/// The dashboard's "Tokens" tab: tokens per day over the last `days` days (14 by default), in
+/// local time, from Codex's session logs through the per-file cache; counted per Codex home (the
+/// account's, else the default one).
+async fn token_usage(app: &App, days: Option<u32>, account: Option<String>) -> Result<DailyReport, String> {
+    use headroom_core::tokens::report::{daily, Filter, Zone};
+    let codex_home = {
+        let session = app.shared.session.lock().unwrap();
+        let home = account
+            .as_deref()
+            .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
+            .and_then(|a| a.watched.home().map(std::path::Path::to_path_buf));
+        home.unwrap_or_else(|| environment(&session.settings).codex_home)
+    };
+    let days = i64::from(days.unwrap_or(14).clamp(1, 366));
+    off_the_loop(move || {
+        let cache = headroom_core::tokens::ledger::default_cache_path(&codex_home);
+        let ledger = headroom_core::tokens::ledger::load(&codex_home, cache.as_deref());
+        let today = chrono::Local::now().date_naive();
+        let filter = Filter { zone: Zone::Local, since: Some(today - chrono::Duration::days(days - 1)), until: None };
+        daily(&ledger, &filter)
+    })
+    .await
+}
+
+/// Every account, as found now.
+async fn accounts(app: &App) -> Result<Vec<AccountEntry>, String> {
+    let settings = app.shared.settings();
+    off_the_loop(move || {
+        let env = environment(&settings);
+        let roster = Roster::find(&env, &settings, &OsKeychain);
+        let shown = roster.shown(settings.pinned_account.as_deref(), &env).id.clone();
+        roster
+            .accounts
+            .iter()
+            .map(|a| AccountEntry {
+                id: a.id.clone(),
+                label: a.label().to_string(),
+                found_in: a.places.iter().map(Place::describe).collect(),
+                is_default: a.default,
+                shown: a.id == shown,
+                pinned: settings.pinned_account.is_some() && a.id == shown,
+                removable: a
+                    .places
+                    .iter()
+                    .any(|p| matches!(p, Place::Pasted(_) | Place::Home { origin: HomeOrigin::Added, .. })),
+                command: a.codex_command(),
+            })
+            .collect()
+    })
+    .await
+}
+
+/// Changes the accounts' settings with `change` (off the loop: it reads logins) and applies them.
+async fn change_accounts<T: Send + 'static, E: std::fmt::Display>(
+    app: &App,
+    change: impl FnOnce(&headroom_core::environment::Environment, &mut Settings) -> Result<T, E> + Send + 'static,
+) -> Result<T, String> {
+    let mut settings = app.shared.settings();
+    let (settings, changed) = off_the_loop(move || {
+        let env = environment(&settings);
+        change(&env, &mut settings).map(|changed| (settings, changed)).map_err(|e| e.to_string())
+    })
+    .await??;
+    app.apply_settings(settings)?;
+    Ok(changed)
+}
+
+/// "Add a Codex home": refused with a sentence unless the folder holds a ChatGPT login.
+async fn add_home(app: &App, path: String) -> Result<String, String> {
+    let added = change_accounts(app, move |env, settings| {
+        headroom_core::accounts::changes::add_home(env, settings, &OsKeychain, std::path::Path::new(path.trim()))
+    })
+    .await?;
+    if added.already {
+        return Ok(format!("{} is watched already ({}).", added.path.display(), added.account));
+    }
+    app.refresh_all();
+    Ok(format!("Added {} ({}).", added.path.display(), added.account))
+}
+
+/// "Run test event": runs the `index`th hook with a made-up threshold crossing for the shown
+/// account (marked `"test": true`), off the loop, and says how it went.
+async fn run_test_hook(app: &App, index: usize) -> Result<String, String> {
+    let (hook, account) = {
+        let session = app.shared.session.lock().unwrap();
+        (session.settings.hooks.get(index).cloned(), session.shown().watched.label().to_string())
+    };
+    let Some(hook) = hook else {
+        return Err("That hook is no longer in settings.toml: reopen Settings to see the hooks as they are now.".into());
+    };
+    let shared = app.shared.clone();
+    off_the_loop(move || {
+        let event = headroom_core::alerts::hooks::HookEvent::test(&account, Utc::now());
+        let result = crate::hooks::run_and_log(&hook, &event);
+        shared.session.lock().unwrap().hook_finished(&hook.run, result.clone());
+        result.map(|()| "The hook ran and finished well.".to_string())
+    })
+    .await?
+}

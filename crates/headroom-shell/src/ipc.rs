@@ -1,0 +1,471 @@
+//! Between the tray process and the window process: a local socket (a Unix socket in the user's
+//! runtime folder, mode 0600, peers of another user refused; a named pipe on Windows), one JSON
+//! object a line. A window sends [`Request`]s (a [`Call`] and an id); the tray answers each and
+//! pushes what the window shows without asking: the dashboard's numbers on every change, and a
+//! window to open. The socket is also how a second launch reaches the running tray (single
+//! instance), and a socket left by a crash is noticed (nobody answers) and replaced.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use interprocess::local_socket::tokio::prelude::*;
+use interprocess::local_socket::tokio::{Listener, Stream};
+use interprocess::local_socket::{ListenerOptions, Name};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::calls::{self, Answer, Call};
+use crate::{App, Window};
+
+/// The window process's program, beside the tray's.
+pub const WINDOW_PROGRAM: &str = "headroom-window";
+/// The tray process's program, beside the window's.
+pub const TRAY_PROGRAM: &str = "headroom-lean-tray";
+
+/// The longest line either side accepts: a dashboard of many accounts is a few kilobytes.
+pub const MAX_LINE: usize = 512 * 1024;
+
+/// A window's request: `{"id": 7, "call": "refresh"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    #[serde(flatten)]
+    pub call: Call,
+}
+
+/// What the tray sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FromTray {
+    /// The answer to request `id`: `ok` holds the value, or `err` a sentence for the user.
+    Answer {
+        id: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ok: Option<Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        err: Option<String>,
+    },
+    /// The dashboard's numbers changed (a `DashboardView`, passed on to the webview as it is).
+    Dashboard { view: Value },
+    /// Show this window: the menu, a click on the icon or a second launch asked for it.
+    Open { window: Window },
+}
+
+impl FromTray {
+    fn answer(id: u64, answer: Answer) -> FromTray {
+        match answer {
+            Ok(value) => FromTray::Answer { id, ok: Some(value), err: None },
+            Err(message) => FromTray::Answer { id, ok: None, err: Some(message) },
+        }
+    }
+}
+
+/// A line that is not a message: what was wrong, and the request's id when one could be read
+/// (so the sender is answered instead of left waiting).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Malformed {
+    pub id: Option<u64>,
+    pub why: String,
+}
+
+pub fn parse_request(line: &[u8]) -> Result<Request, Malformed> {
+    serde_json::from_slice(line).map_err(|e| {
+        let id = serde_json::from_slice::<Value>(line).ok().and_then(|v| v.get("id").and_then(Value::as_u64));
+        Malformed { id, why: e.to_string() }
+    })
+}
+
+pub fn parse_from_tray(line: &[u8]) -> Result<FromTray, Malformed> {
+    serde_json::from_slice(line).map_err(|e| Malformed { id: None, why: e.to_string() })
+}
+
+/// One message as a line.
+fn line(message: &impl Serialize) -> String {
+    let mut text = serde_json::to_string(message).expect("messages are plain JSON");
+    text.push('\n');
+    text
+}
+
+/// Reads the next line (without its newline); `None` at the end of the stream. A line longer
+/// than [`MAX_LINE`] is an error: the peer is not one of ours.
+async fn next_line(reader: &mut (impl AsyncBufRead + Unpin), buffer: &mut Vec<u8>) -> io::Result<Option<()>> {
+    buffer.clear();
+    let read = reader.take(MAX_LINE as u64 + 1).read_until(b'\n', buffer).await?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if buffer.last() == Some(&b'\n') {
+        buffer.pop();
+    } else if buffer.len() > MAX_LINE {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "a message longer than any Headroom sends"));
+    }
+    Ok(Some(()))
+}
+
+/// Where the socket is: one per Headroom data folder (a test's own folders get their own), in the
+/// runtime folder, which only the user can enter.
+#[cfg(unix)]
+pub fn socket_path() -> PathBuf {
+    let dir = dirs::runtime_dir().unwrap_or_else(std::env::temp_dir).join("headroom");
+    dir.join(format!("tray-{}.sock", instance_tag()))
+}
+
+/// A short, stable tag for this user's Headroom data folder.
+fn instance_tag() -> String {
+    let data = headroom_core::storage::data_dir().unwrap_or_default();
+    // FNV-1a: stable across builds, which the tray and the window process must agree on.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in data.as_os_str().as_encoded_bytes() {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:08x}", hash as u32)
+}
+
+/// The socket's place, for a sentence.
+pub fn socket_place() -> String {
+    #[cfg(unix)]
+    return socket_path().display().to_string();
+    #[cfg(not(unix))]
+    return format!(r"\\.\pipe\headroom-tray-{}", instance_tag());
+}
+
+fn socket_name() -> io::Result<Name<'static>> {
+    #[cfg(unix)]
+    {
+        use interprocess::local_socket::GenericFilePath;
+        socket_path().to_fs_name::<GenericFilePath>().map(|n| n.into_owned())
+    }
+    #[cfg(not(unix))]
+    {
+        use interprocess::local_socket::GenericNamespaced;
+        format!("headroom-tray-{}", instance_tag()).to_ns_name::<GenericNamespaced>().map(|n| n.into_owned())
+    }
+}
+
+/// Connects to the running tray, if one is listening.
+pub async fn connect() -> io::Result<Stream> {
+    Stream::connect(socket_name()?).await
+}
+
+/// What starting the tray found.
+pub enum Claim {
+    /// This process is the tray: it listens.
+    Listening(Listener),
+    /// Another tray answers on the socket (the stream is connected to it).
+    Running(Stream),
+}
+
+/// Becomes the one tray: listens on the socket, unless a running tray answers there. A socket
+/// file nobody answers on (a crash) is replaced.
+pub async fn claim() -> io::Result<Claim> {
+    if let Ok(stream) = connect().await {
+        return Ok(Claim::Running(stream));
+    }
+    let mut options = ListenerOptions::new().name(socket_name()?).try_overwrite(true);
+    #[cfg(unix)]
+    {
+        use interprocess::os::unix::local_socket::ListenerOptionsExt;
+        use std::os::unix::fs::DirBuilderExt;
+        let path = socket_path();
+        if let Some(dir) = path.parent() {
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        }
+        options = options.mode(0o600);
+    }
+    options.create_tokio().map(Claim::Listening)
+}
+
+/// The window processes listening to the tray, and what to tell them.
+pub struct Hub {
+    pushes: broadcast::Sender<String>,
+    watchers: AtomicUsize,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub { pushes: broadcast::channel(16).0, watchers: AtomicUsize::new(0) }
+    }
+}
+
+impl Hub {
+    /// Whether a window process is connected and listening.
+    pub fn has_window_process(&self) -> bool {
+        self.watchers.load(Ordering::SeqCst) > 0
+    }
+
+    /// Tells every window process (none listening is fine).
+    pub fn push(&self, message: &FromTray) {
+        let _ = self.pushes.send(line(message));
+    }
+}
+
+/// Counts a watching connection for as long as it lives.
+struct Watching(Arc<Hub>);
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        self.0.watchers.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Answers every connection until the process ends.
+pub async fn serve(app: App, listener: Listener, hub: Arc<Hub>) {
+    loop {
+        match listener.accept().await {
+            Ok(stream) => {
+                if let Err(why) = same_user(&stream) {
+                    tracing::warn!("refused a connection to Headroom's socket: {why}");
+                    continue;
+                }
+                tokio::spawn(connection(app.clone(), stream, hub.clone()));
+            }
+            Err(e) => {
+                tracing::warn!("Headroom's socket could not take a connection ({e})");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+/// Only the user who runs the tray may talk to it (the socket's mode says so as well; root,
+/// whom modes do not stop, is refused here).
+fn same_user(stream: &Stream) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        // SAFETY: geteuid only reads the process's credentials; it cannot fail.
+        let ours = unsafe { libc::geteuid() };
+        let creds = stream.peer_creds().map_err(|e| format!("its user could not be read ({e})"))?;
+        match creds.euid() {
+            Some(uid) if uid == ours => Ok(()),
+            Some(uid) => Err(format!("it came from user {uid}, not {ours}")),
+            None => Err("its user could not be read".into()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = stream;
+        Ok(())
+    }
+}
+
+/// One window process (or a second launch): its requests answered, pushes sent once it watches.
+async fn connection(app: App, stream: Stream, hub: Arc<Hub>) {
+    let (reader, mut writer) = tokio::io::split(stream);
+    let (out, mut outgoing) = mpsc::unbounded_channel::<String>();
+    let writing = tokio::spawn(async move {
+        while let Some(text) = outgoing.recv().await {
+            if writer.write_all(text.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut reader = BufReader::new(reader);
+    let mut buffer = Vec::new();
+    let mut watching = None;
+    loop {
+        match next_line(&mut reader, &mut buffer).await {
+            Ok(Some(())) => {}
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!("ended a connection to Headroom's socket: {e}");
+                break;
+            }
+        }
+        match parse_request(&buffer) {
+            Ok(Request { id, call: Call::Watch { open } }) => {
+                let first = watching.is_none() && hub.watchers.fetch_add(1, Ordering::SeqCst) == 0;
+                if first {
+                    watching = Some(Watching(hub.clone()));
+                    tokio::spawn(pass_on(hub.pushes.subscribe(), out.clone()));
+                } else if watching.is_none() {
+                    // Another window process listens already: it shows the window; this one ends.
+                    hub.watchers.fetch_sub(1, Ordering::SeqCst);
+                    hub.push(&FromTray::Open { window: open });
+                }
+                let _ = out.send(line(&FromTray::answer(id, Ok(Value::Bool(watching.is_some())))));
+            }
+            Ok(Request { id, call }) => {
+                let app = app.clone();
+                let out = out.clone();
+                tokio::spawn(async move {
+                    let answer = calls::answer(&app, call).await;
+                    let _ = out.send(line(&FromTray::answer(id, answer)));
+                });
+            }
+            Err(Malformed { id, why }) => {
+                tracing::warn!("ignored a malformed message on Headroom's socket ({why})");
+                if let Some(id) = id {
+                    let message = "Headroom's tray did not understand the window's request: update Headroom so both parts are the same version.";
+                    let _ = out.send(line(&FromTray::answer(id, Err(message.into()))));
+                }
+            }
+        }
+    }
+    drop(watching);
+    drop(out);
+    writing.abort();
+}
+
+/// Passes the hub's pushes on to one window process until it goes.
+async fn pass_on(mut pushes: broadcast::Receiver<String>, out: mpsc::UnboundedSender<String>) {
+    loop {
+        match pushes.recv().await {
+            Ok(text) => {
+                if out.send(text).is_err() {
+                    break;
+                }
+            }
+            // A slow window missed some: the next push brings it up to date.
+            Err(broadcast::error::RecvError::Lagged(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => break,
+        }
+    }
+}
+
+/// A window process's line to the tray.
+#[derive(Clone)]
+pub struct Link {
+    out: mpsc::UnboundedSender<String>,
+    waiting: Arc<Mutex<HashMap<u64, oneshot::Sender<Answer>>>>,
+    next_id: Arc<AtomicU64>,
+}
+
+/// Said when the tray is gone mid-call.
+const TRAY_GONE: &str = "Headroom's tray has stopped: start Headroom again.";
+
+impl Link {
+    /// Talks over `stream`; what the tray pushes arrives on the returned channel, which closes
+    /// when the tray goes away.
+    pub fn over(stream: Stream) -> (Link, mpsc::UnboundedReceiver<FromTray>) {
+        let (reader, mut writer) = tokio::io::split(stream);
+        let (out, mut outgoing) = mpsc::unbounded_channel::<String>();
+        let (pushes, pushed) = mpsc::unbounded_channel();
+        let waiting: Arc<Mutex<HashMap<u64, oneshot::Sender<Answer>>>> = Arc::default();
+        tokio::spawn(async move {
+            while let Some(text) = outgoing.recv().await {
+                if writer.write_all(text.as_bytes()).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let answered = waiting.clone();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(reader);
+            let mut buffer = Vec::new();
+            while let Ok(Some(())) = next_line(&mut reader, &mut buffer).await {
+                match parse_from_tray(&buffer) {
+                    Ok(FromTray::Answer { id, ok, err }) => {
+                        if let Some(waiter) = answered.lock().unwrap().remove(&id) {
+                            let _ = waiter.send(match err {
+                                Some(message) => Err(message),
+                                None => Ok(ok.unwrap_or(Value::Null)),
+                            });
+                        }
+                    }
+                    Ok(push) => {
+                        let _ = pushes.send(push);
+                    }
+                    Err(Malformed { why, .. }) => {
+                        tracing::warn!("ignored a malformed message from Headroom's tray ({why})")
+                    }
+                }
+            }
+            // The tray is gone: every call still waiting is told so (dropping its sender).
+            answered.lock().unwrap().clear();
+        });
+        (Link { out, waiting, next_id: Arc::new(AtomicU64::new(1)) }, pushed)
+    }
+
+    /// Sends a call and waits for its answer.
+    pub async fn call(&self, call: Call) -> Answer {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.waiting.lock().unwrap().insert(id, tx);
+        if self.out.send(line(&Request { id, call })).is_err() {
+            self.waiting.lock().unwrap().remove(&id);
+            return Err(TRAY_GONE.into());
+        }
+        rx.await.unwrap_or_else(|_| Err(TRAY_GONE.into()))
+    }
+}
+
+/// Where another of Headroom's programs is: beside this one (as installed and as built), else
+/// on the PATH.
+pub fn sibling(name: &str) -> PathBuf {
+    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&file)))
+        .filter(|path| path.exists())
+        .unwrap_or_else(|| PathBuf::from(file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_reads_as_its_call_and_id() {
+        let request = parse_request(br#"{"id": 7, "call": "pause_alerts", "until_reset": true}"#).unwrap();
+        assert_eq!(request, Request { id: 7, call: Call::PauseAlerts { until_reset: true } });
+        let request = parse_request(br#"{"id":1,"call":"history"}"#).unwrap();
+        assert_eq!(request.call, Call::History { days: None, account: None });
+        let open = parse_request(br#"{"id":2,"call":"open","window":"settings"}"#).unwrap();
+        assert_eq!(open.call, Call::Open { window: Window::Settings });
+    }
+
+    #[test]
+    fn a_request_round_trips_through_its_line() {
+        let request = Request { id: 3, call: Call::AddHome { path: "/home/me/.codex-work".into() } };
+        let text = line(&request);
+        assert!(text.ends_with('\n') && !text[..text.len() - 1].contains('\n'));
+        assert_eq!(parse_request(text.trim_end().as_bytes()).unwrap(), request);
+    }
+
+    #[test]
+    fn a_malformed_request_is_said_with_its_id_when_it_has_one() {
+        let unknown = parse_request(br#"{"id": 9, "call": "format_disk"}"#).unwrap_err();
+        assert_eq!(unknown.id, Some(9));
+        assert!(unknown.why.contains("format_disk"), "{}", unknown.why);
+        let wrong_type = parse_request(br#"{"id": 4, "call": "pause_alerts", "until_reset": "yes"}"#).unwrap_err();
+        assert_eq!(wrong_type.id, Some(4));
+        for garbage in
+            [&b"not json"[..], b"", b"[]", b"{\"call\":\"refresh\"}", b"{\"id\":-1,\"call\":\"refresh\"}", b"\xff\xfe"]
+        {
+            let error = parse_request(garbage).unwrap_err();
+            assert_eq!(error.id, None, "{:?}", String::from_utf8_lossy(garbage));
+        }
+    }
+
+    #[test]
+    fn an_answer_carries_a_value_or_a_sentence() {
+        let ok = line(&FromTray::answer(5, Ok(serde_json::json!({"form": 1}))));
+        assert_eq!(ok.trim_end(), r#"{"kind":"answer","id":5,"ok":{"form":1}}"#);
+        let err = line(&FromTray::answer(6, Err("No token is stored: paste one first.".into())));
+        assert_eq!(
+            parse_from_tray(err.trim_end().as_bytes()).unwrap(),
+            FromTray::answer(6, Err("No token is stored: paste one first.".into()))
+        );
+        let open = parse_from_tray(br#"{"kind":"open","window":"dashboard"}"#).unwrap();
+        assert_eq!(open, FromTray::Open { window: Window::Dashboard });
+        assert!(parse_from_tray(br#"{"kind":"open","window":"terminal"}"#).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_line_too_long_ends_the_reading_and_short_ones_arrive_whole() {
+        let mut text = b"{\"id\":1}\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        let mut reader = BufReader::new(&text[..]);
+        let mut buffer = Vec::new();
+        assert_eq!(next_line(&mut reader, &mut buffer).await.unwrap(), Some(()));
+        assert_eq!(buffer, b"{\"id\":1}");
+        assert!(next_line(&mut reader, &mut buffer).await.is_err());
+        let mut empty = BufReader::new(&b""[..]);
+        assert_eq!(next_line(&mut empty, &mut buffer).await.unwrap(), None);
+    }
+}
