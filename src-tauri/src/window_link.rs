@@ -32,8 +32,9 @@ pub async fn connect(open: Window) -> Result<Option<(Link, UnboundedReceiver<Fro
 async fn start_tray() -> Result<interprocess::local_socket::tokio::Stream, String> {
     let program = ipc::sibling(ipc::TRAY_PROGRAM);
     tracing::info!("Headroom's tray is not running: starting {}", program.display());
-    // Not waited for: the tray outlives this process.
-    std::process::Command::new(&program).spawn().map_err(|e| {
+    // The demo's window shows the demo's tray. Not waited for: the tray outlives this process.
+    let demo = std::env::args().any(|a| a == "--demo");
+    std::process::Command::new(&program).args(demo.then_some("--demo")).spawn().map_err(|e| {
         format!("Headroom's tray could not be started ({}: {e}): reinstall Headroom.", program.display())
     })?;
     let started = Instant::now();

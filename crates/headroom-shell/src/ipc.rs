@@ -85,7 +85,7 @@ pub fn parse_from_tray(line: &[u8]) -> Result<FromTray, Malformed> {
 }
 
 /// One message as a line.
-fn line(message: &impl Serialize) -> String {
+pub fn line(message: &impl Serialize) -> String {
     let mut text = serde_json::to_string(message).expect("messages are plain JSON");
     text.push('\n');
     text

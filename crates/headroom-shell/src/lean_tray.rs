@@ -119,6 +119,7 @@ pub fn run(demo: bool, open: Option<Window>) -> i32 {
             return 1;
         }
     };
+    tracing::info!("listening for Headroom's windows on {}", ipc::socket_place());
     let (quit, mut quitting) = tokio::sync::mpsc::unbounded_channel();
     let hub = Arc::new(Hub::default());
     let shell = Arc::new(SniShell { dirty: Notify::new(), icon: Mutex::default(), quit, hub: hub.clone() });

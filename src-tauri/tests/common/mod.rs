@@ -512,6 +512,16 @@ impl Driver {
     /// Starts tauri-driver (in its own process group, so its WebKitWebDriver goes with it) with
     /// the app's environment, and opens a session on the app with `args`.
     pub fn start(env: &[(&str, std::ffi::OsString)], args: &[&str], log: &Path) -> (KilledGroup, Driver) {
+        Driver::start_binary(&app_binary(), env, args, log)
+    }
+
+    /// [`Driver::start`] for another of the app's binaries (the window process).
+    pub fn start_binary(
+        binary: &Path,
+        env: &[(&str, std::ffi::OsString)],
+        args: &[&str],
+        log: &Path,
+    ) -> (KilledGroup, Driver) {
         use std::os::unix::process::CommandExt;
         let bin = tauri_driver().expect("tauri-driver is installed");
         let port = free_port();
@@ -551,7 +561,7 @@ impl Driver {
             reqwest::Method::POST,
             "/session",
             Some(json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {
-                "application": app_binary(), "args": args}}}})),
+                "application": binary, "args": args}}}})),
         );
         driver.session = created["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_string();
         (child, driver)
@@ -720,4 +730,39 @@ impl ClickStorm {
 pub fn one_desktop_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     static DESKTOP: std::sync::Mutex<()> = std::sync::Mutex::new(());
     DESKTOP.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The processes of `program` running with `root` in their environment (a test's own folders),
+/// as process ids.
+pub fn processes_of(program: &str, root: &Path) -> Vec<u32> {
+    let needle = root.as_os_str().as_encoded_bytes();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            let named = exe.file_name().is_some_and(|n| n == program);
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            named && environ.windows(needle.len()).any(|w| w == needle)
+        })
+        .collect()
+}
+
+/// The lean tray process and the window process: their programs, as built.
+pub fn lean_tray_binary() -> PathBuf {
+    env!("CARGO_BIN_EXE_headroom-lean-tray").into()
+}
+
+pub fn window_binary() -> PathBuf {
+    env!("CARGO_BIN_EXE_headroom-window").into()
+}
+
+/// The socket the tray says it listens on (its log's line).
+pub fn socket_of(tray_log: &Path) -> PathBuf {
+    wait_for("the tray to listen on its socket", Duration::from_secs(20), || {
+        let log = std::fs::read_to_string(tray_log).ok()?;
+        let line = log.lines().find(|l| l.contains("listening for Headroom's windows on "))?;
+        Some(PathBuf::from(line.rsplit("listening for Headroom's windows on ").next()?.trim()))
+    })
 }
