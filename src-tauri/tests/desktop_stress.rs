@@ -20,6 +20,22 @@ fn menu_clicks_settings_saves_and_polls_for_a_minute_never_freeze_the_tray() {
     if !webdriver_or_skip() {
         return;
     }
+    let _desktop = one_desktop_at_a_time();
+    storm_against(&app_binary());
+}
+
+/// The same against the lean tray process, its settings window in the window process (which
+/// starts the tray): the saves cross the socket while the clicks land on the tray.
+#[test]
+fn menu_clicks_settings_saves_and_polls_for_a_minute_never_freeze_the_lean_tray() {
+    if !webdriver_or_skip() {
+        return;
+    }
+    let _desktop = one_desktop_at_a_time();
+    storm_against(&window_binary());
+}
+
+fn storm_against(binary: &std::path::Path) {
     let storm =
         Duration::from_secs(std::env::var("HEADROOM_STORM_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60));
     // The demo polls every 5 s with numbers that move, so polls redraw the icon and rebuild the
@@ -35,7 +51,7 @@ fn menu_clicks_settings_saves_and_polls_for_a_minute_never_freeze_the_tray() {
         .unwrap();
     env.push(("HEADROOM_LOG", "headroom_tray=info,headroom_shell=info".into()));
     let (_driver, driver) =
-        Driver::start(&env, &["--demo", "--open", "settings"], &root.path().join("tauri-driver.log"));
+        Driver::start_binary(binary, &env, &["--demo", "--open", "settings"], &root.path().join("tauri-driver.log"));
     let (sender, path) = wait_for("the tray item", Duration::from_secs(20), || registration(&registrations, 1));
     wait_for("the settings window", Duration::from_secs(20), || driver.find("#poll-interval"));
 
@@ -81,7 +97,8 @@ fn menu_clicks_settings_saves_and_polls_for_a_minute_never_freeze_the_tray() {
     let clicks: u64 = clickers.into_iter().map(ClickStorm::finish).sum();
     let saves = saves.load(Ordering::Relaxed);
     let _ = writeln_stderr(&format!(
-        "storm: {clicks} menu clicks, {saves} settings saves in {storm:?}; answered throughout"
+        "storm against {}: {clicks} menu clicks, {saves} settings saves in {storm:?}; answered throughout",
+        binary.file_name().unwrap().to_string_lossy()
     ));
     assert!(clicks > 500, "the storm was a storm: {clicks} clicks");
     // Still alive and polling: with nobody clicking, a poll rebuilds the menu at least once a
@@ -93,4 +110,8 @@ fn menu_clicks_settings_saves_and_polls_for_a_minute_never_freeze_the_tray() {
     assert!(!before.is_empty(), "the menu shows the demo's windows: {:?}", tray.labels());
     wait_for("a poll after the storm", Duration::from_secs(70), || (rows(&tray) != before).then_some(()));
     driver.quit();
+    // A tray the window process started runs on after it: ended here.
+    for pid in processes_of("headroom-lean-tray", root.path()) {
+        let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    }
 }

@@ -37,6 +37,8 @@ trap cleanup EXIT
 echo "installing $deb ($(stat -c %s "$deb") bytes, package $package)"
 check installs_with_dpkg "${sudo[@]}" dpkg -i "$deb"
 check both_programs_are_on_the_path bash -c 'command -v headroom-tray && command -v headroom && [ "$(command -v headroom)" = /usr/bin/headroom ]'
+# The tray process and the window process, beside each other (each starts the other from its folder).
+check ships_the_tray_and_window_processes bash -c '[ -x /usr/bin/headroom-lean-tray ] && [ -x /usr/bin/headroom-window ]'
 check the_cli_runs bash -c 'headroom --version | grep -q "^headroom "'
 desktop=$(dpkg -L "$package" | grep '^/usr/share/applications/.*\.desktop$' | head -1)
 check has_a_valid_desktop_entry bash -c "[ -n '$desktop' ] && desktop-file-validate '$desktop' && grep -q '^Exec=headroom-tray --open dashboard$' '$desktop' && grep -q '^Icon=headroom-tray$' '$desktop'"
@@ -61,7 +63,7 @@ check start_at_login_writes_an_autostart_entry_for_the_installed_app \
 kill "$app"; wait "$app" 2>/dev/null || true
 
 check removes_cleanly "${sudo[@]}" dpkg -r "$package"
-check leaves_nothing_behind bash -c "! dpkg -s '$package' 2>/dev/null | grep -q '^Status: install' && [ ! -e /usr/bin/headroom-tray ] && [ ! -e /usr/bin/headroom ] && [ ! -e '$desktop' ] && [ ! -e /usr/share/icons/hicolor/128x128/apps/headroom-tray.png ]"
+check leaves_nothing_behind bash -c "! dpkg -s '$package' 2>/dev/null | grep -q '^Status: install' && [ ! -e /usr/bin/headroom-tray ] && [ ! -e /usr/bin/headroom ] && [ ! -e /usr/bin/headroom-window ] && [ ! -e /usr/bin/headroom-lean-tray ] && [ ! -e '$desktop' ] && [ ! -e /usr/share/icons/hicolor/128x128/apps/headroom-tray.png ]"
 
 echo
 echo "test result: $([ "$failed" = 0 ] && echo ok || echo FAILED). $passed passed; $failed failed; 0 ignored"
