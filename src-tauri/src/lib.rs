@@ -76,6 +76,8 @@ pub fn run() {
                 tauri::async_runtime::RuntimeHandle::Tokio(handle) => handle,
             };
             let headroom = App::new(Shared::load(demo), Arc::new(TauriShell(handle.clone())), runtime);
+            // The tray's menu carries out its actions on the loop; the windows' calls go to it too.
+            app.manage(headroom.clone());
             app.manage(commands::Backend::Here(headroom.clone()));
             tray::create(&handle, &headroom)?;
             match open_at_start.as_deref() {
