@@ -19,7 +19,7 @@ export BENCH_TRAY="$target/release/headroom-lean-tray" BENCH_FAKE="$target/relea
 exec scripts/with-desktop-session bash -c '
 set -euo pipefail
 work=$(mktemp -d)
-trap "kill \$(jobs -p) 2>/dev/null; pkill -f \"$work\" 2>/dev/null; rm -rf $work" EXIT
+trap "kill \$(jobs -p) 2>/dev/null || true; pkill -x headroom-window 2>/dev/null || true; rm -rf $work" EXIT
 . tests/desktop/fake-service.sh
 start_fake_service "$work" "$BENCH_FAKE"
 mkdir -p "$XDG_CONFIG_HOME/headroom"
@@ -42,7 +42,7 @@ for i in $(seq 1 "$BENCH_OPENS"); do
     sleep 0.005
   done
   echo $(( ($(date +%s%N) - start) / 1000000 )) >> "$work/ms"
-  window=$(pgrep -f "headroom-window --open dashboard" | head -1)
+  window=$(pgrep -nx headroom-window)
   sleep 2
   echo "$(kib $window Rss) $(kib $window Pss)" >> "$work/window-kib"
   kill "$window"
@@ -54,5 +54,5 @@ sort -n "$work/ms" | awk "{a[NR]=\$1} END {printf \"click to first paint (a fres
 awk "{r+=\$1; p+=\$2} END {printf \"window process with the dashboard open: RSS %.0f MB, PSS %.0f MB (mean of %d)\n\", r/NR/1024, p/NR/1024, NR}" "$work/window-kib"
 echo "tray process idle after ${BENCH_IDLE} s: RSS $(mb $idle_rss), PSS $(mb $idle_pss)"
 echo "tray process 10 s after the last window process ended: RSS $(mb $after_rss), PSS $(mb $after_pss) ($(( after_rss - idle_rss )) KB RSS from idle; target within 1 MB)"
-kill $tray
+kill $tray 2>/dev/null || true
 '
