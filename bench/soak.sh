@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Soak with faults (src-tauri/tests/soak.rs): the release tray app for SECONDS (default 600; CI
-# runs 120) in a throw-away desktop session against the fake service cycling through faults.
+# Soak with faults (src-tauri/tests/soak.rs): the release tray process, its dashboard open in the
+# window process, for SECONDS (default 600; CI runs 120) in a throw-away desktop session against
+# the fake service cycling through faults.
 # It opens with 30 s of pause/resume menu clicks as fast as the app answers. Fails, naming the
 # check, when the app froze under those clicks or died, its memory grew more than 10 %, it polled
 # faster than the rules allow, the notifications were not exactly those due, the menu or dashboard

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Headroom's tray app, and its tray process without a webview (headroom-lean-tray), against two
-# floors: an empty Tauri 2 tray app (bench/empty-tray) built with
-# the same Tauri and release profile, and a bare StatusNotifierItem over D-Bus (bench/bare-sni:
-# ksni, one pixmap, a tooltip, two menu items), the floor a tray process without a webview aims at. For each, under Xvfb with a fake tray host: LAUNCHES starts
+# Headroom's tray process (headroom-tray, no webview) against two floors: an empty Tauri 2 tray
+# app (bench/empty-tray) built with the same Tauri and release profile, which is what Headroom's
+# always-running process was before it split in two, and a bare StatusNotifierItem over D-Bus
+# (bench/bare-sni: ksni, one pixmap, a tooltip, two menu items), the floor it aims at. For each, under Xvfb with a fake tray host: LAUNCHES starts
 # (default 10) timed from exec to the tray item's registration; then one run left idle for
 # IDLE_SECONDS (default 120) measuring resident and proportional memory (whole process tree) and
 # CPU. Headroom polls the fake service every minute meanwhile. Prints a Markdown table.
@@ -44,7 +44,7 @@ stop() { kill "$pid" "$watcher" 2>/dev/null || true; wait "$pid" "$watcher" 2>/d
 
 echo "| app | launch to tray, median (min–max) of $BENCH_LAUNCHES | RSS after ${BENCH_IDLE} s | PSS | CPU while idle | binary |"
 echo "|---|---|---|---|---|---|"
-for app in headroom-tray headroom-lean-tray empty-tray bare-sni; do
+for app in headroom-tray empty-tray bare-sni; do
   times=()
   for _ in $(seq 1 "$BENCH_LAUNCHES"); do launch "$BENCH_BIN/$app"; times+=("$ms"); sleep 1; stop; done
   launch "$BENCH_BIN/$app"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): the lean tray process and the window process, release builds under
+# Benchmark (not a test): the tray process and the window process, release builds under
 # Xvfb. From a click on "Open dashboard" in the tray's menu to the dashboard's first paint of the
 # numbers in a fresh window process (cold: the process is started by the click), OPENS times; the
 # tray's memory idle before, and 10 s after the window process has gone; the window process's
@@ -14,7 +14,7 @@ idle="${2:-30}"
 target="${CARGO_TARGET_DIR:-target}"
 scripts/build-ui
 cargo build --release --locked -q -p headroom-tray -p headroom-testkit
-export BENCH_TRAY="$target/release/headroom-lean-tray" BENCH_FAKE="$target/release/headroom-fake" \
+export BENCH_TRAY="$target/release/headroom-tray" BENCH_FAKE="$target/release/headroom-fake" \
   BENCH_OPENS="$opens" BENCH_IDLE="$idle"
 exec scripts/with-desktop-session bash -c '
 set -euo pipefail

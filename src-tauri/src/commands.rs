@@ -1,8 +1,7 @@
 //! The commands the web UI may call (and nothing else: see capabilities/default.json). Each is a
-//! [`Call`] answered by the running Headroom: by the loop in this process (the all-in-one app), or
-//! by the tray process across the socket (the window process). What needs a secret or this
-//! process's screen is done here: a pasted token goes to the keychain from here, never over the
-//! socket. New numbers are pushed as `dashboard` events; the UI does not poll.
+//! [`Call`] answered by the tray process across the socket, where Headroom's loop runs. What
+//! needs a secret or this process's screen is done here: a pasted token goes to the keychain from
+//! here, never over the socket. New numbers are pushed as `dashboard` events; the UI does not poll.
 
 use chrono::Utc;
 use headroom_core::login::keychain::OsKeychain;
@@ -11,26 +10,17 @@ use headroom_core::login::pasted_tokens::PastedTokens;
 use headroom_core::login::vault::TokenInfo;
 use headroom_core::settings::{self, SettingsForm};
 use headroom_core::status::Context;
-use headroom_shell::calls::{self, Answer, Call};
+use headroom_shell::calls::{Answer, Call};
 use headroom_shell::ipc::Link;
 use headroom_shell::state::environment;
-use headroom_shell::App;
 use tauri::State;
 
-/// Who answers the windows' calls.
-pub enum Backend {
-    /// The loop runs in this process.
-    Here(App),
-    /// The tray process runs it.
-    Tray(Link),
-}
+/// The tray process, which answers the windows' calls.
+pub struct Backend(pub Link);
 
 impl Backend {
     pub async fn call(&self, call: Call) -> Answer {
-        match self {
-            Backend::Here(app) => calls::answer(app, call).await,
-            Backend::Tray(link) => link.call(call).await,
-        }
+        self.0.call(call).await
     }
 }
 
@@ -211,7 +201,7 @@ pub async fn run_test_hook(backend: Backed<'_>, index: usize) -> Answer {
     backend.call(Call::RunTestHook { index }).await
 }
 
-/// Every command, for the invoke handler of either process.
+/// Every command, for the invoke handler.
 pub fn all() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         dashboard,

@@ -34,7 +34,13 @@ async fn start_tray() -> Result<interprocess::local_socket::tokio::Stream, Strin
     tracing::info!("Headroom's tray is not running: starting {}", program.display());
     // The demo's window shows the demo's tray. Not waited for: the tray outlives this process.
     let demo = std::env::args().any(|a| a == "--demo");
-    std::process::Command::new(&program).args(demo.then_some("--demo")).spawn().map_err(|e| {
+    let mut command = std::process::Command::new(&program);
+    command.args(demo.then_some("--demo"));
+    // Its own process group: the tray outlives this window, and a terminal's Ctrl+C meant for
+    // a window started from it.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    command.spawn().map_err(|e| {
         format!("Headroom's tray could not be started ({}: {e}): reinstall Headroom.", program.display())
     })?;
     let started = Instant::now();

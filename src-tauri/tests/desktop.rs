@@ -18,33 +18,23 @@ use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
 use headroom_testkit::{scenarios, FakeService};
 use zbus::blocking::Connection;
 
+/// The tray process: it also carries the numbers in its tooltip, and links neither GTK nor WebKit.
 #[test]
 fn the_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
     if !desktop_or_skip() {
         return;
     }
     let _desktop = one_desktop_at_a_time();
-    shows_live_numbers_alerts_once_and_reports_a_rejected_login(&app_binary(), false);
-}
-
-/// The same, against the tray process without a webview; it also carries the numbers in its
-/// tooltip, and links neither GTK nor WebKit.
-#[test]
-fn the_lean_tray_shows_live_numbers_alerts_once_and_reports_a_rejected_login() {
-    if !desktop_or_skip() {
-        return;
-    }
-    let _desktop = one_desktop_at_a_time();
-    let binary = Path::new(env!("CARGO_BIN_EXE_headroom-lean-tray"));
-    let linked = Command::new("ldd").arg(binary).output().unwrap();
+    let binary = app_binary();
+    let linked = Command::new("ldd").arg(&binary).output().unwrap();
     let linked = String::from_utf8_lossy(&linked.stdout);
     for toolkit in ["libgtk", "libgdk", "libwebkit", "libjavascriptcore", "libsoup", "libayatana"] {
-        assert!(!linked.contains(toolkit), "the lean tray links {toolkit}:\n{linked}");
+        assert!(!linked.contains(toolkit), "the tray process links {toolkit}:\n{linked}");
     }
-    shows_live_numbers_alerts_once_and_reports_a_rejected_login(binary, true);
+    shows_live_numbers_alerts_once_and_reports_a_rejected_login(&binary);
 }
 
-fn shows_live_numbers_alerts_once_and_reports_a_rejected_login(binary: &Path, lean: bool) {
+fn shows_live_numbers_alerts_once_and_reports_a_rejected_login(binary: &Path) {
     let fake = FakeService::start();
     fake.respond(Route::Usage, scenarios::plus(70.0, 10.0, 7_920, 388_800));
     let root = tempfile::tempdir().unwrap();
@@ -89,11 +79,9 @@ fn shows_live_numbers_alerts_once_and_reports_a_rejected_login(binary: &Path, le
         "{labels:?}"
     );
     assert!(labels.iter().any(|l| l.starts_with("Weekly   90% left · resets ")), "{labels:?}");
-    if lean {
-        let (title, text) = tray.tooltip();
-        assert_eq!(title, "Headroom");
-        assert!(text.contains("30% left") && text.contains("90% left"), "the tooltip carries the numbers: {text:?}");
-    }
+    let (title, text) = tray.tooltip();
+    assert_eq!(title, "Headroom");
+    assert!(text.contains("30% left") && text.contains("90% left"), "the tooltip carries the numbers: {text:?}");
     for item in ["Refresh now", "Open dashboard", "Settings…", "Pause alerts", "Quit Headroom"] {
         assert!(labels.iter().any(|l| l == item), "{item} in {labels:?}");
     }
@@ -173,11 +161,9 @@ fn shows_live_numbers_alerts_once_and_reports_a_rejected_login(binary: &Path, le
     });
     assert_eq!(tray.label(), "14%", "the saved numbers");
     assert!(tray.labels().iter().any(|l| l.starts_with("5-hour   14% left")), "{:?}", tray.labels());
-    if lean {
-        tray.click("Quit Headroom");
-        let ended = wait_for("Quit to end the tray", Duration::from_secs(5), || app2.0.try_wait().ok().flatten());
-        assert!(ended.success(), "{ended:?}");
-    }
+    tray.click("Quit Headroom");
+    let ended = wait_for("Quit to end the tray", Duration::from_secs(5), || app2.0.try_wait().ok().flatten());
+    assert!(ended.success(), "{ended:?}");
     let _ = writeln_stderr(&format!("screenshot: {}", shot.display()));
     drop(log_on_failure);
 }

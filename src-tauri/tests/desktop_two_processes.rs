@@ -85,11 +85,11 @@ fn pair() -> Pair {
 }
 
 impl Pair {
-    /// Starts the lean tray (its log in `tray.log`) and waits for its item: the tray, the item's
+    /// Starts the tray (its log in `tray.log`) and waits for its item: the tray, the item's
     /// (bus name, path), and the guard that prints the log if the test fails.
     fn start_tray(&self) -> (Killed, (String, String), AppLog) {
         let tray_log = self.root.path().join("tray.log");
-        let tray = self.env.launch_binary(&lean_tray_binary(), &self.fake.base_url(), &tray_log, &[]);
+        let tray = self.env.launch_binary(&app_binary(), &self.fake.base_url(), &tray_log, &[]);
         let item =
             wait_for("the tray item to register", Duration::from_secs(20), || registration(&self.registrations, 1));
         (tray, item, AppLog(tray_log))
@@ -145,7 +145,7 @@ fn a_click_starts_the_window_process_and_the_tray_outlives_it() {
     assert_eq!(answer["ok"]["windows"][0]["left_percent"], 15, "{answer}");
 
     // A second launch of the tray: it asks the running one, which opens the dashboard, and ends.
-    let second = Command::new(lean_tray_binary())
+    let second = Command::new(app_binary())
         .env("HOME", &pair.env.home)
         .env("CODEX_HOME", &pair.env.codex_home)
         .env("XDG_CONFIG_HOME", &pair.env.config)
@@ -166,7 +166,7 @@ fn a_click_starts_the_window_process_and_the_tray_outlives_it() {
     let _ = tray.0.wait();
     assert!(socket.exists(), "a crash leaves the socket file");
     let restarted_log = root.join("tray-2.log");
-    let _restarted = pair.env.launch_binary(&lean_tray_binary(), &pair.fake.base_url(), &restarted_log, &[]);
+    let _restarted = pair.env.launch_binary(&app_binary(), &pair.fake.base_url(), &restarted_log, &[]);
     wait_for("the restarted tray to register", Duration::from_secs(20), || registration(&pair.registrations, 2));
     assert_eq!(socket_of(&restarted_log), socket);
     let mut client = Socket::connect(&socket);
@@ -235,10 +235,9 @@ fn the_window_process_alone_starts_the_tray_shows_its_numbers_and_ends_with_its_
     let pair = pair();
     let root = pair.root.path();
     let env = app_vars(&pair.env.home, &pair.env.codex_home, root, &pair.fake.base_url());
-    let (_group, driver) =
-        Driver::start_binary(&window_binary(), &env, &["--open", "dashboard"], &root.join("tauri-driver.log"));
+    let (_group, driver) = Driver::start(&env, &["--open", "dashboard"], &root.join("tauri-driver.log"));
     wait_for("the tray it started to register", Duration::from_secs(30), || registration(&pair.registrations, 1));
-    let trays = processes_of("headroom-lean-tray", root);
+    let trays = processes_of(TRAY_PROGRAM, root);
     assert_eq!(trays.len(), 1, "the window process started one tray: {trays:?}");
     wait_for("the dashboard's numbers", Duration::from_secs(20), || driver.text(FIVE_HOUR).filter(|t| t == "30% left"));
     let shot = driver.screenshot("window-process-dashboard.png");
@@ -257,7 +256,7 @@ fn the_window_process_alone_starts_the_tray_shows_its_numbers_and_ends_with_its_
     wait_for("the window process to end", Duration::from_secs(10), || {
         processes_of("headroom-window", root).is_empty().then_some(())
     });
-    assert_eq!(processes_of("headroom-lean-tray", root), trays, "the tray runs on");
+    assert_eq!(processes_of(TRAY_PROGRAM, root), trays, "the tray runs on");
     for pid in trays {
         Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     }

@@ -38,7 +38,7 @@ echo "installing $deb ($(stat -c %s "$deb") bytes, package $package)"
 check installs_with_dpkg "${sudo[@]}" dpkg -i "$deb"
 check both_programs_are_on_the_path bash -c 'command -v headroom-tray && command -v headroom && [ "$(command -v headroom)" = /usr/bin/headroom ]'
 # The tray process and the window process, beside each other (each starts the other from its folder).
-check ships_the_tray_and_window_processes bash -c '[ -x /usr/bin/headroom-lean-tray ] && [ -x /usr/bin/headroom-window ]'
+check ships_the_tray_and_window_processes bash -c '[ -x /usr/bin/headroom-tray ] && [ -x /usr/bin/headroom-window ]'
 check the_cli_runs bash -c 'headroom --version | grep -q "^headroom "'
 desktop=$(dpkg -L "$package" | grep '^/usr/share/applications/.*\.desktop$' | head -1)
 check has_a_valid_desktop_entry bash -c "[ -n '$desktop' ] && desktop-file-validate '$desktop' && grep -q '^Exec=headroom-tray --open dashboard$' '$desktop' && grep -q '^Icon=headroom-tray$' '$desktop'"
@@ -55,15 +55,22 @@ sleep 0.5
 app=$!
 for _ in $(seq 1 200); do [ -s "$work/registered" ] && break; sleep 0.05; done
 check the_installed_app_registers_its_tray_item bash -c "[ -s '$work/registered' ] && kill -0 $app"
-# auto-launch (tauri-plugin-autostart) writes under $HOME/.config, whatever XDG_CONFIG_HOME says.
+# auto-launch writes under $HOME/.config, whatever XDG_CONFIG_HOME says.
 autostart="$work/home/.config/autostart/Headroom.desktop"
 for _ in $(seq 1 100); do [ -s "$autostart" ] && break; sleep 0.05; done
 check start_at_login_writes_an_autostart_entry_for_the_installed_app \
   bash -c "grep -q '^Exec=/usr/bin/headroom-tray --autostart' '$autostart' && desktop-file-validate '$autostart' || { cat '$autostart'; false; }"
+# The desktop entry's command, with the tray running: the running tray starts the installed
+# window process for the dashboard, and the launch ends at once.
+check the_desktop_entrys_command_opens_the_dashboard_in_the_running_tray bash -c "
+  timeout 10 /usr/bin/headroom-tray --open dashboard 2>>'$work/app.log' || exit 1
+  for _ in \$(seq 1 100); do pgrep -x headroom-window >/dev/null && [ \"\$(readlink /proc/\$(pgrep -x headroom-window | head -1)/exe)\" = /usr/bin/headroom-window ] && exit 0; sleep 0.1; done
+  cat '$work/app.log'; false"
+pkill -x headroom-window 2>/dev/null || true
 kill "$app"; wait "$app" 2>/dev/null || true
 
 check removes_cleanly "${sudo[@]}" dpkg -r "$package"
-check leaves_nothing_behind bash -c "! dpkg -s '$package' 2>/dev/null | grep -q '^Status: install' && [ ! -e /usr/bin/headroom-tray ] && [ ! -e /usr/bin/headroom ] && [ ! -e /usr/bin/headroom-window ] && [ ! -e /usr/bin/headroom-lean-tray ] && [ ! -e '$desktop' ] && [ ! -e /usr/share/icons/hicolor/128x128/apps/headroom-tray.png ]"
+check leaves_nothing_behind bash -c "! dpkg -s '$package' 2>/dev/null | grep -q '^Status: install' && [ ! -e /usr/bin/headroom-tray ] && [ ! -e /usr/bin/headroom ] && [ ! -e /usr/bin/headroom-window ] && [ ! -e '$desktop' ] && [ ! -e /usr/share/icons/hicolor/128x128/apps/headroom-tray.png ]"
 
 echo
 echo "test result: $([ "$failed" = 0 ] && echo ok || echo FAILED). $passed passed; $failed failed; 0 ignored"

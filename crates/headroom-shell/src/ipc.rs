@@ -25,7 +25,7 @@ use crate::{App, Window};
 /// The window process's program, beside the tray's.
 pub const WINDOW_PROGRAM: &str = "headroom-window";
 /// The tray process's program, beside the window's.
-pub const TRAY_PROGRAM: &str = "headroom-lean-tray";
+pub const TRAY_PROGRAM: &str = "headroom-tray";
 
 /// The longest line either side accepts: a dashboard of many accounts is a few kilobytes.
 pub const MAX_LINE: usize = 512 * 1024;

@@ -1,20 +1,24 @@
 //! What Headroom does all day, with no window and no GUI toolkit: it polls every account,
 //! lets the core's `Session` decide, and carries out what it decided (notify, save, switch, heal,
 //! run hooks). How the result is put on screen — a tray item, its menu, the windows — is the
-//! [`Shell`]'s business, so the same loop drives the lean tray process and any other shell.
+//! [`Shell`]'s business: the tray process (`tray_process`) draws it with the platform's tray.
 
 pub mod app;
+mod autostart;
 pub mod calls;
 mod codex_watch;
 pub mod hooks;
 pub mod ipc;
-#[cfg(target_os = "linux")]
-pub mod lean_tray;
 pub mod menu;
+#[cfg(not(target_os = "linux"))]
+mod native_tray;
 pub mod notifications;
 #[cfg(target_os = "linux")]
 pub mod sni;
+#[cfg(target_os = "linux")]
+mod sni_tray;
 pub mod state;
+pub mod tray_process;
 
 use headroom_core::present::dashboard_view::DashboardView;
 

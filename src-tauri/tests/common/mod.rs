@@ -227,8 +227,8 @@ pub fn screenshot(name: &str) -> PathBuf {
     path
 }
 
-/// The app under test: this build's, or the one HEADROOM_APP_BINARY names (the soak runs the
-/// release build).
+/// The tray process under test: this build's, or the one HEADROOM_APP_BINARY names (the soak
+/// runs the release build). Its window process is [`window_binary`], beside it.
 pub fn app_binary() -> PathBuf {
     std::env::var_os("HEADROOM_APP_BINARY")
         .map(PathBuf::from)
@@ -338,10 +338,8 @@ pub struct AppLog(pub PathBuf);
 impl Drop for AppLog {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            let _ = writeln_stderr(&format!(
-                "headroom-tray's log:\n{}",
-                std::fs::read_to_string(&self.0).unwrap_or_default()
-            ));
+            let _ =
+                writeln_stderr(&format!("the app's log:\n{}", std::fs::read_to_string(&self.0).unwrap_or_default()));
         }
     }
 }
@@ -397,6 +395,18 @@ pub struct Driver {
     pub base: String,
     pub session: String,
     pub runtime: tokio::runtime::Runtime,
+    /// The HOME the app was started with: the tray the window process started (in a process
+    /// group of its own, as for a user) is found by it and ended with the session.
+    home: Option<PathBuf>,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let Some(home) = &self.home else { return };
+        for pid in processes_of(TRAY_PROGRAM, home) {
+            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        }
+    }
 }
 
 impl Driver {
@@ -510,12 +520,13 @@ impl Driver {
 
 impl Driver {
     /// Starts tauri-driver (in its own process group, so its WebKitWebDriver goes with it) with
-    /// the app's environment, and opens a session on the app with `args`.
+    /// the app's environment, and opens a session on the window process with `args` (it starts
+    /// the tray process).
     pub fn start(env: &[(&str, std::ffi::OsString)], args: &[&str], log: &Path) -> (KilledGroup, Driver) {
-        Driver::start_binary(&app_binary(), env, args, log)
+        Driver::start_binary(&window_binary(), env, args, log)
     }
 
-    /// [`Driver::start`] for another of the app's binaries (the window process).
+    /// [`Driver::start`] for a window process built elsewhere (the release build's, for the soak).
     pub fn start_binary(
         binary: &Path,
         env: &[(&str, std::ffi::OsString)],
@@ -556,6 +567,7 @@ impl Driver {
             base: format!("http://127.0.0.1:{port}"),
             session: String::new(),
             runtime: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+            home: env.iter().find(|(key, _)| *key == "HOME").map(|(_, home)| PathBuf::from(home)),
         };
         let created = driver.call(
             reqwest::Method::POST,
@@ -749,13 +761,12 @@ pub fn processes_of(program: &str, root: &Path) -> Vec<u32> {
         .collect()
 }
 
-/// The lean tray process and the window process: their programs, as built.
-pub fn lean_tray_binary() -> PathBuf {
-    env!("CARGO_BIN_EXE_headroom-lean-tray").into()
-}
+/// The tray process's program name, to find it among the processes.
+pub const TRAY_PROGRAM: &str = "headroom-tray";
 
+/// The window process beside the tray under test.
 pub fn window_binary() -> PathBuf {
-    env!("CARGO_BIN_EXE_headroom-window").into()
+    app_binary().with_file_name("headroom-window")
 }
 
 /// The socket the tray says it listens on (its log's line).

@@ -1,0 +1,85 @@
+//! The tray on Linux: Headroom's loop drawn as a StatusNotifierItem (see `sni`), on the same
+//! tokio runtime as everything else.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+use headroom_core::present::tray_view::TrayView;
+use headroom_icon::{IconCache, Style};
+
+use crate::menu::menu_entries;
+use crate::sni::{pixmap_from_rgba, Click, Pixmap, StatusNotifierItem, TrayModel};
+use crate::tray_process::{on_menu, until_quit, Process};
+use crate::{App, Window};
+
+const ICON_SIZE: u32 = 32;
+
+/// The icon last drawn (drawing costs more than comparing the numbers it shows).
+#[derive(Default)]
+struct Drawn(Mutex<(IconCache, Vec<Pixmap>)>);
+
+impl Drawn {
+    fn model(&self, view: &TrayView) -> TrayModel {
+        let mut icon = self.0.lock().unwrap();
+        let (cache, pixmaps) = &mut *icon;
+        if let Some(drawn) = cache.update(&view.icon, ICON_SIZE, Style::Colour) {
+            *pixmaps = vec![pixmap_from_rgba(drawn.size, &drawn.rgba)];
+        }
+        TrayModel {
+            icon: pixmaps.clone(),
+            label: view.title.clone().unwrap_or_default(),
+            tooltip_title: "Headroom".into(),
+            tooltip_body: view.tooltip.clone(),
+            menu: menu_entries(&view.menu),
+        }
+    }
+}
+
+/// The loop marks the tray out of date; this one task redraws it, so a burst of changes (a
+/// storm of menu clicks) is one redraw and the newest state is always the one left on screen.
+async fn redraw_when_asked(dirty: Arc<Notify>, drawn: Arc<Drawn>, app: App, item: StatusNotifierItem) {
+    loop {
+        dirty.notified().await;
+        if let Err(e) = item.show(drawn.model(&app.tray_view())).await {
+            tracing::warn!("could not update the tray item ({e})");
+        }
+    }
+}
+
+pub(crate) fn run(process: Process) -> i32 {
+    let dirty = Arc::new(Notify::new());
+    let running = process.begin({
+        let dirty = dirty.clone();
+        move || dirty.notify_one()
+    });
+    let drawn = Arc::new(Drawn::default());
+    let started = running.runtime.block_on(async {
+        let first = drawn.model(&running.app.tray_view());
+        let clicked = running.app.clone();
+        let on_click = Arc::new(move |click: Click| match click {
+            Click::Primary => clicked.open_window(Window::Dashboard),
+            Click::Secondary => clicked.refresh_all(),
+        });
+        let (chosen, quit) = (running.app.clone(), running.quit.clone());
+        let on_menu = Arc::new(move |id: &str| on_menu(&chosen, &quit, id));
+        StatusNotifierItem::start(first, on_click, on_menu).await
+    });
+    match started {
+        Ok(item) => {
+            running.runtime.spawn(redraw_when_asked(dirty, drawn, running.app.clone(), item));
+        }
+        Err(e) => {
+            eprintln!(
+                "Headroom could not put its icon in the tray ({e}): check that a desktop session (D-Bus) is running."
+            );
+            return 1;
+        }
+    }
+    running.start();
+    let runtime = running.runtime;
+    runtime.block_on(until_quit(running.quitting));
+    // Background work (a poll, a notification) is dropped; every change was saved when made.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    0
+}
