@@ -42,6 +42,11 @@ for i in $(seq 1 "$BENCH_OPENS"); do
     sleep 0.005
   done
   echo $(( ($(date +%s%N) - start) / 1000000 )) >> "$work/ms"
+  # From the tray receiving the click (its log line as it starts the window process) to the
+  # paint (the window process'"'"'s log line), by the two lines'"'"' timestamps: without the time
+  # this script'"'"'s click takes to start Python and reach the bus.
+  at() { date -d "$(grep "$1" "$work/app.log" | tail -1 | sed "s/\x1b\[[0-9;]*m//g" | cut -d" " -f1)" +%s%N; }
+  echo $(( ($(at "first paint") - $(at "starting the window process")) / 1000000 )) >> "$work/tray-ms"
   window=$(pgrep -nx headroom-window)
   sleep 2
   echo "$(kib $window Rss) $(kib $window Pss)" >> "$work/window-kib"
@@ -50,7 +55,8 @@ for i in $(seq 1 "$BENCH_OPENS"); do
 done
 sleep 10
 after_rss=$(kib $tray Rss); after_pss=$(kib $tray Pss)
-sort -n "$work/ms" | awk "{a[NR]=\$1} END {printf \"click to first paint (a fresh window process each time): median %d ms, min %d, max %d over %d opens (target ≤ 400 ms)\n\", a[int((NR+1)/2)], a[1], a[NR], NR}"
+sort -n "$work/tray-ms" | awk "{a[NR]=\$1} END {printf \"click (as the tray receives it) to first paint, a fresh window process each time: median %d ms, min %d, max %d over %d opens (target ≤ 400 ms)\n\", a[int((NR+1)/2)], a[1], a[NR], NR}"
+sort -n "$work/ms" | awk "{a[NR]=\$1} END {printf \"the same from this script'"'"'s click (Python starting and reaching the bus included): median %d ms, min %d, max %d\n\", a[int((NR+1)/2)], a[1], a[NR]}"
 awk "{r+=\$1; p+=\$2} END {printf \"window process with the dashboard open: RSS %.0f MB, PSS %.0f MB (mean of %d)\n\", r/NR/1024, p/NR/1024, NR}" "$work/window-kib"
 echo "tray process idle after ${BENCH_IDLE} s: RSS $(mb $idle_rss), PSS $(mb $idle_pss)"
 echo "tray process 10 s after the last window process ended: RSS $(mb $after_rss), PSS $(mb $after_pss) ($(( after_rss - idle_rss )) KB RSS from idle; target within 1 MB)"

@@ -181,13 +181,13 @@ pub async fn choose_folder(app: tauri::AppHandle) -> Option<String> {
 /// Removes an added home or a pasted token (from the keychain).
 #[tauri::command]
 pub async fn remove_account(backend: Backed<'_>, id: String) -> Answer {
-    backend.call(Call::RemoveAccount { id }).await
+    backend.call(Call::RemoveAccount { account: id }).await
 }
 
 /// Shows this account in the tray icon (`None`: the default account again), at once.
 #[tauri::command]
 pub async fn pin_account(backend: Backed<'_>, id: Option<String>) -> Answer {
-    backend.call(Call::PinAccount { id }).await
+    backend.call(Call::PinAccount { account: id }).await
 }
 
 #[tauri::command]

@@ -35,7 +35,7 @@ async fn start_tray() -> Result<interprocess::local_socket::tokio::Stream, Strin
     // The demo's window shows the demo's tray. Not waited for: the tray outlives this process.
     let demo = std::env::args().any(|a| a == "--demo");
     let mut command = std::process::Command::new(&program);
-    command.args(demo.then_some("--demo"));
+    command.arg("--for-window").args(demo.then_some("--demo"));
     // Its own process group: the tray outlives this window, and a terminal's Ctrl+C meant for
     // a window started from it.
     #[cfg(unix)]

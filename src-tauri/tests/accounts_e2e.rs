@@ -40,18 +40,12 @@ fn secret_tool(args: &[&str], input: Option<&str>) -> Option<String> {
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn empty_vault() {
-    for name in ["access-token", "pasted-tokens"] {
-        let _ = secret_tool(&["clear", "service", "Headroom", "username", name], None);
-    }
-}
-
 #[test]
 fn a_card_per_account_and_the_accounts_list_adds_and_removes() {
     if !webdriver_or_skip() {
         return;
     }
-    empty_vault();
+    let _vault = PastedTokensCleared::now();
     let SignedInPlus { fake, root, home, codex_home } = signed_in_plus();
     fake.respond_for_account("acct-1", scenarios::plus(42.0, 17.0, 7_920, 388_800));
     fake.respond_for_account("acct-work", scenarios::plus(70.0, 30.0, 3_600, 388_800));
@@ -110,7 +104,9 @@ fn a_card_per_account_and_the_accounts_list_adds_and_removes() {
 
     // The settings window lists them, adds a home, removes the pasted token.
     let env = app_vars(&home, &codex_home, root.path(), &fake.base_url());
-    let (_group, driver) = Driver::start(&env, &["--open", "settings"], &root.path().join("tauri-driver-settings.log"));
+    let settings_log = root.path().join("tauri-driver-settings.log");
+    let _log_on_failure = AppLog(settings_log.clone());
+    let (_group, driver) = Driver::start(&env, &["--open", "settings"], &settings_log);
     let listed = wait_for("the accounts list", Duration::from_secs(20), || {
         Some(driver.texts("#accounts .account-label")).filter(|l| l.len() == 3)
     });
@@ -140,9 +136,9 @@ fn a_card_per_account_and_the_accounts_list_adds_and_removes() {
     assert!(std::fs::read_to_string(&settings_file).unwrap().contains(&four.display().to_string()));
 
     driver.click("#accounts li[data-id='acct-col'] .remove");
-    let removed = wait_for("the removed message", Duration::from_secs(10), || {
-        driver.text("#accounts-message").filter(|m| m.starts_with("Removed"))
-    });
+    let removed =
+        poll_until(Duration::from_secs(10), || driver.text("#accounts-message").filter(|m| m.starts_with("Removed")));
+    let removed = removed.unwrap_or_else(|| panic!("no removed message: {:?}", driver.text("#accounts-message")));
     assert_eq!(removed, "Removed the pasted token for colleague@example.com.");
     assert_eq!(
         secret_tool(&["lookup", "service", "Headroom", "username", "access-token"], None),
@@ -153,5 +149,4 @@ fn a_card_per_account_and_the_accounts_list_adds_and_removes() {
         (driver.texts("#accounts .account-label").len() == 3).then_some(())
     });
     driver.screenshot("settings-accounts-light.png");
-    empty_vault();
 }

@@ -262,3 +262,43 @@ fn the_window_process_alone_starts_the_tray_shows_its_numbers_and_ends_with_its_
     }
     let _ = writeln_stderr(&format!("screenshot: {}", shot.display()));
 }
+
+/// First run, no login anywhere: the tray opens Settings by itself, in a window process it starts
+/// for it (and only that window).
+#[test]
+fn on_first_run_the_tray_opens_settings_in_a_window_process_by_itself() {
+    if !desktop_or_skip() {
+        return;
+    }
+    let _desktop = one_desktop_at_a_time();
+    let _vault = PastedTokensCleared::now();
+    let fake = FakeService::start();
+    let root = tempfile::tempdir().unwrap();
+    let home = root.path().join("home");
+    std::fs::create_dir_all(home.join(".codex")).unwrap();
+    let (_host, registrations) = start_tray_host(root.path());
+    let env = AppEnv {
+        codex_home: home.join(".codex"),
+        home,
+        config: root.path().join("config"),
+        data: root.path().join("data"),
+        extra_path: None,
+    };
+    let log = root.path().join("tray.log");
+    let _log_on_failure = AppLog(log.clone());
+    let _tray = env.launch(&fake.base_url(), &log);
+    wait_for("the tray item to register", Duration::from_secs(20), || registration(&registrations, 1));
+    let windows = wait_for("a window process", Duration::from_secs(20), || {
+        Some(processes_of("headroom-window", root.path())).filter(|w| !w.is_empty())
+    });
+    assert_eq!(windows.len(), 1, "{windows:?}");
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", windows[0])).unwrap();
+    let args: Vec<String> =
+        cmdline.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    assert!(args.ends_with(&["--open".to_string(), "settings".to_string()]), "{args:?}");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(processes_of("headroom-window", root.path()), windows, "one window process, no second one");
+    for pid in windows {
+        Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    }
+}

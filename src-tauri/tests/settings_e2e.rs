@@ -28,7 +28,7 @@ fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix(
     if !webdriver_or_skip() {
         return;
     }
-    let _ = Command::new("secret-tool").args(["clear", "service", "Headroom", "username", "access-token"]).status();
+    let _vault = PastedTokensCleared::now();
     let fake = FakeService::start();
     fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
     let root = tempfile::tempdir().unwrap();
@@ -37,8 +37,10 @@ fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix(
     let mut env = app_vars(&home, &home.join(".codex"), root.path(), &fake.base_url());
     env.push(("GTK_THEME", "Adwaita".into()));
 
-    // First run, no login anywhere: the settings window opens by itself and explains the ways in.
-    let (group, driver) = Driver::start(&env, &[], &root.path().join("tauri-driver-1.log"));
+    // First run, no login anywhere: the settings window explains the ways in. (That the tray
+    // opens it by itself on first run is desktop_two_processes' test: WebDriver can only drive
+    // a window process it started.)
+    let (group, driver) = Driver::start(&env, &["--open", "settings"], &root.path().join("tauri-driver-1.log"));
     let welcome = wait_for("the first-run explanation", Duration::from_secs(20), || driver.text("#welcome"));
     assert!(
         welcome.contains("codex login") && welcome.contains("paste a token") && welcome.contains("session logs"),
@@ -128,5 +130,4 @@ fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix(
     wait_for("the settings page", Duration::from_secs(20), || driver.find("#token-mask"));
     driver.screenshot("settings-dark.png");
     driver.quit();
-    let _ = Command::new("secret-tool").args(["clear", "service", "Headroom", "username", "access-token"]).status();
 }

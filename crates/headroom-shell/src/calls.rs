@@ -72,12 +72,14 @@ pub enum Call {
     AddHome {
         path: String,
     },
+    /// The account's id is `account`: `id` is the request's own (see `ipc::Request`).
     RemoveAccount {
-        id: String,
+        account: String,
     },
+    /// Shows `account` in the tray icon; none: the default account again.
     PinAccount {
         #[serde(default)]
-        id: Option<String>,
+        account: Option<String>,
     },
     Hooks,
     RunTestHook {
@@ -206,17 +208,17 @@ pub async fn answer(app: &App, call: Call) -> Answer {
         Call::TokenUsage { days, account } => token_usage(app, days, account).await.and_then(json),
         Call::Accounts => accounts(app).await.and_then(json),
         Call::AddHome { path } => add_home(app, path).await.and_then(json),
-        Call::RemoveAccount { id } => {
+        Call::RemoveAccount { account } => {
             let removed = change_accounts(app, move |env, settings| {
-                headroom_core::accounts::changes::remove(env, settings, &OsKeychain, &id)
+                headroom_core::accounts::changes::remove(env, settings, &OsKeychain, &account)
             })
             .await?;
             app.refresh_all();
             json(format!("Removed {}.", removed.join(" and ")))
         }
-        Call::PinAccount { id } => {
+        Call::PinAccount { account } => {
             change_accounts(app, move |env, settings| {
-                headroom_core::accounts::changes::pin(env, settings, &OsKeychain, id.as_deref())
+                headroom_core::accounts::changes::pin(env, settings, &OsKeychain, account.as_deref())
             })
             .await?;
             app.show_pinned();

@@ -166,6 +166,7 @@ pub async fn claim() -> io::Result<Claim> {
     if let Ok(stream) = connect().await {
         return Ok(Claim::Running(stream));
     }
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut options = ListenerOptions::new().name(socket_name()?).try_overwrite(true);
     #[cfg(unix)]
     {
@@ -184,18 +185,80 @@ pub async fn claim() -> io::Result<Claim> {
 pub struct Hub {
     pushes: broadcast::Sender<String>,
     watchers: AtomicUsize,
+    /// A window process on its way (started, not yet watching) and the windows asked for
+    /// meanwhile, which it is told to open once it watches. Also held while a watcher is counted,
+    /// so that a window asked for is either queued before or pushed after.
+    on_its_way: std::sync::Mutex<Option<(std::time::Instant, Vec<Window>)>>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub { pushes: broadcast::channel(16).0, watchers: AtomicUsize::new(0) }
+        Hub { pushes: broadcast::channel(16).0, watchers: AtomicUsize::new(0), on_its_way: Default::default() }
     }
+}
+
+/// How long a started window process may take to watch before another is started instead.
+const WINDOW_PROCESS_START: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Where a window asked for goes (see [`Hub::open`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// The window process shows it now.
+    Pushed,
+    /// A window process is starting; it shows it once it is up.
+    Queued,
+    /// None runs or is starting: the caller starts one for it (it has been marked on its way).
+    StartOne,
 }
 
 impl Hub {
     /// Whether a window process is connected and listening.
     pub fn has_window_process(&self) -> bool {
         self.watchers.load(Ordering::SeqCst) > 0
+    }
+
+    /// Marks a window process as on its way (the tray was started by one).
+    pub fn expect_window_process(&self) {
+        *self.on_its_way.lock().unwrap() = Some((std::time::Instant::now(), Vec::new()));
+    }
+
+    /// A window process did not start after all.
+    pub fn window_process_failed(&self) {
+        *self.on_its_way.lock().unwrap() = None;
+    }
+
+    /// Opens `window` in the window process: at once when one watches, when it is up when one is
+    /// starting, else the caller starts one.
+    pub fn open(&self, window: Window) -> Opening {
+        let mut on_its_way = self.on_its_way.lock().unwrap();
+        if self.has_window_process() {
+            drop(on_its_way);
+            self.push(&FromTray::Open { window });
+            return Opening::Pushed;
+        }
+        match on_its_way.as_mut() {
+            Some((since, queued)) if since.elapsed() < WINDOW_PROCESS_START => {
+                if !queued.contains(&window) {
+                    queued.push(window);
+                }
+                Opening::Queued
+            }
+            _ => {
+                *on_its_way = Some((std::time::Instant::now(), Vec::new()));
+                Opening::StartOne
+            }
+        }
+    }
+
+    /// Counts a watcher; `true` for the first (the one pushed to). The first is given the windows
+    /// asked for while it was on its way.
+    fn watch(&self) -> (bool, Vec<Window>) {
+        let mut on_its_way = self.on_its_way.lock().unwrap();
+        if self.watchers.fetch_add(1, Ordering::SeqCst) > 0 {
+            self.watchers.fetch_sub(1, Ordering::SeqCst);
+            return (false, Vec::new());
+        }
+        (true, on_its_way.take().map(|(_, queued)| queued).unwrap_or_default())
     }
 
     /// Tells every window process (none listening is fine).
@@ -278,14 +341,19 @@ async fn connection(app: App, stream: Stream, hub: Arc<Hub>) {
         }
         match parse_request(&buffer) {
             Ok(Request { id, call: Call::Watch { open } }) => {
-                let first = watching.is_none() && hub.watchers.fetch_add(1, Ordering::SeqCst) == 0;
-                if first {
-                    watching = Some(Watching(hub.clone()));
-                    tokio::spawn(pass_on(hub.pushes.subscribe(), out.clone()));
-                } else if watching.is_none() {
-                    // Another window process listens already: it shows the window; this one ends.
-                    hub.watchers.fetch_sub(1, Ordering::SeqCst);
-                    hub.push(&FromTray::Open { window: open });
+                if watching.is_none() {
+                    match hub.watch() {
+                        (true, queued) => {
+                            watching = Some(Watching(hub.clone()));
+                            let pushes = hub.pushes.subscribe();
+                            for window in queued.into_iter().filter(|w| *w != open) {
+                                let _ = out.send(line(&FromTray::Open { window }));
+                            }
+                            tokio::spawn(pass_on(pushes, out.clone()));
+                        }
+                        // Another window process listens already: it shows the window; this one ends.
+                        (false, _) => hub.push(&FromTray::Open { window: open }),
+                    }
                 }
                 let _ = out.send(line(&FromTray::answer(id, Ok(Value::Bool(watching.is_some())))));
             }
@@ -420,11 +488,49 @@ mod tests {
     }
 
     #[test]
-    fn a_request_round_trips_through_its_line() {
-        let request = Request { id: 3, call: Call::AddHome { path: "/home/me/.codex-work".into() } };
-        let text = line(&request);
-        assert!(text.ends_with('\n') && !text[..text.len() - 1].contains('\n'));
-        assert_eq!(parse_request(text.trim_end().as_bytes()).unwrap(), request);
+    fn every_call_with_fields_round_trips_through_its_line() {
+        // A call's own fields share the object with the request's `id`: none may be called so.
+        let calls = [
+            Call::Watch { open: Window::Settings },
+            Call::AddHome { path: "/home/me/.codex-work".into() },
+            Call::RemoveAccount { account: "acct-col".into() },
+            Call::PinAccount { account: Some("acct-work".into()) },
+            Call::PinAccount { account: None },
+            Call::History { days: Some(7), account: Some("acct-1".into()) },
+            Call::TokenUsage { days: Some(14), account: None },
+            Call::PauseAlerts { until_reset: true },
+            Call::RunTestHook { index: 2 },
+            Call::Open { window: Window::Dashboard },
+        ];
+        for (id, call) in calls.into_iter().enumerate() {
+            let request = Request { id: id as u64 + 3, call };
+            let text = line(&request);
+            assert!(text.ends_with('\n') && !text[..text.len() - 1].contains('\n'));
+            assert_eq!(parse_request(text.trim_end().as_bytes()), Ok(request), "{text}");
+        }
+    }
+
+    #[test]
+    fn windows_asked_for_while_a_window_process_starts_wait_for_it() {
+        let hub = Hub::default();
+        assert_eq!(hub.open(Window::Dashboard), Opening::StartOne, "none runs: start one");
+        assert_eq!(hub.open(Window::Settings), Opening::Queued, "it is on its way: no second one");
+        assert_eq!(hub.open(Window::Settings), Opening::Queued);
+        assert_eq!(hub.watch(), (true, vec![Window::Settings]), "it is told once it watches");
+        assert_eq!(hub.watch(), (false, vec![]), "a second window process is not pushed to");
+        assert_eq!(hub.open(Window::Settings), Opening::Pushed);
+        hub.watchers.fetch_sub(1, Ordering::SeqCst);
+        assert_eq!(hub.open(Window::Dashboard), Opening::StartOne, "it ended: start another");
+        hub.window_process_failed();
+        assert_eq!(hub.open(Window::Dashboard), Opening::StartOne, "it never started: try again");
+    }
+
+    #[test]
+    fn a_tray_started_by_a_window_process_waits_for_it() {
+        let hub = Hub::default();
+        hub.expect_window_process();
+        assert_eq!(hub.open(Window::Settings), Opening::Queued, "first run's Settings");
+        assert_eq!(hub.watch(), (true, vec![Window::Settings]));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use tray_icon::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem,
 use tray_icon::{Icon, MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
 use crate::menu::{menu_entries, MenuEntry};
-use crate::tray_process::{on_menu, until_quit, Process, Running};
+use crate::tray_process::{on_menu, start, until_quit, Process, Running};
 use crate::Window;
 
 #[cfg(target_os = "macos")]
@@ -80,10 +80,7 @@ pub(crate) fn run(process: Process) -> i32 {
                 match build(&view, &mut shown) {
                     Ok(icon) => {
                         tray = Some(icon);
-                        app.start();
-                        if let Some(window) = open {
-                            app.open_window(window);
-                        }
+                        start(&app, open);
                     }
                     Err(e) => {
                         eprintln!("Headroom could not put its icon in the tray ({e}).");

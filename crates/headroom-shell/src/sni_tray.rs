@@ -10,7 +10,7 @@ use headroom_icon::{IconCache, Style};
 
 use crate::menu::menu_entries;
 use crate::sni::{pixmap_from_rgba, Click, Pixmap, StatusNotifierItem, TrayModel};
-use crate::tray_process::{on_menu, until_quit, Process};
+use crate::tray_process::{on_menu, start, until_quit, Process};
 use crate::{App, Window};
 
 const ICON_SIZE: u32 = 32;
@@ -76,7 +76,7 @@ pub(crate) fn run(process: Process) -> i32 {
             return 1;
         }
     }
-    running.start();
+    start(&running.app, running.open);
     let runtime = running.runtime;
     runtime.block_on(until_quit(running.quitting));
     // Background work (a poll, a notification) is dropped; every change was saved when made.

@@ -12,14 +12,41 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use headroom_core::present::dashboard_view::DashboardView;
 
 use crate::calls::Call;
-use crate::ipc::{self, Claim, FromTray, Hub, Link};
+use crate::ipc::{self, Claim, FromTray, Hub, Link, Opening};
 use crate::menu::MenuAction;
 use crate::state::Shared;
 use crate::{App, Shell, Window};
 
+/// How the tray process was started.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Start {
+    /// The demo's scripted numbers instead of the user's.
+    pub demo: bool,
+    /// A window to open at once.
+    pub open: Option<Window>,
+    /// Started by a window process (`--for-window`), which connects next: windows asked for
+    /// until it does (first run's Settings) wait for it instead of starting another.
+    pub for_window: bool,
+}
+
+impl Start {
+    /// `--demo`, `--open dashboard|settings`, `--for-window` (`--autostart` only marks a start
+    /// at login).
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Start {
+        let args: Vec<String> = args.into_iter().collect();
+        let open = args.iter().skip_while(|a| *a != "--open").nth(1);
+        Start {
+            demo: args.iter().any(|a| a == "--demo"),
+            open: open.and_then(|label| Window::from_label(label)),
+            for_window: args.iter().any(|a| a == "--for-window"),
+        }
+    }
+}
+
 /// Runs the tray process until "Quit Headroom"; the exit code for `main`. When a tray is running
-/// already, asks it to open `open` (the dashboard when nothing was asked) and ends.
-pub fn run(demo: bool, open: Option<Window>) -> i32 {
+/// already, asks it to open `start.open` (the dashboard when nothing was asked) and ends.
+pub fn run(start: Start) -> i32 {
+    let Start { demo, open, for_window } = start;
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -41,7 +68,7 @@ pub fn run(demo: bool, open: Option<Window>) -> i32 {
         }
     };
     tracing::info!("listening for Headroom's windows on {}", ipc::socket_place());
-    let process = Process { runtime, listener, demo, open };
+    let process = Process { runtime, listener, demo, open, for_window };
     #[cfg(target_os = "linux")]
     return crate::sni_tray::run(process);
     #[cfg(not(target_os = "linux"))]
@@ -55,6 +82,7 @@ pub(crate) struct Process {
     demo: bool,
     /// The window asked for at start.
     open: Option<Window>,
+    for_window: bool,
 }
 
 /// What a platform's tray is handed: the loop, and how to end it.
@@ -73,6 +101,9 @@ impl Process {
     /// drawing to the tray's own task or thread, which reads [`App::tray_view`]).
     pub fn begin(self, redraw: impl Fn() + Send + Sync + 'static) -> Running {
         let hub = Arc::new(Hub::default());
+        if self.for_window {
+            hub.expect_window_process();
+        }
         let shell = Arc::new(TrayShell { redraw: Box::new(redraw), hub: hub.clone() });
         let app = App::new(Shared::load(self.demo), shell, self.runtime.handle().clone());
         self.runtime.spawn(ipc::serve(app.clone(), self.listener, hub));
@@ -81,13 +112,11 @@ impl Process {
     }
 }
 
-impl Running {
-    /// Starts polling (once the icon is up), and opens the window asked for at start.
-    pub fn start(&self) {
-        self.app.start();
-        if let Some(window) = self.open {
-            self.app.open_window(window);
-        }
+/// Starts polling (once the icon is up), and opens the window asked for at start.
+pub(crate) fn start(app: &App, open: Option<Window>) {
+    app.start();
+    if let Some(window) = open {
+        app.open_window(window);
     }
 }
 
@@ -145,10 +174,11 @@ impl Shell for TrayShell {
         }
     }
 
-    /// The running window process shows it; with none, one is started for it.
+    /// The running window process shows it (or the one starting, once it is up); with none, one
+    /// is started for it.
     fn open_window(&self, window: Window) {
-        if self.hub.has_window_process() {
-            return self.hub.push(&FromTray::Open { window });
+        if self.hub.open(window) != Opening::StartOne {
+            return;
         }
         let program = ipc::sibling(ipc::WINDOW_PROGRAM);
         let mut command = tokio::process::Command::new(&program);
@@ -156,14 +186,18 @@ impl Shell for TrayShell {
         // Its own process group: a signal to the tray's (a terminal's Ctrl+C) leaves the window.
         #[cfg(unix)]
         command.process_group(0);
+        tracing::info!(window = window.label(), "starting the window process");
         match command.spawn() {
             // Waited for, so that it leaves no zombie when it ends.
             Ok(mut child) => drop(tokio::spawn(async move { child.wait().await })),
-            Err(e) => tracing::warn!(
-                "could not open the {} window: {} did not start ({e}); reinstall Headroom",
-                window.label(),
-                program.display()
-            ),
+            Err(e) => {
+                self.hub.window_process_failed();
+                tracing::warn!(
+                    "could not open the {} window: {} did not start ({e}); reinstall Headroom",
+                    window.label(),
+                    program.display()
+                )
+            }
         }
     }
 

@@ -402,10 +402,7 @@ pub struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let Some(home) = &self.home else { return };
-        for pid in processes_of(TRAY_PROGRAM, home) {
-            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
-        }
+        self.end_tray();
     }
 }
 
@@ -579,9 +576,20 @@ impl Driver {
         (child, driver)
     }
 
-    /// Ends the session (the app quits with it).
+    /// Ends the session (the window process quits with it) and the tray the window process
+    /// started: Headroom has quit, and the next start is a fresh one.
     pub fn quit(&self) {
         self.call(reqwest::Method::DELETE, &format!("/session/{}", self.session), None);
+        self.end_tray();
+    }
+
+    /// Ends the tray process the window process started, and waits for it to be gone.
+    fn end_tray(&self) {
+        let Some(home) = &self.home else { return };
+        for pid in processes_of(TRAY_PROGRAM, home) {
+            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        }
+        poll_until(Duration::from_secs(5), || processes_of(TRAY_PROGRAM, home).is_empty().then_some(()));
     }
 }
 
@@ -776,4 +784,32 @@ pub fn socket_of(tray_log: &Path) -> PathBuf {
         let line = log.lines().find(|l| l.contains("listening for Headroom's windows on "))?;
         Some(PathBuf::from(line.rsplit("listening for Headroom's windows on ").next()?.trim()))
     })
+}
+
+/// Headroom's entries in the session's keychain (the pasted tokens), cleared when made and again
+/// when dropped — a failing test's pasted token would otherwise be an extra account in every test
+/// after it.
+pub struct PastedTokensCleared;
+
+impl PastedTokensCleared {
+    pub fn now() -> PastedTokensCleared {
+        clear_pasted_tokens();
+        PastedTokensCleared
+    }
+}
+
+impl Drop for PastedTokensCleared {
+    fn drop(&mut self) {
+        clear_pasted_tokens();
+    }
+}
+
+fn clear_pasted_tokens() {
+    for name in ["access-token", "pasted-tokens"] {
+        let _ = Command::new("secret-tool")
+            .args(["clear", "service", "Headroom", "username", name])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
 }
