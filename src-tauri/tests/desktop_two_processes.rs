@@ -145,18 +145,32 @@ fn a_click_starts_the_window_process_and_the_tray_outlives_it() {
     assert_eq!(answer["ok"]["windows"][0]["left_percent"], 15, "{answer}");
 
     // A second launch of the tray: it asks the running one, which opens the dashboard, and ends.
-    let second = Command::new(app_binary())
-        .env("HOME", &pair.env.home)
-        .env("CODEX_HOME", &pair.env.codex_home)
-        .env("XDG_CONFIG_HOME", &pair.env.config)
-        .env("XDG_DATA_HOME", &pair.env.data)
-        .env("HEADROOM_CHATGPT_BASE_URL", pair.fake.base_url())
-        .output()
-        .unwrap();
+    let launch_again = |args: &[&str]| {
+        Command::new(app_binary())
+            .args(args)
+            .env("HOME", &pair.env.home)
+            .env("CODEX_HOME", &pair.env.codex_home)
+            .env("XDG_CONFIG_HOME", &pair.env.config)
+            .env("XDG_DATA_HOME", &pair.env.data)
+            .env("HEADROOM_CHATGPT_BASE_URL", pair.fake.base_url())
+            .output()
+            .unwrap()
+    };
+    let second = launch_again(&[]);
     assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
     assert!(String::from_utf8_lossy(&second.stderr).contains("Headroom is running already"));
     wait_for("the dashboard again", Duration::from_secs(30), || (first_paints(&tray_log) == 2).then_some(()));
     assert_eq!(std::fs::read_to_string(&pair.registrations).unwrap().lines().count(), 1, "one tray item, still");
+    // Started at login while it runs: nothing opens.
+    for pid in processes_of("headroom-window", root) {
+        Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    }
+    wait_for("the window process to end", Duration::from_secs(10), || {
+        processes_of("headroom-window", root).is_empty().then_some(())
+    });
+    assert!(launch_again(&["--autostart"]).status.success());
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(processes_of("headroom-window", root).is_empty(), "a start at login opened a window");
 
     // Killed, the tray leaves its socket file behind; the next start replaces it.
     for pid in processes_of("headroom-window", root) {

@@ -27,11 +27,12 @@ pub struct Start {
     /// Started by a window process (`--for-window`), which connects next: windows asked for
     /// until it does (first run's Settings) wait for it instead of starting another.
     pub for_window: bool,
+    /// Started at login (`--autostart`): with a tray running already, nothing is opened.
+    pub autostart: bool,
 }
 
 impl Start {
-    /// `--demo`, `--open dashboard|settings`, `--for-window` (`--autostart` only marks a start
-    /// at login).
+    /// `--demo`, `--open dashboard|settings`, `--for-window`, `--autostart`.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Start {
         let args: Vec<String> = args.into_iter().collect();
         let open = args.iter().skip_while(|a| *a != "--open").nth(1);
@@ -39,6 +40,7 @@ impl Start {
             demo: args.iter().any(|a| a == "--demo"),
             open: open.and_then(|label| Window::from_label(label)),
             for_window: args.iter().any(|a| a == "--for-window"),
+            autostart: args.iter().any(|a| a == "--autostart"),
         }
     }
 }
@@ -46,7 +48,7 @@ impl Start {
 /// Runs the tray process until "Quit Headroom"; the exit code for `main`. When a tray is running
 /// already, asks it to open `start.open` (the dashboard when nothing was asked) and ends.
 pub fn run(start: Start) -> i32 {
-    let Start { demo, open, for_window } = start;
+    let Start { demo, open, for_window, autostart } = start;
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -56,6 +58,8 @@ pub fn run(start: Start) -> i32 {
     };
     let listener = match runtime.block_on(ipc::claim()) {
         Ok(Claim::Listening(listener)) => listener,
+        // Started at login while Headroom runs already: nothing to do.
+        Ok(Claim::Running(_)) if autostart => return 0,
         Ok(Claim::Running(stream)) => {
             return runtime.block_on(ask_running_tray(stream, open.unwrap_or(Window::Dashboard)))
         }
@@ -219,5 +223,26 @@ async fn ask_running_tray(stream: interprocess::local_socket::tokio::Stream, win
             eprintln!("{message}");
             1
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(args: &[&str]) -> Start {
+        Start::from_args(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn the_command_line_says_how_the_tray_was_started() {
+        let plain = start(&[]);
+        assert!(!plain.demo && plain.open.is_none() && !plain.for_window && !plain.autostart);
+        assert_eq!(start(&["--open", "settings"]).open, Some(Window::Settings));
+        assert_eq!(start(&["--open", "nonsense"]).open, None);
+        assert_eq!(start(&["--open"]).open, None);
+        let by_window = start(&["--for-window", "--demo"]);
+        assert!(by_window.for_window && by_window.demo);
+        assert!(start(&["--autostart"]).autostart);
     }
 }
