@@ -47,7 +47,7 @@ section() { # section TITLE COMMAND...: runs the command, keeps its output under
   echo
 } > "$tmp"
 
-section "Tray app against the floor: start to tray, idle memory and CPU" bench/tray-floor.sh 10 120
+section "Tray process against the floors: start to tray, idle memory and CPU" bench/tray-floor.sh 10 120
 section "Dashboard: open to first paint, UI bundle" bench/dashboard.sh 10
 section "Two processes: click to paint in a fresh window process, the tray before and after" bench/two-processes.sh 8 30
 section "Session-log scan over growing histories (\`headroom status --source logs\`)" bench/session-logs.sh
