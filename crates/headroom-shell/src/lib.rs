@@ -18,6 +18,7 @@ pub mod sni;
 #[cfg(target_os = "linux")]
 mod sni_tray;
 pub mod state;
+mod tray_loop;
 pub mod tray_process;
 
 use headroom_core::present::dashboard_view::DashboardView;

@@ -13,7 +13,7 @@ use tray_icon::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem,
 use tray_icon::{Icon, MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
 use crate::menu::{menu_entries, MenuEntry};
-use crate::tray_process::{on_menu, start, until_quit, Process, Running};
+use crate::tray_loop::{on_menu, start, until_quit, Process, Running};
 use crate::Window;
 
 #[cfg(target_os = "macos")]

@@ -10,7 +10,7 @@ use headroom_icon::{IconCache, Style};
 
 use crate::menu::menu_entries;
 use crate::sni::{pixmap_from_rgba, Click, Pixmap, StatusNotifierItem, TrayModel};
-use crate::tray_process::{on_menu, start, until_quit, Process};
+use crate::tray_loop::{on_menu, start, until_quit, Process};
 use crate::{App, Window};
 
 const ICON_SIZE: u32 = 32;
