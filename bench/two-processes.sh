@@ -27,6 +27,7 @@ printf "[display]\npoll_interval_minutes = 1\n" > "$XDG_CONFIG_HOME/headroom/set
 /usr/bin/python3 tests/desktop/fake_sni_watcher.py "$work/registered" > /dev/null &
 sleep 0.5
 kib() { awk -v k="$2" "\$1 == k\":\" {print \$2}" "/proc/$1/smaps_rollup"; }
+at() { date -d "$(grep "$1" "$work/app.log" | tail -1 | sed "s/\x1b\[[0-9;]*m//g" | cut -d" " -f1)" +%s%N; } # when the newest log line with $1 was written
 mb() { awk -v v="$1" "BEGIN {printf \"%.1f MB\", v / 1024}"; }
 HEADROOM_LOG=headroom_tray=info,headroom_shell=info NO_COLOR=1 "$BENCH_TRAY" 2> "$work/app.log" &
 tray=$!
@@ -45,7 +46,6 @@ for i in $(seq 1 "$BENCH_OPENS"); do
   # From the tray receiving the click (its log line as it starts the window process) to the
   # paint (the window process'"'"'s log line), by the two lines'"'"' timestamps: without the time
   # this script'"'"'s click takes to start Python and reach the bus.
-  at() { date -d "$(grep "$1" "$work/app.log" | tail -1 | sed "s/\x1b\[[0-9;]*m//g" | cut -d" " -f1)" +%s%N; }
   echo $(( ($(at "first paint") - $(at "starting the window process")) / 1000000 )) >> "$work/tray-ms"
   window=$(pgrep -nx headroom-window)
   sleep 2

@@ -51,18 +51,13 @@ pub(crate) fn run(process: Process) -> i32 {
     let running = process.begin(move || {
         let _ = proxy.lock().unwrap().send_event(Wake::Redraw);
     });
-    // Clicks and menu choices arrive on the main thread, outside the runtime; what they ask
-    // (starting the window process, a poll) is done on it, so they are handled inside it.
-    let (chosen, quit, in_runtime) = (running.app.clone(), running.quit.clone(), running.runtime.handle().clone());
-    MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
-        let _entered = in_runtime.enter();
-        on_menu(&chosen, &quit, &event.id.0)
-    }));
-    let (clicked, in_runtime) = (running.app.clone(), running.runtime.handle().clone());
+    // Clicks and menu choices arrive on the main thread; what they ask is done on the runtime.
+    let (chosen, quit) = (running.app.clone(), running.quit.clone());
+    MenuEvent::set_event_handler(Some(move |event: MenuEvent| on_menu(&chosen, &quit, &event.id.0)));
+    let clicked = running.app.clone();
     TrayIconEvent::set_event_handler(Some(move |event: TrayIconEvent| {
         if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
             if cfg!(not(target_os = "macos")) {
-                let _entered = in_runtime.enter();
                 clicked.open_window(Window::Dashboard);
             }
         }
@@ -81,7 +76,6 @@ pub(crate) fn run(process: Process) -> i32 {
         match event {
             // The icon is made once the loop runs (macOS wants its application running first).
             Event::NewEvents(StartCause::Init) => {
-                let _entered = runtime.as_ref().map(|runtime| runtime.enter());
                 let view = app.tray_view();
                 match build(&view, &mut shown) {
                     Ok(icon) => {

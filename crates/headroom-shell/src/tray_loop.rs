@@ -44,7 +44,8 @@ impl Process {
         if self.for_window {
             hub.expect_window_process();
         }
-        let shell = Arc::new(TrayShell { redraw: Box::new(redraw), hub: hub.clone() });
+        let shell =
+            Arc::new(TrayShell { redraw: Box::new(redraw), hub: hub.clone(), runtime: self.runtime.handle().clone() });
         let app = App::new(Shared::load(self.demo), shell, self.runtime.handle().clone());
         self.runtime.spawn(ipc::serve(app.clone(), self.listener, hub));
         let (quit, quitting) = tokio::sync::mpsc::unbounded_channel();
@@ -98,6 +99,9 @@ struct TrayShell {
     redraw: Box<dyn Fn() + Send + Sync>,
     /// The window processes connected to the socket.
     hub: Arc<Hub>,
+    /// Where the window process is started and waited for, whichever thread asks (tray-icon's
+    /// clicks arrive on the main thread, outside the runtime).
+    runtime: tokio::runtime::Handle,
 }
 
 impl Shell for TrayShell {
@@ -120,6 +124,7 @@ impl Shell for TrayShell {
         if self.hub.open(window) != Opening::StartOne {
             return;
         }
+        let _in_runtime = self.runtime.enter();
         let program = ipc::sibling(ipc::WINDOW_PROGRAM);
         let mut command = tokio::process::Command::new(&program);
         command.args(["--open", window.label()]);
