@@ -58,12 +58,12 @@ fn every_account_is_read_at_once_and_one_failing_hides_none() {
     assert!(text.contains("work@example.com"), "{text}");
     assert!(
         text.contains(&format!(
-            "The usage service rejected Codex's login file (HTTP 401): run `CODEX_HOME={} codex` to refresh your login.",
-            work.display()
+            "The usage service rejected Codex's login file (HTTP 401): run `{}` to refresh your login.",
+            common::codex_in(&work)
         )),
         "the fix names the work home: {text}"
     );
-    assert!(text.contains(&format!("Use it: CODEX_HOME={} codex", work.display())), "{text}");
+    assert!(text.contains(&format!("Use it: {}", common::codex_in(&work))), "{text}");
 
     // Plain status is the default account, as before; --account picks one by email, id or home.
     let plain = sb.run(&["status", "--json"]);
@@ -99,7 +99,11 @@ fn adding_a_home_refuses_what_is_not_a_codex_login_and_saves_nothing() {
     std::fs::create_dir_all(&empty).unwrap();
     let run = sb.run(&["accounts", "add", &path_str(&empty)]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("holds no Codex login: run `CODEX_HOME="), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("holds no Codex login: run `{} login`", common::codex_in(&empty))),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.ends_with("Nothing was saved.\n"), "{}", run.stderr);
     assert!(!sb.settings_file().exists(), "nothing saved");
     // The default home is watched already.
@@ -111,7 +115,7 @@ fn adding_a_home_refuses_what_is_not_a_codex_login_and_saves_nothing() {
 fn accounts_are_listed_pinned_and_removed_and_a_deleted_home_says_so() {
     let (sb, work) = two_homes();
     let settings = std::fs::read_to_string(sb.settings_file()).unwrap();
-    assert!(settings.contains(&format!("homes = [\"{}\"]", work.display())), "{settings}");
+    assert!(settings.contains(&format!("homes = [{}]", common::toml_path(&work))), "{settings}");
     for secret in &sb.secrets {
         assert!(!settings.contains(secret.as_str()), "no secret in settings.toml");
     }
@@ -119,9 +123,9 @@ fn accounts_are_listed_pinned_and_removed_and_a_deleted_home_says_so() {
     assert!(list.starts_with("dev@example.com (default)\n  id    acct-1\n"), "{list}");
     assert!(
         list.contains(&format!(
-            "work@example.com\n  id    acct-work\n  found {} (added)\n  use   CODEX_HOME={} codex",
+            "work@example.com\n  id    acct-work\n  found {} (added)\n  use   {}",
             work.display(),
-            work.display()
+            common::codex_in(&work)
         )),
         "{list}"
     );
@@ -162,7 +166,12 @@ fn a_settings_file_naming_a_home_twice_watches_it_once() {
     std::fs::create_dir_all(sb.settings_file().parent().unwrap()).unwrap();
     std::fs::write(
         sb.settings_file(),
-        format!("[accounts]\nhomes = [\"{0}\", \"{0}/\", \"{1}\"]\n", work.display(), sb.codex_home().display()),
+        format!(
+            "[accounts]\nhomes = [{}, {}, {}]\n",
+            common::toml_path(&work),
+            common::toml_path(&work.join("")),
+            common::toml_path(&sb.codex_home())
+        ),
     )
     .unwrap();
     let v = sb.run(&["status", "--all", "--json"]).json();

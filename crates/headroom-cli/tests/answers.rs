@@ -149,7 +149,7 @@ fn doctor_names_what_the_trays_last_answer_could_not_read() {
         "credits": null, "limit_reached": false, "limit_reached_reason": null, "spend_control": null,
         "unreadable": ["rate_limit.primary_window"], "observed_at": chrono::Utc::now().to_rfc3339(), "source": "api"
     });
-    let data = sb.dir.path().join("data/headroom");
+    let data = sb.data_dir();
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("last-snapshot.json"), snapshot.to_string()).unwrap();
     let run = sb.run(&["doctor"]);

@@ -70,28 +70,6 @@ fn reads_codex_login_from_a_single_keychain_entry() {
     assert_eq!(request.header("chatgpt-account-id"), Some("acct-kc"));
 }
 
-/// Encrypts like Codex's secrets store (age, scrypt passphrase), at a low work factor.
-fn encrypt(plaintext: &[u8], passphrase: &str) -> Vec<u8> {
-    use std::io::Write;
-    let mut recipient = age::scrypt::Recipient::new(age::secrecy::SecretString::from(passphrase.to_string()));
-    recipient.set_work_factor(4);
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as _)).unwrap();
-    let mut out = Vec::new();
-    let mut writer = encryptor.wrap_output(&mut out).unwrap();
-    writer.write_all(plaintext).unwrap();
-    writer.finish().unwrap();
-    out
-}
-
-/// A keychain entry outside Codex's service, removed when dropped.
-struct Entry(keyring::Entry);
-
-impl Drop for Entry {
-    fn drop(&mut self) {
-        let _ = self.0.delete_credential();
-    }
-}
-
 #[test]
 fn reads_codex_login_from_its_encrypted_store_when_the_entry_is_absent() {
     let Some(bus) = secret_service_or_skip("reads_codex_login_from_its_encrypted_store_when_the_entry_is_absent")
@@ -104,16 +82,20 @@ fn reads_codex_login_from_its_encrypted_store_when_the_entry_is_absent() {
     let auth = format!(
         r#"{{"auth_mode":"chatgpt","tokens":{{"id_token":"{access}","access_token":"{access}","refresh_token":"rt-encrypted-secret","account_id":"acct-enc"}}}}"#
     );
-    let document = serde_json::json!({"version": 1, "secrets": {"global/CODEX_AUTH": auth}}).to_string();
+    let document = headroom_testkit::codex_secrets::document(&auth);
     let passphrase = "dGVzdC1wYXNzcGhyYXNlLTAxMjM0NTY3ODk=";
     sb.secrets.push(passphrase.into());
     sb.write_codex_file("secrets/.keep", "");
-    std::fs::write(sb.codex_home().join("secrets/codex_auth.age"), encrypt(document.as_bytes(), passphrase)).unwrap();
+    std::fs::write(
+        sb.codex_home().join("secrets/codex_auth.age"),
+        headroom_testkit::codex_secrets::encrypt(document.as_bytes(), passphrase),
+    )
+    .unwrap();
     let entry =
         keyring::Entry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()))
             .unwrap();
     entry.set_password(passphrase).unwrap();
-    let _entry = Entry(entry);
+    let _entry = common::TestEntry(entry);
 
     let run = sb.run(&["status", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -145,14 +127,10 @@ fn reads_the_encrypted_store_the_real_codex_writes() {
         "config.toml",
         "cli_auth_credentials_store = \"keyring\"\n[features]\nsecret_auth_storage = true\n",
     );
-    let _entry = Entry(
-        keyring::Entry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()))
-            .unwrap(),
-    );
+    let _entry =
+        common::TestEntry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()));
     let token = "at-real-codex-0123456789abcdef";
-    sb.secrets.push(token.into());
-    let (code, stderr) = sb.codex(&["login", "--with-access-token"], token);
-    assert_eq!(code, 0, "{stderr}");
+    sb.codex_signs_in_with_access_token(token);
     assert!(sb.codex_home().join("secrets/codex_auth.age").exists() && !sb.codex_home().join("auth.json").exists());
     let run = sb.run(&["status", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -126,7 +126,7 @@ fn with_read_only(sb: &Sandbox, dir: &std::path::Path, args: &str) -> Option<(Op
 }
 
 fn history_dir(sb: &Sandbox) -> std::path::PathBuf {
-    sb.dir.path().join("data/headroom")
+    sb.data_dir()
 }
 
 fn set_aside(sb: &Sandbox) -> Vec<String> {
@@ -147,21 +147,12 @@ fn a_busy_history_is_waited_for_then_kept_not_called_damaged() {
     assert_eq!(sb.run(&["status"]).code, 0);
     let db = history_dir(&sb).join("history.sqlite3");
     let rows_before = sb.run(&["history", "--json"]).json()["samples"].as_array().unwrap().len();
-    // Another process holds a write lock for longer than Headroom waits (2 s).
-    let mut holder = Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1]); c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(4)",
-        ])
-        .arg(&db)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()), &mut line).unwrap();
-    assert_eq!(line.trim(), "locked");
+    // Another process holds a write lock for longer than Headroom waits (2 s): this test, with
+    // SQLite as Headroom uses it (on Windows the lock is a LockFileEx range, not fcntl's).
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let run = sb.run(&["status", "--json"]);
-    holder.wait().unwrap();
+    drop(holder);
     assert_eq!(run.code, 0, "the numbers still show: {}", run.stderr);
     assert!(run.stderr.contains("is busy (another Headroom is writing it)"), "{}", run.stderr);
     assert!(set_aside(&sb).is_empty(), "a busy history is not damaged");
@@ -184,6 +175,7 @@ fn reading_the_history_writes_nothing() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "a read-only folder is made with a Linux mount namespace (unshare -m)")]
 fn a_read_only_history_is_kept_and_pace_still_shows() {
     let mut sb = Sandbox::new();
     sb.codex_login(3_600);
@@ -201,6 +193,7 @@ fn a_read_only_history_is_kept_and_pace_still_shows() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "a full disk is a tmpfs mounted in a Linux mount namespace (unshare -m)")]
 fn a_full_disk_leaves_no_empty_history_and_sets_nothing_aside() {
     let mut sb = Sandbox::new();
     sb.codex_login(3_600);
@@ -261,9 +254,9 @@ fn the_cli_follows_the_codex_folder_chosen_in_settings() {
     std::fs::create_dir_all(&chosen).unwrap();
     sb.codex_login(3_600);
     std::fs::rename(sb.codex_home().join("auth.json"), chosen.join("auth.json")).unwrap();
-    let config = sb.dir.path().join("config/headroom");
+    let config = sb.config_dir();
     std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(config.join("settings.toml"), format!("[general]\ncodex_home = \"{}\"\n", chosen.display()))
+    std::fs::write(config.join("settings.toml"), format!("[general]\ncodex_home = {}\n", common::toml_path(&chosen)))
         .unwrap();
     let run = sb.run(&["status", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -286,6 +279,7 @@ fn a_password_in_a_base_url_is_never_printed() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "Wine 8 makes no symbolic link: CreateSymbolicLinkW reports success and creates nothing")]
 fn symlinked_session_folders_and_files_are_followed_everywhere() {
     let mut sb = Sandbox::new();
     // The history lives on another disk; sessions/2026 is a link to it, and one rollout is a link.
@@ -302,7 +296,11 @@ fn symlinked_session_folders_and_files_are_followed_everywhere() {
     let line = token_count_line(&iso(now() - 120), 33.0, now() + 3_600, 12.0, now() + 86_400);
     std::fs::write(elsewhere.join("rollout-latest.jsonl"), &line).unwrap();
     std::fs::create_dir_all(sb.codex_home().join("sessions")).unwrap();
-    std::os::unix::fs::symlink(sb.dir.path().join("elsewhere/2026"), sb.codex_home().join("sessions/2026")).unwrap();
+    let (target, link) = (sb.dir.path().join("elsewhere/2026"), sb.codex_home().join("sessions/2026"));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(target, link).unwrap();
+    #[cfg(windows)]
+    std::os::windows::fs::symlink_dir(target, link).unwrap();
 
     let status = sb.run(&["status", "--source", "logs", "--json"]);
     assert_eq!(status.code, 0, "{}", status.stderr);

@@ -300,15 +300,6 @@ fn a_keychain_login_is_switched_through_codex_and_restored_byte_for_byte() {
     assert_eq!(v["credential"], "codex-keyring", "{v}");
 }
 
-/// Codex's encrypted store's passphrase entry for a home, removed when dropped.
-struct PassphraseEntry(keyring::Entry);
-
-impl Drop for PassphraseEntry {
-    fn drop(&mut self) {
-        let _ = self.0.delete_credential();
-    }
-}
-
 #[test]
 fn an_encrypted_codex_login_is_switched_through_codex_and_restored_byte_for_byte() {
     let Some((mut sb, _lock, _)) =
@@ -323,14 +314,10 @@ fn an_encrypted_codex_login_is_switched_through_codex_and_restored_byte_for_byte
         "config.toml",
         "cli_auth_credentials_store = \"keyring\"\n[features]\nsecret_auth_storage = true\n",
     );
-    let _passphrase = PassphraseEntry(
-        keyring::Entry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()))
-            .unwrap(),
-    );
+    let _passphrase =
+        common::TestEntry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()));
     let token = "at-test-encrypted-0123456789abcdef";
-    sb.secrets.push(token.into());
-    let (code, stderr) = sb.codex(&["login", "--with-access-token"], token);
-    assert_eq!(code, 0, "{stderr}");
+    sb.codex_signs_in_with_access_token(token);
     let file = sb.codex_home().join("secrets/codex_auth.age");
     let original = std::fs::read(&file).expect("Codex wrote its encrypted login");
     assert!(!sb.codex_home().join("auth.json").exists());

@@ -59,7 +59,7 @@ fn a_damaged_history_is_set_aside_and_the_numbers_still_show() {
     let mut sb = Sandbox::new();
     sb.codex_login(86_400);
     sb.fake.respond(Route::Usage, scenarios::plus(30.0, 10.0, 3_600, 86_400));
-    let data = sb.dir.path().join("data/headroom");
+    let data = sb.data_dir();
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("history.sqlite3"), "this is not a database, it is a text file".repeat(200)).unwrap();
 

@@ -15,10 +15,7 @@ const ACCESS_TOKEN: &str = "at-test-0123456789abcdefghijklmnop";
 #[test]
 fn a_codex_access_token_is_presented_as_codex_presents_it() {
     let mut sb = Sandbox::new();
-    sb.secrets.push(ACCESS_TOKEN.into());
-    // The real Codex writes the login (asking the fake who owns the token, as it always does).
-    let (code, stderr) = sb.codex(&["login", "--with-access-token"], ACCESS_TOKEN);
-    assert_eq!(code, 0, "{stderr}");
+    sb.codex_signs_in_with_access_token(ACCESS_TOKEN);
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(sb.codex_home().join("auth.json")).unwrap()).unwrap();
     assert_eq!(written["personal_access_token"], ACCESS_TOKEN, "what Codex 0.171.0 writes: {written}");

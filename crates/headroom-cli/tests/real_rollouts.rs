@@ -22,6 +22,10 @@ fn codex_session(sb: &mut Sandbox) {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "codex exec stops under Wine 8 (its SQLite state in WAL mode: \"Lock violation\", os error 33)"
+)]
 fn numbers_and_tokens_from_a_rollout_codex_wrote() {
     let mut sb = Sandbox::new();
     codex_session(&mut sb);

@@ -82,7 +82,7 @@ fn numbers_the_tray_got_thirty_seconds_ago_are_used_until_its_next_poll() {
     // What the tray saves after a poll (every 5 minutes by default): its numbers, promised
     // until its next poll.
     let tray = SharedNumbers::new(
-        sb.home().parent().unwrap().join("data/headroom/numbers"),
+        sb.data_dir().join("numbers"),
         MaxAge::At(chrono::Duration::zero()),
         chrono::Duration::minutes(5) + chrono::Duration::seconds(30),
     );

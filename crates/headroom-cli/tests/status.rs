@@ -402,7 +402,7 @@ fn numbers_are_stale_by_the_same_rule_as_the_tray() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("(stale)"), "{}", run.stdout);
 
-    let config = sb.dir.path().join("config/headroom");
+    let config = sb.config_dir();
     std::fs::create_dir_all(&config).unwrap();
     std::fs::write(config.join("settings.toml"), "[display]\npoll_interval_minutes = 30\n").unwrap();
     let run = sb.run(&["status", "--source", "logs"]);

@@ -30,7 +30,7 @@ pub struct Environment {
 impl Environment {
     pub fn from_process() -> Environment {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let home = dirs::home_dir().unwrap_or_else(|| PathBuf::from("."));
+        let home = crate::user_folders::home_dir().unwrap_or_else(|| PathBuf::from("."));
         // (`user_home` below keeps the real answer, which may be none.)
         Environment {
             codex_home: var("CODEX_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".codex")),
@@ -40,7 +40,7 @@ impl Environment {
                 .map(|p| ("CODEX_CA_CERTIFICATE", PathBuf::from(p)))
                 .or_else(|| var("SSL_CERT_FILE").map(|p| ("SSL_CERT_FILE", PathBuf::from(p)))),
             authapi_base_url: var("CODEX_AUTHAPI_BASE_URL"),
-            user_home: dirs::home_dir(),
+            user_home: crate::user_folders::home_dir(),
         }
     }
 

@@ -15,7 +15,7 @@
 //!
 //! Beside them: the [`model`] every source is turned into, [`settings`], the [`environment`]
 //! read once at start, [`error`] (every failure with its sentence), [`storage`] (Headroom's own
-//! files), [`poll`] (the polite schedule), [`fallback`] (switching Codex to an API key and back)
+//! files), [`user_folders`] (where the platform keeps them), [`poll`] (the polite schedule), [`fallback`] (switching Codex to an API key and back)
 //! and [`text`] (small helpers that know nothing of the domain).
 //!
 //! # The three paths
@@ -47,6 +47,7 @@ pub mod status;
 pub mod storage;
 pub mod text;
 pub mod tokens;
+pub mod user_folders;
 
 pub use error::{ErrorKind, UsageError};
 pub use login::credentials::Credential;

@@ -135,7 +135,7 @@ impl Settings {
 /// The settings file's path in the platform's config folder (`~/.config/headroom/settings.toml`
 /// on Linux, `~/Library/Application Support/headroom/` on macOS, `%APPDATA%\headroom\` on Windows).
 pub fn default_path() -> Option<PathBuf> {
-    dirs::config_dir().map(|d| d.join("headroom").join(FILE_NAME))
+    crate::user_folders::config_dir().map(|d| d.join("headroom").join(FILE_NAME))
 }
 
 /// Reads settings from `path`. A missing file is the defaults; every problem is a message and

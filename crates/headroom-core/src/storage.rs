@@ -14,7 +14,7 @@ pub const SHARED_NUMBERS: &str = "numbers";
 
 /// The platform's data folder for Headroom (`~/.local/share/headroom` on Linux).
 pub fn data_dir() -> Option<PathBuf> {
-    dirs::data_dir().map(|d| d.join("headroom"))
+    crate::user_folders::data_dir().map(|d| d.join("headroom"))
 }
 
 /// Writes `bytes` to `path` atomically, creating the folder; the file is private to the user.
@@ -35,7 +35,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
-        std::fs::rename(&temp, path)?;
+        replace(&temp, path)?;
         // The rename itself must reach the disk too.
         #[cfg(unix)]
         if let Ok(folder) = std::fs::File::open(dir) {
@@ -47,6 +47,35 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// Renames `temp` over `path`. On Windows a file that another program holds open cannot be
+/// replaced ("Access denied", or a sharing violation): a reader of the same file (another
+/// Headroom, Codex), a virus scanner or a search indexer holds it for a moment. Asked again a few
+/// times over about two seconds, before the failure is reported.
+fn replace(temp: &Path, path: &Path) -> std::io::Result<()> {
+    let mut wait = std::time::Duration::from_millis(10);
+    let mut waited = std::time::Duration::ZERO;
+    loop {
+        match std::fs::rename(temp, path) {
+            Err(e) if held_open(&e) && waited < REPLACE_PATIENCE => {
+                std::thread::sleep(wait);
+                waited += wait;
+                wait = (wait * 2).min(std::time::Duration::from_millis(250));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How long a replacement waits for a file another program holds open.
+const REPLACE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether a failed rename means the file is held open by someone (only on Windows: elsewhere
+/// an open file never stops a rename).
+fn held_open(error: &std::io::Error) -> bool {
+    // ERROR_ACCESS_DENIED (5), ERROR_SHARING_VIOLATION (32), ERROR_LOCK_VIOLATION (33).
+    cfg!(windows) && matches!(error.raw_os_error(), Some(5 | 32 | 33))
 }
 
 /// Reads and parses a JSON file; `Ok(None)` when it does not exist.
@@ -90,6 +119,33 @@ mod tests {
         assert_eq!(read_json::<Vec<i32>>(&dir.path().join("none.json")).unwrap(), None);
         std::fs::write(dir.path().join("bad.json"), "{").unwrap();
         assert!(read_json::<Vec<i32>>(&dir.path().join("bad.json")).unwrap_err().contains("is damaged"));
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn a_file_held_open_for_a_moment_is_replaced_once_it_is_let_go() {
+        use std::os::windows::fs::OpenOptionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("auth.json");
+        write_json(&path, &"old").unwrap();
+        // Held as most Windows programs open a file: others may read it, not replace it.
+        let hold = |path: &Path| std::fs::OpenOptions::new().read(true).share_mode(1).open(path).unwrap();
+        let held = hold(&path);
+        let letting_go = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(held);
+        });
+        write_json(&path, &"new").unwrap();
+        letting_go.join().unwrap();
+        assert_eq!(read_json::<String>(&path).unwrap().as_deref(), Some("new"));
+
+        // Held for longer than Headroom waits: the error, the old file, no temporary left.
+        let held = hold(&path);
+        let error = write_json(&path, &"newer").unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied, "{error}");
+        drop(held);
+        assert_eq!(read_json::<String>(&path).unwrap().as_deref(), Some("new"));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

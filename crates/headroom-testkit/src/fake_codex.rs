@@ -1,14 +1,24 @@
 //! A fake `codex` executable for tests: it records its argv and every line it reads, speaks
 //! enough of `codex app-server` to refresh a login (writing a new auth.json, as Codex would), and
-//! takes `codex login --with-api-key` with the key on stdin (into auth.json, or into Codex's
-//! keychain entries through `secret-tool` when config.toml says `keyring`).
+//! takes `codex login --with-api-key` with the key on stdin (into auth.json, or on Linux into
+//! Codex's keychain entries through `secret-tool` when config.toml says `keyring`).
+//!
+//! On Linux and macOS it is a Python script; on Windows, which runs only real programs, the
+//! `fake-codex` program of this crate (src/bin/fake-codex.rs), copied in as `codex.exe`.
 
 use std::path::{Path, PathBuf};
 
-/// Writes `dir/codex` (executable). On `account/read` with `refreshToken: true` it writes
-/// `new_auth_json` to `$CODEX_HOME/auth.json`, or answers with `refuse` as an error. Calls are
-/// logged as JSON lines to `dir/codex-calls.log`.
+/// Writes `dir/codex` (executable; `dir/codex.exe` on Windows). On `account/read` with
+/// `refreshToken: true` it writes `new_auth_json` to `$CODEX_HOME/auth.json`, or answers with
+/// `refuse` as an error. Calls are logged as JSON lines to `dir/codex-calls.log`.
 pub fn write(dir: &Path, new_auth_json: &str, refuse: Option<&str>) -> PathBuf {
+    if cfg!(windows) {
+        let path = dir.join("codex.exe");
+        std::fs::copy(program(), &path).expect("fake-codex.exe is copied into the test's folder");
+        let config = serde_json::json!({"auth": new_auth_json, "refuse": refuse});
+        std::fs::write(dir.join("fake-codex.json"), config.to_string()).unwrap();
+        return path;
+    }
     let path = dir.join("codex");
     let script = format!(
         r#"#!/usr/bin/python3
@@ -78,5 +88,22 @@ for line in sys.stdin:
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
+    path
+}
+
+/// The `fake-codex` program built beside the tests (`target/<target>/debug/fake-codex.exe`), or
+/// the one HEADROOM_FAKE_CODEX names.
+pub fn program() -> PathBuf {
+    let exe = if cfg!(windows) { "fake-codex.exe" } else { "fake-codex" };
+    let path = std::env::var_os("HEADROOM_FAKE_CODEX").map(PathBuf::from).unwrap_or_else(|| {
+        // A test runs from target/<target>/debug/deps; the crate's programs are one folder up.
+        let test = std::env::current_exe().unwrap_or_default();
+        test.parent().and_then(Path::parent).map(|debug| debug.join(exe)).unwrap_or_default()
+    });
+    assert!(
+        path.is_file(),
+        "{} is not built: run `cargo build -p headroom-testkit --bin fake-codex` for the tests' target (scripts/test-windows does)",
+        path.display()
+    );
     path
 }

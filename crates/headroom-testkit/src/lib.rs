@@ -1,6 +1,7 @@
 //! Test support for Headroom: a fake of the ChatGPT usage service on 127.0.0.1, unsigned test
 //! JWTs, and generated Codex session histories. Nothing here reaches the internet.
 
+pub mod codex_secrets;
 pub mod fake;
 pub mod fake_codex;
 pub mod history;

@@ -38,6 +38,7 @@ impl Sandbox {
         std::fs::create_dir_all(dir.path().join("home/.codex")).unwrap();
         let fake = FakeService::start();
         let mut sandbox = Sandbox { dir, fake, env: Vec::new(), secrets: Vec::new() };
+        sandbox.set("CODEX_HOME", &path_str(&sandbox.codex_home()));
         sandbox.set("HEADROOM_CHATGPT_BASE_URL", &sandbox.fake.base_url());
         sandbox.set("CODEX_AUTHAPI_BASE_URL", &sandbox.fake.authapi_url());
         sandbox
@@ -85,14 +86,52 @@ impl Sandbox {
         home
     }
 
+    /// Headroom's settings folder in this sandbox: `$XDG_CONFIG_HOME/headroom`, on Windows
+    /// `%APPDATA%\headroom` (under the sandbox's user folder, as Windows lays them out).
+    pub fn config_dir(&self) -> PathBuf {
+        if cfg!(windows) {
+            self.app_data().join("headroom")
+        } else {
+            self.dir.path().join("config/headroom")
+        }
+    }
+
+    /// Headroom's data folder (history, shared numbers): `$XDG_DATA_HOME/headroom`, on Windows
+    /// the same `%APPDATA%\headroom` as the settings.
+    pub fn data_dir(&self) -> PathBuf {
+        if cfg!(windows) {
+            self.app_data().join("headroom")
+        } else {
+            self.dir.path().join("data/headroom")
+        }
+    }
+
+    /// Headroom's cache folder: `$XDG_CACHE_HOME/headroom`, on Windows `%LOCALAPPDATA%\headroom`.
+    pub fn cache_dir(&self) -> PathBuf {
+        if cfg!(windows) {
+            self.local_app_data().join("headroom")
+        } else {
+            self.dir.path().join("cache/headroom")
+        }
+    }
+
+    fn app_data(&self) -> PathBuf {
+        self.home().join("AppData").join("Roaming")
+    }
+
+    fn local_app_data(&self) -> PathBuf {
+        self.home().join("AppData").join("Local")
+    }
+
     /// Headroom's settings file in this sandbox.
     pub fn settings_file(&self) -> PathBuf {
-        self.dir.path().join("config/headroom/settings.toml")
+        self.config_dir().join("settings.toml")
     }
 
     /// Puts the real Codex CLI (npm `@openai/codex`, pinned in package.json) first on PATH, behind
     /// a wrapper that records only its arguments (to `bin/codex-argv.log`), so a test sees what
     /// Codex itself writes and that no secret went into its argv.
+    #[cfg(unix)]
     pub fn install_real_codex(&mut self) -> PathBuf {
         let bin = self.dir.path().join("bin");
         std::fs::create_dir_all(&bin).unwrap();
@@ -126,6 +165,15 @@ impl Sandbox {
         (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
     }
 
+    /// Signs the real Codex in with a Codex access token (`codex login --with-access-token`,
+    /// offline: Codex asks the fake's account service who owns it), wherever the sandbox's
+    /// config.toml tells Codex to keep its login.
+    pub fn codex_signs_in_with_access_token(&mut self, token: &str) {
+        self.secrets.push(token.into());
+        let (code, stderr) = self.codex(&["login", "--with-access-token"], token);
+        assert_eq!(code, 0, "codex login --with-access-token failed: {stderr}");
+    }
+
     pub fn write_codex_file(&self, name: &str, text: &str) {
         let path = self.codex_home().join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -144,12 +192,24 @@ impl Sandbox {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.home())
-            .env("CODEX_HOME", self.codex_home())
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
             .env("TZ", "UTC")
             .env("NO_COLOR", "1");
+        if cfg!(windows) {
+            // The user's folders as Windows names them, in the sandbox; and what every Windows
+            // process expects to inherit (sockets, for one, need SystemRoot).
+            command
+                .env("USERPROFILE", self.home())
+                .env("APPDATA", self.app_data())
+                .env("LOCALAPPDATA", self.local_app_data());
+            for inherited in WINDOWS_INHERITED {
+                if let Some(value) = std::env::var_os(inherited) {
+                    command.env(inherited, value);
+                }
+            }
+        }
         for (key, value) in &self.env {
             command.env(key, value);
         }
@@ -186,6 +246,9 @@ impl Sandbox {
     }
 }
 
+/// What a Windows process needs from its parent to start and reach the network at all.
+const WINDOWS_INHERITED: [&str; 6] = ["SystemRoot", "SystemDrive", "windir", "TEMP", "TMP", "PATHEXT"];
+
 /// A session log line in the current shape.
 pub fn token_count_line(
     timestamp: &str,
@@ -199,8 +262,18 @@ pub fn token_count_line(
     ) + "\n"
 }
 
-/// The real Codex CLI installed from npm by `scripts/test` (package.json pins the version).
+/// The real Codex CLI installed from npm by `scripts/test` (package.json pins the version); on
+/// Windows, the Windows build of that same version (`codex.exe`), which `scripts/test-windows`
+/// unpacks from npm and names in HEADROOM_TEST_CODEX_EXE.
 pub fn real_codex() -> PathBuf {
+    if cfg!(windows) {
+        let path = std::env::var_os("HEADROOM_TEST_CODEX_EXE").map(PathBuf::from).unwrap_or_default();
+        assert!(
+            path.is_file(),
+            "Codex for Windows is not unpacked: run scripts/test-windows (it sets HEADROOM_TEST_CODEX_EXE)"
+        );
+        return path;
+    }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/codex");
     assert!(
         path.exists(),
@@ -219,6 +292,45 @@ pub fn now() -> i64 {
 
 pub fn path_str(path: &Path) -> String {
     path.to_string_lossy().into_owned()
+}
+
+/// A path as a TOML string, the way Headroom's settings writer puts it: in double quotes, or
+/// in single quotes (a literal string) when it holds backslashes, as Windows paths do.
+pub fn toml_path(path: &Path) -> String {
+    let text = path_str(path);
+    if text.contains('\\') {
+        format!("'{text}'")
+    } else {
+        format!("\"{text}\"")
+    }
+}
+
+/// The command that runs Codex with `home` as its CODEX_HOME, as Headroom advises it: a POSIX
+/// shell's `CODEX_HOME=… codex`, or on Windows PowerShell's `$env:CODEX_HOME='…'; codex`.
+pub fn codex_in(home: &Path) -> String {
+    if cfg!(windows) {
+        format!("$env:CODEX_HOME='{}'; codex", home.display())
+    } else {
+        format!("CODEX_HOME={} codex", home.display())
+    }
+}
+
+/// A keychain entry a test made (Codex's, or another program's), removed when dropped.
+#[cfg(any(target_os = "linux", windows))]
+pub struct TestEntry(pub keyring::Entry);
+
+#[cfg(any(target_os = "linux", windows))]
+impl TestEntry {
+    pub fn new(service: &str, account: &str) -> TestEntry {
+        TestEntry(keyring::Entry::new(service, account).unwrap())
+    }
+}
+
+#[cfg(any(target_os = "linux", windows))]
+impl Drop for TestEntry {
+    fn drop(&mut self) {
+        let _ = self.0.delete_credential();
+    }
 }
 
 /// The session bus address when a Secret Service answers on it. Otherwise the test is skipped

@@ -21,7 +21,7 @@ pub enum AccountChangeError {
     Missing(PathBuf),
     #[error("{} is not a folder: give the Codex home folder itself, not a file in it. Nothing was saved.", .0.display())]
     NotAFolder(PathBuf),
-    #[error("{} holds no Codex login: run `CODEX_HOME={} codex login` first, then add it. Nothing was saved.", .0.display(), .0.display())]
+    #[error("{} holds no Codex login: run `{} login` first, then add it. Nothing was saved.", .0.display(), crate::accounts::roster::codex_with_home(.0))]
     NoLogin(PathBuf),
     #[error("{} holds {what}, which has no plan usage to show: sign in there with ChatGPT (`codex login`), then add it. Nothing was saved.", .path.display())]
     NoQuota { path: PathBuf, what: String },
@@ -181,9 +181,9 @@ mod tests {
         assert_eq!(
             refused.to_string(),
             format!(
-                "{} holds no Codex login: run `CODEX_HOME={} codex login` first, then add it. Nothing was saved.",
+                "{} holds no Codex login: run `{} login` first, then add it. Nothing was saved.",
                 empty.display(),
-                empty.display()
+                crate::accounts::roster::codex_with_home(&empty)
             )
         );
         std::fs::write(empty.join("auth.json"), r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-x-0000000000"}"#)

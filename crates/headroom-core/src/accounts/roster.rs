@@ -142,16 +142,14 @@ impl WatchedAccount {
     }
 
     /// The command that runs Codex with this account's home, when that is not the home Codex
-    /// uses anyway: `CODEX_HOME=/home/dev/.codex-work codex`. (Headroom never copies a login
-    /// between homes; see the module's notes.)
+    /// uses anyway: `CODEX_HOME=/home/dev/.codex-work codex` ([`codex_with_home`]). (Headroom
+    /// never copies a login between homes; see the module's notes.)
     pub fn codex_command(&self) -> Option<String> {
         if self.places.iter().any(|p| matches!(p, Place::Home { origin: HomeOrigin::Default, .. })) {
             return None;
         }
         self.places.iter().find_map(|p| match p {
-            Place::Home { path, gone: false, .. } => {
-                Some(format!("CODEX_HOME={} codex", shell_quote(&path.display().to_string())))
-            }
+            Place::Home { path, gone: false, .. } => Some(codex_with_home(path)),
             _ => None,
         })
     }
@@ -172,6 +170,23 @@ impl WatchedAccount {
             None => false,
         };
         Context { own_home, ..Context::load(env) }
+    }
+}
+
+/// The command line that runs Codex with `home` as its `CODEX_HOME`, in the shell people type
+/// into there: `CODEX_HOME=/home/dev/.codex-work codex` (POSIX shells), and on Windows, where
+/// that line means nothing, PowerShell's `$env:CODEX_HOME='C:\Users\dev\.codex-work'; codex`
+/// (the shell Windows Terminal opens). Advice appends to it (`… codex login`).
+pub fn codex_with_home(home: &Path) -> String {
+    codex_with_home_in(&home.display().to_string(), cfg!(windows))
+}
+
+fn codex_with_home_in(home: &str, windows: bool) -> String {
+    if windows {
+        // PowerShell's single quotes take everything literally but a doubled quote.
+        format!("$env:CODEX_HOME='{}'; codex", home.replace('\'', "''"))
+    } else {
+        format!("CODEX_HOME={} codex", shell_quote(home))
     }
 }
 
@@ -499,7 +514,17 @@ mod tests {
         assert_eq!(roster.shown(Some("gone@example.com"), &env).id, "acct-me", "a pin that names nobody");
         assert_eq!(roster.shown(None, &env).id, "acct-me");
         assert_eq!(roster.accounts[0].codex_command(), None, "the home Codex uses anyway");
-        assert_eq!(roster.accounts[1].codex_command(), Some(format!("CODEX_HOME={} codex", work.display())));
+        assert_eq!(roster.accounts[1].codex_command(), Some(codex_with_home(&work)));
         assert_eq!(shell_quote("/home/a b/it's"), "'/home/a b/it'\\''s'");
+    }
+
+    #[test]
+    fn the_command_for_another_home_is_written_for_the_platforms_shell() {
+        assert_eq!(codex_with_home_in("/home/dev/.codex-work", false), "CODEX_HOME=/home/dev/.codex-work codex");
+        assert_eq!(codex_with_home_in("/home/a b", false), "CODEX_HOME='/home/a b' codex");
+        assert_eq!(
+            codex_with_home_in(r"C:\Users\O'Brien\.codex work", true),
+            r"$env:CODEX_HOME='C:\Users\O''Brien\.codex work'; codex"
+        );
     }
 }

@@ -175,9 +175,24 @@ fn stderr_tail(stderr: &str) -> String {
     }
 }
 
+/// A hook's command line in words, as the platform's own programs read one: a POSIX shell's
+/// quoting on Linux and macOS; on Windows the rules of `CommandLineToArgvW`, where a backslash
+/// is a path separator (`C:\Users\me\pause.cmd`), not an escape. `None` when a POSIX line
+/// leaves a quote open.
+#[cfg(windows)]
+fn split_command_line(line: &str) -> Option<Vec<String>> {
+    Some(winsplit::split(line))
+}
+
+#[cfg(not(windows))]
+fn split_command_line(line: &str) -> Option<Vec<String>> {
+    shlex::split(line)
+}
+
 /// The variables a hook inherits from Headroom: what a desktop command needs to reach the user
-/// (notify-send, paplay), nothing that could hold a secret.
-const INHERITED: [&str; 14] = [
+/// (notify-send, paplay; on Windows what any program needs to start, reach the network and find
+/// the user's folders), nothing that could hold a secret.
+const INHERITED: [&str; 22] = [
     "PATH",
     "HOME",
     "USER",
@@ -191,7 +206,15 @@ const INHERITED: [&str; 14] = [
     "XDG_RUNTIME_DIR",
     "DBUS_SESSION_BUS_ADDRESS",
     "SystemRoot",
+    "SystemDrive",
+    "windir",
+    "ComSpec",
+    "PATHEXT",
+    "TEMP",
+    "TMP",
     "USERPROFILE",
+    "APPDATA",
+    "LOCALAPPDATA",
 ];
 
 /// At most this much of a hook's stderr is kept for its failure sentence; the rest is read and
@@ -201,7 +224,7 @@ const KEPT_STDERR: usize = 4096;
 /// Runs `hook` for `event` and waits for it (at most `limit`). Call it off the polling thread.
 pub fn run_hook(hook: &Hook, event: &HookEvent, limit: Duration) -> Result<(), HookError> {
     let run = hook.run.clone();
-    let words = shlex::split(&hook.run)
+    let words = split_command_line(&hook.run)
         .ok_or_else(|| HookError::Unparsable { run: run.clone(), why: "an unclosed quote or a trailing backslash" })?;
     let Some((program, args)) = words.split_first() else {
         return Err(HookError::Unparsable { run, why: "it is empty" });
@@ -372,5 +395,48 @@ mod tests {
             HOOK_TIME_LIMIT,
         )
         .unwrap();
+    }
+}
+
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use super::*;
+
+    fn hook(run: &str) -> Hook {
+        Hook { on: vec![HookEventKind::Threshold], run: run.into() }
+    }
+
+    #[test]
+    fn a_hook_at_a_windows_path_gets_the_event_and_no_secret() {
+        // A folder with a space, named with backslashes, as a Windows user writes it.
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("my hooks");
+        std::fs::create_dir_all(&folder).unwrap();
+        let script = folder.join("on-threshold.cmd");
+        let out = folder.join("seen.txt");
+        std::fs::write(&script, format!("@set > \"{0}\"\r\n@more >> \"{0}\"\r\n", out.display())).unwrap();
+        std::env::set_var("HEADROOM_HOOK_TEST_SECRET", "secret-token-value");
+        let event = HookEvent { account: "dev@example.com".into(), ..HookEvent::test("x", Utc::now()) };
+        run_hook(&hook(&format!("\"{}\"", script.display())), &event, HOOK_TIME_LIMIT).unwrap();
+        let seen = std::fs::read_to_string(&out).unwrap();
+        assert!(seen.contains("HEADROOM_EVENT=threshold"), "{seen}");
+        assert!(seen.contains("HEADROOM_ACCOUNT=dev@example.com"), "{seen}");
+        assert!(
+            seen.to_ascii_lowercase().contains("systemroot="),
+            "Windows programs get what they need to start: {seen}"
+        );
+        assert!(seen.contains(r#""event":"threshold""#), "the event on stdin: {seen}");
+        assert!(!seen.contains("secret-token-value"), "{seen}");
+    }
+
+    #[test]
+    fn backslashes_are_path_separators_and_quotes_group_words() {
+        assert_eq!(
+            split_command_line(r#"C:\Users\me\bin\pause.cmd --queue "build farm""#).unwrap(),
+            [r"C:\Users\me\bin\pause.cmd", "--queue", "build farm"]
+        );
+        let err =
+            run_hook(&hook(r"C:\no\such\hook.exe"), &HookEvent::test("x", Utc::now()), HOOK_TIME_LIMIT).unwrap_err();
+        assert!(err.to_string().contains(r"C:\no\such\hook.exe was not found"), "{err}");
     }
 }

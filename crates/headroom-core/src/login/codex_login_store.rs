@@ -274,7 +274,7 @@ mod tests {
         keychain.insert(SECRETS_SERVICE, &passphrase_account(home.path()), b"pass");
         let auth = r#"{"auth_mode":"chatgpt","tokens":{"access_token":"enc-a","refresh_token":"enc-r"}}"#;
         let document = json!({"version": 1, "secrets": {"global/CODEX_AUTH": auth}}).to_string();
-        let encrypted = crate::login::codex_secrets::tests::encrypt(document.as_bytes(), "pass");
+        let encrypted = headroom_testkit::codex_secrets::encrypt(document.as_bytes(), "pass");
         std::fs::create_dir_all(home.path().join("secrets")).unwrap();
         std::fs::write(home.path().join("secrets/codex_auth.age"), &encrypted).unwrap();
 

@@ -141,29 +141,20 @@ fn login_in(plaintext: &[u8], key: &str) -> Result<Option<Value>, String> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::login::keychain::MemoryKeychain;
     use secrecy::ExposeSecret;
-    use std::io::Write;
-
-    /// Encrypts like Codex does (scrypt recipient), at a low work factor to keep tests quick.
-    pub(crate) fn encrypt(plaintext: &[u8], passphrase: &str) -> Vec<u8> {
-        let mut recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.to_string()));
-        recipient.set_work_factor(4);
-        let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as _)).unwrap();
-        let mut out = Vec::new();
-        let mut writer = encryptor.wrap_output(&mut out).unwrap();
-        writer.write_all(plaintext).unwrap();
-        writer.finish().unwrap();
-        out
-    }
 
     fn home_with(name: &str, key: &str, auth: &str, passphrase: &str) -> (tempfile::TempDir, MemoryKeychain) {
         let home = tempfile::tempdir().unwrap();
         let document = serde_json::json!({"version": 1, "secrets": {key: auth}}).to_string();
         std::fs::create_dir_all(home.path().join("secrets")).unwrap();
-        std::fs::write(home.path().join("secrets").join(name), encrypt(document.as_bytes(), passphrase)).unwrap();
+        std::fs::write(
+            home.path().join("secrets").join(name),
+            headroom_testkit::codex_secrets::encrypt(document.as_bytes(), passphrase),
+        )
+        .unwrap();
         let keychain = MemoryKeychain::default();
         keychain.insert(SECRETS_SERVICE, &passphrase_account(home.path()), passphrase.as_bytes());
         (home, keychain)

@@ -459,7 +459,9 @@ pub(crate) mod tests {
         let broken = MemoryKeychain::failing(KeychainError::Unavailable("no D-Bus session".into()));
         let d = discover(&env(home.path()), &config, &broken, None, DiscoverMode::FirstFound, true);
         assert_eq!(d.credential().unwrap().origin, CredentialOrigin::CodexAuthFile);
-        match &d.probes[1].outcome {
+        // (On Windows Codex's encrypted store is looked at before its keychain entry.)
+        let keyring_probe = d.probes.iter().find(|p| p.origin == CredentialOrigin::CodexKeyring).unwrap();
+        match &keyring_probe.outcome {
             ProbeOutcome::Failed(why) => {
                 assert!(why.contains("cannot be reached") && why.contains("HEADROOM_ACCESS_TOKEN"), "{why}")
             }

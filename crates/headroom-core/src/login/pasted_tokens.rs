@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::login::codex_login::LoginReadError;
 use crate::login::jwt::decode_claims;
 use crate::login::keychain::{Keychain, KeychainError};
+use crate::login::split_entries::SplitEntries;
 use crate::login::vault::{PastedTokenSource, Slot, VaultError, SERVICE};
 
 /// The entry listing the further entries' names, one per line.
@@ -52,9 +53,9 @@ pub fn token_identity(token: &SecretString) -> Option<String> {
     claims.account_id.or(claims.email)
 }
 
-/// The pasted tokens in the OS keychain.
+/// The pasted tokens in the OS keychain (split in parts where one entry is too small for one).
 pub struct PastedTokens<'a> {
-    keychain: &'a dyn Keychain,
+    keychain: SplitEntries<'a>,
 }
 
 fn failed(source: KeychainError, nothing_saved: bool) -> VaultError {
@@ -63,7 +64,7 @@ fn failed(source: KeychainError, nothing_saved: bool) -> VaultError {
 
 impl<'a> PastedTokens<'a> {
     pub fn new(keychain: &'a dyn Keychain) -> PastedTokens<'a> {
-        PastedTokens { keychain }
+        PastedTokens { keychain: SplitEntries::new(keychain) }
     }
 
     /// The entries that hold a token, the first entry first, then in the order they were added.
@@ -272,8 +273,9 @@ mod tests {
 
     #[test]
     fn a_locked_keychain_saves_nothing_and_says_so() {
-        let keychain = MemoryKeychain::failing(KeychainError::Locked("collection is locked".into()));
+        let locked = KeychainError::Locked("collection is locked".into());
+        let keychain = MemoryKeychain::failing(locked.clone());
         let error = PastedTokens::new(&keychain).store(&token("a@example.com", "acct-a")).unwrap_err();
-        assert!(error.to_string().ends_with("unlock your login keyring and try again. Nothing was saved."), "{error}");
+        assert!(error.to_string().ends_with(&format!("{}. Nothing was saved.", locked.remedy())), "{error}");
     }
 }

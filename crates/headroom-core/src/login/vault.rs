@@ -8,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::login::codex_login::LoginReadError;
 use crate::login::keychain::{Keychain, KeychainError};
+use crate::login::split_entries::SplitEntries;
 
 /// A source of a token pasted into Headroom (the vault). Kept behind a trait so discovery does
 /// not depend on how the vault stores it.
@@ -97,14 +98,14 @@ pub struct VaultError {
     pub nothing_saved: bool,
 }
 
-/// Headroom's keychain entries.
+/// Headroom's keychain entries (split in parts where one entry is too small for them).
 pub struct Vault<'a> {
-    keychain: &'a dyn Keychain,
+    keychain: SplitEntries<'a>,
 }
 
 impl<'a> Vault<'a> {
     pub fn new(keychain: &'a dyn Keychain) -> Vault<'a> {
-        Vault { keychain }
+        Vault { keychain: SplitEntries::new(keychain) }
     }
 
     /// Stores a secret, replacing what the slot held, in place.
@@ -178,14 +179,36 @@ mod tests {
 
     #[test]
     fn failures_name_the_fix_and_say_nothing_was_saved() {
-        let keychain = MemoryKeychain::failing(KeychainError::Unavailable("no D-Bus session".into()));
+        // (The fix names the platform's keychain: see the keychain's own tests.)
+        let unreachable = KeychainError::Unavailable("no D-Bus session".into());
+        let keychain = MemoryKeychain::failing(unreachable.clone());
         let error = Vault::new(&keychain).store(Slot::AccessToken, &SecretString::from("x".to_string())).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "The OS keychain cannot be reached (no D-Bus session): install and start a Secret Service keyring (gnome-keyring or KWallet), or on a headless machine set HEADROOM_ACCESS_TOKEN. Nothing was saved."
+            format!(
+                "The OS keychain cannot be reached (no D-Bus session): {}. Nothing was saved.",
+                unreachable.remedy()
+            )
         );
-        let locked = MemoryKeychain::failing(KeychainError::Locked("collection is locked".into()));
-        let error = Vault::new(&locked).load(Slot::AccessToken).unwrap_err();
-        assert_eq!(error.to_string(), "The OS keychain is locked or refused access (collection is locked): unlock your login keyring and try again.");
+        let locked = KeychainError::Locked("collection is locked".into());
+        let error = Vault::new(&MemoryKeychain::failing(locked.clone())).load(Slot::AccessToken).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("The OS keychain is locked or refused access (collection is locked): {}.", locked.remedy())
+        );
+    }
+
+    #[test]
+    fn a_saved_login_longer_than_a_windows_credential_is_kept_whole() {
+        // A ChatGPT login as Codex saves it: three tokens of about 2000 characters.
+        let token = "eyJ".to_string() + &"x".repeat(2000);
+        let login = format!(r#"{{"tokens":{{"id_token":"{token}","access_token":"{token}","refresh_token":"rt_1"}}}}"#);
+        let keychain = MemoryKeychain::with_entry_limit(crate::login::keychain::WINDOWS_CREDENTIAL_UNITS);
+        let vault = Vault::new(&keychain);
+        vault.store(Slot::SavedCodexLogin, &SecretString::from(login.clone())).unwrap();
+        assert_eq!(vault.load(Slot::SavedCodexLogin).unwrap().unwrap().expose_secret(), login);
+        assert!(keychain.accounts(SERVICE).len() > 3, "in parts: {:?}", keychain.accounts(SERVICE));
+        assert!(vault.clear(Slot::SavedCodexLogin).unwrap());
+        assert!(keychain.accounts(SERVICE).is_empty(), "the parts went with it");
     }
 }

@@ -28,12 +28,26 @@ pub enum HealError {
     Refused(String),
 }
 
-/// `codex` on PATH, if there is one.
+/// `codex` on PATH, if there is one, found as the platform's shell finds it.
 pub fn find_codex() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(if cfg!(windows) { "codex.exe" } else { "codex" }))
-        .find(|p| p.is_file())
+    find_on(&std::env::var_os("PATH")?, program_names())
+}
+
+/// The names `codex` goes by. On Windows npm installs Codex as `codex.cmd` (a script that
+/// starts Node, which starts the native program) and the standalone download is `codex.exe`;
+/// either may come first on PATH, and Rust starts a `.cmd` through cmd.exe with its arguments
+/// escaped.
+fn program_names() -> &'static [&'static str] {
+    if cfg!(windows) {
+        &["codex.exe", "codex.cmd", "codex.bat"]
+    } else {
+        &["codex"]
+    }
+}
+
+/// The first of `names` in the folders of `path`, folder by folder (a shell's order).
+fn find_on(path: &std::ffi::OsStr, names: &[&str]) -> Option<PathBuf> {
+    std::env::split_paths(path).flat_map(|dir| names.iter().map(move |name| dir.join(name))).find(|p| p.is_file())
 }
 
 /// Whether to ask Codex now, given the last attempt.
@@ -103,6 +117,22 @@ mod tests {
         assert!(due(None, t));
         assert!(!due(Some(t), t + chrono::Duration::minutes(59)));
         assert!(due(Some(t), t + chrono::Duration::minutes(60)));
+    }
+
+    #[test]
+    fn codex_is_found_folder_by_folder_under_each_name_it_goes_by() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (dir.path().join("first"), dir.path().join("second"));
+        std::fs::create_dir_all(&first).unwrap();
+        std::fs::create_dir_all(&second).unwrap();
+        std::fs::write(second.join("codex.exe"), "").unwrap();
+        let names = ["codex.exe", "codex.cmd"];
+        let path = std::env::join_paths([&first, &second]).unwrap();
+        assert_eq!(find_on(&path, &names), Some(second.join("codex.exe")));
+        // npm's codex.cmd in an earlier folder wins over a codex.exe in a later one.
+        std::fs::write(first.join("codex.cmd"), "").unwrap();
+        assert_eq!(find_on(&path, &names), Some(first.join("codex.cmd")));
+        assert_eq!(find_on(&std::env::join_paths([dir.path()]).unwrap(), &names), None, "folders are not programs");
     }
 
     #[tokio::test]

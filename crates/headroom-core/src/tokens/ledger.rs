@@ -56,7 +56,7 @@ pub fn default_cache_path(codex_home: &Path) -> Option<PathBuf> {
     let canonical = codex_home.canonicalize().unwrap_or_else(|_| codex_home.to_path_buf());
     let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    dirs::cache_dir().map(|d| d.join("headroom").join(format!("token-usage-{hex}.bin")))
+    crate::user_folders::cache_dir().map(|d| d.join("headroom").join(format!("token-usage-{hex}.bin")))
 }
 
 fn resume_check(data: &[u8], at: u64) -> u64 {
