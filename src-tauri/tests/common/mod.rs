@@ -408,6 +408,11 @@ impl Drop for Driver {
 
 impl Driver {
     pub fn call(&self, method: reqwest::Method, path: &str, body: Option<Json>) -> Json {
+        self.try_call(method, path, body).expect("tauri-driver answers")
+    }
+
+    /// [`Driver::call`], with a request tauri-driver dropped (no answer at all) as an error.
+    fn try_call(&self, method: reqwest::Method, path: &str, body: Option<Json>) -> Result<Json, reqwest::Error> {
         let started = Instant::now();
         let _guard = Timing(started, format!("{method} {path}"));
         let url = format!("{}{path}", self.base);
@@ -416,9 +421,8 @@ impl Driver {
             if let Some(body) = body {
                 request = request.header("Content-Type", "application/json").body(body.to_string());
             }
-            let response = request.send().await.expect("tauri-driver answers");
-            let text = response.text().await.unwrap();
-            serde_json::from_str::<Json>(&text).unwrap_or(Json::Null)["value"].clone()
+            let text = request.send().await?.text().await?;
+            Ok(serde_json::from_str::<Json>(&text).unwrap_or(Json::Null)["value"].clone())
         })
     }
 
@@ -524,12 +528,36 @@ impl Driver {
     }
 
     /// [`Driver::start`] for a window process built elsewhere (the release build's, for the soak).
+    ///
+    /// Once in a long while (seen once in a whole CI run, right after the minute-long storm)
+    /// tauri-driver drops the request for a session without an answer, its WebKitWebDriver gone:
+    /// what the driver and the app said is printed, and a fresh driver is asked once more.
     pub fn start_binary(
         binary: &Path,
         env: &[(&str, std::ffi::OsString)],
         args: &[&str],
         log: &Path,
     ) -> (KilledGroup, Driver) {
+        match Driver::try_start_binary(binary, env, args, log) {
+            Ok(started) => started,
+            Err(dropped) => {
+                let said = std::fs::read_to_string(log).unwrap_or_default();
+                let tail: Vec<&str> = said.lines().rev().take(40).collect();
+                let _ = writeln_stderr(&format!(
+                    "tauri-driver dropped the session request ({dropped}); asking a fresh one once more. It said:\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                ));
+                Driver::try_start_binary(binary, env, args, log).expect("tauri-driver answers")
+            }
+        }
+    }
+
+    fn try_start_binary(
+        binary: &Path,
+        env: &[(&str, std::ffi::OsString)],
+        args: &[&str],
+        log: &Path,
+    ) -> Result<(KilledGroup, Driver), reqwest::Error> {
         use std::os::unix::process::CommandExt;
         let bin = tauri_driver().expect("tauri-driver is installed");
         let port = free_port();
@@ -566,14 +594,23 @@ impl Driver {
             runtime: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
             home: env.iter().find(|(key, _)| *key == "HOME").map(|(_, home)| PathBuf::from(home)),
         };
-        let created = driver.call(
+        let created = driver.try_call(
             reqwest::Method::POST,
             "/session",
             Some(json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {
                 "application": binary, "args": args}}}})),
         );
+        let created = match created {
+            Ok(created) => created,
+            Err(dropped) => {
+                // The driver, and whatever window process or tray its attempt started, go first.
+                drop(driver);
+                drop(child);
+                return Err(dropped);
+            }
+        };
         driver.session = created["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_string();
-        (child, driver)
+        Ok((child, driver))
     }
 
     /// Ends the session (the window process quits with it) and the tray the window process
