@@ -327,19 +327,7 @@ fn an_encrypted_codex_login_is_switched_through_codex_and_restored_byte_for_byte
         (Some("codex-secrets"), Some("automation@corp.example"))
     );
 
-    let run = sb.run(&["fallback", "switch"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_ne!(std::fs::read(&file).unwrap(), original, "Codex wrote the key into its encrypted store");
-    assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    the fallback API key"));
-    // The plan is still read, with the saved (still encrypted) login.
-    let v = sb.run(&["status", "--json"]).json();
-    assert_eq!(v["source"], "api", "{v}");
-    let last = sb.fake.requests().pop().unwrap();
-    assert_eq!(last.header("authorization"), Some(format!("Bearer {token}").as_str()));
-
-    assert_eq!(sb.run(&["fallback", "restore"]).code, 0);
-    assert_eq!(std::fs::read(&file).unwrap(), original, "byte for byte");
-    assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    your ChatGPT login"));
+    sb.switch_encrypted_login_and_back(&file, &original, token);
 }
 
 #[test]

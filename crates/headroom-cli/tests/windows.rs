@@ -65,21 +65,17 @@ fn full_size_login(sb: &mut Sandbox) -> String {
     login
 }
 
-/// Every file under `dir` that holds `needle` (but the recording codex.exe's own log).
-fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
+/// Every file at or under `place` that holds `needle` (but the recording codex.exe's own log).
+fn files_holding(place: &Path, needle: &str) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if entry.file_name() != "codex-calls.log"
-                && std::fs::read(&path).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
-            {
-                found.push(path);
-            }
+    let mut stack = vec![place.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if let Ok(entries) = std::fs::read_dir(&path) {
+            stack.extend(entries.flatten().map(|e| e.path()));
+        } else if path.file_name().is_some_and(|n| n != "codex-calls.log")
+            && std::fs::read(&path).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        {
+            found.push(path);
         }
     }
     found
@@ -101,13 +97,7 @@ fn assert_in_no_file(sb: &Sandbox, secret: &str) {
     let length = secret.len().min(40);
     let needle = &secret[(secret.len() - length) / 2..][..length];
     for place in places_a_secret_must_not_be(sb) {
-        let found = if place.is_dir() {
-            files_holding(&place, needle)
-        } else if std::fs::read(&place).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())) {
-            vec![place]
-        } else {
-            Vec::new()
-        };
+        let found = files_holding(&place, needle);
         assert!(found.is_empty(), "a secret was written to {found:?}");
     }
 }
@@ -397,17 +387,7 @@ fn the_real_codex_for_windows_switches_its_encrypted_login_to_the_key_and_back_b
     let codex = common::real_codex();
     sb.set("PATH", &path_with(codex.parent().unwrap()));
 
-    let run = sb.run(&["fallback", "switch"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_ne!(std::fs::read(&file).unwrap(), original, "Codex wrote the key into its encrypted store");
-    assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    the fallback API key"));
-    let v = sb.run(&["status", "--json"]).json();
-    assert_eq!(v["source"], "api", "{v}");
-    assert_eq!(sb.fake.requests().pop().unwrap().header("authorization"), Some(format!("Bearer {token}").as_str()));
-
-    assert_eq!(sb.run(&["fallback", "restore"]).code, 0);
-    assert_eq!(std::fs::read(&file).unwrap(), original, "byte for byte");
-    assert!(sb.run(&["fallback", "status"]).stdout.contains("Codex uses    your ChatGPT login"));
+    sb.switch_encrypted_login_and_back(&file, &original, token);
 }
 
 /// Rewrites every rollout under `dir` with Windows line endings: every line of every other
@@ -443,9 +423,7 @@ fn histories_with_windows_line_endings_count_the_same() {
     let mut files = 0;
     to_crlf(&windows.codex_home(), &mut files);
     assert!(files > 10, "{files} files rewritten");
-    let mut rewritten = Vec::new();
-    common_files(&windows.codex_home(), &mut rewritten);
-    assert!(rewritten.iter().any(|f| std::fs::read(f).unwrap().windows(2).any(|w| w == b"\r\n")));
+    assert!(!files_holding(&windows.codex_home(), "\r\n").is_empty(), "CRLF is really there");
 
     let daily = |sb: &Sandbox| {
         let run = sb.run(&["usage", "daily", "--json"]);
@@ -467,17 +445,6 @@ fn histories_with_windows_line_endings_count_the_same() {
         (v["windows"][0]["used_percent"].as_f64(), v["windows"][1]["used_percent"].as_f64()),
         (Some(41.0), Some(7.0))
     );
-}
-
-fn common_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            common_files(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
 }
 
 #[test]

@@ -1,6 +1,13 @@
 //! Small text helpers that know nothing of the domain, so the model and the views can both
 //! use them without depending on each other.
 
+/// The first 8 bytes of `bytes`' SHA-256, in hex: a short name for a path or a secret that
+/// says nothing of it (Codex names its keychain accounts after its home folder this way).
+pub fn short_digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
 /// "plus" → "Plus".
 pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();

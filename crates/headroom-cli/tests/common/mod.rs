@@ -174,6 +174,25 @@ impl Sandbox {
         assert_eq!(code, 0, "codex login --with-access-token failed: {stderr}");
     }
 
+    /// With Codex's login in its encrypted store `file` (bytes `original`, signed in with the
+    /// Codex access token `token`) and a fallback key set: the switch goes through Codex, which
+    /// writes the key into its store; the plan is still read with the saved (still encrypted)
+    /// login; restore puts the store back byte for byte.
+    pub fn switch_encrypted_login_and_back(&self, file: &Path, original: &[u8], token: &str) {
+        let run = self.run(&["fallback", "switch"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_ne!(std::fs::read(file).unwrap(), original, "Codex wrote the key into its encrypted store");
+        assert!(self.run(&["fallback", "status"]).stdout.contains("Codex uses    the fallback API key"));
+        let v = self.run(&["status", "--json"]).json();
+        assert_eq!(v["source"], "api", "{v}");
+        let last = self.fake.requests().pop().unwrap();
+        assert_eq!(last.header("authorization"), Some(format!("Bearer {token}").as_str()));
+
+        assert_eq!(self.run(&["fallback", "restore"]).code, 0);
+        assert_eq!(std::fs::read(file).unwrap(), original, "byte for byte");
+        assert!(self.run(&["fallback", "status"]).stdout.contains("Codex uses    your ChatGPT login"));
+    }
+
     pub fn write_codex_file(&self, name: &str, text: &str) {
         let path = self.codex_home().join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

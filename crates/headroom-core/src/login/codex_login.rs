@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::login::keychain::{Keychain, KeychainError};
 use crate::sources::usage_body::string;
@@ -147,8 +146,7 @@ pub fn parse_auth_json(bytes: &[u8]) -> Result<CodexLogin, String> {
 /// keychain entries for that home.
 pub fn home_hash(codex_home: &Path) -> String {
     let canonical = codex_home.canonicalize().unwrap_or_else(|_| codex_home.to_path_buf());
-    let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    crate::text::short_digest(canonical.to_string_lossy().as_bytes())
 }
 
 /// The keychain account Codex uses for a `CODEX_HOME`: `cli|` and [`home_hash`].
@@ -172,6 +170,7 @@ mod tests {
     use super::*;
     use crate::login::keychain::MemoryKeychain;
     use secrecy::ExposeSecret;
+    use sha2::{Digest, Sha256};
 
     fn access(login: &CodexLogin) -> Option<(&str, Option<&str>)> {
         match login {

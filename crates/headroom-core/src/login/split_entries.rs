@@ -12,8 +12,6 @@
 //!
 //! Only Headroom's own entries go through here: Codex's are read and written as Codex does.
 
-use sha2::{Digest, Sha256};
-
 use crate::login::keychain::{text_units, Keychain, KeychainError};
 
 const HEADER: &str = "headroom-parts:1:";
@@ -33,8 +31,7 @@ struct Header {
 
 impl Header {
     fn of(secret: &[u8], count: usize) -> Header {
-        let digest = Sha256::digest(secret).iter().take(8).map(|b| format!("{b:02x}")).collect();
-        Header { count, digest }
+        Header { count, digest: crate::text::short_digest(secret) }
     }
 
     fn parse(entry: &[u8]) -> Option<Header> {
@@ -59,8 +56,12 @@ impl<'a> SplitEntries<'a> {
         SplitEntries { keychain }
     }
 
-    /// The header an entry holds now, when it holds one.
+    /// The header an entry holds now, when it holds one. A keychain without a limit never holds
+    /// one, and is not asked (a write or a delete costs one keychain call there, as before).
     fn header_of(&self, service: &str, account: &str) -> Result<Option<Header>, KeychainError> {
+        if self.keychain.entry_limit().is_none() {
+            return Ok(None);
+        }
         Ok(self.keychain.read(service, account)?.as_deref().and_then(Header::parse))
     }
 

@@ -53,9 +53,7 @@ pub struct Ledger {
 
 /// The default cache file for a Codex folder, in the platform's cache folder.
 pub fn default_cache_path(codex_home: &Path) -> Option<PathBuf> {
-    let canonical = codex_home.canonicalize().unwrap_or_else(|_| codex_home.to_path_buf());
-    let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let hex = crate::login::codex_login::home_hash(codex_home);
     crate::user_folders::cache_dir().map(|d| d.join("headroom").join(format!("token-usage-{hex}.bin")))
 }
 
