@@ -45,6 +45,8 @@ fn generate_week(data_home: &std::path::Path) -> usize {
             spend_control: None,
             reset_credits: None,
             unreadable: Vec::new(),
+            switched_off: Vec::new(),
+            reset_credit_list: None,
             observed_at: t,
             source: SourceKind::Api,
         };

@@ -66,6 +66,8 @@ fn generate_day(data_home: &std::path::Path) {
             spend_control: None,
             reset_credits: None,
             unreadable: Vec::new(),
+            switched_off: Vec::new(),
+            reset_credit_list: None,
             observed_at: t,
             source: SourceKind::Api,
         };

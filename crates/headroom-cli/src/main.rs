@@ -6,6 +6,7 @@ mod fallback;
 mod history;
 mod output;
 mod render;
+mod reset_credit;
 mod runtime;
 mod secret_input;
 mod token;
@@ -113,6 +114,11 @@ enum Command {
         #[arg(long, value_name = "EMAIL|ACCOUNT_ID|HOME")]
         account: Option<String>,
     },
+    /// Banked reset credits: use one when a limit blocks (it asks first).
+    ResetCredit {
+        #[command(subcommand)]
+        action: ResetCreditAction,
+    },
     /// Tokens Codex used on this machine (from its session logs, no network).
     Usage {
         /// Per day, per month, or per session.
@@ -197,6 +203,21 @@ enum FallbackAction {
     Switch,
     /// Put the saved ChatGPT login back (only over the login Headroom wrote).
     Restore,
+}
+
+#[derive(Subcommand)]
+enum ResetCreditAction {
+    /// Use one now, when a limit blocks or nearly blocks: names the credit, asks for a typed
+    /// "yes", then resets the limits (it cannot be undone).
+    Use {
+        /// The credit to use (`headroom status --json` lists them); default: the one that
+        /// expires soonest.
+        #[arg(long)]
+        id: Option<String>,
+        /// One account, by its email, account id or Codex home (default: the default account).
+        #[arg(long, value_name = "EMAIL|ACCOUNT_ID|HOME")]
+        account: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -346,6 +367,15 @@ fn main() -> ExitCode {
         Command::Token { action: TokenAction::Set { refused } } => token::set(&ctx, &refused),
         Command::Token { action: TokenAction::Status { check } } => token::status(&ctx, check),
         Command::Token { action: TokenAction::Clear } => token::clear(),
+        Command::ResetCredit { action: ResetCreditAction::Use { id, account } } => {
+            match accounts::chosen(&env, &settings, account.as_deref()) {
+                Ok(account) => reset_credit::use_one(&env, &account, &settings, id.as_deref()),
+                Err(message) => {
+                    eprintln!("{message}");
+                    2
+                }
+            }
+        }
         Command::History { csv, json, days, account } => {
             match account.map(|name| accounts::chosen(&env, &settings, Some(&name))).transpose() {
                 Ok(account) => history::export(csv, json, days, account.as_ref()),
@@ -418,7 +448,7 @@ impl Output {
 }
 
 /// Reads one account now, on a runtime of its own; `None` (said on stderr) when none can start.
-fn read_one(
+pub(crate) fn read_one(
     env: &Environment,
     account: &WatchedAccount,
     options: &ReadOptions<'_>,

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 use headroom_core::present::humanize::{self, age, bar, blocked_sentence, reset_phrase, used_and_left};
-use headroom_core::present::tray_view::{credits_text, pool_credits, NO_WINDOWS};
+use headroom_core::present::tray_view::{credits_text, no_windows, pool_credits};
 use headroom_core::settings::Settings;
 use headroom_core::text::capitalise;
 use headroom_core::{LimitId, SourceKind, StatusReport, UsageSnapshot};
@@ -29,9 +29,10 @@ pub fn status_text(report: &StatusReport, settings: &Settings, now: DateTime<Utc
         previous_limit = Some(&window.limit);
         let (used, left) = used_and_left(window.used_percent);
         let credits = window.credits.and_then(pool_credits).map(|c| format!(" · {c}")).unwrap_or_default();
+        let only = window.only_with().map(|o| format!(" · {o}")).unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {title:<width$}  {}  {used:>3}% used · {left:>3}% left{credits} · {}",
+            "  {title:<width$}  {}  {used:>3}% used · {left:>3}% left{only}{credits} · {}",
             bar(f64::from(used) / 100.0, BAR_WIDTH),
             reset_phrase(window.resets_at, window.reset_since_observed, now),
         );
@@ -48,7 +49,7 @@ pub fn status_text(report: &StatusReport, settings: &Settings, now: DateTime<Utc
         }
     }
     if snapshot.windows.is_empty() {
-        let _ = writeln!(out, "  {NO_WINDOWS}.");
+        let _ = writeln!(out, "  {}.", no_windows(snapshot));
     }
 
     let mut extras = Vec::new();
@@ -68,7 +69,14 @@ pub fn status_text(report: &StatusReport, settings: &Settings, now: DateTime<Utc
             let _ = writeln!(out, "  {label:<width$}  {text}");
         }
         if let Some(count) = resets {
-            let _ = writeln!(out, "  {} available (use one in Codex with /usage)", humanize::reset_credits(count));
+            let list = snapshot.reset_credit_list.as_ref();
+            let _ = writeln!(out, "  {}", humanize::reset_credits_line(count, list, now));
+            for credit in list.map(|l| l.credits.as_slice()).unwrap_or_default() {
+                let _ = writeln!(out, "    {}", humanize::reset_credit_line(credit, now));
+            }
+            if headroom_core::present::reset_credit::worth_using(snapshot, settings).is_ok() {
+                let _ = writeln!(out, "  Use one now: `headroom reset-credit use` (it asks first).");
+            }
         }
     }
 

@@ -201,10 +201,20 @@ impl BaseUrl {
 
     /// `…/wham/usage` under a ChatGPT backend, `…/api/codex/usage` elsewhere.
     pub fn usage_url(&self) -> String {
+        self.service_url("usage")
+    }
+
+    /// The list of banked reset credits, beside the usage endpoint as Codex's backend client
+    /// has it (`codex-rs/backend-client/src/client/rate_limit_resets.rs`).
+    pub fn reset_credits_url(&self) -> String {
+        self.service_url("rate-limit-reset-credits")
+    }
+
+    fn service_url(&self, path: &str) -> String {
         if self.url.contains("/backend-api") {
-            format!("{}/wham/usage", self.url)
+            format!("{}/wham/{path}", self.url)
         } else {
-            format!("{}/api/codex/usage", self.url)
+            format!("{}/api/codex/{path}", self.url)
         }
     }
 }

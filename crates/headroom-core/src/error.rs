@@ -74,11 +74,24 @@ pub enum UsageError {
     #[error("No Codex session logs were found under {}: use Codex once so it writes them, or run `codex login` so Headroom can ask the service.", .dir.display())]
     NoSessionLogs { dir: PathBuf },
 
+    #[error("Codex's session logs hold no usage limits yet (in {}): they appear once Codex has sent a message, or run `codex login` so Headroom can ask the service.", .dir.display())]
+    NoUsageInLogs { dir: PathBuf },
+
     #[error("{} expired {}: {}", crate::text::capitalise(.origin.describe()), humanize::when(*.at), refresh_advice(*.origin))]
     Expired { origin: CredentialOrigin, at: DateTime<Utc> },
 
     #[error("The usage service rejected {} (HTTP {status}): {}", .origin.describe(), refresh_advice(*.origin))]
     Unauthorized { origin: CredentialOrigin, status: u16 },
+
+    /// The account service refused to say who owns a Codex access token: the token itself was
+    /// refused (revoked or expired), which no fresh ChatGPT token fixes.
+    #[error("The account service at {host} refused the Codex access token in {} (HTTP {status}): {}", .origin.describe(), access_token_advice(*.origin))]
+    AccessTokenRefused { origin: CredentialOrigin, status: u16, host: String },
+
+    /// The account service failed to say who owns a Codex access token (a 5xx, a 429, or an
+    /// answer without an account).
+    #[error("The account service at {host} could not say whose the Codex access token is ({problem}): try again in a few minutes.")]
+    OwnerUnknown { host: String, problem: String },
 
     #[error("{} contains {what}, so it cannot be sent: {}", crate::text::capitalise(.origin.describe()), paste_again(*.origin))]
     MalformedToken { origin: CredentialOrigin, what: &'static str },
@@ -109,12 +122,13 @@ impl UsageError {
             UsageError::NoCredentials { .. }
             | UsageError::NoQuota(_)
             | UsageError::NoSessionLogs { .. }
+            | UsageError::NoUsageInLogs { .. }
             | UsageError::HomeGone { .. } => ErrorKind::NoCredentials,
             UsageError::Expired { .. } => ErrorKind::Expired,
             UsageError::MalformedToken { .. } => ErrorKind::MalformedToken,
-            UsageError::Unauthorized { .. } => ErrorKind::Unauthorized,
+            UsageError::Unauthorized { .. } | UsageError::AccessTokenRefused { .. } => ErrorKind::Unauthorized,
             UsageError::RateLimited { .. } => ErrorKind::RateLimited,
-            UsageError::ServerError { .. } => ErrorKind::ServerError,
+            UsageError::ServerError { .. } | UsageError::OwnerUnknown { .. } => ErrorKind::ServerError,
             UsageError::InvalidResponse { .. } => ErrorKind::InvalidResponse,
             UsageError::Network { .. } => ErrorKind::Network,
             UsageError::Other(_) => ErrorKind::Other,
@@ -178,6 +192,14 @@ pub fn token_defect(token: &str) -> Option<&'static str> {
     }
 }
 
+fn access_token_advice(origin: CredentialOrigin) -> &'static str {
+    match origin {
+        CredentialOrigin::Env => "create a new Codex access token and put it in HEADROOM_ACCESS_TOKEN.",
+        CredentialOrigin::Keychain => "create a new Codex access token and paste it with `headroom token set` or in Settings.",
+        _ => "create a new Codex access token and sign Codex in with it (`codex login --with-access-token`).",
+    }
+}
+
 fn refresh_advice(origin: CredentialOrigin) -> &'static str {
     match origin {
         CredentialOrigin::Env => "copy a fresh token from chatgpt.com into HEADROOM_ACCESS_TOKEN.",
@@ -214,11 +236,14 @@ mod tests {
             UsageError::NoQuota(crate::login::codex_login::NoQuotaLogin::Bedrock),
             UsageError::NoQuota(crate::login::codex_login::NoQuotaLogin::AgentIdentity),
             UsageError::NoSessionLogs { dir: "/h/.codex/sessions".into() },
+            UsageError::NoUsageInLogs { dir: "/h/.codex/sessions".into() },
             UsageError::Expired {
                 origin: CredentialOrigin::CodexAuthFile,
                 at: Utc::now() - chrono::Duration::hours(3),
             },
             UsageError::Unauthorized { origin: CredentialOrigin::Env, status: 401 },
+            UsageError::AccessTokenRefused { origin: CredentialOrigin::Env, status: 401, host: "auth.openai.com".into() },
+            UsageError::OwnerUnknown { host: "auth.openai.com".into(), problem: "HTTP 502".into() },
             UsageError::RateLimited { retry_after_seconds: Some(120) },
             UsageError::RateLimited { retry_after_seconds: None },
             UsageError::ServerError { status: 502 },

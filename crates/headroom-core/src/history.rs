@@ -178,10 +178,9 @@ impl History {
         let mut added = 0;
         for (path, _) in files {
             let Ok(bytes) = crate::sources::session_log::read_rollout(&path) else { continue };
-            for line in bytes.split(|b| *b == b'\n') {
-                match crate::sources::session_log::parse_line(line) {
-                    Some(snapshot) if snapshot.observed_at >= oldest => added += insert(&tx, &snapshot, account)?,
-                    _ => {}
+            for snapshot in crate::sources::session_log::snapshots_in(&bytes) {
+                if snapshot.observed_at >= oldest {
+                    added += insert(&tx, &snapshot, account)?;
                 }
             }
         }

@@ -137,9 +137,17 @@ pub enum LimitId {
     CodeReview,
     /// A business workspace's monthly credit pool for this member (`individual_limit`).
     CreditPool,
+    /// Luna Reserve (`metered_feature: "base_model_inference"`, `limit_name: "gpt-reserve"`):
+    /// usage some accounts get once the plan runs out, usable only with the Luna model. It is
+    /// never the plan: it neither fills the plan's windows nor starts or ends its "blocked".
+    LunaReserve,
     /// A model-specific quota from `additional_rate_limits`, named by its `metered_feature`.
     Feature(String),
 }
+
+/// The reserve's `metered_feature` (its limit id in rollouts too) and its `limit_name`.
+pub const RESERVE_FEATURE: &str = "base_model_inference";
+pub const RESERVE_LIMIT_NAME: &str = "gpt-reserve";
 
 impl LimitId {
     pub fn as_str(&self) -> &str {
@@ -147,6 +155,7 @@ impl LimitId {
             LimitId::Codex => "codex",
             LimitId::CodeReview => "code_review",
             LimitId::CreditPool => "credit_pool",
+            LimitId::LunaReserve => RESERVE_FEATURE,
             LimitId::Feature(name) => name,
         }
     }
@@ -165,6 +174,7 @@ impl LimitId {
             "codex" => LimitId::Codex,
             "code_review" => LimitId::CodeReview,
             "credit_pool" => LimitId::CreditPool,
+            RESERVE_FEATURE | RESERVE_LIMIT_NAME => LimitId::LunaReserve,
             _ => LimitId::Feature(name.to_string()),
         }
     }
@@ -223,6 +233,9 @@ pub struct UsageWindow {
     /// time), which is what the history records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed: Option<(f64, Option<DateTime<Utc>>)>,
+    /// The model a per-model limit is for (`normal_model_slug`: `gpt-6-luna` for the reserve).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// The credits a monthly pool counts in, as the service states them.
@@ -245,6 +258,7 @@ impl UsageWindow {
             reset_since_observed: false,
             credits: None,
             observed: None,
+            model: None,
         }
     }
 
@@ -275,17 +289,76 @@ impl UsageWindow {
         }
     }
 
-    /// What a person calls this window: "5-hour", "weekly", or "GPT-5.3-Codex-Spark 5-hour".
+    /// What a person calls this window: "5-hour", "weekly", "GPT-5.3-Codex-Spark 5-hour", "Luna
+    /// Reserve" (its usual weekly window; another length is named: "Luna Reserve 5-hour").
     pub fn title(&self) -> String {
         match &self.limit {
             LimitId::Codex => crate::text::capitalise(&self.length_label()),
             LimitId::CodeReview => format!("Code review {}", self.length_label()),
             LimitId::CreditPool => "Monthly credit limit".into(),
+            LimitId::LunaReserve if self.kind == WindowKind::Weekly || self.window_seconds.is_none() => {
+                RESERVE_NAME.into()
+            }
+            LimitId::LunaReserve => format!("{RESERVE_NAME} {}", self.length_label()),
             LimitId::Feature(feature) => {
                 let name = self.limit_name.as_deref().unwrap_or(feature);
                 format!("{name} {}", self.length_label())
             }
         }
+    }
+}
+
+/// What Codex calls the reserve (`model_display_name("gpt-reserve")`).
+pub const RESERVE_NAME: &str = "Luna Reserve";
+
+impl UsageWindow {
+    /// "Luna only": the one model a reserve can be used with, from `normal_model_slug`
+    /// (`gpt-6-luna` → Luna); `None` when the service does not say.
+    pub fn only_with(&self) -> Option<String> {
+        let slug = self.model.as_deref()?.trim();
+        let name = model_family(slug);
+        (!name.is_empty()).then(|| format!("{name} only"))
+    }
+}
+
+/// A model's family as people name it: `gpt-6-luna` and `gpt-5.6-luna` → "Luna"; a slug that
+/// does not end in a plain word is kept as it is.
+pub fn model_family(slug: &str) -> String {
+    let last = slug.rsplit(['-', '_']).next().unwrap_or(slug);
+    if !last.is_empty() && last.chars().all(|c| c.is_ascii_alphabetic()) && last.len() < slug.len() {
+        crate::text::capitalise(&last.to_ascii_lowercase())
+    } else {
+        slug.to_string()
+    }
+}
+
+/// A banked reset, as the list of reset credits names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetCredit {
+    pub id: String,
+    /// "Full reset (Weekly + 5 hr)".
+    pub title: Option<String>,
+    /// When it can no longer be used; `None` when it does not expire.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The reset credits the account holds, as last read from the list (at most hourly).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetCreditList {
+    pub read_at: DateTime<Utc>,
+    /// The usable ones, soonest to expire first.
+    pub credits: Vec<ResetCredit>,
+}
+
+impl ResetCreditList {
+    /// The credit to use when none is named: the one that expires soonest.
+    pub fn soonest(&self) -> Option<&ResetCredit> {
+        self.credits.first()
+    }
+
+    /// When the next credit expires, if any does.
+    pub fn next_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.credits.iter().filter_map(|c| c.expires_at).min()
     }
 }
 
@@ -368,6 +441,14 @@ pub struct UsageSnapshot {
     /// percentage, say), by where they were: left out rather than guessed, and named by `doctor`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unreadable: Vec<String>,
+    /// Windows the service reports switched off (a length of 0): no window at all, only
+    /// remembered so an answer whose every window is off can say so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub switched_off: Vec<String>,
+    /// Each banked reset with its title and expiry, when the list was read (only while
+    /// `reset_credits` is above 0); `None` when it was not or could not be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_credit_list: Option<ResetCreditList>,
     pub observed_at: DateTime<Utc>,
     pub source: SourceKind,
 }
@@ -430,6 +511,20 @@ impl UsageSnapshot {
         self.main_windows().max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
     }
 
+    /// The Luna Reserve's windows (usually one, weekly).
+    pub fn reserve_windows(&self) -> impl Iterator<Item = &UsageWindow> {
+        self.windows.iter().filter(|w| w.limit == LimitId::LunaReserve)
+    }
+
+    /// The reserve, when it has room: its window with the least left. `None` without a reserve
+    /// or when any of its windows is used up.
+    pub fn reserve_with_room(&self) -> Option<&UsageWindow> {
+        if self.reserve_windows().any(UsageWindow::is_exhausted) {
+            return None;
+        }
+        self.reserve_windows().max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
+    }
+
     /// The quota window closest to its limit (for a one-number summary).
     pub fn tightest_window(&self) -> Option<&UsageWindow> {
         self.quota_windows().max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
@@ -489,6 +584,8 @@ impl UsageSnapshot {
             spend_control: None,
             reset_credits: None,
             unreadable: Vec::new(),
+            switched_off: Vec::new(),
+            reset_credit_list: None,
             observed_at: at,
             source: SourceKind::Api,
         }
@@ -515,6 +612,8 @@ mod tests {
             spend_control: None,
             reset_credits: None,
             unreadable: Vec::new(),
+            switched_off: Vec::new(),
+            reset_credit_list: None,
             observed_at: Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
             source: SourceKind::Api,
         }
@@ -604,6 +703,8 @@ mod tests {
             spend_control: None,
             reset_credits: None,
             unreadable: Vec::new(),
+            switched_off: Vec::new(),
+            reset_credit_list: None,
             observed_at: now + Duration::minutes(minutes),
             source,
         };

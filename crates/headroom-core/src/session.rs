@@ -257,7 +257,10 @@ impl Session {
         }
         let no_source = matches!(
             report.error,
-            Some(UsageError::NoCredentials { .. } | UsageError::NoSessionLogs { .. } | UsageError::NoQuota(_))
+            Some(UsageError::NoCredentials { .. }
+                    | UsageError::NoSessionLogs { .. }
+                    | UsageError::NoUsageInLogs { .. }
+                    | UsageError::NoQuota(_))
         );
         if default && report.snapshot.is_none() && state.snapshot.is_none() && no_source && !self.welcomed {
             self.welcomed = true;
@@ -300,6 +303,7 @@ impl Session {
         let pause = UserPause { until: self.paused_until };
         let mut alerts = self.engine.observe(snapshot, &state.account, &self.settings, pause, now);
         alerts.extend(self.engine.pace(snapshot, &report.paces, &state.account, &self.settings, pause, now));
+        alerts.extend(self.engine.reset_credit_expiry(snapshot, &state.account, &self.settings, pause, now));
         alerts
     }
 
@@ -312,7 +316,7 @@ impl Session {
         if let Some(expires) = credential.claims.expires_at {
             alerts.extend(self.engine.token_expiry(&key, credential.origin, expires, &self.settings, pause, now));
         }
-        if matches!(report.error, Some(UsageError::Unauthorized { .. })) {
+        if matches!(report.error, Some(UsageError::Unauthorized { .. } | UsageError::AccessTokenRefused { .. })) {
             alerts.extend(self.engine.credentials_rejected(&key, credential.origin, &self.settings, pause, now));
         }
         alerts

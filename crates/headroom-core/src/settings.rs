@@ -35,6 +35,8 @@ pub struct AlertToggles {
     pub pace: bool,
     /// A limit is reached and Codex goes on by spending the account's credits.
     pub credits_in_use: bool,
+    /// A banked reset credit expires within 3 days (once per credit).
+    pub reset_credit_expiring: bool,
 }
 
 impl Default for AlertToggles {
@@ -47,6 +49,7 @@ impl Default for AlertToggles {
             credentials_rejected: true,
             pace: false,
             credits_in_use: true,
+            reset_credit_expiring: true,
         }
     }
 }
@@ -187,6 +190,9 @@ pub fn parse(text: &str) -> (Settings, Vec<String>) {
                 }
                 ("alerts", "pace") => reader.boolean(&name, value, &mut settings.toggles.pace),
                 ("alerts", "credits_in_use") => reader.boolean(&name, value, &mut settings.toggles.credits_in_use),
+                ("alerts", "reset_credit_expiring") => {
+                    reader.boolean(&name, value, &mut settings.toggles.reset_credit_expiring)
+                }
                 ("alerts", "credits_low_below") => match value.as_float().or(value.as_integer().map(|i| i as f64)) {
                     Some(v) if v.is_finite() && v > 0.0 => settings.credits_low_below = Some(v),
                     _ => reader.problem(
@@ -383,6 +389,8 @@ pub struct SettingsForm {
     pub pace: bool,
     #[serde(default = "yes")]
     pub credits_in_use: bool,
+    #[serde(default = "yes")]
+    pub reset_credit_expiring: bool,
     /// A number of credits, or empty for no low-credit alert.
     #[serde(default)]
     pub credits_low_below: String,
@@ -419,6 +427,7 @@ impl SettingsForm {
             credentials_rejected: s.toggles.credentials_rejected,
             pace: s.toggles.pace,
             credits_in_use: s.toggles.credits_in_use,
+            reset_credit_expiring: s.toggles.reset_credit_expiring,
             credits_low_below: s.credits_low_below.map(|v| v.to_string()).unwrap_or_default(),
             quiet_start: s.quiet_hours.map(|q| q.start.format("%H:%M").to_string()).unwrap_or_default(),
             quiet_end: s.quiet_hours.map(|q| q.end.format("%H:%M").to_string()).unwrap_or_default(),
@@ -510,6 +519,7 @@ impl SettingsForm {
                 credentials_rejected: self.credentials_rejected,
                 pace: self.pace,
                 credits_in_use: self.credits_in_use,
+                reset_credit_expiring: self.reset_credit_expiring,
             },
             credits_low_below,
             quiet_hours,
@@ -552,6 +562,7 @@ pub fn to_toml(settings: &Settings) -> String {
         ("credentials_rejected", t.credentials_rejected),
         ("pace", t.pace),
         ("credits_in_use", t.credits_in_use),
+        ("reset_credit_expiring", t.reset_credit_expiring),
     ] {
         out.push_str(&format!("{key} = {value}\n"));
     }

@@ -228,8 +228,41 @@ pub async fn fetch_live(
         }
         _ => credential,
     };
-    let snapshot = client.fetch(credential).await?;
-    Ok(with_account_from(snapshot, credential))
+    let snapshot = with_account_from(client.fetch(credential).await?, credential);
+    Ok(with_reset_credit_list(&client, credential, snapshot, now).await)
+}
+
+/// Adds the list of banked reset credits to an answer that counts some: as kept when it was
+/// asked for within the hour, else asked for again (a failure keeps the last list of the day).
+async fn with_reset_credit_list(
+    client: &UsageClient,
+    credential: &Credential,
+    mut snapshot: UsageSnapshot,
+    now: DateTime<Utc>,
+) -> UsageSnapshot {
+    use crate::sources::reset_credits::{list_due, shown_list, ResetCreditStore};
+    let account = crate::model::AccountKey::of(&snapshot);
+    let store = ResetCreditStore::at_default();
+    let (Some(store), false, true) = (store, account.is_unknown(), snapshot.reset_credits.is_some_and(|c| c > 0)) else {
+        return snapshot;
+    };
+    let entry = store.entry(account.as_str());
+    if !list_due(entry.as_ref(), now) {
+        snapshot.reset_credit_list = shown_list(entry, now);
+        return snapshot;
+    }
+    match client.reset_credits(credential).await {
+        Ok(list) => {
+            store.save_list(account.as_str(), Some(&list), now);
+            snapshot.reset_credit_list = Some(list);
+        }
+        Err(e) => {
+            tracing::warn!("the list of reset credits could not be read: {e}");
+            store.save_list(account.as_str(), None, now);
+            snapshot.reset_credit_list = shown_list(entry, now);
+        }
+    }
+    snapshot
 }
 
 /// Fills plan and account from the token where the body leaves them out.
@@ -255,8 +288,8 @@ fn from_logs(
         let error = error.unwrap_or(UsageError::NoCredentials { detail: None });
         return StatusReport { snapshot: None, credential, error: Some(error), log_file: None, paces: Vec::new() };
     }
-    let finding = match session_log::find_newest(&session_log::rollout_dirs(&ctx.env.codex_home)) {
-        Ok((finding, _stats)) => finding,
+    let (finding, files_seen) = match session_log::find_newest(&session_log::rollout_dirs(&ctx.env.codex_home)) {
+        Ok((finding, stats)) => (finding, stats.files_seen),
         Err(e) => {
             let error = error.unwrap_or_else(|| {
                 UsageError::Other(format!(
@@ -279,7 +312,11 @@ fn from_logs(
         None => StatusReport {
             snapshot: None,
             credential,
-            error: Some(error.unwrap_or(UsageError::NoSessionLogs { dir })),
+            error: Some(error.unwrap_or(if files_seen > 0 {
+                UsageError::NoUsageInLogs { dir }
+            } else {
+                UsageError::NoSessionLogs { dir }
+            })),
             log_file: None,
             paces: Vec::new(),
         },

@@ -9,6 +9,11 @@ pub fn short_digest(bytes: &[u8]) -> String {
 }
 
 /// "plus" → "Plus".
+/// A sentence without its closing full stop, to set inside another sentence.
+pub fn without_full_stop(sentence: &str) -> &str {
+    sentence.trim_end().trim_end_matches('.')
+}
+
 pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     match chars.next() {

@@ -39,6 +39,8 @@ fn sample(at: i64, five: (f64, i64), weekly: (f64, i64)) -> UsageSnapshot {
         spend_control: None,
         reset_credits: None,
         unreadable: Vec::new(),
+        switched_off: Vec::new(),
+        reset_credit_list: None,
         observed_at: minutes(at),
         source: SourceKind::Api,
     }

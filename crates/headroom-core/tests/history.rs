@@ -23,6 +23,8 @@ fn snapshot(at: DateTime<Utc>, five: f64, reset: DateTime<Utc>) -> UsageSnapshot
         spend_control: None,
         reset_credits: None,
         unreadable: Vec::new(),
+        switched_off: Vec::new(),
+        reset_credit_list: None,
         observed_at: at,
         source: SourceKind::Api,
     }

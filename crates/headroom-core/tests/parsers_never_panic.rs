@@ -77,6 +77,13 @@ const SAMPLES: &[&str] = &[
     include_str!("../../../testdata/usage/unreadable-windows.json"),
     include_str!("../../../testdata/usage/plus-credits-in-use.json"),
     include_str!("../../../testdata/usage/other-windows.json"),
+    include_str!("../../../testdata/usage/switched-off-windows.json"),
+    include_str!("../../../testdata/usage/luna-reserve-blocked.json"),
+    include_str!("../../../testdata/usage/absurd-reset-times.json"),
+    include_str!("../../../testdata/session-logs/reserve-tagged-codex.jsonl"),
+    r#"{"credits":[{"id":"rc_1","reset_type":"codex_rate_limits","status":"available","granted_at":"2026-06-17T00:00:00Z","expires_at":"2026-07-17T00:00:00Z","title":"Full reset (Weekly + 5 hr)","description":"Ready to redeem"}],"available_count":1,"total_earned_count":4}"#,
+    r#"{"code":"reset","windows_reset":2,"credit":{"id":"rc_1"}}"#,
+    r#"{"agent_identity":{"agent_runtime_id":"rt","agent_private_key":"-----BEGIN PRIVATE KEY-----x","account_id":"a","chatgpt_user_id":"u","email":"e","plan_type":"plus"}}"#,
     r#"{"timestamp":"2026-12-01T10:00:11.162Z","ordinal":12,"type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":1200,"cached_input_tokens":200,"cache_write_input_tokens":0,"output_tokens":30,"reasoning_output_tokens":10,"total_tokens":1230},"last_token_usage":{"input_tokens":1200,"cached_input_tokens":200,"cache_write_input_tokens":0,"output_tokens":30,"reasoning_output_tokens":10,"total_tokens":1230},"last_usage_includes_reasoning":false},"rate_limits":{"limit_id":"codex_bengalfox","limit_name":null,"primary":{"used_percent":37.5,"window_minutes":300,"resets_at":1796126411},"secondary":null,"credits":null,"individual_limit":{"limit":"100","used":"5"},"spend_control_reached":true,"plan_type":null}}}"#,
     r#"{"personal_access_token":"at-abc","tokens":{"accessToken":"x","refreshToken":"r"},"bedrock_api_key":{"api_key":"k"},"agent_identity":"j"}"#,
     include_str!("../../../testdata/session-logs/current-shape.jsonl"),
@@ -137,7 +144,7 @@ proptest! {
     #[test]
     fn a_window_is_shown_iff_its_percentage_is_readable(
         (used, readable) in loose_number(),
-        (length, _) in loose_number(),
+        (length, length_n) in loose_number(),
         (pool_used, pool_used_n) in loose_number(),
         (pool_limit, pool_limit_n) in loose_number(),
         (pool_pct, pool_pct_n) in loose_number(),
@@ -156,8 +163,11 @@ proptest! {
             (Some(a), Some(b)) => (a - b).abs() < 1e-9,
             (a, b) => a.is_none() && b.is_none(),
         };
-        prop_assert_eq!(main.len(), usize::from(readable.is_some()));
-        prop_assert!(close(main.first().copied(), readable.map(|n| n.clamp(0.0, 100.0))));
+        // A length of 0 is a window the service switched off: no window, whatever its percentage.
+        let switched_off = length_n == Some(0.0);
+        prop_assert_eq!(main.len(), usize::from(readable.is_some() && !switched_off));
+        prop_assert_eq!(snapshot.switched_off.len(), usize::from(switched_off));
+        prop_assert!(close(main.first().copied(), readable.filter(|_| !switched_off)));
         let pool = snapshot.windows.iter().find(|w| w.limit == headroom_core::LimitId::CreditPool).map(|w| w.used_percent);
         let expected = match (pool_used_n.filter(|u| *u >= 0.0), pool_limit_n.filter(|l| *l > 0.0)) {
             (Some(u), Some(l)) => Some((u / l * 100.0).clamp(0.0, 100.0)),
@@ -165,7 +175,7 @@ proptest! {
         };
         prop_assert!(close(pool, expected), "{:?} vs {:?}", pool, expected);
         prop_assert_eq!(snapshot.reset_credits, resets_n.map(|n| n as u32));
-        prop_assert_eq!(snapshot.unreadable.is_empty(), readable.is_some() && (pool.is_some() || body["spend_control"]["individual_limit"].as_object().is_none()));
+        prop_assert_eq!(snapshot.unreadable.is_empty(), (readable.is_some() || switched_off) && (pool.is_some() || body["spend_control"]["individual_limit"].as_object().is_none()));
         every_view(&snapshot);
     }
 
@@ -195,6 +205,61 @@ proptest! {
             every_view(&snapshot);
             let _ = snapshot.with_resets_applied(Utc::now());
         }
+    }
+
+    #[test]
+    fn reset_credit_answers_never_panic(bytes in any_input()) {
+        let now = Utc::now();
+        let _ = headroom_core::sources::reset_credits::parse_outcome(&bytes);
+        if let Ok(list) = headroom_core::sources::reset_credits::parse_list(&bytes, now) {
+            prop_assert!(list.credits.iter().all(|c| !c.id.trim().is_empty() && c.expires_at.is_none_or(|at| at > now)));
+        }
+    }
+
+    /// Whatever turns and buckets a rollout holds, the plan's numbers come from the newest
+    /// plan-tagged line that is not the reserve's (a weekly-only line on a reserve turn), and the
+    /// reserve's never stand in, reading backwards (the newest numbers) or forwards (the history).
+    #[test]
+    fn rollout_lines_go_to_their_bucket(turns in prop::collection::vec((prop::sample::select(vec!["gpt-reserve", "gpt-6-terra", ""]),
+        prop::collection::vec((0u8..4, 0u8..=100), 0..4)), 1..6)) {
+        let mut text = String::new();
+        let mut second = 0;
+        let mut expected_plan: Option<f64> = None;
+        // A turn without a turn_context line runs on the model named last.
+        let mut current = "";
+        for (model, lines) in &turns {
+            if !model.is_empty() {
+                current = model;
+                text.push_str(&format!("{{\"timestamp\":\"2026-11-20T09:00:{second:02}Z\",\"type\":\"turn_context\",\"payload\":{{\"model\":\"{model}\"}}}}\n"));
+            }
+            for (shape, used) in lines {
+                second += 1;
+                let used = f64::from(*used);
+                let limits = match shape {
+                    // The plan: both windows; the reserve tagged `codex`, weekly only; the reserve by name; premium with no windows.
+                    0 => format!(r#"{{"limit_id":"codex","primary":{{"used_percent":{used},"window_minutes":300}},"secondary":{{"used_percent":1,"window_minutes":10080}}}}"#),
+                    1 => format!(r#"{{"limit_id":"codex","primary":{{"used_percent":{used},"window_minutes":10080}},"secondary":null}}"#),
+                    2 => format!(r#"{{"limit_id":"base_model_inference","limit_name":"gpt-reserve","primary":{{"used_percent":{used},"window_minutes":10080}}}}"#),
+                    _ => r#"{"limit_id":"premium","primary":null,"secondary":null}"#.to_string(),
+                };
+                text.push_str(&format!("{{\"timestamp\":\"2026-11-20T09:00:{second:02}Z\",\"type\":\"event_msg\",\"payload\":{{\"type\":\"token_count\",\"rate_limits\":{limits}}}}}\n"));
+                // The plan's line with its 5-hour window is the plan's on any turn.
+                if *shape == 0 || (current != "gpt-reserve" && *shape == 1) {
+                    expected_plan = Some(used);
+                }
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rollout-x.jsonl");
+        std::fs::write(&path, &text).unwrap();
+        let (finding, _) = headroom_core::sources::session_log::newest_in_file(&path).unwrap();
+        let plan = finding.main.as_ref().map(|s| s.windows[0].used_percent);
+        prop_assert_eq!(plan, expected_plan, "{}", text);
+        let forwards: Vec<_> = headroom_core::sources::session_log::snapshots_in(text.as_bytes())
+            .filter(|s| s.windows[0].limit == headroom_core::LimitId::Codex)
+            .map(|s| s.windows[0].used_percent)
+            .collect();
+        prop_assert_eq!(forwards.last().copied(), expected_plan);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::error::UsageError;
 use crate::login::keychain::Keychain;
 use crate::login::pasted_tokens::PastedTokens;
 use crate::login::vault::PastedTokenSource;
+use crate::sources::reset_credits::{ConsumeOutcome, PendingUse, ResetCreditStore};
 use crate::status::{read_and_record, ReadOptions, StatusReport};
 
 /// One account's answer.
@@ -44,6 +45,93 @@ pub async fn read_account(
     let (report, history_notice) =
         read_and_record(&ctx, keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), options, now).await;
     AccountReport { account: account.clone(), report, history_notice }
+}
+
+/// Uses one banked reset credit of `account`, after the user said yes: with the credential its
+/// numbers are read with (a Codex access token's owner asked first, as for usage). `account_key`
+/// is whose numbers these are ([`crate::model::AccountKey`]), which the request is kept under.
+pub async fn use_reset_credit(
+    account: &WatchedAccount,
+    env: &Environment,
+    keychain: &dyn Keychain,
+    account_key: &str,
+    credit_id: &str,
+    now: DateTime<Utc>,
+) -> Result<ConsumeOutcome, String> {
+    use crate::login::credentials::{DiscoverMode, TokenKind};
+    let ctx = account.context(env);
+    let tokens = PastedTokens::new(keychain);
+    let pasted = account.pasted().map(|entry| tokens.source(entry.clone()));
+    let discovery = ctx.discover(keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), DiscoverMode::FirstFound);
+    let Some(credential) = discovery.credential().cloned() else { return Err(discovery.missing_error().to_string()) };
+    let client = ctx.client().map_err(|e| e.to_string())?;
+    let credential = match credential.kind {
+        TokenKind::CodexAccessToken if credential.account_id.is_none() => {
+            credential.with_owner(client.token_owner(&credential).await.map_err(|e| e.to_string())?)
+        }
+        _ => credential,
+    };
+    let store = ResetCreditStore::at_default()
+        .ok_or_else(|| "Headroom has no data folder to keep the request in: set HOME (or XDG_DATA_HOME).".to_string())?;
+    use_credit(&client, &credential, &store, account_key, credit_id, now).await.map_err(|e| e.to_string())
+}
+
+/// Sends the user's decision to use `credit_id`: one request id per decision, kept on disk before
+/// the request leaves, so a request whose answer was lost (a timeout, a 5xx, a crash) is sent
+/// again with the same id — by this call twice more, or by the next decision about the same
+/// credit within the hour — and the service spends at most one credit. Once the service answers,
+/// the decision is settled and the list is read again next time.
+async fn use_credit(
+    client: &crate::sources::client::UsageClient,
+    credential: &crate::login::credentials::Credential,
+    store: &ResetCreditStore,
+    account: &str,
+    credit_id: &str,
+    now: DateTime<Utc>,
+) -> Result<ConsumeOutcome, UseError> {
+    let pending = match store.pending(account, credit_id, now) {
+        Some(pending) => {
+            tracing::info!("an earlier request to use this reset credit got no answer: sending it again as it was");
+            pending
+        }
+        None => PendingUse { request_id: uuid::Uuid::new_v4().to_string(), credit_id: credit_id.to_string(), decided_at: now },
+    };
+    store.save_pending(account, &pending).map_err(|e| UseError::NotKept(e.to_string()))?;
+    let mut last = None;
+    for (attempt, wait) in [0u64, 1, 3].into_iter().enumerate() {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        }
+        match client.consume_reset_credit(credential, &pending.request_id, Some(&pending.credit_id)).await {
+            Ok(outcome) => {
+                store.settle(account);
+                store.forget_list(account);
+                return Ok(outcome);
+            }
+            // Lost on the way or failed at the service: the same request again is safe.
+            Err(e @ (crate::error::UsageError::Network { .. } | crate::error::UsageError::ServerError { .. })) => {
+                last = Some(e)
+            }
+            // Refused before anything was done: the login, or the service asking for a pause.
+            Err(e @ (crate::error::UsageError::Unauthorized { .. } | crate::error::UsageError::RateLimited { .. })) => {
+                return Err(UseError::Refused(e))
+            }
+            // An answer that is not one: whether the credit was used cannot be told.
+            Err(e) => return Err(UseError::Unanswered(e)),
+        }
+    }
+    Err(UseError::Unanswered(last.unwrap_or(crate::error::UsageError::ServerError { status: 500 })))
+}
+
+/// Why a decision to use a credit has no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum UseError {
+    #[error("The request could not be kept before sending it ({0}), so it was not sent: free some disk space and try again.")]
+    NotKept(String),
+    #[error("No answer came ({}), so the credit may or may not have been used: asking again within the hour resends the same request, so at most one credit is ever used.", crate::text::without_full_stop(&.0.to_string()))]
+    Unanswered(crate::error::UsageError),
+    #[error("{}; nothing was used.", crate::text::without_full_stop(&.0.to_string()))]
+    Refused(crate::error::UsageError),
 }
 
 /// Reads the given accounts at once; the answers come back in the same order.

@@ -27,6 +27,8 @@ use crate::settings::Settings;
 /// Reset times jitter by seconds from poll to poll; a cycle is the same while its reset time
 /// stays within this of the one first seen.
 pub const CYCLE_JITTER: Duration = Duration::minutes(5);
+/// How long before a reset credit expires Headroom says so.
+pub const RESET_CREDIT_WARNING: Duration = Duration::days(3);
 /// Alerts held during quiet hours, at most.
 const MAX_HELD: usize = 20;
 
@@ -59,6 +61,10 @@ pub enum AlertKind {
     /// The credit balance fell below the user's threshold.
     CreditsLow {
         below: f64,
+    },
+    /// A banked reset credit expires within 3 days (once per credit).
+    ResetCreditExpiring {
+        credit: String,
     },
     TokenExpiring {
         within_days: u8,
@@ -124,6 +130,9 @@ pub struct AlertState {
     credentials: BTreeMap<CredentialKey, CredentialMemory>,
     #[serde(default)]
     credits: BTreeMap<AccountKey, CreditsMemory>,
+    /// Per account, the reset credits already warned about (by id), so each is said once.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    reset_credits_warned: BTreeMap<AccountKey, BTreeSet<String>>,
     /// The newest sample's time over every account (what earlier versions kept, alone).
     last_observed_at: Option<DateTime<Utc>>,
     /// Each account's newest sample time: accounts are read side by side, and one account's
@@ -325,6 +334,46 @@ impl AlertEngine {
         }]
     }
 
+    /// Once per banked reset credit, when it expires within 3 days: a reset saved for a bad day
+    /// must not be lost unnoticed. Credits that are gone from the list are forgotten.
+    pub fn reset_credit_expiry(
+        &mut self,
+        snapshot: &UsageSnapshot,
+        account: &AccountKey,
+        settings: &Settings,
+        pause: UserPause,
+        now: DateTime<Utc>,
+    ) -> Vec<Alert> {
+        let Some(list) = snapshot.reset_credit_list.as_ref().filter(|_| snapshot.reset_credits.is_some_and(|c| c > 0))
+        else {
+            return Vec::new();
+        };
+        let warned = self.state.reset_credits_warned.entry(account.clone()).or_default();
+        warned.retain(|id| list.credits.iter().any(|c| c.id == *id));
+        let mut alerts = Vec::new();
+        for credit in &list.credits {
+            let Some(expires) = credit.expires_at else { continue };
+            if expires <= now || expires - now > RESET_CREDIT_WARNING || !warned.insert(credit.id.clone()) {
+                continue;
+            }
+            let kind = AlertKind::ResetCreditExpiring { credit: credit.id.clone() };
+            if !event_enabled(settings, &kind) {
+                continue;
+            }
+            let title = credit.title.as_deref().unwrap_or("A reset credit");
+            alerts.push(Alert {
+                kind,
+                identity: AlertKey::ResetCredits { account: account.clone() },
+                title: format!("A Codex reset credit expires {}", relative(expires, now)),
+                body: format!(
+                    "“{title}” can no longer be used after {}: use it before then if a limit stops you (`headroom reset-credit use`, or the menu).",
+                    clock(expires, now)
+                ),
+            });
+        }
+        self.deliver(alerts, settings, pause, now)
+    }
+
     /// The pace alert (off unless the user turns it on): once per cycle, when a window's current
     /// rate runs it out before its reset. `paces` is in `snapshot.windows` order; call after
     /// `observe`, which names the cycle.
@@ -494,6 +543,7 @@ fn event_enabled(settings: &Settings, kind: &AlertKind) -> bool {
         AlertKind::Pace { .. } => t.pace,
         AlertKind::CreditsInUse { .. } => t.credits_in_use,
         AlertKind::CreditsLow { .. } => settings.credits_low_below.is_some(),
+        AlertKind::ResetCreditExpiring { .. } => t.reset_credit_expiring,
         AlertKind::TokenExpiring { .. } => t.token_expiring,
         AlertKind::CredentialsRejected => t.credentials_rejected,
         AlertKind::Summary { .. } | AlertKind::SettingsProblems { .. } | AlertKind::FallbackSwitch { .. } => true,
@@ -506,6 +556,7 @@ fn limit_name(window: &UsageWindow) -> String {
         LimitId::Codex => format!("Codex {} limit", window.length_label()),
         LimitId::CodeReview => format!("Codex code review {} limit", window.length_label()),
         LimitId::CreditPool => "Codex monthly credit limit".into(),
+        LimitId::LunaReserve => window.title(),
         LimitId::Feature(feature) => {
             format!("{} {} limit", window.limit_name.as_deref().unwrap_or(feature), window.length_label())
         }
@@ -545,9 +596,23 @@ fn window_text(
                 LimitId::CreditPool => {
                     format!("Your workspace's monthly credit limit is reached until {}.", until(window.resets_at, now))
                 }
+                LimitId::LunaReserve => {
+                    format!("Codex cannot go on with the reserve until {}.", until(window.resets_at, now))
+                }
                 _ => format!("This limit is used up until {}.", until(window.resets_at, now)),
             };
-            (format!("{name} reached"), body)
+            // The plan is out, but the reserve has room: that is what the user wants to know.
+            let body = match snapshot.reserve_with_room() {
+                Some(reserve) if matches!(window.limit, LimitId::Codex | LimitId::CreditPool) => {
+                    format!("{body} It can go on with {}.", crate::present::humanize::reserve_note(reserve))
+                }
+                _ => body,
+            };
+            let title = match window.limit {
+                LimitId::LunaReserve => format!("{name} used up"),
+                _ => format!("{name} reached"),
+            };
+            (title, body)
         }
         AlertKind::CreditsInUse { .. } => {
             let balance = snapshot.credits.as_ref().map(crate::present::humanize::credit_balance).unwrap_or_default();
@@ -556,9 +621,13 @@ fn window_text(
                 format!("Codex spends your credits until {}.", until(window.resets_at, now)),
             )
         }
-        AlertKind::AvailableAgain { .. } => {
-            ("Codex is available again".into(), format!("The {} limit has reset; {left}% left.", window.length_label()))
-        }
+        AlertKind::AvailableAgain { .. } => match window.limit {
+            LimitId::Codex | LimitId::CreditPool => {
+                ("Codex is available again".into(), format!("The {} limit has reset; {left}% left.", window.length_label()))
+            }
+            // A model's own limit (the reserve, say) resetting is not the plan coming back.
+            _ => (format!("{name} is available again"), format!("It has reset; {left}% left.")),
+        },
         AlertKind::StillBlocked { blocked_by, .. } => {
             let blocker = snapshot.main_windows().find(|w| w.kind == *blocked_by).and_then(|w| w.resets_at);
             (

@@ -18,6 +18,8 @@ pub enum AlertKey {
     Window { account: AccountKey, limit: LimitId, kind: WindowKind },
     /// One account's credit balance.
     Credits { account: AccountKey },
+    /// One account's banked reset credits.
+    ResetCredits { account: AccountKey },
     /// One credential (a new token is a new credential).
     Credential(CredentialKey),
     /// Several alerts of one reading, merged into one notification.
@@ -38,9 +40,10 @@ impl AlertKey {
     /// The account the alert is about, when it is about one.
     pub fn account(&self) -> Option<&AccountKey> {
         match self {
-            AlertKey::Window { account, .. } | AlertKey::Credits { account } | AlertKey::Several { account } => {
-                Some(account)
-            }
+            AlertKey::Window { account, .. }
+            | AlertKey::Credits { account }
+            | AlertKey::ResetCredits { account }
+            | AlertKey::Several { account } => Some(account),
             _ => None,
         }
     }
@@ -84,6 +87,7 @@ impl fmt::Display for AlertKey {
                 write!(f, "{}|{}|{}", account.as_str(), limit.as_str(), kind.id())
             }
             AlertKey::Credits { account } => write!(f, "{}|credits", account.as_str()),
+            AlertKey::ResetCredits { account } => write!(f, "{}|reset-credits", account.as_str()),
             AlertKey::Credential(key) => write!(f, "credential|{key}"),
             AlertKey::Several { account } => f.write_str(account.as_str()),
             AlertKey::Summary => f.write_str("summary"),
@@ -127,6 +131,7 @@ impl FromStr for AlertKey {
             ["fallback"] => AlertKey::Fallback,
             ["credential", ..] => AlertKey::Credential(text["credential|".len()..].parse()?),
             [name, "credits"] => AlertKey::Credits { account: account(name) },
+            [name, "reset-credits"] => AlertKey::ResetCredits { account: account(name) },
             [name, limit, kind] => AlertKey::Window {
                 account: account(name),
                 limit: LimitId::from_id(limit),

@@ -124,6 +124,7 @@ mod tests {
             reset_since_observed: false,
             credits: None,
             observed: None,
+            model: None,
         }
     }
 

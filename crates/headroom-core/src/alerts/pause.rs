@@ -71,6 +71,8 @@ mod tests {
             spend_control: None,
             reset_credits: None,
             unreadable: Vec::new(),
+            switched_off: Vec::new(),
+            reset_credit_list: None,
             observed_at: Utc::now(),
             source: SourceKind::Api,
         }

@@ -106,7 +106,7 @@ pub fn waybar(report: &StatusReport, settings: &Settings, now: DateTime<Utc>) ->
 /// The placeholders a template may use, for the list an unknown one is refused with.
 pub fn placeholders() -> Vec<String> {
     let mut names = Vec::new();
-    for kind in WindowKind::ALL.iter().map(|k| k.id()).chain(["tightest"]) {
+    for kind in WindowKind::ALL.iter().map(|k| k.id()).chain(["tightest", "reserve"]) {
         for field in ["left", "used", "resets_in", "resets_at"] {
             names.push(format!("{kind}.{field}"));
         }
@@ -208,6 +208,8 @@ fn value(name: &str, report: &StatusReport, settings: &Settings, now: DateTime<U
             let s = snapshot?;
             let window = match kind {
                 "tightest" => tightest(s)?,
+                // Luna Reserve: what is left of it, never the plan's.
+                "reserve" => s.reserve_windows().max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))?,
                 kind => {
                     let kind = WindowKind::from_id(kind)?;
                     s.main_windows().find(|w| w.kind == kind)?
@@ -218,7 +220,8 @@ fn value(name: &str, report: &StatusReport, settings: &Settings, now: DateTime<U
                 "left" => Some(left.to_string()),
                 "used" => Some(used.to_string()),
                 "resets_in" => window.resets_at.filter(|at| *at > now).map(|at| duration(at - now)),
-                "resets_at" => window.resets_at.map(|at| clock(at, now)),
+                // A reset that has passed is no coming reset.
+                "resets_at" => window.resets_at.filter(|at| *at > now).map(|at| clock(at, now)),
                 _ => None,
             }
         }

@@ -9,7 +9,7 @@ use crate::error::UsageError;
 use crate::model::CredentialOrigin;
 use crate::model::{SourceKind, UsageSnapshot, WindowKind};
 use crate::present::humanize::used_and_left;
-use crate::present::tray_view::{credits_text, level, pool_credits, short_error, Level, NO_WINDOWS};
+use crate::present::tray_view::{credits_text, level, no_windows, pool_credits, short_error, Level};
 use crate::settings::{Settings, ShowAs};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -28,6 +28,21 @@ pub struct WindowView {
     pub pace: Option<String>,
     /// A credit pool's own count: "250 of 1000 credits used".
     pub credits: Option<String>,
+    /// The one model a per-model limit can be used with: "Luna only" for Luna Reserve.
+    pub only: Option<String>,
+}
+
+/// One banked reset credit, for the dashboard's list and its "Use a reset credit…".
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResetCreditView {
+    pub id: String,
+    /// "Full reset (Weekly + 5 hr)".
+    pub title: String,
+    /// RFC 3339, or none when it does not expire.
+    pub expires_at: Option<String>,
+    /// "expires 17 Jul", "does not expire".
+    pub expiry: String,
 }
 
 /// What blocks Codex, in the words the tray and the CLI use; the UI adds the ticking time:
@@ -83,8 +98,12 @@ pub struct DashboardView {
     pub show_as: ShowAs,
     pub windows: Vec<WindowView>,
     pub credits: Option<String>,
-    /// "2 reset credits available — use one in Codex with /usage".
+    /// "2 reset credits available — the next expires 17 Jul".
     pub reset_credits: Option<String>,
+    /// Each banked reset, soonest to expire first (empty when the list could not be read).
+    pub reset_credit_list: Vec<ResetCreditView>,
+    /// Offer "Use a reset credit…": a credit is banked and a limit blocks or nearly blocks.
+    pub offer_reset_credit: bool,
     /// Said instead of windows when the answer has none.
     pub notice: Option<String>,
     pub blocked: Option<BlockedView>,
@@ -144,6 +163,7 @@ pub fn action_for(error: &UsageError) -> Action {
     match error {
         UsageError::Expired { origin, .. }
         | UsageError::Unauthorized { origin, .. }
+        | UsageError::AccessTokenRefused { origin, .. }
         | UsageError::MalformedToken { origin, .. } => match origin {
             CredentialOrigin::CodexKeyring | CredentialOrigin::CodexSecrets | CredentialOrigin::CodexAuthFile => {
                 Action::RunCodex
@@ -153,9 +173,13 @@ pub fn action_for(error: &UsageError) -> Action {
         UsageError::NoCredentials { .. }
         | UsageError::NoQuota(_)
         | UsageError::NoSessionLogs { .. }
+        | UsageError::NoUsageInLogs { .. }
         | UsageError::HomeGone { .. } => Action::SignIn,
         UsageError::Network { .. } => Action::CheckNetwork,
-        UsageError::RateLimited { .. } | UsageError::ServerError { .. } | UsageError::InvalidResponse { .. } => {
+        UsageError::RateLimited { .. }
+        | UsageError::ServerError { .. }
+        | UsageError::OwnerUnknown { .. }
+        | UsageError::InvalidResponse { .. } => {
             Action::Retry
         }
         UsageError::Other(_) => Action::Doctor,
@@ -199,6 +223,7 @@ pub fn dashboard_view(
                             resets_at: time(w.resets_at),
                             reset_since: w.reset_since_observed,
                             credits: w.credits.and_then(pool_credits),
+                            only: w.only_with(),
                             level: level(w, blocking == Some(w) || s.is_exhausted(w), settings),
                         }
                     })
@@ -206,10 +231,31 @@ pub fn dashboard_view(
             })
             .unwrap_or_default(),
         credits: snapshot.and_then(|s| s.credits.as_ref()).and_then(credits_text),
-        reset_credits: snapshot.and_then(|s| s.reset_credits).filter(|c| *c > 0).map(|c| {
-            format!("{} available — use one in Codex with /usage", crate::present::humanize::reset_credits(c))
+        reset_credits: snapshot.and_then(|s| {
+            let count = s.reset_credits.filter(|c| *c > 0)?;
+            Some(crate::present::humanize::reset_credits_line(count, s.reset_credit_list.as_ref(), now))
         }),
-        notice: snapshot.filter(|s| s.windows.is_empty()).map(|_| format!("{NO_WINDOWS}.")),
+        reset_credit_list: snapshot
+            .filter(|s| s.reset_credits.is_some_and(|c| c > 0))
+            .and_then(|s| s.reset_credit_list.as_ref())
+            .map(|list| {
+                list.credits
+                    .iter()
+                    .map(|c| ResetCreditView {
+                        id: c.id.clone(),
+                        title: c.title.clone().unwrap_or_else(|| "Reset credit".into()),
+                        expires_at: time(c.expires_at),
+                        expiry: crate::present::humanize::reset_credit_line(c, now)
+                            .rsplit(" · ")
+                            .next()
+                            .unwrap_or_default()
+                            .to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        offer_reset_credit: snapshot.is_some_and(|s| crate::present::reset_credit::worth_using(s, settings).is_ok()),
+        notice: snapshot.filter(|s| s.windows.is_empty()).map(|s| format!("{}.", no_windows(s))),
         blocked: snapshot.and_then(crate::present::humanize::blocked).map(|b| BlockedView {
             lead: b.lead,
             resets_at: time(b.resets_at),
@@ -246,6 +292,8 @@ mod tests {
             spend_control: None,
             reset_credits: None,
             unreadable: Vec::new(),
+            switched_off: Vec::new(),
+            reset_credit_list: None,
             observed_at: now() - Duration::minutes(2),
             source: SourceKind::Api,
         }

@@ -142,16 +142,79 @@ pub fn blocked(snapshot: &crate::model::UsageSnapshot) -> Option<Blocked> {
         Some(w) => format!("Blocked by the {} limit", w.length_label()),
         None if snapshot.spend_limit_reached() => "Your workspace's monthly credit limit is reached".into(),
         None if snapshot.limit_reached => {
-            let reason = snapshot.limit_reached_reason.as_deref().unwrap_or("limit reached").replace('_', " ");
-            format!("Codex is blocked ({reason})")
+            format!("Codex is blocked ({})", reached_reason(snapshot.limit_reached_reason.as_deref()))
         }
         None => return None,
     };
-    let tail = match snapshot.reset_credits.filter(|c| *c > 0 && !spends) {
-        Some(count) => format!(" — {} available: use one in Codex with /usage", reset_credits(count)),
-        None => String::new(),
-    };
+    let mut ways_on = Vec::new();
+    if let Some(reserve) = snapshot.reserve_with_room() {
+        ways_on.push(format!("Codex can go on with {}", reserve_note(reserve)));
+    }
+    if let Some(count) = snapshot.reset_credits.filter(|c| *c > 0 && !spends) {
+        ways_on.push(format!("{} available to reset it now", reset_credits(count)));
+    }
+    let tail = if ways_on.is_empty() { String::new() } else { format!(" — {}", ways_on.join("; ")) };
     Some(Blocked { lead, resets_at: window.and_then(|w| w.resets_at), tail })
+}
+
+/// The reserve with what it is for and what is left: "Luna Reserve (Luna only, 76% left)".
+pub fn reserve_note(reserve: &crate::model::UsageWindow) -> String {
+    let left = used_and_left(reserve.used_percent).1;
+    match reserve.only_with() {
+        Some(only) => format!("{} ({only}, {left}% left)", crate::model::RESERVE_NAME),
+        None => format!("{} ({left}% left)", crate::model::RESERVE_NAME),
+    }
+}
+
+/// Why the service says Codex is blocked, when no window says so, in words: an unknown reason
+/// (the service adds new ones) is a plain "limit reached".
+pub fn reached_reason(reason: Option<&str>) -> &'static str {
+    match reason {
+        Some("workspace_owner_credits_depleted") => "your workspace's credits are used up",
+        Some("workspace_member_credits_depleted") => "your credits in this workspace are used up",
+        Some("workspace_member_usage_limit_reached") => "your usage limit in this workspace is reached",
+        Some("workspace_owner_usage_limit_reached") => "your workspace's usage limit is reached",
+        _ => "limit reached",
+    }
+}
+
+/// A day as people write it: "17 Jul", "17 Jul 2027" in another year (local time).
+pub fn date(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    date_in(at, now, &Local)
+}
+
+pub fn date_in<Tz: TimeZone>(at: DateTime<Utc>, now: DateTime<Utc>, tz: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let local = at.with_timezone(tz);
+    if local.year() == now.with_timezone(tz).year() {
+        format!("{} {}", local.day(), local.format("%b"))
+    } else {
+        format!("{} {} {}", local.day(), local.format("%b"), local.year())
+    }
+}
+
+/// "2 reset credits available — the next expires 17 Jul", for the CLI, the menu and the dashboard.
+pub fn reset_credits_line(count: u32, list: Option<&crate::model::ResetCreditList>, now: DateTime<Utc>) -> String {
+    format!("{} {}", reset_credits(count), reset_credits_availability(list, now))
+}
+
+/// "available — the next expires 17 Jul", or "available" when no credit's expiry is known.
+pub fn reset_credits_availability(list: Option<&crate::model::ResetCreditList>, now: DateTime<Utc>) -> String {
+    match list.and_then(crate::model::ResetCreditList::next_expires_at) {
+        Some(at) => format!("available — the next expires {}", date(at, now)),
+        None => "available".into(),
+    }
+}
+
+/// One banked reset: "Full reset (Weekly + 5 hr) · expires 17 Jul".
+pub fn reset_credit_line(credit: &crate::model::ResetCredit, now: DateTime<Utc>) -> String {
+    let title = credit.title.as_deref().unwrap_or("Reset credit");
+    match credit.expires_at {
+        Some(at) => format!("{title} · expires {}", date(at, now)),
+        None => format!("{title} · does not expire"),
+    }
 }
 
 /// [`blocked`] as one sentence without its full stop, for the CLI and the tray alike:
@@ -190,18 +253,22 @@ pub fn reset_credits(count: u32) -> String {
     format!("{count} reset credit{}", if count == 1 { "" } else { "s" })
 }
 
-/// A plan as people name it: "plus" → "Plus", "prolite" → "Pro Lite",
-/// "self_serve_business_usage_based" → "Business (usage-based)"; an unknown one in words.
+/// A plan as Codex's `/status` names it (`codex-rs/tui/src/status/helpers.rs`,
+/// `plan_type_display_name`): "plus" → "Plus", "prolite" → "Pro Lite", "team" → "Business" (ChatGPT
+/// Team became Business), the business plans → "Enterprise"; an unknown one in words.
 pub fn plan_name(plan: &str) -> String {
     let known = match plan {
         "prolite" => "Pro Lite",
-        "free_workspace" => "Free workspace",
+        "promax" => "Pro Max",
+        "team" | "self_serve_business_usage_based" => "Business",
+        "self_serve_business_prolite" => "Business Premium",
+        "business" | "enterprise" | "hc" | "ent26" | "enterprise_cbp_usage_based" => "Enterprise",
+        "enterprise_cbp_automation" => "Enterprise (Automation)",
+        "edu" | "education" => "Edu",
         "edu_plus" => "Edu Plus",
         "edu_pro" => "Edu Pro",
+        "free_workspace" => "Free workspace",
         "k12" => "K-12",
-        "self_serve_business_usage_based" => "Business (usage-based)",
-        "self_serve_business_prolite" => "Business Pro Lite",
-        "enterprise_cbp_usage_based" => "Enterprise (usage-based)",
         other => return capitalise(&other.replace('_', " ")),
     };
     known.to_string()
@@ -238,6 +305,8 @@ mod tests {
             spend_control: None,
             reset_credits: None,
             unreadable: Vec::new(),
+            switched_off: Vec::new(),
+            reset_credit_list: None,
             observed_at: Utc::now(),
             source: SourceKind::Api,
         };
@@ -252,11 +321,43 @@ mod tests {
 
     #[test]
     fn plans_read_as_people_name_them() {
-        let names: Vec<String> =
-            ["plus", "prolite", "self_serve_business_usage_based", "ent26", "free_workspace", "k12"]
-                .map(plan_name)
-                .into();
-        assert_eq!(names, ["Plus", "Pro Lite", "Business (usage-based)", "Ent26", "Free workspace", "K-12"]);
+        let names: Vec<String> = [
+            "plus",
+            "prolite",
+            "promax",
+            "team",
+            "self_serve_business_usage_based",
+            "self_serve_business_prolite",
+            "business",
+            "ent26",
+            "hc",
+            "enterprise_cbp_automation",
+            "edu_plus",
+            "free_workspace",
+            "k12",
+            "galaxy_brain",
+        ]
+        .map(plan_name)
+        .into();
+        assert_eq!(
+            names,
+            [
+                "Plus",
+                "Pro Lite",
+                "Pro Max",
+                "Business",
+                "Business",
+                "Business Premium",
+                "Enterprise",
+                "Enterprise",
+                "Enterprise",
+                "Enterprise (Automation)",
+                "Edu Plus",
+                "Free workspace",
+                "K-12",
+                "Galaxy brain"
+            ]
+        );
         assert_eq!(amount(1000.0), "1000");
         assert_eq!(amount(12.5), "12.5");
         assert_eq!(amount(0.25), "0.25");

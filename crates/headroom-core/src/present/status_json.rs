@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::alerts::pace::{Pace, Verdict};
-use crate::model::{UsageSnapshot, UsageWindow};
+use crate::model::{ResetCreditList, UsageSnapshot, UsageWindow};
 use crate::status::StatusReport;
 
 pub const SCHEMA: u32 = 1;
@@ -30,12 +30,30 @@ fn window_json(window: &UsageWindow, pace: Option<&Pace>) -> Value {
     json!({
         "pace": pace_json(pace),
         "limit": window.limit.as_str(),
+        "title": window.title(),
+        "model": window.model,
         "kind": window.kind.id(),
         "window_seconds": window.window_seconds,
         "used_percent": window.used_clamped(),
         "remaining_percent": window.remaining_percent(),
         "resets_at": time(window.resets_at),
         "credits": window.credits.map(|c| json!({"used": c.used, "limit": c.limit})),
+    })
+}
+
+/// `{"available", "next_expires_at", "credits": [{"id", "title", "expires_at"}] | null}`: the
+/// list is null when it could not be read, and empty when there is none to read.
+fn reset_credits_json(available: u32, list: Option<&ResetCreditList>) -> Value {
+    let empty = ResetCreditList { read_at: DateTime::<Utc>::MIN_UTC, credits: Vec::new() };
+    let list = if available == 0 { Some(&empty) } else { list };
+    json!({
+        "available": available,
+        "next_expires_at": time(list.and_then(ResetCreditList::next_expires_at)),
+        "credits": list.map(|l| l.credits.iter().map(|c| json!({
+            "id": c.id,
+            "title": c.title,
+            "expires_at": time(c.expires_at),
+        })).collect::<Vec<_>>()),
     })
 }
 
@@ -73,7 +91,7 @@ pub fn status_json(report: &StatusReport) -> Value {
             "unlimited": c.unlimited,
             "balance": c.balance,
         })),
-        "reset_credits": snapshot.and_then(|s| s.reset_credits).map(|n| json!({"available": n})),
+        "reset_credits": snapshot.and_then(|s| s.reset_credits.map(|n| reset_credits_json(n, s.reset_credit_list.as_ref()))),
         "error": report.error.as_ref().map(|e| json!({"kind": e.kind().id(), "message": e.to_string()})),
     })
 }

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use crate::error::UsageError;
 use crate::model::CredentialOrigin;
 use crate::model::{SourceKind, UsageSnapshot, UsageWindow, WindowKind};
-use crate::present::humanize::{age, blocked_sentence, clock, heading, reset_phrase, used_and_left};
+use crate::present::humanize::{
+    age, blocked_sentence, clock, heading, reset_credit_line, reset_credits_availability, reset_phrase, used_and_left,
+};
 use crate::settings::{Settings, ShowAs};
 
 pub use headroom_types::{IconBar, IconState, Level};
@@ -287,6 +289,7 @@ pub fn short_error(error: &UsageError) -> String {
             "Pasted token rejected — paste a new one in Settings".into()
         }
         UsageError::Unauthorized { .. } => "HEADROOM_ACCESS_TOKEN rejected — set a fresh token".into(),
+        UsageError::AccessTokenRefused { .. } => "Codex access token refused — create a new one".into(),
         UsageError::MalformedToken { origin, .. } if codex(*origin) => "Login damaged — run `codex login`".into(),
         UsageError::MalformedToken { origin: CredentialOrigin::Keychain, .. } => {
             "Pasted token damaged — paste it again in Settings".into()
@@ -298,10 +301,12 @@ pub fn short_error(error: &UsageError) -> String {
         }
         UsageError::NoQuota(kind) => format!("Codex uses {} — no plan quota to show", kind.describe()),
         UsageError::NoSessionLogs { .. } => "No Codex numbers yet — run `codex login`".into(),
+        UsageError::NoUsageInLogs { .. } => "No usage limits in Codex's logs yet — run `codex login`".into(),
         UsageError::HomeGone { .. } => "Codex home is gone — remove it in Settings".into(),
         UsageError::Network { .. } => "Offline".into(),
         UsageError::RateLimited { .. } => "The usage service is busy".into(),
         UsageError::ServerError { .. } => "The usage service is failing".into(),
+        UsageError::OwnerUnknown { .. } => "The account service is failing".into(),
         UsageError::InvalidResponse { .. } => "Unexpected answer from the usage service".into(),
         UsageError::Other(_) => "Setup problem — run `headroom doctor`".into(),
     }
@@ -346,27 +351,43 @@ fn rows(
                 .map(|v| format!(" · {v}"))
                 .unwrap_or_default();
             let credits = w.credits.and_then(pool_credits).map(|c| format!(" · {c}")).unwrap_or_default();
+            let only = w.only_with().map(|o| format!(" · {o}")).unwrap_or_default();
             format!(
-                "{}   {amount}{credits} · {}{pace}",
+                "{}   {amount}{only}{credits} · {}{pace}",
                 w.title(),
                 reset_phrase(w.resets_at, w.reset_since_observed, now)
             )
         })
         .collect();
     if snapshot.windows.is_empty() {
-        rows.push(NO_WINDOWS.into());
+        rows.push(no_windows(snapshot).into());
     }
     if let Some(credits) = snapshot.credits.as_ref().and_then(credits_text) {
         rows.push(format!("Credits   {credits}"));
     }
     if let Some(count) = snapshot.reset_credits.filter(|c| *c > 0) {
-        rows.push(format!("Reset credits   {count} available (use one in Codex with /usage)"));
+        let list = snapshot.reset_credit_list.as_ref();
+        rows.push(format!("Reset credits   {count} {}", reset_credits_availability(list, now)));
+        for credit in list.map(|l| l.credits.as_slice()).unwrap_or_default() {
+            rows.push(format!("   {}", reset_credit_line(credit, now)));
+        }
     }
     rows
 }
 
 /// What the CLI, the tray and the dashboard say when an answer holds no window.
 pub const NO_WINDOWS: &str = "The service reported no usage windows for this account";
+/// The same when the service sent windows, every one of them switched off.
+pub const NO_ACTIVE_WINDOWS: &str = "The service reported no active usage windows for this account";
+
+/// [`NO_WINDOWS`], or [`NO_ACTIVE_WINDOWS`] when every window sent is switched off.
+pub fn no_windows(snapshot: &UsageSnapshot) -> &'static str {
+    if snapshot.switched_off.is_empty() {
+        NO_WINDOWS
+    } else {
+        NO_ACTIVE_WINDOWS
+    }
+}
 
 /// "250 of 1000 credits used", when the pool says both.
 pub fn pool_credits(credits: crate::model::PoolCredits) -> Option<String> {
@@ -414,6 +435,8 @@ mod tests {
             spend_control: None,
             reset_credits: None,
             unreadable: Vec::new(),
+            switched_off: Vec::new(),
+            reset_credit_list: None,
             observed_at: now() - Duration::minutes(age_minutes),
             source: SourceKind::Api,
         }
@@ -513,7 +536,7 @@ mod tests {
             "{:?}",
             v.menu.rows
         );
-        assert_eq!(v.menu.rows[1], "Reset credits   2 available (use one in Codex with /usage)");
+        assert_eq!(v.menu.rows[1], "Reset credits   2 available");
         assert_eq!(v.icon.bars, vec![IconBar { fill: 75, level: Level::Plenty }], "a pool alone is the icon's bar");
         assert_eq!(v.menu.blocked, None);
 
@@ -522,7 +545,7 @@ mod tests {
         let v = view(Some(&snap), None, &Settings::default());
         let blocked = v.menu.blocked.unwrap();
         assert!(blocked.starts_with("Your workspace's monthly credit limit is reached until "), "{blocked}");
-        assert!(blocked.ends_with(" — 2 reset credits available: use one in Codex with /usage"), "{blocked}");
+        assert!(blocked.ends_with(" — 2 reset credits available to reset it now"), "{blocked}");
         assert_eq!(v.icon.bars[0].level, Level::Blocked);
     }
 

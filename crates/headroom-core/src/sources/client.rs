@@ -10,7 +10,8 @@ use sha2::Digest;
 use crate::environment::BaseUrl;
 use crate::error::{UsageError, CHECK_BASE_URL, MAX_RETRY_AFTER_SECONDS, TRY_LATER};
 use crate::login::credentials::{Credential, TokenOwner};
-use crate::model::UsageSnapshot;
+use crate::model::{ResetCreditList, UsageSnapshot};
+use crate::sources::reset_credits::{self, ConsumeOutcome};
 use crate::sources::usage_body::{parse_usage_body, BodyError};
 
 pub const TIMEOUT: Duration = Duration::from_secs(15);
@@ -27,6 +28,10 @@ pub struct UsageClient {
     session_url: String,
     /// `{authapi}/v1/user-auth-credential/whoami`, where Codex asks who owns a Codex access token.
     whoami_url: String,
+    /// Its host, named when asking it fails.
+    whoami_host: String,
+    /// `{base}/wham/rate-limit-reset-credits`: the banked resets, and `…/consume` to use one.
+    reset_credits_url: String,
 }
 
 impl UsageClient {
@@ -67,19 +72,13 @@ impl UsageClient {
         })?;
         let url = base_url.usage_url();
         let parsed = reqwest::Url::parse(&url).ok();
-        let host = parsed
-            .as_ref()
-            .and_then(|u| {
-                u.host_str().map(|h| match u.port() {
-                    Some(port) => format!("{h}:{port}"),
-                    None => h.to_string(),
-                })
-            })
-            .unwrap_or_else(|| crate::text::mask_userinfo(&url));
+        let host = host_of(&url);
         let session_url =
             parsed.map(|u| format!("{}/api/auth/session", u.origin().ascii_serialization())).unwrap_or_default();
         let whoami_url = format!("{}/v1/user-auth-credential/whoami", authapi_base_url.trim_end_matches('/'));
-        Ok(UsageClient { http, url, host, session_url, whoami_url })
+        let reset_credits_url = base_url.reset_credits_url();
+        let whoami_host = host_of(&whoami_url);
+        Ok(UsageClient { http, url, host, session_url, whoami_url, whoami_host, reset_credits_url })
     }
 
     pub fn url(&self) -> &str {
@@ -101,22 +100,26 @@ impl UsageClient {
             .bearer_auth(credential.access_token().expose_secret())
             .send()
             .await
-            .map_err(|e| self.network_error(&e))?;
+            .map_err(|e| self.network_error_at(&e, &self.whoami_host))?;
         let status = response.status().as_u16();
-        match status {
-            401 | 403 => return Err(UsageError::Unauthorized { origin: credential.origin, status }),
-            429 => return Err(UsageError::RateLimited { retry_after_seconds: None }),
-            500..=599 => return Err(UsageError::ServerError { status }),
-            _ => {}
+        let host = self.whoami_host.clone();
+        if matches!(status, 401 | 403) {
+            return Err(UsageError::AccessTokenRefused { origin: credential.origin, status, host });
         }
-        let body = self.read_body(response).await?;
+        let body = match self.read_body(response).await {
+            Ok(body) => body,
+            Err(UsageError::Network { cause, .. }) => return Err(UsageError::Network { host, cause }),
+            Err(other) => return Err(other),
+        };
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         let text = |key: &str| crate::sources::usage_body::string(value.get(key));
         let Some(account_id) = text("chatgpt_account_id").filter(|_| (200..300).contains(&status)) else {
-            return Err(UsageError::InvalidResponse {
-                problem: format!("no account for the Codex access token (HTTP {status})"),
-                advice: TRY_LATER,
-            });
+            let problem = if (200..300).contains(&status) {
+                "its answer names no account".to_string()
+            } else {
+                format!("HTTP {status}")
+            };
+            return Err(UsageError::OwnerUnknown { host, problem });
         };
         let owner = TokenOwner {
             account_id,
@@ -183,6 +186,85 @@ impl UsageClient {
         }
     }
 
+    /// The banked reset credits: a GET with the usage call's headers, nothing spent.
+    pub async fn reset_credits(&self, credential: &Credential) -> Result<ResetCreditList, UsageError> {
+        tracing::info!(url = %crate::text::mask_userinfo(&self.reset_credits_url), "reading the reset credits");
+        let request = self.with_login(self.http.get(&self.reset_credits_url), credential);
+        let response = request.send().await.map_err(|e| self.network_error(&e))?;
+        let status = response.status().as_u16();
+        self.refused(status, credential, &response)?;
+        let body = self.read_body(response).await?;
+        if !(200..300).contains(&status) {
+            return Err(UsageError::InvalidResponse {
+                problem: format!("HTTP {status} instead of the list of reset credits"),
+                advice: TRY_LATER,
+            });
+        }
+        reset_credits::parse_list(&body, Utc::now())
+            .map_err(|e| UsageError::InvalidResponse { problem: e.to_string(), advice: TRY_LATER })
+    }
+
+    /// Uses one banked reset credit: `POST …/rate-limit-reset-credits/consume` with
+    /// `{"redeem_request_id", "credit_id"?}`, exactly as Codex sends it. Only ever called after the
+    /// user said yes; `request_id` is that decision's, so sending it again after a lost answer
+    /// spends nothing more (the service answers `already_redeemed`).
+    pub async fn consume_reset_credit(
+        &self,
+        credential: &Credential,
+        request_id: &str,
+        credit_id: Option<&str>,
+    ) -> Result<ConsumeOutcome, UsageError> {
+        let url = format!("{}/consume", self.reset_credits_url);
+        tracing::info!(url = %crate::text::mask_userinfo(&url), "using a reset credit, as the user asked");
+        let mut body = serde_json::json!({ "redeem_request_id": request_id });
+        if let Some(id) = credit_id {
+            body["credit_id"] = serde_json::Value::String(id.to_string());
+        }
+        let request = self
+            .with_login(self.http.post(&url), credential)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        let response = request.send().await.map_err(|e| self.network_error(&e))?;
+        let status = response.status().as_u16();
+        self.refused(status, credential, &response)?;
+        let body = self.read_body(response).await?;
+        if !(200..300).contains(&status) {
+            return Err(UsageError::InvalidResponse {
+                problem: format!("HTTP {status} instead of an answer to using the reset credit"),
+                advice: TRY_LATER,
+            });
+        }
+        reset_credits::parse_outcome(&body)
+            .map_err(|e| UsageError::InvalidResponse { problem: e.to_string(), advice: TRY_LATER })
+    }
+
+    /// The usage call's headers: the login, the account it is for, JSON.
+    fn with_login(&self, request: reqwest::RequestBuilder, credential: &Credential) -> reqwest::RequestBuilder {
+        let request = request
+            .header(reqwest::header::ACCEPT, "application/json")
+            .bearer_auth(credential.access_token().expose_secret());
+        match &credential.account_id {
+            Some(account) => request.header("ChatGPT-Account-Id", account),
+            None => request,
+        }
+    }
+
+    /// The answers that say the login or the service refused, as the usage call reads them.
+    fn refused(&self, status: u16, credential: &Credential, response: &reqwest::Response) -> Result<(), UsageError> {
+        match status {
+            401 | 403 => Err(UsageError::Unauthorized { origin: credential.origin, status }),
+            429 => Err(UsageError::RateLimited {
+                retry_after_seconds: response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after),
+            }),
+            500..=599 => Err(UsageError::ServerError { status }),
+            _ => Ok(()),
+        }
+    }
+
     /// Exchanges a `__Secure-next-auth.session-token` cookie for an access token, as chatgpt.com's
     /// own page does on load.
     pub async fn exchange_session_cookie(&self, cookie: &SecretString) -> Result<ExchangedToken, ExchangeError> {
@@ -233,6 +315,10 @@ impl UsageClient {
     }
 
     fn network_error(&self, error: &reqwest::Error) -> UsageError {
+        self.network_error_at(error, &self.host)
+    }
+
+    fn network_error_at(&self, error: &reqwest::Error, host: &str) -> UsageError {
         // reqwest's messages name the URL but never the request headers, so the token cannot leak;
         // still, describe the cause in words rather than echoing the error chain.
         let cause = if error.is_timeout() {
@@ -246,10 +332,23 @@ impl UsageClient {
         };
         let detail = root_cause(error);
         UsageError::Network {
-            host: self.host.clone(),
+            host: host.to_string(),
             cause: if detail.is_empty() { cause } else { format!("{cause}: {detail}") },
         }
     }
+}
+
+/// "host:port" of a URL, or the URL without its password when it does not parse.
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(port) => format!("{h}:{port}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_else(|| crate::text::mask_userinfo(url))
 }
 
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {

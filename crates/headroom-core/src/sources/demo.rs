@@ -38,6 +38,8 @@ pub fn snapshot(now: DateTime<Utc>) -> UsageSnapshot {
         spend_control: None,
         reset_credits: Some(1),
         unreadable: Vec::new(),
+        switched_off: Vec::new(),
+        reset_credit_list: None,
         observed_at: now,
         source: SourceKind::Api,
     }

@@ -18,9 +18,7 @@ use memchr::memmem;
 use serde_json::Value;
 
 use crate::model::{LimitId, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind};
-use crate::sources::usage_body::{
-    boolean, number, parse_credits, parse_pool, percent, seconds_after, string, unix_time,
-};
+use crate::sources::usage_body::{boolean, number, parse_credits, parse_pool, percent, plausible_reset, string};
 
 pub fn sessions_dir(codex_home: &Path) -> PathBuf {
     codex_home.join("sessions")
@@ -77,10 +75,52 @@ pub fn decompress(reader: impl Read) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// What one log line says, for reading a rollout: a usage snapshot, the model the turn that
+/// follows runs on, or nothing of interest.
+#[derive(Debug)]
+pub enum LogLine {
+    /// A `token_count` event's rate limits, with the model its own `info` names, if it does.
+    Usage(UsageSnapshot, Option<String>),
+    /// A `turn_context`: the model the turn runs on.
+    TurnModel(String),
+    Other,
+}
+
+/// The model a reserve turn runs on (`turn_context.payload.model`).
+pub const RESERVE_MODEL: &str = crate::model::RESERVE_LIMIT_NAME;
+
+/// Reads one line. Lines that are neither a `token_count` nor a `turn_context` are not parsed.
+pub fn classify_line(line: &[u8]) -> LogLine {
+    if memmem::find(line, b"turn_context").is_some() {
+        if let Some(model) = turn_model(line) {
+            return LogLine::TurnModel(model);
+        }
+    }
+    match parse_token_count(line) {
+        Some((snapshot, model)) => LogLine::Usage(snapshot, model),
+        None => LogLine::Other,
+    }
+}
+
+fn turn_model(line: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(line).ok()?;
+    if value.get("type").and_then(Value::as_str) != Some("turn_context") {
+        return None;
+    }
+    let payload = value.get("payload")?;
+    string(payload.get("model")).or_else(|| string(payload.get("info").and_then(|i| i.get("model"))))
+}
+
 /// Parses one log line. `None` unless it is a `token_count` event with rate limits in any of
 /// the three shapes Codex has written. The windows' limit is the line's bucket: the main quota
-/// for `limit_id` `codex` (or none), else that bucket as a model-specific limit.
+/// for `limit_id` `codex` (or none), Luna Reserve for `base_model_inference`, else that bucket
+/// as a model-specific limit. A line alone cannot tell a reserve line tagged `codex` from the
+/// plan's: [`attribute`] does that with the turn's model.
 pub fn parse_line(line: &[u8]) -> Option<UsageSnapshot> {
+    parse_token_count(line).map(|(snapshot, _)| snapshot)
+}
+
+fn parse_token_count(line: &[u8]) -> Option<(UsageSnapshot, Option<String>)> {
     // Most lines are not token counts; skip them without parsing JSON.
     memmem::find(line, b"token_count")?;
     let value: Value = serde_json::from_slice(line).ok()?;
@@ -92,10 +132,13 @@ pub fn parse_line(line: &[u8]) -> Option<UsageSnapshot> {
         return None;
     }
     let limits = payload.get("rate_limits").filter(|v| v.is_object())?;
-    let (limit, limit_name) = match string(limits.get("limit_id")) {
-        Some(id) if id != "codex" => (LimitId::Feature(id), string(limits.get("limit_name"))),
-        _ => (LimitId::Codex, None),
+    let limit_name = string(limits.get("limit_name"));
+    let limit = match string(limits.get("limit_id")) {
+        _ if limit_name.as_deref() == Some(RESERVE_MODEL) => LimitId::LunaReserve,
+        Some(id) if id != "codex" => LimitId::from_id(&id),
+        _ => LimitId::Codex,
     };
+    let limit_name = limit_name.filter(|_| limit != LimitId::Codex);
     let observed_at = value
         .get("timestamp")
         .and_then(Value::as_str)
@@ -108,11 +151,17 @@ pub fn parse_line(line: &[u8]) -> Option<UsageSnapshot> {
             Some(nested) if nested.is_object() => nested_window(nested, default_kind, observed_at),
             _ => flat_window(limits, slot, default_kind, observed_at),
         };
-        windows.extend(window.map(|w| UsageWindow { limit: limit.clone(), limit_name: limit_name.clone(), ..w }));
+        windows.extend(window.map(|w| UsageWindow {
+            limit: limit.clone(),
+            limit_name: limit_name.clone(),
+            model: string(limits.get("normal_model_slug")),
+            ..w
+        }));
     }
     if limit == LimitId::Codex {
         windows.extend(limits.get("individual_limit").and_then(|p| parse_pool(p, observed_at)));
     }
+    // A bucket with no windows (`premium` with both null, around rejections) is no snapshot.
     if windows.is_empty() {
         return None;
     }
@@ -120,19 +169,68 @@ pub fn parse_line(line: &[u8]) -> Option<UsageSnapshot> {
     let reason = limits.get("rate_limit_reached_type").and_then(|v| string(v.get("type")).or_else(|| string(Some(v))));
     let limit_reached = limit == LimitId::Codex
         && (reason.is_some() || spend_reached || windows.iter().any(|w| w.limit == LimitId::Codex && w.is_exhausted()));
-    Some(UsageSnapshot {
-        plan: string(limits.get("plan_type")).map(|p| p.to_ascii_lowercase()),
-        account: Default::default(),
-        windows,
-        credits: limits.get("credits").and_then(parse_credits),
-        limit_reached,
-        limit_reached_reason: reason,
-        spend_control: spend_reached.then_some(SpendControl { reached: true }),
-        reset_credits: None,
-        unreadable: Vec::new(),
-        observed_at,
-        source: SourceKind::SessionLog,
+    let model = string(payload.get("info").and_then(|i| i.get("model")));
+    Some((
+        UsageSnapshot {
+            plan: string(limits.get("plan_type")).map(|p| p.to_ascii_lowercase()),
+            account: Default::default(),
+            windows,
+            credits: limits.get("credits").and_then(parse_credits),
+            limit_reached,
+            limit_reached_reason: reason.filter(|_| limit == LimitId::Codex),
+            spend_control: spend_reached.then_some(SpendControl { reached: true }),
+            reset_credits: None,
+            unreadable: Vec::new(),
+            switched_off: Vec::new(),
+            reset_credit_list: None,
+            observed_at,
+            source: SourceKind::SessionLog,
+        },
+        model,
+    ))
+}
+
+/// A snapshot tagged with the plan's bucket, taken on a turn that runs on `model`: since Codex
+/// 0.155 a reserve turn (`gpt-reserve`) writes the reserve's numbers tagged `codex`, with one
+/// weekly window and no name. The turn's model decides: on a reserve turn such numbers are the
+/// reserve's, never the plan's, and they block nothing. (A plan-tagged line with the 5-hour
+/// window is the plan's on any turn: Codex writes the plan's headers then too.)
+pub fn attribute(mut snapshot: UsageSnapshot, model: Option<&str>) -> UsageSnapshot {
+    if model != Some(RESERVE_MODEL) || bucket(&snapshot) != Some(&LimitId::Codex) || !may_be_reserve(&snapshot) {
+        return snapshot;
+    }
+    snapshot.windows.retain(|w| w.limit == LimitId::Codex);
+    for window in &mut snapshot.windows {
+        window.limit = LimitId::LunaReserve;
+        window.limit_name = Some(RESERVE_MODEL.to_string());
+    }
+    snapshot.limit_reached = false;
+    snapshot.limit_reached_reason = None;
+    snapshot.spend_control = None;
+    snapshot
+}
+
+/// Every snapshot of a rollout's text in order, each attributed to its bucket by the turn it
+/// belongs to (for the history, which reads whole files forwards).
+pub fn snapshots_in(text: &[u8]) -> impl Iterator<Item = UsageSnapshot> + '_ {
+    let mut turn_model: Option<String> = None;
+    text.split(|b| *b == b'\n').filter_map(move |line| match classify_line(line) {
+        LogLine::TurnModel(model) => {
+            turn_model = Some(model);
+            None
+        }
+        LogLine::Usage(snapshot, own) => {
+            let snapshot = attribute(snapshot, own.as_deref().or(turn_model.as_deref()));
+            (!snapshot.windows.is_empty()).then_some(snapshot)
+        }
+        LogLine::Other => None,
     })
+}
+
+/// Whether a plan-tagged snapshot could be the reserve's: Codex writes the reserve under the
+/// plan's tag with one weekly window and no credit pool.
+fn may_be_reserve(snapshot: &UsageSnapshot) -> bool {
+    snapshot.windows.iter().all(|w| w.limit == LimitId::Codex && w.kind == WindowKind::Weekly)
 }
 
 /// The bucket a log snapshot is for.
@@ -141,18 +239,23 @@ fn bucket(snapshot: &UsageSnapshot) -> Option<&LimitId> {
 }
 
 /// `{used_percent, window_minutes, resets_at}` (current) or `{…, resets_in_seconds}` (older,
-/// relative to the line's time).
+/// relative to the line's time). A length of 0 minutes is a window Codex reports switched off:
+/// no window.
 fn nested_window(window: &Value, default_kind: WindowKind, observed_at: DateTime<Utc>) -> Option<UsageWindow> {
+    let minutes = window.get("window_minutes");
+    if number(minutes).is_some_and(|m| m <= 0.0) {
+        return None;
+    }
     let used = percent(window.get("used_percent"))?;
-    let seconds = minutes_as_seconds(window.get("window_minutes"));
-    let resets_at = unix_time(window.get("resets_at"))
-        .or_else(|| number(window.get("resets_in_seconds")).and_then(|s| seconds_after(observed_at, s)));
+    let seconds = minutes_as_seconds(minutes);
+    let (resets_at, _) =
+        plausible_reset(window.get("resets_at"), window.get("resets_in_seconds"), observed_at, seconds, "");
     Some(log_window(used, seconds, default_kind, resets_at))
 }
 
 /// A window length in minutes as seconds, or unknown when it is not a usable length.
 fn minutes_as_seconds(value: Option<&Value>) -> Option<i64> {
-    number(value).filter(|m| m.abs() < 5e7).map(|m| (m * 60.0) as i64)
+    number(value).filter(|m| *m > 0.0 && *m < 5e7).map(|m| (m * 60.0) as i64)
 }
 
 /// The oldest shape: `primary_used_percent`, `secondary_used_percent`, and sometimes
@@ -164,11 +267,16 @@ fn flat_window(
     default_kind: WindowKind,
     observed_at: DateTime<Utc>,
 ) -> Option<UsageWindow> {
+    let minutes = limits.get(format!("{slot}_window_minutes").as_str());
+    if number(minutes).is_some_and(|m| m <= 0.0) {
+        return None;
+    }
     let used = percent(limits.get(format!("{slot}_used_percent").as_str()))?;
-    let seconds = minutes_as_seconds(limits.get(format!("{slot}_window_minutes").as_str()));
-    let resets_at = number(limits.get(format!("{slot}_resets_in_seconds").as_str()))
-        .or_else(|| number(limits.get(format!("{slot}_reset_after_seconds").as_str())))
-        .and_then(|s| seconds_after(observed_at, s));
+    let seconds = minutes_as_seconds(minutes);
+    let relative = limits
+        .get(format!("{slot}_resets_in_seconds").as_str())
+        .or_else(|| limits.get(format!("{slot}_reset_after_seconds").as_str()));
+    let (resets_at, _) = plausible_reset(None, relative, observed_at, seconds, "");
     Some(log_window(used, seconds, default_kind, resets_at))
 }
 
@@ -189,6 +297,7 @@ fn log_window(
         reset_since_observed: false,
         credits: None,
         observed: None,
+        model: None,
     }
 }
 
@@ -212,6 +321,11 @@ pub struct SearchStats {
 pub struct FileFinding {
     pub main: Option<UsageSnapshot>,
     pub others: Vec<UsageSnapshot>,
+    /// Plan-tagged snapshots read (backwards) since the last `turn_context`, newest first: whose
+    /// they are is known only when the turn's model is (see [`attribute`]).
+    pending: Vec<UsageSnapshot>,
+    /// The newest snapshot of the same turn that is the plan's for certain, older than those.
+    plan_in_turn: Option<UsageSnapshot>,
 }
 
 /// Finds the newest main-quota snapshot under `dirs` (each searched to any depth), with the
@@ -327,9 +441,10 @@ pub fn newest_in_file(path: &Path) -> std::io::Result<(FileFinding, u64)> {
         let mut finding = FileFinding::default();
         for line in text.rsplit(|b| *b == b'\n') {
             if finding.visit(line) {
-                break;
+                return Ok((finding, bytes_read));
             }
         }
+        finding.finish();
         return Ok((finding, bytes_read));
     }
     let mut file = File::open(path)?;
@@ -358,22 +473,69 @@ pub fn newest_in_file(path: &Path) -> std::io::Result<(FileFinding, u64)> {
         buffer.truncate(end);
         carry = buffer;
     }
-    finding.visit(&carry);
+    if !finding.visit(&carry) {
+        finding.finish();
+    }
     Ok((finding, bytes_read))
 }
 
 impl FileFinding {
     /// Takes one line, newest first; true once the main snapshot is found (nothing older matters).
     fn visit(&mut self, line: &[u8]) -> bool {
-        let Some(snapshot) = parse_line(line) else { return false };
-        if bucket(&snapshot) == Some(&LimitId::Codex) {
-            self.main = Some(snapshot);
+        match classify_line(line) {
+            LogLine::Usage(snapshot, own) => {
+                let snapshot = match own {
+                    Some(ref model) => attribute(snapshot, Some(model)),
+                    None => snapshot,
+                };
+                if bucket(&snapshot) != Some(&LimitId::Codex) {
+                    keep_newest(&mut self.others, snapshot);
+                    false
+                } else if own.is_none() && may_be_reserve(&snapshot) {
+                    // Only a weekly-only line can be the reserve's under the plan's tag: whose it
+                    // is waits for its turn's model.
+                    self.pending.push(snapshot);
+                    false
+                } else if self.pending.is_empty() {
+                    self.main = Some(snapshot);
+                    true
+                } else {
+                    // The plan's for certain, but newer lines of this turn wait for its model.
+                    self.plan_in_turn.get_or_insert(snapshot);
+                    false
+                }
+            }
+            LogLine::TurnModel(model) => self.settle(Some(&model)),
+            LogLine::Other => false,
+        }
+    }
+
+    /// The turn the pending snapshots belong to runs on `model` (`None`: the file's start came
+    /// first, so they are taken at their tag's word). True once the main snapshot is known.
+    fn settle(&mut self, model: Option<&str>) -> bool {
+        let pending = std::mem::take(&mut self.pending);
+        let plan_in_turn = self.plan_in_turn.take();
+        if let Some(newest) = pending.first() {
+            if model != Some(RESERVE_MODEL) {
+                self.main = Some(newest.clone());
+                return true;
+            }
+        }
+        for snapshot in pending {
+            keep_newest(&mut self.others, attribute(snapshot, model));
+        }
+        if let Some(plan) = plan_in_turn {
+            self.main = Some(plan);
             return true;
         }
-        if !self.others.iter().any(|s| bucket(s) == bucket(&snapshot)) {
-            self.others.push(snapshot);
-        }
         false
+    }
+
+    /// The file has been read to its start.
+    fn finish(&mut self) {
+        if self.main.is_none() {
+            self.settle(None);
+        }
     }
 }
 
@@ -449,6 +611,79 @@ mod tests {
         assert_eq!(snap.windows[0].limit, LimitId::Feature("codex_bengalfox".into()));
         assert_eq!(snap.windows[0].title(), "GPT-5.1-Codex-Mini 5-hour");
         assert!(!snap.limit_reached, "a model's own limit does not block Codex");
+    }
+
+    #[test]
+    fn reserve_lines_tagged_codex_are_the_reserves_and_the_plans_last_snapshot_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = fixture("reserve-tagged-codex.jsonl");
+        write(dir.path(), "2026/11/20/rollout-r.jsonl", &text, 1_795_165_400);
+        let (found, _) = find_newest(&[dir.path().to_path_buf()]).unwrap();
+        let snap = found.unwrap().snapshot;
+        let shown: Vec<_> = snap.windows.iter().map(|w| (w.title(), w.used_percent)).collect();
+        assert_eq!(
+            shown,
+            [("5-hour".to_string(), 62.0), ("Weekly".to_string(), 100.0), ("Luna Reserve".to_string(), 12.0)],
+            "the reserve's 12 % is never the plan's weekly, and the 5-hour row stays"
+        );
+        assert_eq!(snap.observed_at.to_rfc3339(), "2026-11-20T09:00:05+00:00", "the plan's last real snapshot");
+        assert!(snap.limit_reached);
+        assert_eq!(snap.blocking_window().unwrap().kind, WindowKind::Weekly);
+        assert_eq!(snap.reserve_with_room().unwrap().used_percent, 12.0);
+
+        // Read forwards (the history), each line goes to its bucket too.
+        let all: Vec<_> = snapshots_in(text.as_bytes())
+            .map(|s| (s.windows[0].limit.as_str().to_string(), s.windows[0].used_percent, s.limit_reached))
+            .collect();
+        assert_eq!(
+            all,
+            [
+                ("codex".to_string(), 62.0, true),
+                ("base_model_inference".to_string(), 10.0, false),
+                ("base_model_inference".to_string(), 12.0, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_weekly_only_plan_without_a_turn_context_is_the_plan() {
+        // Older rollouts have no turn_context: a line is taken at its tag's word.
+        let line = r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{"limit_id":"codex","primary":{"used_percent":8,"window_minutes":10080,"resets_at":1795599000}}}}"#;
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "r.jsonl", &format!("{line}\n"), 1_795_165_400);
+        let (found, _) = find_newest(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(found.unwrap().snapshot.windows[0].limit, LimitId::Codex);
+        // A turn on another model decides it too, and a line's own `info.model` decides alone.
+        let own = r#"{"timestamp":"2026-11-20T09:06:00.000Z","type":"event_msg","payload":{"type":"token_count","info":{"model":"gpt-reserve"},"rate_limits":{"limit_id":"codex","primary":{"used_percent":30,"window_minutes":10080,"resets_at":1795599000}}}}"#;
+        let text = format!("{{\"type\":\"turn_context\",\"payload\":{{\"model\":\"gpt-6-terra\"}}}}\n{line}\n{own}\n");
+        write(dir.path(), "r.jsonl", &text, 1_795_165_400);
+        let (found, _) = find_newest(&[dir.path().to_path_buf()]).unwrap();
+        let shown: Vec<_> = found.unwrap().snapshot.windows.iter().map(|w| (w.limit.clone(), w.used_percent)).collect();
+        assert_eq!(shown, [(LimitId::Codex, 8.0), (LimitId::LunaReserve, 30.0)]);
+    }
+
+    #[test]
+    fn switched_off_and_absurd_windows_in_a_rollout() {
+        let line = r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{"limit_id":"codex","primary":{"used_percent":0,"window_minutes":0,"resets_at":0},"secondary":{"used_percent":14,"window_minutes":10080,"resets_at":0}}}}"#;
+        let snap = parse_line(line.as_bytes()).unwrap();
+        let shown: Vec<_> = snap.windows.iter().map(|w| (w.kind, w.used_percent, w.resets_at)).collect();
+        assert_eq!(shown, [(WindowKind::Weekly, 14.0, None)], "no 5-hour window, no reset in 1970");
+        let all_off = r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{"limit_id":"codex","primary":{"used_percent":0,"window_minutes":0},"secondary":{"used_percent":0,"window_minutes":0}}}}"#;
+        assert!(parse_line(all_off.as_bytes()).is_none());
+        let off_range = r#"{"timestamp":"2026-11-20T09:05:00.000Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{"primary":{"used_percent":130,"window_minutes":300},"secondary":{"used_percent":5,"window_minutes":10080,"resets_at":1000000000}}}}"#;
+        let snap = parse_line(off_range.as_bytes()).unwrap();
+        let shown: Vec<_> = snap.windows.iter().map(|w| (w.kind, w.used_percent, w.resets_at)).collect();
+        assert_eq!(shown, [(WindowKind::Weekly, 5.0, None)]);
+    }
+
+    #[test]
+    fn logs_without_usage_limits_are_told_from_no_logs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (found, stats) = find_newest(&[dir.path().join("sessions")]).unwrap();
+        assert!(found.is_none() && stats.files_seen == 0);
+        write(&dir.path().join("sessions"), "2026/11/20/rollout-a.jsonl", "{\"type\":\"session_meta\"}\n", 1_795_165_400);
+        let (found, stats) = find_newest(&[dir.path().join("sessions")]).unwrap();
+        assert!(found.is_none() && stats.files_seen == 1);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::model::{
     Account, Credits, LimitId, PoolCredits, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind,
+    RESERVE_FEATURE, RESERVE_LIMIT_NAME,
 };
 
 /// Why a body could not be read as an answer at all.
@@ -33,16 +34,17 @@ pub fn parse_usage_body(bytes: &[u8], observed_at: DateTime<Utc>) -> Result<Usag
     let Value::Object(body) = value else {
         return Err(BodyError::MalformedJson("the body is not a JSON object".into()));
     };
-    let mut reader = WindowReader { observed_at, windows: Vec::new(), unreadable: Vec::new() };
+    let mut reader =
+        WindowReader { observed_at, windows: Vec::new(), unreadable: Vec::new(), switched_off: Vec::new() };
 
     let rate_limit = field(&body, &["rate_limit", "rateLimit"]).filter(|v| v.is_object());
     let mut limit_reached = false;
     if let Some(rate_limit) = rate_limit {
         limit_reached |= rate_limit_blocked(rate_limit);
-        reader.rate_limit(rate_limit, "rate_limit", &LimitId::Codex, None);
+        reader.rate_limit(rate_limit, "rate_limit", &LimitId::Codex, &LimitLabel::default());
     }
     if let Some(review) = field(&body, &["code_review_rate_limit", "codeReviewRateLimit"]).filter(|v| v.is_object()) {
-        reader.rate_limit(review, "code_review_rate_limit", &LimitId::CodeReview, None);
+        reader.rate_limit(review, "code_review_rate_limit", &LimitId::CodeReview, &LimitLabel::default());
     }
     if let Some(Value::Array(extra)) = field(&body, &["additional_rate_limits", "additionalRateLimits"]) {
         for (i, entry) in extra.iter().enumerate() {
@@ -57,7 +59,8 @@ pub fn parse_usage_body(bytes: &[u8], observed_at: DateTime<Utc>) -> Result<Usag
                 continue;
             };
             let place = format!("additional_rate_limits[{i}] ({})", name.as_deref().unwrap_or(&feature));
-            reader.rate_limit(rate_limit, &place, &LimitId::Feature(feature), name);
+            let model = string(field(entry, &["normal_model_slug", "normalModelSlug"]));
+            reader.rate_limit(rate_limit, &place, &model_limit(&feature, name.as_deref()), &LimitLabel { name, model });
         }
     }
 
@@ -90,9 +93,20 @@ pub fn parse_usage_body(bytes: &[u8], observed_at: DateTime<Utc>) -> Result<Usag
         reset_credits: field(&body, &["rate_limit_reset_credits", "rateLimitResetCredits"])
             .and_then(|r| count(field_of(r, &["available_count", "availableCount"]))),
         unreadable: reader.unreadable,
+        switched_off: reader.switched_off,
+        reset_credit_list: None,
         observed_at,
         source: SourceKind::Api,
     })
+}
+
+/// The limit a per-model entry is: Luna Reserve by its feature or its name, else the model's own.
+fn model_limit(feature: &str, name: Option<&str>) -> LimitId {
+    if feature == RESERVE_FEATURE || name == Some(RESERVE_LIMIT_NAME) {
+        LimitId::LunaReserve
+    } else {
+        LimitId::Feature(feature.to_string())
+    }
 }
 
 fn looks_like_html(bytes: &[u8]) -> bool {
@@ -113,22 +127,33 @@ fn rate_limit_blocked(rate_limit: &Value) -> bool {
     boolean(rate_limit.get("limit_reached")).unwrap_or(false) || boolean(rate_limit.get("allowed")) == Some(false)
 }
 
-/// Collects the windows of one answer, and what could not be read.
+/// Collects the windows of one answer, what could not be read, and what is switched off.
 struct WindowReader {
     observed_at: DateTime<Utc>,
     windows: Vec<UsageWindow>,
     unreadable: Vec<String>,
+    switched_off: Vec<String>,
+}
+
+/// The per-model fields a window of `additional_rate_limits` carries beside its numbers.
+#[derive(Clone, Default)]
+struct LimitLabel {
+    name: Option<String>,
+    model: Option<String>,
 }
 
 impl WindowReader {
-    fn rate_limit(&mut self, rate_limit: &Value, place: &str, limit: &LimitId, limit_name: Option<String>) {
+    fn rate_limit(&mut self, rate_limit: &Value, place: &str, limit: &LimitId, label: &LimitLabel) {
         for slot in ["primary_window", "secondary_window"] {
             let camel = if slot == "primary_window" { "primaryWindow" } else { "secondaryWindow" };
             let Some(window) = field_of(rate_limit, &[slot, camel]) else { continue };
-            match parse_window(window, limit.clone(), limit_name.clone(), self.observed_at) {
-                // One model's 5-hour and weekly windows may come split over two entries; the
-                // very same window twice is shown once.
-                Some(w) => {
+            let place = format!("{place}.{slot}");
+            match read_window(window, &place, self.observed_at) {
+                WindowRead::Window(w, dropped) => {
+                    self.unreadable.extend(dropped);
+                    let w = UsageWindow { limit: limit.clone(), limit_name: label.name.clone(), model: label.model.clone(), ..w };
+                    // One model's 5-hour and weekly windows may come split over two entries; the
+                    // very same window twice is shown once.
                     if !self
                         .windows
                         .iter()
@@ -137,7 +162,8 @@ impl WindowReader {
                         self.windows.push(w);
                     }
                 }
-                None => self.unreadable.push(format!("{place}.{slot}")),
+                WindowRead::SwitchedOff => self.switched_off.push(place),
+                WindowRead::Unreadable(why) => self.unreadable.push(why),
             }
         }
     }
@@ -151,41 +177,115 @@ impl WindowReader {
                     self.windows.push(window);
                     return;
                 }
-                None => unreadable.push(place.to_string()),
+                None => unreadable.push(format!("{place} (no readable amount)")),
             }
         }
         self.unreadable.extend(unreadable);
     }
 }
 
-/// A window, or `None` when it has no readable percentage (then it is not a window at all).
-fn parse_window(
-    window: &Value,
-    limit: LimitId,
-    limit_name: Option<String>,
-    observed_at: DateTime<Utc>,
-) -> Option<UsageWindow> {
-    let used_percent = percent(field_of(window, &["used_percent", "usedPercent"]))?;
-    let window_seconds = seconds(field_of(window, &["limit_window_seconds", "limitWindowSeconds"]));
-    Some(UsageWindow {
-        limit,
-        limit_name,
-        kind: window_seconds.map(WindowKind::from_seconds).unwrap_or(WindowKind::Other),
-        window_seconds,
-        used_percent,
-        resets_at: reset_time(window, observed_at),
-        reset_since_observed: false,
-        credits: None,
-        observed: None,
-    })
+/// One window as read: a window (with the values in it that were dropped as unusable), a window
+/// the service has switched off, or one that cannot be read (why, in a few words).
+enum WindowRead {
+    Window(UsageWindow, Vec<String>),
+    SwitchedOff,
+    Unreadable(String),
 }
 
-/// `reset_at` / `resets_at` (unix seconds), else `reset_after_seconds` from the observation.
-fn reset_time(window: &Value, observed_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    unix_time(field_of(window, &["reset_at", "resets_at", "resetAt", "resetsAt"])).or_else(|| {
-        number(field_of(window, &["reset_after_seconds", "resetAfterSeconds"]))
-            .and_then(|s| seconds_after(observed_at, s))
-    })
+/// A window as Codex's own client reads one: a length of 0 is a switched-off window (no window,
+/// not "0 % used"); a percentage that is missing or outside 0–100 makes it unreadable; a reset
+/// time that cannot be true is dropped (see [`plausible_reset`]).
+fn read_window(window: &Value, place: &str, observed_at: DateTime<Utc>) -> WindowRead {
+    let length = number(field_of(window, &["limit_window_seconds", "limitWindowSeconds"]));
+    match length {
+        Some(l) if l == 0.0 => return WindowRead::SwitchedOff,
+        Some(l) if l < 0.0 => return WindowRead::Unreadable(format!("{place} (a negative length, {l})")),
+        _ => {}
+    }
+    let window_seconds = seconds(field_of(window, &["limit_window_seconds", "limitWindowSeconds"]));
+    let used_percent = match number(field_of(window, &["used_percent", "usedPercent"])) {
+        None => return WindowRead::Unreadable(format!("{place} (no readable percentage)")),
+        Some(p) if !in_percent_range(p) => {
+            return WindowRead::Unreadable(format!("{place} (used_percent {p} is outside 0–100)"))
+        }
+        Some(p) => p.clamp(0.0, 100.0),
+    };
+    let (resets_at, dropped) = plausible_reset(
+        field_of(window, &["reset_at", "resets_at", "resetAt", "resetsAt"]),
+        field_of(window, &["reset_after_seconds", "resetAfterSeconds"]),
+        observed_at,
+        window_seconds,
+        place,
+    );
+    WindowRead::Window(
+        UsageWindow {
+            limit: LimitId::Codex,
+            limit_name: None,
+            kind: window_seconds.map(WindowKind::from_seconds).unwrap_or(WindowKind::Other),
+            window_seconds,
+            used_percent,
+            resets_at,
+            reset_since_observed: false,
+            credits: None,
+            observed: None,
+            model: None,
+        },
+        dropped,
+    )
+}
+
+/// 0–100, with room for the last bit of a float's rounding.
+pub(crate) fn in_percent_range(p: f64) -> bool {
+    (-1e-9..=100.0 + 1e-9).contains(&p)
+}
+
+/// No window is longer than this: a reset further before the answer is not its reset.
+const LONGEST_WINDOW: i64 = 32 * 86_400;
+/// A reset further ahead than a year is no reset time either.
+const FARTHEST_RESET: i64 = 366 * 86_400;
+
+/// A window's reset time, from the absolute field (`reset_at`, unix seconds) unless it cannot be
+/// true — 0, before the answer by more than the window's length, or more than a year ahead —
+/// then from the relative one (`reset_after_seconds`), which must not be negative. With neither
+/// usable the reset time is unknown. The values dropped are named (`{place}.reset_at (…)`) for
+/// `doctor`.
+pub(crate) fn plausible_reset(
+    absolute: Option<&Value>,
+    relative: Option<&Value>,
+    observed_at: DateTime<Utc>,
+    window_seconds: Option<i64>,
+    place: &str,
+) -> (Option<DateTime<Utc>>, Vec<String>) {
+    let length = window_seconds.filter(|s| *s > 0).unwrap_or(LONGEST_WINDOW);
+    let mut dropped = Vec::new();
+    let absolute_time = match number(absolute) {
+        None => None,
+        Some(s) => {
+            let time = unix_time(absolute);
+            let fits = time.is_some_and(|t| {
+                s > 0.0 && (t - observed_at).num_seconds() >= -length && (t - observed_at).num_seconds() <= FARTHEST_RESET
+            });
+            if fits {
+                time
+            } else {
+                let when = match time {
+                    Some(t) if s != 0.0 => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    _ => s.to_string(),
+                };
+                dropped.push(format!("{place}.reset_at ({when}, which cannot be this window's reset)"));
+                None
+            }
+        }
+    };
+    let relative_time = match number(relative) {
+        None => None,
+        Some(s) if s >= 0.0 && s <= FARTHEST_RESET as f64 => seconds_after(observed_at, s),
+        Some(s) => {
+            dropped.push(format!("{place}.reset_after_seconds ({s}, not a time to come)"));
+            None
+        }
+    };
+    (absolute_time.or(relative_time), dropped)
 }
 
 /// A monthly credit pool as a window of its own: used % from `used`/`limit` when both are given,
@@ -209,10 +309,18 @@ pub(crate) fn parse_pool(pool: &Value, observed_at: DateTime<Utc>) -> Option<Usa
         kind: WindowKind::Monthly,
         window_seconds: None,
         used_percent,
-        resets_at: reset_time(pool, observed_at),
+        resets_at: plausible_reset(
+            field_of(pool, &["reset_at", "resets_at", "resetAt", "resetsAt"]),
+            field_of(pool, &["reset_after_seconds", "resetAfterSeconds"]),
+            observed_at,
+            None,
+            "individual_limit",
+        )
+        .0,
         reset_since_observed: false,
         credits: Some(PoolCredits { used: used_credits, limit }),
         observed: None,
+        model: None,
     })
 }
 
@@ -264,10 +372,10 @@ pub(crate) fn number(value: Option<&Value>) -> Option<f64> {
     n.is_finite().then_some(n)
 }
 
-/// A used percentage, held to 0–100: a service glitch of 104 % or -3 % must not draw a bar past
-/// its track or promise more than all of a window (found by fuzzing `parse_usage_body`).
+/// A used percentage, when it is one: outside 0–100 (a service glitch of 104 % or -3 %) it is no
+/// percentage at all, as Codex's own client has it, never a bar past its track.
 pub(crate) fn percent(value: Option<&Value>) -> Option<f64> {
-    number(value).map(|n| n.clamp(0.0, 100.0))
+    number(value).filter(|p| in_percent_range(*p)).map(|n| n.clamp(0.0, 100.0))
 }
 
 pub(crate) fn string(value: Option<&Value>) -> Option<String> {
@@ -416,7 +524,8 @@ mod tests {
             let snap = parse_usage_body(body.as_bytes(), at()).unwrap();
             let shown: Vec<_> = snap.windows.iter().map(|w| (w.kind, w.used_percent)).collect();
             assert_eq!(shown, [(WindowKind::Weekly, 17.0)], "no invented 0 % for {primary}");
-            let expected: &[&str] = if primary.starts_with('{') { &["rate_limit.primary_window"] } else { &[] };
+            let expected: &[&str] =
+                if primary.starts_with('{') { &["rate_limit.primary_window (no readable percentage)"] } else { &[] };
             if primary.starts_with('{') {
                 assert_eq!(snap.unreadable, expected, "{primary}");
             }
@@ -470,7 +579,7 @@ mod tests {
                 ("codex_spark", WindowKind::Weekly, 9.0, "codex_spark weekly".to_string()),
             ]
         );
-        assert_eq!(snap.unreadable, ["additional_rate_limits[6] (Unreadable).primary_window"]);
+        assert_eq!(snap.unreadable, ["additional_rate_limits[6] (Unreadable).primary_window (no readable percentage)"]);
         // The array itself may be a string.
         assert_eq!(windows(r#"{"additional_rate_limits":"none"}"#), []);
     }
@@ -529,7 +638,7 @@ mod tests {
         )
         .unwrap();
         assert!(bad.windows.is_empty());
-        assert_eq!(bad.unreadable, ["spend_control.individual_limit"]);
+        assert_eq!(bad.unreadable, ["spend_control.individual_limit (no readable amount)"]);
         let absent = parse_usage_body(br#"{"spend_control":null,"individual_limit":{}}"#, at()).unwrap();
         assert!(absent.windows.is_empty() && absent.unreadable.is_empty() && absent.spend_control.is_none());
         // A reached workspace limit without numbers still blocks, with nothing invented.
@@ -601,13 +710,171 @@ mod tests {
     }
 
     #[test]
-    fn percentages_outside_0_to_100_are_held_to_the_range() {
+    fn percentages_outside_0_to_100_are_no_percentage_and_are_named() {
         let body = br#"{"plan_type": "plus", "rate_limit": {
             "primary_window": {"used_percent": 104.5, "limit_window_seconds": 18000},
             "secondary_window": {"used_percent": -3, "limit_window_seconds": 604800}}}"#;
         let snap = parse_usage_body(body, at()).unwrap();
-        let used: Vec<f64> = snap.windows.iter().map(|w| w.used_percent).collect();
-        assert_eq!(used, [100.0, 0.0]);
+        assert!(snap.windows.is_empty(), "never a bar past its track, never a false 100 % left");
+        assert_eq!(
+            snap.unreadable,
+            [
+                "rate_limit.primary_window (used_percent 104.5 is outside 0–100)",
+                "rate_limit.secondary_window (used_percent -3 is outside 0–100)"
+            ]
+        );
+        // The ends of the range are percentages.
+        let ends = windows(r#"{"rate_limit":{"primary_window":{"used_percent":100,"limit_window_seconds":18000},"secondary_window":{"used_percent":0,"limit_window_seconds":604800}}}"#);
+        assert_eq!(ends, [("codex".into(), WindowKind::FiveHour, 100.0), ("codex".into(), WindowKind::Weekly, 0.0)]);
+    }
+
+    #[test]
+    fn a_switched_off_window_is_no_window_anywhere_in_the_body() {
+        let snap = parse_usage_body(&fixture("switched-off-windows.json"), at()).unwrap();
+        let shown: Vec<_> = snap.windows.iter().map(|w| (w.title(), w.used_percent)).collect();
+        assert_eq!(shown, [("Weekly".to_string(), 31.0), ("GPT-5.3-Codex-Spark weekly".to_string(), 12.0)]);
+        assert!(!snap.windows.iter().any(|w| w.kind == WindowKind::Other), "no 'Other 0% used · 100% left'");
+        assert_eq!(
+            snap.switched_off,
+            [
+                "rate_limit.primary_window",
+                "code_review_rate_limit.primary_window",
+                "additional_rate_limits[0] (GPT-5.3-Codex-Spark).primary_window"
+            ]
+        );
+        assert!(snap.unreadable.is_empty(), "a switched-off window is not a fault: {:?}", snap.unreadable);
+        assert_eq!(snap.tightest_window().unwrap().kind, WindowKind::Weekly);
+        assert_eq!(snap.windows[1].model.as_deref(), Some("gpt-5.3-codex"));
+        // `{}` is a count the service did not give: unknown, never 0.
+        assert_eq!(snap.reset_credits, None);
+        assert_eq!(snap.account.user_id.as_deref(), Some("user-plus-1"));
+    }
+
+    #[test]
+    fn a_body_whose_every_window_is_switched_off_says_no_active_windows() {
+        let snap = parse_usage_body(&fixture("all-windows-off.json"), at()).unwrap();
+        assert!(snap.windows.is_empty() && snap.unreadable.is_empty());
+        assert_eq!(snap.switched_off.len(), 3);
+        assert!(snap.tightest_window().is_none() && snap.blocking_window().is_none());
+        assert_eq!(crate::present::tray_view::no_windows(&snap), crate::present::tray_view::NO_ACTIVE_WINDOWS);
+        assert_eq!(snap.reset_credits, Some(0));
+        let plain = parse_usage_body(br#"{"plan_type":"plus"}"#, at()).unwrap();
+        assert_eq!(crate::present::tray_view::no_windows(&plain), crate::present::tray_view::NO_WINDOWS);
+        // A length of 0 switches a window off whatever its other fields say; a negative one is garbage.
+        let off = parse_usage_body(br#"{"rate_limit":{"primary_window":{"limit_window_seconds":"0"},"secondary_window":{"used_percent":5,"limit_window_seconds":-18000}}}"#, at()).unwrap();
+        assert!(off.windows.is_empty());
+        assert_eq!(off.switched_off, ["rate_limit.primary_window"]);
+        assert_eq!(off.unreadable, ["rate_limit.secondary_window (a negative length, -18000)"]);
+    }
+
+    #[test]
+    fn reset_times_that_cannot_be_true_give_way_to_the_relative_one_or_to_unknown() {
+        let snap = parse_usage_body(&fixture("absurd-reset-times.json"), at()).unwrap();
+        let five = &snap.windows[0];
+        assert_eq!(five.kind, WindowKind::FiveHour);
+        // reset_at 1000000000 is 2001: the relative field (6120 s) is right.
+        assert_eq!(five.resets_at, Some(at() + chrono::Duration::seconds(6120)));
+        // reset_at 0 beside a negative reset_after_seconds: unknown, never 1970.
+        let weekly = &snap.windows[1];
+        assert_eq!((weekly.kind, weekly.resets_at), (WindowKind::Weekly, None));
+        // The code review's 150 % is no percentage; the Spark window is 3 days long, named so.
+        assert_eq!(snap.windows.len(), 3);
+        assert_eq!(snap.windows[2].title(), "GPT-5.3-Codex-Spark 3-day");
+        assert_eq!(
+            snap.unreadable,
+            [
+                "rate_limit.primary_window.reset_at (2001-09-09 01:46 UTC, which cannot be this window's reset)",
+                "rate_limit.secondary_window.reset_at (0, which cannot be this window's reset)",
+                "rate_limit.secondary_window.reset_after_seconds (-40, not a time to come)",
+                "code_review_rate_limit.primary_window (used_percent 150 is outside 0–100)",
+            ]
+        );
+        // An unknown reason with the plan not blocked blocks nothing.
+        assert!(!snap.limit_reached && snap.blocking_window().is_none());
+        // A reset a moment before the answer is its own (the service's jitter), kept as the past.
+        let jitter = parse_usage_body(
+            format!(r#"{{"rate_limit":{{"primary_window":{{"used_percent":99,"limit_window_seconds":18000,"reset_at":{}}}}}}}"#, at().timestamp() - 30).as_bytes(),
+            at(),
+        )
+        .unwrap();
+        assert_eq!(jitter.windows[0].resets_at, Some(at() - chrono::Duration::seconds(30)));
+        // Only the relative field, negative: unknown, and said.
+        let negative = parse_usage_body(br#"{"rate_limit":{"primary_window":{"used_percent":9,"limit_window_seconds":18000,"reset_after_seconds":-1}}}"#, at()).unwrap();
+        assert_eq!(negative.windows[0].resets_at, None);
+        assert_eq!(negative.unreadable.len(), 1);
+    }
+
+    #[test]
+    fn luna_reserve_is_named_and_never_the_plan() {
+        let snap = parse_usage_body(&fixture("luna-reserve-blocked.json"), at()).unwrap();
+        let shown: Vec<_> = snap.windows.iter().map(|w| (w.limit.as_str().to_string(), w.title(), w.used_percent)).collect();
+        assert_eq!(
+            shown,
+            [
+                ("codex".to_string(), "5-hour".to_string(), 41.0),
+                ("codex".to_string(), "Weekly".to_string(), 100.0),
+                ("base_model_inference".to_string(), "Luna Reserve".to_string(), 24.0),
+            ],
+            "the premium bucket with no windows is nothing"
+        );
+        let reserve = &snap.windows[2];
+        assert_eq!(reserve.limit, LimitId::LunaReserve);
+        assert_eq!(reserve.only_with().as_deref(), Some("Luna only"));
+        assert_eq!(snap.blocking_window().unwrap().kind, WindowKind::Weekly, "the plan's weekly blocks");
+        assert_eq!(snap.tightest_window().unwrap().limit, LimitId::Codex, "the icon ignores the reserve");
+        assert_eq!(snap.reserve_with_room().unwrap().used_percent, 24.0);
+        assert_eq!(snap.limit_reached_reason.as_deref(), Some("rate_limit_reached"), "extra keys are no failure");
+        let sentence = crate::present::humanize::blocked_sentence(&snap, at(), false).unwrap();
+        assert!(sentence.starts_with("Blocked by the weekly limit until "), "{sentence}");
+        assert!(
+            sentence.ends_with(
+                " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available to reset it now"
+            ),
+            "{sentence}"
+        );
+        // A reserve used up never starts a "blocked" of the plan; a reserve alone is not the plan.
+        let body = r#"{"plan_type":"plus","rate_limit":{"allowed":true,"primary_window":{"used_percent":10,"limit_window_seconds":18000}},
+            "additional_rate_limits":[{"limit_name":"gpt-reserve","metered_feature":"base_model_inference",
+            "rate_limit":{"allowed":false,"limit_reached":true,"primary_window":{"used_percent":100,"limit_window_seconds":604800}}}]}"#;
+        let spent = parse_usage_body(body.as_bytes(), at()).unwrap();
+        assert!(!spent.limit_reached && spent.blocking_window().is_none() && spent.reserve_with_room().is_none());
+        assert_eq!(spent.windows[1].only_with(), None, "no model named, none said");
+        // Known by its name alone too.
+        let by_name = windows(r#"{"additional_rate_limits":[{"limit_name":"gpt-reserve","metered_feature":"luna_pool","rate_limit":{"primary_window":{"used_percent":3,"limit_window_seconds":604800}}}]}"#);
+        assert_eq!(by_name, [("base_model_inference".to_string(), WindowKind::Weekly, 3.0)]);
+    }
+
+    #[test]
+    fn unknown_reasons_for_a_reached_limit_are_a_plain_limit_reached() {
+        for reason in [r#"{"type":"workspace_owner_credits"}"#, r#"{"type":"new_cap"}"#, r#"{"type":"rate_limit_reached","details":"default"}"#, r#""surprise""#] {
+            let body = format!(r#"{{"plan_type":"team","rate_limit":{{"allowed":false}},"rate_limit_reached_type":{reason}}}"#);
+            let snap = parse_usage_body(body.as_bytes(), at()).unwrap();
+            assert!(snap.limit_reached, "{reason}");
+            assert_eq!(
+                crate::present::humanize::blocked_sentence(&snap, at(), false).as_deref(),
+                Some("Codex is blocked (limit reached)"),
+                "{reason}"
+            );
+        }
+        let known = parse_usage_body(
+            br#"{"rate_limit":{"allowed":false},"rate_limit_reached_type":{"type":"workspace_owner_credits_depleted"}}"#,
+            at(),
+        )
+        .unwrap();
+        assert_eq!(
+            crate::present::humanize::blocked_sentence(&known, at(), false).as_deref(),
+            Some("Codex is blocked (your workspace's credits are used up)")
+        );
+    }
+
+    #[test]
+    fn a_business_pool_under_group_spend_controls_without_a_rate_limit() {
+        let body = br#"{"plan_type":"business","rate_limit":null,"spend_control":{"reached":false,"individual_limit":{
+            "source":"group_based_spend_controls","limit":"2000","used":"500","remaining":"1500","used_percent":25,"reset_after_seconds":86400,"reset_at":1795424400}}}"#;
+        let snap = parse_usage_body(body, at()).unwrap();
+        assert_eq!(snap.windows.len(), 1);
+        assert_eq!((snap.windows[0].limit.clone(), snap.windows[0].used_percent), (LimitId::CreditPool, 25.0));
+        assert_eq!(crate::present::humanize::plan_name(snap.plan.as_deref().unwrap()), "Enterprise");
     }
 
     #[test]
