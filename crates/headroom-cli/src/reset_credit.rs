@@ -62,7 +62,10 @@ pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings,
                 let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Api) };
                 if let Some((answer, now)) = crate::read_one(env, account, &options) {
                     if answer.report.snapshot.is_some() {
-                        crate::output::say!("\n{}", crate::render::status_text(&answer.report, settings, now).trim_end());
+                        crate::output::say!(
+                            "\n{}",
+                            crate::render::status_text(&answer.report, settings, now).trim_end()
+                        );
                     }
                 }
             }

@@ -195,7 +195,9 @@ pub fn token_defect(token: &str) -> Option<&'static str> {
 fn access_token_advice(origin: CredentialOrigin) -> &'static str {
     match origin {
         CredentialOrigin::Env => "create a new Codex access token and put it in HEADROOM_ACCESS_TOKEN.",
-        CredentialOrigin::Keychain => "create a new Codex access token and paste it with `headroom token set` or in Settings.",
+        CredentialOrigin::Keychain => {
+            "create a new Codex access token and paste it with `headroom token set` or in Settings."
+        }
         _ => "create a new Codex access token and sign Codex in with it (`codex login --with-access-token`).",
     }
 }
@@ -242,7 +244,11 @@ mod tests {
                 at: Utc::now() - chrono::Duration::hours(3),
             },
             UsageError::Unauthorized { origin: CredentialOrigin::Env, status: 401 },
-            UsageError::AccessTokenRefused { origin: CredentialOrigin::Env, status: 401, host: "auth.openai.com".into() },
+            UsageError::AccessTokenRefused {
+                origin: CredentialOrigin::Env,
+                status: 401,
+                host: "auth.openai.com".into(),
+            },
             UsageError::OwnerUnknown { host: "auth.openai.com".into(), problem: "HTTP 502".into() },
             UsageError::RateLimited { retry_after_seconds: Some(120) },
             UsageError::RateLimited { retry_after_seconds: None },

@@ -257,10 +257,12 @@ impl Session {
         }
         let no_source = matches!(
             report.error,
-            Some(UsageError::NoCredentials { .. }
+            Some(
+                UsageError::NoCredentials { .. }
                     | UsageError::NoSessionLogs { .. }
                     | UsageError::NoUsageInLogs { .. }
-                    | UsageError::NoQuota(_))
+                    | UsageError::NoQuota(_)
+            )
         );
         if default && report.snapshot.is_none() && state.snapshot.is_none() && no_source && !self.welcomed {
             self.welcomed = true;

@@ -243,7 +243,8 @@ async fn with_reset_credit_list(
     use crate::sources::reset_credits::{list_due, shown_list, ResetCreditStore};
     let account = crate::model::AccountKey::of(&snapshot);
     let store = ResetCreditStore::at_default();
-    let (Some(store), false, true) = (store, account.is_unknown(), snapshot.reset_credits.is_some_and(|c| c > 0)) else {
+    let (Some(store), false, true) = (store, account.is_unknown(), snapshot.reset_credits.is_some_and(|c| c > 0))
+    else {
         return snapshot;
     };
     let entry = store.entry(account.as_str());

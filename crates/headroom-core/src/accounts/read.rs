@@ -62,7 +62,8 @@ pub async fn use_reset_credit(
     let ctx = account.context(env);
     let tokens = PastedTokens::new(keychain);
     let pasted = account.pasted().map(|entry| tokens.source(entry.clone()));
-    let discovery = ctx.discover(keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), DiscoverMode::FirstFound);
+    let discovery =
+        ctx.discover(keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), DiscoverMode::FirstFound);
     let Some(credential) = discovery.credential().cloned() else { return Err(discovery.missing_error().to_string()) };
     let client = ctx.client().map_err(|e| e.to_string())?;
     let credential = match credential.kind {
@@ -71,8 +72,9 @@ pub async fn use_reset_credit(
         }
         _ => credential,
     };
-    let store = ResetCreditStore::at_default()
-        .ok_or_else(|| "Headroom has no data folder to keep the request in: set HOME (or XDG_DATA_HOME).".to_string())?;
+    let store = ResetCreditStore::at_default().ok_or_else(|| {
+        "Headroom has no data folder to keep the request in: set HOME (or XDG_DATA_HOME).".to_string()
+    })?;
     use_credit(&client, &credential, &store, account_key, credit_id, now).await.map_err(|e| e.to_string())
 }
 
@@ -94,7 +96,11 @@ async fn use_credit(
             tracing::info!("an earlier request to use this reset credit got no answer: sending it again as it was");
             pending
         }
-        None => PendingUse { request_id: uuid::Uuid::new_v4().to_string(), credit_id: credit_id.to_string(), decided_at: now },
+        None => PendingUse {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            credit_id: credit_id.to_string(),
+            decided_at: now,
+        },
     };
     store.save_pending(account, &pending).map_err(|e| UseError::NotKept(e.to_string()))?;
     let mut last = None;

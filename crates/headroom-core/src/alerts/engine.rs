@@ -622,9 +622,10 @@ fn window_text(
             )
         }
         AlertKind::AvailableAgain { .. } => match window.limit {
-            LimitId::Codex | LimitId::CreditPool => {
-                ("Codex is available again".into(), format!("The {} limit has reset; {left}% left.", window.length_label()))
-            }
+            LimitId::Codex | LimitId::CreditPool => (
+                "Codex is available again".into(),
+                format!("The {} limit has reset; {left}% left.", window.length_label()),
+            ),
             // A model's own limit (the reserve, say) resetting is not the plan coming back.
             _ => (format!("{name} is available again"), format!("It has reset; {left}% left.")),
         },

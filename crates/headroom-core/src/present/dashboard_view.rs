@@ -179,9 +179,7 @@ pub fn action_for(error: &UsageError) -> Action {
         UsageError::RateLimited { .. }
         | UsageError::ServerError { .. }
         | UsageError::OwnerUnknown { .. }
-        | UsageError::InvalidResponse { .. } => {
-            Action::Retry
-        }
+        | UsageError::InvalidResponse { .. } => Action::Retry,
         UsageError::Other(_) => Action::Doctor,
     }
 }

@@ -116,11 +116,15 @@ mod tests {
 
     fn snapshot(five: f64, weekly: f64, credits: Option<u32>) -> UsageSnapshot {
         let mut s = UsageSnapshot::plus_for_tests(
-            vec![UsageWindow::main(WindowKind::FiveHour, five, None), UsageWindow::main(WindowKind::Weekly, weekly, None)],
+            vec![
+                UsageWindow::main(WindowKind::FiveHour, five, None),
+                UsageWindow::main(WindowKind::Weekly, weekly, None),
+            ],
             now(),
         );
         s.reset_credits = credits;
-        s.reset_credit_list = Some(ResetCreditList { read_at: now(), credits: vec![credit("a", Some(17)), credit("b", None)] });
+        s.reset_credit_list =
+            Some(ResetCreditList { read_at: now(), credits: vec![credit("a", Some(17)), credit("b", None)] });
         s
     }
 
@@ -168,6 +172,7 @@ mod tests {
             let text = outcome_sentence(&outcome, &c, now());
             assert!(text.ends_with('.') && text.matches(". ").count() == 0, "{text}");
         }
-        assert!(outcome_sentence(&ConsumeOutcome::Reset { windows_reset: Some(2) }, &c, now()).contains("reset 2 usage limits"));
+        assert!(outcome_sentence(&ConsumeOutcome::Reset { windows_reset: Some(2) }, &c, now())
+            .contains("reset 2 usage limits"));
     }
 }

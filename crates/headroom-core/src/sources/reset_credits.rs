@@ -63,7 +63,9 @@ pub fn parse_list(bytes: &[u8], read_at: DateTime<Utc>) -> Result<ResetCreditLis
 fn time(value: Option<&Value>) -> Option<DateTime<Utc>> {
     match value? {
         Value::String(text) => DateTime::parse_from_rfc3339(text.trim()).ok().map(|t| t.with_timezone(&Utc)),
-        other => number(Some(other)).filter(|s| *s > 0.0 && *s < 1e11).and_then(|s| DateTime::from_timestamp(s as i64, 0)),
+        other => {
+            number(Some(other)).filter(|s| *s > 0.0 && *s < 1e11).and_then(|s| DateTime::from_timestamp(s as i64, 0))
+        }
     }
 }
 
@@ -180,7 +182,10 @@ impl ResetCreditStore {
 
     /// Keeps a decision before its request is sent.
     pub fn save_pending(&self, account: &str, pending: &PendingUse) -> std::io::Result<()> {
-        crate::storage::write_json(&self.path(account, "pending"), &Stored { account: account.into(), value: pending.clone() })
+        crate::storage::write_json(
+            &self.path(account, "pending"),
+            &Stored { account: account.into(), value: pending.clone() },
+        )
     }
 
     /// The service answered: the decision is settled.

@@ -681,7 +681,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (found, stats) = find_newest(&[dir.path().join("sessions")]).unwrap();
         assert!(found.is_none() && stats.files_seen == 0);
-        write(&dir.path().join("sessions"), "2026/11/20/rollout-a.jsonl", "{\"type\":\"session_meta\"}\n", 1_795_165_400);
+        write(
+            &dir.path().join("sessions"),
+            "2026/11/20/rollout-a.jsonl",
+            "{\"type\":\"session_meta\"}\n",
+            1_795_165_400,
+        );
         let (found, stats) = find_newest(&[dir.path().join("sessions")]).unwrap();
         assert!(found.is_none() && stats.files_seen == 1);
     }

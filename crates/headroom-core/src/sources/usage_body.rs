@@ -151,7 +151,12 @@ impl WindowReader {
             match read_window(window, &place, self.observed_at) {
                 WindowRead::Window(w, dropped) => {
                     self.unreadable.extend(dropped);
-                    let w = UsageWindow { limit: limit.clone(), limit_name: label.name.clone(), model: label.model.clone(), ..w };
+                    let w = UsageWindow {
+                        limit: limit.clone(),
+                        limit_name: label.name.clone(),
+                        model: label.model.clone(),
+                        ..w
+                    };
                     // One model's 5-hour and weekly windows may come split over two entries; the
                     // very same window twice is shown once.
                     if !self
@@ -263,7 +268,9 @@ pub(crate) fn plausible_reset(
         Some(s) => {
             let time = unix_time(absolute);
             let fits = time.is_some_and(|t| {
-                s > 0.0 && (t - observed_at).num_seconds() >= -length && (t - observed_at).num_seconds() <= FARTHEST_RESET
+                s > 0.0
+                    && (t - observed_at).num_seconds() >= -length
+                    && (t - observed_at).num_seconds() <= FARTHEST_RESET
             });
             if fits {
                 time
@@ -724,7 +731,9 @@ mod tests {
             ]
         );
         // The ends of the range are percentages.
-        let ends = windows(r#"{"rate_limit":{"primary_window":{"used_percent":100,"limit_window_seconds":18000},"secondary_window":{"used_percent":0,"limit_window_seconds":604800}}}"#);
+        let ends = windows(
+            r#"{"rate_limit":{"primary_window":{"used_percent":100,"limit_window_seconds":18000},"secondary_window":{"used_percent":0,"limit_window_seconds":604800}}}"#,
+        );
         assert_eq!(ends, [("codex".into(), WindowKind::FiveHour, 100.0), ("codex".into(), WindowKind::Weekly, 0.0)]);
     }
 
@@ -807,7 +816,8 @@ mod tests {
     #[test]
     fn luna_reserve_is_named_and_never_the_plan() {
         let snap = parse_usage_body(&fixture("luna-reserve-blocked.json"), at()).unwrap();
-        let shown: Vec<_> = snap.windows.iter().map(|w| (w.limit.as_str().to_string(), w.title(), w.used_percent)).collect();
+        let shown: Vec<_> =
+            snap.windows.iter().map(|w| (w.limit.as_str().to_string(), w.title(), w.used_percent)).collect();
         assert_eq!(
             shown,
             [
@@ -840,14 +850,23 @@ mod tests {
         assert!(!spent.limit_reached && spent.blocking_window().is_none() && spent.reserve_with_room().is_none());
         assert_eq!(spent.windows[1].only_with(), None, "no model named, none said");
         // Known by its name alone too.
-        let by_name = windows(r#"{"additional_rate_limits":[{"limit_name":"gpt-reserve","metered_feature":"luna_pool","rate_limit":{"primary_window":{"used_percent":3,"limit_window_seconds":604800}}}]}"#);
+        let by_name = windows(
+            r#"{"additional_rate_limits":[{"limit_name":"gpt-reserve","metered_feature":"luna_pool","rate_limit":{"primary_window":{"used_percent":3,"limit_window_seconds":604800}}}]}"#,
+        );
         assert_eq!(by_name, [("base_model_inference".to_string(), WindowKind::Weekly, 3.0)]);
     }
 
     #[test]
     fn unknown_reasons_for_a_reached_limit_are_a_plain_limit_reached() {
-        for reason in [r#"{"type":"workspace_owner_credits"}"#, r#"{"type":"new_cap"}"#, r#"{"type":"rate_limit_reached","details":"default"}"#, r#""surprise""#] {
-            let body = format!(r#"{{"plan_type":"team","rate_limit":{{"allowed":false}},"rate_limit_reached_type":{reason}}}"#);
+        for reason in [
+            r#"{"type":"workspace_owner_credits"}"#,
+            r#"{"type":"new_cap"}"#,
+            r#"{"type":"rate_limit_reached","details":"default"}"#,
+            r#""surprise""#,
+        ] {
+            let body = format!(
+                r#"{{"plan_type":"team","rate_limit":{{"allowed":false}},"rate_limit_reached_type":{reason}}}"#
+            );
             let snap = parse_usage_body(body.as_bytes(), at()).unwrap();
             assert!(snap.limit_reached, "{reason}");
             assert_eq!(
