@@ -25,6 +25,7 @@ fn main() {
         "pin_account",
         "hooks",
         "run_test_hook",
+        "use_reset_credit",
     ])))
     .expect("the Tauri build step");
 }

@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = headroom_core::present::dashboard_view::dashboard_view(Some(&snapshot), &[], None, &settings, now);
     let _ = headroom_core::present::humanize::blocked_sentence(&snapshot, now, true);
     if let Ok(credit) = headroom_core::present::reset_credit::pick(&snapshot, None) {
-        let _ = headroom_core::present::reset_credit::question(credit, "me@example.com", now);
+        let _ = headroom_core::present::reset_credit::question(credit, Some("me@example.com"), now);
     }
     let mut engine = headroom_core::alerts::engine::AlertEngine::new(Default::default());
     let account = headroom_core::model::AccountKey::from_stored("acct");

@@ -201,6 +201,12 @@ pub async fn run_test_hook(backend: Backed<'_>, index: usize) -> Answer {
     backend.call(Call::RunTestHook { index }).await
 }
 
+/// "Use it", after the dashboard named the credit and said it cannot be undone.
+#[tauri::command]
+pub async fn use_reset_credit(backend: Backed<'_>, account: String, credit: String) -> Answer {
+    backend.call(Call::UseResetCredit { account, credit }).await
+}
+
 /// Every command, for the invoke handler.
 pub fn all() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -226,6 +232,7 @@ pub fn all() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         remove_account,
         pin_account,
         hooks,
-        run_test_hook
+        run_test_hook,
+        use_reset_credit
     ]
 }

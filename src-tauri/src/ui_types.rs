@@ -7,7 +7,7 @@ mod tests {
     use headroom_core::login::vault::TokenInfo;
     use headroom_core::model::{SourceKind, WindowKind};
     use headroom_core::present::dashboard_view::{
-        AccountTag, Action, BlockedView, DashboardView, ErrorView, WindowView,
+        AccountTag, Action, BlockedView, DashboardView, ErrorView, ResetCreditView, WindowView,
     };
     use headroom_core::present::history_view::{ChartSeries, HistoryView};
     use headroom_core::settings::{FieldProblem, SettingsForm, ShowAs};
@@ -30,6 +30,7 @@ mod tests {
             Action::decl(),
             WindowView::decl(),
             BlockedView::decl(),
+            ResetCreditView::decl(),
             ErrorView::decl(),
             AccountTag::decl(),
             DashboardView::decl(),

@@ -45,7 +45,7 @@ pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings,
         }
     };
     let key = AccountKey::of(snapshot);
-    eprintln!("{}", question(&credit, account.label(), now));
+    eprintln!("{}", question(&credit, Some(account.label()), now));
     eprint!("Type yes to use it, anything else to keep it: ");
     if !said_yes() {
         eprintln!("Nothing was used.");

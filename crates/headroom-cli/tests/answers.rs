@@ -49,7 +49,8 @@ fn an_enterprise_monthly_credit_pool_is_a_window_of_its_own() {
     assert_eq!(pool["remaining_percent"], 25.0);
     assert_eq!(pool["credits"], json!({"used": 3750.0, "limit": 5000.0}));
     assert_eq!(pool["resets_at"], "2027-12-28T13:20:00Z");
-    assert_eq!(v["reset_credits"], json!({"available": 2}));
+    assert_eq!(v["reset_credits"]["available"], 2);
+    assert_eq!(v["reset_credits"]["credits"].as_array().unwrap().len(), 2);
     assert_eq!(v["account"]["plan"], "enterprise");
     assert_eq!((v["limit_reached"].clone(), v["blocked_by"].clone()), (json!(false), json!(null)));
     let out = &text.stdout;
@@ -57,7 +58,7 @@ fn an_enterprise_monthly_credit_pool_is_a_window_of_its_own() {
         out.contains("Monthly credit limit") && out.contains("75% used ·  25% left · 3750 of 5000 credits used"),
         "{out}"
     );
-    assert!(out.contains("2 reset credits available (use one in Codex with /usage)"), "{out}");
+    assert!(out.contains("2 reset credits available — the next expires "), "{out}");
     assert!(!out.contains("Credits"), "a zero balance (0E-10) without credits is not shown: {out}");
 }
 
@@ -88,7 +89,7 @@ fn unreadable_windows_are_left_out_and_said_so() {
     assert_eq!(v["reset_credits"], json!(null));
     for run in [&text, &text] {
         assert!(
-            run.stderr.contains("rate_limit.primary_window, code_review_rate_limit.primary_window, additional_rate_limits[3] (codex_bengalfox).primary_window without a readable percentage, so they are not shown"),
+            run.stderr.contains("Parts of the usage service's answer could not be read, so they are not shown (rate_limit.primary_window (no readable percentage); code_review_rate_limit.primary_window (no readable percentage); additional_rate_limits[3] (codex_bengalfox).primary_window (no readable percentage))"),
             "{}",
             run.stderr
         );
@@ -120,7 +121,8 @@ fn a_reached_limit_with_credits_says_codex_is_spending_them() {
     let (v, text, _) = answer("plus-credits-in-use");
     assert_eq!(v["blocked_by"], "5h");
     assert_eq!(v["credits"]["balance"], 9.99);
-    assert_eq!(v["reset_credits"], json!({"available": 1}));
+    assert_eq!(v["reset_credits"]["available"], 1);
+    assert_eq!(v["reset_credits"]["credits"][0]["id"], "rc_soon", "the list, read beside the count");
     let out = &text.stdout;
     assert!(out.contains("The 5-hour limit is reached: Codex is using your credits (balance 9.99) until "), "{out}");
     assert!(out.contains("Credits") && out.contains("9.99 (about 20–30 local messages)"), "{out}");
@@ -147,14 +149,14 @@ fn doctor_names_what_the_trays_last_answer_could_not_read() {
     let snapshot = json!({
         "plan": "pro", "account": {"email": null, "account_id": null, "user_id": null}, "windows": [],
         "credits": null, "limit_reached": false, "limit_reached_reason": null, "spend_control": null,
-        "unreadable": ["rate_limit.primary_window"], "observed_at": chrono::Utc::now().to_rfc3339(), "source": "api"
+        "unreadable": ["rate_limit.primary_window (no readable percentage)"], "observed_at": chrono::Utc::now().to_rfc3339(), "source": "api"
     });
     let data = sb.data_dir();
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("last-snapshot.json"), snapshot.to_string()).unwrap();
     let run = sb.run(&["doctor"]);
     assert!(
-        run.stdout.contains("Last answer     the tray's, just now: The usage service sent rate_limit.primary_window without a readable percentage, so it is not shown"),
+        run.stdout.contains("Last answer     the tray's, just now: A part of the usage service's answer could not be read, so it is not shown (rate_limit.primary_window (no readable percentage))"),
         "{}",
         run.stdout
     );

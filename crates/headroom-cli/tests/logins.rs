@@ -46,7 +46,7 @@ fn a_rejected_access_token_is_a_login_problem_and_nothing_else_is_asked() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(
         run.stderr.trim(),
-        "The usage service rejected the HEADROOM_ACCESS_TOKEN variable (HTTP 401): copy a fresh token from chatgpt.com into HEADROOM_ACCESS_TOKEN."
+        format!("The account service at {} refused the Codex access token in the HEADROOM_ACCESS_TOKEN variable (HTTP 401): create a new Codex access token and put it in HEADROOM_ACCESS_TOKEN.", sb.fake.addr())
     );
     assert_eq!(sb.fake.requests().len(), 1, "no usage request without an account");
 }
@@ -57,7 +57,11 @@ fn a_blank_access_token_is_no_login() {
     sb.write_codex_file("auth.json", r#"{"auth_mode":"personalAccessToken","personal_access_token":"   "}"#);
     let run = sb.run(&["status", "--source", "api"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.starts_with("No Codex login was found"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("Codex's login file in ") && run.stderr.contains("holds no usable login"),
+        "{}",
+        run.stderr
+    );
     assert!(sb.fake.requests().is_empty());
 }
 

@@ -170,7 +170,8 @@ pub async fn read_status(
             // API-key-only login is worth saying beside them.
             _ if matches!(error, UsageError::NoCredentials { detail: None }) => {
                 let mut report = from_logs(ctx, None, None, now);
-                if report.snapshot.is_none() {
+                // Logs that hold no limits say more than "no login" (their sentence names both).
+                if report.snapshot.is_none() && !matches!(report.error, Some(UsageError::NoUsageInLogs { .. })) {
                     report.error = Some(error);
                 }
                 report

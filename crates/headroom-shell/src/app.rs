@@ -208,6 +208,7 @@ impl App {
             MenuAction::Resume => self.resume(),
             MenuAction::SwitchToApiKey => self.fallback_action(true),
             MenuAction::SwitchToPlan => self.fallback_action(false),
+            MenuAction::UseResetCredit => self.open_window(Window::Dashboard),
             MenuAction::CopyHintCommand(n) => {
                 if let Some(command) = self.tray_view().menu.hints.get(n).and_then(|h| h.command.clone()) {
                     self.shared.copy_to_clipboard(&command);

@@ -85,6 +85,12 @@ pub enum Call {
     RunTestHook {
         index: usize,
     },
+    /// The user confirmed, in the dashboard, using the reset credit `credit` of `account` (a
+    /// watched account's id). Sent again after a failure, it reuses that decision's request id.
+    UseResetCredit {
+        account: String,
+        credit: String,
+    },
     /// Open a window (a second launch, the desktop entry's action): the tray passes it on to the
     /// window process.
     Open {
@@ -234,6 +240,7 @@ pub async fn answer(app: &App, call: Call) -> Answer {
             )
         }
         Call::RunTestHook { index } => run_test_hook(app, index).await.and_then(json),
+        Call::UseResetCredit { account, credit } => use_reset_credit(app, account, credit).await.and_then(json),
         Call::Open { window } => {
             app.open_window(window);
             Ok(Value::Null)
@@ -412,6 +419,40 @@ async fn add_home(app: &App, path: String) -> Result<String, String> {
     }
     app.refresh_all();
     Ok(format!("Added {} ({}).", added.path.display(), added.account))
+}
+
+/// The dashboard's "Use it" after the user read which credit and that it cannot be undone: only
+/// while a limit of that account blocks or nearly blocks and the credit is in its list. The
+/// outcome is one sentence; after a reset, every account is read again.
+async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<String, String> {
+    use headroom_core::present::reset_credit::{outcome_sentence, pick, worth_using};
+    let (watched, snapshot, settings) = {
+        let session = app.shared.session.lock().unwrap();
+        let state = session
+            .accounts()
+            .iter()
+            .find(|a| a.watched.id == account)
+            .ok_or("That account is no longer watched: open the dashboard again.")?;
+        (state.watched.clone(), state.snapshot.clone(), session.settings.clone())
+    };
+    let snapshot = snapshot.ok_or("There are no numbers for that account yet: refresh first.")?;
+    worth_using(&snapshot, &settings).map_err(|e| e.to_string())?;
+    let chosen = pick(&snapshot, Some(&credit)).map_err(|e| e.to_string())?.clone();
+    let key = AccountKey::of(&snapshot);
+    let env = environment(&settings);
+    let outcome = headroom_core::accounts::read::use_reset_credit(
+        &watched,
+        &env,
+        &OsKeychain,
+        key.as_str(),
+        &chosen.id,
+        Utc::now(),
+    )
+    .await?;
+    if outcome.changed_limits() {
+        app.refresh_all();
+    }
+    Ok(outcome_sentence(&outcome, &chosen, Utc::now()))
 }
 
 /// "Run test event": runs the `index`th hook with a made-up threshold crossing for the shown

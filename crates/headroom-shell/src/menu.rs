@@ -54,6 +54,9 @@ pub enum MenuAction {
     SwitchToPlan,
     /// Copy the command of the menu's `n`th sibling hint (`CODEX_HOME=… codex`).
     CopyHintCommand(usize),
+    /// "Use a reset credit…": the dashboard, where the credit is named and the use confirmed
+    /// (a menu cannot ask first).
+    UseResetCredit,
 }
 
 impl MenuAction {
@@ -69,6 +72,7 @@ impl MenuAction {
             "resume" => MenuAction::Resume,
             "fallback-switch" => MenuAction::SwitchToApiKey,
             "fallback-restore" => MenuAction::SwitchToPlan,
+            "use-reset-credit" => MenuAction::UseResetCredit,
             other => MenuAction::CopyHintCommand(other.strip_prefix("copy-hint-")?.parse().ok()?),
         })
     }
@@ -139,6 +143,9 @@ pub fn menu_entries(view: &MenuView) -> Vec<MenuEntry> {
     if view.offer_plan {
         menu.extend([MenuEntry::Separator, action("fallback-restore", "Switch Codex back to your ChatGPT plan")]);
     }
+    if view.offer_reset_credit {
+        menu.extend([MenuEntry::Separator, action("use-reset-credit", "Use a reset credit…")]);
+    }
     let pause = if view.alerts_paused {
         vec![action("resume", "Resume alerts")]
     } else {
@@ -174,6 +181,7 @@ mod tests {
             pause_until_reset: Some("Until the 5-hour limit resets (15:34)".into()),
             offer_api_key: true,
             offer_plan: true,
+            offer_reset_credit: true,
             ..MenuView::default()
         };
         fn walk(entries: &[MenuEntry], actions: &mut Vec<String>) {
@@ -194,6 +202,7 @@ mod tests {
         let expected = [
             "fallback-switch",
             "fallback-restore",
+            "use-reset-credit",
             "refresh",
             "dashboard",
             "settings",

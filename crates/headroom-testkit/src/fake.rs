@@ -33,6 +33,10 @@ pub enum Route {
     /// `POST …/v1/responses`: a model provider's Responses API, for running the real Codex
     /// offline (`codex exec` with `model_provider` pointing here) so it writes real rollouts.
     Responses,
+    /// `GET …/wham/rate-limit-reset-credits` (and `/api/codex/…`): the banked reset credits.
+    ResetCredits,
+    /// `POST …/rate-limit-reset-credits/consume`: using one (the body is recorded).
+    ConsumeResetCredit,
 }
 
 /// A request as the fake saw it. Header names are lower-case.
@@ -44,6 +48,9 @@ pub struct RecordedRequest {
     /// When it arrived, unix milliseconds.
     #[serde(default)]
     pub at_ms: u64,
+    /// The request's body, as text (empty for a GET).
+    #[serde(default)]
+    pub body: String,
 }
 
 impl RecordedRequest {
@@ -118,6 +125,8 @@ impl FakeService {
         service.respond(Route::Usage, crate::scenarios::usage("plus-two-windows").expect("built-in scenario"));
         service.respond(Route::Whoami, FakeResponse::json(200, crate::scenarios::WHOAMI));
         service.respond(Route::Responses, crate::scenarios::model_turn("Hello from the fake.", (37.5, 12.0)));
+        service.respond(Route::ResetCredits, FakeResponse::json(200, crate::scenarios::reset_credit_list()));
+        service.respond(Route::ConsumeResetCredit, FakeResponse::json(200, r#"{"code":"reset","windows_reset":2}"#));
         thread::Builder::new().name("headroom-fake".into()).spawn(move || {
             for stream in listener.incoming() {
                 if stopping.load(Ordering::SeqCst) {
@@ -253,6 +262,10 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             Some(Route::Whoami)
         } else if path_only.ends_with("/v1/responses") {
             Some(Route::Responses)
+        } else if path_only.ends_with("/rate-limit-reset-credits/consume") {
+            Some(Route::ConsumeResetCredit)
+        } else if path_only.ends_with("/rate-limit-reset-credits") {
+            Some(Route::ResetCredits)
         } else {
             None
         };
@@ -266,6 +279,7 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             path: request.path.clone(),
             headers: request.headers.clone(),
             at_ms,
+            body: String::from_utf8_lossy(&request.body).into_owned(),
         });
         let account = request.headers.iter().find(|(n, _)| n == "chatgpt-account-id").map(|(_, v)| v.clone());
         let for_account =

@@ -17,6 +17,31 @@ pub const UNREADABLE_WINDOWS: &str = include_str!("../../../testdata/usage/unrea
 pub const PLAN_ONLY: &str = include_str!("../../../testdata/usage/plan-only.json");
 pub const OTHER_WINDOWS: &str = include_str!("../../../testdata/usage/other-windows.json");
 pub const PLUS_CREDITS_IN_USE: &str = include_str!("../../../testdata/usage/plus-credits-in-use.json");
+pub const SWITCHED_OFF_WINDOWS: &str = include_str!("../../../testdata/usage/switched-off-windows.json");
+pub const ALL_WINDOWS_OFF: &str = include_str!("../../../testdata/usage/all-windows-off.json");
+pub const LUNA_RESERVE_BLOCKED: &str = include_str!("../../../testdata/usage/luna-reserve-blocked.json");
+pub const ABSURD_RESET_TIMES: &str = include_str!("../../../testdata/usage/absurd-reset-times.json");
+
+/// The list of banked reset credits in the service's shape (ISO dates), two usable ones that
+/// expire in 10 and 25 days, a redeemed one and an expired one; ids `rc_soon` and `rc_later`.
+pub fn reset_credit_list() -> String {
+    let day = |days: i64| crate::history::iso(now_unix() + days * 86_400);
+    json!({
+        "credits": [
+            {"id": "rc_later", "reset_type": "codex_rate_limits", "status": "available", "granted_at": day(-5),
+             "expires_at": day(25), "title": "Full reset (Weekly + 5 hr)", "description": "Ready to redeem"},
+            {"id": "rc_soon", "reset_type": "codex_rate_limits", "status": "available", "granted_at": day(-20),
+             "expires_at": day(10), "title": "Full reset (Weekly + 5 hr)", "description": "Ready to redeem"},
+            {"id": "rc_used", "reset_type": "codex_rate_limits", "status": "redeemed", "granted_at": day(-30),
+             "expires_at": day(5), "title": "Full reset (Weekly + 5 hr)", "description": "Redeemed"},
+            {"id": "rc_gone", "reset_type": "codex_rate_limits", "status": "available", "granted_at": day(-40),
+             "expires_at": day(-1), "title": "Full reset (Weekly + 5 hr)", "description": "Expired"}
+        ],
+        "available_count": 2,
+        "total_earned_count": 4
+    })
+    .to_string()
+}
 
 /// What Codex's account service answers about a Codex access token's owner.
 pub const WHOAMI: &str = r#"{"email":"automation@corp.example","chatgpt_user_id":"user-pat","chatgpt_account_id":"acct-pat","chatgpt_plan_type":"enterprise","chatgpt_account_is_fedramp":false}"#;
@@ -33,6 +58,10 @@ pub const NAMES: &[&str] = &[
     "plan-only",
     "other-windows",
     "plus-credits-in-use",
+    "switched-off-windows",
+    "all-windows-off",
+    "luna-reserve-blocked",
+    "absurd-reset-times",
     "cdn-challenge",
     "unauthorized",
     "forbidden",
@@ -56,6 +85,10 @@ pub fn usage(name: &str) -> Option<FakeResponse> {
         "plan-only" => FakeResponse::json(200, live(PLAN_ONLY)),
         "other-windows" => FakeResponse::json(200, live(OTHER_WINDOWS)),
         "plus-credits-in-use" => FakeResponse::json(200, live(PLUS_CREDITS_IN_USE)),
+        "switched-off-windows" => FakeResponse::json(200, live(SWITCHED_OFF_WINDOWS)),
+        "all-windows-off" => FakeResponse::json(200, live(ALL_WINDOWS_OFF)),
+        "luna-reserve-blocked" => FakeResponse::json(200, live(LUNA_RESERVE_BLOCKED)),
+        "absurd-reset-times" => FakeResponse::json(200, live(ABSURD_RESET_TIMES)),
         "cdn-challenge" => FakeResponse::html(403, CDN_CHALLENGE),
         "unauthorized" => FakeResponse::json(401, r#"{"detail":"Could not validate your credentials"}"#),
         "forbidden" => FakeResponse::json(403, r#"{"detail":"Forbidden"}"#),
@@ -107,7 +140,8 @@ fn relive(value: &mut Value, now: i64) {
     match value {
         Value::Object(map) => {
             if let Some(after) = map.get("reset_after_seconds").and_then(Value::as_i64) {
-                if map.contains_key("reset_at") {
+                // A reset time that is absurd on purpose (0, 2001) stays as the service sent it.
+                if map.get("reset_at").and_then(Value::as_i64).is_some_and(|at| at > 1_500_000_000) {
                     map.insert("reset_at".into(), json!(now + after));
                 }
             }

@@ -68,3 +68,8 @@ export const pinAccount = (id: string | null) => invoke<void>("pin_account", { i
 export const getHooks = () => invoke<HookEntry[]>("hooks");
 /** Runs the `index`th hook with a test event; resolves to what happened, rejects with why not. */
 export const runTestHook = (index: number) => invoke<string>("run_test_hook", { index });
+
+/** Uses a banked reset credit, after the user confirmed: resolves to the outcome in one
+ * sentence, rejects with why nothing happened (calling again reuses the same request). */
+export const useResetCredit = (account: string, credit: string) =>
+  invoke<string>("use_reset_credit", { account, credit });

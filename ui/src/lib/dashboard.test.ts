@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { amount, blockedText, cardsOf, emptyText, splitWindows, usesSwitcher } from "./dashboard";
+import { amount, blockedText, cardsOf, emptyText, resetText, splitWindows, usesSwitcher } from "./dashboard";
 import type { DashboardView, WindowView } from "./types";
 
 const now = new Date(2026, 10, 22, 10, 0, 0);
@@ -14,6 +14,7 @@ const window = (over: Partial<WindowView>): WindowView => ({
   level: "plenty",
   pace: null,
   credits: null,
+  only: null,
   ...over,
 });
 const view = (over: Partial<DashboardView>): DashboardView => ({
@@ -27,6 +28,8 @@ const view = (over: Partial<DashboardView>): DashboardView => ({
   windows: [],
   credits: null,
   reset_credits: null,
+  reset_credit_list: [],
+  offer_reset_credit: false,
   notice: null,
   blocked: null,
   error: null,
@@ -93,5 +96,13 @@ describe("dashboard state", () => {
     expect(usesSwitcher(cardsOf(three))).toBe(false);
     expect(usesSwitcher(cardsOf(view({ others: [other("a"), other("b"), other("c")] })))).toBe(true);
   });
-});
 
+  it("never shows a reset that has passed as one to come", () => {
+    const soon = new Date(now.getTime() + 2 * 3600_000 + 13 * 60_000).toISOString();
+    expect(resetText(window({ resets_at: soon }), now)).toBe("resets 12:13 · in 2 h 13 m");
+    const passed = new Date(now.getTime() - 30 * 60_000).toISOString();
+    expect(resetText(window({ resets_at: passed }), now)).toBe("reset at 09:30");
+    expect(resetText(window({ reset_since: true }), now)).toBe("has reset since");
+    expect(resetText(window({}), now)).toBeNull();
+  });
+});

@@ -25,6 +25,8 @@ export type WindowView = {
   pace: string | null;
   /** A credit pool's own count: "250 of 1000 credits used". */
   credits: string | null;
+  /** The one model a per-model limit can be used with: "Luna only" for Luna Reserve. */
+  only: string | null;
 };
 
 export type BlockedView = {
@@ -33,6 +35,18 @@ export type BlockedView = {
   resets_at: string | null;
   /** " — 2 reset credits available: use one in Codex with /usage", or empty. */
   tail: string;
+};
+
+export type ResetCreditView = {
+  id: string;
+  /** "Full reset (Weekly + 5 hr)". */
+  title: string;
+  /** RFC 3339, or none when it does not expire. */
+  expires_at: string | null;
+  /** "expires 17 Jul", "does not expire". */
+  expiry: string;
+  /** What "Use a reset credit…" asks before anything is sent. */
+  question: string;
 };
 
 export type ErrorView = {
@@ -67,8 +81,12 @@ export type DashboardView = {
   show_as: ShowAs;
   windows: Array<WindowView>;
   credits: string | null;
-  /** "2 reset credits available — use one in Codex with /usage". */
+  /** "2 reset credits available — the next expires 17 Jul". */
   reset_credits: string | null;
+  /** Each banked reset, soonest to expire first (empty when the list could not be read). */
+  reset_credit_list: Array<ResetCreditView>;
+  /** Offer "Use a reset credit…": a credit is banked and a limit blocks or nearly blocks. */
+  offer_reset_credit: boolean;
   /** Said instead of windows when the answer has none. */
   notice: string | null;
   blocked: BlockedView | null;
@@ -90,6 +108,7 @@ export type SettingsForm = {
   credentials_rejected: boolean;
   pace: boolean;
   credits_in_use: boolean;
+  reset_credit_expiring: boolean;
   /** A number of credits, or empty for no low-credit alert. */
   credits_low_below: string;
   /** "HH:MM" each, or both empty for no quiet hours. */

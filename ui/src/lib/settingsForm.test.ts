@@ -12,6 +12,7 @@ const form: SettingsForm = {
   credentials_rejected: true,
   pace: false,
   credits_in_use: true,
+  reset_credit_expiring: true,
   credits_low_below: "",
   quiet_start: "",
   quiet_end: "",

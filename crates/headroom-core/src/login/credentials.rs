@@ -354,7 +354,11 @@ fn login_outcome(login: CodexLogin, origin: CredentialOrigin, location: &str) ->
             ProbeOutcome::Found(Credential::codex_access_token(origin, location.to_string(), token))
         }
         CodexLogin::NoQuota(kind) => ProbeOutcome::NoQuota(kind),
-        CodexLogin::Empty => ProbeOutcome::NotFound("no login in it (signed out?)".into()),
+        // A store that is there but whose tokens are blank: no usable login (not an expired one).
+        CodexLogin::Empty => ProbeOutcome::Failed(format!(
+            "{} in {location} holds no usable login (its tokens are blank: signed out?)",
+            crate::text::capitalise(origin.describe())
+        )),
     }
 }
 

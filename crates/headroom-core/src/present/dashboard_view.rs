@@ -43,6 +43,8 @@ pub struct ResetCreditView {
     pub expires_at: Option<String>,
     /// "expires 17 Jul", "does not expire".
     pub expiry: String,
+    /// What "Use a reset credit…" asks before anything is sent.
+    pub question: String,
 }
 
 /// What blocks Codex, in the words the tray and the CLI use; the UI adds the ticking time:
@@ -248,6 +250,7 @@ pub fn dashboard_view(
                             .next()
                             .unwrap_or_default()
                             .to_string(),
+                        question: crate::present::reset_credit::question(c, None, now),
                     })
                     .collect()
             })

@@ -105,13 +105,14 @@ pub fn diagnose(ctx: &Context, keychain: &dyn Keychain, pasted: Option<&dyn Past
     }
 }
 
-/// One sentence for the parts of an answer that could not be read, or none when all could.
+/// One sentence for the parts of an answer that could not be read (each named with why), or
+/// none when all could.
 pub fn unreadable_sentence(places: &[String]) -> Option<String> {
-    let (first, rest) = places.split_first()?;
-    let list = if rest.is_empty() { first.clone() } else { places.join(", ") };
-    let shown = if rest.is_empty() { "it is" } else { "they are" };
+    let (_, rest) = places.split_first()?;
+    let (what, shown) = if rest.is_empty() { ("A part", "it is") } else { ("Parts", "they are") };
     Some(format!(
-        "The usage service sent {list} without a readable percentage, so {shown} not shown: if this keeps happening, update Headroom."
+        "{what} of the usage service's answer could not be read, so {shown} not shown ({}): if this keeps happening, update Headroom.",
+        places.join("; ")
     ))
 }
 

@@ -52,7 +52,8 @@ pub fn when(at: DateTime<Utc>) -> String {
 }
 
 /// A reset moment in local time: "14:20" within the day, "Tue 09:00" within the week,
-/// "Tue 1 Dec 09:00" further out.
+/// "Tue 1 Dec 09:00" further out, "Tue 28 Dec 2027 13:20" in another year (never a date without
+/// the year that could be read as this year's).
 pub fn clock(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     clock_in(at, now, &Local)
 }
@@ -68,6 +69,8 @@ where
         local.format("%H:%M").to_string()
     } else if ahead < Duration::days(6) && ahead > -Duration::days(6) {
         local.format("%a %H:%M").to_string()
+    } else if local.year() != today.year() && (ahead > Duration::days(60) || ahead < -Duration::days(60)) {
+        format!("{} {} {}", local.format("%a"), local.day(), local.format("%b %Y %H:%M"))
     } else {
         format!("{} {} {}", local.format("%a"), local.day(), local.format("%b %H:%M"))
     }
@@ -393,6 +396,12 @@ mod tests {
         // 2026-11-24 is a Tuesday.
         assert_eq!(clock_in(t(8, 0) + Duration::days(2), t(11, 0), &cet), "Tue 09:00");
         assert_eq!(clock_in(t(8, 0) + Duration::days(9), t(11, 0), &cet), "Tue 1 Dec 09:00");
+        // Another year, far off: with its year.
+        assert_eq!(clock_in(t(8, 0) + Duration::days(400), t(11, 0), &cet), "Mon 27 Dec 2027 09:00");
+        assert_eq!(
+            clock_in(Utc.with_ymd_and_hms(2001, 9, 9, 1, 46, 40).unwrap(), t(11, 0), &cet),
+            "Sun 9 Sep 2001 02:46"
+        );
         // Just after midnight tomorrow, within 12 hours: the time alone is clear enough.
         assert_eq!(clock_in(t(23, 30), t(20, 0), &cet), "00:30");
     }

@@ -62,10 +62,12 @@ pub fn describe(credit: &ResetCredit, now: DateTime<Utc>) -> String {
     }
 }
 
-/// The question asked before anything is sent, naming the credit and that it cannot be undone.
-pub fn question(credit: &ResetCredit, account: &str, now: DateTime<Utc>) -> String {
+/// The question asked before anything is sent, naming the credit (and the account, where the
+/// place it is asked in does not) and that it cannot be undone.
+pub fn question(credit: &ResetCredit, account: Option<&str>, now: DateTime<Utc>) -> String {
+    let whose = account.map(|a| format!(" for {a}")).unwrap_or_default();
     format!(
-        "Use the reset credit {} for {account} now? It resets Codex's usage limits at once and cannot be undone.",
+        "Use the reset credit {}{whose} now? It resets Codex's usage limits at once and cannot be undone.",
         describe(credit, now)
     )
 }
@@ -151,7 +153,7 @@ mod tests {
 
     #[test]
     fn the_question_names_the_credit_and_that_it_cannot_be_undone() {
-        let q = question(&credit("a", Some(17)), "dev@example.com", now());
+        let q = question(&credit("a", Some(17)), Some("dev@example.com"), now());
         assert_eq!(
             q,
             "Use the reset credit “Full reset (Weekly + 5 hr)”, which expires 17 Jul for dev@example.com now? It resets Codex's usage limits at once and cannot be undone."

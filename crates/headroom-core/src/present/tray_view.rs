@@ -39,6 +39,8 @@ pub struct MenuView {
     pub offer_api_key: bool,
     /// Offer "Switch Codex back to your ChatGPT plan": Codex runs on Headroom's key.
     pub offer_plan: bool,
+    /// Offer "Use a reset credit…": a credit is banked and a limit blocks or nearly blocks.
+    pub offer_reset_credit: bool,
     /// The pause submenu offers "Resume alerts" instead of the pauses.
     pub alerts_paused: bool,
     /// Every other account, a short section each (none with one account).
@@ -165,6 +167,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
             && !inputs.on_api_key
             && snapshot.is_some_and(|s| s.blocking_window().is_some()),
         offer_plan: inputs.on_api_key,
+        offer_reset_credit: snapshot.is_some_and(|s| crate::present::reset_credit::worth_using(s, settings).is_ok()),
         alerts_paused: inputs.paused_until.is_some_and(|u| u > now),
         accounts: inputs
             .others

@@ -246,11 +246,11 @@ pub(crate) fn in_percent_range(p: f64) -> bool {
 
 /// No window is longer than this: a reset further before the answer is not its reset.
 const LONGEST_WINDOW: i64 = 32 * 86_400;
-/// A reset further ahead than a year is no reset time either.
-const FARTHEST_RESET: i64 = 366 * 86_400;
+/// A reset further ahead than two years is no reset time either.
+const FARTHEST_RESET: i64 = 2 * 366 * 86_400;
 
 /// A window's reset time, from the absolute field (`reset_at`, unix seconds) unless it cannot be
-/// true — 0, before the answer by more than the window's length, or more than a year ahead —
+/// true — 0, before the answer by more than the window's length, or more than two years ahead —
 /// then from the relative one (`reset_after_seconds`), which must not be negative. With neither
 /// usable the reset time is unknown. The values dropped are named (`{place}.reset_at (…)`) for
 /// `doctor`.
