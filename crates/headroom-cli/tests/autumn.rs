@@ -180,7 +180,7 @@ fn a_credit_is_never_used_without_a_typed_yes() {
         let run = sb.run_with_input(&["reset-credit", "use"], answer);
         assert_eq!(run.code, 1, "{answer:?}: {}", run.stderr);
         assert!(
-            run.stderr.contains("Use the reset credit “Full reset (Weekly + 5 hr)”, which expires ")
+            run.stderr.contains("Use the reset credit “Full reset (Weekly + 5 hr)” (expires ")
                 && run.stderr.contains("cannot be undone"),
             "{}",
             run.stderr
@@ -203,8 +203,7 @@ fn yes_uses_the_soonest_credit_once_says_so_and_reads_the_numbers_again() {
     assert!(uuid_v4(id), "{id}");
     assert_eq!(sent[0].as_object().unwrap().len(), 2, "exactly Codex's fields: {}", sent[0]);
     assert!(
-        run.stdout.starts_with("Done: the reset credit “Full reset (Weekly + 5 hr)”, which expires ")
-            && run.stdout.contains("was used and reset 2 usage limits; your numbers are read again."),
+        run.stdout.starts_with("Done: the reset credit “Full reset (Weekly + 5 hr)” was used and reset 2 usage limits; your numbers are read again."),
         "{}",
         run.stdout
     );

@@ -218,6 +218,23 @@ pub fn notifications(log: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Each Notify call's (summary, body), in order.
+pub fn notifications_with_bodies(log: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.split("member=Notify")
+        .skip(1)
+        .map(|call| {
+            // A body may run over several lines: its string starts on one and ends on another.
+            let strings: Vec<String> = call
+                .split("\n   string \"")
+                .skip(1)
+                .map(|s| s.split("\"\n").next().unwrap_or_default().trim_end_matches('"').to_string())
+                .collect();
+            (strings.get(2).cloned().unwrap_or_default(), strings.get(3).cloned().unwrap_or_default())
+        })
+        .collect()
+}
+
 pub fn screenshot(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();

@@ -53,13 +53,17 @@ pub fn pick<'a>(snapshot: &'a UsageSnapshot, id: Option<&str>) -> Result<&'a Res
     }
 }
 
-/// The credit as a person reads it: "“Full reset (Weekly + 5 hr)”, which expires 17 Jul".
+/// The credit as a person reads it: "“Full reset (Weekly + 5 hr)” (expires 17 Jul)".
 pub fn describe(credit: &ResetCredit, now: DateTime<Utc>) -> String {
-    let title = credit.title.as_deref().unwrap_or("Reset credit");
     match credit.expires_at {
-        Some(at) => format!("“{title}”, which expires {}", date(at, now)),
-        None => format!("“{title}”"),
+        Some(at) => format!("{} (expires {})", title(credit), date(at, now)),
+        None => title(credit),
     }
+}
+
+/// "“Full reset (Weekly + 5 hr)”".
+fn title(credit: &ResetCredit) -> String {
+    format!("“{}”", credit.title.as_deref().unwrap_or("Reset credit"))
 }
 
 /// The question asked before anything is sent, naming the credit (and the account, where the
@@ -74,23 +78,24 @@ pub fn question(credit: &ResetCredit, account: Option<&str>, now: DateTime<Utc>)
 
 /// One sentence for each answer the service gives.
 pub fn outcome_sentence(outcome: &ConsumeOutcome, credit: &ResetCredit, now: DateTime<Utc>) -> String {
-    let what = describe(credit, now);
+    let used = title(credit);
+    let kept = describe(credit, now);
     match outcome {
         ConsumeOutcome::Reset { windows_reset: Some(n) } => format!(
-            "Done: the reset credit {what} was used and reset {n} usage limit{}; your numbers are read again.",
+            "Done: the reset credit {used} was used and reset {n} usage limit{}; your numbers are read again.",
             if *n == 1 { "" } else { "s" }
         ),
         ConsumeOutcome::Reset { windows_reset: None } => {
-            format!("Done: the reset credit {what} was used and your usage limits were reset; your numbers are read again.")
+            format!("Done: the reset credit {used} was used and your usage limits were reset; your numbers are read again.")
         }
         ConsumeOutcome::NothingToReset => format!(
-            "Nothing needed resetting, so the service kept the reset credit {what}: it is still yours for when a limit stops you."
+            "Nothing needed resetting, so the service kept the reset credit {kept}: it is still yours for when a limit stops you."
         ),
         ConsumeOutcome::NoCredit => {
             "The service found no reset credit to use (it may have expired or been used elsewhere): nothing was reset; `headroom status` shows what is left.".into()
         }
         ConsumeOutcome::AlreadyRedeemed => format!(
-            "The service had already carried out this request, so the reset credit {what} was used once, not twice: `headroom status` shows your limits now."
+            "The service had already carried out this request, so the reset credit {used} was used once, not twice: `headroom status` shows your limits now."
         ),
         ConsumeOutcome::Other(code) => format!(
             "The service answered “{code}”, which Headroom does not know: check your limits with `headroom status` before trying again."
@@ -156,7 +161,7 @@ mod tests {
         let q = question(&credit("a", Some(17)), Some("dev@example.com"), now());
         assert_eq!(
             q,
-            "Use the reset credit “Full reset (Weekly + 5 hr)”, which expires 17 Jul for dev@example.com now? It resets Codex's usage limits at once and cannot be undone."
+            "Use the reset credit “Full reset (Weekly + 5 hr)” (expires 17 Jul) for dev@example.com now? It resets Codex's usage limits at once and cannot be undone."
         );
     }
 
