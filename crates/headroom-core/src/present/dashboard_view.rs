@@ -55,7 +55,8 @@ pub struct BlockedView {
     /// "Blocked by the weekly limit"
     pub lead: String,
     pub resets_at: Option<String>,
-    /// " — 2 reset credits available: use one in Codex with /usage", or empty.
+    /// " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available to
+    /// reset it now", or empty.
     pub tail: String,
 }
 
