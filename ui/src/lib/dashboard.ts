@@ -27,13 +27,14 @@ export function blockedText(blocked: BlockedView, now: Date): string {
   return `${blocked.lead}${until}${blocked.tail}.`;
 }
 
-/** When a window resets, in words: "resets 14:20 · in 2 h 13 m", "reset at 14:20" once that has
- * passed (never a past reset shown as one to come), "has reset since", or nothing. */
-export function resetText(w: WindowView, now: Date): string | null {
-  if (w.reset_since) return "has reset since";
+/** When a window resets, in words: "resets 14:20 · " with the countdown "in 2 h 13 m" beside it,
+ * "reset at 14:20" once that has passed (never a past reset shown as one to come), "has reset
+ * since", or nothing. */
+export function resetText(w: WindowView, now: Date): { text: string; countdown: string | null } | null {
+  if (w.reset_since) return { text: "has reset since", countdown: null };
   if (!w.resets_at) return null;
-  if (new Date(w.resets_at) <= now) return `reset at ${localClock(w.resets_at, now)}`;
-  return `resets ${localClock(w.resets_at, now)} · ${countdown(w.resets_at, now)}`;
+  if (new Date(w.resets_at) <= now) return { text: `reset at ${localClock(w.resets_at, now)}`, countdown: null };
+  return { text: `resets ${localClock(w.resets_at, now)} · `, countdown: countdown(w.resets_at, now) };
 }
 
 /** What the dashboard says when it has no numbers to show. */
