@@ -27,7 +27,8 @@ pub fn list(env: &Environment, settings: &Settings) -> u8 {
             marks.push("pinned: the icon shows it");
         }
         let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
-        say!("{}{marks}", account.label());
+        // The email with its plan and workspace: one email may be in two workspaces.
+        say!("{}{marks}", account.listing());
         if account.email.is_some() {
             say!("  {:<6}{}", "id", account.id);
         }
@@ -88,8 +89,9 @@ pub fn add(env: &Environment, mut settings: Settings, path: &Path) -> u8 {
     }
 }
 
-pub fn remove(env: &Environment, mut settings: Settings, name: &str) -> u8 {
-    match changes::remove(env, &mut settings, &OsKeychain, name) {
+pub fn remove(env: &Environment, mut settings: Settings, name: &str, token: bool) -> u8 {
+    let what = if token { changes::Removal::PastedToken } else { changes::Removal::Watching };
+    match changes::remove(env, &mut settings, &OsKeychain, name, what) {
         Ok(removed) => match save(&settings) {
             Ok(()) => {
                 say!("Removed {}.", removed.join(" and "));
@@ -130,9 +132,9 @@ pub fn chosen(env: &Environment, settings: &Settings, name: Option<&str>) -> Res
         tracing::warn!("{problem}");
     }
     match name {
-        Some(name) => {
-            roster.named(name, env).cloned().ok_or_else(|| AccountChangeError::Unknown(name.trim().into()).to_string())
-        }
+        // A name that fits several accounts (an email in two workspaces, a workspace with two
+        // people) is refused with the list, never settled by picking the first.
+        Some(name) => roster.resolve(name, env).cloned().map_err(|e| AccountChangeError::from(e).to_string()),
         None => Ok(roster.default_account().clone()),
     }
 }

@@ -61,8 +61,8 @@ pub fn status(ctx: &Context) -> u8 {
         Ok(key) => key,
         Err(e) => return fail(e),
     };
-    let saved = match fallback.vault.load(Slot::SavedCodexLogin) {
-        Ok(saved) => saved.is_some(),
+    let saved = match fallback.has_saved_login() {
+        Ok(saved) => saved,
         Err(e) => return fail(e),
     };
     let now = match fallback.codex_now() {

@@ -173,10 +173,14 @@ enum AccountsAction {
     List,
     /// Watch another Codex home (a folder holding a Codex login); saved in settings.toml.
     Add { path: std::path::PathBuf },
-    /// Stop watching an added home, or remove a pasted token from the keychain.
+    /// Stop watching an added home (a token pasted for the account stays), or, with --token,
+    /// remove the token pasted for the account from the keychain.
     Remove {
         #[arg(value_name = "EMAIL|ACCOUNT_ID|HOME")]
         name: String,
+        /// Remove the token pasted into Headroom for this account (its homes stay watched).
+        #[arg(long)]
+        token: bool,
     },
     /// Show this account in the tray icon.
     Pin {
@@ -346,7 +350,7 @@ fn main() -> ExitCode {
         }
         Command::Guard { min_left, window, account, freshness } => {
             match accounts::chosen(&env, &settings, account.as_deref()) {
-                Ok(account) => guard(&env, &account, min_left, window.into(), freshness),
+                Ok(account) => guard(&env, &account, &settings, min_left, window.into(), freshness),
                 Err(message) => {
                     eprintln!("{message}");
                     2
@@ -355,7 +359,9 @@ fn main() -> ExitCode {
         }
         Command::Accounts { action: None | Some(AccountsAction::List) } => accounts::list(&env, &settings),
         Command::Accounts { action: Some(AccountsAction::Add { path }) } => accounts::add(&env, settings, &path),
-        Command::Accounts { action: Some(AccountsAction::Remove { name }) } => accounts::remove(&env, settings, &name),
+        Command::Accounts { action: Some(AccountsAction::Remove { name, token }) } => {
+            accounts::remove(&env, settings, &name, token)
+        }
         Command::Accounts { action: Some(AccountsAction::Pin { name }) } => accounts::pin(&env, settings, Some(&name)),
         Command::Accounts { action: Some(AccountsAction::Unpin) } => accounts::pin(&env, settings, None),
         Command::Doctor => doctor::run(&ctx),
@@ -419,21 +425,25 @@ pub(crate) enum Output {
 impl Output {
     /// What `status` prints for `report`: JSON pretty or on one line (`--watch`), a bar's line
     /// whatever happened (its class or its "-" says so), or the text block when there are numbers.
+    /// Advice to run Codex names `account`'s home (`CODEX_HOME=… codex`) wherever it is said.
     pub(crate) fn render(
         &self,
         report: &headroom_core::StatusReport,
+        account: &WatchedAccount,
         settings: &headroom_core::settings::Settings,
         now: chrono::DateTime<Utc>,
         pretty: bool,
     ) -> String {
+        let command = account.codex_command();
         match self {
             Output::Json if pretty => {
-                format!("{}\n", serde_json::to_string_pretty(&status_json(report)).unwrap_or_default())
+                let value = json_in_home(report, command.as_deref());
+                format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default())
             }
-            Output::Json => format!("{}\n", status_json(report)),
-            Output::Waybar => format!("{}\n", bar_format::waybar(report, settings, now)),
+            Output::Json => format!("{}\n", json_in_home(report, command.as_deref())),
+            Output::Waybar => format!("{}\n", bar_format::waybar(report, settings, now, command.as_deref())),
             Output::Template(template) => format!("{}\n", template.render(report, settings, now)),
-            Output::Text if report.snapshot.is_some() => render::status_text(report, settings, now),
+            Output::Text if report.snapshot.is_some() => render::status_text(report, settings, now, command.as_deref()),
             Output::Text => String::new(),
         }
     }
@@ -445,6 +455,15 @@ impl Output {
             template => Template::parse(template).map(Output::Template).map_err(|e| e.to_string()),
         }
     }
+}
+
+/// `status --json`'s object, its error's advice naming the account's home.
+fn json_in_home(report: &headroom_core::StatusReport, command: Option<&str>) -> serde_json::Value {
+    let mut value = status_json(report);
+    if let Some(message) = value["error"]["message"].as_str() {
+        value["error"]["message"] = humanize::in_home(message, command).into();
+    }
+    value
 }
 
 /// Reads one account now, on a runtime of its own; `None` (said on stderr) when none can start.
@@ -459,13 +478,20 @@ pub(crate) fn read_one(
 }
 
 /// `headroom guard`: reads the account, then says whether there is room.
-fn guard(env: &Environment, account: &WatchedAccount, min_left: u32, window: GuardWindow, freshness: Freshness) -> u8 {
+fn guard(
+    env: &Environment,
+    account: &WatchedAccount,
+    settings: &headroom_core::settings::Settings,
+    min_left: u32,
+    window: GuardWindow,
+    freshness: Freshness,
+) -> u8 {
     let numbers = freshness.shared_numbers();
     let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Auto) };
     let Some((answer, now)) = read_one(env, account, &options) else { return 1 };
-    let verdict = headroom_core::present::guard::guard(&answer.report, min_left, window, now);
+    let verdict = headroom_core::present::guard::guard(&answer.report, min_left, window, settings.stale_after(), now);
     let line = humanize::in_home(&verdict.line, account.codex_command().as_deref());
-    if verdict.code == 0 || answer.report.snapshot.is_some() {
+    if verdict.code == 0 || (answer.report.snapshot.is_some() && verdict.code == 1) {
         crate::output::say!("{line}");
     } else {
         eprintln!("{line}");
@@ -487,7 +513,7 @@ fn status(
         eprintln!("headroom: {notice}");
     }
     let report = &answer.report;
-    let written = output::print(&output.render(report, settings, now, true));
+    let written = output::print(&output.render(report, account, settings, now, true));
     if let Some(error) = &report.error {
         let error = humanize::in_home(&error.to_string(), account.codex_command().as_deref());
         if report.snapshot.is_none() {
@@ -532,11 +558,7 @@ fn status_all(
         let accounts: Vec<serde_json::Value> = answers
             .iter()
             .map(|a| {
-                let mut value = status_json(&a.report);
-                if let Some(message) = value["error"]["message"].as_str() {
-                    let advice = humanize::in_home(message, a.account.codex_command().as_deref());
-                    value["error"]["message"] = advice.into();
-                }
+                let mut value = json_in_home(&a.report, a.account.codex_command().as_deref());
                 value["id"] = a.account.id.clone().into();
                 value["home"] = a.account.home().map(|h| h.display().to_string()).into();
                 value["default"] = a.account.default.into();
@@ -550,7 +572,7 @@ fn status_all(
             .iter()
             .map(|a| {
                 let mut block = match &a.report.snapshot {
-                    Some(_) => render::status_text(&a.report, settings, now),
+                    Some(_) => render::status_text(&a.report, settings, now, a.account.codex_command().as_deref()),
                     None => format!("{}\n", a.account.label()),
                 };
                 if let Some(error) = &a.report.error {

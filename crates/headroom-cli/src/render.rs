@@ -11,7 +11,8 @@ use headroom_core::{LimitId, SourceKind, StatusReport, UsageSnapshot};
 
 const BAR_WIDTH: usize = 20;
 
-pub fn status_text(report: &StatusReport, settings: &Settings, now: DateTime<Utc>) -> String {
+/// `command` is the account's `CODEX_HOME=… codex`, which advice to run Codex names.
+pub fn status_text(report: &StatusReport, settings: &Settings, now: DateTime<Utc>, command: Option<&str>) -> String {
     let Some(snapshot) = &report.snapshot else {
         return String::new();
     };
@@ -87,7 +88,7 @@ pub fn status_text(report: &StatusReport, settings: &Settings, now: DateTime<Utc
 
     let _ = writeln!(out, "{}", provenance(report, snapshot, settings, now));
     if let Some(error) = &report.error {
-        let _ = writeln!(out, "Live numbers unavailable: {error}");
+        let _ = writeln!(out, "Live numbers unavailable: {}", humanize::in_home(&error.to_string(), command));
     }
     out
 }

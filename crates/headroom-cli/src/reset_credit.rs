@@ -64,7 +64,13 @@ pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings,
                     if answer.report.snapshot.is_some() {
                         crate::output::say!(
                             "\n{}",
-                            crate::render::status_text(&answer.report, settings, now).trim_end()
+                            crate::render::status_text(
+                                &answer.report,
+                                settings,
+                                now,
+                                account.codex_command().as_deref()
+                            )
+                            .trim_end()
                         );
                     }
                 }

@@ -50,7 +50,7 @@ pub fn run(
         let seen: Option<SystemTime> = changed_at();
         let now = Utc::now();
         let answer = runtime.block_on(read_account(account, env, &OsKeychain, &options, now));
-        let line = output.render(&answer.report, settings, now, false);
+        let line = output.render(&answer.report, account, settings, now, false);
         if line != printed {
             if crate::output::print(&line) != 0 {
                 // The bar went away.

@@ -35,7 +35,7 @@ fn every_account_is_read_at_once_and_one_failing_hides_none() {
     assert_eq!(v["schema"], 1);
     let accounts = v["accounts"].as_array().unwrap();
     assert_eq!(accounts.len(), 2);
-    assert_eq!((accounts[0]["id"].as_str(), accounts[0]["default"].as_bool()), (Some("acct-1"), Some(true)));
+    assert_eq!((accounts[0]["id"].as_str(), accounts[0]["default"].as_bool()), (Some("acct-1/user-dev"), Some(true)));
     assert_eq!((left(&accounts[0], "5h"), left(&accounts[1], "5h")), (90.0, 30.0));
     assert_eq!(accounts[1]["account"]["email"], "work@example.com");
     assert_eq!(accounts[1]["home"], path_str(&work));
@@ -120,10 +120,10 @@ fn accounts_are_listed_pinned_and_removed_and_a_deleted_home_says_so() {
         assert!(!settings.contains(secret.as_str()), "no secret in settings.toml");
     }
     let list = sb.run(&["accounts"]).stdout;
-    assert!(list.starts_with("dev@example.com (default)\n  id    acct-1\n"), "{list}");
+    assert!(list.starts_with("dev@example.com · Plus · acct-1 (default)\n  id    acct-1/user-dev\n"), "{list}");
     assert!(
         list.contains(&format!(
-            "work@example.com\n  id    acct-work\n  found {} (added)\n  use   {}",
+            "work@example.com · Plus · acct-work\n  id    acct-work/user-work\n  found {} (added)\n  use   {}",
             work.display(),
             common::codex_in(&work)
         )),
@@ -132,8 +132,9 @@ fn accounts_are_listed_pinned_and_removed_and_a_deleted_home_says_so() {
 
     let pin = sb.run(&["accounts", "pin", "work@example.com"]);
     assert_eq!((pin.code, pin.stdout.trim()), (0, "The icon shows work@example.com from now on."));
-    assert!(std::fs::read_to_string(sb.settings_file()).unwrap().contains("pinned = \"acct-work\""));
-    assert!(sb.run(&["accounts", "list"]).stdout.contains("work@example.com (pinned: the icon shows it)"));
+    assert!(std::fs::read_to_string(sb.settings_file()).unwrap().contains("pinned = \"acct-work/user-work\""));
+    let list = sb.run(&["accounts", "list"]).stdout;
+    assert!(list.contains("work@example.com · Plus · acct-work (pinned: the icon shows it)"), "{list}");
 
     let refused = sb.run(&["accounts", "remove", "dev@example.com"]);
     assert_eq!(refused.code, 2);
@@ -176,7 +177,7 @@ fn a_settings_file_naming_a_home_twice_watches_it_once() {
     .unwrap();
     let v = sb.run(&["status", "--all", "--json"]).json();
     let ids: Vec<&str> = v["accounts"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["acct-1", "acct-work"]);
+    assert_eq!(ids, ["acct-1/user-dev", "acct-work/user-work"]);
 }
 
 #[test]
@@ -186,7 +187,7 @@ fn usage_and_history_take_an_account() {
     let history = sb.run(&["history", "--json", "--account", "work@example.com"]).json();
     let samples = history["samples"].as_array().unwrap();
     assert!(!samples.is_empty());
-    assert!(samples.iter().all(|s| s["account"] == "acct-work"), "{samples:?}");
+    assert!(samples.iter().all(|s| s["account"] == "acct-work/user-work"), "{samples:?}");
     let all = sb.run(&["history", "--json"]).json();
     assert!(all["samples"].as_array().unwrap().len() > samples.len(), "the other account's samples are there too");
 
@@ -257,13 +258,16 @@ fn three_accounts_two_homes_and_a_pasted_token_one_failing() {
     let v = run.json();
     let accounts = v["accounts"].as_array().unwrap();
     let ids: Vec<&str> = accounts.iter().map(|a| a["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["acct-1", "acct-work", "acct-col"]);
+    assert_eq!(ids, ["acct-1/user-dev", "acct-work/user-work", "acct-col/user-colleague"]);
     assert_eq!(left(&accounts[0], "5h"), 90.0);
     assert_eq!(accounts[1]["error"]["kind"], "server_error");
     assert_eq!((accounts[2]["credential"].as_str(), accounts[2]["home"].as_str()), (Some("keychain"), None));
     assert_eq!(accounts[2]["blocked_by"], "5h");
     let list = sb.run(&["accounts"]).stdout;
-    assert!(list.contains("colleague@example.com\n  id    acct-col\n  found a token pasted into Headroom"), "{list}");
+    assert!(
+        list.contains("colleague@example.com · Plus · acct-col\n  id    acct-col/user-colleague\n  found a token pasted into Headroom"),
+        "{list}"
+    );
     let _ = work;
 
     // Removing the token removes it from the keychain; the homes stay.

@@ -94,7 +94,10 @@ fn numbers_the_tray_got_thirty_seconds_ago_are_used_until_its_next_poll() {
     )
     .unwrap();
     snapshot.account.account_id = Some("acct-1".into());
-    tray.save("acct-1", &sb.fake.base_url(), &credential, &Ok(snapshot));
+    // Kept under the person the login names, as every Headroom process keys it.
+    let key = headroom_core::sources::shared_numbers::account_key(&credential).unwrap();
+    assert_eq!(key, "acct-1/user-dev");
+    tray.save(&key, &sb.fake.base_url(), &credential, &Ok(snapshot));
 
     let run = sb.run(&["status", "--json"]);
     assert_eq!((run.code, left_5h(&run)), (0, 20.0), "the tray's numbers: {}", run.stderr);

@@ -48,7 +48,8 @@ impl Environment {
     /// `CODEX_HOME` / `~/.codex` (the tray and the CLI follow the same rule).
     pub fn with_codex_home(mut self, chosen: Option<&Path>) -> Environment {
         if let Some(home) = chosen {
-            self.codex_home = home.to_path_buf();
+            // `~/.codex-work` in settings.toml is the user's folder, as in `[accounts] homes`.
+            self.codex_home = self.expand_home(home);
         }
         self
     }
@@ -144,8 +145,13 @@ pub fn config_path(codex_home: &Path) -> PathBuf {
 /// Reads Codex's config. A missing file is the defaults; a broken one is the defaults plus an error.
 pub fn read_codex_config(codex_home: &Path) -> (CodexConfig, Option<ConfigError>) {
     let path = config_path(codex_home);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
+    let text = match crate::storage::read_small_file(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                return (CodexConfig::default(), Some(ConfigError { path, reason: "it is not UTF-8 text".into() }))
+            }
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (CodexConfig::default(), None),
         Err(e) => return (CodexConfig::default(), Some(ConfigError { path, reason: e.to_string() })),
     };

@@ -9,6 +9,13 @@
 //! "The login Headroom wrote" is recognised by what it is: an API-key login whose key is the
 //! fallback key in Headroom's keychain. So switching back never overwrites a login the user has
 //! changed meanwhile, and needs no other record.
+//!
+//! Each Codex home's login is saved in an entry of its own, named as Codex names its own entries
+//! for that home (`saved-codex-login|` and the first 16 hex digits of the SHA-256 of the home's
+//! canonical path): switching a second home never touches the first one's saved login, and a
+//! restore reads only its own home's entry, so a login never moves between homes. A login saved
+//! by an earlier version (one entry, `saved-codex-login`) is put back into the first home restored
+//! while it runs on Headroom's key, and then lives under that home's name.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -121,6 +128,11 @@ pub struct Fallback<'a> {
     pub store: LoginStore<'a>,
 }
 
+/// The keychain entry holding `codex_home`'s saved ChatGPT login.
+pub fn saved_login_entry(codex_home: &Path) -> String {
+    format!("{}|{}", Slot::SavedCodexLogin.account(), crate::login::codex_login::home_hash(codex_home))
+}
+
 impl<'a> Fallback<'a> {
     /// The fallback that switches through `codex` (the program), when there is one.
     pub fn with_codex(
@@ -183,8 +195,31 @@ impl Fallback<'_> {
         if self.codex_now()? != CodexNow::FallbackKey {
             return Ok(None);
         }
-        let Some(saved) = self.vault.load(Slot::SavedCodexLogin)? else { return Ok(None) };
+        let Some(saved) = self.load_saved()? else { return Ok(None) };
         Ok(self.login_of(saved.expose_secret().as_bytes()))
+    }
+
+    /// This home's saved login: its own entry, else one saved by an earlier version (one entry
+    /// for all homes), taken only while this home runs on Headroom's key (the caller checks).
+    fn load_saved(&self) -> Result<Option<SecretString>, FallbackError> {
+        match self.vault.load_named(&saved_login_entry(&self.codex_home))? {
+            Some(saved) => Ok(Some(saved)),
+            None => Ok(self.vault.load(Slot::SavedCodexLogin)?),
+        }
+    }
+
+    /// Whether anything is saved for this home (its own entry, or an earlier version's).
+    pub fn has_saved_login(&self) -> Result<bool, FallbackError> {
+        Ok(self.load_saved()?.is_some())
+    }
+
+    /// Forgets this home's saved login once it is back (and an earlier version's, which was it).
+    fn clear_saved(&self, from_legacy: bool) -> Result<(), FallbackError> {
+        self.vault.clear_named(&saved_login_entry(&self.codex_home))?;
+        if from_legacy {
+            self.vault.clear(Slot::SavedCodexLogin)?;
+        }
+        Ok(())
     }
 
     pub fn set_key(&self, raw: &str) -> Result<(), FallbackError> {
@@ -204,10 +239,11 @@ impl Fallback<'_> {
             CodexNow::ChatGpt => {}
         }
 
-        // 1. The saved copy, read back before anything else changes.
+        // 1. The saved copy, in this home's own entry, read back before anything else changes.
         let saved = SecretString::from(String::from_utf8_lossy(&current).into_owned());
-        self.vault.store(Slot::SavedCodexLogin, &saved)?;
-        match self.vault.load(Slot::SavedCodexLogin)? {
+        let entry = saved_login_entry(&self.codex_home);
+        self.vault.store_named(&entry, &saved)?;
+        match self.vault.load_named(&entry)? {
             Some(back) if back.expose_secret().as_bytes() == current.as_slice() => {}
             _ => return Err(FallbackError::SavedCopyDiffers),
         }
@@ -227,7 +263,17 @@ impl Fallback<'_> {
     /// Once the login is back (read back the same), the saved copy is removed from the keychain:
     /// a stale refresh token kept there helps nobody.
     pub fn restore(&self) -> Result<bool, FallbackError> {
-        let Some(saved) = self.vault.load(Slot::SavedCodexLogin)? else {
+        let own = self.vault.load_named(&saved_login_entry(&self.codex_home))?;
+        let from_legacy = own.is_none();
+        // An earlier version's single entry is only ever put back into a home on Headroom's key.
+        let legacy = match own {
+            Some(_) => None,
+            None => match self.read_login()? {
+                Some(bytes) if self.is_fallback_login(&bytes)? => self.vault.load(Slot::SavedCodexLogin)?,
+                _ => None,
+            },
+        };
+        let Some(saved) = own.or(legacy) else {
             return match self.codex_now()? {
                 CodexNow::ChatGpt => Ok(false),
                 _ => Err(FallbackError::NothingSaved),
@@ -235,7 +281,7 @@ impl Fallback<'_> {
         };
         let current = self.read_login()?;
         if current.as_deref() == Some(saved.expose_secret().as_bytes()) {
-            self.vault.clear(Slot::SavedCodexLogin)?;
+            self.clear_saved(from_legacy)?;
             return Ok(false);
         }
         match &current {
@@ -247,7 +293,7 @@ impl Fallback<'_> {
         if self.read_login()?.as_deref() != Some(saved.expose_secret().as_bytes()) {
             return Err(FallbackError::SavedCopyDiffers);
         }
-        self.vault.clear(Slot::SavedCodexLogin)?;
+        self.clear_saved(from_legacy)?;
         Ok(true)
     }
 }
@@ -336,11 +382,54 @@ mod tests {
         assert_eq!(fallback.switch(), Err(FallbackError::AlreadyOnKey));
         assert!(fallback.restore().unwrap());
         assert_eq!(std::fs::read_to_string(dir.path().join("auth.json")).unwrap(), CHATGPT);
-        assert!(fallback.vault.load(Slot::SavedCodexLogin).unwrap().is_none(), "the saved copy is gone once restored");
+        assert!(!fallback.has_saved_login().unwrap(), "the saved copy is gone once restored");
         assert!(!fallback.restore().unwrap(), "already restored");
         // A damaged login is named as such, not as "no login".
         std::fs::write(dir.path().join("auth.json"), "{ not json").unwrap();
         assert!(matches!(fallback.switch(), Err(FallbackError::MalformedLogin(_))));
+    }
+
+    #[test]
+    fn each_home_keeps_its_own_saved_login_and_none_moves_between_homes() {
+        let keychain = MemoryKeychain::default();
+        let (a_dir, a) = setup(&keychain);
+        let (b_dir, b) = setup(&keychain);
+        let b_login = CHATGPT.replace("a.b.c", "b-access");
+        std::fs::write(b_dir.path().join("auth.json"), &b_login).unwrap();
+        a.set_key(KEY).unwrap();
+        a.switch().unwrap();
+        b.switch().unwrap();
+        assert_ne!(saved_login_entry(a_dir.path()), saved_login_entry(b_dir.path()));
+        // While both run on the key, each reads the plan with its own saved login.
+        let access = |f: &Fallback| match f.saved_login_in_use().unwrap() {
+            Some(CodexLogin::ChatGpt { access_token, .. }) => access_token.expose_secret().to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!((access(&a), access(&b)), ("a.b.c".to_string(), "b-access".to_string()));
+        assert!(a.restore().unwrap());
+        assert_eq!(std::fs::read_to_string(a_dir.path().join("auth.json")).unwrap(), CHATGPT, "A's own login");
+        assert!(b.restore().unwrap());
+        assert_eq!(std::fs::read_to_string(b_dir.path().join("auth.json")).unwrap(), b_login, "B's own login");
+    }
+
+    #[test]
+    fn an_earlier_versions_single_saved_login_goes_back_once_into_a_home_on_the_key() {
+        let keychain = MemoryKeychain::default();
+        let (dir, fallback) = setup(&keychain);
+        fallback.set_key(KEY).unwrap();
+        fallback.switch().unwrap();
+        // As an earlier version left it: the one entry for every home.
+        let saved = fallback.vault.load_named(&saved_login_entry(dir.path())).unwrap().unwrap();
+        fallback.vault.clear_named(&saved_login_entry(dir.path())).unwrap();
+        fallback.vault.store(Slot::SavedCodexLogin, &saved).unwrap();
+        // Another home, not on the key, never takes it.
+        let (other_dir, other) = setup(&keychain);
+        assert_eq!(other.restore().unwrap(), false);
+        assert_eq!(std::fs::read_to_string(other_dir.path().join("auth.json")).unwrap(), CHATGPT);
+        assert!(fallback.vault.load(Slot::SavedCodexLogin).unwrap().is_some());
+        assert!(fallback.restore().unwrap());
+        assert_eq!(std::fs::read_to_string(dir.path().join("auth.json")).unwrap(), CHATGPT);
+        assert!(fallback.vault.load(Slot::SavedCodexLogin).unwrap().is_none());
     }
 
     #[test]

@@ -82,6 +82,19 @@ fn init(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Creates `path` empty and readable by the user alone (on Unix; elsewhere the user's folders
+/// are private already), when it does not exist.
+fn private_file(path: &Path) {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let _ = options.open(path);
+}
+
 /// Whether SQLite says the file is not a database (the one case for setting it aside).
 fn is_damaged(error: &rusqlite::Error) -> bool {
     use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
@@ -115,12 +128,31 @@ impl History {
             let _ = std::fs::create_dir_all(parent);
         }
         let existed = path.exists();
+        // Private to the user, as every other file Headroom keeps: created empty with 0600
+        // before SQLite opens it (SQLite gives its -wal and -shm the same mode).
+        if !existed {
+            private_file(path);
+        }
         let open_error =
             |e: &dyn std::fmt::Display| HistoryError::Open { path: path.to_path_buf(), reason: e.to_string() };
+        // SQLite removes a write-ahead log when it closes a file it cannot read: a second name
+        // for the log keeps it until the file is known to be sound (or set aside with it).
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let kept_wal = PathBuf::from(format!("{}-wal.kept-{}", path.display(), std::process::id()));
+        let wal_kept =
+            wal.exists() && (std::fs::hard_link(&wal, &kept_wal).is_ok() || std::fs::copy(&wal, &kept_wal).is_ok());
         let first = match Connection::open(path).and_then(|conn| init(&conn).map(|_| conn)) {
-            Ok(conn) => return Ok(History { conn, notice: None }),
+            Ok(conn) => {
+                if wal_kept {
+                    let _ = std::fs::remove_file(&kept_wal);
+                }
+                return Ok(History { conn, notice: None });
+            }
             Err(e) => e,
         };
+        if !is_damaged(&first) && wal_kept {
+            let _ = std::fs::remove_file(&kept_wal);
+        }
         if !is_damaged(&first) {
             // A new file that could not even be set up (a full disk) is not left behind empty.
             if !existed && std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
@@ -130,9 +162,14 @@ impl History {
         }
         let aside = path.with_extension(format!("sqlite3.damaged-{}", Utc::now().format("%Y%m%d%H%M%S")));
         std::fs::rename(path, &aside).map_err(|e| open_error(&e))?;
-        for suffix in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        // Its write-ahead log may hold the newest rows: kept beside the damaged copy, never deleted.
+        let aside_wal = format!("{}-wal", aside.display());
+        if wal_kept {
+            let _ = std::fs::rename(&kept_wal, &aside_wal);
         }
+        let _ = std::fs::remove_file(&wal);
+        let _ = std::fs::remove_file(format!("{}-shm", path.display()));
+        private_file(path);
         let conn = Connection::open(path).map_err(|e| open_error(&e))?;
         init(&conn).map_err(|e| open_error(&e))?;
         tracing::warn!("usage history was damaged ({first}); set aside as {}", aside.display());
@@ -148,6 +185,21 @@ impl History {
     /// Each window of a snapshot, as one row. The same moment twice is stored once.
     pub fn record(&self, snapshot: &UsageSnapshot, account: &AccountKey) -> Result<usize, HistoryError> {
         insert(&self.conn, snapshot, account)
+    }
+
+    /// Rows kept under the workspace alone (before people in one workspace were told apart) go
+    /// to the first person of that workspace whose numbers are recorded, so nothing recorded is
+    /// lost; once that person has rows of their own nothing moves again. The rows moved.
+    pub fn carry_over(&self, account: &AccountKey) -> Result<usize, HistoryError> {
+        let Some(workspace) = account.workspace_only() else { return Ok(0) };
+        let path = self.conn.path().map(PathBuf::from).unwrap_or_default();
+        self.conn
+            .execute(
+                "UPDATE samples SET account = ?1 WHERE account = ?2
+                   AND NOT EXISTS (SELECT 1 FROM samples WHERE account = ?1)",
+                params![account.as_str(), workspace.as_str()],
+            )
+            .map_err(|e| unusable(&path, &e))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -392,6 +444,11 @@ pub fn observe(
             Ok(rows) => tracing::info!(rows, "usage history backfilled from session logs"),
             Err(e) => tracing::warn!("{e}"),
         }
+    }
+    match history.carry_over(&account) {
+        Ok(0) => {}
+        Ok(rows) => tracing::info!(rows, "history kept for the workspace alone carried over to its person"),
+        Err(e) => tracing::warn!("{e}"),
     }
     let trouble = history.record(snapshot, &account).err();
     if trouble.is_none() {

@@ -186,15 +186,40 @@ impl<'de> Deserialize<'de> for LimitId {
     }
 }
 
-/// Whose numbers these are, as alerts and the history remember them: the account id, else the
-/// email, else unknown (an answer that names no account, a session-log sample before any).
+/// Who a person in a workspace is, as one string: the workspace (`account_id`) and the person in
+/// it (`user_id`, else the email, in lower case): `acct-1/user-abc`; the workspace alone when the
+/// person is unknown, the person alone without a workspace. A workspace is not a person: two
+/// members of one Team workspace share its account id yet each has their own limits, and one
+/// email in two workspaces (a personal Plus, a company Team) is two accounts.
+pub fn identity_key(account_id: Option<&str>, user_id: Option<&str>, email: Option<&str>) -> Option<String> {
+    fn given(v: Option<&str>) -> Option<&str> {
+        v.map(str::trim).filter(|v| !v.is_empty())
+    }
+    let person = given(user_id).map(str::to_string).or_else(|| given(email).map(str::to_ascii_lowercase));
+    match (given(account_id), person) {
+        (Some(account), Some(person)) => Some(format!("{account}/{person}")),
+        (Some(account), None) => Some(account.to_string()),
+        (None, person) => person,
+    }
+}
+
+/// Whose numbers these are, as alerts, the history, the shared numbers and the hooks know them:
+/// the person in the workspace ([`identity_key`]), else unknown (an answer that names no
+/// account, a session-log sample before any).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AccountKey(String);
 
 impl AccountKey {
     pub fn of(snapshot: &UsageSnapshot) -> AccountKey {
-        AccountKey(snapshot.account.account_id.clone().or_else(|| snapshot.account.email.clone()).unwrap_or_default())
+        let a = &snapshot.account;
+        AccountKey(identity_key(a.account_id.as_deref(), a.user_id.as_deref(), a.email.as_deref()).unwrap_or_default())
+    }
+
+    /// The workspace alone, which is how data was keyed before people in one workspace were
+    /// told apart (kept data is carried over from it); `None` when the key names no person.
+    pub fn workspace_only(&self) -> Option<AccountKey> {
+        self.0.split_once('/').map(|(workspace, _)| AccountKey(workspace.to_string()))
     }
 
     /// The account of a stored row or key, as written by [`as_str`](AccountKey::as_str).

@@ -178,8 +178,9 @@ impl Session {
     }
 
     /// The accounts found now (the default one first) and which one the icon shows. Each keeps
-    /// what was known of it; the numbers saved at the last exit go to the account they are of
-    /// (else the one shown); an account no longer found is dropped.
+    /// what was known of it; the numbers saved at the last exit go to the account they were read
+    /// for and to no other (numbers of an account no longer watched, or of nobody known, are
+    /// dropped: never shown under another account's name); an account no longer found is dropped.
     pub fn set_accounts(&mut self, found: &[WatchedAccount], shown_id: &str) {
         if found.is_empty() {
             return;
@@ -197,13 +198,25 @@ impl Session {
             .collect();
         self.shown = self.accounts.iter().position(|a| a.watched.id == shown_id).unwrap_or(0);
         if let Some(saved) = saved.take() {
-            let target = saved_for
-                .and_then(|key| self.accounts.iter().position(|a| a.watched.id == key.as_str()))
-                .unwrap_or(self.shown);
-            let state = &mut self.accounts[target];
-            if state.snapshot.is_none() {
-                state.snapshot = saved.snapshot;
-                state.account = saved.account;
+            let target = saved_for.and_then(|key| {
+                let by_id = self.accounts.iter().position(|a| a.watched.id == key.as_str());
+                // Numbers saved before people in one workspace were told apart name the workspace
+                // alone: theirs only when one watched account is in that workspace.
+                let in_workspace: Vec<usize> = (0..self.accounts.len())
+                    .filter(|&i| self.accounts[i].watched.workspace.as_deref() == Some(key.as_str()))
+                    .collect();
+                by_id.or(if in_workspace.len() == 1 { Some(in_workspace[0]) } else { None })
+            });
+            match target {
+                Some(target) if self.accounts[target].snapshot.is_none() => {
+                    let state = &mut self.accounts[target];
+                    state.snapshot = saved.snapshot;
+                    state.account = saved.account;
+                }
+                Some(_) => {}
+                None => {
+                    tracing::info!("the numbers saved at the last exit are of an account no longer watched; dropped")
+                }
             }
         }
     }
@@ -813,7 +826,7 @@ mod tests {
     }
 
     fn watched(id: &str, email: &str, default: bool) -> WatchedAccount {
-        WatchedAccount { id: id.into(), email: Some(email.into()), places: Vec::new(), default }
+        WatchedAccount { id: id.into(), email: Some(email.into()), default, ..WatchedAccount::default() }
     }
 
     fn two_accounts(saved: SavedState) -> Session {
@@ -915,6 +928,27 @@ mod tests {
         );
         assert_eq!(s.shown().snapshot.as_ref().unwrap().windows[0].used_percent, 11.0);
         assert_eq!(s.accounts()[1].snapshot.as_ref().unwrap().windows[0].used_percent, 41.0);
+    }
+
+    #[test]
+    fn saved_numbers_of_an_account_no_longer_watched_are_never_given_to_another() {
+        // Codex's login changed account while Headroom was off: old@'s numbers were saved.
+        let mut old = answer_for("acct-old", 0, 17.0).snapshot.unwrap();
+        old.account.email = Some("old@example.com".into());
+        let saved = SavedState { snapshot: Some(old), ..SavedState::default() };
+        let mut s = Session::restore(Settings::default(), saved, true, at(1));
+        s.set_accounts(&[watched("acct-new/user-new", "new@example.com", true)], "acct-new/user-new");
+        assert!(s.shown().snapshot.is_none(), "new@ never shows old@'s numbers");
+        // Numbers saved before people were told apart go to the one account of their workspace.
+        let mut plain = answer_for("acct-1", 0, 17.0).snapshot.unwrap();
+        plain.account.user_id = None;
+        plain.account.email = None;
+        let saved = SavedState { snapshot: Some(plain), ..SavedState::default() };
+        let mut s = Session::restore(Settings::default(), saved, true, at(1));
+        let mut me = watched("acct-1/user-dev", "dev@example.com", true);
+        me.workspace = Some("acct-1".into());
+        s.set_accounts(&[me.clone()], &me.id);
+        assert_eq!(s.shown().snapshot.as_ref().unwrap().windows[0].used_percent, 17.0);
     }
 
     #[test]

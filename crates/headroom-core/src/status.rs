@@ -273,7 +273,8 @@ fn with_account_from(mut snapshot: UsageSnapshot, credential: &Credential) -> Us
     snapshot.plan = snapshot.plan.or_else(|| claims.plan.clone());
     snapshot.account.email = snapshot.account.email.or_else(|| claims.email.clone());
     snapshot.account.account_id = snapshot.account.account_id.or_else(|| credential.account_id.clone());
-    snapshot.account.user_id = snapshot.account.user_id.or_else(|| claims.user_id.clone());
+    // The person as the login names them first, so the numbers are keyed as the login is.
+    snapshot.account.user_id = claims.user_id.clone().or(snapshot.account.user_id);
     snapshot
 }
 

@@ -78,6 +78,29 @@ fn held_open(error: &std::io::Error) -> bool {
     cfg!(windows) && matches!(error.raw_os_error(), Some(5 | 32 | 33))
 }
 
+/// Logins, configs and secrets files are small: anything larger is not one of them.
+pub const MAX_SMALL_FILE: u64 = 4 << 20;
+
+/// Reads a file another program wrote (a login, a config), only when it is a regular file (a FIFO
+/// or a device would block or never end) and at most [`MAX_SMALL_FILE`] bytes; the error is the
+/// reason, for a sentence. `NotFound` passes through as itself.
+pub fn read_small_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    if meta.len() > MAX_SMALL_FILE {
+        return Err(std::io::Error::other(format!("it is larger than {} MiB", MAX_SMALL_FILE >> 20)));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_SMALL_FILE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SMALL_FILE {
+        return Err(std::io::Error::other(format!("it is larger than {} MiB", MAX_SMALL_FILE >> 20)));
+    }
+    Ok(bytes)
+}
+
 /// Reads and parses a JSON file; `Ok(None)` when it does not exist.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, String> {
     match std::fs::read(path) {

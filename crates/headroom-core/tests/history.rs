@@ -118,3 +118,29 @@ fn a_damaged_file_is_set_aside_with_a_notice() {
     drop(history);
     assert!(History::open(&path).unwrap().notice.is_none());
 }
+
+#[cfg(unix)]
+#[test]
+fn the_history_is_private_to_the_user_and_a_damaged_ones_log_is_kept_beside_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    drop(History::open(&path).unwrap());
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "created {mode:o}, like every other file Headroom keeps");
+
+    let damaged = dir.path().join("h.sqlite3");
+    std::fs::write(&damaged, vec![0xA5u8; 8192]).unwrap();
+    std::fs::write(dir.path().join("h.sqlite3-wal"), b"the newest rows").unwrap();
+    let history = History::open(&damaged).unwrap();
+    assert!(history.notice.is_some());
+    let aside: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains(".damaged-") && p.to_string_lossy().ends_with("-wal"))
+        .collect();
+    assert_eq!(aside.len(), 1, "the log went with the damaged copy");
+    assert_eq!(std::fs::read(&aside[0]).unwrap(), b"the newest rows");
+    assert_eq!(std::fs::metadata(&damaged).unwrap().permissions().mode() & 0o777, 0o600);
+}

@@ -216,7 +216,13 @@ pub async fn answer(app: &App, call: Call) -> Answer {
         Call::AddHome { path } => add_home(app, path).await.and_then(json),
         Call::RemoveAccount { account } => {
             let removed = change_accounts(app, move |env, settings| {
-                headroom_core::accounts::changes::remove(env, settings, &OsKeychain, &account)
+                headroom_core::accounts::changes::remove(
+                    env,
+                    settings,
+                    &OsKeychain,
+                    &account,
+                    headroom_core::accounts::changes::Removal::Watching,
+                )
             })
             .await?;
             app.refresh_all();

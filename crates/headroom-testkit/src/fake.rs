@@ -99,6 +99,9 @@ struct State {
     /// Standing usage answers for one account (by its `ChatGPT-Account-Id` header), before the
     /// route's own script: several accounts side by side.
     by_account: HashMap<String, FakeResponse>,
+    /// Standing usage answers for one login (its bearer token), before the account's: two people
+    /// in one workspace share its account id but not their limits.
+    by_token: HashMap<String, FakeResponse>,
     requests: Vec<RecordedRequest>,
 }
 
@@ -183,6 +186,12 @@ impl FakeService {
     /// whatever the route's own script says.
     pub fn respond_for_account(&self, account_id: &str, response: FakeResponse) {
         self.state.lock().unwrap().by_account.insert(account_id.to_string(), response);
+    }
+
+    /// Answers usage requests made with `token` (its `Authorization: Bearer` header) with
+    /// `response`, before any account's or the route's own answer.
+    pub fn respond_for_token(&self, token: &str, response: FakeResponse) {
+        self.state.lock().unwrap().by_token.insert(token.to_string(), response);
     }
 
     /// Queues answers served once each, in order, before the standing one.
@@ -282,8 +291,16 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             body: String::from_utf8_lossy(&request.body).into_owned(),
         });
         let account = request.headers.iter().find(|(n, _)| n == "chatgpt-account-id").map(|(_, v)| v.clone());
-        let for_account =
-            account.filter(|_| route == Some(Route::Usage)).and_then(|a| state.by_account.get(&a).cloned());
+        let bearer = request
+            .headers
+            .iter()
+            .find(|(n, _)| n == "authorization")
+            .and_then(|(_, v)| v.strip_prefix("Bearer "))
+            .map(str::to_string);
+        let for_token = bearer.filter(|_| route == Some(Route::Usage)).and_then(|t| state.by_token.get(&t).cloned());
+        let for_account = for_token.or_else(|| {
+            account.filter(|_| route == Some(Route::Usage)).and_then(|a| state.by_account.get(&a).cloned())
+        });
         match route.and_then(|r| state.scripts.get_mut(&r)) {
             _ if for_account.is_some() => for_account.unwrap_or_else(|| FakeResponse::json(500, "{}")),
             Some(script) => {

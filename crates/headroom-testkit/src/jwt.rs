@@ -12,6 +12,9 @@ pub struct TestClaims {
     pub account_id: Option<String>,
     /// Access tokens carry the email under `https://api.openai.com/profile`; id tokens at the top.
     pub email_in_profile_claim: bool,
+    /// `chatgpt_user_id`: the person in the workspace; by default `user-` and the email's local
+    /// part, so two people in one workspace are two people.
+    pub user_id: Option<String>,
 }
 
 impl TestClaims {
@@ -23,6 +26,7 @@ impl TestClaims {
             plan: Some("plus".into()),
             account_id: Some(account_id.to_string()),
             email_in_profile_claim: false,
+            user_id: None,
         }
     }
 }
@@ -45,7 +49,11 @@ pub fn make_jwt(claims: &TestClaims) -> String {
     if let Some(account) = &claims.account_id {
         auth.insert("chatgpt_account_id".into(), json!(account));
     }
-    auth.insert("chatgpt_user_id".into(), json!("user-test"));
+    let user = claims.user_id.clone().unwrap_or_else(|| match &claims.email {
+        Some(email) => format!("user-{}", email.split('@').next().unwrap_or_default().to_ascii_lowercase()),
+        None => "user-test".into(),
+    });
+    auth.insert("chatgpt_user_id".into(), json!(user));
     payload.insert("https://api.openai.com/auth".into(), Value::Object(auth));
     if let Some(email) = &claims.email {
         if claims.email_in_profile_claim {

@@ -86,6 +86,22 @@ impl Sandbox {
         home
     }
 
+    /// Writes a Codex ChatGPT login with these claims into the default Codex home (`None`) or
+    /// another one (created); returns the home and the access token.
+    pub fn login_with(&mut self, name: Option<&str>, claims: TestClaims) -> (PathBuf, String) {
+        let home = match name {
+            Some(name) => self.dir.path().join(name),
+            None => self.codex_home(),
+        };
+        std::fs::create_dir_all(&home).unwrap();
+        let access = make_jwt(&TestClaims { email_in_profile_claim: true, ..claims.clone() });
+        let id = make_jwt(&claims);
+        let account = claims.account_id.clone();
+        std::fs::write(home.join("auth.json"), codex_auth_json(&access, &id, account.as_deref())).unwrap();
+        self.secrets.extend([access.clone(), id]);
+        (home, access)
+    }
+
     /// Headroom's settings folder in this sandbox: `$XDG_CONFIG_HOME/headroom`, on Windows
     /// `%APPDATA%\headroom` (under the sandbox's user folder, as Windows lays them out).
     pub fn config_dir(&self) -> PathBuf {

@@ -27,6 +27,10 @@ pub enum AccountChangeError {
     NoQuota { path: PathBuf, what: String },
     #[error("No account is named “{0}”: `headroom accounts list` shows each account's id, email and home.")]
     Unknown(String),
+    #[error("“{name}” names {} accounts — {}: give the one you mean by its id.", .matches.len(), .matches.join("; "))]
+    Ambiguous { name: String, matches: Vec<String> },
+    #[error("{0} has no token pasted into Headroom: there is nothing to remove from the keychain.")]
+    NoToken(String),
     #[error("{0} is the Codex home in use here, which Headroom always watches; it cannot be removed (run Codex with another CODEX_HOME, or choose another Codex folder in Settings).")]
     InUse(String),
     #[error("{0}")]
@@ -74,35 +78,66 @@ pub fn add_home(
     Ok(Added { path, account, already })
 }
 
+impl From<crate::accounts::roster::Unresolved> for AccountChangeError {
+    fn from(e: crate::accounts::roster::Unresolved) -> AccountChangeError {
+        match e {
+            crate::accounts::roster::Unresolved::Unknown(name) => AccountChangeError::Unknown(name),
+            crate::accounts::roster::Unresolved::Ambiguous { name, matches } => {
+                AccountChangeError::Ambiguous { name, matches }
+            }
+        }
+    }
+}
+
+/// What removing an account takes away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Stop watching: the added home named (or the account's added homes). A token pasted for
+    /// the same account stays in the keychain; an account that is only a pasted token is that
+    /// token, and goes.
+    Watching,
+    /// The token pasted for the account, from the keychain (its homes stay watched).
+    PastedToken,
+}
+
 /// Removes what can be removed of the account `name` (an id, an email, or a home's path, which
-/// is all there is of a home that is gone): its added homes and its pasted tokens. The Codex home
-/// in use is never removed. Returns what was removed, one phrase each.
+/// is all there is of a home that is gone), as `what` says. The Codex home in use is never
+/// removed. Returns what was removed, one phrase each.
 pub fn remove(
     env: &Environment,
     settings: &mut Settings,
     keychain: &dyn Keychain,
     name: &str,
+    what: Removal,
 ) -> Result<Vec<String>, AccountChangeError> {
     let roster = Roster::find(env, settings, keychain);
-    let Some(account) = roster.named(name, env).cloned() else {
-        // An added home that is not an account any more (merged into another, say) still goes.
-        let path = env.expand_home(Path::new(name.trim()));
-        let before = settings.added_homes.len();
+    // A home named by its path is that home alone, whatever else its account has.
+    let path = env.expand_home(Path::new(name.trim()));
+    if what == Removal::Watching
+        && settings.added_homes.iter().any(|h| same_folder(&env.expand_home(h), &path))
+        && roster.resolve(name, env).map(|a| a.id != name.trim()).unwrap_or(true)
+    {
         settings.added_homes.retain(|h| !same_folder(&env.expand_home(h), &path));
-        if settings.added_homes.len() < before {
-            return Ok(vec![format!("the added home {}", path.display())]);
+        unpin_if_gone(env, settings, keychain);
+        return Ok(vec![format!("the added home {}", path.display())]);
+    }
+    let account = match roster.resolve(name, env) {
+        Ok(account) => account.clone(),
+        Err(crate::accounts::roster::Unresolved::Ambiguous { name, matches }) => {
+            return Err(AccountChangeError::Ambiguous { name, matches })
         }
-        return Err(AccountChangeError::Unknown(name.trim().to_string()));
+        Err(crate::accounts::roster::Unresolved::Unknown(name)) => return Err(AccountChangeError::Unknown(name)),
     };
     let tokens = PastedTokens::new(keychain);
     let mut removed = Vec::new();
+    let only_a_token = account.home().is_none();
     for place in &account.places {
-        match place {
-            Place::Home { path, origin: HomeOrigin::Added, .. } => {
+        match (place, what) {
+            (Place::Home { path, origin: HomeOrigin::Added, .. }, Removal::Watching) => {
                 settings.added_homes.retain(|h| !same_folder(&env.expand_home(h), path));
                 removed.push(format!("the added home {}", path.display()));
             }
-            Place::Pasted(entry) => {
+            (Place::Pasted(entry), _) if what == Removal::PastedToken || only_a_token => {
                 tokens.remove(entry)?;
                 removed.push(format!("the pasted token for {}", account.label()));
             }
@@ -110,17 +145,22 @@ pub fn remove(
         }
     }
     if removed.is_empty() {
-        return Err(AccountChangeError::InUse(account.label().to_string()));
+        return Err(match what {
+            Removal::PastedToken => AccountChangeError::NoToken(account.label().to_string()),
+            Removal::Watching => AccountChangeError::InUse(account.label().to_string()),
+        });
     }
-    // A pin that names no account any more goes too (a home that is gone is known by its path
-    // only, so the pin cannot be compared with the account itself).
-    let pinned = settings.pinned_account.clone();
-    if pinned
-        .is_some_and(|p| account.is_named(&p, env) || Roster::find(env, settings, keychain).named(&p, env).is_none())
-    {
-        settings.pinned_account = None;
-    }
+    unpin_if_gone(env, settings, keychain);
     Ok(removed)
+}
+
+/// A pin that names no account any more goes (a home that is gone is known by its path only).
+fn unpin_if_gone(env: &Environment, settings: &mut Settings, keychain: &dyn Keychain) {
+    if let Some(pinned) = settings.pinned_account.clone() {
+        if Roster::find(env, settings, keychain).named(&pinned, env).is_none() {
+            settings.pinned_account = None;
+        }
+    }
 }
 
 /// Pins the account `name` for the icon (`None` unpins); returns the pinned account's label.
@@ -135,7 +175,7 @@ pub fn pin(
         return Ok(None);
     };
     let roster = Roster::find(env, settings, keychain);
-    let account = roster.named(name, env).ok_or_else(|| AccountChangeError::Unknown(name.trim().to_string()))?;
+    let account = roster.resolve(name, env)?;
     settings.pinned_account = Some(account.id.clone());
     Ok(Some(account.label().to_string()))
 }
@@ -210,16 +250,45 @@ mod tests {
         tokens.store(&SecretString::from(make_jwt(&TestClaims::plus("col@example.com", "acct-col", 60)))).unwrap();
         let mut settings = Settings { added_homes: vec![work.clone()], ..Settings::default() };
         pin(&env, &mut settings, &keychain, Some("work@example.com")).unwrap();
-        assert_eq!(settings.pinned_account.as_deref(), Some("acct-work"));
+        assert_eq!(settings.pinned_account.as_deref(), Some("acct-work/user-work"));
 
-        assert!(matches!(remove(&env, &mut settings, &keychain, "me@example.com"), Err(AccountChangeError::InUse(_))));
-        assert_eq!(remove(&env, &mut settings, &keychain, "nobody"), Err(AccountChangeError::Unknown("nobody".into())));
-        let removed = remove(&env, &mut settings, &keychain, work.to_str().unwrap()).unwrap();
+        assert!(matches!(
+            remove(&env, &mut settings, &keychain, "me@example.com", Removal::Watching),
+            Err(AccountChangeError::InUse(_))
+        ));
+        assert_eq!(
+            remove(&env, &mut settings, &keychain, "nobody", Removal::Watching),
+            Err(AccountChangeError::Unknown("nobody".into()))
+        );
+        let removed = remove(&env, &mut settings, &keychain, work.to_str().unwrap(), Removal::Watching).unwrap();
         assert_eq!(removed, vec![format!("the added home {}", work.display())]);
         assert!(settings.added_homes.is_empty());
         assert_eq!(settings.pinned_account, None, "the pin went with it");
-        assert_eq!(remove(&env, &mut settings, &keychain, "col@example.com").unwrap().len(), 1);
+        assert_eq!(remove(&env, &mut settings, &keychain, "col@example.com", Removal::Watching).unwrap().len(), 1);
         assert!(tokens.entries().unwrap().is_empty(), "gone from the keychain");
+    }
+
+    #[test]
+    fn removing_a_home_keeps_the_token_pasted_for_its_account_and_removing_the_token_is_its_own_act() {
+        let dir = tempfile::tempdir().unwrap();
+        let default = login(dir.path(), "codex", "me@example.com", "acct-me");
+        let work = login(dir.path(), "codex-work", "work@example.com", "acct-work");
+        let env = env(dir.path(), &default);
+        let keychain = MemoryKeychain::default();
+        let tokens = PastedTokens::new(&keychain);
+        tokens.store(&SecretString::from(make_jwt(&TestClaims::plus("work@example.com", "acct-work", 60)))).unwrap();
+        let mut settings = Settings { added_homes: vec![work.clone()], ..Settings::default() };
+        let removed = remove(&env, &mut settings, &keychain, work.to_str().unwrap(), Removal::Watching).unwrap();
+        assert_eq!(removed, vec![format!("the added home {}", work.display())]);
+        assert_eq!(tokens.entries().unwrap().len(), 1, "the pasted token stays in the keychain");
+        // Now the account is its token alone; removing the token is asked for by name.
+        assert_eq!(
+            remove(&env, &mut settings, &keychain, "me@example.com", Removal::PastedToken),
+            Err(AccountChangeError::NoToken("me@example.com".into()))
+        );
+        let removed = remove(&env, &mut settings, &keychain, "work@example.com", Removal::PastedToken).unwrap();
+        assert_eq!(removed, vec!["the pasted token for work@example.com".to_string()]);
+        assert!(tokens.entries().unwrap().is_empty());
     }
 
     #[test]
@@ -229,7 +298,8 @@ mod tests {
         let env = env(dir.path(), &default);
         let gone = dir.path().join("was-here");
         let mut settings = Settings { added_homes: vec![gone.clone()], ..Settings::default() };
-        let removed = remove(&env, &mut settings, &MemoryKeychain::default(), gone.to_str().unwrap()).unwrap();
+        let removed =
+            remove(&env, &mut settings, &MemoryKeychain::default(), gone.to_str().unwrap(), Removal::Watching).unwrap();
         assert_eq!(removed.len(), 1);
         assert!(settings.added_homes.is_empty());
         assert!(matches!(

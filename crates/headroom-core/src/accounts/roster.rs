@@ -1,9 +1,12 @@
 //! Which accounts there are. Codex keeps one login per Codex home; Headroom looks in the default
 //! home (`CODEX_HOME`, else `~/.codex`, else the folder chosen in Settings), in `~/.codex` when
 //! `CODEX_HOME` points elsewhere and it holds a login, in every home added in Settings, and at
-//! every token pasted into Headroom. Each place's login names its account (the account id, else
-//! the email); places that name the same account are one account, whose credential is chosen in
-//! the usual order (`HEADROOM_ACCESS_TOKEN`, a pasted token, Codex's own login).
+//! every token pasted into Headroom. Each place's login names its account: the workspace (the
+//! account id) and the person in it (the `chatgpt_user_id` claim, else the email), since two
+//! members of one Team workspace are two accounts and one email in two workspaces is two
+//! accounts ([`crate::model::identity_key`]). Places that name the same account are one account,
+//! whose credential is chosen in the usual order (`HEADROOM_ACCESS_TOKEN`, a pasted token,
+//! Codex's own login).
 //!
 //! The *default* account is the one Codex uses by default: `HEADROOM_ACCESS_TOKEN`'s when set
 //! (it overrides everything for this process), else the default home's login, else the first
@@ -74,22 +77,29 @@ impl Place {
 }
 
 /// One account Headroom watches.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WatchedAccount {
-    /// How it is named: its account id, else its email, else its place (a home's path, a
-    /// keychain entry), which is all there is to say of a home without a login.
+    /// How it is named: the workspace and the person in it (`acct-1/user-abc`), else its place (a
+    /// home's path, a keychain entry), which is all there is to say of a home without a login.
     pub id: String,
     pub email: Option<String>,
     /// Where its login was found, in the credential order.
     pub places: Vec<Place>,
     /// The account Codex uses by default.
     pub default: bool,
+    /// The workspace (`chatgpt_account_id`), when the login names it.
+    pub workspace: Option<String>,
+    /// The plan as the login names it (`plus`, `team`…), for telling workspaces apart.
+    pub plan: Option<String>,
+    /// Set when another watched account has the same email: its plan and workspace, so every
+    /// listing tells the two apart ("me@example.org (Business, acct-team)").
+    pub also_named: Option<String>,
 }
 
 impl WatchedAccount {
     /// The account shown before the accounts have been looked for (at start): the default.
     pub fn not_yet_known() -> WatchedAccount {
-        WatchedAccount { id: String::new(), email: None, places: Vec::new(), default: true }
+        WatchedAccount { default: true, ..WatchedAccount::default() }
     }
 
     /// The Codex home whose config and session logs apply to it.
@@ -120,12 +130,24 @@ impl WatchedAccount {
         self.places.contains(&Place::EnvToken)
     }
 
-    /// Its email, else its id: what a notification or a menu line calls it.
+    /// Its email, else its id: what a notification or a menu line calls it; with its plan and
+    /// workspace when another account has the same email.
     pub fn label(&self) -> &str {
-        self.email.as_deref().unwrap_or(&self.id)
+        self.also_named.as_deref().or(self.email.as_deref()).unwrap_or(&self.id)
     }
 
-    /// Whether `name` names it: its id, its email (any case), or one of its homes' paths.
+    /// The email (else id) with the workspace beside it, for listings: "me@example.org · Plus ·
+    /// acct-personal".
+    pub fn listing(&self) -> String {
+        let mut parts = vec![self.email.clone().unwrap_or_else(|| self.id.clone())];
+        parts.extend(self.plan.as_deref().map(crate::present::humanize::plan_name));
+        parts.extend(self.workspace.clone());
+        parts.join(" · ")
+    }
+
+    /// Whether `name` names it: its id, its email (any case), its workspace's account id, or one
+    /// of its homes' paths. A name may fit several accounts (an email in two workspaces, a
+    /// workspace with two people): see [`Roster::resolve`].
     pub fn is_named(&self, name: &str, env: &Environment) -> bool {
         let name = name.trim();
         if name.is_empty() {
@@ -133,6 +155,7 @@ impl WatchedAccount {
         }
         let path = env.expand_home(Path::new(name));
         self.id == name
+            || self.workspace.as_deref() == Some(name)
             || self.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(name))
             || self.places.iter().any(|p| match p {
                 Place::Home { path: home, .. } => same_folder(home, &path),
@@ -216,10 +239,17 @@ pub struct Roster {
 }
 
 /// What one place's login says about its account.
-struct Found {
-    place: Place,
+#[derive(Default)]
+struct Says {
     identity: Option<String>,
     email: Option<String>,
+    workspace: Option<String>,
+    plan: Option<String>,
+}
+
+struct Found {
+    place: Place,
+    says: Says,
 }
 
 impl Roster {
@@ -228,8 +258,7 @@ impl Roster {
         let mut problems = Vec::new();
         let mut found = Vec::new();
         if let Some(token) = &env.access_token {
-            let (identity, email) = token_says(token);
-            found.push(Found { place: Place::EnvToken, identity, email });
+            found.push(Found { place: Place::EnvToken, says: token_says(token) });
         }
         let default_home = env.codex_home.clone();
         let mut homes = vec![(default_home.clone(), HomeOrigin::Default)];
@@ -247,22 +276,19 @@ impl Roster {
         }
         for (path, origin) in homes {
             let gone = origin == HomeOrigin::Added && !path.is_dir();
-            let (identity, email, has_login) = if gone { (None, None, false) } else { home_says(env, &path, keychain) };
+            let says = if gone { None } else { home_says(env, &path, keychain) };
             // ~/.codex beside CODEX_HOME counts only when it holds a login.
-            if origin == HomeOrigin::UsualFolder && !has_login {
+            if origin == HomeOrigin::UsualFolder && says.is_none() {
                 continue;
             }
-            found.push(Found { place: Place::Home { path, origin, gone }, identity, email });
+            found.push(Found { place: Place::Home { path, origin, gone }, says: says.unwrap_or_default() });
         }
         let tokens = PastedTokens::new(keychain);
         match tokens.entries() {
             Ok(entries) => {
                 for entry in entries {
                     match tokens.load(&entry) {
-                        Ok(Some(token)) => {
-                            let (identity, email) = token_says(&token);
-                            found.push(Found { place: Place::Pasted(entry), identity, email });
-                        }
+                        Ok(Some(token)) => found.push(Found { place: Place::Pasted(entry), says: token_says(&token) }),
                         Ok(None) => {}
                         Err(e) => problems.push(e.to_string()),
                     }
@@ -280,31 +306,70 @@ impl Roster {
         self.accounts.iter().find(|a| a.default).unwrap_or(&self.accounts[0])
     }
 
-    /// The account the icon shows: the pinned one while it exists, else the default.
+    /// The account the icon shows: the pinned one while it names one account, else the default.
     pub fn shown(&self, pinned: Option<&str>, env: &Environment) -> &WatchedAccount {
         pinned.and_then(|name| self.named(name, env)).unwrap_or_else(|| self.default_account())
     }
 
+    /// The one account `name` names; `None` when it names none, or several.
     pub fn named(&self, name: &str, env: &Environment) -> Option<&WatchedAccount> {
-        self.accounts.iter().find(|a| a.is_named(name, env))
+        self.resolve(name, env).ok()
+    }
+
+    /// The one account `name` names: an id names one account exactly; an email, a workspace or a
+    /// path may name several, and then the choice is refused with the list, never made silently.
+    pub fn resolve(&self, name: &str, env: &Environment) -> Result<&WatchedAccount, Unresolved> {
+        if let Some(exact) = self.accounts.iter().find(|a| a.id == name.trim()) {
+            return Ok(exact);
+        }
+        let matches: Vec<&WatchedAccount> = self.accounts.iter().filter(|a| a.is_named(name, env)).collect();
+        match matches.as_slice() {
+            [one] => Ok(one),
+            [] => Err(Unresolved::Unknown(name.trim().to_string())),
+            several => Err(Unresolved::Ambiguous {
+                name: name.trim().to_string(),
+                matches: several.iter().map(|a| format!("{} (id {})", a.listing(), a.id)).collect(),
+            }),
+        }
     }
 }
 
-fn token_says(token: &SecretString) -> (Option<String>, Option<String>) {
-    let claims = decode_claims(secrecy::ExposeSecret::expose_secret(token)).unwrap_or_default();
-    (claims.account_id.or_else(|| claims.email.clone()), claims.email)
+/// Why a name picks no account.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unresolved {
+    #[error("No account is named “{0}”: `headroom accounts list` shows each account's id, email and home.")]
+    Unknown(String),
+    #[error("“{name}” names {} accounts — {}: give the one you mean by its id.", .matches.len(), .matches.join("; "))]
+    Ambiguous { name: String, matches: Vec<String> },
 }
 
-/// The account a home's login names, and whether it has a login at all.
-fn home_says(env: &Environment, home: &Path, keychain: &dyn Keychain) -> (Option<String>, Option<String>, bool) {
+fn token_says(token: &SecretString) -> Says {
+    let claims = decode_claims(secrecy::ExposeSecret::expose_secret(token)).unwrap_or_default();
+    Says {
+        identity: crate::model::identity_key(
+            claims.account_id.as_deref(),
+            claims.user_id.as_deref(),
+            claims.email.as_deref(),
+        ),
+        workspace: claims.account_id.clone(),
+        plan: claims.plan.clone(),
+        email: claims.email,
+    }
+}
+
+/// What a home's login says of its account; `None` when it has no login at all.
+fn home_says(env: &Environment, home: &Path, keychain: &dyn Keychain) -> Option<Says> {
     let mut env = env.clone();
     env.access_token = None;
     env.codex_home = home.to_path_buf();
     let discovery = Context::load(env).discover(keychain, None, DiscoverMode::FirstFound);
-    match discovery.credential() {
-        Some(c) => (c.account_id.clone().or_else(|| c.claims.email.clone()), c.claims.email.clone(), true),
-        None => (None, None, false),
-    }
+    let c = discovery.credential()?;
+    Some(Says {
+        identity: c.identity(),
+        email: c.claims.email.clone(),
+        workspace: c.account_id.clone(),
+        plan: c.claims.plan.clone(),
+    })
 }
 
 /// Places that name the same account become one; then the default account is chosen and put
@@ -312,13 +377,16 @@ fn home_says(env: &Environment, home: &Path, keychain: &dyn Keychain) -> (Option
 fn group(found: Vec<Found>) -> Vec<WatchedAccount> {
     let mut accounts: Vec<(Option<String>, WatchedAccount)> = Vec::new();
     let mut default_home_login = None;
-    for Found { place, identity, email } in found {
+    for Found { place, says } in found {
+        let Says { identity, email, workspace, plan } = says;
         let is_default_home = matches!(place, Place::Home { origin: HomeOrigin::Default, .. });
         if is_default_home {
             default_home_login = Some(identity.is_some());
         }
         if let Some((_, account)) = accounts.iter_mut().find(|(id, _)| identity.is_some() && *id == identity) {
             account.email = account.email.take().or(email);
+            account.workspace = account.workspace.take().or(workspace);
+            account.plan = account.plan.take().or(plan);
             account.places.push(place);
             continue;
         }
@@ -327,7 +395,10 @@ fn group(found: Vec<Found>) -> Vec<WatchedAccount> {
             Place::Pasted(entry) => entry.name().to_string(),
             Place::Home { path, .. } => path.display().to_string(),
         });
-        accounts.push((identity, WatchedAccount { id, email, places: vec![place], default: false }));
+        accounts.push((
+            identity,
+            WatchedAccount { id, email, places: vec![place], default: false, workspace, plan, also_named: None },
+        ));
     }
     let mut accounts: Vec<WatchedAccount> = accounts.into_iter().map(|(_, a)| a).collect();
     for account in &mut accounts {
@@ -356,6 +427,17 @@ fn group(found: Vec<Found>) -> Vec<WatchedAccount> {
     }
     default.default = true;
     accounts.insert(0, default);
+    // One email in two workspaces: each listing says which workspace it is.
+    let emails: Vec<Option<String>> =
+        accounts.iter().map(|a| a.email.as_ref().map(|e| e.to_ascii_lowercase())).collect();
+    for account in &mut accounts {
+        let email = account.email.as_ref().map(|e| e.to_ascii_lowercase());
+        if email.is_some() && emails.iter().filter(|e| **e == email).count() > 1 {
+            let plan = account.plan.as_deref().map(crate::present::humanize::plan_name);
+            let note: Vec<String> = plan.into_iter().chain(account.workspace.clone()).collect();
+            account.also_named = Some(format!("{} ({})", account.email.clone().unwrap_or_default(), note.join(", ")));
+        }
+    }
     accounts
 }
 
@@ -411,7 +493,7 @@ mod tests {
         let homes = Homes::new();
         let home = homes.login("codex", "me@example.com", "acct-me");
         let roster = Roster::find(&homes.env(&home), &Settings::default(), &MemoryKeychain::default());
-        assert_eq!(ids(&roster), ["acct-me"]);
+        assert_eq!(ids(&roster), ["acct-me/user-me"]);
         let account = roster.default_account();
         assert!(account.default);
         assert_eq!((account.label(), account.home()), ("me@example.com", Some(home.as_path())));
@@ -432,7 +514,7 @@ mod tests {
             ..Settings::default()
         };
         let roster = Roster::find(&homes.env(&default), &settings, &keychain);
-        assert_eq!(ids(&roster), ["acct-me", "acct-work", "acct-col"]);
+        assert_eq!(ids(&roster), ["acct-me/user-me", "acct-work/user-work", "acct-col/user-colleague"]);
         let work_account = &roster.accounts[1];
         // Its credential by the usual order: the pasted token before Codex's logins; its home the
         // first one added.
@@ -451,11 +533,11 @@ mod tests {
         let keychain = MemoryKeychain::default();
         paste(&keychain, "pasted@example.com", "acct-paste");
         let roster = Roster::find(&homes.env(&default), &Settings::default(), &keychain);
-        assert_eq!(ids(&roster), ["acct-me", "acct-paste"]);
+        assert_eq!(ids(&roster), ["acct-me/user-me", "acct-paste/user-pasted"]);
         let mut env = homes.env(&default);
         env.access_token = Some(SecretString::from(make_jwt(&TestClaims::plus("env@example.com", "acct-env", 60))));
         let roster = Roster::find(&env, &Settings::default(), &keychain);
-        assert_eq!(ids(&roster), ["acct-env", "acct-me", "acct-paste"]);
+        assert_eq!(ids(&roster), ["acct-env/user-env", "acct-me/user-me", "acct-paste/user-pasted"]);
         assert!(roster.default_account().uses_env_token());
         assert!(!roster.accounts[1].context(&env).env.access_token.is_some(), "the variable is only its own account's");
     }
@@ -470,7 +552,7 @@ mod tests {
         assert_eq!(ids(&roster), [empty.display().to_string()], "the home alone: its logs, or 'no login'");
         paste(&keychain, "pasted@example.com", "acct-paste");
         let roster = Roster::find(&homes.env(&empty), &Settings::default(), &keychain);
-        assert_eq!(ids(&roster), ["acct-paste"]);
+        assert_eq!(ids(&roster), ["acct-paste/user-pasted"]);
         let account = roster.default_account();
         assert_eq!(account.home(), Some(empty.as_path()), "read with the default home's logs, as before");
         assert!(account.context(&homes.env(&empty)).own_home);
@@ -484,13 +566,13 @@ mod tests {
         let gone = homes.path("deleted-home");
         let settings = Settings { added_homes: vec![gone.clone()], ..Settings::default() };
         let roster = Roster::find(&homes.env(&elsewhere), &settings, &MemoryKeychain::default());
-        assert_eq!(ids(&roster), ["acct-me".to_string(), gone.display().to_string()]);
+        assert_eq!(ids(&roster), ["acct-me/user-me".to_string(), gone.display().to_string()]);
         assert_eq!(roster.accounts[1].gone_home(), Some(gone.as_path()));
         assert!(roster.accounts[1].places[0].describe().ends_with("(added, gone)"));
 
         homes.login("user/.codex", "old@example.com", "acct-old");
         let roster = Roster::find(&homes.env(&elsewhere), &Settings::default(), &MemoryKeychain::default());
-        assert_eq!(ids(&roster), ["acct-me", "acct-old"]);
+        assert_eq!(ids(&roster), ["acct-me/user-me", "acct-old/user-old"]);
         assert!(matches!(roster.accounts[1].places[0], Place::Home { origin: HomeOrigin::UsualFolder, .. }));
         // `~` in an added home is the user's home folder; adding ~/.codex makes it an added home.
         let settings = Settings { added_homes: vec![PathBuf::from("~/.codex")], ..Settings::default() };
@@ -507,15 +589,63 @@ mod tests {
         let settings = Settings { added_homes: vec![work.clone()], ..Settings::default() };
         let roster = Roster::find(&env, &settings, &MemoryKeychain::default());
         for name in ["acct-work", "work@example.com", work.to_str().unwrap()] {
-            assert_eq!(roster.named(name, &env).map(|a| a.id.as_str()), Some("acct-work"), "{name}");
+            assert_eq!(roster.named(name, &env).map(|a| a.id.as_str()), Some("acct-work/user-work"), "{name}");
         }
         assert_eq!(roster.named("nobody@example.com", &env), None);
-        assert_eq!(roster.shown(Some("work@example.com"), &env).id, "acct-work");
-        assert_eq!(roster.shown(Some("gone@example.com"), &env).id, "acct-me", "a pin that names nobody");
-        assert_eq!(roster.shown(None, &env).id, "acct-me");
+        assert_eq!(roster.shown(Some("work@example.com"), &env).id, "acct-work/user-work");
+        assert_eq!(roster.shown(Some("gone@example.com"), &env).id, "acct-me/user-me", "a pin that names nobody");
+        assert_eq!(roster.shown(None, &env).id, "acct-me/user-me");
         assert_eq!(roster.accounts[0].codex_command(), None, "the home Codex uses anyway");
         assert_eq!(roster.accounts[1].codex_command(), Some(codex_with_home(&work)));
         assert_eq!(shell_quote("/home/a b/it's"), "'/home/a b/it'\\''s'");
+    }
+
+    #[test]
+    fn two_people_in_one_workspace_and_one_email_in_two_workspaces_are_four_accounts() {
+        let homes = Homes::new();
+        // alice and bob in one Team workspace, each their own Codex home.
+        let alice = homes.login("codex", "alice@corp.example", "acct-team");
+        let bob = homes.login("codex-bob", "bob@corp.example", "acct-team");
+        // One email in a personal Plus and a company Team workspace.
+        let personal = homes.login("codex-me", "me@example.org", "acct-personal");
+        let me_at_work = homes.login("codex-me-work", "me@example.org", "acct-corp");
+        let env = homes.env(&alice);
+        let settings = Settings { added_homes: vec![bob, personal, me_at_work], ..Settings::default() };
+        let roster = Roster::find(&env, &settings, &MemoryKeychain::default());
+        assert_eq!(
+            ids(&roster),
+            ["acct-team/user-alice", "acct-team/user-bob", "acct-personal/user-me", "acct-corp/user-me"]
+        );
+        // Every listing tells the two me@example.org apart.
+        let labels: Vec<&str> = roster.accounts.iter().map(WatchedAccount::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "alice@corp.example",
+                "bob@corp.example",
+                "me@example.org (Plus, acct-personal)",
+                "me@example.org (Plus, acct-corp)"
+            ]
+        );
+        assert_eq!(roster.accounts[3].listing(), "me@example.org · Plus · acct-corp");
+        // A name that fits two is refused with both, never the first.
+        match roster.resolve("me@example.org", &env) {
+            Err(Unresolved::Ambiguous { matches, .. }) => assert_eq!(
+                matches,
+                [
+                    "me@example.org · Plus · acct-personal (id acct-personal/user-me)",
+                    "me@example.org · Plus · acct-corp (id acct-corp/user-me)"
+                ]
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(roster.resolve("acct-team", &env), Err(Unresolved::Ambiguous { .. })));
+        assert_eq!(roster.named("me@example.org", &env), None);
+        assert_eq!(roster.resolve("acct-corp", &env).unwrap().id, "acct-corp/user-me");
+        assert_eq!(roster.resolve("bob@corp.example", &env).unwrap().id, "acct-team/user-bob");
+        assert_eq!(roster.resolve("acct-team/user-bob", &env).unwrap().id, "acct-team/user-bob");
+        // A pin that became ambiguous shows the default account, not the first match.
+        assert_eq!(roster.shown(Some("acct-team"), &env).id, "acct-team/user-alice");
     }
 
     #[test]

@@ -202,6 +202,7 @@ mod tests {
             email: None,
             places: vec![Place::Home { path: home, origin: HomeOrigin::Added, gone: false }],
             default: false,
+            ..WatchedAccount::default()
         }
     }
 

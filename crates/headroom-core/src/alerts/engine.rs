@@ -143,6 +143,32 @@ pub struct AlertState {
 }
 
 impl AlertState {
+    /// Memory kept under the workspace alone (before people in one workspace were told apart) goes
+    /// to the first person of that workspace seen, once: a crossing remembered is not told again.
+    fn carry_over(&mut self, account: &AccountKey) {
+        let Some(workspace) = account.workspace_only() else { return };
+        let mine = |k: &AlertKey| k.account() == Some(account);
+        if self.windows.keys().any(mine) || self.last_observed.contains_key(account) {
+            return;
+        }
+        let moved: Vec<AlertKey> = self.windows.keys().filter(|k| k.account() == Some(&workspace)).cloned().collect();
+        for key in moved {
+            if let (Some(memory), AlertKey::Window { limit, kind, .. }) = (self.windows.remove(&key), &key) {
+                self.windows
+                    .insert(AlertKey::Window { account: account.clone(), limit: limit.clone(), kind: *kind }, memory);
+            }
+        }
+        if let Some(at) = self.last_observed.remove(&workspace) {
+            self.last_observed.insert(account.clone(), at);
+        }
+        if let Some(credits) = self.credits.remove(&workspace) {
+            self.credits.insert(account.clone(), credits);
+        }
+        if let Some(warned) = self.reset_credits_warned.remove(&workspace) {
+            self.reset_credits_warned.insert(account.clone(), warned);
+        }
+    }
+
     /// The newest sample seen of `account` (a file from before accounts were kept apart has one
     /// time for its one account).
     fn last_observed_of(&self, account: &AccountKey) -> Option<DateTime<Utc>> {
@@ -216,6 +242,7 @@ impl AlertEngine {
         now: DateTime<Utc>,
     ) -> Vec<Alert> {
         self.distrust_times_ahead(snapshot, now);
+        self.state.carry_over(account);
         if self.state.last_observed_of(account).is_some_and(|last| snapshot.observed_at < last) {
             return Vec::new();
         }

@@ -85,7 +85,7 @@ pub fn auth_file_path(codex_home: &Path) -> PathBuf {
 /// Reads `$CODEX_HOME/auth.json`; `Ok(None)` when there is no such file.
 pub fn read_auth_file(codex_home: &Path) -> Result<Option<CodexLogin>, LoginReadError> {
     let path = auth_file_path(codex_home);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match crate::storage::read_small_file(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(LoginReadError::Io { path, reason: e.to_string() }),
@@ -183,6 +183,19 @@ mod tests {
 
     fn kind(json: &str) -> CodexLogin {
         parse_auth_json(json.as_bytes()).unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_auth_json_that_is_a_fifo_is_named_not_waited_on() {
+        let home = tempfile::tempdir().unwrap();
+        let path = auth_file_path(home.path());
+        let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let started = std::time::Instant::now();
+        let error = read_auth_file(home.path()).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "never opened for reading");
+        assert!(error.to_string().ends_with("could not be read (it is not a regular file)"), "{error}");
     }
 
     #[test]

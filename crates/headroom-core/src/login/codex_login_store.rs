@@ -86,7 +86,7 @@ impl<'a> LoginStore<'a> {
     /// The login as it is now; `None` when Codex has none.
     pub fn snapshot(&self) -> Result<Option<Vec<u8>>, StoreError> {
         match self {
-            LoginStore::File(path) => match std::fs::read(path) {
+            LoginStore::File(path) => match crate::storage::read_small_file(path) {
                 Ok(bytes) => Ok(Some(bytes)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(self.read_error(e.to_string())),
@@ -99,7 +99,7 @@ impl<'a> LoginStore<'a> {
             }
             LoginStore::Secrets { codex_home, .. } => {
                 let Some((path, _)) = crate::login::codex_secrets::secrets_file(codex_home) else { return Ok(None) };
-                let bytes = std::fs::read(&path).map_err(|e| self.read_error(e.to_string()))?;
+                let bytes = crate::storage::read_small_file(&path).map_err(|e| self.read_error(e.to_string()))?;
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let document = json!({"codex_secrets": {"file": name, "age": BASE64.encode(bytes)}});
                 Ok(Some(serde_json::to_vec(&document).unwrap_or_default()))

@@ -54,8 +54,8 @@ static DECRYPTED: Mutex<Option<HashMap<[u8; 32], Value>>> = Mutex::new(None);
 /// Reads Codex's login from its encrypted store; `Ok(None)` when there is no such file.
 pub fn read_secrets_login(keychain: &dyn Keychain, codex_home: &Path) -> Result<Option<CodexLogin>, LoginReadError> {
     let Some((path, key)) = secrets_file(codex_home) else { return Ok(None) };
-    let ciphertext =
-        std::fs::read(&path).map_err(|e| LoginReadError::Io { path: path.clone(), reason: e.to_string() })?;
+    let ciphertext = crate::storage::read_small_file(&path)
+        .map_err(|e| LoginReadError::Io { path: path.clone(), reason: e.to_string() })?;
     let place = format!("Codex's encrypted login {}", path.display());
     let malformed = |reason: String| LoginReadError::Malformed { place: place.clone(), reason };
     let document = match opened(keychain, codex_home, key, &ciphertext) {

@@ -362,6 +362,19 @@ fn login_outcome(login: CodexLogin, origin: CredentialOrigin, location: &str) ->
     }
 }
 
+impl Credential {
+    /// Whose login this is ([`crate::model::identity_key`]): the workspace and the person in it,
+    /// as the login itself says; `None` for a token that says neither (a Codex access token
+    /// before its owner is asked).
+    pub fn identity(&self) -> Option<String> {
+        crate::model::identity_key(
+            self.account_id.as_deref(),
+            self.claims.user_id.as_deref(),
+            self.claims.email.as_deref(),
+        )
+    }
+}
+
 #[cfg(test)]
 impl Credential {
     /// Tests' shorthand: acct-1's login from Codex's auth.json, expiring at `expires_at`.

@@ -94,6 +94,7 @@ mod tests {
             plan: Some("Plus".into()),
             account_id: Some("acct-1".into()),
             email_in_profile_claim: false,
+            user_id: None,
         });
         let claims = decode_claims(&token).unwrap();
         assert_eq!(claims.expires_at, DateTime::from_timestamp(1_795_340_000, 0));

@@ -46,11 +46,13 @@ impl PastedEntry {
     }
 }
 
-/// Who a token belongs to, as far as it says: its account id, else its email. Opaque tokens
-/// (Codex access tokens) say nothing, and each is then an account of its own.
+/// Who a token belongs to, as far as it says: the workspace and the person in it
+/// ([`crate::model::identity_key`]), so a colleague's token in the same workspace is another
+/// account, never a replacement. Opaque tokens (Codex access tokens) say nothing, and each is
+/// then an account of its own.
 pub fn token_identity(token: &SecretString) -> Option<String> {
     let claims = decode_claims(token.expose_secret()).ok()?;
-    claims.account_id.or(claims.email)
+    crate::model::identity_key(claims.account_id.as_deref(), claims.user_id.as_deref(), claims.email.as_deref())
 }
 
 /// The pasted tokens in the OS keychain (split in parts where one entry is too small for one).
@@ -210,14 +212,14 @@ mod tests {
         let personal = token("me@example.com", "acct-me");
         let work = token("work@example.com", "acct-work");
         assert_eq!(tokens.store(&personal).unwrap().name(), "access-token");
-        assert_eq!(tokens.store(&work).unwrap().name(), "access-token:acct-work");
+        assert_eq!(tokens.store(&work).unwrap().name(), "access-token:acct-work/user-work");
         assert_eq!(
             tokens.entries().unwrap().iter().map(PastedEntry::name).collect::<Vec<_>>(),
-            ["access-token", "access-token:acct-work"]
+            ["access-token", "access-token:acct-work/user-work"]
         );
         // The index holds names only.
         let index = String::from_utf8(keychain.read(SERVICE, INDEX).unwrap().unwrap()).unwrap();
-        assert_eq!(index, "access-token:acct-work");
+        assert_eq!(index, "access-token:acct-work/user-work");
         assert_eq!(held(&tokens, &PastedEntry::first()), personal.expose_secret());
     }
 
@@ -228,15 +230,32 @@ mod tests {
         tokens.store(&token("me@example.com", "acct-me")).unwrap();
         tokens.store(&token("work@example.com", "acct-work")).unwrap();
         let newer = SecretString::from(make_jwt(&TestClaims::plus("work@example.com", "acct-work", 7_200)));
-        assert_eq!(tokens.store(&newer).unwrap().name(), "access-token:acct-work");
+        assert_eq!(tokens.store(&newer).unwrap().name(), "access-token:acct-work/user-work");
         assert_eq!(tokens.entries().unwrap().len(), 2);
-        assert_eq!(held(&tokens, &PastedEntry::from_name("access-token:acct-work").unwrap()), newer.expose_secret());
+        assert_eq!(
+            held(&tokens, &PastedEntry::from_name("access-token:acct-work/user-work").unwrap()),
+            newer.expose_secret()
+        );
         // The same opaque token twice is one entry too; two different ones are two.
         tokens.store(&SecretString::from("at-opaque-one-0123456789".to_string())).unwrap();
         tokens.store(&SecretString::from("at-opaque-one-0123456789".to_string())).unwrap();
         let other = tokens.store(&SecretString::from("at-opaque-two-0123456789".to_string())).unwrap();
         assert_eq!(other.name(), "access-token:token-2");
         assert_eq!(tokens.entries().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_colleagues_token_in_the_same_workspace_never_replaces_yours() {
+        let keychain = MemoryKeychain::default();
+        let tokens = PastedTokens::new(&keychain);
+        let alice = token("alice@corp.example", "acct-team");
+        let bob = token("bob@corp.example", "acct-team");
+        let first = tokens.store(&alice).unwrap();
+        let second = tokens.store(&bob).unwrap();
+        assert_ne!(first, second, "two people, two entries");
+        assert_eq!(held(&tokens, &first), alice.expose_secret());
+        assert_eq!(held(&tokens, &second), bob.expose_secret());
+        assert_eq!(token_identity(&bob).as_deref(), Some("acct-team/user-bob"));
     }
 
     #[test]
@@ -249,7 +268,7 @@ mod tests {
         assert!(tokens.remove(&b).unwrap());
         assert!(!tokens.remove(&b).unwrap());
         let names: Vec<String> = tokens.entries().unwrap().iter().map(|e| e.name().to_string()).collect();
-        assert_eq!(names, ["access-token", "access-token:acct-c"]);
+        assert_eq!(names, ["access-token", "access-token:acct-c/user-c"]);
         // The first entry freed is used again by the next account.
         assert!(tokens.remove(&PastedEntry::first()).unwrap());
         assert_eq!(tokens.store(&token("d@example.com", "acct-d")).unwrap(), PastedEntry::first());

@@ -129,6 +129,29 @@ impl<'a> Vault<'a> {
         }
     }
 
+    /// Stores a secret under an entry of a slot's family named for one thing (a Codex home's
+    /// saved login: `saved-codex-login|<home hash>`), in place.
+    pub fn store_named(&self, name: &str, secret: &SecretString) -> Result<(), VaultError> {
+        self.keychain
+            .write(SERVICE, name, secret.expose_secret().as_bytes())
+            .map_err(|source| VaultError { source, nothing_saved: true })
+    }
+
+    pub fn load_named(&self, name: &str) -> Result<Option<SecretString>, VaultError> {
+        match self.keychain.read(SERVICE, name) {
+            Ok(Some(bytes)) => String::from_utf8(bytes).map(|t| Some(SecretString::from(t))).map_err(|_| VaultError {
+                source: KeychainError::Other(format!("\"{SERVICE}\" / {name} in the keychain is not text")),
+                nothing_saved: false,
+            }),
+            Ok(None) => Ok(None),
+            Err(source) => Err(VaultError { source, nothing_saved: false }),
+        }
+    }
+
+    pub fn clear_named(&self, name: &str) -> Result<bool, VaultError> {
+        self.keychain.delete(SERVICE, name).map_err(|source| VaultError { source, nothing_saved: false })
+    }
+
     /// Removes a slot's entry; `Ok(false)` when it was empty.
     pub fn clear(&self, slot: Slot) -> Result<bool, VaultError> {
         self.keychain.delete(SERVICE, slot.account()).map_err(|source| VaultError { source, nothing_saved: false })

@@ -75,7 +75,8 @@ fn left(window: &UsageWindow) -> u32 {
 }
 
 /// waybar's custom module, `"return-type": "json"`: `{text, tooltip, class, percentage, alt}`.
-pub fn waybar(report: &StatusReport, settings: &Settings, now: DateTime<Utc>) -> Value {
+/// `command` is the account's `CODEX_HOME=… codex`, which advice to run Codex names.
+pub fn waybar(report: &StatusReport, settings: &Settings, now: DateTime<Utc>, command: Option<&str>) -> Value {
     let class = BarClass::of(report, settings, now);
     let snapshot = report.snapshot.as_ref();
     let tight = snapshot.and_then(tightest);
@@ -92,7 +93,7 @@ pub fn waybar(report: &StatusReport, settings: &Settings, now: DateTime<Utc>) ->
         }
     }
     if let Some(error) = &report.error {
-        tooltip.push(short_error(error));
+        tooltip.push(crate::present::humanize::in_home(&short_error(error), command));
     }
     json!({
         "text": text,
@@ -265,7 +266,7 @@ mod tests {
     #[test]
     fn waybar_gets_the_tightest_window_every_window_and_the_icons_level() {
         let settings = Settings::default();
-        let normal = waybar(&report(42.0, 17.0, 0), &settings, now());
+        let normal = waybar(&report(42.0, 17.0, 0), &settings, now(), None);
         assert_eq!(normal["text"], "58%");
         assert_eq!(normal["percentage"], 58);
         assert_eq!(normal["class"], "ok");
@@ -280,15 +281,15 @@ mod tests {
         let classes: Vec<Value> =
             [report(85.0, 17.0, 0), report(96.0, 17.0, 0), report(100.0, 17.0, 0), report(42.0, 17.0, 40), failed()]
                 .iter()
-                .map(|r| waybar(r, &settings, now())["class"].clone())
+                .map(|r| waybar(r, &settings, now(), None)["class"].clone())
                 .collect();
         assert_eq!(classes, ["low", "critical", "blocked", "stale", "error"]);
-        let error = waybar(&failed(), &settings, now());
+        let error = waybar(&failed(), &settings, now(), None);
         assert_eq!((error["text"].as_str(), error["percentage"].is_null()), (Some("-"), true), "no invented number");
         assert!(error["tooltip"].as_str().unwrap().ends_with("\nOffline"));
         let mut kept = report(42.0, 17.0, 0);
         kept.error = failed().error;
-        assert_eq!(waybar(&kept, &settings, now())["class"], "stale", "numbers kept through a failure");
+        assert_eq!(waybar(&kept, &settings, now(), None)["class"], "stale", "numbers kept through a failure");
     }
 
     #[test]

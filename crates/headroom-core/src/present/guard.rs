@@ -1,12 +1,15 @@
 //! `headroom guard --min-left N [--window 5h|weekly|any]`: whether there is room to start a long
 //! Codex job, as an exit code a script can test, and one line that says why. 0 room; 1 the
 //! chosen window has less left than asked, or a limit blocks; 2, 3, 4 as `status` when the
-//! numbers cannot be had (no login, a refused login, a temporary failure).
+//! numbers cannot be had (no login, a refused login, a temporary failure) — and 4 too when all
+//! that is left after a failed live read is numbers too old to go by, or a window whose room is
+//! only inferred from a reset that has passed since. Numbers that are not live are said with
+//! their age on every line.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
-use crate::model::WindowKind;
-use crate::present::humanize::{blocked_sentence, used_and_left};
+use crate::model::{SourceKind, WindowKind};
+use crate::present::humanize::{age, blocked_sentence, used_and_left};
 use crate::status::StatusReport;
 
 /// Which windows the guard looks at.
@@ -24,19 +27,58 @@ pub struct GuardVerdict {
     pub line: String,
 }
 
-pub fn guard(report: &StatusReport, min_left: u32, window: GuardWindow, now: DateTime<Utc>) -> GuardVerdict {
+/// `stale_after`: how old numbers may be and still be gone by (the tray's own rule).
+pub fn guard(
+    report: &StatusReport,
+    min_left: u32,
+    window: GuardWindow,
+    stale_after: Duration,
+    now: DateTime<Utc>,
+) -> GuardVerdict {
     let Some(snapshot) = &report.snapshot else {
         let line = report.error.as_ref().map(|e| e.to_string()).unwrap_or_else(|| "No numbers to go by.".into());
         return GuardVerdict { code: report.exit_code().max(1), line };
     };
-    if let Some(blocked) = blocked_sentence(snapshot, now, true) {
-        return GuardVerdict { code: 1, line: format!("{blocked}.") };
+    let live = snapshot.source == SourceKind::Api && report.error.is_none();
+    // Not live: what the numbers are, said on every line.
+    let provenance = match snapshot.source {
+        _ if live => String::new(),
+        SourceKind::SessionLog => format!(" (numbers from Codex's session log, {})", age(snapshot.observed_at, now)),
+        SourceKind::Api => format!(" (numbers from {}, not live)", age(snapshot.observed_at, now)),
+    };
+    let chosen: Vec<_> = snapshot
+        .quota_windows()
+        .filter(|w| match window {
+            GuardWindow::Any => true,
+            GuardWindow::Kind(kind) => w.kind == kind,
+        })
+        .collect();
+    if !live {
+        let why = report.error.as_ref().map(|e| format!(" ({})", crate::text::without_full_stop(&e.to_string())));
+        let stale = now - snapshot.observed_at > stale_after;
+        let inferred = chosen.iter().find(|w| w.reset_since_observed);
+        let reason = match (stale, inferred) {
+            (true, _) => Some(format!("the numbers left are {}, too old to go by", age(snapshot.observed_at, now))),
+            (false, Some(w)) => Some(format!(
+                "the {} window's room is only inferred from a reset that has passed since the numbers were read",
+                w.title()
+            )),
+            (false, None) => None,
+        };
+        if let Some(reason) = reason {
+            return GuardVerdict {
+                code: 4,
+                line: format!(
+                    "Cannot tell: the live numbers could not be read{} and {reason}: try again once the usage service answers.",
+                    why.unwrap_or_default()
+                ),
+            };
+        }
     }
-    let chosen = snapshot.quota_windows().filter(|w| match window {
-        GuardWindow::Any => true,
-        GuardWindow::Kind(kind) => w.kind == kind,
-    });
-    let Some(tightest) = chosen.max_by(|a, b| a.used_percent.total_cmp(&b.used_percent)) else {
+    if let Some(blocked) = blocked_sentence(snapshot, now, true) {
+        return GuardVerdict { code: 1, line: format!("{blocked}{provenance}.") };
+    }
+    let Some(tightest) = chosen.into_iter().max_by(|a, b| a.used_percent.total_cmp(&b.used_percent)) else {
         let what = match window {
             GuardWindow::Any => "no usage windows".to_string(),
             GuardWindow::Kind(kind) => format!("no {} window", kind.label()),
@@ -53,10 +95,13 @@ pub fn guard(report: &StatusReport, min_left: u32, window: GuardWindow, now: Dat
     if left < min_left {
         GuardVerdict {
             code: 1,
-            line: format!("Not enough room: the {title} window has {left}% left ({min_left}% asked)."),
+            line: format!("Not enough room: the {title} window has {left}% left ({min_left}% asked){provenance}."),
         }
     } else {
-        GuardVerdict { code: 0, line: format!("Room: the {title} window has {left}% left ({min_left}% asked).") }
+        GuardVerdict {
+            code: 0,
+            line: format!("Room: the {title} window has {left}% left ({min_left}% asked){provenance}."),
+        }
     }
 }
 
@@ -78,6 +123,50 @@ mod tests {
         ];
         let snapshot = UsageSnapshot::plus_for_tests(windows, now());
         StatusReport { snapshot: Some(snapshot), credential: None, error: None, log_file: None, paces: Vec::new() }
+    }
+
+    fn stale() -> Duration {
+        Duration::minutes(15)
+    }
+
+    fn guard(report: &StatusReport, min_left: u32, window: GuardWindow, now: DateTime<Utc>) -> GuardVerdict {
+        super::guard(report, min_left, window, stale(), now)
+    }
+
+    #[test]
+    fn old_or_inferred_numbers_after_a_failed_live_read_cannot_tell() {
+        let failed = UsageError::ServerError { status: 500 };
+        // A 9-day-old log, the 5-hour window "100 % left" only because its reset passed.
+        let mut old = report(100.0, 40.0);
+        let snapshot = old.snapshot.as_mut().unwrap();
+        snapshot.source = crate::model::SourceKind::SessionLog;
+        snapshot.observed_at = now() - Duration::days(9);
+        snapshot.windows[0].reset_since_observed = true;
+        snapshot.windows[0].used_percent = 0.0;
+        snapshot.limit_reached = false;
+        old.error = Some(failed.clone());
+        let verdict = guard(&old, 20, GuardWindow::Any, now());
+        assert_eq!(verdict.code, 4, "{}", verdict.line);
+        assert_eq!(
+            verdict.line,
+            "Cannot tell: the live numbers could not be read (The usage service failed (HTTP 500): try again in a few minutes) and the numbers left are 9 days ago, too old to go by: try again once the usage service answers."
+        );
+        // Fresh enough, but the room inferred from a reset that passed: still cannot tell.
+        let snapshot = old.snapshot.as_mut().unwrap();
+        snapshot.observed_at = now() - Duration::minutes(5);
+        let verdict = guard(&old, 20, GuardWindow::Any, now());
+        assert_eq!(verdict.code, 4);
+        assert!(verdict.line.contains("the 5-hour window's room is only inferred from a reset"), "{}", verdict.line);
+        // Recent log numbers without an inferred window: an answer, with their age.
+        let snapshot = old.snapshot.as_mut().unwrap();
+        snapshot.windows[0].reset_since_observed = false;
+        snapshot.windows[0].used_percent = 30.0;
+        let verdict = guard(&old, 20, GuardWindow::Any, now());
+        assert_eq!(verdict.code, 0);
+        assert_eq!(
+            verdict.line,
+            "Room: the Weekly window has 60% left (20% asked) (numbers from Codex's session log, 5 min ago)."
+        );
     }
 
     #[test]

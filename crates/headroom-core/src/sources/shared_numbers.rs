@@ -52,7 +52,8 @@ pub struct SharedNumbers {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
     account: String,
-    /// Numbers from another service (a test's, a proxy's) are not this one's.
+    /// Numbers from another service (a test's, a proxy's) are not this one's. Kept with any
+    /// password in it masked (`https://***@proxy…`): this file is no place for a secret.
     base_url: String,
     snapshot: Option<UsageSnapshot>,
     /// When the snapshot's writer itself will ask again.
@@ -119,10 +120,11 @@ impl SharedError {
     }
 }
 
-/// What a credential's account is known by before asking: its account id, else its email.
-/// A token that names neither (a bare Codex access token) is asked about every time.
+/// What a credential's account is known by before asking: the workspace and the person in it
+/// ([`Credential::identity`]). A token that names neither (a bare Codex access token) is asked
+/// about every time.
 pub fn account_key(credential: &Credential) -> Option<String> {
-    credential.account_id.clone().or_else(|| credential.claims.email.clone())
+    credential.identity()
 }
 
 impl SharedNumbers {
@@ -148,7 +150,7 @@ impl SharedNumbers {
 
     fn entry(&self, account: &str, base_url: &str) -> Option<Entry> {
         let entry: Entry = storage::read_json(&self.path(account, "json")).ok().flatten()?;
-        (entry.account == account && entry.base_url == base_url).then_some(entry)
+        (entry.account == account && entry.base_url == crate::text::mask_userinfo(base_url)).then_some(entry)
     }
 
     /// The answer another process (or an earlier run) got, when it is fresh enough by this
@@ -252,7 +254,7 @@ impl SharedNumbers {
         let entry = match result {
             Ok(snapshot) => Entry {
                 account: account.into(),
-                base_url: base_url.into(),
+                base_url: crate::text::mask_userinfo(base_url),
                 snapshot: Some(snapshot.clone()),
                 fresh_until: Some(snapshot.observed_at + self.promise),
                 failure: None,
@@ -272,7 +274,7 @@ impl SharedNumbers {
                 };
                 Entry {
                     account: account.into(),
-                    base_url: base_url.into(),
+                    base_url: crate::text::mask_userinfo(base_url),
                     snapshot,
                     fresh_until,
                     failure: Some(failure),
