@@ -208,15 +208,18 @@ fn usage_and_history_take_an_account() {
     assert_eq!(default_usage["totals"]["total_tokens"], 0, "the default home has no logs");
 }
 
-/// Empties Headroom's pasted tokens in the test session's keychain, before and after.
+/// Empties Headroom's pasted tokens in the test session's keychain, before and after; the tests
+/// that use the keychain's fixed names run one at a time.
 #[cfg(target_os = "linux")]
-struct EmptyVault;
+struct EmptyVault(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
 
 #[cfg(target_os = "linux")]
 impl EmptyVault {
     fn new() -> EmptyVault {
-        EmptyVault.empty();
-        EmptyVault
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let vault = EmptyVault(ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner()));
+        vault.empty();
+        vault
     }
 
     fn empty(&self) {
@@ -279,4 +282,53 @@ fn three_accounts_two_homes_and_a_pasted_token_one_failing() {
         .unwrap();
     assert_ne!(lookup.status.code(), Some(0), "gone from the keychain");
     assert_eq!(sb.run(&["status", "--all", "--json"]).json()["accounts"].as_array().unwrap().len(), 2);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn removing_a_home_keeps_the_token_pasted_for_its_account() {
+    let Some(bus) = common::secret_service_or_skip("removing_a_home_keeps_the_token_pasted_for_its_account") else {
+        return;
+    };
+    let _vault = EmptyVault::new();
+    let (mut sb, work) = two_homes();
+    sb.set("DBUS_SESSION_BUS_ADDRESS", &bus);
+    // work@'s token pasted too: the same account as the added home.
+    let token = headroom_testkit::jwt::make_jwt(&headroom_testkit::jwt::TestClaims {
+        email_in_profile_claim: true,
+        ..headroom_testkit::jwt::TestClaims::plus("work@example.com", "acct-work", 86_400)
+    });
+    sb.secrets.push(token.clone());
+    assert_eq!(sb.run_with_input(&["token", "set"], Some(&token)).code, 0);
+    let held = || {
+        let out = std::process::Command::new("secret-tool")
+            .args(["lookup", "service", "Headroom", "username", "access-token"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == token
+    };
+    assert!(held());
+
+    // Stop watching the home: only the home goes.
+    let removed = sb.run(&["accounts", "remove", &path_str(&work)]);
+    assert_eq!(
+        (removed.code, removed.stdout.trim()),
+        (0, format!("Removed the added home {}.", work.display()).as_str())
+    );
+    assert!(held(), "the pasted token is still in the keychain");
+    let list = sb.run(&["accounts", "list"]).stdout;
+    assert!(
+        list.contains(
+            "work@example.com · Plus · acct-work\n  id    acct-work/user-work\n  found a token pasted into Headroom"
+        ),
+        "{list}"
+    );
+
+    // Removing the token is its own act.
+    let removed = sb.run(&["accounts", "remove", "--token", "work@example.com"]);
+    assert_eq!((removed.code, removed.stdout.trim()), (0, "Removed the pasted token for work@example.com."));
+    assert!(!held(), "gone from the keychain");
+    let none = sb.run(&["accounts", "remove", "--token", "dev@example.com"]);
+    assert_eq!(none.code, 2);
+    assert!(none.stderr.starts_with("dev@example.com has no token pasted into Headroom"), "{}", none.stderr);
 }

@@ -18,6 +18,8 @@ impl Drop for VaultLock {
         for account in ["fallback-api-key", "saved-codex-login"] {
             let _ = keyring::Entry::new("Headroom", account).and_then(|e| e.delete_credential());
         }
+        // Each home's saved login has an entry of its own (`saved-codex-login|<home hash>`).
+        let _ = std::process::Command::new("secret-tool").args(["clear", "service", "Headroom"]).status();
     }
 }
 
@@ -85,10 +87,49 @@ fn switch_through_codex_and_back_byte_for_byte() {
     // Restored and read back: the saved copy (and its stale refresh token) leaves the keychain.
     assert!(sb.run(&["fallback", "status"]).stdout.contains("Saved login   none"));
     assert!(keyring::Entry::new("Headroom", "saved-codex-login").unwrap().get_password().is_err());
+    let own = headroom_core::fallback::saved_login_entry(&sb.codex_home());
+    assert!(keyring::Entry::new("Headroom", &own).unwrap().get_password().is_err());
     assert_eq!(
         sb.run(&["fallback", "restore"]).stdout.trim(),
         "Codex already uses your ChatGPT login: nothing to restore."
     );
+}
+
+#[test]
+fn each_codex_home_keeps_its_own_saved_login_and_none_moves_between_homes() {
+    let Some((mut sb, _lock, original_a)) =
+        sandbox("each_codex_home_keeps_its_own_saved_login_and_none_moves_between_homes", false)
+    else {
+        return;
+    };
+    let home_a = sb.codex_home();
+    let (home_b, _) =
+        sb.login_with(Some("codex-b"), headroom_testkit::jwt::TestClaims::plus("bob@example.com", "acct-b", 86_400));
+    let original_b = std::fs::read_to_string(home_b.join("auth.json")).unwrap();
+    let in_home = |sb: &mut Sandbox, home: &std::path::Path, args: &[&str]| {
+        sb.set("CODEX_HOME", &common::path_str(home));
+        sb.run(args)
+    };
+    assert_eq!(in_home(&mut sb, &home_a, &["fallback", "switch"]).code, 0);
+    let b = in_home(&mut sb, &home_b, &["fallback", "switch"]);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    // Two entries, one per home, named as Codex names its own.
+    for home in [&home_a, &home_b] {
+        let entry = headroom_core::fallback::saved_login_entry(home);
+        assert!(keyring::Entry::new("Headroom", &entry).unwrap().get_password().is_ok(), "{entry}");
+    }
+    // While both run on the key, each home's numbers are its own account's.
+    let a_now = in_home(&mut sb, &home_a, &["status", "--json"]).json();
+    assert_eq!(a_now["account"]["account_id"], "acct-1", "{a_now}");
+    let b_now = in_home(&mut sb, &home_b, &["status", "--json"]).json();
+    assert_eq!(b_now["account"]["account_id"], "acct-b", "{b_now}");
+
+    // A's restore writes A's login back, never B's; then B's restore finds B's.
+    assert_eq!(in_home(&mut sb, &home_a, &["fallback", "restore"]).code, 0);
+    assert_eq!(std::fs::read_to_string(home_a.join("auth.json")).unwrap(), original_a, "A's own, byte for byte");
+    let b = in_home(&mut sb, &home_b, &["fallback", "restore"]);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    assert_eq!(std::fs::read_to_string(home_b.join("auth.json")).unwrap(), original_b, "B's own, byte for byte");
 }
 
 #[test]

@@ -107,7 +107,8 @@ fn set_stores_in_the_keychain_and_status_uses_it() {
 fn replacing_updates_the_same_keychain_item() {
     let Some((mut sb, _guard)) = keychain_sandbox("replacing_updates_the_same_keychain_item") else { return };
     let first = pasted_token(&mut sb, "one@example.com", 86_400);
-    let second = pasted_token(&mut sb, "two@example.com", 86_400);
+    // A fresh token of the same person: it replaces the older one.
+    let second = pasted_token(&mut sb, "one@example.com", 2 * 86_400);
     assert_eq!(sb.run_with_input(&["token", "set"], Some(&first)).code, 0);
     let (_, before) = secret_tool(&["search", "--all", "service", "Headroom", "username", "access-token"]);
     assert_eq!(sb.run_with_input(&["token", "set"], Some(&second)).code, 0);
@@ -119,7 +120,25 @@ fn replacing_updates_the_same_keychain_item() {
     assert_eq!(created(&before), created(&after), "not deleted and re-created");
     assert!(after.contains(&format!("secret = {second}")));
     let status = sb.run(&["token", "status"]);
-    assert!(status.stdout.contains("two@example.com"), "{}", status.stdout);
+    assert!(status.stdout.contains("one@example.com"), "{}", status.stdout);
+}
+
+#[test]
+fn a_colleagues_token_in_the_same_workspace_is_kept_beside_yours() {
+    let Some((mut sb, _guard)) = keychain_sandbox("a_colleagues_token_in_the_same_workspace_is_kept_beside_yours")
+    else {
+        return;
+    };
+    // alice and bob, both in the workspace acct-paste: two people, two tokens.
+    let alice = pasted_token(&mut sb, "alice@corp.example", 86_400);
+    let bob = pasted_token(&mut sb, "bob@corp.example", 86_400);
+    assert_eq!(sb.run_with_input(&["token", "set"], Some(&alice)).code, 0);
+    assert_eq!(sb.run_with_input(&["token", "set"], Some(&bob)).code, 0);
+    let (_, listing) = secret_tool(&["search", "--all", "service", "Headroom"]);
+    assert!(listing.contains(&format!("secret = {alice}")), "alice's token is still there");
+    assert!(listing.contains(&format!("secret = {bob}")));
+    let list = sb.run(&["accounts", "list"]).stdout;
+    assert!(list.contains("acct-paste/user-alice") && list.contains("acct-paste/user-bob"), "{list}");
 }
 
 #[test]
