@@ -111,7 +111,7 @@ fn a_card_per_account_and_the_accounts_list_adds_and_removes() {
         Some(driver.texts("#accounts .account-label")).filter(|l| l.len() == 3)
     });
     assert_eq!(listed, ["dev@example.com", "work@example.com", "colleague@example.com"]);
-    let places = driver.texts("#accounts li[data-id='acct-work'] .place");
+    let places = driver.texts("#accounts li[data-id='acct-work/user-work'] .place");
     assert!(places[0].starts_with(&format!("{} (added)", work.display())), "{places:?}");
 
     let missing = root.path().join("no-such-home");
@@ -135,7 +135,7 @@ fn a_card_per_account_and_the_accounts_list_adds_and_removes() {
     });
     assert!(std::fs::read_to_string(&settings_file).unwrap().contains(&four.display().to_string()));
 
-    driver.click("#accounts li[data-id='acct-col'] .remove");
+    driver.click("#accounts li[data-id='acct-col/user-colleague'] .remove");
     let removed =
         poll_until(Duration::from_secs(10), || driver.text("#accounts-message").filter(|m| m.starts_with("Removed")));
     let removed = removed.unwrap_or_else(|| panic!("no removed message: {:?}", driver.text("#accounts-message")));

@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -18,46 +16,8 @@ use common::*;
 use headroom_testkit::fake::Route;
 use headroom_testkit::{scenarios, FakeService};
 use serde_json::{json, Value};
+use std::io::{BufRead, Write};
 use zbus::blocking::Connection;
-
-/// A client on the tray's socket, as the window process would be (or as a stranger might).
-struct Socket {
-    stream: UnixStream,
-    reader: BufReader<UnixStream>,
-}
-
-impl Socket {
-    fn connect(path: &Path) -> Socket {
-        let stream = UnixStream::connect(path).unwrap_or_else(|e| panic!("connect to {}: {e}", path.display()));
-        stream.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-        let reader = BufReader::new(stream.try_clone().unwrap());
-        Socket { stream, reader }
-    }
-
-    fn send(&mut self, text: &[u8]) {
-        self.stream.write_all(text).unwrap();
-    }
-
-    /// The next message with `"kind": "answer"` for request `id` (pushes are skipped).
-    fn answer(&mut self, id: u64) -> Value {
-        loop {
-            let mut line = String::new();
-            let read = self.reader.read_line(&mut line).expect("the tray answers within 15 s");
-            assert!(read > 0, "the tray closed the connection");
-            let message: Value = serde_json::from_str(&line).unwrap();
-            if message["kind"] == "answer" && message["id"] == id {
-                return message;
-            }
-        }
-    }
-
-    fn ask(&mut self, id: u64, call: Value) -> Value {
-        let mut request = call;
-        request["id"] = json!(id);
-        self.send(format!("{request}\n").as_bytes());
-        self.answer(id)
-    }
-}
 
 const FIVE_HOUR: &str = "section[aria-label='5-hour window'] .amount";
 

@@ -45,82 +45,55 @@ pub fn list(env: &Environment, settings: &Settings) -> u8 {
     0
 }
 
-/// Saves the changed settings, or says why not (nothing else changed then).
-fn save(settings: &Settings) -> Result<(), String> {
-    let path =
-        settings::default_path().ok_or("No config folder is known for this user (is HOME set?): nothing was saved.")?;
-    settings::save(&path, settings).map_err(|e| {
-        format!(
-            "The settings could not be saved in {} ({e}): check that the folder is writable and the disk not full.",
-            path.display()
-        )
-    })
+/// Makes a change to settings.toml: read, changed and written in place under the file's lock,
+/// so nothing else in it is lost and changes made at once all land.
+fn change<T>(change: impl FnOnce(&mut Settings) -> Result<T, AccountChangeError>) -> Result<T, AccountChangeError> {
+    let path = settings::default_path().ok_or(headroom_core::settings_edit::EditError::NoFolder)?;
+    headroom_core::settings_edit::update(&path, change).map(|(value, _)| value)
 }
 
 fn refused(error: AccountChangeError) -> u8 {
     eprintln!("{error}");
     match error {
-        AccountChangeError::Vault(_) => 1,
+        AccountChangeError::Vault(_) | AccountChangeError::Settings(_) => 1,
         _ => 2,
     }
 }
 
-pub fn add(env: &Environment, mut settings: Settings, path: &Path) -> u8 {
-    match changes::add_home(env, &mut settings, &OsKeychain, path) {
+pub fn add(env: &Environment, path: &Path) -> u8 {
+    match change(|settings| changes::add_home(env, settings, &OsKeychain, path)) {
         Ok(added) if added.already => {
             say!("{} is watched already ({}).", added.path.display(), added.account);
             0
         }
-        Ok(added) => match save(&settings) {
-            Ok(()) => {
-                say!(
-                    "Added {} ({}). The tray app picks it up when it next starts.",
-                    added.path.display(),
-                    added.account
-                );
-                0
-            }
-            Err(message) => {
-                eprintln!("{message}");
-                1
-            }
-        },
+        Ok(added) => {
+            say!("Added {} ({}). A running tray picks it up at once.", added.path.display(), added.account);
+            0
+        }
         Err(error) => refused(error),
     }
 }
 
-pub fn remove(env: &Environment, mut settings: Settings, name: &str, token: bool) -> u8 {
+pub fn remove(env: &Environment, name: &str, token: bool) -> u8 {
     let what = if token { changes::Removal::PastedToken } else { changes::Removal::Watching };
-    match changes::remove(env, &mut settings, &OsKeychain, name, what) {
-        Ok(removed) => match save(&settings) {
-            Ok(()) => {
-                say!("Removed {}.", removed.join(" and "));
-                0
-            }
-            Err(message) => {
-                eprintln!("{message}");
-                1
-            }
-        },
+    match change(|settings| changes::remove(env, settings, &OsKeychain, name, what)) {
+        Ok(removed) => {
+            say!("Removed {}.", removed.join(" and "));
+            0
+        }
         Err(error) => refused(error),
     }
 }
 
-pub fn pin(env: &Environment, mut settings: Settings, name: Option<&str>) -> u8 {
-    match changes::pin(env, &mut settings, &OsKeychain, name) {
-        Ok(pinned) => match save(&settings) {
-            Ok(()) => {
-                match pinned {
-                    Some(label) => say!("The icon shows {label} from now on."),
-                    None => say!("The icon shows the default account again."),
-                }
-                0
+pub fn pin(env: &Environment, name: Option<&str>) -> u8 {
+    match change(|settings| changes::pin(env, settings, &OsKeychain, name)) {
+        Ok(pinned) => {
+            match pinned {
+                Some(label) => say!("The icon shows {label} from now on."),
+                None => say!("The icon shows the default account again."),
             }
-            Err(message) => {
-                eprintln!("{message}");
-                1
-            }
-        },
+            0
+        }
         Err(error) => refused(error),
     }
 }

@@ -292,9 +292,13 @@ fn main() -> ExitCode {
             )
             .init();
     }
-    // The Codex folder chosen in Headroom's settings applies here as in the tray.
-    let settings =
-        headroom_core::settings::default_path().map(|path| headroom_core::settings::load(&path).0).unwrap_or_default();
+    // The Codex folder chosen in Headroom's settings applies here as in the tray; what in the
+    // file cannot be used is said on every run (the rest still applies).
+    let (settings, problems) =
+        headroom_core::settings::default_path().map(|path| headroom_core::settings::load(&path)).unwrap_or_default();
+    for problem in &problems {
+        eprintln!("headroom: {problem}");
+    }
     let env = Environment::from_process().with_codex_home(settings.codex_home.as_deref());
     let ctx = Context::load(env.clone());
     if let Some(error) = &ctx.config_error {
@@ -358,12 +362,12 @@ fn main() -> ExitCode {
             }
         }
         Command::Accounts { action: None | Some(AccountsAction::List) } => accounts::list(&env, &settings),
-        Command::Accounts { action: Some(AccountsAction::Add { path }) } => accounts::add(&env, settings, &path),
+        Command::Accounts { action: Some(AccountsAction::Add { path }) } => accounts::add(&env, &path),
         Command::Accounts { action: Some(AccountsAction::Remove { name, token }) } => {
-            accounts::remove(&env, settings, &name, token)
+            accounts::remove(&env, &name, token)
         }
-        Command::Accounts { action: Some(AccountsAction::Pin { name }) } => accounts::pin(&env, settings, Some(&name)),
-        Command::Accounts { action: Some(AccountsAction::Unpin) } => accounts::pin(&env, settings, None),
+        Command::Accounts { action: Some(AccountsAction::Pin { name }) } => accounts::pin(&env, Some(&name)),
+        Command::Accounts { action: Some(AccountsAction::Unpin) } => accounts::pin(&env, None),
         Command::Doctor => doctor::run(&ctx),
         Command::Fallback { action: FallbackAction::SetKey { refused } } => fallback::set_key(&ctx, &refused),
         Command::Fallback { action: FallbackAction::ClearKey } => fallback::clear_key(),

@@ -18,7 +18,7 @@ fn two_homes() -> (Sandbox, std::path::PathBuf) {
     assert_eq!(added.code, 0, "{}", added.stderr);
     assert_eq!(
         added.stdout.trim(),
-        format!("Added {} (work@example.com). The tray app picks it up when it next starts.", work.display())
+        format!("Added {} (work@example.com). A running tray picks it up at once.", work.display())
     );
     (sb, work)
 }
@@ -331,4 +331,81 @@ fn removing_a_home_keeps_the_token_pasted_for_its_account() {
     let none = sb.run(&["accounts", "remove", "--token", "dev@example.com"]);
     assert_eq!(none.code, 2);
     assert!(none.stderr.starts_with("dev@example.com has no token pasted into Headroom"), "{}", none.stderr);
+}
+
+#[test]
+fn a_change_keeps_everything_else_in_settings_toml_and_says_what_it_cannot_read() {
+    let mut sb = Sandbox::new();
+    sb.codex_login(86_400);
+    let work = sb.login_in("codex-work", "work@example.com", "acct-work");
+    let written = "# Mine: thresholds tuned by hand.\n[alerts]\nthresholds = { \"5h\" = [70, 90] }\nquiet_hours = { start = \"22:00\", end = \"07:00\" }\n\n[display]\npoll_interval_minutes = \"ten\" # a typo\n\n[[hooks]]\non = [\"limit_reachd\"]\nrun = \"notify-send oops\"\n\n[[hooks]]\non = [\"limit_reached\"]\nrun = \"notify-send 'Codex is out'\"\n";
+    std::fs::create_dir_all(sb.config_dir()).unwrap();
+    std::fs::write(sb.settings_file(), written).unwrap();
+    let run = sb.run(&["accounts", "add", &path_str(&work)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The problems are said on every command that reads the settings.
+    assert!(
+        run.stderr.contains("headroom: Settings: `display.poll_interval_minutes` must be a whole number of minutes"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("headroom: Settings: `hooks[1]` needs `on`"), "{}", run.stderr);
+    let after = std::fs::read_to_string(sb.settings_file()).unwrap();
+    assert_eq!(
+        after,
+        format!("{written}\n[accounts]\nhomes = [{}]\n", common::toml_path(&work)),
+        "only the new home was written"
+    );
+    assert_eq!(sb.run(&["accounts", "pin", "work@example.com"]).code, 0);
+    assert!(
+        std::fs::read_to_string(sb.settings_file()).unwrap().starts_with(written),
+        "nothing the user wrote is lost"
+    );
+}
+
+#[test]
+fn a_settings_file_that_does_not_parse_is_never_saved_over() {
+    let mut sb = Sandbox::new();
+    sb.codex_login(86_400);
+    let work = sb.login_in("codex-work", "work@example.com", "acct-work");
+    let broken = "[alerts]\nthresholds = { \"5h\" = [70, 90] }\nenabled = ture\n";
+    std::fs::create_dir_all(sb.config_dir()).unwrap();
+    std::fs::write(sb.settings_file(), broken).unwrap();
+    let run = sb.run(&["accounts", "add", &path_str(&work)]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!("{} does not parse (line 3: ", sb.settings_file().display())),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.trim_end().ends_with("Nothing was saved."), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(sb.settings_file()).unwrap(), broken, "the user's file as they wrote it");
+}
+
+#[test]
+fn homes_added_at_once_all_land() {
+    let mut sb = Sandbox::new();
+    sb.codex_login(86_400);
+    let homes: Vec<_> = (0..4)
+        .map(|i| sb.login_in(&format!("codex-{i}"), &format!("u{i}@example.com"), &format!("acct-{i}")))
+        .collect();
+    for round in 0..5 {
+        let _ = std::fs::remove_file(sb.settings_file());
+        let children: Vec<_> = homes
+            .iter()
+            .map(|home| {
+                let mut command = sb.command(&["accounts", "add", &path_str(home)]);
+                command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+                command.spawn().unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let settings = std::fs::read_to_string(sb.settings_file()).unwrap();
+        for home in &homes {
+            assert!(settings.contains(&common::toml_path(home)), "round {round}: {settings}");
+        }
+    }
 }

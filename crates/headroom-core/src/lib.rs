@@ -13,7 +13,8 @@
 //! | [`present`]   | the words and views: the tray's and the dashboard's views, the chart, humanized numbers, the `status --json` contract, the status bars' formats, `guard`, `doctor` |
 //! | [`history`]   | the SQLite history of observed usage |
 //!
-//! Beside them: the [`model`] every source is turned into, [`settings`], the [`environment`]
+//! Beside them: the [`model`] every source is turned into, [`settings`] (and [`settings_edit`],
+//! changing the file in place under a lock), the [`environment`]
 //! read once at start, [`error`] (every failure with its sentence), [`storage`] (Headroom's own
 //! files), [`user_folders`] (where the platform keeps them), [`poll`] (the polite schedule), [`fallback`] (switching Codex to an API key and back)
 //! and [`text`] (small helpers that know nothing of the domain).
@@ -42,6 +43,7 @@ pub mod poll;
 pub mod present;
 pub mod session;
 pub mod settings;
+pub mod settings_edit;
 pub mod sources;
 pub mod status;
 pub mod storage;

@@ -22,6 +22,7 @@ use headroom_core::present::dashboard_view::{accounts_dashboard, DashboardView};
 use headroom_core::present::tray_view::TrayView;
 use headroom_core::session::SwitchCodex;
 use headroom_core::settings::{self, Settings};
+use headroom_core::settings_edit;
 use headroom_core::sources::shared_numbers::{MaxAge, SharedNumbers};
 use headroom_core::sources::{codex_app_server, demo};
 use headroom_core::status::{Context, ReadOptions, SourcePreference, StatusReport};
@@ -104,6 +105,7 @@ impl App {
             PollPlan::from_settings(&settings)
         };
         shared.follow_codex_home();
+        self.watch_settings();
 
         let fetch_app = self.clone();
         let active_shared = shared.clone();
@@ -169,17 +171,50 @@ impl App {
         }
     }
 
-    /// Saves settings and applies them at once: schedule, launch at login, tray, open windows.
-    pub fn apply_settings(&self, settings: Settings) -> Result<(), String> {
-        let shared = &self.shared;
-        if let Some(path) = settings::default_path() {
-            settings::save(&path, &settings).map_err(|e| {
-                format!(
-                    "The settings could not be saved in {} ({e}): check that the folder is writable and the disk not full.",
-                    path.display()
-                )
-            })?;
+    /// Changes settings.toml (read, changed and written in place under its lock, so what the CLI
+    /// or an editor wrote meanwhile is kept), then applies what the file now says.
+    pub fn change_settings<T>(
+        &self,
+        change: impl FnOnce(&mut Settings) -> Result<T, settings_edit::Refused>,
+    ) -> Result<T, String> {
+        let Some(path) = settings::default_path() else {
+            return Err(settings_edit::EditError::NoFolder.to_string());
+        };
+        let (value, now) = settings_edit::update(&path, change).map_err(|e| e.to_string())?;
+        self.use_settings(now);
+        Ok(value)
+    }
+
+    /// Takes settings.toml as it is now when it changed outside the tray (`headroom accounts
+    /// add`, an editor): watched, so no restart is needed.
+    fn watch_settings(&self) {
+        let (Some(path), false) = (settings::default_path(), self.shared.demo) else { return };
+        let app = self.clone();
+        let runtime = self.runtime.clone();
+        let changed: crate::settings_watch::Changed = Arc::new(move || {
+            let app = app.clone();
+            runtime.spawn(async move { app.reload_settings() });
+        });
+        *self.shared.settings_watch.lock().unwrap() = crate::settings_watch::watch(&path, changed);
+    }
+
+    fn reload_settings(&self) {
+        let Some(path) = settings::default_path() else { return };
+        let (loaded, problems) = settings::load(&path);
+        for problem in &problems {
+            tracing::warn!("{problem}");
         }
+        if loaded != self.shared.settings() {
+            tracing::info!("settings.toml changed outside the tray; applied");
+            self.use_settings(loaded);
+            // Homes added or removed elsewhere are accounts to read now.
+            self.refresh_all();
+        }
+    }
+
+    /// Applies settings at once: schedule, launch at login, tray, open windows.
+    fn use_settings(&self, settings: Settings) {
+        let shared = &self.shared;
         let old = std::mem::replace(&mut shared.session.lock().unwrap().settings, settings.clone());
         if !shared.demo {
             shared.trigger(Trigger::Reschedule(PollPlan::from_settings(&settings)));
@@ -192,7 +227,6 @@ impl App {
             }
         }
         self.redraw();
-        Ok(())
     }
 
     /// What the menu asks for.

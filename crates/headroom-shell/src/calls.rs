@@ -254,10 +254,17 @@ pub async fn answer(app: &App, call: Call) -> Answer {
     }
 }
 
-/// Saves every field that is valid, at once; a wrong field never holds back the others.
+/// Saves every field that is valid, at once; a wrong field never holds back the others. Only
+/// what the user changed in the window is written, over the file as it is now: a home added with
+/// `headroom accounts add` or a hook written by hand meanwhile stays.
 fn save_settings(app: &App, form: SettingsForm) -> SavedSettings {
-    let (settings, mut problems) = form.apply_to(&app.shared.settings());
-    if let Err(message) = app.apply_settings(settings) {
+    let shown = app.shared.settings();
+    let (mine, mut problems) = form.apply_to(&shown);
+    let saved = app.change_settings(|file| {
+        *file = headroom_core::settings_edit::merge(&shown, &mine, file);
+        Ok(())
+    });
+    if let Err(message) = saved {
         problems.push(FieldProblem { field: String::new(), message });
     }
     SavedSettings { form: SettingsForm::from_settings(&app.shared.settings()), problems }
@@ -399,19 +406,20 @@ async fn accounts(app: &App) -> Result<Vec<AccountEntry>, String> {
     .await
 }
 
-/// Changes the accounts' settings with `change` (off the loop: it reads logins) and applies them.
+/// Changes the accounts' settings with `change` (off the loop: it reads logins), on the file as
+/// it is now and under its lock, and applies them.
 async fn change_accounts<T: Send + 'static, E: std::fmt::Display>(
     app: &App,
     change: impl FnOnce(&headroom_core::environment::Environment, &mut Settings) -> Result<T, E> + Send + 'static,
 ) -> Result<T, String> {
-    let mut settings = app.shared.settings();
-    let (settings, changed) = off_the_loop(move || {
-        let env = environment(&settings);
-        change(&env, &mut settings).map(|changed| (settings, changed)).map_err(|e| e.to_string())
+    let app = app.clone();
+    off_the_loop(move || {
+        app.change_settings(|settings| {
+            let env = environment(settings);
+            change(&env, settings).map_err(|e| headroom_core::settings_edit::Refused(e.to_string()))
+        })
     })
-    .await??;
-    app.apply_settings(settings)?;
-    Ok(changed)
+    .await?
 }
 
 /// "Add a Codex home": refused with a sentence unless the folder holds a ChatGPT login.

@@ -13,6 +13,7 @@ pub mod menu;
 #[cfg(not(target_os = "linux"))]
 mod native_tray;
 pub mod notifications;
+mod settings_watch;
 #[cfg(target_os = "linux")]
 pub mod sni;
 #[cfg(target_os = "linux")]

@@ -46,6 +46,8 @@ pub struct Shared {
     /// The clipboard, kept for the app's life: on X11 what was copied is served by its owner,
     /// so it would vanish with it.
     clipboard: Mutex<Option<arboard::Clipboard>>,
+    /// The watch on settings.toml, kept for the app's life (see `settings_watch`).
+    pub settings_watch: Mutex<Option<notify::RecommendedWatcher>>,
 }
 
 pub type SharedState = Arc<Shared>;
@@ -86,6 +88,7 @@ impl Shared {
             refresh_all: AtomicBool::new(false),
             other_home_in_use: AtomicBool::new(false),
             clipboard: Mutex::new(None),
+            settings_watch: Mutex::new(None),
         })
     }
 

@@ -867,3 +867,43 @@ fn clear_pasted_tokens() {
             .status();
     }
 }
+
+/// A client on the tray's socket, as the window process would be (or as a stranger might).
+pub struct Socket {
+    pub stream: std::os::unix::net::UnixStream,
+    pub reader: std::io::BufReader<std::os::unix::net::UnixStream>,
+}
+
+impl Socket {
+    pub fn connect(path: &Path) -> Socket {
+        let stream = std::os::unix::net::UnixStream::connect(path)
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", path.display()));
+        stream.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let reader = std::io::BufReader::new(stream.try_clone().unwrap());
+        Socket { stream, reader }
+    }
+
+    pub fn send(&mut self, text: &[u8]) {
+        std::io::Write::write_all(&mut self.stream, text).unwrap();
+    }
+
+    /// The next message with `"kind": "answer"` for request `id` (pushes are skipped).
+    pub fn answer(&mut self, id: u64) -> Json {
+        loop {
+            let mut line = String::new();
+            let read = std::io::BufRead::read_line(&mut self.reader, &mut line).expect("the tray answers within 15 s");
+            assert!(read > 0, "the tray closed the connection");
+            let message: Json = serde_json::from_str(&line).unwrap();
+            if message["kind"] == "answer" && message["id"] == id {
+                return message;
+            }
+        }
+    }
+
+    pub fn ask(&mut self, id: u64, call: Json) -> Json {
+        let mut request = call;
+        request["id"] = json!(id);
+        self.send(format!("{request}\n").as_bytes());
+        self.answer(id)
+    }
+}

@@ -35,6 +35,8 @@ pub enum AccountChangeError {
     InUse(String),
     #[error("{0}")]
     Vault(#[from] VaultError),
+    #[error("{0}")]
+    Settings(#[from] crate::settings_edit::EditError),
 }
 
 /// What adding a home did.

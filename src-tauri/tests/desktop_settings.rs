@@ -1,0 +1,127 @@
+//! settings.toml shared by the running tray and everything else: a home added with `headroom
+//! accounts add` while the tray runs is in its menu at once (no restart); a save from the
+//! Settings window (over the tray's socket, as the window process sends it) changes only what the
+//! user changed, keeping that home, a hook written by hand and the file's comments; and a pin
+//! made while a Settings save is in flight keeps both. Before, every save started from the tray's
+//! start-up copy and erased what the CLI or an editor had written.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
+use headroom_testkit::{scenarios, FakeService};
+use serde_json::json;
+use zbus::blocking::Connection;
+
+const WRITTEN: &str = "# My Headroom — hooks written by hand, keep them.\n[display]\npoll_interval_minutes = 5\n\n[[hooks]]\non = [\"limit_reached\"]\nrun = \"true\"  # my own hook\n";
+
+fn work_home(root: &Path) -> std::path::PathBuf {
+    let home = root.join("codex-work");
+    std::fs::create_dir_all(&home).unwrap();
+    let token = make_jwt(&TestClaims {
+        email_in_profile_claim: true,
+        ..TestClaims::plus("work@example.com", "acct-work", 9 * 86_400)
+    });
+    std::fs::write(home.join("auth.json"), codex_auth_json(&token, &token, Some("acct-work"))).unwrap();
+    home
+}
+
+/// The `headroom` CLI built beside the tray (the workspace's tests build every binary).
+fn cli(env: &AppEnv, base_url: &str, args: &[&str]) -> (i32, String, String) {
+    let binary = app_binary().with_file_name("headroom");
+    assert!(binary.exists(), "the headroom CLI is built beside the tray: {}", binary.display());
+    let out = Command::new(binary)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &env.home)
+        .env("CODEX_HOME", &env.codex_home)
+        .env("XDG_CONFIG_HOME", &env.config)
+        .env("XDG_DATA_HOME", &env.data)
+        .env("HEADROOM_CHATGPT_BASE_URL", base_url)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_tray_takes_outside_changes_at_once_and_its_saves_keep_them() {
+    if !desktop_or_skip() {
+        return;
+    }
+    let _desktop = one_desktop_at_a_time();
+    let fake = FakeService::start();
+    fake.respond_for_account("acct-1", scenarios::plus(30.0, 10.0, 5_400, 300_000));
+    fake.respond_for_account("acct-work", scenarios::plus(40.0, 20.0, 9_000, 300_000));
+    let root = tempfile::tempdir().unwrap();
+    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
+    let work = work_home(root.path());
+    let (_host, registrations) = start_tray_host(root.path());
+    let env = AppEnv {
+        home,
+        codex_home,
+        config: config_with_settings(root.path(), WRITTEN),
+        data: root.path().join("data"),
+        extra_path: None,
+    };
+    let settings_file = env.config.join("headroom/settings.toml");
+    let log = root.path().join("headroom-tray.log");
+    let _app = env.launch(&fake.base_url(), &log);
+    let _log_on_failure = AppLog(log.clone());
+    let (sender, path) = wait_for("the tray item", Duration::from_secs(20), || registration(&registrations, 1));
+    let conn = Connection::session().unwrap();
+    let tray = Tray::connect(&conn, &sender, &path);
+    wait_for("the first numbers", Duration::from_secs(20), || {
+        tray.labels().iter().any(|l| l.starts_with("5-hour   70% left")).then_some(())
+    });
+
+    // A home added with the CLI while the tray runs: in the menu at once.
+    let (code, stdout, stderr) = cli(&env, &fake.base_url(), &["accounts", "add", work.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("A running tray picks it up at once."), "{stdout}");
+    let labels = wait_for("the added account in the menu", Duration::from_secs(20), || {
+        Some(tray.labels()).filter(|l| l.iter().any(|l| l.starts_with("Codex · Plus · work@example.com")))
+    });
+    assert!(labels.iter().any(|l| l.starts_with("5-hour   60% left")), "{labels:?}");
+
+    // A Settings save through the socket, as the window sends it: only the poll interval changed.
+    let socket = socket_of(&log);
+    let mut client = Socket::connect(&socket);
+    let form = client.ask(1, json!({"call": "settings"}))["ok"].clone();
+    assert!(!form.is_null(), "the settings form");
+    let mut changed = form.clone();
+    changed["poll_interval_minutes"] = json!(10);
+    let saved = client.ask(2, json!({"call": "save_settings", "form": changed}));
+    assert_eq!(saved["ok"]["problems"], json!([]), "{saved}");
+    let text = std::fs::read_to_string(&settings_file).unwrap();
+    assert!(
+        text.starts_with("# My Headroom — hooks written by hand, keep them.\n[display]\npoll_interval_minutes = 10\n"),
+        "{text}"
+    );
+    assert!(text.contains("run = \"true\"  # my own hook"), "the hand-written hook stays: {text}");
+    assert!(text.contains(&format!("homes = [\"{}\"]", work.display())), "the CLI's home stays: {text}");
+
+    // A pin and a Settings save at once: both land.
+    let mut other = Socket::connect(&socket);
+    let mut thresholds = form.clone();
+    thresholds["poll_interval_minutes"] = json!(10);
+    thresholds["thresholds"]["5h"] = json!([60, 90]);
+    let saving = std::thread::spawn(move || client.ask(3, json!({"call": "save_settings", "form": thresholds})));
+    let pinned = other.ask(4, json!({"call": "pin_account", "account": "acct-work/user-work"}));
+    assert!(pinned.get("error").is_none() || pinned["error"].is_null(), "{pinned}");
+    let saved = saving.join().unwrap();
+    assert_eq!(saved["ok"]["problems"], json!([]), "{saved}");
+    let text = std::fs::read_to_string(&settings_file).unwrap();
+    assert!(text.contains("pinned = \"acct-work/user-work\""), "{text}");
+    assert!(text.contains("5h = [60, 90]"), "{text}");
+    assert!(text.contains("run = \"true\"  # my own hook"), "{text}");
+}
