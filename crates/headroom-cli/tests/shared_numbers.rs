@@ -185,3 +185,51 @@ fn watch_prints_a_line_only_when_the_numbers_change() {
     assert_eq!(plain.code, 2);
     assert!(plain.stderr.contains("add --format waybar, --format TEMPLATE or --json"), "{}", plain.stderr);
 }
+
+#[test]
+fn one_failed_request_is_retried_after_seconds_not_held_for_the_interval() {
+    let (sb, _) = signed_in();
+    sb.fake.respond(Route::Usage, FakeResponse::json(500, r#"{"detail":"down"}"#));
+    assert_eq!(sb.run(&["status"]).code, 4);
+    // The service is back a moment later.
+    sb.fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
+    let shared = sb.run(&["guard", "--min-left", "10"]);
+    assert_eq!((shared.code, usage_requests(&sb)), (4, 1), "within seconds the failure is shared: {}", shared.stderr);
+    std::thread::sleep(Duration::from_millis(5_500));
+    let run = sb.run(&["status", "--json"]);
+    assert_eq!((run.code, usage_requests(&sb)), (0, 2), "asked again after seconds: {}", run.stderr);
+    assert_eq!(left_5h(&run), 58.0);
+}
+
+#[test]
+fn a_codex_access_token_is_shared_once_its_owner_is_known() {
+    let mut sb = Sandbox::new();
+    let token = "at-test-0123456789abcdefghijklmnop";
+    sb.secrets.push(token.into());
+    sb.set("HEADROOM_ACCESS_TOKEN", token);
+    sb.fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
+    for _ in 0..10 {
+        assert_eq!(sb.run(&["status", "--format", "{5h.left}"]).code, 0);
+    }
+    let requests = sb.fake.requests();
+    let whoami = requests.iter().filter(|r| r.path.ends_with("/whoami")).count();
+    assert_eq!((whoami, usage_requests(&sb)), (1, 1), "one whoami, one usage request for ten runs");
+    // Its owner is remembered by the token's digest, never the token.
+    for entry in walk(&sb.data_dir()) {
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        assert!(!text.contains(token), "{} holds the token", entry.display());
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

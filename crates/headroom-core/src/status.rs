@@ -179,6 +179,23 @@ pub async fn read_status(
             _ => from_logs(ctx, None, Some(error), now),
         };
     };
+    // A Codex access token names no account; once its owner was asked (by any Headroom
+    // process), its numbers are shared like any account's.
+    let credential = match owned(ctx, credential).await {
+        Ok(credential) => credential,
+        Err((credential, error)) if preference == SourcePreference::Auto => {
+            return from_logs(ctx, Some(credential), Some(error), now)
+        }
+        Err((credential, error)) => {
+            return StatusReport {
+                snapshot: None,
+                credential: Some(credential),
+                error: Some(error),
+                log_file: None,
+                paces: Vec::new(),
+            }
+        }
+    };
     let answer = match (options.shared, crate::sources::shared_numbers::account_key(&credential)) {
         (Some(shared), Some(account)) => {
             shared.answer_or_ask(&account, &ctx.base_url.url, &credential, now, fetch_live(ctx, &credential, now)).await
@@ -201,6 +218,29 @@ pub async fn read_status(
             log_file: None,
             paces: Vec::new(),
         },
+    }
+}
+
+/// A Codex access token names no account: its owner, as remembered (by any Headroom process) or
+/// asked once as Codex asks, so its numbers are shared like any account's. Other credentials as
+/// they are; a damaged token is left for `fetch_live` to refuse without sending it.
+async fn owned(ctx: &Context, credential: Credential) -> Result<Credential, (Credential, UsageError)> {
+    if credential.kind != TokenKind::CodexAccessToken
+        || credential.account_id.is_some()
+        || crate::error::token_defect(credential.access_token().expose_secret()).is_some()
+    {
+        return Ok(credential);
+    }
+    if let Some(owner) = crate::sources::client::known_owner(&credential) {
+        return Ok(credential.with_owner(owner));
+    }
+    let client = match ctx.client() {
+        Ok(client) => client,
+        Err(e) => return Err((credential, e)),
+    };
+    match client.token_owner(&credential).await {
+        Ok(owner) => Ok(credential.with_owner(owner)),
+        Err(e) => Err((credential, e)),
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use headroom_core::accounts::read::{read_accounts, AccountReport};
+use headroom_core::accounts::read::{read_account, AccountReport};
 use headroom_core::accounts::roster::Roster;
 use headroom_core::accounts::schedule::Readings;
 use headroom_core::alerts::engine::Alert;
@@ -389,15 +389,27 @@ async fn fetch(app: App) -> Readings {
             let tick = shared.schedule.lock().unwrap().tick(&roster.accounts, &shown, interval, forced, now);
             shared.other_home_in_use.store(tick.other_home_in_use, Ordering::Relaxed);
             // The tray always asks when an account is due, and shares the answer: a status bar's
-            // `headroom status` takes it until the tray's next poll (with a little slack for a late
-            // tick), and a `headroom` run asking at the same moment is waited for, not doubled.
-            let promise = interval + Duration::seconds(30);
-            let numbers = shared.data_dir.as_ref().map(|dir| {
-                SharedNumbers::new(dir.join(storage::SHARED_NUMBERS), MaxAge::At(Duration::zero()), promise)
-            });
-            let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Auto) };
-            let reports =
-                tokio::runtime::Handle::current().block_on(read_accounts(&tick.due, &env, &OsKeychain, &options, now));
+            // `headroom status` takes it until the tray reads that account again (an idle one every
+            // 15 minutes), and a `headroom` run asking at the same moment is waited for, not doubled.
+            let numbers: Vec<Option<SharedNumbers>> = tick
+                .promises
+                .iter()
+                .map(|promise| {
+                    shared.data_dir.as_ref().map(|dir| {
+                        SharedNumbers::new(dir.join(storage::SHARED_NUMBERS), MaxAge::At(Duration::zero()), *promise)
+                    })
+                })
+                .collect();
+            let options: Vec<ReadOptions> = numbers
+                .iter()
+                .map(|n| ReadOptions { shared: n.as_ref(), ..ReadOptions::from(SourcePreference::Auto) })
+                .collect();
+            let reports = tokio::runtime::Handle::current().block_on(futures_util::future::join_all(
+                tick.due
+                    .iter()
+                    .zip(&options)
+                    .map(|(account, options)| read_account(account, &env, &OsKeychain, options, now)),
+            ));
             let mut schedule = shared.schedule.lock().unwrap();
             for answer in &reports {
                 schedule.record(&answer.account.id, answer.report.outcome(), Utc::now());

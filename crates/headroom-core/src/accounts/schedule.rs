@@ -86,7 +86,21 @@ impl AccountSchedule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tick {
     pub due: Vec<WatchedAccount>,
+    /// For each account due, how long its answer may be taken by other Headroom processes: until
+    /// this schedule reads it again (an idle account's every 15 minutes, not the poll interval's).
+    pub promises: Vec<Duration>,
     pub other_home_in_use: bool,
+}
+
+/// How long after a read the tray reads an account again, by its activity: what its shared
+/// answer is promised for (with the slack a late tick needs).
+pub fn next_read_in(activity: Activity, shown: bool, interval: Duration) -> Duration {
+    let wait = match activity {
+        _ if shown => interval,
+        Activity::InUse | Activity::Normal => interval,
+        Activity::Idle => interval.max(IDLE_INTERVAL),
+    };
+    wait + SLACK
 }
 
 impl AccountSchedule {
@@ -103,14 +117,17 @@ impl AccountSchedule {
     ) -> Tick {
         let mut other_home_in_use = false;
         let mut due = Vec::new();
+        let mut promises = Vec::new();
         for account in accounts {
             let activity = Activity::of(account.home().and_then(session_log::last_written), now);
             other_home_in_use |= !account.default && activity == Activity::InUse;
-            if account.id == shown || self.due(&account.id, activity, interval, forced, now) {
+            let is_shown = account.id == shown;
+            if is_shown || self.due(&account.id, activity, interval, forced, now) {
                 due.push(account.clone());
+                promises.push(next_read_in(activity, is_shown, interval));
             }
         }
-        Tick { due, other_home_in_use }
+        Tick { due, promises, other_home_in_use }
     }
 }
 
@@ -219,6 +236,10 @@ mod tests {
         let now = Utc::now();
         let first = schedule.tick(&accounts, "shown", FIVE, false, now);
         assert_eq!(ids(&first), ["shown", "idle", "busy", "quiet"], "nothing read yet");
+        // Each answer is promised until this schedule reads that account again: an idle one's for
+        // 15 minutes, not the poll interval's 5.
+        let promised: Vec<i64> = first.promises.iter().map(|p| p.num_seconds()).collect();
+        assert_eq!(promised, [330, 930, 330, 330]);
         assert!(first.other_home_in_use, "Codex writes to the busy home");
         for account in &accounts {
             schedule.record(&account.id, Outcome::Success, now);

@@ -24,7 +24,7 @@ use crate::login::vault::PastedTokenSource;
 use crate::model::CredentialOrigin;
 
 /// The owner of a Codex access token, as Codex's account service names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TokenOwner {
     pub account_id: String,
     pub email: Option<String>,

@@ -89,8 +89,8 @@ impl UsageClient {
     /// token, nothing spent or changed). Remembered for the life of the process.
     pub async fn token_owner(&self, credential: &Credential) -> Result<TokenOwner, UsageError> {
         let digest: [u8; 32] = sha2::Sha256::digest(credential.access_token().expose_secret().as_bytes()).into();
-        if let Some(owner) = OWNERS.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&digest)) {
-            return Ok(owner.clone());
+        if let Some(owner) = known_owner(credential) {
+            return Ok(owner);
         }
         tracing::info!(url = %crate::text::mask_userinfo(&self.whoami_url), "asking who owns the Codex access token");
         let response = self
@@ -132,6 +132,7 @@ impl UsageClient {
             .unwrap_or_else(|e| e.into_inner())
             .get_or_insert_with(Default::default)
             .insert(digest, owner.clone());
+        remember_owner(&digest, &owner);
         Ok(owner)
     }
 
@@ -363,6 +364,39 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// Owners already asked for, by the SHA-256 of the token (never the token itself).
 static OWNERS: std::sync::Mutex<Option<std::collections::HashMap<[u8; 32], TokenOwner>>> = std::sync::Mutex::new(None);
+
+/// Where owners are remembered between runs, by the token's digest (never the token), so every
+/// Headroom process shares one answer per token: `token-owners.json` in the data folder.
+fn owners_file() -> Option<std::path::PathBuf> {
+    crate::storage::data_dir().map(|d| d.join("token-owners.json"))
+}
+
+fn hex(digest: &[u8; 32]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The owner of a Codex access token as already asked (by this process or an earlier one), with
+/// nothing sent.
+pub fn known_owner(credential: &Credential) -> Option<TokenOwner> {
+    let digest: [u8; 32] = sha2::Sha256::digest(credential.access_token().expose_secret().as_bytes()).into();
+    if let Some(owner) = OWNERS.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&digest)) {
+        return Some(owner.clone());
+    }
+    let file = owners_file()?;
+    let owners: std::collections::BTreeMap<String, TokenOwner> = crate::storage::read_json(&file).ok().flatten()?;
+    owners.get(&hex(&digest)).cloned()
+}
+
+fn remember_owner(digest: &[u8; 32], owner: &TokenOwner) {
+    let Some(file) = owners_file() else { return };
+    let mut owners: std::collections::BTreeMap<String, TokenOwner> =
+        crate::storage::read_json(&file).ok().flatten().unwrap_or_default();
+    owners.insert(hex(digest), owner.clone());
+    // A few tokens at most; an old one's entry is harmless (it names an account, nothing secret).
+    if let Err(e) = crate::storage::write_json(&file, &owners) {
+        tracing::warn!("who owns the Codex access token could not be remembered ({e})");
+    }
+}
 
 /// An access token obtained from a session cookie.
 pub struct ExchangedToken {

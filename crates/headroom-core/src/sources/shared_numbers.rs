@@ -70,7 +70,14 @@ struct Failure {
     error: SharedError,
     /// When its writer will ask again (later when the service asked for a pause).
     fresh_until: DateTime<Utc>,
+    /// Failures in a row: a passing failure (a 5xx, the network) is asked about again after a
+    /// few seconds, then a little longer each time, never held for a whole poll interval.
+    #[serde(default)]
+    in_a_row: u32,
 }
+
+/// The first wait after a passing failure; it doubles with each failure in a row.
+const FIRST_RETRY: Duration = Duration::seconds(5);
 
 /// The failures that came from asking (a local problem such as an expired token is found again
 /// for free, and must be, since the user may have fixed it).
@@ -182,10 +189,13 @@ impl SharedNumbers {
                 if snapshot_at.is_none_or(|at| failure.at > at)
                     && failure.login_expires_at == credential.claims.expires_at =>
             {
-                fresh(failure.at, Some(failure.fresh_until))
-                    .then(|| failure.error.error(failure.fresh_until, now))
-                    .flatten()
-                    .map(Err)
+                // A failure is passed on only until its writer asks again: never longer because
+                // the reader would take numbers that old.
+                let still = failure.at <= now + CLOCK_SLACK
+                    && (since.is_some_and(|since| failure.at >= since)
+                        || (now < failure.fresh_until
+                            && !matches!(self.max_age, MaxAge::At(age) if age <= Duration::zero())));
+                still.then(|| failure.error.error(failure.fresh_until, now)).flatten().map(Err)
             }
             _ => {
                 let snapshot = entry.snapshot?;
@@ -265,12 +275,25 @@ impl SharedNumbers {
                     .retry_after_seconds()
                     .map(|s| Duration::seconds(s.min(crate::error::MAX_RETRY_AFTER_SECONDS) as i64))
                     .unwrap_or_default();
+                let in_a_row = old.as_ref().and_then(|e| e.failure.as_ref()).map_or(0, |f| f.in_a_row) + 1;
                 let (snapshot, fresh_until) = old.map(|e| (e.snapshot, e.fresh_until)).unwrap_or_default();
+                // A refused login stays refused until it changes (a new login is asked about at
+                // once anyway); the service's own pause is kept; anything else passes, and is
+                // asked about again after seconds, growing, never after a whole interval.
+                let wait = match error {
+                    UsageError::Unauthorized { .. } => self.promise,
+                    _ if retry_after > Duration::zero() => retry_after,
+                    _ => {
+                        let doubled = FIRST_RETRY * 2i32.saturating_pow(in_a_row.saturating_sub(1).min(10));
+                        doubled.min(self.promise)
+                    }
+                };
                 let failure = Failure {
                     at: now,
                     login_expires_at: credential.claims.expires_at,
                     error: shared,
-                    fresh_until: now + self.promise.max(retry_after),
+                    fresh_until: now + wait,
+                    in_a_row,
                 };
                 Entry {
                     account: account.into(),
@@ -375,6 +398,34 @@ mod tests {
             }))
             .unwrap();
         assert_eq!(answer.windows[0].used_percent, 5.0);
+    }
+
+    #[test]
+    fn a_passing_failure_is_asked_about_again_after_seconds_growing_and_retry_after_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let numbers = shared(dir.path(), MaxAge::Default);
+        let failed = UsageError::ServerError { status: 500 };
+        let cred = credential(None);
+        numbers.save("acct-1", "http://127.0.0.1:1", &cred, &Err(failed.clone()));
+        let entry = numbers.entry("acct-1", "http://127.0.0.1:1").unwrap();
+        let failure = entry.failure.unwrap();
+        assert_eq!(failure.fresh_until - failure.at, Duration::seconds(5), "seconds, not the interval");
+        numbers.save("acct-1", "http://127.0.0.1:1", &cred, &Err(failed.clone()));
+        numbers.save("acct-1", "http://127.0.0.1:1", &cred, &Err(failed));
+        let failure = numbers.entry("acct-1", "http://127.0.0.1:1").unwrap().failure.unwrap();
+        assert_eq!((failure.in_a_row, failure.fresh_until - failure.at), (3, Duration::seconds(20)), "growing");
+        // Past its wait, the next reader asks.
+        let later = failure.at + Duration::seconds(21);
+        assert!(numbers.answer("acct-1", "http://127.0.0.1:1", &cred, later, None).is_none());
+        // The service's own pause wins.
+        let paused = UsageError::RateLimited { retry_after_seconds: Some(120) };
+        numbers.save("acct-1", "http://127.0.0.1:1", &cred, &Err(paused));
+        let failure = numbers.entry("acct-1", "http://127.0.0.1:1").unwrap().failure.unwrap();
+        assert_eq!(failure.fresh_until - failure.at, Duration::seconds(120));
+        // An answer ends the run of failures.
+        numbers.save("acct-1", "http://127.0.0.1:1", &cred, &Ok(snapshot(1.0, Utc::now())));
+        numbers.save("acct-1", "http://127.0.0.1:1", &cred, &Err(UsageError::ServerError { status: 502 }));
+        assert_eq!(numbers.entry("acct-1", "http://127.0.0.1:1").unwrap().failure.unwrap().in_a_row, 1);
     }
 
     #[test]
