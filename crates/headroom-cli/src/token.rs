@@ -82,6 +82,11 @@ pub fn set(ctx: &Context, arguments: &[String]) -> u8 {
             return 1;
         }
     }
+    // The accounts are looked for once more, so the one this token names is remembered (no secret)
+    // and stays in every view even when the keychain is locked later.
+    let settings =
+        headroom_core::settings::default_path().map(|path| headroom_core::settings::load(&path).0).unwrap_or_default();
+    let _ = headroom_core::accounts::roster::Roster::find(&ctx.env, &settings, &OsKeychain);
     let credential = Credential::new(CredentialOrigin::Keychain, entry.location(), token, None, None);
     say!(
         "Saved {} in the OS keychain (\"Headroom\" / {}).",

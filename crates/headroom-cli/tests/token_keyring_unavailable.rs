@@ -133,6 +133,13 @@ fn a_locked_keyring_and_a_missing_bus_give_clear_errors_and_save_nothing() {
     assert_eq!(run.json()["credential"], "codex-auth-file", "a locked keyring is passed over, not fatal");
     let doctor = sb.run(&["doctor"]).stdout;
     assert!(doctor.contains("unusable: the OS keychain is locked or refused access"), "{doctor}");
+    // The pasted token's account is not hidden: it stays, with its one-sentence problem.
+    let all = sb.run(&["status", "--all", "--json"]).json();
+    let accounts = all["accounts"].as_array().unwrap();
+    let earlier = accounts.iter().find(|a| a["id"] == "acct-e/user-earlier").unwrap_or_else(|| panic!("{all}"));
+    assert_eq!(earlier["error"]["message"], "The OS keychain is locked — unlock it to read this account.");
+    let list = sb.run(&["accounts", "list"]).stdout;
+    assert!(list.contains("earlier@example.com · Plus · acct-e"), "{list}");
     assert_eq!(files_under(sb.dir.path()), files_before, "no file was written instead");
 
     // Unlocked again, the earlier token is still there: a failed replace lost nothing.

@@ -25,6 +25,9 @@ pub struct Environment {
     pub authapi_base_url: Option<String>,
     /// The user's home folder, for `~/.codex` and for `~` in added Codex homes.
     pub user_home: Option<PathBuf>,
+    /// Headroom's data folder, where what is known of the accounts is remembered between runs
+    /// (none in tests that build an environment by hand: nothing is remembered then).
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Environment {
@@ -41,6 +44,7 @@ impl Environment {
                 .or_else(|| var("SSL_CERT_FILE").map(|p| ("SSL_CERT_FILE", PathBuf::from(p)))),
             authapi_base_url: var("CODEX_AUTHAPI_BASE_URL"),
             user_home: crate::user_folders::home_dir(),
+            data_dir: crate::storage::data_dir(),
         }
     }
 

@@ -111,6 +111,11 @@ pub enum UsageError {
     /// A setup problem; the text is a whole sentence with its fix.
     #[error("{0}")]
     Other(String),
+
+    /// The account cannot be read now for a reason known before asking (its pasted token is
+    /// behind a locked keychain); the text is the whole sentence, short enough for a menu line.
+    #[error("{0}")]
+    Unreadable(String),
 }
 
 pub(crate) const TRY_LATER: &str = "try again in a few minutes.";
@@ -132,6 +137,7 @@ impl UsageError {
             UsageError::InvalidResponse { .. } => ErrorKind::InvalidResponse,
             UsageError::Network { .. } => ErrorKind::Network,
             UsageError::Other(_) => ErrorKind::Other,
+            UsageError::Unreadable(_) => ErrorKind::NoCredentials,
         }
     }
 

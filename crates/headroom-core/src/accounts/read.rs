@@ -29,6 +29,18 @@ pub async fn read_account(
     options: &ReadOptions<'_>,
     now: DateTime<Utc>,
 ) -> AccountReport {
+    if let Some(trouble) = &account.trouble {
+        // Known to be unreadable before asking (its token is behind a locked keychain): said,
+        // never hidden.
+        let report = StatusReport {
+            snapshot: None,
+            credential: None,
+            error: Some(UsageError::Unreadable(trouble.clone())),
+            log_file: None,
+            paces: Vec::new(),
+        };
+        return AccountReport { account: account.clone(), report, history_notice: None };
+    }
     if let Some(path) = account.gone_home() {
         let report = StatusReport {
             snapshot: None,

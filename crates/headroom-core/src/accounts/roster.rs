@@ -94,7 +94,23 @@ pub struct WatchedAccount {
     /// Set when another watched account has the same email: its plan and workspace, so every
     /// listing tells the two apart ("me@example.org (Business, acct-team)").
     pub also_named: Option<String>,
+    /// Why it cannot be read now, when that is known before asking (its pasted token is behind a
+    /// locked keychain): it stays in every view, with this sentence.
+    pub trouble: Option<String>,
 }
+
+/// A pasted-token account as remembered between runs (no secret: its entry's name and what its
+/// token said of itself), so a keychain that cannot be read now hides no account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct RememberedPasted {
+    entry: String,
+    id: String,
+    email: Option<String>,
+    workspace: Option<String>,
+    plan: Option<String>,
+}
+
+const REMEMBERED_PASTED: &str = "pasted-accounts.json";
 
 impl WatchedAccount {
     /// The account shown before the accounts have been looked for (at start): the default.
@@ -284,21 +300,57 @@ impl Roster {
             found.push(Found { place: Place::Home { path, origin, gone }, says: says.unwrap_or_default() });
         }
         let tokens = PastedTokens::new(keychain);
+        let mut unreadable: Option<String> = None;
+        let mut pasted = Vec::new();
         match tokens.entries() {
             Ok(entries) => {
                 for entry in entries {
                     match tokens.load(&entry) {
-                        Ok(Some(token)) => found.push(Found { place: Place::Pasted(entry), says: token_says(&token) }),
+                        Ok(Some(token)) => pasted.push(Found { place: Place::Pasted(entry), says: token_says(&token) }),
                         Ok(None) => {}
-                        Err(e) => problems.push(e.to_string()),
+                        Err(e) => {
+                            problems.push(e.to_string());
+                            unreadable.get_or_insert_with(|| keychain_trouble(&e.source));
+                        }
                     }
                 }
             }
             // No keychain on a headless machine: nothing can have been pasted.
             Err(e) if matches!(e.source, crate::login::keychain::KeychainError::Unavailable(_)) => {}
-            Err(e) => problems.push(e.to_string()),
+            Err(e) => {
+                problems.push(e.to_string());
+                unreadable = Some(keychain_trouble(&e.source));
+            }
         }
-        Roster { accounts: group(found), problems }
+        let remembered = env.data_dir.as_ref().map(|d| d.join(REMEMBERED_PASTED));
+        match (&unreadable, &remembered) {
+            (None, Some(file)) => remember_pasted(file, &pasted),
+            (Some(_), Some(file)) => {
+                // What cannot be read now is known from before: each such account stays.
+                let known: Vec<RememberedPasted> = crate::storage::read_json(file).ok().flatten().unwrap_or_default();
+                for k in known {
+                    if !pasted.iter().any(|f| matches!(&f.place, Place::Pasted(e) if e.name() == k.entry)) {
+                        if let Some(entry) = PastedEntry::from_name(&k.entry) {
+                            let says =
+                                Says { identity: Some(k.id), email: k.email, workspace: k.workspace, plan: k.plan };
+                            pasted.push(Found { place: Place::Pasted(entry), says });
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        found.extend(pasted);
+        let mut accounts = group(found);
+        if let Some(trouble) = unreadable {
+            // An account whose only login is a pasted token that cannot be read now says why.
+            for account in &mut accounts {
+                if account.pasted().is_some() && account.home().is_none() && !account.uses_env_token() {
+                    account.trouble = Some(trouble.clone());
+                }
+            }
+        }
+        Roster { accounts, problems }
     }
 
     /// The account Codex uses by default (there is always one: at least the default home).
@@ -341,6 +393,39 @@ pub enum Unresolved {
     Unknown(String),
     #[error("“{name}” names {} accounts — {}: give the one you mean by its id.", .matches.len(), .matches.join("; "))]
     Ambiguous { name: String, matches: Vec<String> },
+}
+
+/// The one sentence an account whose token is behind the keychain gets.
+fn keychain_trouble(error: &crate::login::keychain::KeychainError) -> String {
+    match error {
+        crate::login::keychain::KeychainError::Locked(_) => {
+            "The OS keychain is locked — unlock it to read this account.".into()
+        }
+        other => format!("{} — {} to read this account.", crate::text::capitalise(&other.to_string()), other.remedy()),
+    }
+}
+
+/// Remembers the pasted-token accounts read now (names and what the tokens say, no secret).
+fn remember_pasted(file: &Path, pasted: &[Found]) {
+    let now: Vec<RememberedPasted> = pasted
+        .iter()
+        .filter_map(|f| match &f.place {
+            Place::Pasted(entry) => Some(RememberedPasted {
+                entry: entry.name().to_string(),
+                id: f.says.identity.clone()?,
+                email: f.says.email.clone(),
+                workspace: f.says.workspace.clone(),
+                plan: f.says.plan.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let before: Option<Vec<RememberedPasted>> = crate::storage::read_json(file).ok().flatten();
+    if before.as_ref() != Some(&now) && !(before.is_none() && now.is_empty()) {
+        if let Err(e) = crate::storage::write_json(file, &now) {
+            tracing::warn!("the pasted-token accounts could not be remembered ({e})");
+        }
+    }
 }
 
 fn token_says(token: &SecretString) -> Says {
@@ -397,7 +482,16 @@ fn group(found: Vec<Found>) -> Vec<WatchedAccount> {
         });
         accounts.push((
             identity,
-            WatchedAccount { id, email, places: vec![place], default: false, workspace, plan, also_named: None },
+            WatchedAccount {
+                id,
+                email,
+                places: vec![place],
+                default: false,
+                workspace,
+                plan,
+                also_named: None,
+                trouble: None,
+            },
         ));
     }
     let mut accounts: Vec<WatchedAccount> = accounts.into_iter().map(|(_, a)| a).collect();

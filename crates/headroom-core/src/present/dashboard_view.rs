@@ -183,7 +183,7 @@ pub fn action_for(error: &UsageError) -> Action {
         | UsageError::ServerError { .. }
         | UsageError::OwnerUnknown { .. }
         | UsageError::InvalidResponse { .. } => Action::Retry,
-        UsageError::Other(_) => Action::Doctor,
+        UsageError::Other(_) | UsageError::Unreadable(_) => Action::Doctor,
     }
 }
 

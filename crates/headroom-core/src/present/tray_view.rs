@@ -312,6 +312,7 @@ pub fn short_error(error: &UsageError) -> String {
         UsageError::OwnerUnknown { .. } => "The account service is failing".into(),
         UsageError::InvalidResponse { .. } => "Unexpected answer from the usage service".into(),
         UsageError::Other(_) => "Setup problem — run `headroom doctor`".into(),
+        UsageError::Unreadable(sentence) => crate::text::without_full_stop(sentence).to_string(),
     }
 }
 
