@@ -82,15 +82,16 @@ pub async fn paste_token(backend: Backed<'_>, text: String) -> Result<TokenInfo,
     Ok(TokenInfo::of(&token, now))
 }
 
+/// Removes the token pasted for `account` (none: the account the tray shows).
 #[tauri::command]
-pub async fn remove_token(backend: Backed<'_>) -> Answer {
-    backend.call(Call::RemoveToken).await
+pub async fn remove_token(backend: Backed<'_>, account: Option<String>) -> Answer {
+    backend.call(Call::RemoveToken { account }).await
 }
 
-/// Asks the usage service whether it accepts the pasted token.
+/// Asks the usage service whether it accepts the token pasted for `account`.
 #[tauri::command]
-pub async fn check_token(backend: Backed<'_>) -> Answer {
-    backend.call(Call::CheckToken).await
+pub async fn check_token(backend: Backed<'_>, account: Option<String>) -> Answer {
+    backend.call(Call::CheckToken { account }).await
 }
 
 /// Until when alerts are paused (RFC 3339), if they are.

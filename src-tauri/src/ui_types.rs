@@ -16,7 +16,7 @@ mod tests {
     use headroom_types::Level;
     use ts_rs::TS;
 
-    use headroom_shell::calls::{AccountEntry, Credentials, HookEntry, SavedSettings, Source};
+    use headroom_shell::calls::{AccountCredentials, AccountEntry, Credentials, HookEntry, SavedSettings, Source};
 
     const HEADER: &str = "// Generated from the Rust types by src-tauri/src/ui_types.rs: do not edit.\n\
         // After changing one of those types: UPDATE_UI_TYPES=1 cargo test -p headroom-tray ui_types\n\n";
@@ -39,6 +39,7 @@ mod tests {
             SavedSettings::decl(),
             TokenInfo::decl(),
             Source::decl(),
+            AccountCredentials::decl(),
             Credentials::decl(),
             AccountEntry::decl(),
             HookEntry::decl(),

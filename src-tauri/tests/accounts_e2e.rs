@@ -111,6 +111,18 @@ fn a_card_per_account_and_the_accounts_list_adds_and_removes() {
         Some(driver.texts("#accounts .account-label")).filter(|l| l.len() == 3)
     });
     assert_eq!(listed, ["dev@example.com", "work@example.com", "colleague@example.com"]);
+    // Credentials, per account: where each one's numbers come from, and the pasted token beside
+    // the account it belongs to (never "the" pasted token of a one-account Headroom).
+    let sources = wait_for("each account's source", Duration::from_secs(10), || {
+        Some(driver.texts("#account-sources li .source")).filter(|s| s.len() == 3)
+    });
+    assert!(sources[0].starts_with("from Codex's login file ("), "{sources:?}");
+    assert!(sources[1].starts_with("from Codex's login file ("), "{sources:?}");
+    assert!(sources[2].starts_with("from the token pasted into Headroom ("), "{sources:?}");
+    let tokens = driver.texts(".token .token-mask");
+    assert_eq!(tokens.len(), 1, "one pasted token, beside its own account: {tokens:?}");
+    assert!(driver.find(".token[data-id='acct-col/user-colleague'] .token-check").is_some());
+    driver.screenshot("settings-credentials-per-account-light.png");
     let places = driver.texts("#accounts li[data-id='acct-work/user-work'] .place");
     assert!(places[0].starts_with(&format!("{} (added)", work.display())), "{places:?}");
 

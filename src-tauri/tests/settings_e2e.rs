@@ -63,7 +63,7 @@ fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix(
     let message = wait_for("the saved message", Duration::from_secs(10), || driver.text("#token-message"));
     assert_eq!(message, "Saved in the OS keychain for paste@example.com.");
     assert_eq!(secret_tool_lookup().as_deref(), Some(token.as_str()), "the token is in the Secret Service");
-    let mask = wait_for("the token's mask", Duration::from_secs(10), || driver.text("#token-mask"));
+    let mask = wait_for("the token's mask", Duration::from_secs(10), || driver.text(".token-mask"));
     assert_eq!(mask, format!("{}…{}", &token[..6], &token[token.len() - 4..]), "only the mask comes back");
     assert!(driver.text("#token-paste").unwrap_or_default().is_empty(), "the field is emptied");
     wait_for("a request with the pasted token", Duration::from_secs(10), || {
@@ -84,7 +84,7 @@ fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix(
     // "Saved." may still be showing from an earlier save for a moment: the file is what counts.
     let settings_file = root.path().join("config/headroom/settings.toml");
     let read = || std::fs::read_to_string(&settings_file).unwrap_or_default();
-    let saved = poll_until(Duration::from_secs(10), || Some(read()).filter(|f| f.contains("\"5h\" = [70, 90]")));
+    let saved = poll_until(Duration::from_secs(10), || Some(read()).filter(|f| f.contains("5h = [70, 90]")));
     let file = saved.unwrap_or_else(|| panic!("the new thresholds in settings.toml:\n{}", read()));
     assert!(!file.contains(&token[20..60]), "no token in the settings file");
     driver.screenshot("settings-light.png");
@@ -127,7 +127,7 @@ fn a_pasted_token_and_a_changed_threshold_persist_and_a_rejection_shows_its_fix(
     let mut dark = env.clone();
     dark[5] = ("GTK_THEME", "Adwaita:dark".into());
     let (_group, driver) = Driver::start(&dark, &["--open", "settings"], &root.path().join("tauri-driver-4.log"));
-    wait_for("the settings page", Duration::from_secs(20), || driver.find("#token-mask"));
+    wait_for("the settings page", Duration::from_secs(20), || driver.find(".token-mask"));
     driver.screenshot("settings-dark.png");
     driver.quit();
 }

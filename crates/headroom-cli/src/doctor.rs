@@ -3,18 +3,52 @@
 use std::fmt::Write;
 
 use chrono::Utc;
+use headroom_core::accounts::read::numbers_source;
+use headroom_core::accounts::roster::Roster;
 use headroom_core::environment::BaseUrlOrigin;
+use headroom_core::environment::Environment;
 use headroom_core::login::credentials::ProbeOutcome;
 use headroom_core::login::keychain::OsKeychain;
-use headroom_core::login::vault::Vault;
+use headroom_core::login::pasted_tokens::PastedTokens;
+use headroom_core::login::vault::PastedTokenSource;
 use headroom_core::present::doctor::{diagnose, Diagnosis};
 use headroom_core::present::humanize::{age, relative};
+use headroom_core::settings::Settings;
 use headroom_core::text::capitalise;
 use headroom_core::Context;
 
-pub fn run(ctx: &Context) -> u8 {
-    let diagnosis = diagnose(ctx, &OsKeychain, Some(&Vault::new(&OsKeychain)));
-    let printed = crate::output::print(&render(&diagnosis));
+pub fn run(ctx: &Context, env: &Environment, settings: &Settings) -> u8 {
+    // Where each account's numbers come from: one account at a time, as the tray reads them.
+    let roster = Roster::find(env, settings, &OsKeychain);
+    // The credentials tried for the default account: a token pasted for another account is
+    // that account's, listed below, never this one's.
+    let tokens = PastedTokens::new(&OsKeychain);
+    let pasted = roster.default_account().pasted().map(|entry| tokens.source(entry.clone()));
+    let diagnosis = diagnose(ctx, &OsKeychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource));
+    let accounts: Vec<(String, Result<String, String>)> = roster
+        .accounts
+        .iter()
+        .map(|a| {
+            let mark = if a.default { " (default)" } else { "" };
+            (format!("{}{mark}", a.listing()), numbers_source(a, env, &OsKeychain))
+        })
+        .collect();
+    let mut text = render(&diagnosis);
+    let verdict_at = text.rfind("\nVerdict: ").unwrap_or(text.len());
+    let mut section = String::from("\nAccounts, and where each one's numbers come from:\n");
+    for (name, source) in &accounts {
+        let _ = writeln!(section, "  {name}");
+        match source {
+            Ok(source) => {
+                let _ = writeln!(section, "     numbers from {source}");
+            }
+            Err(why) => {
+                let _ = writeln!(section, "     {why}");
+            }
+        }
+    }
+    text.insert_str(verdict_at, &section);
+    let printed = crate::output::print(&text);
     match (printed, diagnosis.has_source()) {
         (0, true) => 0,
         (0, false) => 2,

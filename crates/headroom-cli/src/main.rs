@@ -368,7 +368,7 @@ fn main() -> ExitCode {
         }
         Command::Accounts { action: Some(AccountsAction::Pin { name }) } => accounts::pin(&env, Some(&name)),
         Command::Accounts { action: Some(AccountsAction::Unpin) } => accounts::pin(&env, None),
-        Command::Doctor => doctor::run(&ctx),
+        Command::Doctor => doctor::run(&ctx, &env, &settings),
         Command::Fallback { action: FallbackAction::SetKey { refused } } => fallback::set_key(&ctx, &refused),
         Command::Fallback { action: FallbackAction::ClearKey } => fallback::clear_key(),
         Command::Fallback { action: FallbackAction::Status } => fallback::status(&ctx),

@@ -375,3 +375,29 @@ fn a_codex_access_token_is_kept_in_the_keychain_and_used_as_codex_uses_it() {
     assert!(run.stderr.starts_with("That Codex access token is cut off or damaged"), "{}", run.stderr);
     assert!(sb.run(&["token", "status"]).stdout.contains("at-tes…ghij"));
 }
+
+#[test]
+fn doctor_says_where_each_accounts_numbers_come_from() {
+    let Some((mut sb, _guard)) = keychain_sandbox("doctor_says_where_each_accounts_numbers_come_from") else { return };
+    sb.codex_login(86_400);
+    // A token pasted for another account than Codex's login.
+    let other = pasted_token(&mut sb, "other@example.com", 86_400);
+    assert_eq!(sb.run_with_input(&["token", "set"], Some(&other)).code, 0);
+    let doctor = sb.run(&["doctor"]).stdout;
+    // The default account's credentials: Codex's login is the one in use, not the other's token.
+    assert!(doctor.contains("Codex's login file  ["), "{doctor}");
+    let in_use = doctor.lines().skip_while(|l| !l.contains("Codex's login file  [")).nth(1).unwrap_or_default();
+    assert!(in_use.contains("IN USE"), "{doctor}");
+    assert!(
+        doctor.contains(&format!(
+            "Accounts, and where each one's numbers come from:\n  dev@example.com · Plus · acct-1 (default)\n     numbers from Codex's login file ({})",
+            sb.codex_home().join("auth.json").display()
+        )),
+        "{doctor}"
+    );
+    assert!(
+        doctor.contains("  other@example.com · Plus · acct-paste\n     numbers from the token pasted into Headroom (\"Headroom\" / access-token in the OS keychain)"),
+        "{doctor}"
+    );
+    assert!(doctor.contains("Verdict: live numbers from the usage service, with Codex's login file."), "{doctor}");
+}

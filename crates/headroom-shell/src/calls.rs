@@ -9,7 +9,7 @@ use headroom_core::accounts::roster::{HomeOrigin, Place, Roster};
 use headroom_core::login::credentials::{DiscoverMode, ProbeOutcome};
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::pasted_tokens::{PastedEntry, PastedTokens};
-use headroom_core::login::vault::{Slot, TokenInfo, Vault};
+use headroom_core::login::vault::TokenInfo;
 use headroom_core::model::{AccountKey, SourceKind};
 use headroom_core::poll::Trigger;
 use headroom_core::present::history_view::{history_view, HistoryView};
@@ -47,9 +47,16 @@ pub enum Call {
     Credentials,
     /// A token was stored or removed in the keychain by the window process: read logins again.
     CredentialsChanged,
-    RemoveToken,
-    /// Whether the usage service accepts the pasted token.
-    CheckToken,
+    /// Removes the token pasted for `account` (a watched account's id; none: the shown one's).
+    RemoveToken {
+        #[serde(default)]
+        account: Option<String>,
+    },
+    /// Whether the usage service accepts the token pasted for `account` (none: the shown one's).
+    CheckToken {
+        #[serde(default)]
+        account: Option<String>,
+    },
     AlertPause,
     ResetPauseLabel,
     PauseAlerts {
@@ -125,6 +132,25 @@ pub struct Credentials {
     pub pasted: Option<TokenInfo>,
     /// The numbers shown come from Codex's session logs (no login was usable).
     pub from_session_logs: bool,
+    /// Every account, and where each one's numbers come from.
+    pub accounts: Vec<AccountCredentials>,
+}
+
+/// One account in the Credentials section: where its numbers come from, and its pasted token.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Serialize)]
+pub struct AccountCredentials {
+    pub id: String,
+    /// Its email with plan and workspace: "me@example.org · Plus · acct-personal".
+    pub label: String,
+    /// "Codex's login file (/home/dev/.codex/auth.json)".
+    pub source: Option<String>,
+    /// Why it has no source now, in one sentence.
+    pub problem: Option<String>,
+    /// The token pasted for it, as its mask and what it says of itself.
+    pub pasted: Option<TokenInfo>,
+    /// The tray icon shows it.
+    pub shown: bool,
 }
 
 /// One account in the settings window's list: never a secret, only where it was found.
@@ -134,6 +160,8 @@ pub struct AccountEntry {
     pub id: String,
     /// Its email, else its id.
     pub label: String,
+    /// Its plan and workspace ("Plus · acct-personal"): one email may be in two workspaces.
+    pub workspace: Option<String>,
     /// Each place its login was found: a home's path, a keychain entry, a variable.
     pub found_in: Vec<String>,
     pub is_default: bool,
@@ -186,14 +214,14 @@ pub async fn answer(app: &App, call: Call) -> Answer {
             shared.trigger(Trigger::CredentialsChanged);
             Ok(Value::Null)
         }
-        Call::RemoveToken => {
-            off_the_loop(|| PastedTokens::new(&OsKeychain).remove(&PastedEntry::first()))
-                .await?
-                .map_err(|e| e.to_string())?;
+        Call::RemoveToken { account } => {
+            let entry = pasted_entry_of(app, account).await?;
+            off_the_loop(move || PastedTokens::new(&OsKeychain).remove(&entry)).await?.map_err(|e| e.to_string())?;
             shared.trigger(Trigger::CredentialsChanged);
+            app.refresh_all();
             Ok(Value::Null)
         }
-        Call::CheckToken => check_token(app).await.and_then(json),
+        Call::CheckToken { account } => check_token(app, account).await.and_then(json),
         Call::AlertPause => json(alert_pause(app)),
         Call::ResetPauseLabel => {
             let session = shared.session.lock().unwrap();
@@ -276,17 +304,62 @@ fn alert_pause(app: &App) -> Option<String> {
     until.map(|u| u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
-/// Every place credentials are looked for, what each holds, and the pasted token's details.
+/// The pasted token of the account `id` (none: the shown account's), or why there is none.
+async fn pasted_entry_of(app: &App, id: Option<String>) -> Result<PastedEntry, String> {
+    let settings = app.shared.settings();
+    let shown = app.shared.session.lock().unwrap().shown().watched.id.clone();
+    off_the_loop(move || {
+        let env = environment(&settings);
+        let roster = Roster::find(&env, &settings, &OsKeychain);
+        let id = id.unwrap_or(shown);
+        let account =
+            roster.accounts.iter().find(|a| a.id == id).ok_or("That account is no longer watched: reopen Settings.")?;
+        account
+            .pasted()
+            .cloned()
+            .ok_or_else(|| format!("No token is pasted for {}: there is nothing to remove or check.", account.label()))
+    })
+    .await?
+}
+
+/// Every place credentials are looked for (for the shown account), what each holds, its pasted
+/// token's details, and where every account's numbers come from.
 async fn credentials(app: &App) -> Result<Credentials, String> {
-    let (settings, from_session_logs) = {
+    let (settings, from_session_logs, shown_id) = {
         let session = app.shared.session.lock().unwrap();
         let from_logs = session.shown().snapshot.as_ref().is_some_and(|s| s.source == SourceKind::SessionLog);
-        (session.settings.clone(), from_logs)
+        (session.settings.clone(), from_logs, session.shown().watched.id.clone())
     };
     off_the_loop(move || {
-        let ctx = Context::load(environment(&settings));
-        let vault = Vault::new(&OsKeychain);
-        let discovery = ctx.discover(&OsKeychain, Some(&vault), DiscoverMode::All);
+        let env = environment(&settings);
+        let roster = Roster::find(&env, &settings, &OsKeychain);
+        let tokens = PastedTokens::new(&OsKeychain);
+        let info = |entry: &PastedEntry| tokens.load(entry).ok().flatten().map(|t| TokenInfo::of(&t, Utc::now()));
+        let accounts: Vec<AccountCredentials> = roster
+            .accounts
+            .iter()
+            .map(|a| {
+                let source = headroom_core::accounts::read::numbers_source(a, &env, &OsKeychain);
+                AccountCredentials {
+                    id: a.id.clone(),
+                    label: a.listing(),
+                    source: source.as_ref().ok().cloned(),
+                    problem: source.err(),
+                    pasted: a.pasted().and_then(info),
+                    shown: a.id == shown_id,
+                }
+            })
+            .collect();
+        // The shown account's credentials, tried in the usual order: a token pasted for another
+        // account is that account's, never this one's.
+        let shown = roster.accounts.iter().find(|a| a.id == shown_id).unwrap_or_else(|| roster.default_account());
+        let ctx = shown.context(&env);
+        let source = shown.pasted().map(|entry| tokens.source(entry.clone()));
+        let discovery = ctx.discover(
+            &OsKeychain,
+            source.as_ref().map(|s| s as &dyn headroom_core::login::vault::PastedTokenSource),
+            DiscoverMode::All,
+        );
         let sources = discovery
             .probes
             .iter()
@@ -304,27 +377,25 @@ async fn credentials(app: &App) -> Result<Credentials, String> {
                 },
             })
             .collect();
-        let pasted = vault.load(Slot::AccessToken).ok().flatten().map(|t| TokenInfo::of(&t, Utc::now()));
+        let pasted = shown.pasted().and_then(info);
         let in_use = discovery.credential().map(|c| c.origin.describe().to_string());
-        Credentials { from_session_logs: from_session_logs && in_use.is_none(), in_use, sources, pasted }
+        Credentials { from_session_logs: from_session_logs && in_use.is_none(), in_use, sources, pasted, accounts }
     })
     .await
 }
 
-/// Asks the usage service whether it accepts the pasted token.
-async fn check_token(app: &App) -> Result<String, String> {
+/// Asks the usage service whether it accepts the token pasted for `account` (none: the shown
+/// account's).
+async fn check_token(app: &App, account: Option<String>) -> Result<String, String> {
     let settings = app.shared.settings();
-    let token = off_the_loop(|| Vault::new(&OsKeychain).load(Slot::AccessToken))
+    let entry = pasted_entry_of(app, account).await?;
+    let location = entry.location();
+    let token = off_the_loop(move || PastedTokens::new(&OsKeychain).load(&entry))
         .await?
         .map_err(|e| e.to_string())?
         .ok_or("No token is stored: paste one first.")?;
-    let credential = headroom_core::Credential::new(
-        headroom_core::CredentialOrigin::Keychain,
-        Vault::location(Slot::AccessToken),
-        token,
-        None,
-        None,
-    );
+    let credential =
+        headroom_core::Credential::new(headroom_core::CredentialOrigin::Keychain, location, token, None, None);
     let ctx = Context::load(environment(&settings));
     match headroom_core::status::fetch_live(&ctx, &credential, Utc::now()).await {
         Ok(_) => Ok("Accepted by the usage service.".into()),
@@ -390,7 +461,9 @@ async fn accounts(app: &App) -> Result<Vec<AccountEntry>, String> {
             .iter()
             .map(|a| AccountEntry {
                 id: a.id.clone(),
-                label: a.label().to_string(),
+                label: a.email.clone().unwrap_or_else(|| a.id.clone()),
+                workspace: Some(a.listing().split(" · ").skip(1).collect::<Vec<_>>().join(" · "))
+                    .filter(|w| !w.is_empty()),
                 found_in: a.places.iter().map(Place::describe).collect(),
                 is_default: a.default,
                 shown: a.id == shown,

@@ -25,8 +25,10 @@ export const saveSettings = (form: SettingsForm) => invoke<SavedSettings>("save_
 export const getCredentials = () => invoke<Credentials>("credentials");
 /** The raw text goes to Rust once; only the mask and claims ever come back. */
 export const pasteToken = (text: string) => invoke<TokenInfo>("paste_token", { text });
-export const removeToken = () => invoke<void>("remove_token");
-export const checkToken = () => invoke<string>("check_token");
+/** Removes the token pasted for `account` (its id; omitted: the account the tray shows). */
+export const removeToken = (account?: string) => invoke<void>("remove_token", { account });
+/** Whether the usage service accepts the token pasted for `account`. */
+export const checkToken = (account?: string) => invoke<string>("check_token", { account });
 
 /** Until when alerts are paused (RFC 3339), or null. */
 export const alertPause = () => invoke<string | null>("alert_pause");

@@ -151,6 +151,20 @@ export type Source = {
   status: string;
 };
 
+export type AccountCredentials = {
+  id: string;
+  /** Its email with plan and workspace: "me@example.org · Plus · acct-personal". */
+  label: string;
+  /** "Codex's login file (/home/dev/.codex/auth.json)". */
+  source: string | null;
+  /** Why it has no source now, in one sentence. */
+  problem: string | null;
+  /** The token pasted for it, as its mask and what it says of itself. */
+  pasted: TokenInfo | null;
+  /** The tray icon shows it. */
+  shown: boolean;
+};
+
 export type Credentials = {
   /** Where the numbers come from now. */
   in_use: string | null;
@@ -159,12 +173,16 @@ export type Credentials = {
   pasted: TokenInfo | null;
   /** The numbers shown come from Codex's session logs (no login was usable). */
   from_session_logs: boolean;
+  /** Every account, and where each one's numbers come from. */
+  accounts: Array<AccountCredentials>;
 };
 
 export type AccountEntry = {
   id: string;
   /** Its email, else its id. */
   label: string;
+  /** Its plan and workspace ("Plus · acct-personal"): one email may be in two workspaces. */
+  workspace: string | null;
   /** Each place its login was found: a home's path, a keychain entry, a variable. */
   found_in: Array<string>;
   is_default: boolean;

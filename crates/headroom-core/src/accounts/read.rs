@@ -59,6 +59,32 @@ pub async fn read_account(
     AccountReport { account: account.clone(), report, history_notice }
 }
 
+/// Where `account`'s numbers come from now, found as a read finds its credential (nothing is
+/// sent): "Codex's login file (/h/.codex/auth.json)", "the token pasted into Headroom (…)"; or
+/// the sentence saying why there is none. One account at a time: a token pasted for another
+/// account is never this one's source.
+pub fn numbers_source(account: &WatchedAccount, env: &Environment, keychain: &dyn Keychain) -> Result<String, String> {
+    use crate::login::credentials::DiscoverMode;
+    if let Some(trouble) = &account.trouble {
+        return Err(trouble.clone());
+    }
+    if let Some(path) = account.gone_home() {
+        return Err(UsageError::HomeGone { path: path.to_path_buf() }.to_string());
+    }
+    let ctx = account.context(env);
+    let tokens = PastedTokens::new(keychain);
+    let pasted = account.pasted().map(|entry| tokens.source(entry.clone()));
+    let discovery =
+        ctx.discover(keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), DiscoverMode::FirstFound);
+    match discovery.credential() {
+        Some(c) => Ok(format!("{} ({})", c.origin.describe(), c.location)),
+        None => Err(crate::present::humanize::in_home(
+            &discovery.missing_error().to_string(),
+            account.codex_command().as_deref(),
+        )),
+    }
+}
+
 /// Uses one banked reset credit of `account`, after the user said yes: with the credential its
 /// numbers are read with (a Codex access token's owner asked first, as for usage). `account_key`
 /// is whose numbers these are ([`crate::model::AccountKey`]), which the request is kept under.
