@@ -22,24 +22,10 @@ fn the_reserve_and_the_credits_are_said_in_the_menu_and_the_notification() {
     }
     let fake = FakeService::start();
     fake.respond(Route::Usage, scenarios::plus(60.0, 30.0, 5_400, 300_000));
-    let root = tempfile::tempdir().unwrap();
-    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
-    let monitor_log = root.path().join("notify-calls.log");
-    let _monitor = start_notification_monitor(&monitor_log);
-    let (_host, registrations) = start_tray_host(root.path());
-    let env = AppEnv {
-        home,
-        codex_home,
-        config: root.path().join("config"),
-        data: root.path().join("data"),
-        extra_path: None,
-    };
-    let log = root.path().join("headroom-tray.log");
-    let _app = env.launch(&fake.base_url(), &log);
-    let _log_on_failure = AppLog(log.clone());
-    let (sender, path) = wait_for("the tray item", Duration::from_secs(20), || registration(&registrations, 1));
+    let running = start_tray(&fake, None);
+    let monitor_log = &running.monitor_log;
     let conn = Connection::session().unwrap();
-    let tray = Tray::connect(&conn, &sender, &path);
+    let tray = Tray::connect(&conn, &running.item.0, &running.item.1);
     wait_for("the first numbers", Duration::from_secs(20), || {
         tray.labels().iter().any(|l| l.starts_with("5-hour   40% left")).then_some(())
     });
@@ -70,13 +56,13 @@ fn the_reserve_and_the_credits_are_said_in_the_menu_and_the_notification() {
     assert_eq!(tray.label(), "0%", "the icon's title is the plan's tightest window, never the reserve's");
 
     let found = poll_until(Duration::from_secs(15), || {
-        notifications_with_bodies(&monitor_log).into_iter().find(|(t, _)| t == "Codex weekly limit reached")
+        notifications_with_bodies(monitor_log).into_iter().find(|(t, _)| t == "Codex weekly limit reached")
     });
     let (title, body) = found.unwrap_or_else(|| {
         panic!(
             "no limit-reached notification: {:?}\n{}",
-            notifications_with_bodies(&monitor_log),
-            std::fs::read_to_string(&monitor_log).unwrap_or_default()
+            notifications_with_bodies(monitor_log),
+            std::fs::read_to_string(monitor_log).unwrap_or_default()
         )
     });
     assert!(body.contains("It can go on with Luna Reserve (Luna only, 76% left)."), "{title}: {body}");

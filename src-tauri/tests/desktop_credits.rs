@@ -19,24 +19,10 @@ fn a_reached_limit_with_credits_is_told_once_and_shown_in_the_menu() {
     }
     let fake = FakeService::start();
     fake.respond(Route::Usage, scenarios::plus(60.0, 30.0, 5_400, 300_000));
-    let root = tempfile::tempdir().unwrap();
-    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
-    let monitor_log = root.path().join("notify-calls.log");
-    let _monitor = start_notification_monitor(&monitor_log);
-    let (_host, registrations) = start_tray_host(root.path());
-    let env = AppEnv {
-        home,
-        codex_home,
-        config: root.path().join("config"),
-        data: root.path().join("data"),
-        extra_path: None,
-    };
-    let log = root.path().join("headroom-tray.log");
-    let _app = env.launch(&fake.base_url(), &log);
-    let _log_on_failure = AppLog(log.clone());
-    let (sender, path) = wait_for("the tray item", Duration::from_secs(20), || registration(&registrations, 1));
+    let running = start_tray(&fake, None);
+    let monitor_log = &running.monitor_log;
     let conn = Connection::session().unwrap();
-    let tray = Tray::connect(&conn, &sender, &path);
+    let tray = Tray::connect(&conn, &running.item.0, &running.item.1);
     wait_for("the first numbers", Duration::from_secs(20), || {
         tray.labels().iter().any(|l| l.starts_with("5-hour   40% left")).then_some(())
     });
@@ -46,7 +32,7 @@ fn a_reached_limit_with_credits_is_told_once_and_shown_in_the_menu() {
     tray.click("Refresh now");
     let title = "Codex 5-hour limit reached — now using your credits (balance 9.99)";
     wait_for("the credits notification", Duration::from_secs(15), || {
-        notifications(&monitor_log).iter().any(|t| t == title).then_some(())
+        notifications(monitor_log).iter().any(|t| t == title).then_some(())
     });
     let labels = wait_for("the menu", Duration::from_secs(10), || {
         Some(tray.labels())
@@ -60,7 +46,7 @@ fn a_reached_limit_with_credits_is_told_once_and_shown_in_the_menu() {
     std::thread::sleep(Duration::from_millis(5_200));
     tray.click("Refresh now");
     std::thread::sleep(Duration::from_secs(3));
-    let sent = notifications(&monitor_log);
+    let sent = notifications(monitor_log);
     assert_eq!(sent.iter().filter(|t| *t == title).count(), 1, "once per cycle: {sent:?}");
     assert!(!sent.iter().any(|t| t == "Codex 5-hour limit reached"), "one notification, not two: {sent:?}");
     let shot = screenshot("tray-credits-in-use-notification.png");

@@ -62,30 +62,18 @@ fn the_tray_takes_outside_changes_at_once_and_its_saves_keep_them() {
     let fake = FakeService::start();
     fake.respond_for_account("acct-1", scenarios::plus(30.0, 10.0, 5_400, 300_000));
     fake.respond_for_account("acct-work", scenarios::plus(40.0, 20.0, 9_000, 300_000));
-    let root = tempfile::tempdir().unwrap();
-    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
-    let work = work_home(root.path());
-    let (_host, registrations) = start_tray_host(root.path());
-    let env = AppEnv {
-        home,
-        codex_home,
-        config: config_with_settings(root.path(), WRITTEN),
-        data: root.path().join("data"),
-        extra_path: None,
-    };
+    let running = start_tray(&fake, Some(WRITTEN));
+    let (env, log) = (&running.env, &running.log);
+    let work = work_home(running.root.path());
     let settings_file = env.config.join("headroom/settings.toml");
-    let log = root.path().join("headroom-tray.log");
-    let _app = env.launch(&fake.base_url(), &log);
-    let _log_on_failure = AppLog(log.clone());
-    let (sender, path) = wait_for("the tray item", Duration::from_secs(20), || registration(&registrations, 1));
     let conn = Connection::session().unwrap();
-    let tray = Tray::connect(&conn, &sender, &path);
+    let tray = Tray::connect(&conn, &running.item.0, &running.item.1);
     wait_for("the first numbers", Duration::from_secs(20), || {
         tray.labels().iter().any(|l| l.starts_with("5-hour   70% left")).then_some(())
     });
 
     // A home added with the CLI while the tray runs: in the menu at once.
-    let (code, stdout, stderr) = cli(&env, &fake.base_url(), &["accounts", "add", work.to_str().unwrap()]);
+    let (code, stdout, stderr) = cli(env, &fake.base_url(), &["accounts", "add", work.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("A running tray picks it up at once."), "{stdout}");
     let labels = wait_for("the added account in the menu", Duration::from_secs(20), || {
@@ -94,7 +82,7 @@ fn the_tray_takes_outside_changes_at_once_and_its_saves_keep_them() {
     assert!(labels.iter().any(|l| l.starts_with("5-hour   60% left")), "{labels:?}");
 
     // A Settings save through the socket, as the window sends it: only the poll interval changed.
-    let socket = socket_of(&log);
+    let socket = socket_of(log);
     let mut client = Socket::connect(&socket);
     let form = client.ask(1, json!({"call": "settings"}))["ok"].clone();
     assert!(!form.is_null(), "the settings form");

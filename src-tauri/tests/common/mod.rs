@@ -907,3 +907,48 @@ impl Socket {
         self.answer(id)
     }
 }
+
+/// The tray process running on the real tray host with dev@example.com's Codex login (valid 9
+/// more days) against `fake`, its notifications recorded: what most tray tests start from.
+pub struct RunningTray {
+    pub root: tempfile::TempDir,
+    pub env: AppEnv,
+    /// The tray's log (its socket is named there).
+    pub log: PathBuf,
+    /// Every Notify call (read it with [`notifications`]).
+    pub monitor_log: PathBuf,
+    /// The tray item's bus name and path (connect with [`Tray::connect`]).
+    pub item: (String, String),
+    _app: Killed,
+    _host: Killed,
+    _monitor: Killed,
+    _log_on_failure: AppLog,
+}
+
+/// Starts [`RunningTray`] with `settings` as settings.toml (none: no file).
+pub fn start_tray(fake: &headroom_testkit::FakeService, settings: Option<&str>) -> RunningTray {
+    let root = tempfile::tempdir().unwrap();
+    let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
+    let monitor_log = root.path().join("notify-calls.log");
+    let monitor = start_notification_monitor(&monitor_log);
+    let (host, registrations) = start_tray_host(root.path());
+    let config = match settings {
+        Some(toml) => config_with_settings(root.path(), toml),
+        None => root.path().join("config"),
+    };
+    let env = AppEnv { home, codex_home, config, data: root.path().join("data"), extra_path: None };
+    let log = root.path().join("headroom-tray.log");
+    let app = env.launch(&fake.base_url(), &log);
+    let item = wait_for("the tray item", Duration::from_secs(20), || registration(&registrations, 1));
+    RunningTray {
+        root,
+        env,
+        log: log.clone(),
+        monitor_log,
+        item,
+        _app: app,
+        _host: host,
+        _monitor: monitor,
+        _log_on_failure: AppLog(log),
+    }
+}

@@ -191,16 +191,7 @@ impl UsageClient {
     pub async fn reset_credits(&self, credential: &Credential) -> Result<ResetCreditList, UsageError> {
         tracing::info!(url = %crate::text::mask_userinfo(&self.reset_credits_url), "reading the reset credits");
         let request = self.with_login(self.http.get(&self.reset_credits_url), credential);
-        let response = request.send().await.map_err(|e| self.network_error(&e))?;
-        let status = response.status().as_u16();
-        self.refused(status, credential, &response)?;
-        let body = self.read_body(response).await?;
-        if !(200..300).contains(&status) {
-            return Err(UsageError::InvalidResponse {
-                problem: format!("HTTP {status} instead of the list of reset credits"),
-                advice: TRY_LATER,
-            });
-        }
+        let body = self.answer_of(request, credential, "the list of reset credits").await?;
         reset_credits::parse_list(&body, Utc::now())
             .map_err(|e| UsageError::InvalidResponse { problem: e.to_string(), advice: TRY_LATER })
     }
@@ -225,18 +216,31 @@ impl UsageClient {
             .with_login(self.http.post(&url), credential)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_string());
+        let body = self.answer_of(request, credential, "an answer to using the reset credit").await?;
+        reset_credits::parse_outcome(&body)
+            .map_err(|e| UsageError::InvalidResponse { problem: e.to_string(), advice: TRY_LATER })
+    }
+
+    /// Sends a request of the reset-credit family and reads its answer's body: a refusal, a 5xx or
+    /// an answer that is not a 2xx is the error the usage call would give (`what` names what was
+    /// expected instead).
+    async fn answer_of(
+        &self,
+        request: reqwest::RequestBuilder,
+        credential: &Credential,
+        what: &str,
+    ) -> Result<Vec<u8>, UsageError> {
         let response = request.send().await.map_err(|e| self.network_error(&e))?;
         let status = response.status().as_u16();
         self.refused(status, credential, &response)?;
         let body = self.read_body(response).await?;
         if !(200..300).contains(&status) {
             return Err(UsageError::InvalidResponse {
-                problem: format!("HTTP {status} instead of an answer to using the reset credit"),
+                problem: format!("HTTP {status} instead of {what}"),
                 advice: TRY_LATER,
             });
         }
-        reset_credits::parse_outcome(&body)
-            .map_err(|e| UsageError::InvalidResponse { problem: e.to_string(), advice: TRY_LATER })
+        Ok(body)
     }
 
     /// The usage call's headers: the login, the account it is for, JSON.

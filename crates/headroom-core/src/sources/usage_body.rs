@@ -222,21 +222,8 @@ fn read_window(window: &Value, place: &str, observed_at: DateTime<Utc>) -> Windo
         window_seconds,
         place,
     );
-    WindowRead::Window(
-        UsageWindow {
-            limit: LimitId::Codex,
-            limit_name: None,
-            kind: window_seconds.map(WindowKind::from_seconds).unwrap_or(WindowKind::Other),
-            window_seconds,
-            used_percent,
-            resets_at,
-            reset_since_observed: false,
-            credits: None,
-            observed: None,
-            model: None,
-        },
-        dropped,
-    )
+    let kind = window_seconds.map(WindowKind::from_seconds).unwrap_or(WindowKind::Other);
+    WindowRead::Window(UsageWindow { window_seconds, ..UsageWindow::main(kind, used_percent, resets_at) }, dropped)
 }
 
 /// 0–100, with room for the last bit of a float's rounding.
