@@ -119,6 +119,8 @@ fn a_card_per_account_and_the_accounts_list_adds_and_removes() {
     assert!(sources[0].starts_with("from Codex's login file ("), "{sources:?}");
     assert!(sources[1].starts_with("from Codex's login file ("), "{sources:?}");
     assert!(sources[2].starts_with("from the token pasted into Headroom ("), "{sources:?}");
+    let in_use = driver.text("#in-use").unwrap_or_default();
+    assert!(in_use.starts_with("Numbers for dev@example.com come from "), "names the account in the tray: {in_use}");
     let tokens = driver.texts(".token .token-mask");
     assert_eq!(tokens.len(), 1, "one pasted token, beside its own account: {tokens:?}");
     assert!(driver.find(".token[data-id='acct-col/user-colleague'] .token-check").is_some());

@@ -41,7 +41,7 @@ fn the_reserve_and_a_reset_credit_used_on_purpose() {
         let banner = driver.text(".banner.blocked").unwrap();
         assert!(banner.starts_with("Blocked by the weekly limit until "), "{banner}");
         assert!(
-            banner.ends_with(" — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available to reset it now."),
+            banner.ends_with(" — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available: using one resets this limit now."),
             "{banner}"
         );
         let listed = driver.texts(".reset-credits li");

@@ -39,7 +39,7 @@ fn the_reserve_and_the_credits_are_said_in_the_menu_and_the_notification() {
     let blocked = labels.iter().find(|l| l.starts_with("Blocked by the weekly limit until ")).unwrap();
     assert!(
         blocked.ends_with(
-            " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available to reset it now"
+            " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available: using one resets this limit now"
         ),
         "{blocked}"
     );

@@ -108,7 +108,7 @@ fn luna_reserve_is_named_never_the_plan_and_said_when_the_plan_blocks() {
         text.lines().find(|l| l.starts_with("Blocked by the weekly limit until ")).unwrap_or_else(|| panic!("{text}"));
     assert!(
         blocked.contains(
-            " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available to reset it now."
+            " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available: using one resets this limit now."
         ),
         "{blocked}"
     );
@@ -229,8 +229,9 @@ fn a_request_without_an_answer_is_sent_again_with_the_same_id() {
     let run = sb.run_with_input(&["reset-credit", "use"], Some("yes\n"));
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(
-        run.stderr.contains("may or may not have been used")
-            && run.stderr.contains("resends the same request, so at most one credit is ever used"),
+        run.stderr.contains(
+            "No usable answer came (the usage service failed (HTTP 502)), so the credit may or may not have been used"
+        ) && run.stderr.contains("resends the same request, so at most one credit is ever used"),
         "{}",
         run.stderr
     );

@@ -132,7 +132,12 @@ fn a_locked_keyring_and_a_missing_bus_give_clear_errors_and_save_nothing() {
     assert_eq!(run.code, 0);
     assert_eq!(run.json()["credential"], "codex-auth-file", "a locked keyring is passed over, not fatal");
     let doctor = sb.run(&["doctor"]).stdout;
-    assert!(doctor.contains("unusable: the OS keychain is locked or refused access"), "{doctor}");
+    assert!(
+        doctor.contains(
+            "earlier@example.com · Plus · acct-e\n     The OS keychain is locked — unlock it to read this account."
+        ),
+        "the pasted token's account says why it cannot be read: {doctor}"
+    );
     // The pasted token's account is not hidden: it stays, with its one-sentence problem.
     let all = sb.run(&["status", "--all", "--json"]).json();
     let accounts = all["accounts"].as_array().unwrap();
@@ -144,6 +149,20 @@ fn a_locked_keyring_and_a_missing_bus_give_clear_errors_and_save_nothing() {
 
     // Unlocked again, the earlier token is still there: a failed replace lost nothing.
     drop(_unlock);
+    // The keyring's service away (no bus): the account stays, saying why, and what Headroom
+    // remembers of it is not forgotten.
+    let remembered = sb.data_dir().join("pasted-accounts.json");
+    let remembered_before = std::fs::read(&remembered).unwrap_or_else(|e| panic!("{}: {e}", remembered.display()));
+    sb.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let all = sb.run(&["status", "--all", "--json"]).json();
+    let accounts = all["accounts"].as_array().unwrap();
+    let away = accounts.iter().find(|a| a["id"] == "acct-e/user-earlier").unwrap_or_else(|| panic!("{all}"));
+    assert_eq!(
+        away["error"]["message"],
+        "The OS keychain cannot be reached — start your desktop's keyring to read this account."
+    );
+    assert_eq!(std::fs::read(&remembered).unwrap(), remembered_before, "remembered accounts kept");
+    sb.set("DBUS_SESSION_BUS_ADDRESS", &bus);
     let run = sb.run(&["token", "status"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("earlier@example.com"), "{}", run.stdout);

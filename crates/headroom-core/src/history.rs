@@ -95,6 +95,27 @@ fn private_file(path: &Path) {
     let _ = options.open(path);
 }
 
+/// A history (and its -wal and -shm) made by an earlier version readable by others is made the
+/// user's alone: it says when and how much the user codes.
+fn make_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let display = path.display();
+        for file in
+            [path.to_path_buf(), PathBuf::from(format!("{display}-wal")), PathBuf::from(format!("{display}-shm"))]
+        {
+            if let Ok(meta) = std::fs::metadata(&file) {
+                if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+                    let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 /// Whether SQLite says the file is not a database (the one case for setting it aside).
 fn is_damaged(error: &rusqlite::Error) -> bool {
     use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
@@ -132,6 +153,8 @@ impl History {
         // before SQLite opens it (SQLite gives its -wal and -shm the same mode).
         if !existed {
             private_file(path);
+        } else {
+            make_private(path);
         }
         let open_error =
             |e: &dyn std::fmt::Display| HistoryError::Open { path: path.to_path_buf(), reason: e.to_string() };

@@ -536,6 +536,19 @@ impl UsageSnapshot {
         self.main_windows().max_by(|a, b| a.used_clamped().total_cmp(&b.used_clamped()))
     }
 
+    /// Whether what stops Codex is the plan's own usage limit, the one a reset credit resets: a
+    /// main window used up, or the service saying "reached" without naming a workspace's limit,
+    /// and no workspace limit (credit pool, spend control) stopping Codex as well.
+    pub fn plan_limit_blocks(&self) -> bool {
+        let workspace_blocks = self.spend_limit_reached()
+            || self.quota_windows().any(|w| w.limit == LimitId::CreditPool && self.is_exhausted(w))
+            || self.limit_reached_reason.as_deref().is_some_and(|r| r.starts_with("workspace_"));
+        if workspace_blocks {
+            return false;
+        }
+        self.main_windows().any(UsageWindow::is_exhausted) || self.limit_reached
+    }
+
     /// The Luna Reserve's windows (usually one, weekly).
     pub fn reserve_windows(&self) -> impl Iterator<Item = &UsageWindow> {
         self.windows.iter().filter(|w| w.limit == LimitId::LunaReserve)

@@ -8,12 +8,26 @@ pub fn short_digest(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// "plus" → "Plus".
 /// A sentence without its closing full stop, to set inside another sentence.
 pub fn without_full_stop(sentence: &str) -> &str {
     sentence.trim_end().trim_end_matches('.')
 }
 
+/// A sentence to set after a comma: "The usage service failed" → "the usage service failed",
+/// but a name keeps its capital ("HTTP 500", "OpenAI's …", "Codex's login …").
+pub fn decapitalise(sentence: &str) -> String {
+    const NAMES: [&str; 4] = ["Codex", "Headroom", "ChatGPT", "I"];
+    let word = sentence.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    let mut chars = word.chars();
+    let plain = chars.next().is_some_and(char::is_uppercase) && !chars.any(char::is_uppercase);
+    if !plain || NAMES.contains(&word) {
+        return sentence.to_string();
+    }
+    let first = word.chars().next().unwrap_or_default();
+    first.to_lowercase().chain(sentence[first.len_utf8()..].chars()).collect()
+}
+
+/// "plus" → "Plus".
 pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     match chars.next() {
@@ -38,6 +52,15 @@ pub fn mask_userinfo(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decapitalising_keeps_names() {
+        assert_eq!(decapitalise("The usage service failed."), "the usage service failed.");
+        assert_eq!(decapitalise("HTTP 500 came back"), "HTTP 500 came back");
+        assert_eq!(decapitalise("OpenAI's service"), "OpenAI's service");
+        assert_eq!(decapitalise("Codex's login expired"), "Codex's login expired");
+        assert_eq!(decapitalise(""), "");
+    }
 
     #[test]
     fn proxy_passwords_are_masked() {

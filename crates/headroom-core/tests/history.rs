@@ -128,6 +128,10 @@ fn the_history_is_private_to_the_user_and_a_damaged_ones_log_is_kept_beside_it()
     drop(History::open(&path).unwrap());
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "created {mode:o}, like every other file Headroom keeps");
+    // One an earlier version left readable by others is made private when next opened.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(History::open(&path).unwrap());
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "an old 0644 history");
 
     let damaged = dir.path().join("h.sqlite3");
     std::fs::write(&damaged, vec![0xA5u8; 8192]).unwrap();

@@ -67,7 +67,7 @@ describe("dashboard state", () => {
       "Blocked by the weekly limit until Tue 09:00 (in 1 d 23 h).",
     );
     expect(blockedText({ lead: "Blocked by the 5-hour limit", resets_at: null, tail: "" }, now)).toBe("Blocked by the 5-hour limit.");
-    const tail = " — 2 reset credits available to reset it now";
+    const tail = " — 2 reset credits available: using one resets this limit now";
     expect(blockedText({ lead: "Your workspace's monthly credit limit is reached", resets_at: resets, tail }, now)).toBe(
       `Your workspace's monthly credit limit is reached until Tue 09:00 (in 1 d 23 h)${tail}.`,
     );

@@ -33,7 +33,7 @@ export type BlockedView = {
   /** "Blocked by the weekly limit" */
   lead: string;
   resets_at: string | null;
-  /** " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available to reset it now", or empty. */
+  /** " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available: using one resets this limit now", or empty. */
   tail: string;
 };
 

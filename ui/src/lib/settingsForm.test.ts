@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { afterSave, prepare } from "./settingsForm";
+import { afterSave, inUseLine, prepare } from "./settingsForm";
 import type { SettingsForm } from "./types";
 
 const form: SettingsForm = {
@@ -49,5 +49,33 @@ describe("the settings form, field by field", () => {
   it("clears a field's problem once it saves", () => {
     const { problems } = afterSave(form, { form, problems: [] }, {});
     expect(problems).toEqual({});
+  });
+});
+
+describe("inUseLine", () => {
+  const account = (id: string, label: string, shown: boolean) => ({
+    id,
+    label,
+    source: "Codex's login file (/h/auth.json)",
+    problem: null,
+    pasted: null,
+    shown,
+  });
+  const credentials = {
+    in_use: "Codex's login file (/w/auth.json)",
+    sources: [],
+    pasted: null,
+    from_session_logs: false,
+    accounts: [account("a", "dev@example.com · Plus", false), account("b", "work@example.com · Business · Acme", true)],
+  };
+
+  it("names the account in the tray when there are several", () => {
+    expect(inUseLine(credentials)).toBe("Numbers for work@example.com come from Codex's login file (/w/auth.json).");
+  });
+
+  it("names none when there is one", () => {
+    expect(inUseLine({ ...credentials, accounts: [credentials.accounts[1]] })).toBe(
+      "Numbers come from Codex's login file (/w/auth.json).",
+    );
   });
 });

@@ -2,7 +2,7 @@
 // what the user typed, while every other field is saved.
 
 import { parseThresholds } from "./thresholds";
-import type { FieldProblem, SavedSettings, SettingsForm } from "./types";
+import type { Credentials, FieldProblem, SavedSettings, SettingsForm } from "./types";
 
 /** The window kinds whose thresholds the window edits, with their labels. */
 export const THRESHOLD_KINDS = [
@@ -53,3 +53,13 @@ export function afterSave(sent: SettingsForm, saved: SavedSettings, local: Probl
 }
 
 export type { FieldProblem };
+
+/**
+ * Where the numbers come from; with several accounts, naming the one the credentials shown are
+ * for (the one in the tray): "Numbers for dev@example.com come from Codex's login file (…)."
+ */
+export function inUseLine(c: Credentials): string {
+  const shown = c.accounts.length > 1 ? c.accounts.find((a) => a.shown) : undefined;
+  const whose = shown ? ` for ${shown.label.split(" · ")[0]}` : "";
+  return `Numbers${whose} come from ${c.in_use}.`;
+}

@@ -172,10 +172,18 @@ async fn use_credit(
 pub enum UseError {
     #[error("The request could not be kept before sending it ({0}), so it was not sent: free some disk space and try again.")]
     NotKept(String),
-    #[error("No answer came ({}), so the credit may or may not have been used: asking again within the hour resends the same request, so at most one credit is ever used.", crate::text::without_full_stop(&.0.to_string()))]
+    #[error("No usable answer came ({}), so the credit may or may not have been used: using the same credit again within the hour resends the same request, so at most one credit is ever used.", brief(.0))]
     Unanswered(crate::error::UsageError),
     #[error("{}; nothing was used.", crate::text::without_full_stop(&.0.to_string()))]
     Refused(crate::error::UsageError),
+}
+
+/// What went wrong, without the next step the full sentence carries: "the usage service failed
+/// (HTTP 500)" (the next step for an unanswered use is a different one).
+fn brief(error: &crate::error::UsageError) -> String {
+    let sentence = error.to_string();
+    let clause = sentence.split(": ").next().unwrap_or(&sentence);
+    crate::text::decapitalise(crate::text::without_full_stop(clause))
 }
 
 /// Reads the given accounts at once; the answers come back in the same order.

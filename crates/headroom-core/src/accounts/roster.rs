@@ -302,6 +302,12 @@ impl Roster {
         let tokens = PastedTokens::new(keychain);
         let mut unreadable: Option<String> = None;
         let mut pasted = Vec::new();
+        let remembered = env.data_dir.as_ref().map(|d| d.join(REMEMBERED_PASTED));
+        let remembered_any = || {
+            remembered.as_ref().is_some_and(|file| {
+                crate::storage::read_json::<Vec<RememberedPasted>>(file).ok().flatten().is_some_and(|k| !k.is_empty())
+            })
+        };
         match tokens.entries() {
             Ok(entries) => {
                 for entry in entries {
@@ -315,14 +321,16 @@ impl Roster {
                     }
                 }
             }
-            // No keychain on a headless machine: nothing can have been pasted.
-            Err(e) if matches!(e.source, crate::login::keychain::KeychainError::Unavailable(_)) => {}
+            // No keychain on a headless machine: nothing can have been pasted — unless tokens
+            // were pasted before, and the keychain is away now (its service stopped): then, as
+            // with a locked one, their accounts stay and say why.
+            Err(e)
+                if matches!(e.source, crate::login::keychain::KeychainError::Unavailable(_)) && !remembered_any() => {}
             Err(e) => {
                 problems.push(e.to_string());
                 unreadable = Some(keychain_trouble(&e.source));
             }
         }
-        let remembered = env.data_dir.as_ref().map(|d| d.join(REMEMBERED_PASTED));
         match (&unreadable, &remembered) {
             (None, Some(file)) => remember_pasted(file, &pasted),
             (Some(_), Some(file)) => {
@@ -400,6 +408,9 @@ fn keychain_trouble(error: &crate::login::keychain::KeychainError) -> String {
     match error {
         crate::login::keychain::KeychainError::Locked(_) => {
             "The OS keychain is locked — unlock it to read this account.".into()
+        }
+        crate::login::keychain::KeychainError::Unavailable(_) => {
+            "The OS keychain cannot be reached — start your desktop's keyring to read this account.".into()
         }
         other => format!("{} — {} to read this account.", crate::text::capitalise(&other.to_string()), other.remedy()),
     }

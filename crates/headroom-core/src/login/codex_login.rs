@@ -115,7 +115,10 @@ pub fn parse_auth_json(bytes: &[u8]) -> Result<CodexLogin, String> {
     let access_token = token("access_token", "accessToken");
     let personal = text(value.get("personal_access_token").or_else(|| value.get("personalAccessToken")));
     let api_key = text(value.get("OPENAI_API_KEY"));
-    let bedrock = value.get("bedrock_api_key").or_else(|| value.get("bedrockApiKey")).filter(|v| !v.is_null());
+    // Newer Codex also keeps Bedrock as AWS access keys (`bedrockAccessKeys`).
+    let bedrock = ["bedrock_api_key", "bedrockApiKey", "bedrock_access_keys", "bedrockAccessKeys"]
+        .iter()
+        .find_map(|name| value.get(*name).filter(|v| !v.is_null()));
     let agent = value.get("agent_identity").or_else(|| value.get("agentIdentity")).filter(|v| !v.is_null());
     let chatgpt = |access: String| CodexLogin::ChatGpt {
         access_token: SecretString::from(access),
@@ -124,7 +127,7 @@ pub fn parse_auth_json(bytes: &[u8]) -> Result<CodexLogin, String> {
     };
     Ok(match mode.as_deref() {
         Some("apikey") => CodexLogin::NoQuota(NoQuotaLogin::ApiKey),
-        Some("bedrockapikey") => CodexLogin::NoQuota(NoQuotaLogin::Bedrock),
+        Some("bedrockapikey" | "bedrockaccesskeys") => CodexLogin::NoQuota(NoQuotaLogin::Bedrock),
         Some("agentidentity") => CodexLogin::NoQuota(NoQuotaLogin::AgentIdentity),
         // A blank access token is no login.
         Some("personalaccesstoken") => match personal {
@@ -250,6 +253,11 @@ mod tests {
                 NoQuotaLogin::Bedrock,
             ),
             (r#"{"bedrock_api_key":{"api_key":"k","region":"us-east-1"}}"#, NoQuotaLogin::Bedrock),
+            (
+                r#"{"auth_mode":"bedrockAccessKeys","bedrock_access_keys":{"region":"us-east-1"}}"#,
+                NoQuotaLogin::Bedrock,
+            ),
+            (r#"{"bedrock_access_keys":{"region":"us-east-1"}}"#, NoQuotaLogin::Bedrock),
             (r#"{"auth_mode":"agentIdentity","agent_identity":"eyJ.e30.x"}"#, NoQuotaLogin::AgentIdentity),
             (r#"{"agent_identity":{"agent_runtime_id":"r"}}"#, NoQuotaLogin::AgentIdentity),
             (r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-x"}"#, NoQuotaLogin::ApiKey),

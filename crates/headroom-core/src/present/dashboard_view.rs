@@ -55,8 +55,8 @@ pub struct BlockedView {
     /// "Blocked by the weekly limit"
     pub lead: String,
     pub resets_at: Option<String>,
-    /// " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available to
-    /// reset it now", or empty.
+    /// " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits
+    /// available: using one resets this limit now", or empty.
     pub tail: String,
 }
 

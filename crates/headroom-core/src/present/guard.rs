@@ -54,11 +54,17 @@ pub fn guard(
         })
         .collect();
     if !live {
-        let why = report.error.as_ref().map(|e| format!(" ({})", crate::text::without_full_stop(&e.to_string())));
+        // What went wrong with the live read ends the sentence: it carries its own next step.
+        let why = match &report.error {
+            Some(e) => format!(", and {}", crate::text::decapitalise(&e.to_string())),
+            None => "; run `codex login` so Headroom can ask the service.".to_string(),
+        };
         let stale = now - snapshot.observed_at > stale_after;
         let inferred = chosen.iter().find(|w| w.reset_since_observed);
         let reason = match (stale, inferred) {
-            (true, _) => Some(format!("the numbers left are {}, too old to go by", age(snapshot.observed_at, now))),
+            (true, _) => {
+                Some(format!("the numbers left are from {}, too old to go by", age(snapshot.observed_at, now)))
+            }
             (false, Some(w)) => Some(format!(
                 "the {} window's room is only inferred from a reset that has passed since the numbers were read",
                 w.title()
@@ -66,13 +72,7 @@ pub fn guard(
             (false, None) => None,
         };
         if let Some(reason) = reason {
-            return GuardVerdict {
-                code: 4,
-                line: format!(
-                    "Cannot tell: the live numbers could not be read{} and {reason}: try again once the usage service answers.",
-                    why.unwrap_or_default()
-                ),
-            };
+            return GuardVerdict { code: 4, line: format!("Cannot tell whether there is room: {reason}{why}") };
         }
     }
     if let Some(blocked) = blocked_sentence(snapshot, now, true) {
@@ -149,7 +149,14 @@ mod tests {
         assert_eq!(verdict.code, 4, "{}", verdict.line);
         assert_eq!(
             verdict.line,
-            "Cannot tell: the live numbers could not be read (The usage service failed (HTTP 500): try again in a few minutes) and the numbers left are 9 days ago, too old to go by: try again once the usage service answers."
+            "Cannot tell whether there is room: the numbers left are from 9 days ago, too old to go by, and the usage service failed (HTTP 500): try again in a few minutes."
+        );
+        // No live read was tried (no login to ask with): the way to get one.
+        let mut unasked = old.clone();
+        unasked.error = None;
+        assert_eq!(
+            guard(&unasked, 20, GuardWindow::Any, now()).line,
+            "Cannot tell whether there is room: the numbers left are from 9 days ago, too old to go by; run `codex login` so Headroom can ask the service."
         );
         // Fresh enough, but the room inferred from a reset that passed: still cannot tell.
         let snapshot = old.snapshot.as_mut().unwrap();

@@ -153,8 +153,9 @@ pub fn blocked(snapshot: &crate::model::UsageSnapshot) -> Option<Blocked> {
     if let Some(reserve) = snapshot.reserve_with_room() {
         ways_on.push(format!("Codex can go on with {}", reserve_note(reserve)));
     }
-    if let Some(count) = snapshot.reset_credits.filter(|c| *c > 0 && !spends) {
-        ways_on.push(format!("{} available to reset it now", reset_credits(count)));
+    // A reset credit resets the plan's limits only: it is no way on past a workspace's limit.
+    if let Some(count) = snapshot.reset_credits.filter(|c| *c > 0 && !spends && snapshot.plan_limit_blocks()) {
+        ways_on.push(format!("{} available: using one resets this limit now", reset_credits(count)));
     }
     let tail = if ways_on.is_empty() { String::new() } else { format!(" — {}", ways_on.join("; ")) };
     Some(Blocked { lead, resets_at: window.and_then(|w| w.resets_at), tail })

@@ -17,30 +17,42 @@ pub enum NotNow {
     NoCredit,
     #[error("Nothing blocks Codex now (the tightest limit has {left}% left): a reset credit cannot be undone, so Headroom offers it only when a limit blocks or nearly blocks.")]
     NothingBlocks { left: u32 },
+    #[error("What stops Codex is your workspace's limit, which a reset credit does not lift: ask your workspace's admin, or wait for it to reset.")]
+    WorkspaceLimit,
     #[error("The list of reset credits could not be read, so Headroom cannot name the credit it would use: try again in a few minutes.")]
     ListUnknown,
     #[error("No reset credit has the id {0}: `headroom status --json` lists them.")]
     NoSuchCredit(String),
 }
 
-/// Whether using a reset credit is worth offering: the account has one, and a limit of the plan
-/// blocks Codex or nearly does (at or past the last alert threshold of its kind). The reserve and
-/// per-model limits do not count: a reset of the plan is not what they need.
+/// Whether using a reset credit is worth offering: the account has one (and its list was read,
+/// so the credit can be named), and a limit of the plan blocks Codex or nearly does (at or past
+/// the last alert threshold of its kind). Neither the reserve, per-model limits nor a
+/// workspace's limits count: a reset of the plan does not lift them.
 pub fn worth_using(snapshot: &UsageSnapshot, settings: &Settings) -> Result<(), NotNow> {
     if snapshot.reset_credits.is_none_or(|c| c == 0) {
         return Err(NotNow::NoCredit);
     }
-    if snapshot.blocking_window().is_some() || snapshot.limit_reached {
+    match &snapshot.reset_credit_list {
+        None => return Err(NotNow::ListUnknown),
+        Some(list) if list.credits.is_empty() => return Err(NotNow::NoCredit),
+        Some(_) => {}
+    }
+    if snapshot.plan_limit_blocks() {
         return Ok(());
     }
-    let nearly = |w: &crate::model::UsageWindow| {
+    let workspace_blocks = snapshot.blocking_window().is_some() || snapshot.limit_reached;
+    let nearly = |w: &&crate::model::UsageWindow| {
         let last = settings.thresholds_for(w.kind).last().copied().unwrap_or(95);
         w.used_clamped() >= f64::from(last)
     };
-    if snapshot.quota_windows().any(nearly) {
+    if !workspace_blocks && snapshot.main_windows().any(|w| nearly(&w)) {
         return Ok(());
     }
-    let left = snapshot.tightest_window().map(|w| used_and_left(w.used_percent).1).unwrap_or(100);
+    if workspace_blocks {
+        return Err(NotNow::WorkspaceLimit);
+    }
+    let left = snapshot.main_windows().map(|w| used_and_left(w.used_percent).1).min().unwrap_or(100);
     Err(NotNow::NothingBlocks { left })
 }
 
@@ -143,6 +155,48 @@ mod tests {
         assert_eq!(worth_using(&snapshot(20.0, 60.0, Some(2)), &settings), Err(NotNow::NothingBlocks { left: 40 }));
         assert_eq!(worth_using(&snapshot(100.0, 40.0, Some(0)), &settings), Err(NotNow::NoCredit));
         assert_eq!(worth_using(&snapshot(100.0, 40.0, None), &settings), Err(NotNow::NoCredit));
+    }
+
+    #[test]
+    fn not_offered_before_the_credit_can_be_named() {
+        let settings = Settings::default();
+        let mut unread = snapshot(100.0, 40.0, Some(2));
+        unread.reset_credit_list = None;
+        assert_eq!(worth_using(&unread, &settings), Err(NotNow::ListUnknown));
+        let mut empty = snapshot(100.0, 40.0, Some(2));
+        empty.reset_credit_list = Some(ResetCreditList { read_at: now(), credits: vec![] });
+        assert_eq!(worth_using(&empty, &settings), Err(NotNow::NoCredit));
+    }
+
+    #[test]
+    fn not_offered_for_a_limit_a_reset_does_not_lift() {
+        let settings = Settings::default();
+        let mut pool_full = snapshot(20.0, 40.0, Some(2));
+        let mut pool = UsageWindow::main(WindowKind::Monthly, 100.0, None);
+        pool.limit = crate::model::LimitId::CreditPool;
+        pool_full.windows.push(pool);
+        pool_full.limit_reached = true;
+        assert_eq!(worth_using(&pool_full, &settings), Err(NotNow::WorkspaceLimit));
+
+        let mut spend = snapshot(20.0, 40.0, Some(2));
+        spend.spend_control = Some(crate::model::SpendControl { reached: true });
+        spend.limit_reached = true;
+        assert_eq!(worth_using(&spend, &settings), Err(NotNow::WorkspaceLimit));
+
+        let mut owner = snapshot(20.0, 40.0, Some(2));
+        owner.limit_reached = true;
+        owner.limit_reached_reason = Some("workspace_owner_credits_depleted".into());
+        assert_eq!(worth_using(&owner, &settings), Err(NotNow::WorkspaceLimit));
+
+        let mut plain = snapshot(20.0, 40.0, Some(2));
+        plain.limit_reached = true;
+        assert_eq!(worth_using(&plain, &settings), Ok(()), "reached without a workspace's reason is the plan's");
+
+        let mut model_cap = snapshot(20.0, 40.0, Some(2));
+        let mut spark = UsageWindow::main(WindowKind::FiveHour, 100.0, None);
+        spark.limit = crate::model::LimitId::Feature("codex_spark".into());
+        model_cap.windows.push(spark);
+        assert_eq!(worth_using(&model_cap, &settings), Err(NotNow::NothingBlocks { left: 60 }));
     }
 
     #[test]

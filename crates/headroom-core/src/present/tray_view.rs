@@ -549,7 +549,8 @@ mod tests {
         let v = view(Some(&snap), None, &Settings::default());
         let blocked = v.menu.blocked.unwrap();
         assert!(blocked.starts_with("Your workspace's monthly credit limit is reached until "), "{blocked}");
-        assert!(blocked.ends_with(" — 2 reset credits available to reset it now"), "{blocked}");
+        assert!(!blocked.contains("reset credit"), "a reset credit does not lift a workspace's limit: {blocked}");
+        assert!(!v.menu.offer_reset_credit);
         assert_eq!(v.icon.bars[0].level, Level::Blocked);
     }
 

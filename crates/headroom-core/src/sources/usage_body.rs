@@ -825,7 +825,7 @@ mod tests {
         assert!(sentence.starts_with("Blocked by the weekly limit until "), "{sentence}");
         assert!(
             sentence.ends_with(
-                " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available to reset it now"
+                " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available: using one resets this limit now"
             ),
             "{sentence}"
         );
