@@ -112,4 +112,50 @@ fn the_tray_takes_outside_changes_at_once_and_its_saves_keep_them() {
     assert!(text.contains("pinned = \"acct-work/user-work\""), "{text}");
     assert!(text.contains("5h = [60, 90]"), "{text}");
     assert!(text.contains("run = \"true\"  # my own hook"), "{text}");
+
+    // An editor changes a threshold after the window loaded its form; the window's next save,
+    // of another field, sends the form it was shown as its base and does not put the old
+    // threshold back.
+    let settings_now = |socket: &mut Socket, id: u64| socket.ask(id, json!({"call": "settings"}))["ok"].clone();
+    let shown_form = settings_now(&mut other, 5);
+    std::fs::write(&settings_file, text.replace("5h = [60, 90]", "5h = [70, 90]")).unwrap();
+    wait_for("the editor's threshold taken", Duration::from_secs(10), || {
+        (settings_now(&mut other, 6)["thresholds"]["5h"] == json!([70, 90])).then_some(())
+    });
+    let mut interval = shown_form.clone();
+    interval["poll_interval_minutes"] = json!(15);
+    let saved = other.ask(7, json!({"call": "save_settings", "form": interval, "base": shown_form}));
+    assert_eq!(saved["ok"]["problems"], json!([]), "{saved}");
+    let text = std::fs::read_to_string(&settings_file).unwrap();
+    assert!(text.contains("5h = [70, 90]"), "the editor's threshold stays: {text}");
+    assert!(text.contains("poll_interval_minutes = 15"), "{text}");
+
+    // A file broken by hand: the tray keeps the settings it has (not the defaults) and says so
+    // once; fixed, it is taken.
+    let monitor_log = running.root.path().join("notifications.log");
+    let _monitor = start_notification_monitor(&monitor_log);
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(&settings_file, text.replace("[display]", "[display")).unwrap();
+    let told = wait_for("the broken file told", Duration::from_secs(10), || {
+        notifications_with_bodies(&monitor_log)
+            .into_iter()
+            .find(|(summary, _)| summary == "Headroom's settings file has problems")
+    });
+    assert!(
+        told.1.starts_with("The settings file is not valid TOML (")
+            && told.1.ends_with("; the settings in use are kept until it is fixed."),
+        "{told:?}"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let kept = settings_now(&mut other, 8);
+    assert_eq!(kept["poll_interval_minutes"], json!(15), "{kept}");
+    assert_eq!(kept["thresholds"]["5h"], json!([70, 90]), "{kept}");
+    let labels = tray.labels();
+    assert!(labels.iter().any(|l| l.starts_with("Codex · Plus · work@example.com")), "{labels:?}");
+    std::fs::write(&settings_file, text.replace("poll_interval_minutes = 15", "poll_interval_minutes = 20")).unwrap();
+    wait_for("the fixed file taken", Duration::from_secs(10), || {
+        (settings_now(&mut other, 9)["poll_interval_minutes"] == json!(20)).then_some(())
+    });
+    let told: Vec<_> = notifications(&monitor_log).into_iter().filter(|n| n.contains("settings file")).collect();
+    assert_eq!(told.len(), 1, "told once: {told:?}");
 }

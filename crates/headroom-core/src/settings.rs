@@ -144,27 +144,35 @@ pub fn default_path() -> Option<PathBuf> {
 /// Reads settings from `path`. A missing file is the defaults; every problem is a message and
 /// the default for what it concerns.
 pub fn load(path: &Path) -> (Settings, Vec<String>) {
+    read(path).unwrap_or_else(|broken| (Settings::default(), vec![format!("{broken}; using the default settings.")]))
+}
+
+/// Reads settings from `path` as [`load`] does, except that a file that cannot be read or is
+/// not TOML at all is an error (one clause, no full stop): nothing in it can be told, so a
+/// running Headroom keeps the settings it has rather than fall back to the defaults.
+pub fn read(path: &Path) -> Result<(Settings, Vec<String>), String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => parse(&text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Settings::default(), Vec::new()),
-        Err(e) => (
-            Settings::default(),
-            vec![format!("{} could not be read ({e}); using the default settings.", path.display())],
-        ),
+        Ok(text) => parse_or_refuse(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Settings::default(), Vec::new())),
+        Err(e) => Err(format!("{} could not be read ({e})", path.display())),
     }
 }
 
 /// Parses the settings text; see [`load`].
 pub fn parse(text: &str) -> (Settings, Vec<String>) {
+    parse_or_refuse(text)
+        .unwrap_or_else(|broken| (Settings::default(), vec![format!("{broken}; using the default settings.")]))
+}
+
+/// Parses the settings text; see [`read`].
+fn parse_or_refuse(text: &str) -> Result<(Settings, Vec<String>), String> {
     let mut settings = Settings::default();
     let mut problems = Vec::new();
     let table: Table = match text.parse() {
         Ok(table) => table,
         Err(e) => {
             let e: toml::de::Error = e;
-            problems
-                .push(format!("The settings file is not valid TOML ({}); using the default settings.", e.message()));
-            return (settings, problems);
+            return Err(format!("The settings file is not valid TOML ({})", e.message()));
         }
     };
     let mut reader = Reader { problems: &mut problems };
@@ -230,7 +238,7 @@ pub fn parse(text: &str) -> (Settings, Vec<String>) {
             }
         }
     }
-    (settings, problems)
+    Ok((settings, problems))
 }
 
 struct Reader<'a> {

@@ -191,24 +191,54 @@ impl App {
         let (Some(path), false) = (settings::default_path(), self.shared.demo) else { return };
         let app = self.clone();
         let runtime = self.runtime.clone();
+        // One save is several events (and an editor writing in place shows a half-written file
+        // between them): the file is read once it has been quiet for a moment.
+        let generation = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let changed: crate::settings_watch::Changed = Arc::new(move || {
             let app = app.clone();
-            runtime.spawn(async move { app.reload_settings() });
+            let generation = generation.clone();
+            let mine = generation.fetch_add(1, Ordering::SeqCst) + 1;
+            runtime.spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                if generation.load(Ordering::SeqCst) == mine {
+                    app.reload_settings();
+                }
+            });
         });
         *self.shared.settings_watch.lock().unwrap() = crate::settings_watch::watch(&path, changed);
     }
 
+    /// Takes settings.toml as it is now. A file that cannot be read or is not TOML keeps the
+    /// settings in use (nothing in it can be told, and the defaults are not what the user
+    /// wrote); its problems are told once each, until the file changes them.
     fn reload_settings(&self) {
         let Some(path) = settings::default_path() else { return };
-        let (loaded, problems) = settings::load(&path);
-        for problem in &problems {
-            tracing::warn!("{problem}");
-        }
+        let (loaded, problems) = match settings::read(&path) {
+            Ok(read) => read,
+            Err(broken) => {
+                self.tell_settings_problems(vec![format!("{broken}; the settings in use are kept until it is fixed.")]);
+                return;
+            }
+        };
+        self.tell_settings_problems(problems);
         if loaded != self.shared.settings() {
             tracing::info!("settings.toml changed outside the tray; applied");
             self.use_settings(loaded);
             // Homes added or removed elsewhere are accounts to read now.
             self.refresh_all();
+        }
+    }
+
+    fn tell_settings_problems(&self, problems: Vec<String>) {
+        for problem in &problems {
+            tracing::warn!("{problem}");
+        }
+        let mut told = self.shared.settings_problems_told.lock().unwrap();
+        if *told != problems {
+            if let Some(alert) = headroom_core::session::settings_problems_alert(&problems) {
+                self.notify(alert);
+            }
+            *told = problems;
         }
     }
 

@@ -42,6 +42,10 @@ pub enum Call {
     Settings,
     SaveSettings {
         form: SettingsForm,
+        /// The form as the window last had it from the tray: what the user changed is what
+        /// differs from it. Without it, the tray's settings now.
+        #[serde(default)]
+        base: Option<SettingsForm>,
     },
     /// Where credentials are looked for and what each place holds.
     Credentials,
@@ -208,7 +212,7 @@ pub async fn answer(app: &App, call: Call) -> Answer {
             Ok(Value::Null)
         }
         Call::Settings => json(SettingsForm::from_settings(&shared.settings())),
-        Call::SaveSettings { form } => json(save_settings(app, form)),
+        Call::SaveSettings { form, base } => json(save_settings(app, form, base)),
         Call::Credentials => credentials(app).await.and_then(json),
         Call::CredentialsChanged => {
             shared.trigger(Trigger::CredentialsChanged);
@@ -283,13 +287,18 @@ pub async fn answer(app: &App, call: Call) -> Answer {
 }
 
 /// Saves every field that is valid, at once; a wrong field never holds back the others. Only
-/// what the user changed in the window is written, over the file as it is now: a home added with
-/// `headroom accounts add` or a hook written by hand meanwhile stays.
-fn save_settings(app: &App, form: SettingsForm) -> SavedSettings {
+/// what the user changed in the window (what differs from the form it was shown) is written,
+/// over the file as it is now: a home added with `headroom accounts add`, a hook written by hand
+/// or a value an editor changed after the window opened stays.
+fn save_settings(app: &App, form: SettingsForm, base: Option<SettingsForm>) -> SavedSettings {
     let shown = app.shared.settings();
-    let (mine, mut problems) = form.apply_to(&shown);
+    let base = match base {
+        Some(base) => base.apply_to(&shown).0,
+        None => shown,
+    };
+    let (mine, mut problems) = form.apply_to(&base);
     let saved = app.change_settings(|file| {
-        *file = headroom_core::settings_edit::merge(&shown, &mine, file);
+        *file = headroom_core::settings_edit::merge(&base, &mine, file);
         Ok(())
     });
     if let Err(message) = saved {

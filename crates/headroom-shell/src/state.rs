@@ -48,6 +48,8 @@ pub struct Shared {
     clipboard: Mutex<Option<arboard::Clipboard>>,
     /// The watch on settings.toml, kept for the app's life (see `settings_watch`).
     pub settings_watch: Mutex<Option<notify::RecommendedWatcher>>,
+    /// The settings file's problems last told to the user, so an unchanged problem is told once.
+    pub settings_problems_told: Mutex<Vec<String>>,
 }
 
 pub type SharedState = Arc<Shared>;
@@ -89,6 +91,7 @@ impl Shared {
             other_home_in_use: AtomicBool::new(false),
             clipboard: Mutex::new(None),
             settings_watch: Mutex::new(None),
+            settings_problems_told: Mutex::new(problems.clone()),
         })
     }
 

@@ -21,7 +21,9 @@ import type { Credentials, SavedSettings, SettingsForm, TokenInfo } from "./type
 
 export const getSettings = () => invoke<SettingsForm>("settings");
 /** Saves every valid field; the problems name the fields that kept their old values. */
-export const saveSettings = (form: SettingsForm) => invoke<SavedSettings>("save_settings", { form });
+/** `base` is the form as last had from Headroom: only what differs from it is the user's change. */
+export const saveSettings = (form: SettingsForm, base: SettingsForm) =>
+  invoke<SavedSettings>("save_settings", { form, base });
 export const getCredentials = () => invoke<Credentials>("credentials");
 /** The raw text goes to Rust once; only the mask and claims ever come back. */
 export const pasteToken = (text: string) => invoke<TokenInfo>("paste_token", { text });
