@@ -65,6 +65,10 @@ pub fn status(ctx: &Context) -> u8 {
         Ok(saved) => saved,
         Err(e) => return fail(e),
     };
+    let earlier = match fallback.earlier_versions_copy() {
+        Ok(earlier) => earlier,
+        Err(e) => return fail(e),
+    };
     let now = match fallback.codex_now() {
         Ok(now) => now,
         Err(e) => return fail(e),
@@ -89,10 +93,14 @@ pub fn status(ctx: &Context) -> u8 {
     say!(
         "{:<14}{}",
         "Saved login",
-        if saved {
-            "your ChatGPT login is saved in the OS keychain (`headroom fallback restore` puts it back)"
-        } else {
-            "none"
+        match (saved, &earlier) {
+            (true, _) => "your ChatGPT login is saved in the OS keychain (`headroom fallback restore` puts it back)"
+                .to_string(),
+            (false, Some(who)) => format!(
+                "a ChatGPT login{} saved by an earlier version of Headroom, which did not note its Codex home (`headroom fallback restore --from-earlier-version` puts it back into this one)",
+                who.as_ref().map(|w| format!(" ({w})")).unwrap_or_default()
+            ),
+            (false, None) => "none".to_string(),
         }
     );
     0
@@ -109,8 +117,10 @@ pub fn switch(ctx: &Context) -> u8 {
     }
 }
 
-pub fn restore(ctx: &Context) -> u8 {
-    match fallback(ctx).restore() {
+pub fn restore(ctx: &Context, from_earlier_version: bool) -> u8 {
+    let fallback = fallback(ctx);
+    let restored = if from_earlier_version { fallback.restore_earlier_versions_copy() } else { fallback.restore() };
+    match restored {
         Ok(true) => {
             say!("Codex uses your ChatGPT login again.");
             say!("{OPEN_SESSIONS_KEEP_KEY}");

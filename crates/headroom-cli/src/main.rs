@@ -206,7 +206,12 @@ enum FallbackAction {
     /// Save Codex's ChatGPT login in the keychain and switch Codex to the key, now.
     Switch,
     /// Put the saved ChatGPT login back (only over the login Headroom wrote).
-    Restore,
+    Restore {
+        /// Put back the login an earlier version of Headroom saved, which did not note its Codex
+        /// home: only when you know it is this home's.
+        #[arg(long)]
+        from_earlier_version: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -373,7 +378,9 @@ fn main() -> ExitCode {
         Command::Fallback { action: FallbackAction::ClearKey } => fallback::clear_key(),
         Command::Fallback { action: FallbackAction::Status } => fallback::status(&ctx),
         Command::Fallback { action: FallbackAction::Switch } => fallback::switch(&ctx),
-        Command::Fallback { action: FallbackAction::Restore } => fallback::restore(&ctx),
+        Command::Fallback { action: FallbackAction::Restore { from_earlier_version } } => {
+            fallback::restore(&ctx, from_earlier_version)
+        }
         Command::Token { action: TokenAction::Set { refused } } => token::set(&ctx, &refused),
         Command::Token { action: TokenAction::Status { check } } => token::status(&ctx, check),
         Command::Token { action: TokenAction::Clear } => token::clear(),

@@ -133,6 +133,39 @@ fn each_codex_home_keeps_its_own_saved_login_and_none_moves_between_homes() {
 }
 
 #[test]
+fn an_earlier_versions_saved_login_goes_back_only_when_the_user_says_it_is_this_homes() {
+    let Some((sb, _lock, original)) =
+        sandbox("an_earlier_versions_saved_login_goes_back_only_when_the_user_says_it_is_this_homes", false)
+    else {
+        return;
+    };
+    assert_eq!(sb.run(&["fallback", "switch"]).code, 0);
+    // As an earlier version left it: one entry for every home, no home noted.
+    let own = keyring::Entry::new("Headroom", &headroom_core::fallback::saved_login_entry(&sb.codex_home())).unwrap();
+    let saved = own.get_password().unwrap();
+    own.delete_credential().unwrap();
+    keyring::Entry::new("Headroom", "saved-codex-login").unwrap().set_password(&saved).unwrap();
+    let on_key = auth(&sb);
+
+    let status = sb.run(&["fallback", "status"]).stdout;
+    assert!(
+        status.contains("a ChatGPT login (dev@example.com) saved by an earlier version of Headroom, which did not note its Codex home"),
+        "{status}"
+    );
+    let run = sb.run(&["fallback", "restore"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr.trim(),
+        "The ChatGPT login to put back (dev@example.com) was saved by an earlier version of Headroom, which did not note which Codex home it came from: if it is this home's, run `headroom fallback restore --from-earlier-version`; nothing was changed."
+    );
+    assert_eq!(auth(&sb), on_key, "nothing was put back");
+    let run = sb.run(&["fallback", "restore", "--from-earlier-version"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(auth(&sb), original, "byte for byte");
+    assert!(keyring::Entry::new("Headroom", "saved-codex-login").unwrap().get_password().is_err(), "then forgotten");
+}
+
+#[test]
 fn a_symlinked_login_is_switched_and_restored_through_its_link() {
     let Some((sb, _lock, original)) = sandbox("a_symlinked_login_is_switched_and_restored_through_its_link", false)
     else {

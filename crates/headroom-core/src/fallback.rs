@@ -14,8 +14,9 @@
 //! for that home (`saved-codex-login|` and the first 16 hex digits of the SHA-256 of the home's
 //! canonical path): switching a second home never touches the first one's saved login, and a
 //! restore reads only its own home's entry, so a login never moves between homes. A login saved
-//! by an earlier version (one entry, `saved-codex-login`) is put back into the first home restored
-//! while it runs on Headroom's key, and then lives under that home's name.
+//! by an earlier version (one entry, `saved-codex-login`) did not note its home: it is put back
+//! only when the user says it is this home's (`headroom fallback restore --from-earlier-version`),
+//! and never read for numbers meanwhile.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -55,6 +56,8 @@ pub enum FallbackError {
     NothingSaved,
     #[error("{0} could not be understood (it is not a login Codex wrote): fix it or sign in again with `codex login`; nothing was changed.")]
     MalformedLogin(String),
+    #[error("The ChatGPT login to put back{} was saved by an earlier version of Headroom, which did not note which Codex home it came from: if it is this home's, run `headroom fallback restore --from-earlier-version`; nothing was changed.", .0.as_ref().map(|who| format!(" ({who})")).unwrap_or_default())]
+    EarlierVersionsCopy(Option<String>),
     #[error("Codex's login changed since Headroom switched it, so Headroom will not overwrite it: your ChatGPT login is still saved in the keychain; run `codex login` to sign in, or put Codex back on the API key first.")]
     ChangedMeanwhile,
     #[error("The copy of Codex's login in the keychain did not read back the same, so nothing was changed: check your keyring and try again.")]
@@ -195,22 +198,30 @@ impl Fallback<'_> {
         if self.codex_now()? != CodexNow::FallbackKey {
             return Ok(None);
         }
-        let Some(saved) = self.load_saved()? else { return Ok(None) };
+        // Only this home's own copy: an earlier version's may be another home's person.
+        let Some(saved) = self.vault.load_named(&saved_login_entry(&self.codex_home))? else { return Ok(None) };
         Ok(self.login_of(saved.expose_secret().as_bytes()))
     }
 
-    /// This home's saved login: its own entry, else one saved by an earlier version (one entry
-    /// for all homes), taken only while this home runs on Headroom's key (the caller checks).
-    fn load_saved(&self) -> Result<Option<SecretString>, FallbackError> {
-        match self.vault.load_named(&saved_login_entry(&self.codex_home))? {
-            Some(saved) => Ok(Some(saved)),
-            None => Ok(self.vault.load(Slot::SavedCodexLogin)?),
-        }
+    /// Whether this home's login is saved in its own entry.
+    pub fn has_saved_login(&self) -> Result<bool, FallbackError> {
+        Ok(self.vault.load_named(&saved_login_entry(&self.codex_home))?.is_some())
     }
 
-    /// Whether anything is saved for this home (its own entry, or an earlier version's).
-    pub fn has_saved_login(&self) -> Result<bool, FallbackError> {
-        Ok(self.load_saved()?.is_some())
+    /// Whether an earlier version's single saved login is still in the keychain, and whose it
+    /// is as far as its tokens say (an email).
+    pub fn earlier_versions_copy(&self) -> Result<Option<Option<String>>, FallbackError> {
+        let Some(saved) = self.vault.load(Slot::SavedCodexLogin)? else { return Ok(None) };
+        let who = match self.login_of(saved.expose_secret().as_bytes()) {
+            Some(CodexLogin::ChatGpt { access_token, id_token, .. }) => {
+                let claims = |t: &SecretString| crate::login::jwt::decode_claims(t.expose_secret()).ok();
+                let access = claims(&access_token).unwrap_or_default();
+                let id = id_token.as_ref().and_then(claims).unwrap_or_default();
+                access.or(id).email
+            }
+            _ => None,
+        };
+        Ok(Some(who))
     }
 
     /// Forgets this home's saved login once it is back (and an earlier version's, which was it).
@@ -263,13 +274,28 @@ impl Fallback<'_> {
     /// Once the login is back (read back the same), the saved copy is removed from the keychain:
     /// a stale refresh token kept there helps nobody.
     pub fn restore(&self) -> Result<bool, FallbackError> {
+        self.put_back(false)
+    }
+
+    /// [`Fallback::restore`] with the login an earlier version saved (one entry for every home),
+    /// when this home has none of its own: the user has said it is this home's.
+    pub fn restore_earlier_versions_copy(&self) -> Result<bool, FallbackError> {
+        self.put_back(true)
+    }
+
+    fn put_back(&self, earlier_versions: bool) -> Result<bool, FallbackError> {
         let own = self.vault.load_named(&saved_login_entry(&self.codex_home))?;
         let from_legacy = own.is_none();
-        // An earlier version's single entry is only ever put back into a home on Headroom's key.
+        // An earlier version's single entry is only ever put back into a home on Headroom's key,
+        // and only when the user says it is this home's: it may be another home's person.
         let legacy = match own {
             Some(_) => None,
             None => match self.read_login()? {
-                Some(bytes) if self.is_fallback_login(&bytes)? => self.vault.load(Slot::SavedCodexLogin)?,
+                Some(bytes) if self.is_fallback_login(&bytes)? => match self.earlier_versions_copy()? {
+                    Some(_) if earlier_versions => self.vault.load(Slot::SavedCodexLogin)?,
+                    Some(who) => return Err(FallbackError::EarlierVersionsCopy(who)),
+                    None => None,
+                },
                 _ => None,
             },
         };
@@ -413,7 +439,7 @@ mod tests {
     }
 
     #[test]
-    fn an_earlier_versions_single_saved_login_goes_back_once_into_a_home_on_the_key() {
+    fn an_earlier_versions_single_saved_login_goes_back_only_when_the_user_says_whose_it_is() {
         let keychain = MemoryKeychain::default();
         let (dir, fallback) = setup(&keychain);
         fallback.set_key(KEY).unwrap();
@@ -427,7 +453,14 @@ mod tests {
         assert_eq!(other.restore().unwrap(), false);
         assert_eq!(std::fs::read_to_string(other_dir.path().join("auth.json")).unwrap(), CHATGPT);
         assert!(fallback.vault.load(Slot::SavedCodexLogin).unwrap().is_some());
-        assert!(fallback.restore().unwrap());
+        // The home on the key: not put back, nor read for numbers, until the user says so.
+        let refused = fallback.restore().unwrap_err();
+        assert!(matches!(refused, FallbackError::EarlierVersionsCopy(_)), "{refused:?}");
+        assert!(refused.to_string().contains("`headroom fallback restore --from-earlier-version`"), "{refused}");
+        assert!(fallback.saved_login_in_use().unwrap().is_none(), "maybe another home's person");
+        assert!(!fallback.has_saved_login().unwrap());
+        assert!(fallback.earlier_versions_copy().unwrap().is_some());
+        assert!(fallback.restore_earlier_versions_copy().unwrap());
         assert_eq!(std::fs::read_to_string(dir.path().join("auth.json")).unwrap(), CHATGPT);
         assert!(fallback.vault.load(Slot::SavedCodexLogin).unwrap().is_none());
     }

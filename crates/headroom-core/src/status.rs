@@ -387,7 +387,7 @@ mod tests {
         keychain.insert("Headroom", "fallback-api-key", key.as_bytes());
         keychain.insert(
             "Headroom",
-            "saved-codex-login",
+            &crate::fallback::saved_login_entry(home.path()),
             codex_auth_json("saved-access", "id", Some("acct-s")).as_bytes(),
         );
         let d = Context::load(env(home.path())).discover(&keychain, None, DiscoverMode::FirstFound);
