@@ -289,7 +289,7 @@ async fn with_reset_credit_list(
         return snapshot;
     };
     let entry = store.entry(account.as_str());
-    if !list_due(entry.as_ref(), now) {
+    if !list_due(entry.as_ref(), snapshot.reset_credits.unwrap_or(0), now) {
         snapshot.reset_credit_list = shown_list(entry, now);
         return snapshot;
     }

@@ -19,6 +19,9 @@ use crate::sources::usage_body::{number, string};
 
 /// How long a list read from the service is used before it is read again.
 pub const LIST_FRESH_FOR: Duration = Duration::hours(1);
+/// A list whose length differs from the count the usage answer gives (a credit used or granted
+/// elsewhere) is read again after this, not after the hour.
+pub const LIST_RECHECK_AFTER: Duration = Duration::minutes(5);
 /// A list older than this is not shown when a new read fails: it may name credits long gone.
 pub const LIST_KEPT_FOR: Duration = Duration::days(1);
 /// An unanswered request to use a credit is retried with the same id within this time.
@@ -206,9 +209,16 @@ struct Stored<T> {
 }
 
 /// Whether the list is due to be asked for: never asked, or asked more than an hour ago (or at a
-/// time ahead of the clock, which cannot be trusted).
-pub fn list_due(entry: Option<&ListEntry>, now: DateTime<Utc>) -> bool {
-    entry.is_none_or(|e| now - e.asked_at >= LIST_FRESH_FOR || e.asked_at > now + crate::model::CLOCK_SLACK)
+/// time ahead of the clock, which cannot be trusted), or more than a few minutes ago when it
+/// does not hold the `count` credits the usage answer says there are.
+pub fn list_due(entry: Option<&ListEntry>, count: u32, now: DateTime<Utc>) -> bool {
+    entry.is_none_or(|e| {
+        let asked = now - e.asked_at;
+        let differs = e.list.as_ref().is_some_and(|l| l.credits.len() != count as usize);
+        asked >= LIST_FRESH_FOR
+            || (differs && asked >= LIST_RECHECK_AFTER)
+            || e.asked_at > now + crate::model::CLOCK_SLACK
+    })
 }
 
 /// The list worth showing from what is kept: one read within a day (an older one may name
@@ -272,18 +282,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ResetCreditStore::new(dir.path().join("reset-credits"));
         let list = parse_list(br#"{"credits":[{"id":"a","expires_at":"2026-07-17T00:00:00Z"}]}"#, now()).unwrap();
-        assert!(list_due(store.entry("acct-1").as_ref(), now()));
+        assert!(list_due(store.entry("acct-1").as_ref(), 1, now()));
         store.save_list("acct-1", Some(&list), now());
         assert_eq!(store.list("acct-1"), Some(list.clone()));
         assert_eq!(store.list("acct-2"), None);
-        assert!(!list_due(store.entry("acct-1").as_ref(), now() + Duration::minutes(59)));
-        assert!(list_due(store.entry("acct-1").as_ref(), now() + Duration::minutes(60)));
+        assert!(!list_due(store.entry("acct-1").as_ref(), 1, now() + Duration::minutes(59)));
+        assert!(list_due(store.entry("acct-1").as_ref(), 1, now() + Duration::minutes(60)));
         // A failed ask keeps the list read before, and waits its hour too.
         store.save_list("acct-1", None, now() + Duration::minutes(60));
         assert_eq!(store.list("acct-1"), Some(list.clone()));
-        assert!(!list_due(store.entry("acct-1").as_ref(), now() + Duration::minutes(61)));
+        assert!(!list_due(store.entry("acct-1").as_ref(), 1, now() + Duration::minutes(61)));
         assert_eq!(shown_list(store.entry("acct-1"), now() + Duration::hours(23)), Some(list.clone()));
         assert_eq!(shown_list(store.entry("acct-1"), now() + Duration::hours(25)), None, "a day-old list is not shown");
+        // A credit used or granted elsewhere: the count and the list differ, read again soon.
+        let entry = store.entry("acct-1");
+        assert!(!list_due(entry.as_ref(), 2, now() + Duration::minutes(64)));
+        assert!(list_due(entry.as_ref(), 2, now() + Duration::minutes(65)));
+        assert!(list_due(entry.as_ref(), 0, now() + Duration::minutes(65)));
+        assert!(!list_due(entry.as_ref(), 1, now() + Duration::minutes(65)));
         store.forget_list("acct-1");
         assert_eq!(store.list("acct-1"), None);
 
