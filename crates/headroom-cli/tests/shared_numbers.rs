@@ -233,3 +233,25 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn a_home_signed_in_with_a_codex_access_token_is_listed_as_its_owner_once_asked() {
+    let mut sb = Sandbox::new();
+    let token = "at-test-home-0123456789abcdefghijklmnop";
+    sb.secrets.push(token.into());
+    sb.write_codex_file(
+        "auth.json",
+        &format!(r#"{{"auth_mode":"personalAccessToken","personal_access_token":"{token}"}}"#),
+    );
+    sb.fake.respond(Route::Usage, scenarios::plus(42.0, 17.0, 7_920, 388_800));
+    let run = sb.run(&["status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Listed (and keyed) as the person its numbers were kept under, with nothing more sent.
+    let asked = sb.fake.requests().len();
+    let list = sb.run(&["accounts", "list"]).stdout;
+    assert!(list.contains("automation@corp.example"), "{list}");
+    assert!(list.contains("acct-pat/user-pat"), "{list}");
+    assert_eq!(sb.fake.requests().len(), asked, "listing sends nothing");
+    let all = sb.run(&["status", "--all", "--json"]).json();
+    assert_eq!(all["accounts"][0]["id"], "acct-pat/user-pat", "{all}");
+}

@@ -437,6 +437,7 @@ pub fn record_and_pace(
     path: Option<&Path>,
     snapshot: &UsageSnapshot,
     sessions_dir: &Path,
+    carry_over: bool,
     now: DateTime<Utc>,
 ) -> (Vec<Option<crate::alerts::pace::Pace>>, Option<String>) {
     let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
@@ -445,7 +446,7 @@ pub fn record_and_pace(
     match History::open(&path) {
         Ok(mut history) => {
             let opened = history.notice.take();
-            let (paces, trouble) = observe(&mut history, snapshot, sessions_dir, now);
+            let (paces, trouble) = observe(&mut history, snapshot, sessions_dir, carry_over, now);
             (paces, trouble.map(|e| e.to_string()).or(opened))
         }
         Err(e) => (paces_without_history(snapshot, now), Some(e.to_string())),
@@ -454,11 +455,13 @@ pub fn record_and_pace(
 
 /// Records a snapshot (backfilling an empty history from the session logs first) and returns
 /// each window's pace, in the snapshot's window order. Any history trouble is logged and costs
-/// only the pace: the numbers are shown regardless.
+/// only the pace: the numbers are shown regardless. With `carry_over` (the account is the one
+/// watched in its workspace), rows kept under its workspace alone become its own.
 pub fn observe(
     history: &mut History,
     snapshot: &UsageSnapshot,
     sessions_dir: &Path,
+    carry_over: bool,
     now: DateTime<Utc>,
 ) -> (Vec<Option<crate::alerts::pace::Pace>>, Option<HistoryError>) {
     let account = AccountKey::of(snapshot);
@@ -468,7 +471,7 @@ pub fn observe(
             Err(e) => tracing::warn!("{e}"),
         }
     }
-    match history.carry_over(&account) {
+    match if carry_over { history.carry_over(&account) } else { Ok(0) } {
         Ok(0) => {}
         Ok(rows) => tracing::info!(rows, "history kept for the workspace alone carried over to its person"),
         Err(e) => tracing::warn!("{e}"),

@@ -315,6 +315,9 @@ impl Session {
             state.snapshot = Some(snapshot.clone());
             state.paces = report.paces.clone();
         }
+        if !state.watched.shares_workspace {
+            self.engine.carry_over(&state.account);
+        }
         let pause = UserPause { until: self.paused_until };
         let mut alerts = self.engine.observe(snapshot, &state.account, &self.settings, pause, now);
         alerts.extend(self.engine.pace(snapshot, &report.paces, &state.account, &self.settings, pause, now));
@@ -949,6 +952,45 @@ mod tests {
         me.workspace = Some("acct-1".into());
         s.set_accounts(&[me.clone()], &me.id);
         assert_eq!(s.shown().snapshot.as_ref().unwrap().windows[0].used_percent, 17.0);
+    }
+
+    #[test]
+    fn alert_memory_kept_for_a_workspace_goes_to_its_one_watched_person_only() {
+        // An earlier version told "limit reached" for the workspace alone (no person named).
+        let mut old = Session::restore(Settings::default(), SavedState::default(), true, t0());
+        old.set_accounts(&[watched("acct-1", "me@example.com", true)], "acct-1");
+        let told = old.apply_for("acct-1", &answer_for("acct-1", 0, 100.0), at(0));
+        assert!(told.notify.is_some());
+        let saved = told.save_alerts.expect("remembered");
+        let person = |id: &str, email: &str, shares: bool| WatchedAccount {
+            workspace: Some("acct-1".into()),
+            shares_workspace: shares,
+            ..watched(&format!("acct-1/{id}"), email, id == "user-me")
+        };
+        let mine = || {
+            let mut report = answer_for("acct-1", 5, 100.0);
+            report.snapshot.as_mut().unwrap().account.user_id = Some("user-me".into());
+            report
+        };
+        // The one watched person of that workspace: it was theirs, and is not told again.
+        let mut alone = Session::restore(
+            Settings::default(),
+            SavedState { alerts: saved.clone(), ..Default::default() },
+            true,
+            t0(),
+        );
+        alone.set_accounts(&[person("user-me", "me@example.com", false)], "acct-1/user-me");
+        assert_eq!(alone.apply_for("acct-1/user-me", &mine(), at(5)).notify, None);
+        // Two people watched in it: whose it was cannot be told, so nothing moves and each
+        // person's own limit is told.
+        let mut two =
+            Session::restore(Settings::default(), SavedState { alerts: saved, ..Default::default() }, true, t0());
+        two.set_accounts(
+            &[person("user-me", "me@example.com", true), person("user-you", "you@example.com", true)],
+            "acct-1/user-me",
+        );
+        let reached = two.apply_for("acct-1/user-me", &mine(), at(5)).notify.expect("my own limit, told");
+        assert!(reached.title.contains("limit"), "{}", reached.title);
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub struct ReadOptions<'a> {
     pub preference: SourcePreference,
     pub history_path: Option<&'a std::path::Path>,
     pub shared: Option<&'a SharedNumbers>,
+    /// What was kept under the account's workspace alone (history rows, alert memory, from
+    /// before people in one workspace were told apart) goes to this account: it is the one
+    /// watched account in its workspace. Off, nothing moves.
+    pub carry_over: bool,
 }
 
 impl ReadOptions<'_> {
@@ -139,7 +143,8 @@ pub async fn read_and_record(
     let Some(snapshot) = &report.snapshot else { return (report, None) };
     // A shared answer is recorded again: the history keeps one sample per moment, so this
     // costs nothing and fills a history the tray never wrote.
-    let (paces, notice) = crate::history::record_and_pace(options.history_path, snapshot, &ctx.sessions_dir(), now);
+    let (paces, notice) =
+        crate::history::record_and_pace(options.history_path, snapshot, &ctx.sessions_dir(), options.carry_over, now);
     report.paces = paces;
     (report, notice)
 }
@@ -311,10 +316,14 @@ async fn with_reset_credit_list(
 fn with_account_from(mut snapshot: UsageSnapshot, credential: &Credential) -> UsageSnapshot {
     let claims = &credential.claims;
     snapshot.plan = snapshot.plan.or_else(|| claims.plan.clone());
-    snapshot.account.email = snapshot.account.email.or_else(|| claims.email.clone());
+    // The workspace as the service answered for it; the person as the login names them (a
+    // body may name its workspace's owner, or no one), so the numbers are keyed as the
+    // accounts list keys the login.
     snapshot.account.account_id = snapshot.account.account_id.or_else(|| credential.account_id.clone());
-    // The person as the login names them first, so the numbers are keyed as the login is.
-    snapshot.account.user_id = claims.user_id.clone().or(snapshot.account.user_id);
+    if claims.user_id.is_some() || claims.email.is_some() {
+        snapshot.account.user_id = claims.user_id.clone();
+        snapshot.account.email = claims.email.clone().or(snapshot.account.email);
+    }
     snapshot
 }
 
@@ -373,6 +382,22 @@ mod tests {
     use crate::login::credentials::tests::{env, home_with_auth};
     use crate::login::keychain::MemoryKeychain;
     use headroom_testkit::jwt::codex_auth_json;
+
+    #[test]
+    fn the_numbers_are_the_logins_person() {
+        let mut credential = Credential::auth_file_for_tests(None);
+        credential.claims.user_id = Some("user-me".into());
+        credential.claims.email = Some("me@corp.example".into());
+        let mut body = UsageSnapshot::plus_for_tests(Vec::new(), Utc::now());
+        body.account.user_id = Some("user-owner".into());
+        body.account.email = Some("owner@corp.example".into());
+        let snapshot = with_account_from(body.clone(), &credential);
+        assert_eq!(crate::model::AccountKey::of(&snapshot).as_str(), "acct-1/user-me");
+        assert_eq!(snapshot.account.email.as_deref(), Some("me@corp.example"));
+        // A login that names no one leaves the body's person.
+        let anonymous = Credential::auth_file_for_tests(None);
+        assert_eq!(crate::model::AccountKey::of(&with_account_from(body, &anonymous)).as_str(), "acct-1/user-owner");
+    }
 
     #[test]
     fn on_the_fallback_key_the_saved_chatgpt_login_reads_the_plan() {

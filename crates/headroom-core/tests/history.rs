@@ -148,3 +148,30 @@ fn the_history_is_private_to_the_user_and_a_damaged_ones_log_is_kept_beside_it()
     assert_eq!(std::fs::read(&aside[0]).unwrap(), b"the newest rows");
     assert_eq!(std::fs::metadata(&damaged).unwrap().permissions().mode() & 0o777, 0o600);
 }
+
+#[test]
+fn rows_kept_for_a_workspace_alone_go_to_its_person_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let reset = now() + Duration::hours(2);
+    let sessions = dir.path().join("no-sessions");
+    let person = |at: DateTime<Utc>, five: f64| {
+        let mut s = snapshot(at, five, reset);
+        s.account.user_id = Some("user-me".into());
+        s
+    };
+    let me = acct("acct-1/user-me");
+    for carry_over in [false, true] {
+        let path = dir.path().join(format!("h-{carry_over}.sqlite3"));
+        let mut history = History::open(&path).unwrap();
+        // As an earlier version kept it: the workspace alone.
+        history.record(&snapshot(now() - Duration::hours(1), 20.0, reset), &acct("acct-1")).unwrap();
+        headroom_core::history::observe(&mut history, &person(now(), 30.0), &sessions, carry_over, now());
+        let mine = history.cycle(&me, &LimitId::Codex, WindowKind::FiveHour, reset);
+        let kept = history.cycle(&acct("acct-1"), &LimitId::Codex, WindowKind::FiveHour, reset);
+        if carry_over {
+            assert_eq!((mine.len(), kept.len()), (2, 0), "the one watched person of the workspace takes its rows");
+        } else {
+            assert_eq!((mine.len(), kept.len()), (1, 1), "another person may be watched in it: nothing moves");
+        }
+    }
+}

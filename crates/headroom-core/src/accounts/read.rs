@@ -54,8 +54,9 @@ pub async fn read_account(
     let ctx = account.context(env);
     let tokens = PastedTokens::new(keychain);
     let pasted = account.pasted().map(|entry| tokens.source(entry.clone()));
+    let options = ReadOptions { carry_over: !account.shares_workspace, ..*options };
     let (report, history_notice) =
-        read_and_record(&ctx, keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), options, now).await;
+        read_and_record(&ctx, keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), &options, now).await;
     AccountReport { account: account.clone(), report, history_notice }
 }
 

@@ -19,7 +19,6 @@ use secrecy::SecretString;
 
 use crate::environment::Environment;
 use crate::login::credentials::DiscoverMode;
-use crate::login::jwt::decode_claims;
 use crate::login::keychain::Keychain;
 use crate::login::pasted_tokens::{PastedEntry, PastedTokens};
 use crate::settings::Settings;
@@ -97,6 +96,10 @@ pub struct WatchedAccount {
     /// Why it cannot be read now, when that is known before asking (its pasted token is behind a
     /// locked keychain): it stays in every view, with this sentence.
     pub trouble: Option<String>,
+    /// Another watched account is in the same workspace (another person, or the same one's
+    /// other login): what was kept under the workspace alone, before people in one workspace
+    /// were told apart, cannot be told to be this one's.
+    pub shares_workspace: bool,
 }
 
 /// A pasted-token account as remembered between runs (no secret: its entry's name and what its
@@ -440,17 +443,14 @@ fn remember_pasted(file: &Path, pasted: &[Found]) {
 }
 
 fn token_says(token: &SecretString) -> Says {
-    let claims = decode_claims(secrecy::ExposeSecret::expose_secret(token)).unwrap_or_default();
-    Says {
-        identity: crate::model::identity_key(
-            claims.account_id.as_deref(),
-            claims.user_id.as_deref(),
-            claims.email.as_deref(),
-        ),
-        workspace: claims.account_id.clone(),
-        plan: claims.plan.clone(),
-        email: claims.email,
-    }
+    let credential = crate::login::credentials::Credential::new(
+        crate::model::CredentialOrigin::Keychain,
+        String::new(),
+        token.clone(),
+        None,
+        None,
+    );
+    says_of(&credential)
 }
 
 /// What a home's login says of its account; `None` when it has no login at all.
@@ -459,13 +459,27 @@ fn home_says(env: &Environment, home: &Path, keychain: &dyn Keychain) -> Option<
     env.access_token = None;
     env.codex_home = home.to_path_buf();
     let discovery = Context::load(env).discover(keychain, None, DiscoverMode::FirstFound);
-    let c = discovery.credential()?;
-    Some(Says {
+    Some(says_of(discovery.credential()?))
+}
+
+/// Who a credential is: as its tokens say, or for a Codex access token (which names no one) as
+/// its owner was last asked by any Headroom process, with nothing sent — so the account is
+/// grouped and keyed as its numbers are.
+fn says_of(credential: &crate::login::credentials::Credential) -> Says {
+    use crate::login::credentials::TokenKind;
+    let owned = match credential.kind {
+        TokenKind::CodexAccessToken if credential.account_id.is_none() => {
+            crate::sources::client::known_owner(credential).map(|owner| credential.with_owner(owner))
+        }
+        _ => None,
+    };
+    let c = owned.as_ref().unwrap_or(credential);
+    Says {
         identity: c.identity(),
         email: c.claims.email.clone(),
         workspace: c.account_id.clone(),
         plan: c.claims.plan.clone(),
-    })
+    }
 }
 
 /// Places that name the same account become one; then the default account is chosen and put
@@ -502,6 +516,7 @@ fn group(found: Vec<Found>) -> Vec<WatchedAccount> {
                 plan,
                 also_named: None,
                 trouble: None,
+                shares_workspace: false,
             },
         ));
     }
@@ -532,6 +547,11 @@ fn group(found: Vec<Found>) -> Vec<WatchedAccount> {
     }
     default.default = true;
     accounts.insert(0, default);
+    let workspaces: Vec<Option<String>> = accounts.iter().map(|a| a.workspace.clone()).collect();
+    for account in &mut accounts {
+        account.shares_workspace =
+            account.workspace.is_some() && workspaces.iter().filter(|w| **w == account.workspace).count() > 1;
+    }
     // One email in two workspaces: each listing says which workspace it is.
     let emails: Vec<Option<String>> =
         accounts.iter().map(|a| a.email.as_ref().map(|e| e.to_ascii_lowercase())).collect();
@@ -733,6 +753,9 @@ mod tests {
             ]
         );
         assert_eq!(roster.accounts[3].listing(), "me@example.org · Plus · acct-corp");
+        // What was kept for acct-team alone is neither alice's nor bob's to take.
+        let shares: Vec<bool> = roster.accounts.iter().map(|a| a.shares_workspace).collect();
+        assert_eq!(shares, [true, true, false, false]);
         // A name that fits two is refused with both, never the first.
         match roster.resolve("me@example.org", &env) {
             Err(Unresolved::Ambiguous { matches, .. }) => assert_eq!(

@@ -232,6 +232,13 @@ impl AlertEngine {
         }
     }
 
+    /// Memory kept under `account`'s workspace alone (by a version that did not tell people in
+    /// one workspace apart) becomes `account`'s. Only for the one watched account in its
+    /// workspace: with two, whose crossings they were cannot be told.
+    pub fn carry_over(&mut self, account: &AccountKey) {
+        self.state.carry_over(account);
+    }
+
     /// Takes a usage sample and returns the alerts it calls for (after the user's settings).
     pub fn observe(
         &mut self,
@@ -242,7 +249,6 @@ impl AlertEngine {
         now: DateTime<Utc>,
     ) -> Vec<Alert> {
         self.distrust_times_ahead(snapshot, now);
-        self.state.carry_over(account);
         if self.state.last_observed_of(account).is_some_and(|last| snapshot.observed_at < last) {
             return Vec::new();
         }
