@@ -258,12 +258,13 @@ pub fn reset_credits(count: u32) -> String {
 }
 
 /// A plan as Codex's `/status` names it (`codex-rs/tui/src/status/helpers.rs`,
-/// `plan_type_display_name`): "plus" → "Plus", "prolite" → "Pro Lite", "team" → "Business" (ChatGPT
-/// Team became Business), the business plans → "Enterprise"; an unknown one in words.
+/// `plan_type_display_name`): "plus" → "Plus", "prolite" → "Pro Lite", "promax" → "Pro (Max)" (as
+/// Codex named it when it added the plan, openai/codex#47971), "team" → "Business" (ChatGPT Team
+/// became Business), the business plans → "Enterprise"; an unknown one in words.
 pub fn plan_name(plan: &str) -> String {
     let known = match plan {
         "prolite" => "Pro Lite",
-        "promax" => "Pro Max",
+        "promax" => "Pro (Max)",
         "team" | "self_serve_business_usage_based" => "Business",
         "self_serve_business_prolite" => "Business Premium",
         "business" | "enterprise" | "hc" | "ent26" | "enterprise_cbp_usage_based" => "Enterprise",
@@ -348,7 +349,7 @@ mod tests {
             [
                 "Plus",
                 "Pro Lite",
-                "Pro Max",
+                "Pro (Max)",
                 "Business",
                 "Business",
                 "Business Premium",
