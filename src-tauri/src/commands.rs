@@ -47,7 +47,7 @@ pub async fn settings(backend: Backed<'_>) -> Answer {
 /// Saves every field that is valid, at once; a wrong field never holds back the others.
 #[tauri::command]
 pub async fn save_settings(backend: Backed<'_>, form: SettingsForm, base: Option<SettingsForm>) -> Answer {
-    backend.call(Call::SaveSettings { form, base }).await
+    backend.call(Call::SaveSettings { form: Box::new(form), base: base.map(Box::new) }).await
 }
 
 /// Every place credentials are looked for, what each holds, and the pasted token's details.

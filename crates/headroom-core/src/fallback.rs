@@ -450,7 +450,7 @@ mod tests {
         fallback.vault.store(Slot::SavedCodexLogin, &saved).unwrap();
         // Another home, not on the key, never takes it.
         let (other_dir, other) = setup(&keychain);
-        assert_eq!(other.restore().unwrap(), false);
+        assert!(!other.restore().unwrap());
         assert_eq!(std::fs::read_to_string(other_dir.path().join("auth.json")).unwrap(), CHATGPT);
         assert!(fallback.vault.load(Slot::SavedCodexLogin).unwrap().is_some());
         // The home on the key: not put back, nor read for numbers, until the user says so.

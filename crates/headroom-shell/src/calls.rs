@@ -41,11 +41,11 @@ pub enum Call {
     /// The settings as the settings window edits them.
     Settings,
     SaveSettings {
-        form: SettingsForm,
+        form: Box<SettingsForm>,
         /// The form as the window last had it from the tray: what the user changed is what
         /// differs from it. Without it, the tray's settings now.
         #[serde(default)]
-        base: Option<SettingsForm>,
+        base: Option<Box<SettingsForm>>,
     },
     /// Where credentials are looked for and what each place holds.
     Credentials,
@@ -212,7 +212,7 @@ pub async fn answer(app: &App, call: Call) -> Answer {
             Ok(Value::Null)
         }
         Call::Settings => json(SettingsForm::from_settings(&shared.settings())),
-        Call::SaveSettings { form, base } => json(save_settings(app, form, base)),
+        Call::SaveSettings { form, base } => json(save_settings(app, *form, base.map(|b| *b))),
         Call::Credentials => credentials(app).await.and_then(json),
         Call::CredentialsChanged => {
             shared.trigger(Trigger::CredentialsChanged);

@@ -664,7 +664,7 @@ mod tests {
         let roster = Roster::find(&env, &Settings::default(), &keychain);
         assert_eq!(ids(&roster), ["acct-env/user-env", "acct-me/user-me", "acct-paste/user-pasted"]);
         assert!(roster.default_account().uses_env_token());
-        assert!(!roster.accounts[1].context(&env).env.access_token.is_some(), "the variable is only its own account's");
+        assert!(roster.accounts[1].context(&env).env.access_token.is_none(), "the variable is only its own account's");
     }
 
     #[test]

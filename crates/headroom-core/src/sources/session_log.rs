@@ -80,7 +80,7 @@ pub fn decompress(reader: impl Read) -> std::io::Result<Vec<u8>> {
 #[derive(Debug)]
 pub enum LogLine {
     /// A `token_count` event's rate limits, with the model its own `info` names, if it does.
-    Usage(UsageSnapshot, Option<String>),
+    Usage(Box<UsageSnapshot>, Option<String>),
     /// A `turn_context`: the model the turn runs on.
     TurnModel(String),
     Other,
@@ -97,7 +97,7 @@ pub fn classify_line(line: &[u8]) -> LogLine {
         }
     }
     match parse_token_count(line) {
-        Some((snapshot, model)) => LogLine::Usage(snapshot, model),
+        Some((snapshot, model)) => LogLine::Usage(Box::new(snapshot), model),
         None => LogLine::Other,
     }
 }
@@ -220,7 +220,7 @@ pub fn snapshots_in(text: &[u8]) -> impl Iterator<Item = UsageSnapshot> + '_ {
             None
         }
         LogLine::Usage(snapshot, own) => {
-            let snapshot = attribute(snapshot, own.as_deref().or(turn_model.as_deref()));
+            let snapshot = attribute(*snapshot, own.as_deref().or(turn_model.as_deref()));
             (!snapshot.windows.is_empty()).then_some(snapshot)
         }
         LogLine::Other => None,
@@ -485,8 +485,8 @@ impl FileFinding {
         match classify_line(line) {
             LogLine::Usage(snapshot, own) => {
                 let snapshot = match own {
-                    Some(ref model) => attribute(snapshot, Some(model)),
-                    None => snapshot,
+                    Some(ref model) => attribute(*snapshot, Some(model)),
+                    None => *snapshot,
                 };
                 if bucket(&snapshot) != Some(&LimitId::Codex) {
                     keep_newest(&mut self.others, snapshot);

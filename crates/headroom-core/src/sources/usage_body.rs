@@ -203,7 +203,7 @@ enum WindowRead {
 fn read_window(window: &Value, place: &str, observed_at: DateTime<Utc>) -> WindowRead {
     let length = number(field_of(window, &["limit_window_seconds", "limitWindowSeconds"]));
     match length {
-        Some(l) if l == 0.0 => return WindowRead::SwitchedOff,
+        Some(0.0) => return WindowRead::SwitchedOff,
         Some(l) if l < 0.0 => return WindowRead::Unreadable(format!("{place} (a negative length, {l})")),
         _ => {}
     }
