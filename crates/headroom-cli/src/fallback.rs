@@ -94,11 +94,17 @@ pub fn status(ctx: &Context) -> u8 {
         "{:<14}{}",
         "Saved login",
         match (saved, &earlier) {
-            (true, _) => "your ChatGPT login is saved in the OS keychain (`headroom fallback restore` puts it back)"
-                .to_string(),
+            (true, _) =>
+                "your ChatGPT login is saved in the OS keychain (`headroom fallback restore` puts it back)".to_string(),
+            // Offered only where it could go back: a home on Headroom's key.
             (false, Some(who)) => format!(
-                "a ChatGPT login{} saved by an earlier version of Headroom, which did not note its Codex home (`headroom fallback restore --from-earlier-version` puts it back into this one)",
-                who.as_ref().map(|w| format!(" ({w})")).unwrap_or_default()
+                "a ChatGPT login{} saved by an earlier version of Headroom, which did not note its Codex home{}",
+                who.as_ref().map(|w| format!(" ({w})")).unwrap_or_default(),
+                if now == CodexNow::FallbackKey {
+                    " (`headroom fallback restore --from-earlier-version` puts it back into this one)"
+                } else {
+                    ""
+                }
             ),
             (false, None) => "none".to_string(),
         }

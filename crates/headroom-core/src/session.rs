@@ -391,8 +391,8 @@ fn switch_alert(to_key: bool, result: &Result<(), FallbackError>) -> Alert {
     }
 }
 
-/// Problems found in the settings file at start, said once where the user will see them (the
-/// defaults apply meanwhile).
+/// Problems found in the settings file (at start, or when it changes), said once where the user
+/// will see them; each sentence says what applies meanwhile.
 pub fn settings_problems_alert(problems: &[String]) -> Option<Alert> {
     (!problems.is_empty()).then(|| Alert {
         kind: AlertKind::SettingsProblems { count: problems.len() },

@@ -144,7 +144,17 @@ pub fn default_path() -> Option<PathBuf> {
 /// Reads settings from `path`. A missing file is the defaults; every problem is a message and
 /// the default for what it concerns.
 pub fn load(path: &Path) -> (Settings, Vec<String>) {
-    read(path).unwrap_or_else(|broken| (Settings::default(), vec![format!("{broken}; using the default settings.")]))
+    read(path).unwrap_or_else(|broken| (Settings::default(), vec![defaults_sentence(&broken)]))
+}
+
+/// The sentence for a file [`read`] refused, where the defaults are used instead.
+pub fn defaults_sentence(broken: &str) -> String {
+    format!("{broken}; using the default settings.")
+}
+
+/// The sentence for a file [`read`] refused, where the settings in use are kept.
+pub fn kept_sentence(broken: &str) -> String {
+    format!("{broken}; the settings in use are kept until it is fixed.")
 }
 
 /// Reads settings from `path` as [`load`] does, except that a file that cannot be read or is
@@ -160,8 +170,7 @@ pub fn read(path: &Path) -> Result<(Settings, Vec<String>), String> {
 
 /// Parses the settings text; see [`load`].
 pub fn parse(text: &str) -> (Settings, Vec<String>) {
-    parse_or_refuse(text)
-        .unwrap_or_else(|broken| (Settings::default(), vec![format!("{broken}; using the default settings.")]))
+    parse_or_refuse(text).unwrap_or_else(|broken| (Settings::default(), vec![defaults_sentence(&broken)]))
 }
 
 /// Parses the settings text; see [`read`].
@@ -172,7 +181,13 @@ fn parse_or_refuse(text: &str) -> Result<(Settings, Vec<String>), String> {
         Ok(table) => table,
         Err(e) => {
             let e: toml::de::Error = e;
-            return Err(format!("The settings file is not valid TOML ({})", e.message()));
+            let line = e
+                .span()
+                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
+            return Err(match line {
+                Some(line) => format!("The settings file is not valid TOML (line {line}: {})", e.message()),
+                None => format!("The settings file is not valid TOML ({})", e.message()),
+            });
         }
     };
     let mut reader = Reader { problems: &mut problems };

@@ -300,12 +300,12 @@ async fn with_reset_credit_list(
     }
     match client.reset_credits(credential).await {
         Ok(list) => {
-            store.save_list(account.as_str(), Some(&list), now);
+            store.save_list(account.as_str(), Some(&list), snapshot.reset_credits.unwrap_or(0), now);
             snapshot.reset_credit_list = Some(list);
         }
         Err(e) => {
             tracing::warn!("the list of reset credits could not be read: {e}");
-            store.save_list(account.as_str(), None, now);
+            store.save_list(account.as_str(), None, snapshot.reset_credits.unwrap_or(0), now);
             snapshot.reset_credit_list = shown_list(entry, now);
         }
     }
@@ -321,8 +321,11 @@ fn with_account_from(mut snapshot: UsageSnapshot, credential: &Credential) -> Us
     // accounts list keys the login.
     snapshot.account.account_id = snapshot.account.account_id.or_else(|| credential.account_id.clone());
     if claims.user_id.is_some() || claims.email.is_some() {
+        // The body's email only when the body names the same person.
+        let same_person = claims.user_id.is_some() && snapshot.account.user_id == claims.user_id;
+        let body_email = snapshot.account.email.take().filter(|_| same_person);
         snapshot.account.user_id = claims.user_id.clone();
-        snapshot.account.email = claims.email.clone().or(snapshot.account.email);
+        snapshot.account.email = claims.email.clone().or(body_email);
     }
     snapshot
 }
@@ -394,6 +397,10 @@ mod tests {
         let snapshot = with_account_from(body.clone(), &credential);
         assert_eq!(crate::model::AccountKey::of(&snapshot).as_str(), "acct-1/user-me");
         assert_eq!(snapshot.account.email.as_deref(), Some("me@corp.example"));
+        // A login that names the person but not their email never takes the owner's email.
+        let mut unnamed = credential.clone();
+        unnamed.claims.email = None;
+        assert_eq!(with_account_from(body.clone(), &unnamed).account.email, None);
         // A login that names no one leaves the body's person.
         let anonymous = Credential::auth_file_for_tests(None);
         assert_eq!(crate::model::AccountKey::of(&with_account_from(body, &anonymous)).as_str(), "acct-1/user-owner");

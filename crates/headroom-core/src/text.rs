@@ -27,6 +27,22 @@ pub fn decapitalise(sentence: &str) -> String {
     first.to_lowercase().chain(sentence[first.len_utf8()..].chars()).collect()
 }
 
+/// A sentence up to its first ": " outside brackets (what happened, without the next step):
+/// "Could not reach chatgpt.com (connection failed: refused): check …" → "Could not reach
+/// chatgpt.com (connection failed: refused)".
+pub fn first_clause(sentence: &str) -> &str {
+    let mut depth = 0i32;
+    for (i, c) in sentence.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            ':' if depth <= 0 && sentence[i + 1..].starts_with(' ') => return &sentence[..i],
+            _ => {}
+        }
+    }
+    sentence
+}
+
 /// "plus" → "Plus".
 pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
@@ -52,6 +68,19 @@ pub fn mask_userinfo(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_clause_ends_outside_brackets() {
+        assert_eq!(
+            first_clause("Could not reach chatgpt.com (connection failed: refused): check your network."),
+            "Could not reach chatgpt.com (connection failed: refused)"
+        );
+        assert_eq!(
+            first_clause("The usage service failed (HTTP 500): try again."),
+            "The usage service failed (HTTP 500)"
+        );
+        assert_eq!(first_clause("No colon here."), "No colon here.");
+    }
 
     #[test]
     fn decapitalising_keeps_names() {

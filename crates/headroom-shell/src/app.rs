@@ -180,6 +180,7 @@ impl App {
         let Some(path) = settings::default_path() else {
             return Err(settings_edit::EditError::NoFolder.to_string());
         };
+        let _in_order = self.shared.settings_order.lock().unwrap_or_else(|e| e.into_inner());
         let (value, now) = settings_edit::update(&path, change).map_err(|e| e.to_string())?;
         self.use_settings(now);
         Ok(value)
@@ -213,33 +214,42 @@ impl App {
     /// wrote); its problems are told once each, until the file changes them.
     fn reload_settings(&self) {
         let Some(path) = settings::default_path() else { return };
-        let (loaded, problems) = match settings::read(&path) {
-            Ok(read) => read,
-            Err(broken) => {
-                self.tell_settings_problems(vec![format!("{broken}; the settings in use are kept until it is fixed.")]);
-                return;
+        let applied = {
+            let _in_order = self.shared.settings_order.lock().unwrap_or_else(|e| e.into_inner());
+            match settings::read(&path) {
+                Ok((loaded, problems)) => {
+                    self.tell_settings_problems(problems);
+                    let changed = loaded != self.shared.settings();
+                    if changed {
+                        tracing::info!("settings.toml changed outside the tray; applied");
+                        self.use_settings(loaded);
+                    }
+                    changed
+                }
+                Err(broken) => {
+                    self.tell_settings_problems(vec![settings::kept_sentence(&broken)]);
+                    false
+                }
             }
         };
-        self.tell_settings_problems(problems);
-        if loaded != self.shared.settings() {
-            tracing::info!("settings.toml changed outside the tray; applied");
-            self.use_settings(loaded);
+        if applied {
             // Homes added or removed elsewhere are accounts to read now.
             self.refresh_all();
         }
     }
 
+    /// Logs every problem, and notifies the ones not told before (a problem fixed while another
+    /// stays tells nothing new).
     fn tell_settings_problems(&self, problems: Vec<String>) {
         for problem in &problems {
             tracing::warn!("{problem}");
         }
         let mut told = self.shared.settings_problems_told.lock().unwrap();
-        if *told != problems {
-            if let Some(alert) = headroom_core::session::settings_problems_alert(&problems) {
-                self.notify(alert);
-            }
-            *told = problems;
+        let new: Vec<String> = problems.iter().filter(|p| !told.contains(p)).cloned().collect();
+        if let Some(alert) = headroom_core::session::settings_problems_alert(&new) {
+            self.notify(alert);
         }
+        *told = problems;
     }
 
     /// Applies settings at once: schedule, launch at login, tray, open windows.

@@ -50,6 +50,9 @@ pub struct Shared {
     pub settings_watch: Mutex<Option<notify::RecommendedWatcher>>,
     /// The settings file's problems last told to the user, so an unchanged problem is told once.
     pub settings_problems_told: Mutex<Vec<String>>,
+    /// Held while the settings file is read (or changed) and what it says applied, so a reload
+    /// that read the file before a save never applies its older settings after the save's.
+    pub settings_order: Mutex<()>,
 }
 
 pub type SharedState = Arc<Shared>;
@@ -58,9 +61,16 @@ impl Shared {
     /// Reads settings and the state saved by the last run. Nothing here can stop the app: a bad
     /// file is reported and replaced by defaults.
     pub fn load(demo: bool) -> SharedState {
-        let (settings, problems) = match settings::default_path() {
-            Some(path) => settings::load(&path),
-            None => (Settings::default(), Vec::new()),
+        // A file that cannot be read at all gives the defaults now; should it still be broken
+        // when it next changes, the tray keeps what it has, and that is what it will have told.
+        let (settings, problems, told) = match settings::default_path().map(|path| settings::read(&path)) {
+            Some(Ok((settings, problems))) => (settings, problems.clone(), problems),
+            Some(Err(broken)) => (
+                Settings::default(),
+                vec![settings::defaults_sentence(&broken)],
+                vec![settings::kept_sentence(&broken)],
+            ),
+            None => (Settings::default(), Vec::new(), Vec::new()),
         };
         for problem in &problems {
             tracing::warn!("{problem}");
@@ -91,7 +101,8 @@ impl Shared {
             other_home_in_use: AtomicBool::new(false),
             clipboard: Mutex::new(None),
             settings_watch: Mutex::new(None),
-            settings_problems_told: Mutex::new(problems.clone()),
+            settings_problems_told: Mutex::new(told),
+            settings_order: Mutex::new(()),
         })
     }
 

@@ -183,8 +183,7 @@ pub enum UseError {
 /// (HTTP 500)" (the next step for an unanswered use is a different one).
 fn brief(error: &crate::error::UsageError) -> String {
     let sentence = error.to_string();
-    let clause = sentence.split(": ").next().unwrap_or(&sentence);
-    crate::text::decapitalise(crate::text::without_full_stop(clause))
+    crate::text::decapitalise(crate::text::without_full_stop(crate::text::first_clause(&sentence)))
 }
 
 /// Reads the given accounts at once; the answers come back in the same order.
@@ -197,4 +196,21 @@ pub async fn read_accounts(
 ) -> Vec<AccountReport> {
     futures_util::future::join_all(accounts.iter().map(|account| read_account(account, env, keychain, options, now)))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unanswered_use_says_briefly_what_went_wrong() {
+        let lost = UseError::Unanswered(UsageError::Network {
+            host: "chatgpt.com".into(),
+            cause: "connection failed: connection refused".into(),
+        });
+        assert_eq!(
+            lost.to_string(),
+            "No usable answer came (could not reach chatgpt.com (connection failed: connection refused)), so the credit may or may not have been used: using the same credit again within the hour resends the same request, so at most one credit is ever used."
+        );
+    }
 }

@@ -153,8 +153,11 @@ pub fn blocked(snapshot: &crate::model::UsageSnapshot) -> Option<Blocked> {
     if let Some(reserve) = snapshot.reserve_with_room() {
         ways_on.push(format!("Codex can go on with {}", reserve_note(reserve)));
     }
-    // A reset credit resets the plan's limits only: it is no way on past a workspace's limit.
-    if let Some(count) = snapshot.reset_credits.filter(|c| *c > 0 && !spends && snapshot.plan_limit_blocks()) {
+    // A reset credit resets the plan's limits only: it is no way on past a workspace's limit;
+    // and it is offered only once the list names one to use.
+    let listed = snapshot.reset_credit_list.as_ref().is_some_and(|l| !l.credits.is_empty());
+    if let Some(count) = snapshot.reset_credits.filter(|c| *c > 0 && !spends && listed && snapshot.plan_limit_blocks())
+    {
         ways_on.push(format!("{} available: using one resets this limit now", reset_credits(count)));
     }
     let tail = if ways_on.is_empty() { String::new() } else { format!(" — {}", ways_on.join("; ")) };

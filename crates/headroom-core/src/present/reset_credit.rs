@@ -19,6 +19,8 @@ pub enum NotNow {
     NothingBlocks { left: u32 },
     #[error("What stops Codex is your workspace's limit, which a reset credit does not lift: ask your workspace's admin, or wait for it to reset.")]
     WorkspaceLimit,
+    #[error("The service counts reset credits for this account but lists none that can be used now, so Headroom cannot name one: try again in a few minutes.")]
+    NoneListed,
     #[error("The list of reset credits could not be read, so Headroom cannot name the credit it would use: try again in a few minutes.")]
     ListUnknown,
     #[error("No reset credit has the id {0}: `headroom status --json` lists them.")]
@@ -35,7 +37,7 @@ pub fn worth_using(snapshot: &UsageSnapshot, settings: &Settings) -> Result<(), 
     }
     match &snapshot.reset_credit_list {
         None => return Err(NotNow::ListUnknown),
-        Some(list) if list.credits.is_empty() => return Err(NotNow::NoCredit),
+        Some(list) if list.credits.is_empty() => return Err(NotNow::NoneListed),
         Some(_) => {}
     }
     if snapshot.plan_limit_blocks() {
@@ -165,7 +167,7 @@ mod tests {
         assert_eq!(worth_using(&unread, &settings), Err(NotNow::ListUnknown));
         let mut empty = snapshot(100.0, 40.0, Some(2));
         empty.reset_credit_list = Some(ResetCreditList { read_at: now(), credits: vec![] });
-        assert_eq!(worth_using(&empty, &settings), Err(NotNow::NoCredit));
+        assert_eq!(worth_using(&empty, &settings), Err(NotNow::NoneListed));
     }
 
     #[test]

@@ -123,6 +123,10 @@ pub struct ResetCreditStore {
 pub struct ListEntry {
     pub list: Option<ResetCreditList>,
     pub asked_at: DateTime<Utc>,
+    /// The count the usage answer gave when the list was asked for: a list may leave out credits
+    /// the count has (spent, expired), so it is the count, not the list, that tells of a change.
+    #[serde(default)]
+    pub count: Option<u32>,
 }
 
 /// A decision to use a credit whose answer has not arrived yet.
@@ -162,9 +166,9 @@ impl ResetCreditStore {
 
     /// Keeps what asking for the list gave: the list, or (`None`) a failure, which keeps the
     /// list read before and counts as an ask, so a failing list is not asked for every minute.
-    pub fn save_list(&self, account: &str, list: Option<&ResetCreditList>, asked_at: DateTime<Utc>) {
+    pub fn save_list(&self, account: &str, list: Option<&ResetCreditList>, count: u32, asked_at: DateTime<Utc>) {
         let list = list.cloned().or_else(|| self.list(account));
-        let stored = Stored { account: account.to_string(), value: ListEntry { list, asked_at } };
+        let stored = Stored { account: account.to_string(), value: ListEntry { list, asked_at, count: Some(count) } };
         if let Err(e) = crate::storage::write_json(&self.path(account, "list"), &stored) {
             tracing::warn!("the list of reset credits could not be kept ({e})");
         }
@@ -209,12 +213,15 @@ struct Stored<T> {
 }
 
 /// Whether the list is due to be asked for: never asked, or asked more than an hour ago (or at a
-/// time ahead of the clock, which cannot be trusted), or more than a few minutes ago when it
-/// does not hold the `count` credits the usage answer says there are.
+/// time ahead of the clock, which cannot be trusted), or more than a few minutes ago when the
+/// usage answer's `count` changed since (a credit used or granted elsewhere).
 pub fn list_due(entry: Option<&ListEntry>, count: u32, now: DateTime<Utc>) -> bool {
     entry.is_none_or(|e| {
         let asked = now - e.asked_at;
-        let differs = e.list.as_ref().is_some_and(|l| l.credits.len() != count as usize);
+        let differs = match e.count {
+            Some(then) => then != count,
+            None => e.list.as_ref().is_some_and(|l| l.credits.len() != count as usize),
+        };
         asked >= LIST_FRESH_FOR
             || (differs && asked >= LIST_RECHECK_AFTER)
             || e.asked_at > now + crate::model::CLOCK_SLACK
@@ -283,13 +290,13 @@ mod tests {
         let store = ResetCreditStore::new(dir.path().join("reset-credits"));
         let list = parse_list(br#"{"credits":[{"id":"a","expires_at":"2026-07-17T00:00:00Z"}]}"#, now()).unwrap();
         assert!(list_due(store.entry("acct-1").as_ref(), 1, now()));
-        store.save_list("acct-1", Some(&list), now());
+        store.save_list("acct-1", Some(&list), 1, now());
         assert_eq!(store.list("acct-1"), Some(list.clone()));
         assert_eq!(store.list("acct-2"), None);
         assert!(!list_due(store.entry("acct-1").as_ref(), 1, now() + Duration::minutes(59)));
         assert!(list_due(store.entry("acct-1").as_ref(), 1, now() + Duration::minutes(60)));
         // A failed ask keeps the list read before, and waits its hour too.
-        store.save_list("acct-1", None, now() + Duration::minutes(60));
+        store.save_list("acct-1", None, 1, now() + Duration::minutes(60));
         assert_eq!(store.list("acct-1"), Some(list.clone()));
         assert!(!list_due(store.entry("acct-1").as_ref(), 1, now() + Duration::minutes(61)));
         assert_eq!(shown_list(store.entry("acct-1"), now() + Duration::hours(23)), Some(list.clone()));
@@ -300,6 +307,9 @@ mod tests {
         assert!(list_due(entry.as_ref(), 2, now() + Duration::minutes(65)));
         assert!(list_due(entry.as_ref(), 0, now() + Duration::minutes(65)));
         assert!(!list_due(entry.as_ref(), 1, now() + Duration::minutes(65)));
+        // A count the list never matches (it leaves out spent or expired credits) is no change.
+        store.save_list("acct-1", None, 3, now() + Duration::minutes(70));
+        assert!(!list_due(store.entry("acct-1").as_ref(), 3, now() + Duration::minutes(80)));
         store.forget_list("acct-1");
         assert_eq!(store.list("acct-1"), None);
 

@@ -824,6 +824,14 @@ mod tests {
         let sentence = crate::present::humanize::blocked_sentence(&snap, at(), false).unwrap();
         assert!(sentence.starts_with("Blocked by the weekly limit until "), "{sentence}");
         assert!(
+            sentence.ends_with(" — Codex can go on with Luna Reserve (Luna only, 76% left)"),
+            "the credits are offered once their list names one: {sentence}"
+        );
+        let mut listed = snap.clone();
+        let credit = crate::model::ResetCredit { id: "rc_1".into(), title: None, expires_at: None };
+        listed.reset_credit_list = Some(crate::model::ResetCreditList { read_at: at(), credits: vec![credit] });
+        let sentence = crate::present::humanize::blocked_sentence(&listed, at(), false).unwrap();
+        assert!(
             sentence.ends_with(
                 " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available: using one resets this limit now"
             ),
