@@ -13,8 +13,15 @@ use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
 use common::*;
+use headroom_core::WindowKind;
 use headroom_testkit::FakeService;
 use serde_json::json;
+
+/// The thresholds the file says for `kind`, read as Headroom reads it (the file's own spelling
+/// of the table, `5h` or `"5h"`, is the writer's business).
+fn thresholds(file: &str, kind: WindowKind) -> Vec<u8> {
+    headroom_core::settings::parse(file).0.thresholds_for(kind).to_vec()
+}
 
 /// One `token_count` line in Codex's session-log shape, with rate limits and no usage.
 fn session_log(codex_home: &std::path::Path) {
@@ -74,11 +81,14 @@ fn a_wrong_field_is_named_beside_itself_and_the_others_still_save() {
     assert_eq!(driver.text("#thresholds-5h").unwrap_or_default(), "", "a text input's text is its value");
     let file = poll_until(Duration::from_secs(10), || {
         std::fs::read_to_string(&settings_file).ok().filter(|f| {
-            f.contains("\"weekly\" = [60, 90]") && f.contains("\"monthly\" = [50, 90]") && f.contains("pace = true")
+            thresholds(f, WindowKind::Weekly) == [60, 90]
+                && thresholds(f, WindowKind::Monthly) == [50, 90]
+                && headroom_core::settings::parse(f).0.toggles.pace
         })
     })
     .unwrap_or_else(|| panic!("the good fields were not saved: {:?}", std::fs::read_to_string(&settings_file)));
-    assert!(file.contains("\"5h\" = [80, 95]"), "the wrong field kept its old value: {file}");
+    assert_eq!(thresholds(&file, WindowKind::FiveHour), [80, 95], "the wrong field kept its old value: {file}");
+    assert!(file.starts_with("# Headroom settings."), "a new file opens with what it is: {file}");
     let shot = driver.screenshot("settings-field-problem.png");
     let _ = writeln_stderr(&format!("screenshot: {}", shot.display()));
 
@@ -93,10 +103,10 @@ fn a_wrong_field_is_named_beside_itself_and_the_others_still_save() {
     assert_eq!(problem, "The poll interval must be from 1 to 60 minutes.");
     assert_eq!(driver.attribute("#poll-interval", "aria-invalid").as_deref(), Some("true"));
     wait_for("the corrected threshold saved", Duration::from_secs(10), || {
-        std::fs::read_to_string(&settings_file).ok().filter(|f| f.contains("\"5h\" = [70, 90]"))
+        std::fs::read_to_string(&settings_file).ok().filter(|f| thresholds(f, WindowKind::FiveHour) == [70, 90])
     });
     assert!(driver.text("#thresholds-5h-problem").is_none(), "the corrected field's problem is gone");
     let file = std::fs::read_to_string(&settings_file).unwrap();
-    assert!(file.contains("poll_interval_minutes = 5"), "the interval kept its value: {file}");
+    assert_eq!(headroom_core::settings::parse(&file).0.poll_interval_minutes, 5, "the interval kept its value: {file}");
     driver.quit();
 }

@@ -107,6 +107,8 @@ fn a_codex_home_in_general_settings_may_start_with_a_tilde() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["account"]["email"], "work@example.com");
     let doctor = sb.run(&["doctor"]).stdout;
+    // As the platform writes the path ("home/.codex-work" joined on Windows mixes separators).
+    let home: std::path::PathBuf = home.components().collect();
     assert!(doctor.contains(&home.display().to_string()), "{doctor}");
 }
 

@@ -219,8 +219,10 @@ fn switch_and_restore(sb: &Sandbox, original: &str) {
     let written: Value =
         serde_json::from_str(&std::fs::read_to_string(sb.codex_home().join("auth.json")).unwrap()).unwrap();
     assert_eq!((written["auth_mode"].as_str(), written["OPENAI_API_KEY"].as_str()), (Some("apikey"), Some(KEY)));
-    // The saved login (4 KB: in parts) still asks for the plan's numbers.
-    assert!(credential("saved-codex-login").unwrap().starts_with("headroom-parts:1:"));
+    // The saved login (4 KB: in parts), under this home's own entry, still asks for the plan's
+    // numbers.
+    let entry = headroom_core::fallback::saved_login_entry(&sb.codex_home());
+    assert!(credential(&entry).unwrap().starts_with("headroom-parts:1:"), "{entry}");
     let v = sb.run(&["status", "--json"]).json();
     assert_eq!(v["source"], "api", "{v}");
     let saved: Value = serde_json::from_str(original).unwrap();
@@ -235,7 +237,7 @@ fn switch_and_restore(sb: &Sandbox, original: &str) {
         original,
         "byte for byte, CRLF kept"
     );
-    assert_eq!(credential("saved-codex-login"), None, "the saved copy leaves the Credential Manager");
+    assert_eq!(credential(&entry), None, "the saved copy leaves the Credential Manager");
     assert_in_no_file(sb, KEY);
 }
 
@@ -463,8 +465,10 @@ fn doctor_reaches_the_credential_manager_and_prints_no_secret() {
         format!("{}\\.codex\\auth.json", sb.home().display()),
         "found, dev@example.com, plus, account acct-1".to_string(),
         "OS keychain     reachable".to_string(),
-        "found, pasted@example.com, plus, account acct-paste, expires in 23 hours, IN USE".to_string(),
-        "Verdict: live numbers from the usage service, with the token pasted into Headroom.".to_string(),
+        // The pasted token is its own account's (read from the Credential Manager to name it).
+        "pasted@example.com · Plus · acct-paste".to_string(),
+        "numbers from the token pasted into Headroom (".to_string(),
+        "Verdict: live numbers from the usage service, with Codex's login file.".to_string(),
     ] {
         assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
     }

@@ -58,16 +58,16 @@ pub fn update<T, E: From<EditError>>(
     let (before, _) = parse(&text);
     let mut after = before.clone();
     let value = change(&mut after)?;
+    let mut written = text.clone();
     if after != before {
-        if text.is_empty() {
-            document = fresh_document();
-        }
         write_changes(&mut document, &before, &after);
-        crate::storage::write_atomically(path, document.to_string().as_bytes())
+        // A new file opens with what it is (a comment alone would sit after the tables).
+        written = if text.trim().is_empty() { format!("{HEADER}{document}") } else { document.to_string() };
+        crate::storage::write_atomically(path, written.as_bytes())
             .map_err(|e| EditError::Io { path: path.to_path_buf(), reason: e.to_string() })?;
     }
     // What the file says now, read back as every reader reads it.
-    let (now, _) = parse(&document.to_string());
+    let (now, _) = parse(&written);
     Ok((value, now))
 }
 
@@ -139,9 +139,8 @@ fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).trim().trim_end_matches('.').to_string()
 }
 
-fn fresh_document() -> DocumentMut {
-    "# Headroom settings. Secrets never go here: tokens live in the OS keychain.\n".parse().unwrap_or_default()
-}
+/// The first line of a settings file Headroom creates.
+const HEADER: &str = "# Headroom settings. Secrets never go here: tokens live in the OS keychain.\n";
 
 /// The table `name` of the document, made when it is not there (or is not a table).
 fn table<'a>(document: &'a mut DocumentMut, name: &str) -> &'a mut Table {
@@ -370,6 +369,8 @@ run = "/home/me/bin/codex-paused"
         let (read, problems) = crate::settings::load(&path);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(read.added_homes, vec![PathBuf::from("/h/.codex-b")]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(HEADER) && text[HEADER.len()..].trim_start().starts_with("[accounts]"), "{text}");
     }
 
     #[test]
