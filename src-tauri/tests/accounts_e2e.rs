@@ -7,21 +7,12 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
+use headroom_testkit::jwt::{make_jwt, TestClaims};
 use headroom_testkit::scenarios;
-
-fn codex_home_for(root: &Path, name: &str, email: &str, account: &str) -> PathBuf {
-    let home = root.join(name);
-    std::fs::create_dir_all(&home).unwrap();
-    let token = make_jwt(&TestClaims { email_in_profile_claim: true, ..TestClaims::plus(email, account, 9 * 86_400) });
-    std::fs::write(home.join("auth.json"), codex_auth_json(&token, &token, Some(account))).unwrap();
-    home
-}
 
 fn secret_tool(args: &[&str], input: Option<&str>) -> Option<String> {
     let mut child = Command::new("secret-tool")

@@ -6,25 +6,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use common::*;
 use headroom_core::present::tray_view::{IconBar, IconState, Level};
-use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
 use headroom_testkit::{scenarios, FakeService};
 use zbus::blocking::Connection;
-
-fn work_home(root: &Path) -> std::path::PathBuf {
-    let home = root.join("codex-work");
-    std::fs::create_dir_all(&home).unwrap();
-    let token = make_jwt(&TestClaims {
-        email_in_profile_claim: true,
-        ..TestClaims::plus("work@example.com", "acct-work", 9 * 86_400)
-    });
-    std::fs::write(home.join("auth.json"), codex_auth_json(&token, &token, Some("acct-work"))).unwrap();
-    home
-}
 
 /// dbusmenu labels carry GTK's mnemonic escaping: a literal underscore is doubled.
 fn unescaped(labels: Vec<String>) -> Vec<String> {
@@ -42,7 +29,7 @@ fn every_account_is_in_the_menu_and_alerts_name_theirs() {
     fake.respond_for_account("acct-work", scenarios::plus(40.0, 20.0, 9_000, 300_000));
     let root = tempfile::tempdir().unwrap();
     let (home, codex_home, _token) = home_with_codex_login(root.path(), 9 * 86_400);
-    let work = work_home(root.path());
+    let work = codex_home_for(root.path(), "codex-work", "work@example.com", "acct-work");
     let settings = format!("[accounts]\nhomes = [\"{}\"]\n", work.display());
     let monitor_log = root.path().join("notify-calls.log");
     let _monitor = start_notification_monitor(&monitor_log);
@@ -74,13 +61,11 @@ fn every_account_is_in_the_menu_and_alerts_name_theirs() {
 
     // The work account crosses 80 %: one notification, named for it.
     fake.respond_for_account("acct-work", scenarios::plus(85.0, 20.0, 9_000, 300_000));
-    std::thread::sleep(Duration::from_millis(5_200));
-    tray.click("Refresh now");
+    tray.refresh_now();
     let crossed = wait_for("the work account's notification", Duration::from_secs(15), || {
         notifications(&monitor_log).into_iter().find(|t| t.starts_with("work@example.com: Codex 5-hour limit 80% used"))
     });
-    std::thread::sleep(Duration::from_millis(5_200));
-    tray.click("Refresh now");
+    tray.refresh_now();
     std::thread::sleep(Duration::from_secs(3));
     let sent = notifications(&monitor_log);
     assert_eq!(sent.iter().filter(|t| **t == crossed).count(), 1, "once per crossing: {sent:?}");
@@ -88,8 +73,7 @@ fn every_account_is_in_the_menu_and_alerts_name_theirs() {
 
     // The default account is out: the menu says the work one has room and copies its command.
     fake.respond_for_account("acct-1", scenarios::plus(100.0, 40.0, 5_400, 300_000));
-    std::thread::sleep(Duration::from_millis(5_200));
-    tray.click("Refresh now");
+    tray.refresh_now();
     let command = format!("CODEX_HOME={} codex", work.display());
     let labels = wait_for("the sibling hint", Duration::from_secs(15), || {
         let labels = unescaped(tray.labels());

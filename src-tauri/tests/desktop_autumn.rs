@@ -31,8 +31,7 @@ fn the_reserve_and_the_credits_are_said_in_the_menu_and_the_notification() {
     });
 
     fake.respond(Route::Usage, scenarios::usage("luna-reserve-blocked").unwrap());
-    std::thread::sleep(Duration::from_millis(5_200));
-    tray.click("Refresh now");
+    tray.refresh_now();
     let labels = wait_for("the blocked menu", Duration::from_secs(15), || {
         Some(tray.labels()).filter(|l| l.iter().any(|l| l.starts_with("Blocked by the weekly limit until ")))
     });

@@ -28,8 +28,7 @@ fn a_reached_limit_with_credits_is_told_once_and_shown_in_the_menu() {
     });
 
     fake.respond(Route::Usage, scenarios::usage("plus-credits-in-use").unwrap());
-    std::thread::sleep(Duration::from_millis(5_200));
-    tray.click("Refresh now");
+    tray.refresh_now();
     let title = "Codex 5-hour limit reached — now using your credits (balance 9.99)";
     wait_for("the credits notification", Duration::from_secs(15), || {
         notifications(monitor_log).iter().any(|t| t == title).then_some(())
@@ -43,8 +42,7 @@ fn a_reached_limit_with_credits_is_told_once_and_shown_in_the_menu() {
     assert!(!labels.iter().any(|l| l.starts_with("Blocked by")), "Codex is not blocked: {labels:?}");
 
     // Still at the limit on the next poll: nothing more.
-    std::thread::sleep(Duration::from_millis(5_200));
-    tray.click("Refresh now");
+    tray.refresh_now();
     std::thread::sleep(Duration::from_secs(3));
     let sent = notifications(monitor_log);
     assert_eq!(sent.iter().filter(|t| *t == title).count(), 1, "once per cycle: {sent:?}");

@@ -124,8 +124,7 @@ fn blocked_with_a_key_the_tray_switches_codex_and_back() {
 
     // The plan is still read, with the saved ChatGPT login.
     fake.clear_requests();
-    std::thread::sleep(Duration::from_millis(5_200));
-    tray.click("Refresh now");
+    tray.refresh_now();
     wait_for("a request with the saved login", Duration::from_secs(10), || {
         fake.requests()
             .iter()

@@ -8,28 +8,15 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use common::*;
-use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
 use headroom_testkit::{scenarios, FakeService};
 use serde_json::json;
 use zbus::blocking::Connection;
 
 const WRITTEN: &str = "# My Headroom — hooks written by hand, keep them.\n[display]\npoll_interval_minutes = 5\n\n[[hooks]]\non = [\"limit_reached\"]\nrun = \"true\"  # my own hook\n";
-
-fn work_home(root: &Path) -> std::path::PathBuf {
-    let home = root.join("codex-work");
-    std::fs::create_dir_all(&home).unwrap();
-    let token = make_jwt(&TestClaims {
-        email_in_profile_claim: true,
-        ..TestClaims::plus("work@example.com", "acct-work", 9 * 86_400)
-    });
-    std::fs::write(home.join("auth.json"), codex_auth_json(&token, &token, Some("acct-work"))).unwrap();
-    home
-}
 
 /// The `headroom` CLI built beside the tray (the workspace's tests build every binary).
 fn cli(env: &AppEnv, base_url: &str, args: &[&str]) -> (i32, String, String) {
@@ -64,7 +51,7 @@ fn the_tray_takes_outside_changes_at_once_and_its_saves_keep_them() {
     fake.respond_for_account("acct-work", scenarios::plus(40.0, 20.0, 9_000, 300_000));
     let running = start_tray(&fake, Some(WRITTEN));
     let (env, log) = (&running.env, &running.log);
-    let work = work_home(running.root.path());
+    let work = codex_home_for(running.root.path(), "codex-work", "work@example.com", "acct-work");
     let settings_file = env.config.join("headroom/settings.toml");
     let conn = Connection::session().unwrap();
     let tray = Tray::connect(&conn, &running.item.0, &running.item.1);

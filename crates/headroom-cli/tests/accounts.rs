@@ -238,6 +238,19 @@ impl Drop for EmptyVault {
     }
 }
 
+/// Pastes a Plus token of `email` in workspace `account` (`token set`, the token on stdin) and
+/// returns it.
+#[cfg(target_os = "linux")]
+fn paste_token(sb: &mut Sandbox, email: &str, account: &str) -> String {
+    let token = headroom_testkit::jwt::make_jwt(&headroom_testkit::jwt::TestClaims {
+        email_in_profile_claim: true,
+        ..headroom_testkit::jwt::TestClaims::plus(email, account, 86_400)
+    });
+    sb.secrets.push(token.clone());
+    assert_eq!(sb.run_with_input(&["token", "set"], Some(&token)).code, 0);
+    token
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn three_accounts_two_homes_and_a_pasted_token_one_failing() {
@@ -247,14 +260,9 @@ fn three_accounts_two_homes_and_a_pasted_token_one_failing() {
     let _vault = EmptyVault::new();
     let (mut sb, work) = two_homes();
     sb.set("DBUS_SESSION_BUS_ADDRESS", &bus);
-    let token = headroom_testkit::jwt::make_jwt(&headroom_testkit::jwt::TestClaims {
-        email_in_profile_claim: true,
-        ..headroom_testkit::jwt::TestClaims::plus("colleague@example.com", "acct-col", 86_400)
-    });
-    sb.secrets.push(token.clone());
     sb.fake.respond_for_account("acct-col", scenarios::plus(100.0, 60.0, 1_800, 86_400));
     sb.fake.respond_for_account("acct-work", FakeResponse::json(500, "{}"));
-    assert_eq!(sb.run_with_input(&["token", "set"], Some(&token)).code, 0);
+    paste_token(&mut sb, "colleague@example.com", "acct-col");
 
     let run = sb.run(&["status", "--all", "--json"]);
     assert_eq!(run.code, 4, "the failing account's code (a server error): {}", run.stderr);
@@ -294,12 +302,7 @@ fn removing_a_home_keeps_the_token_pasted_for_its_account() {
     let (mut sb, work) = two_homes();
     sb.set("DBUS_SESSION_BUS_ADDRESS", &bus);
     // work@'s token pasted too: the same account as the added home.
-    let token = headroom_testkit::jwt::make_jwt(&headroom_testkit::jwt::TestClaims {
-        email_in_profile_claim: true,
-        ..headroom_testkit::jwt::TestClaims::plus("work@example.com", "acct-work", 86_400)
-    });
-    sb.secrets.push(token.clone());
-    assert_eq!(sb.run_with_input(&["token", "set"], Some(&token)).code, 0);
+    let token = paste_token(&mut sb, "work@example.com", "acct-work");
     let held = || {
         let out = std::process::Command::new("secret-tool")
             .args(["lookup", "service", "Headroom", "username", "access-token"])

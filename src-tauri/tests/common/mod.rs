@@ -185,6 +185,12 @@ impl<'a> Tray<'a> {
         };
         self.menu.call_method("Event", &(entry.id, "clicked", Value::from(""), 0u32)).unwrap();
     }
+
+    /// "Refresh now", once the 5 s in which clicks count as one have passed since the last.
+    pub fn refresh_now(&self) {
+        std::thread::sleep(Duration::from_millis(5_200));
+        self.click("Refresh now");
+    }
 }
 
 /// Decodes a PNG to straight RGBA.
@@ -671,6 +677,17 @@ pub fn webdriver_or_skip() -> bool {
     }
     let _ = writeln_stderr(&format!("SKIPPED webview test: {why}"));
     false
+}
+
+/// A Codex home `root/name` signed in to ChatGPT as `email` in workspace `account`, valid for 9
+/// days (an added home of another account).
+pub fn codex_home_for(root: &Path, name: &str, email: &str, account: &str) -> PathBuf {
+    use headroom_testkit::jwt::{codex_auth_json, make_jwt, TestClaims};
+    let home = root.join(name);
+    std::fs::create_dir_all(&home).unwrap();
+    let token = make_jwt(&TestClaims { email_in_profile_claim: true, ..TestClaims::plus(email, account, 9 * 86_400) });
+    std::fs::write(home.join("auth.json"), codex_auth_json(&token, &token, Some(account))).unwrap();
+    home
 }
 
 /// A temporary HOME whose `.codex/auth.json` holds a ChatGPT login for dev@example.com valid for
