@@ -147,6 +147,10 @@ pub struct AccountCredentials {
     pub id: String,
     /// Its email with plan and workspace: "me@example.org · Plus · acct-personal".
     pub label: String,
+    /// Its email, else its id.
+    pub name: String,
+    /// Its plan and workspace ("Plus · acct-personal").
+    pub workspace: Option<String>,
     /// "Codex's login file (/home/dev/.codex/auth.json)".
     pub source: Option<String>,
     /// Why it has no source now, in one sentence.
@@ -352,6 +356,8 @@ async fn credentials(app: &App) -> Result<Credentials, String> {
                 AccountCredentials {
                     id: a.id.clone(),
                     label: a.listing(),
+                    name: a.email.clone().unwrap_or_else(|| a.id.clone()),
+                    workspace: a.plan_and_workspace(),
                     source: source.as_ref().ok().cloned(),
                     problem: source.err(),
                     pasted: a.pasted().and_then(info),
@@ -471,8 +477,7 @@ async fn accounts(app: &App) -> Result<Vec<AccountEntry>, String> {
             .map(|a| AccountEntry {
                 id: a.id.clone(),
                 label: a.email.clone().unwrap_or_else(|| a.id.clone()),
-                workspace: Some(a.listing().split(" · ").skip(1).collect::<Vec<_>>().join(" · "))
-                    .filter(|w| !w.is_empty()),
+                workspace: a.plan_and_workspace(),
                 found_in: a.places.iter().map(Place::describe).collect(),
                 is_default: a.default,
                 shown: a.id == shown,

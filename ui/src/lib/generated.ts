@@ -155,6 +155,10 @@ export type AccountCredentials = {
   id: string;
   /** Its email with plan and workspace: "me@example.org · Plus · acct-personal". */
   label: string;
+  /** Its email, else its id. */
+  name: string;
+  /** Its plan and workspace ("Plus · acct-personal"). */
+  workspace: string | null;
   /** "Codex's login file (/home/dev/.codex/auth.json)". */
   source: string | null;
   /** Why it has no source now, in one sentence. */

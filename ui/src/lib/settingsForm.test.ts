@@ -56,6 +56,8 @@ describe("inUseLine", () => {
   const account = (id: string, label: string, shown: boolean) => ({
     id,
     label,
+    name: label.split(" · ")[0],
+    workspace: label.split(" · ").slice(1).join(" · ") || null,
     source: "Codex's login file (/h/auth.json)",
     problem: null,
     pasted: null,

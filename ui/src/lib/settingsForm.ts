@@ -60,6 +60,6 @@ export type { FieldProblem };
  */
 export function inUseLine(c: Credentials): string {
   const shown = c.accounts.length > 1 ? c.accounts.find((a) => a.shown) : undefined;
-  const whose = shown ? ` for ${shown.label.split(" · ")[0]}` : "";
+  const whose = shown ? ` for ${shown.name}` : "";
   return `Numbers${whose} come from ${c.in_use}.`;
 }

@@ -158,10 +158,23 @@ impl WatchedAccount {
     /// The email (else id) with the workspace beside it, for listings: "me@example.org · Plus ·
     /// acct-personal".
     pub fn listing(&self) -> String {
-        let mut parts = vec![self.email.clone().unwrap_or_else(|| self.id.clone())];
-        parts.extend(self.plan.as_deref().map(crate::present::humanize::plan_name));
-        parts.extend(self.workspace.clone());
-        parts.join(" · ")
+        let name = self.email.clone().unwrap_or_else(|| self.id.clone());
+        match self.plan_and_workspace() {
+            Some(workspace) => format!("{name} · {workspace}"),
+            None => name,
+        }
+    }
+
+    /// Its plan and workspace as the login names them: "Plus · acct-personal".
+    pub fn plan_and_workspace(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .plan
+            .as_deref()
+            .map(crate::present::humanize::plan_name)
+            .into_iter()
+            .chain(self.workspace.clone())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" · "))
     }
 
     /// Whether `name` names it: its id, its email (any case), its workspace's account id, or one
