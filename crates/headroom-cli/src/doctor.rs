@@ -33,22 +33,7 @@ pub fn run(ctx: &Context, env: &Environment, settings: &Settings) -> u8 {
             (format!("{}{mark}", a.listing()), numbers_source(a, env, &OsKeychain))
         })
         .collect();
-    let mut text = render(&diagnosis);
-    let verdict_at = text.rfind("\nVerdict: ").unwrap_or(text.len());
-    let mut section = String::from("\nAccounts, and where each one's numbers come from:\n");
-    for (name, source) in &accounts {
-        let _ = writeln!(section, "  {name}");
-        match source {
-            Ok(source) => {
-                let _ = writeln!(section, "     numbers from {source}");
-            }
-            Err(why) => {
-                let _ = writeln!(section, "     {why}");
-            }
-        }
-    }
-    text.insert_str(verdict_at, &section);
-    let printed = crate::output::print(&text);
+    let printed = crate::output::print(&render(&diagnosis, &accounts));
     match (printed, diagnosis.has_source()) {
         (0, true) => 0,
         (0, false) => 2,
@@ -56,7 +41,9 @@ pub fn run(ctx: &Context, env: &Environment, settings: &Settings) -> u8 {
     }
 }
 
-pub fn render(d: &Diagnosis) -> String {
+/// The report: the default account's places and credentials, then every account (its listing and
+/// where its numbers come from, or why none), then the verdict.
+pub fn render(d: &Diagnosis, accounts: &[(String, Result<String, String>)]) -> String {
     let now = Utc::now();
     let mut out = String::from("Headroom doctor\n\n");
     let mut row = |label: &str, value: String| {
@@ -170,6 +157,14 @@ pub fn render(d: &Diagnosis) -> String {
         let state = headroom_core::present::doctor::unreadable_sentence(&last.unreadable)
             .unwrap_or_else(|| "every part of it could be read.".into());
         let _ = writeln!(out, "{:<16}the tray's, {}: {state}", "Last answer", age(last.observed_at, now));
+    }
+
+    let _ = writeln!(out, "\nAccounts, and where each one's numbers come from:");
+    for (name, source) in accounts {
+        match source {
+            Ok(source) => _ = writeln!(out, "  {name}\n     numbers from {source}"),
+            Err(why) => _ = writeln!(out, "  {name}\n     {why}"),
+        }
     }
 
     let verdict = match (d.discovery.credential(), &logs.newest) {
