@@ -211,8 +211,12 @@ impl Fallback<'_> {
     /// Whether an earlier version's single saved login is still in the keychain, and whose it
     /// is as far as its tokens say (an email).
     pub fn earlier_versions_copy(&self) -> Result<Option<Option<String>>, FallbackError> {
-        let Some(saved) = self.vault.load(Slot::SavedCodexLogin)? else { return Ok(None) };
-        let who = match self.login_of(saved.expose_secret().as_bytes()) {
+        Ok(self.vault.load(Slot::SavedCodexLogin)?.map(|saved| self.email_in(&saved)))
+    }
+
+    /// Whose a saved login is, as far as its tokens say: an email.
+    fn email_in(&self, saved: &SecretString) -> Option<String> {
+        match self.login_of(saved.expose_secret().as_bytes()) {
             Some(CodexLogin::ChatGpt { access_token, id_token, .. }) => {
                 let claims = |t: &SecretString| crate::login::jwt::decode_claims(t.expose_secret()).ok();
                 let access = claims(&access_token).unwrap_or_default();
@@ -220,8 +224,7 @@ impl Fallback<'_> {
                 access.or(id).email
             }
             _ => None,
-        };
-        Ok(Some(who))
+        }
     }
 
     /// Forgets this home's saved login once it is back (and an earlier version's, which was it).
@@ -284,35 +287,36 @@ impl Fallback<'_> {
     }
 
     fn put_back(&self, earlier_versions: bool) -> Result<bool, FallbackError> {
+        let current = self.read_login()?;
+        let on_key = match &current {
+            Some(bytes) => self.is_fallback_login(bytes)?,
+            None => false,
+        };
         let own = self.vault.load_named(&saved_login_entry(&self.codex_home))?;
         let from_legacy = own.is_none();
-        // An earlier version's single entry is only ever put back into a home on Headroom's key,
-        // and only when the user says it is this home's: it may be another home's person.
-        let legacy = match own {
-            Some(_) => None,
-            None => match self.read_login()? {
-                Some(bytes) if self.is_fallback_login(&bytes)? => match self.earlier_versions_copy()? {
-                    Some(_) if earlier_versions => self.vault.load(Slot::SavedCodexLogin)?,
-                    Some(who) => return Err(FallbackError::EarlierVersionsCopy(who)),
-                    None => None,
-                },
-                _ => None,
+        let saved = match own {
+            Some(own) => Some(own),
+            // An earlier version's single entry is only ever put back into a home on Headroom's
+            // key, and only when the user says it is this home's: it may be another home's person.
+            None if on_key => match self.vault.load(Slot::SavedCodexLogin)? {
+                Some(legacy) if earlier_versions => Some(legacy),
+                Some(legacy) => return Err(FallbackError::EarlierVersionsCopy(self.email_in(&legacy))),
+                None => None,
             },
+            None => None,
         };
-        let Some(saved) = own.or(legacy) else {
-            return match self.codex_now()? {
-                CodexNow::ChatGpt => Ok(false),
+        let Some(saved) = saved else {
+            return match current.as_deref().map(|bytes| self.classify(bytes)).transpose()? {
+                Some(CodexNow::ChatGpt) => Ok(false),
                 _ => Err(FallbackError::NothingSaved),
             };
         };
-        let current = self.read_login()?;
         if current.as_deref() == Some(saved.expose_secret().as_bytes()) {
             self.clear_saved(from_legacy)?;
             return Ok(false);
         }
-        match &current {
-            Some(bytes) if self.is_fallback_login(bytes)? => {}
-            _ => return Err(FallbackError::ChangedMeanwhile),
+        if !on_key {
+            return Err(FallbackError::ChangedMeanwhile);
         }
         self.store.put_back(saved.expose_secret().as_bytes())?;
         crash_point("restored");

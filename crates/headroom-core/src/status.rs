@@ -55,7 +55,8 @@ impl Context {
 
     pub fn client(&self) -> Result<UsageClient, UsageError> {
         let ca = self.env.ca_bundle.as_ref().map(|(var, path)| (*var, path.as_path()));
-        UsageClient::new(&self.base_url, &self.env.authapi_base_url(), ca)
+        Ok(UsageClient::new(&self.base_url, &self.env.authapi_base_url(), ca)?
+            .remembering_in(self.env.data_dir.clone()))
     }
 
     /// Every place a credential may be, in the documented order, and last the ChatGPT login
@@ -229,14 +230,14 @@ pub async fn read_status(
 /// A Codex access token names no account: its owner, as remembered (by any Headroom process) or
 /// asked once as Codex asks, so its numbers are shared like any account's. Other credentials as
 /// they are; a damaged token is left for `fetch_live` to refuse without sending it.
-async fn owned(ctx: &Context, credential: Credential) -> Result<Credential, (Credential, UsageError)> {
+pub(crate) async fn owned(ctx: &Context, credential: Credential) -> Result<Credential, (Credential, UsageError)> {
     if credential.kind != TokenKind::CodexAccessToken
         || credential.account_id.is_some()
         || crate::error::token_defect(credential.access_token().expose_secret()).is_some()
     {
         return Ok(credential);
     }
-    if let Some(owner) = crate::sources::client::known_owner(&credential) {
+    if let Some(owner) = crate::sources::client::known_owner(&credential, ctx.env.data_dir.as_deref()) {
         return Ok(credential.with_owner(owner));
     }
     let client = match ctx.client() {
@@ -249,19 +250,25 @@ async fn owned(ctx: &Context, credential: Credential) -> Result<Credential, (Cre
     }
 }
 
+/// Whether a token may be sent at all: not one that has visibly expired, nor a damaged one (a
+/// login problem for the user to fix, not a network failure to retry).
+pub(crate) fn sendable(credential: &Credential, now: DateTime<Utc>) -> Result<(), UsageError> {
+    if let Some(at) = credential.claims.expires_at.filter(|_| credential.claims.is_expired(now)) {
+        return Err(UsageError::Expired { origin: credential.origin, at });
+    }
+    match crate::error::token_defect(credential.access_token().expose_secret()) {
+        Some(what) => Err(UsageError::MalformedToken { origin: credential.origin, what }),
+        None => Ok(()),
+    }
+}
+
 /// Asks the live service, unless the token has visibly expired (then nothing is sent).
 pub async fn fetch_live(
     ctx: &Context,
     credential: &Credential,
     now: DateTime<Utc>,
 ) -> Result<UsageSnapshot, UsageError> {
-    if let Some(at) = credential.claims.expires_at.filter(|_| credential.claims.is_expired(now)) {
-        return Err(UsageError::Expired { origin: credential.origin, at });
-    }
-    // A damaged token is a login problem for the user to fix, not a network failure to retry.
-    if let Some(what) = crate::error::token_defect(credential.access_token().expose_secret()) {
-        return Err(UsageError::MalformedToken { origin: credential.origin, what });
-    }
+    sendable(credential, now)?;
     let client = ctx.client()?;
     let owned;
     let credential = match credential.kind {
@@ -275,7 +282,7 @@ pub async fn fetch_live(
         _ => credential,
     };
     let snapshot = with_account_from(client.fetch(credential).await?, credential);
-    Ok(with_reset_credit_list(&client, credential, snapshot, now).await)
+    Ok(with_reset_credit_list(&client, credential, snapshot, ctx.env.data_dir.as_deref(), now).await)
 }
 
 /// Adds the list of banked reset credits to an answer that counts some: as kept when it was
@@ -284,11 +291,12 @@ async fn with_reset_credit_list(
     client: &UsageClient,
     credential: &Credential,
     mut snapshot: UsageSnapshot,
+    data_dir: Option<&std::path::Path>,
     now: DateTime<Utc>,
 ) -> UsageSnapshot {
     use crate::sources::reset_credits::{list_due, shown_list, ResetCreditStore};
     let account = crate::model::AccountKey::of(&snapshot);
-    let store = ResetCreditStore::at_default();
+    let store = ResetCreditStore::in_data_dir(data_dir);
     let (Some(store), false, true) = (store, account.is_unknown(), snapshot.reset_credits.is_some_and(|c| c > 0))
     else {
         return snapshot;

@@ -97,21 +97,18 @@ pub async fn use_reset_credit(
     credit_id: &str,
     now: DateTime<Utc>,
 ) -> Result<ConsumeOutcome, String> {
-    use crate::login::credentials::{DiscoverMode, TokenKind};
+    use crate::login::credentials::DiscoverMode;
     let ctx = account.context(env);
     let tokens = PastedTokens::new(keychain);
     let pasted = account.pasted().map(|entry| tokens.source(entry.clone()));
     let discovery =
         ctx.discover(keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), DiscoverMode::FirstFound);
     let Some(credential) = discovery.credential().cloned() else { return Err(discovery.missing_error().to_string()) };
+    crate::status::sendable(&credential, now).map_err(|e| e.to_string())?;
+    // A Codex access token names no account: its owner, as every read finds it.
+    let credential = crate::status::owned(&ctx, credential).await.map_err(|(_, e)| e.to_string())?;
     let client = ctx.client().map_err(|e| e.to_string())?;
-    let credential = match credential.kind {
-        TokenKind::CodexAccessToken if credential.account_id.is_none() => {
-            credential.with_owner(client.token_owner(&credential).await.map_err(|e| e.to_string())?)
-        }
-        _ => credential,
-    };
-    let store = ResetCreditStore::at_default().ok_or_else(|| {
+    let store = ResetCreditStore::in_data_dir(ctx.env.data_dir.as_deref()).ok_or_else(|| {
         "Headroom has no data folder to keep the request in: set HOME (or XDG_DATA_HOME).".to_string()
     })?;
     use_credit(&client, &credential, &store, account_key, credit_id, now).await.map_err(|e| e.to_string())

@@ -290,7 +290,7 @@ impl Roster {
         let mut problems = Vec::new();
         let mut found = Vec::new();
         if let Some(token) = &env.access_token {
-            found.push(Found { place: Place::EnvToken, says: token_says(token) });
+            found.push(Found { place: Place::EnvToken, says: token_says(token, env) });
         }
         let default_home = env.codex_home.clone();
         let mut homes = vec![(default_home.clone(), HomeOrigin::Default)];
@@ -319,16 +319,20 @@ impl Roster {
         let mut unreadable: Option<String> = None;
         let mut pasted = Vec::new();
         let remembered = env.data_dir.as_ref().map(|d| d.join(REMEMBERED_PASTED));
-        let remembered_any = || {
-            remembered.as_ref().is_some_and(|file| {
-                crate::storage::read_json::<Vec<RememberedPasted>>(file).ok().flatten().is_some_and(|k| !k.is_empty())
+        // What earlier runs found pasted, read once if it is needed at all.
+        let known = std::cell::OnceCell::new();
+        let known_before = || -> &Vec<RememberedPasted> {
+            known.get_or_init(|| {
+                remembered.as_ref().and_then(|file| crate::storage::read_json(file).ok().flatten()).unwrap_or_default()
             })
         };
         match tokens.entries() {
             Ok(entries) => {
                 for entry in entries {
                     match tokens.load(&entry) {
-                        Ok(Some(token)) => pasted.push(Found { place: Place::Pasted(entry), says: token_says(&token) }),
+                        Ok(Some(token)) => {
+                            pasted.push(Found { place: Place::Pasted(entry), says: token_says(&token, env) })
+                        }
                         Ok(None) => {}
                         Err(e) => {
                             problems.push(e.to_string());
@@ -341,7 +345,8 @@ impl Roster {
             // were pasted before, and the keychain is away now (its service stopped): then, as
             // with a locked one, their accounts stay and say why.
             Err(e)
-                if matches!(e.source, crate::login::keychain::KeychainError::Unavailable(_)) && !remembered_any() => {}
+                if matches!(e.source, crate::login::keychain::KeychainError::Unavailable(_))
+                    && known_before().is_empty() => {}
             Err(e) => {
                 problems.push(e.to_string());
                 unreadable = Some(keychain_trouble(&e.source));
@@ -349,10 +354,9 @@ impl Roster {
         }
         match (&unreadable, &remembered) {
             (None, Some(file)) => remember_pasted(file, &pasted),
-            (Some(_), Some(file)) => {
+            (Some(_), Some(_)) => {
                 // What cannot be read now is known from before: each such account stays.
-                let known: Vec<RememberedPasted> = crate::storage::read_json(file).ok().flatten().unwrap_or_default();
-                for k in known {
+                for k in known_before().clone() {
                     if !pasted.iter().any(|f| matches!(&f.place, Place::Pasted(e) if e.name() == k.entry)) {
                         if let Some(entry) = PastedEntry::from_name(&k.entry) {
                             let says =
@@ -455,7 +459,7 @@ fn remember_pasted(file: &Path, pasted: &[Found]) {
     }
 }
 
-fn token_says(token: &SecretString) -> Says {
+fn token_says(token: &SecretString, env: &Environment) -> Says {
     let credential = crate::login::credentials::Credential::new(
         crate::model::CredentialOrigin::Keychain,
         String::new(),
@@ -463,26 +467,26 @@ fn token_says(token: &SecretString) -> Says {
         None,
         None,
     );
-    says_of(&credential)
+    says_of(&credential, env.data_dir.as_deref())
 }
 
 /// What a home's login says of its account; `None` when it has no login at all.
 fn home_says(env: &Environment, home: &Path, keychain: &dyn Keychain) -> Option<Says> {
-    let mut env = env.clone();
-    env.access_token = None;
-    env.codex_home = home.to_path_buf();
-    let discovery = Context::load(env).discover(keychain, None, DiscoverMode::FirstFound);
-    Some(says_of(discovery.credential()?))
+    let mut in_home = env.clone();
+    in_home.access_token = None;
+    in_home.codex_home = home.to_path_buf();
+    let discovery = Context::load(in_home).discover(keychain, None, DiscoverMode::FirstFound);
+    Some(says_of(discovery.credential()?, env.data_dir.as_deref()))
 }
 
 /// Who a credential is: as its tokens say, or for a Codex access token (which names no one) as
 /// its owner was last asked by any Headroom process, with nothing sent — so the account is
 /// grouped and keyed as its numbers are.
-fn says_of(credential: &crate::login::credentials::Credential) -> Says {
+fn says_of(credential: &crate::login::credentials::Credential, data_dir: Option<&Path>) -> Says {
     use crate::login::credentials::TokenKind;
     let owned = match credential.kind {
         TokenKind::CodexAccessToken if credential.account_id.is_none() => {
-            crate::sources::client::known_owner(credential).map(|owner| credential.with_owner(owner))
+            crate::sources::client::known_owner(credential, data_dir).map(|owner| credential.with_owner(owner))
         }
         _ => None,
     };

@@ -32,6 +32,9 @@ pub struct UsageClient {
     whoami_host: String,
     /// `{base}/wham/rate-limit-reset-credits`: the banked resets, and `…/consume` to use one.
     reset_credits_url: String,
+    /// Headroom's data folder, where the owners of Codex access tokens are remembered (none:
+    /// in memory only).
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl UsageClient {
@@ -78,7 +81,12 @@ impl UsageClient {
         let whoami_url = format!("{}/v1/user-auth-credential/whoami", authapi_base_url.trim_end_matches('/'));
         let reset_credits_url = base_url.reset_credits_url();
         let whoami_host = host_of(&whoami_url);
-        Ok(UsageClient { http, url, host, session_url, whoami_url, whoami_host, reset_credits_url })
+        Ok(UsageClient { http, url, host, session_url, whoami_url, whoami_host, reset_credits_url, data_dir: None })
+    }
+
+    /// The client remembering what it learns (the owners of Codex access tokens) in `data_dir`.
+    pub fn remembering_in(self, data_dir: Option<std::path::PathBuf>) -> UsageClient {
+        UsageClient { data_dir, ..self }
     }
 
     pub fn url(&self) -> &str {
@@ -89,7 +97,7 @@ impl UsageClient {
     /// token, nothing spent or changed). Remembered for the life of the process.
     pub async fn token_owner(&self, credential: &Credential) -> Result<TokenOwner, UsageError> {
         let digest: [u8; 32] = sha2::Sha256::digest(credential.access_token().expose_secret().as_bytes()).into();
-        if let Some(owner) = known_owner(credential) {
+        if let Some(owner) = known_owner(credential, self.data_dir.as_deref()) {
             return Ok(owner);
         }
         tracing::info!(url = %crate::text::mask_userinfo(&self.whoami_url), "asking who owns the Codex access token");
@@ -132,20 +140,13 @@ impl UsageClient {
             .unwrap_or_else(|e| e.into_inner())
             .get_or_insert_with(Default::default)
             .insert(digest, owner.clone());
-        remember_owner(&digest, &owner);
+        remember_owner(self.data_dir.as_deref(), &digest, &owner);
         Ok(owner)
     }
 
     /// Fetches the usage numbers with `credential`.
     pub async fn fetch(&self, credential: &Credential) -> Result<UsageSnapshot, UsageError> {
-        let mut request = self
-            .http
-            .get(&self.url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .bearer_auth(credential.access_token().expose_secret());
-        if let Some(account) = &credential.account_id {
-            request = request.header("ChatGPT-Account-Id", account);
-        }
+        let request = self.with_login(self.http.get(&self.url), credential);
         tracing::info!(
             url = %crate::text::mask_userinfo(&self.url),
             credential = credential.origin.id(),
@@ -154,32 +155,14 @@ impl UsageClient {
         let response = request.send().await.map_err(|e| self.network_error(&e))?;
         let status = response.status().as_u16();
         tracing::info!(status, "usage service answered");
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        if let Some(length) = response.content_length() {
-            if length > MAX_BODY_BYTES as u64 {
-                return Err(too_large());
-            }
+        if response.content_length().is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+            return Err(too_large());
         }
-
-        match status {
-            401 => return Err(UsageError::Unauthorized { origin: credential.origin, status }),
-            429 => return Err(UsageError::RateLimited { retry_after_seconds: retry_after }),
-            500..=599 => return Err(UsageError::ServerError { status }),
-            _ => {}
-        }
+        refused(status, credential, &response)?;
         let body = self.read_body(response).await?;
-        let observed_at = Utc::now();
+        forbidden(status, credential, &body)?;
         match status {
-            200..=299 => parse_usage_body(&body, observed_at).map_err(invalid_body),
-            // The CDN's bot challenge answers 403 with an HTML page: that is no verdict on the login.
-            403 if matches!(parse_usage_body(&body, observed_at), Err(BodyError::Html)) => {
-                Err(invalid_body(BodyError::Html))
-            }
-            403 => Err(UsageError::Unauthorized { origin: credential.origin, status }),
+            200..=299 => parse_usage_body(&body, Utc::now()).map_err(invalid_body),
             _ => Err(UsageError::InvalidResponse {
                 problem: format!("HTTP {status} instead of usage numbers"),
                 advice: CHECK_BASE_URL,
@@ -232,8 +215,9 @@ impl UsageClient {
     ) -> Result<Vec<u8>, UsageError> {
         let response = request.send().await.map_err(|e| self.network_error(&e))?;
         let status = response.status().as_u16();
-        self.refused(status, credential, &response)?;
+        refused(status, credential, &response)?;
         let body = self.read_body(response).await?;
+        forbidden(status, credential, &body)?;
         if !(200..300).contains(&status) {
             return Err(UsageError::InvalidResponse {
                 problem: format!("HTTP {status} instead of {what}"),
@@ -251,22 +235,6 @@ impl UsageClient {
         match &credential.account_id {
             Some(account) => request.header("ChatGPT-Account-Id", account),
             None => request,
-        }
-    }
-
-    /// The answers that say the login or the service refused, as the usage call reads them.
-    fn refused(&self, status: u16, credential: &Credential, response: &reqwest::Response) -> Result<(), UsageError> {
-        match status {
-            401 | 403 => Err(UsageError::Unauthorized { origin: credential.origin, status }),
-            429 => Err(UsageError::RateLimited {
-                retry_after_seconds: response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after),
-            }),
-            500..=599 => Err(UsageError::ServerError { status }),
-            _ => Ok(()),
         }
     }
 
@@ -371,8 +339,8 @@ static OWNERS: std::sync::Mutex<Option<std::collections::HashMap<[u8; 32], Token
 
 /// Where owners are remembered between runs, by the token's digest (never the token), so every
 /// Headroom process shares one answer per token: `token-owners.json` in the data folder.
-fn owners_file() -> Option<std::path::PathBuf> {
-    crate::storage::data_dir().map(|d| d.join("token-owners.json"))
+fn owners_file(data_dir: Option<&Path>) -> Option<std::path::PathBuf> {
+    data_dir.map(|d| d.join("token-owners.json"))
 }
 
 fn hex(digest: &[u8; 32]) -> String {
@@ -381,18 +349,21 @@ fn hex(digest: &[u8; 32]) -> String {
 
 /// The owner of a Codex access token as already asked (by this process or an earlier one), with
 /// nothing sent.
-pub fn known_owner(credential: &Credential) -> Option<TokenOwner> {
+pub fn known_owner(credential: &Credential, data_dir: Option<&Path>) -> Option<TokenOwner> {
     let digest: [u8; 32] = sha2::Sha256::digest(credential.access_token().expose_secret().as_bytes()).into();
     if let Some(owner) = OWNERS.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&digest)) {
         return Some(owner.clone());
     }
-    let file = owners_file()?;
+    let file = owners_file(data_dir)?;
     let owners: std::collections::BTreeMap<String, TokenOwner> = crate::storage::read_json(&file).ok().flatten()?;
-    owners.get(&hex(&digest)).cloned()
+    let owner = owners.get(&hex(&digest)).cloned()?;
+    // Kept in memory too: the tray asks on every poll, and the file says the same until then.
+    OWNERS.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(Default::default).insert(digest, owner.clone());
+    Some(owner)
 }
 
-fn remember_owner(digest: &[u8; 32], owner: &TokenOwner) {
-    let Some(file) = owners_file() else { return };
+fn remember_owner(data_dir: Option<&Path>, digest: &[u8; 32], owner: &TokenOwner) {
+    let Some(file) = owners_file(data_dir) else { return };
     let mut owners: std::collections::BTreeMap<String, TokenOwner> =
         crate::storage::read_json(&file).ok().flatten().unwrap_or_default();
     owners.insert(hex(digest), owner.clone());
@@ -419,6 +390,33 @@ pub enum ExchangeError {
     Malformed,
     #[error("{0}")]
     Network(UsageError),
+}
+
+/// The answers, before their body is read, that say the login or the service refused: every call
+/// made with the login reads them alike.
+fn refused(status: u16, credential: &Credential, response: &reqwest::Response) -> Result<(), UsageError> {
+    match status {
+        401 => Err(UsageError::Unauthorized { origin: credential.origin, status }),
+        429 => Err(UsageError::RateLimited {
+            retry_after_seconds: response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after),
+        }),
+        500..=599 => Err(UsageError::ServerError { status }),
+        _ => Ok(()),
+    }
+}
+
+/// A 403 is the login refused, unless its body is the CDN's bot challenge (an HTML page): that is
+/// no verdict on the login.
+fn forbidden(status: u16, credential: &Credential, body: &[u8]) -> Result<(), UsageError> {
+    match status {
+        403 if looks_like_html(body) => Err(invalid_body(BodyError::Html)),
+        403 => Err(UsageError::Unauthorized { origin: credential.origin, status }),
+        _ => Ok(()),
+    }
 }
 
 fn looks_like_html(body: &[u8]) -> bool {

@@ -126,7 +126,7 @@ pub struct ListEntry {
     /// The count the usage answer gave when the list was asked for: a list may leave out credits
     /// the count has (spent, expired), so it is the count, not the list, that tells of a change.
     #[serde(default)]
-    pub count: Option<u32>,
+    pub count: u32,
 }
 
 /// A decision to use a credit whose answer has not arrived yet.
@@ -143,9 +143,9 @@ impl ResetCreditStore {
         ResetCreditStore { dir }
     }
 
-    /// The platform's (`~/.local/share/headroom/reset-credits` on Linux).
-    pub fn at_default() -> Option<ResetCreditStore> {
-        crate::storage::data_dir().map(|dir| ResetCreditStore::new(dir.join("reset-credits")))
+    /// The one in Headroom's data folder (`~/.local/share/headroom/reset-credits` on Linux).
+    pub fn in_data_dir(data_dir: Option<&Path>) -> Option<ResetCreditStore> {
+        data_dir.map(|dir| ResetCreditStore::new(dir.join("reset-credits")))
     }
 
     fn path(&self, account: &str, kind: &str) -> PathBuf {
@@ -168,7 +168,7 @@ impl ResetCreditStore {
     /// list read before and counts as an ask, so a failing list is not asked for every minute.
     pub fn save_list(&self, account: &str, list: Option<&ResetCreditList>, count: u32, asked_at: DateTime<Utc>) {
         let list = list.cloned().or_else(|| self.list(account));
-        let stored = Stored { account: account.to_string(), value: ListEntry { list, asked_at, count: Some(count) } };
+        let stored = Stored { account: account.to_string(), value: ListEntry { list, asked_at, count } };
         if let Err(e) = crate::storage::write_json(&self.path(account, "list"), &stored) {
             tracing::warn!("the list of reset credits could not be kept ({e})");
         }
@@ -199,10 +199,6 @@ impl ResetCreditStore {
     pub fn settle(&self, account: &str) {
         let _ = std::fs::remove_file(self.path(account, "pending"));
     }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
 }
 
 /// A file's content with the account it is for (two accounts never share one by accident).
@@ -218,12 +214,8 @@ struct Stored<T> {
 pub fn list_due(entry: Option<&ListEntry>, count: u32, now: DateTime<Utc>) -> bool {
     entry.is_none_or(|e| {
         let asked = now - e.asked_at;
-        let differs = match e.count {
-            Some(then) => then != count,
-            None => e.list.as_ref().is_some_and(|l| l.credits.len() != count as usize),
-        };
         asked >= LIST_FRESH_FOR
-            || (differs && asked >= LIST_RECHECK_AFTER)
+            || (e.count != count && asked >= LIST_RECHECK_AFTER)
             || e.asked_at > now + crate::model::CLOCK_SLACK
     })
 }
