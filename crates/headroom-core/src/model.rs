@@ -367,6 +367,13 @@ pub struct ResetCredit {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+impl ResetCredit {
+    /// Its title, or "Reset credit" when the list gives none.
+    pub fn title(&self) -> &str {
+        self.title.as_deref().unwrap_or("Reset credit")
+    }
+}
+
 /// The reset credits the account holds, as last read from the list (at most hourly).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResetCreditList {

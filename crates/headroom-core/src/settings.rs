@@ -181,9 +181,7 @@ fn parse_or_refuse(text: &str) -> Result<(Settings, Vec<String>), String> {
         Ok(table) => table,
         Err(e) => {
             let e: toml::de::Error = e;
-            let line = e
-                .span()
-                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
+            let line = e.span().map(|s| crate::text::line_at(text, s.start));
             return Err(match line {
                 Some(line) => format!("The settings file is not valid TOML (line {line}: {})", e.message()),
                 None => format!("The settings file is not valid TOML ({})", e.message()),

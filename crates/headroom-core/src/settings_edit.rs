@@ -52,20 +52,20 @@ pub fn update<T, E: From<EditError>>(
         Err(e) => return Err(EditError::Io { path: path.to_path_buf(), reason: e.to_string() }.into()),
     };
     let mut document: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(1);
+        let line = e.span().map(|s| crate::text::line_at(&text, s.start)).unwrap_or(1);
         EditError::Unparsable { path: path.to_path_buf(), line, message: first_line(e.message()) }
     })?;
     let (before, _) = parse(&text);
     let mut after = before.clone();
     let value = change(&mut after)?;
-    let mut written = text.clone();
-    if after != before {
-        write_changes(&mut document, &before, &after);
-        // A new file opens with what it is (a comment alone would sit after the tables).
-        written = if text.trim().is_empty() { format!("{HEADER}{document}") } else { document.to_string() };
-        crate::storage::write_atomically(path, written.as_bytes())
-            .map_err(|e| EditError::Io { path: path.to_path_buf(), reason: e.to_string() })?;
+    if after == before {
+        return Ok((value, before));
     }
+    write_changes(&mut document, &before, &after);
+    // A new file opens with what it is (a comment alone would sit after the tables).
+    let written = if text.trim().is_empty() { format!("{HEADER}{document}") } else { document.to_string() };
+    crate::storage::write_atomically(path, written.as_bytes())
+        .map_err(|e| EditError::Io { path: path.to_path_buf(), reason: e.to_string() })?;
     // What the file says now, read back as every reader reads it.
     let (now, _) = parse(&written);
     Ok((value, now))
@@ -178,12 +178,7 @@ fn set(document: &mut DocumentMut, section: &str, key: &str, item: Option<Item>)
 
 /// Writes into `document` each value that differs between `before` and `after`.
 fn write_changes(document: &mut DocumentMut, before: &Settings, after: &Settings) {
-    macro_rules! changed {
-        ($field:expr, $before:expr) => {
-            $field != $before
-        };
-    }
-    if changed!(after.alerts_enabled, before.alerts_enabled) {
+    if after.alerts_enabled != before.alerts_enabled {
         set(document, "alerts", "enabled", Some(value(after.alerts_enabled)));
     }
     let (b, a) = (&before.toggles, &after.toggles);
@@ -201,17 +196,17 @@ fn write_changes(document: &mut DocumentMut, before: &Settings, after: &Settings
             set(document, "alerts", key, Some(value(new)));
         }
     }
-    if changed!(after.credits_low_below, before.credits_low_below) {
+    if after.credits_low_below != before.credits_low_below {
         set(document, "alerts", "credits_low_below", after.credits_low_below.map(value));
     }
-    if changed!(after.thresholds, before.thresholds) {
+    if after.thresholds != before.thresholds {
         let mut inline = InlineTable::new();
         for (kind, values) in &after.thresholds {
             inline.insert(kind.id(), Value::Array(values.iter().map(|v| i64::from(*v)).collect::<Array>()));
         }
         set(document, "alerts", "thresholds", Some(value(inline)));
     }
-    if changed!(after.quiet_hours, before.quiet_hours) {
+    if after.quiet_hours != before.quiet_hours {
         set(
             document,
             "alerts",
@@ -224,32 +219,32 @@ fn write_changes(document: &mut DocumentMut, before: &Settings, after: &Settings
             }),
         );
     }
-    if changed!(after.show_as, before.show_as) {
+    if after.show_as != before.show_as {
         set(document, "display", "show", Some(value(if after.show_as == ShowAs::Used { "used" } else { "left" })));
     }
-    if changed!(after.tray_title, before.tray_title) {
+    if after.tray_title != before.tray_title {
         set(document, "display", "tray_title", Some(value(after.tray_title)));
     }
-    if changed!(after.poll_interval_minutes, before.poll_interval_minutes) {
+    if after.poll_interval_minutes != before.poll_interval_minutes {
         set(document, "display", "poll_interval_minutes", Some(value(i64::from(after.poll_interval_minutes))));
     }
-    if changed!(after.codex_home, before.codex_home) {
+    if after.codex_home != before.codex_home {
         set(document, "general", "codex_home", after.codex_home.as_ref().map(|h| value(h.display().to_string())));
     }
-    if changed!(after.autostart, before.autostart) {
+    if after.autostart != before.autostart {
         set(document, "general", "autostart", Some(value(after.autostart)));
     }
-    if changed!(after.fallback_automatic, before.fallback_automatic) {
+    if after.fallback_automatic != before.fallback_automatic {
         set(document, "fallback", "automatic", Some(value(after.fallback_automatic)));
     }
-    if changed!(after.added_homes, before.added_homes) {
+    if after.added_homes != before.added_homes {
         let homes: Array = after.added_homes.iter().map(|h| h.display().to_string()).collect();
         set(document, "accounts", "homes", (!after.added_homes.is_empty()).then(|| value(homes)));
     }
-    if changed!(after.pinned_account, before.pinned_account) {
+    if after.pinned_account != before.pinned_account {
         set(document, "accounts", "pinned", after.pinned_account.as_deref().map(value));
     }
-    if changed!(after.hooks, before.hooks) {
+    if after.hooks != before.hooks {
         // Headroom never edits hooks itself; a change here replaces the list as a whole.
         let mut hooks = toml_edit::ArrayOfTables::new();
         for hook in &after.hooks {

@@ -43,6 +43,11 @@ pub fn first_clause(sentence: &str) -> &str {
     sentence
 }
 
+/// The line (from 1) a byte offset of `text` falls on: where a parser's error points.
+pub fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
 /// "plus" → "Plus".
 pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();

@@ -123,13 +123,7 @@ pub fn remove(
         unpin_if_gone(env, settings, keychain);
         return Ok(vec![format!("the added home {}", path.display())]);
     }
-    let account = match roster.resolve(name, env) {
-        Ok(account) => account.clone(),
-        Err(crate::accounts::roster::Unresolved::Ambiguous { name, matches }) => {
-            return Err(AccountChangeError::Ambiguous { name, matches })
-        }
-        Err(crate::accounts::roster::Unresolved::Unknown(name)) => return Err(AccountChangeError::Unknown(name)),
-    };
+    let account = roster.resolve(name, env)?.clone();
     let tokens = PastedTokens::new(keychain);
     let mut removed = Vec::new();
     let only_a_token = account.home().is_none();

@@ -60,11 +60,10 @@ impl AccountSchedule {
         if self.not_before.get(id).is_some_and(|t| *t > now) {
             return false;
         }
-        let wait = match activity {
-            Activity::InUse => return true,
-            Activity::Normal => interval,
-            Activity::Idle => interval.max(IDLE_INTERVAL),
-        };
+        if activity == Activity::InUse {
+            return true;
+        }
+        let wait = pace(activity, interval);
         forced || self.last_read.get(id).is_none_or(|last| now - *last >= wait - SLACK)
     }
 
@@ -95,12 +94,16 @@ pub struct Tick {
 /// How long after a read the tray reads an account again, by its activity: what its shared
 /// answer is promised for (with the slack a late tick needs).
 pub fn next_read_in(activity: Activity, shown: bool, interval: Duration) -> Duration {
-    let wait = match activity {
-        _ if shown => interval,
+    (if shown { interval } else { pace(activity, interval) }) + SLACK
+}
+
+/// How often an account that is not shown is read: at the poll interval, an idle one at most
+/// every 15 minutes.
+fn pace(activity: Activity, interval: Duration) -> Duration {
+    match activity {
         Activity::InUse | Activity::Normal => interval,
         Activity::Idle => interval.max(IDLE_INTERVAL),
-    };
-    wait + SLACK
+    }
 }
 
 impl AccountSchedule {

@@ -244,13 +244,9 @@ pub fn dashboard_view(
                     .iter()
                     .map(|c| ResetCreditView {
                         id: c.id.clone(),
-                        title: c.title.clone().unwrap_or_else(|| "Reset credit".into()),
+                        title: c.title().to_string(),
                         expires_at: time(c.expires_at),
-                        expiry: crate::present::humanize::reset_credit_line(c, now)
-                            .rsplit(" · ")
-                            .next()
-                            .unwrap_or_default()
-                            .to_string(),
+                        expiry: crate::present::humanize::reset_credit_expiry(c, now),
                         question: crate::present::reset_credit::question(c, None, now),
                     })
                     .collect()

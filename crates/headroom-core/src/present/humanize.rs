@@ -217,10 +217,14 @@ pub fn reset_credits_availability(list: Option<&crate::model::ResetCreditList>, 
 
 /// One banked reset: "Full reset (Weekly + 5 hr) · expires 17 Jul".
 pub fn reset_credit_line(credit: &crate::model::ResetCredit, now: DateTime<Utc>) -> String {
-    let title = credit.title.as_deref().unwrap_or("Reset credit");
+    format!("{} · {}", credit.title(), reset_credit_expiry(credit, now))
+}
+
+/// "expires 17 Jul", or "does not expire".
+pub fn reset_credit_expiry(credit: &crate::model::ResetCredit, now: DateTime<Utc>) -> String {
     match credit.expires_at {
-        Some(at) => format!("{title} · expires {}", date(at, now)),
-        None => format!("{title} · does not expire"),
+        Some(at) => format!("expires {}", date(at, now)),
+        None => "does not expire".into(),
     }
 }
 

@@ -43,16 +43,16 @@ pub fn worth_using(snapshot: &UsageSnapshot, settings: &Settings) -> Result<(), 
     if snapshot.plan_limit_blocks() {
         return Ok(());
     }
-    let workspace_blocks = snapshot.blocking_window().is_some() || snapshot.limit_reached;
-    let nearly = |w: &&crate::model::UsageWindow| {
+    // Something else stops Codex: a workspace's limit.
+    if snapshot.blocking_window().is_some() || snapshot.limit_reached {
+        return Err(NotNow::WorkspaceLimit);
+    }
+    let nearly = |w: &crate::model::UsageWindow| {
         let last = settings.thresholds_for(w.kind).last().copied().unwrap_or(95);
         w.used_clamped() >= f64::from(last)
     };
-    if !workspace_blocks && snapshot.main_windows().any(|w| nearly(&w)) {
+    if snapshot.main_windows().any(nearly) {
         return Ok(());
-    }
-    if workspace_blocks {
-        return Err(NotNow::WorkspaceLimit);
     }
     let left = snapshot.main_windows().map(|w| used_and_left(w.used_percent).1).min().unwrap_or(100);
     Err(NotNow::NothingBlocks { left })
@@ -77,7 +77,7 @@ pub fn describe(credit: &ResetCredit, now: DateTime<Utc>) -> String {
 
 /// "“Full reset (Weekly + 5 hr)”".
 fn title(credit: &ResetCredit) -> String {
-    format!("“{}”", credit.title.as_deref().unwrap_or("Reset credit"))
+    format!("“{}”", credit.title())
 }
 
 /// The question asked before anything is sent, naming the credit (and the account, where the
