@@ -214,9 +214,10 @@ impl Session {
                     state.account = saved.account;
                 }
                 Some(_) => {}
-                None => {
+                None if saved.snapshot.is_some() => {
                     tracing::info!("the numbers saved at the last exit are of an account no longer watched; dropped")
                 }
+                None => {}
             }
         }
     }
