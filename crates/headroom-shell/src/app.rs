@@ -283,11 +283,7 @@ impl App {
             MenuAction::SwitchToApiKey => self.fallback_action(true),
             MenuAction::SwitchToPlan => self.fallback_action(false),
             MenuAction::UseResetCredit => self.open_window(Window::Dashboard),
-            MenuAction::CopyHintCommand(n) => {
-                if let Some(command) = self.tray_view().menu.hints.get(n).and_then(|h| h.command.clone()) {
-                    self.shared.copy_to_clipboard(&command);
-                }
-            }
+            MenuAction::CopyCommand(command) => self.shared.copy_to_clipboard(&command),
         }
     }
 

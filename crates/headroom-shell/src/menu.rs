@@ -1,6 +1,10 @@
 //! The tray's menu as plain data: every shell (the StatusNotifierItem's dbusmenu, tray-icon's
-//! native menus, Tauri's) builds the same entries from [`menu_entries`] and hands a clicked
-//! entry's id back to [`MenuAction::from_id`], so what the menu holds and does is decided once.
+//! native menus) builds the same entries from [`menu_entries`] and hands a clicked entry's
+//! [`MenuAction`] back, so what the menu holds and does is decided once.
+//!
+//! An entry's id is derived from what it is, never from where it sits: a host may still show
+//! the menu before the last change of shape (a hint came, an error went), and a click there
+//! must do what the person saw — or nothing — never what now sits in that place.
 
 use chrono::Utc;
 use headroom_core::present::tray_view::{tray_view, MenuView, OtherAccount, TrayInputs, TrayView};
@@ -42,7 +46,7 @@ pub fn current_view(shared: &Shared) -> TrayView {
 }
 
 /// What a menu item asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MenuAction {
     Open(Window),
     Quit,
@@ -52,15 +56,32 @@ pub enum MenuAction {
     Resume,
     SwitchToApiKey,
     SwitchToPlan,
-    /// Copy the command of the menu's `n`th sibling hint (`CODEX_HOME=… codex`).
-    CopyHintCommand(usize),
+    /// Copy this command (a hint's `CODEX_HOME=… codex`), the one the entry showed.
+    CopyCommand(String),
     /// "Use a reset credit…": the dashboard, where the credit is named and the use confirmed
     /// (a menu cannot ask first).
     UseResetCredit,
 }
 
 impl MenuAction {
-    /// The action of the entry with this id; `None` for an entry that only shows something.
+    /// The entry's id: the same for the same action whatever the menu around it.
+    pub fn id(&self) -> String {
+        match self {
+            MenuAction::Open(window) => window.label().to_string(),
+            MenuAction::Quit => "quit".into(),
+            MenuAction::Refresh => "refresh".into(),
+            MenuAction::PauseForAnHour => "pause-hour".into(),
+            MenuAction::PauseUntilReset => "pause-reset".into(),
+            MenuAction::Resume => "resume".into(),
+            MenuAction::SwitchToApiKey => "fallback-switch".into(),
+            MenuAction::SwitchToPlan => "fallback-restore".into(),
+            MenuAction::UseResetCredit => "use-reset-credit".into(),
+            MenuAction::CopyCommand(command) => format!("copy:{command}"),
+        }
+    }
+
+    /// The action of the entry with this id (see [`MenuAction::id`]); `None` for an entry that
+    /// only shows something.
     pub fn from_id(id: &str) -> Option<MenuAction> {
         Some(match id {
             "dashboard" => MenuAction::Open(Window::Dashboard),
@@ -73,7 +94,7 @@ impl MenuAction {
             "fallback-switch" => MenuAction::SwitchToApiKey,
             "fallback-restore" => MenuAction::SwitchToPlan,
             "use-reset-credit" => MenuAction::UseResetCredit,
-            other => MenuAction::CopyHintCommand(other.strip_prefix("copy-hint-")?.parse().ok()?),
+            other => MenuAction::CopyCommand(other.strip_prefix("copy:")?.to_string()),
         })
     }
 }
@@ -86,9 +107,9 @@ pub enum MenuEntry {
         id: String,
         text: String,
     },
-    /// A line that does something when clicked: its id goes to [`MenuAction::from_id`].
+    /// A line that does something when clicked.
     Action {
-        id: String,
+        action: MenuAction,
         text: String,
     },
     Separator,
@@ -103,8 +124,20 @@ fn info(id: impl Into<String>, text: &str) -> MenuEntry {
     MenuEntry::Info { id: id.into(), text: text.to_string() }
 }
 
-fn action(id: impl Into<String>, text: impl Into<String>) -> MenuEntry {
-    MenuEntry::Action { id: id.into(), text: text.into() }
+fn action(action: MenuAction, text: impl Into<String>) -> MenuEntry {
+    MenuEntry::Action { action, text: text.into() }
+}
+
+impl MenuEntry {
+    /// What stands for this entry in a host (a dbusmenu number is kept per id, a native menu
+    /// item is made with it): from what the entry is, so it never names another one.
+    pub fn id(&self) -> Option<String> {
+        match self {
+            MenuEntry::Info { id, .. } | MenuEntry::Submenu { id, .. } => Some(id.clone()),
+            MenuEntry::Action { action, .. } => Some(action.id()),
+            MenuEntry::Separator => None,
+        }
+    }
 }
 
 /// The menu for this view, top to bottom.
@@ -134,35 +167,38 @@ pub fn menu_entries(view: &MenuView) -> Vec<MenuEntry> {
     for (i, hint) in view.hints.iter().enumerate() {
         menu.extend([MenuEntry::Separator, info(format!("hint-{i}"), &hint.text)]);
         if let Some(command) = &hint.command {
-            menu.push(action(format!("copy-hint-{i}"), format!("Copy “{command}”")));
+            menu.push(action(MenuAction::CopyCommand(command.clone()), format!("Copy “{command}”")));
         }
     }
     if view.offer_api_key {
-        menu.extend([MenuEntry::Separator, action("fallback-switch", "Switch Codex to API key (billed at API rates)")]);
+        menu.extend([
+            MenuEntry::Separator,
+            action(MenuAction::SwitchToApiKey, "Switch Codex to API key (billed at API rates)"),
+        ]);
     }
     if view.offer_plan {
-        menu.extend([MenuEntry::Separator, action("fallback-restore", "Switch Codex back to your ChatGPT plan")]);
+        menu.extend([MenuEntry::Separator, action(MenuAction::SwitchToPlan, "Switch Codex back to your ChatGPT plan")]);
     }
     if view.offer_reset_credit {
-        menu.extend([MenuEntry::Separator, action("use-reset-credit", "Use a reset credit…")]);
+        menu.extend([MenuEntry::Separator, action(MenuAction::UseResetCredit, "Use a reset credit…")]);
     }
     let pause = if view.alerts_paused {
-        vec![action("resume", "Resume alerts")]
+        vec![action(MenuAction::Resume, "Resume alerts")]
     } else {
-        let mut pause = vec![action("pause-hour", "For 1 hour")];
+        let mut pause = vec![action(MenuAction::PauseForAnHour, "For 1 hour")];
         if let Some(label) = &view.pause_until_reset {
-            pause.push(action("pause-reset", label.as_str()));
+            pause.push(action(MenuAction::PauseUntilReset, label.as_str()));
         }
         pause
     };
     menu.extend([
         MenuEntry::Separator,
-        action("refresh", "Refresh now"),
-        action("dashboard", "Open dashboard"),
-        action("settings", "Settings…"),
+        action(MenuAction::Refresh, "Refresh now"),
+        action(MenuAction::Open(Window::Dashboard), "Open dashboard"),
+        action(MenuAction::Open(Window::Settings), "Settings…"),
         MenuEntry::Submenu { id: "pause".into(), text: "Pause alerts".into(), entries: pause },
         MenuEntry::Separator,
-        action("quit", "Quit Headroom"),
+        action(MenuAction::Quit, "Quit Headroom"),
     ]);
     menu
 }
@@ -188,9 +224,9 @@ mod tests {
             for entry in entries {
                 match entry {
                     MenuEntry::Info { id, .. } => assert_eq!(MenuAction::from_id(id), None, "{id} only shows"),
-                    MenuEntry::Action { id, .. } => {
-                        assert!(MenuAction::from_id(id).is_some(), "{id} does something");
-                        actions.push(id.clone());
+                    MenuEntry::Action { action, .. } => {
+                        assert_eq!(MenuAction::from_id(&action.id()).as_ref(), Some(action), "its id names it");
+                        actions.push(action.id());
                     }
                     MenuEntry::Submenu { entries, .. } => walk(entries, actions),
                     MenuEntry::Separator => {}
@@ -211,7 +247,8 @@ mod tests {
             "quit",
         ];
         assert_eq!(actions, expected);
-        assert_eq!(MenuAction::from_id("copy-hint-2"), Some(MenuAction::CopyHintCommand(2)));
-        assert_eq!(MenuAction::from_id("copy-hint-x"), None);
+        let copy = MenuAction::CopyCommand("CODEX_HOME=~/.codex-work codex".into());
+        assert_eq!(MenuAction::from_id(&copy.id()), Some(copy));
+        assert_eq!(MenuAction::from_id("row-0"), None);
     }
 }

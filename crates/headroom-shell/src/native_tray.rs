@@ -12,7 +12,7 @@ use tao::event_loop::{ControlFlow, EventLoopBuilder};
 use tray_icon::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tray_icon::{Icon, MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
-use crate::menu::{menu_entries, MenuEntry};
+use crate::menu::{menu_entries, MenuAction, MenuEntry};
 use crate::tray_loop::{on_menu, start, until_quit, Process, Running};
 use crate::Window;
 
@@ -53,7 +53,13 @@ pub(crate) fn run(process: Process) -> i32 {
     });
     // Clicks and menu choices arrive on the main thread; what they ask is done on the runtime.
     let (chosen, quit) = (running.app.clone(), running.quit.clone());
-    MenuEvent::set_event_handler(Some(move |event: MenuEvent| on_menu(&chosen, &quit, &event.id.0)));
+    // An id names its entry whatever the menu's shape now (see `menu`): one no longer shown still
+    // does what it said, and an info line's does nothing.
+    MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
+        if let Some(action) = MenuAction::from_id(&event.id.0) {
+            on_menu(&chosen, &quit, action)
+        }
+    }));
     let clicked = running.app.clone();
     TrayIconEvent::set_event_handler(Some(move |event: TrayIconEvent| {
         if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
@@ -169,7 +175,7 @@ fn native_items(entries: &[MenuEntry]) -> tray_icon::menu::Result<Vec<Box<dyn Is
     for entry in entries {
         items.push(match entry {
             MenuEntry::Info { id, text } => Box::new(MenuItem::with_id(id.as_str(), text, false, None)),
-            MenuEntry::Action { id, text } => Box::new(MenuItem::with_id(id.as_str(), text, true, None)),
+            MenuEntry::Action { action, text } => Box::new(MenuItem::with_id(action.id(), text, true, None)),
             MenuEntry::Separator => Box::new(PredefinedMenuItem::separator()),
             MenuEntry::Submenu { id, text, entries } => {
                 let submenu = Submenu::with_id(id.as_str(), text, true);

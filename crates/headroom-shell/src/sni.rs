@@ -14,7 +14,7 @@ use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedValue, Value};
 use zbus::{interface, Connection};
 
-use crate::menu::MenuEntry;
+use crate::menu::{MenuAction, MenuEntry};
 
 pub const ITEM_PATH: &str = "/StatusNotifierItem";
 pub const MENU_PATH: &str = "/StatusNotifierItem/Menu";
@@ -50,15 +50,22 @@ pub enum Click {
 }
 
 pub type OnClick = Arc<dyn Fn(Click) + Send + Sync>;
-/// A menu entry was clicked: its id (see `menu::MenuAction::from_id`).
-pub type OnMenu = Arc<dyn Fn(&str) + Send + Sync>;
+/// A menu entry was clicked: what it does.
+pub type OnMenu = Arc<dyn Fn(MenuAction) + Send + Sync>;
+/// The menu's entries as they are now, asked for as a host is about to show it.
+pub type FreshMenu = Arc<dyn Fn() -> Vec<MenuEntry> + Send + Sync>;
 
-/// The menu as dbusmenu numbers it: item 0 is the root, the others in the entries' order.
-#[derive(Debug, Default)]
+/// The menu as dbusmenu numbers it: item 0 is the root. Each entry keeps its number for the
+/// item's life, whatever moves around it, and a number is never given to another entry: a host
+/// still showing an older layout can only click what it shows (or something gone, which does
+/// nothing). Numbers by position made a click on "Pause alerts › Until … resets" run "Quit"
+/// once a hint had gone from above it.
+#[derive(Debug)]
 struct Layout {
     revision: u32,
-    /// Index = dbusmenu id.
-    nodes: Vec<Node>,
+    nodes: HashMap<i32, Node>,
+    /// The number of every entry id ever shown.
+    numbers: HashMap<String, i32>,
 }
 
 #[derive(Debug)]
@@ -68,29 +75,51 @@ struct Node {
 }
 
 impl Layout {
-    fn new(entries: &[MenuEntry], revision: u32) -> Layout {
-        let mut layout = Layout { revision, nodes: vec![Node { entry: None, children: Vec::new() }] };
-        let children = layout.add(entries);
-        layout.nodes[0].children = children;
+    fn new(entries: &[MenuEntry]) -> Layout {
+        let mut layout = Layout { revision: 0, nodes: HashMap::new(), numbers: HashMap::new() };
+        layout.show(entries);
         layout
     }
 
-    fn add(&mut self, entries: &[MenuEntry]) -> Vec<i32> {
+    /// Takes `entries` as the menu, under a new revision.
+    fn show(&mut self, entries: &[MenuEntry]) {
+        self.revision += 1;
+        self.nodes.clear();
+        let mut separators = 0;
+        let children = self.add(entries, &mut separators);
+        self.nodes.insert(0, Node { entry: None, children });
+    }
+
+    fn add(&mut self, entries: &[MenuEntry], separators: &mut usize) -> Vec<i32> {
         let mut ids = Vec::with_capacity(entries.len());
         for entry in entries {
-            let id = self.nodes.len();
-            self.nodes.push(Node { entry: Some(entry.clone()), children: Vec::new() });
-            if let MenuEntry::Submenu { entries, .. } = entry {
-                let children = self.add(entries);
-                self.nodes[id].children = children;
+            // Separators do nothing: the nth keeps the nth's number.
+            let mut key = entry.id().unwrap_or_else(|| {
+                *separators += 1;
+                format!("separator {separators}")
+            });
+            // The same entry twice (two hints with one command) still gets two numbers.
+            while self.numbers.get(&key).is_some_and(|n| self.nodes.contains_key(n)) {
+                key.push('+');
             }
-            ids.push(id as i32);
+            let fresh = self.numbers.len() as i32 + 1;
+            let id = *self.numbers.entry(key).or_insert(fresh);
+            let children = match entry {
+                MenuEntry::Submenu { entries, .. } => {
+                    // Claimed before its children are numbered, so none of them can take it.
+                    self.nodes.insert(id, Node { entry: None, children: Vec::new() });
+                    self.add(entries, separators)
+                }
+                _ => Vec::new(),
+            };
+            self.nodes.insert(id, Node { entry: Some(entry.clone()), children });
+            ids.push(id);
         }
         ids
     }
 
     fn node(&self, id: i32) -> Option<&Node> {
-        usize::try_from(id).ok().and_then(|i| self.nodes.get(i))
+        self.nodes.get(&id)
     }
 
     fn properties(&self, id: i32, wanted: &[String]) -> HashMap<String, OwnedValue> {
@@ -128,10 +157,10 @@ impl Layout {
         (id, self.properties(id, wanted), children)
     }
 
-    /// The id a click on this item stands for, when it does something.
-    fn action_id(&self, id: i32) -> Option<&str> {
+    /// What a click on this item does, when it does something.
+    fn action(&self, id: i32) -> Option<&MenuAction> {
         match self.node(id)?.entry.as_ref()? {
-            MenuEntry::Action { id, .. } => Some(id),
+            MenuEntry::Action { action, .. } => Some(action),
             _ => None,
         }
     }
@@ -147,7 +176,11 @@ struct Item {
     on_click: OnClick,
 }
 
-#[interface(name = "org.kde.StatusNotifierItem")]
+// `spawn = false`: calls are answered in the order they came. Spawned, two `GetGroupProperties`
+// sent back to back (xfce4-panel does) were answered in reverse 6–14 times a run, and
+// libdbusmenu-gtk3 dropped the submenu's children arriving before their parent: an empty strip.
+// No method here waits on anything but a short lock.
+#[interface(name = "org.kde.StatusNotifierItem", spawn = false)]
 impl Item {
     #[zbus(property)]
     fn category(&self) -> &str {
@@ -250,10 +283,45 @@ impl Item {
 
 struct Menu {
     layout: Arc<Mutex<Layout>>,
+    model: Arc<Mutex<TrayModel>>,
     on_menu: OnMenu,
+    fresh_menu: FreshMenu,
+    open: Arc<Mutex<MenuOpen>>,
 }
 
-#[interface(name = "com.canonical.dbusmenu")]
+/// Whether a host shows the menu now, and whether the tooltip changed meanwhile: a changed
+/// tooltip is announced once the menu closes, so it does not pop up over the open menu.
+#[derive(Debug, Default)]
+struct MenuOpen {
+    open: bool,
+    tooltip_waiting: bool,
+}
+
+impl Menu {
+    /// The menu as it is now (ages and countdowns move with the clock): a new layout, announced,
+    /// when it differs from the one shown. True when it changed.
+    async fn bring_up_to_date(&self, emitter: &SignalEmitter<'_>) -> bool {
+        let entries = (self.fresh_menu)();
+        {
+            let mut model = self.model.lock().unwrap();
+            if model.menu == entries {
+                return false;
+            }
+            model.menu = entries.clone();
+        }
+        let revision = {
+            let mut layout = self.layout.lock().unwrap();
+            layout.show(&entries);
+            layout.revision
+        };
+        if let Err(e) = Menu::layout_updated(emitter, revision, 0).await {
+            tracing::warn!("could not announce the menu's new layout ({e})");
+        }
+        true
+    }
+}
+
+#[interface(name = "com.canonical.dbusmenu", spawn = false)]
 impl Menu {
     #[zbus(property)]
     fn version(&self) -> u32 {
@@ -303,36 +371,66 @@ impl Menu {
             .ok_or_else(|| zbus::fdo::Error::InvalidArgs(format!("item {id} has no property {name}")))
     }
 
-    fn event(&self, id: i32, event_id: &str, _data: OwnedValue, _timestamp: u32) {
+    async fn event(
+        &self,
+        id: i32,
+        event_id: &str,
+        _data: OwnedValue,
+        _timestamp: u32,
+        #[zbus(connection)] connection: &Connection,
+    ) {
+        if id == 0 && (event_id == "opened" || event_id == "closed") {
+            let announce = {
+                let mut open = self.open.lock().unwrap();
+                open.open = event_id == "opened";
+                !open.open && std::mem::take(&mut open.tooltip_waiting)
+            };
+            if announce {
+                if let Ok(emitter) = SignalEmitter::new(connection, ITEM_PATH) {
+                    let _ = Item::new_tool_tip(&emitter).await;
+                }
+            }
+            return;
+        }
         if event_id != "clicked" {
             return;
         }
         // The lock is let go before the click is carried out: that redraws, which takes it.
-        let action = self.layout.lock().unwrap().action_id(id).map(str::to_string);
+        let action = self.layout.lock().unwrap().action(id).cloned();
         if let Some(action) = action {
-            (self.on_menu)(&action);
+            (self.on_menu)(action);
         }
     }
 
-    fn event_group(&self, events: Vec<(i32, String, OwnedValue, u32)>) -> Vec<i32> {
+    async fn event_group(
+        &self,
+        events: Vec<(i32, String, OwnedValue, u32)>,
+        #[zbus(connection)] connection: &Connection,
+    ) -> Vec<i32> {
         let mut unknown = Vec::new();
         for (id, event_id, data, timestamp) in events {
             if self.layout.lock().unwrap().node(id).is_none() {
                 unknown.push(id);
             } else {
-                self.event(id, &event_id, data, timestamp);
+                self.event(id, &event_id, data, timestamp, connection).await;
             }
         }
         unknown
     }
 
-    /// The menu is always current: nothing to update before it opens.
-    fn about_to_show(&self, _id: i32) -> bool {
-        false
+    /// The menu is about to open: its ages and countdowns are brought to now first (they were
+    /// computed when the last reading came, and "Updated just now" stayed for minutes).
+    async fn about_to_show(&self, id: i32, #[zbus(signal_emitter)] emitter: SignalEmitter<'_>) -> bool {
+        id == 0 && self.bring_up_to_date(&emitter).await
     }
 
-    fn about_to_show_group(&self, _ids: Vec<i32>) -> (Vec<i32>, Vec<i32>) {
-        (Vec::new(), Vec::new())
+    async fn about_to_show_group(
+        &self,
+        ids: Vec<i32>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> (Vec<i32>, Vec<i32>) {
+        let updated = ids.contains(&0) && self.bring_up_to_date(&emitter).await;
+        (if updated { vec![0] } else { Vec::new() }, Vec::new())
     }
 
     #[zbus(signal)]
@@ -345,17 +443,25 @@ pub struct StatusNotifierItem {
     connection: Connection,
     model: Arc<Mutex<TrayModel>>,
     layout: Arc<Mutex<Layout>>,
+    open: Arc<Mutex<MenuOpen>>,
 }
 
 impl StatusNotifierItem {
     /// Serves the item and registers it with the tray host, now and whenever a host appears.
-    pub async fn start(model: TrayModel, on_click: OnClick, on_menu: OnMenu) -> zbus::Result<StatusNotifierItem> {
-        let layout = Arc::new(Mutex::new(Layout::new(&model.menu, 1)));
+    pub async fn start(
+        model: TrayModel,
+        on_click: OnClick,
+        on_menu: OnMenu,
+        fresh_menu: FreshMenu,
+    ) -> zbus::Result<StatusNotifierItem> {
+        let layout = Arc::new(Mutex::new(Layout::new(&model.menu)));
         let model = Arc::new(Mutex::new(model));
+        let open = Arc::new(Mutex::new(MenuOpen::default()));
         let connection = Connection::session().await?;
         connection.object_server().at(ITEM_PATH, Item { model: model.clone(), on_click }).await?;
-        connection.object_server().at(MENU_PATH, Menu { layout: layout.clone(), on_menu }).await?;
-        let item = StatusNotifierItem { connection, model, layout };
+        let menu = Menu { layout: layout.clone(), model: model.clone(), on_menu, fresh_menu, open: open.clone() };
+        connection.object_server().at(MENU_PATH, menu).await?;
+        let item = StatusNotifierItem { connection, model, layout, open };
         item.keep_registered().await?;
         Ok(item)
     }
@@ -395,7 +501,7 @@ impl StatusNotifierItem {
         };
         let revision = menu.then(|| {
             let mut layout = self.layout.lock().unwrap();
-            *layout = Layout::new(&model.menu, layout.revision + 1);
+            layout.show(&model.menu);
             layout.revision
         });
         let server = self.connection.object_server();
@@ -405,7 +511,15 @@ impl StatusNotifierItem {
             Item::new_icon(emitter).await?;
         }
         if tooltip {
-            Item::new_tool_tip(emitter).await?;
+            // Announced now, a tooltip pops up over the open menu: it waits for the menu to close.
+            let menu_open = {
+                let mut open = self.open.lock().unwrap();
+                open.tooltip_waiting |= open.open;
+                open.open
+            };
+            if !menu_open {
+                Item::new_tool_tip(emitter).await?;
+            }
         }
         if label {
             Item::x_ayatana_new_label(emitter, &model.label, "100%").await?;
@@ -439,26 +553,26 @@ mod tests {
         vec![
             MenuEntry::Info { id: "header".into(), text: "Codex · Plus · dev_1@example.com".into() },
             MenuEntry::Separator,
-            MenuEntry::Action { id: "refresh".into(), text: "Refresh now".into() },
+            MenuEntry::Action { action: MenuAction::Refresh, text: "Refresh now".into() },
             MenuEntry::Submenu {
                 id: "pause".into(),
                 text: "Pause alerts".into(),
-                entries: vec![MenuEntry::Action { id: "pause-hour".into(), text: "For 1 hour".into() }],
+                entries: vec![MenuEntry::Action { action: MenuAction::PauseForAnHour, text: "For 1 hour".into() }],
             },
         ]
     }
 
     #[test]
     fn the_layout_numbers_every_entry_and_a_click_names_its_action() {
-        let layout = Layout::new(&entries(), 7);
+        let layout = Layout::new(&entries());
         let (root, props, children) = layout.tree(0, -1, &[]);
         assert_eq!((root, children.len()), (0, 4));
         assert!(props.contains_key("children-display"));
-        assert_eq!(layout.action_id(3), Some("refresh"));
-        assert_eq!(layout.action_id(5), Some("pause-hour"), "the submenu's child follows it");
-        assert_eq!(layout.action_id(1), None, "an info line does nothing");
-        assert_eq!(layout.action_id(99), None);
-        assert_eq!(layout.action_id(-1), None);
+        assert_eq!(layout.action(3), Some(&MenuAction::Refresh));
+        assert_eq!(layout.action(5), Some(&MenuAction::PauseForAnHour), "the submenu's child follows it");
+        assert_eq!(layout.action(1), None, "an info line does nothing");
+        assert_eq!(layout.action(99), None);
+        assert_eq!(layout.action(-1), None);
         let header = layout.properties(1, &[]);
         assert_eq!(header["label"], OwnedValue::try_from(Value::from("Codex · Plus · dev__1@example.com")).unwrap());
         assert_eq!(header["enabled"], OwnedValue::from(false));
@@ -467,6 +581,48 @@ mod tests {
         let (_, _, shallow) = layout.tree(0, 1, &[]);
         let pause: (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>) = shallow[3].clone().try_into().unwrap();
         assert_eq!((pause.0, pause.2.len()), (4, 0), "depth 1 stops below the top level");
+    }
+
+    #[test]
+    fn an_entry_keeps_its_number_when_the_menu_changes_shape_and_a_gone_one_does_nothing() {
+        let mut layout = Layout::new(&entries());
+        let pause_hour = 5;
+        assert_eq!(layout.action(pause_hour), Some(&MenuAction::PauseForAnHour));
+        let copy = MenuAction::CopyCommand("CODEX_HOME=~/.codex-work codex".into());
+        // A hint with its command comes above everything, and two more separators.
+        let mut grown = vec![
+            MenuEntry::Info { id: "hint-0".into(), text: "Use the other account".into() },
+            MenuEntry::Action { action: copy.clone(), text: "Copy".into() },
+            MenuEntry::Separator,
+        ];
+        grown.extend(entries());
+        grown.insert(5, MenuEntry::Action { action: MenuAction::Quit, text: "Quit Headroom".into() });
+        layout.show(&grown);
+        assert_eq!(layout.revision, 2);
+        assert_eq!(layout.action(pause_hour), Some(&MenuAction::PauseForAnHour), "same entry, same number");
+        assert_eq!(layout.action(3), Some(&MenuAction::Refresh));
+        let copy_number = (0..20).find(|&n| layout.action(n) == Some(&copy)).unwrap();
+        let quit_number = (0..20).find(|&n| layout.action(n) == Some(&MenuAction::Quit)).unwrap();
+        assert!(copy_number > pause_hour && quit_number > pause_hour, "new entries get new numbers");
+        // Back to the first shape: the copy entry's number now does nothing, and is never reused.
+        layout.show(&entries());
+        assert_eq!(layout.action(copy_number), None);
+        assert_eq!(layout.action(quit_number), None);
+        assert_eq!(layout.action(pause_hour), Some(&MenuAction::PauseForAnHour));
+        let (_, _, children) = layout.tree(0, -1, &[]);
+        assert_eq!(children.len(), 4);
+    }
+
+    #[test]
+    fn the_same_entry_twice_gets_two_numbers() {
+        let copy = MenuAction::CopyCommand("codex".into());
+        let twice = [
+            MenuEntry::Action { action: copy.clone(), text: "Copy".into() },
+            MenuEntry::Action { action: copy.clone(), text: "Copy".into() },
+        ];
+        let layout = Layout::new(&twice);
+        assert_eq!(layout.nodes[&0].children, vec![1, 2]);
+        assert_eq!((layout.action(1), layout.action(2)), (Some(&copy), Some(&copy)));
     }
 
     #[test]

@@ -47,6 +47,19 @@ async fn redraw_when_asked(dirty: Arc<Notify>, drawn: Arc<Drawn>, app: App, item
     }
 }
 
+/// Ages ("Updated 3 min ago"), countdowns and staleness move with the clock, not only when a
+/// reading comes: the tray is redrawn a few times a minute, so a shown age is at most 15 s
+/// late (nothing is sent to the host when nothing changed). The menu is also brought up to
+/// date as a host opens it (`sni::Menu::about_to_show`).
+async fn redraw_as_time_passes(dirty: Arc<Notify>) {
+    let mut minutes = tokio::time::interval(std::time::Duration::from_secs(15));
+    minutes.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        minutes.tick().await;
+        dirty.notify_one();
+    }
+}
+
 pub(crate) fn run(process: Process) -> i32 {
     let dirty = Arc::new(Notify::new());
     let running = process.begin({
@@ -62,11 +75,14 @@ pub(crate) fn run(process: Process) -> i32 {
             Click::Secondary => clicked.refresh_all(),
         });
         let (chosen, quit) = (running.app.clone(), running.quit.clone());
-        let on_menu = Arc::new(move |id: &str| on_menu(&chosen, &quit, id));
-        StatusNotifierItem::start(first, on_click, on_menu).await
+        let on_menu = Arc::new(move |action| on_menu(&chosen, &quit, action));
+        let now = running.app.clone();
+        let fresh_menu = Arc::new(move || menu_entries(&now.tray_view().menu));
+        StatusNotifierItem::start(first, on_click, on_menu, fresh_menu).await
     });
     match started {
         Ok(item) => {
+            running.runtime.spawn(redraw_as_time_passes(dirty.clone()));
             running.runtime.spawn(redraw_when_asked(dirty, drawn, running.app.clone(), item));
         }
         Err(e) => {

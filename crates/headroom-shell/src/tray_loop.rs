@@ -61,14 +61,13 @@ pub(crate) fn start(app: &App, open: Option<Window>) {
     }
 }
 
-/// Carries out the menu entry with this id.
-pub(crate) fn on_menu(app: &App, quit: &UnboundedSender<()>, id: &str) {
-    match MenuAction::from_id(id) {
-        Some(MenuAction::Quit) => {
+/// Carries out a menu entry's action.
+pub(crate) fn on_menu(app: &App, quit: &UnboundedSender<()>, action: MenuAction) {
+    match action {
+        MenuAction::Quit => {
             let _ = quit.send(());
         }
-        Some(action) => app.on_menu_action(action),
-        None => {}
+        action => app.on_menu_action(action),
     }
 }
 
