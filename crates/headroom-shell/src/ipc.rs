@@ -1,5 +1,6 @@
-//! Between the tray process and the window process: a local socket (a Unix socket in the user's
-//! runtime folder, mode 0600, peers of another user refused; a named pipe on Windows), one JSON
+//! Between the tray process and the window process: a local socket (a Unix socket in a folder
+//! only the user can enter, mode 0600, peers of another user refused both ways; a named pipe on
+//! Windows), one JSON
 //! object a line. A window sends [`Request`]s (a [`Call`] and an id); the tray answers each and
 //! pushes what the window shows without asking: the dashboard's numbers on every change, and a
 //! window to open. The socket is also how a second launch reaches the running tray (single
@@ -107,12 +108,51 @@ async fn next_line(reader: &mut (impl AsyncBufRead + Unpin), buffer: &mut Vec<u8
     Ok(Some(()))
 }
 
-/// Where the socket is: one per Headroom data folder (a test's own folders get their own), in the
-/// runtime folder, which only the user can enter.
+/// Where the socket is: one per Headroom data folder (a test's own folders get their own), in a
+/// folder only the user can enter (see [`socket_dir`]).
 #[cfg(unix)]
 pub fn socket_path() -> PathBuf {
-    let dir = dirs::runtime_dir().unwrap_or_else(std::env::temp_dir).join("headroom");
-    dir.join(format!("tray-{}.sock", instance_tag()))
+    socket_dir().join(format!("tray-{}.sock", instance_tag()))
+}
+
+/// The socket's folder: `headroom` in the user's runtime folder; without one (su, `ssh -X`, some
+/// startx and WSL setups) `headroom-<uid>` in the temp folder; should that be taken by another
+/// user, or open to others, `headroom/run` in the user's cache folder. A folder someone else
+/// owns or can enter is never used: another user who made `/tmp/headroom` first answered as
+/// "Headroom is running already" and fed the window its own numbers. The tray and its windows
+/// find the same folder by the same rule.
+#[cfg(unix)]
+fn socket_dir() -> PathBuf {
+    let uid = euid();
+    let candidates = [
+        dirs::runtime_dir().map(|dir| dir.join("headroom")),
+        Some(std::env::temp_dir().join(format!("headroom-{uid}"))),
+        dirs::cache_dir().map(|dir| dir.join("headroom").join("run")),
+    ];
+    let candidates: Vec<PathBuf> = candidates.into_iter().flatten().collect();
+    candidates
+        .iter()
+        .find(|dir| private_or_absent(dir, uid))
+        .or(candidates.last())
+        .cloned()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("headroom-{uid}")))
+}
+
+#[cfg(unix)]
+fn euid() -> u32 {
+    // SAFETY: geteuid only reads the process's credentials; it cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// A folder that is not there yet (it will be made private), or a real folder (not a link) of
+/// `uid`'s that nobody else can enter.
+#[cfg(unix)]
+fn private_or_absent(dir: &std::path::Path, uid: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::symlink_metadata(dir) {
+        Err(e) => e.kind() == io::ErrorKind::NotFound,
+        Ok(meta) => meta.is_dir() && meta.uid() == uid && meta.mode() & 0o077 == 0,
+    }
 }
 
 /// A short, stable tag for this user's Headroom data folder.
@@ -147,9 +187,15 @@ fn socket_name() -> io::Result<Name<'static>> {
     }
 }
 
-/// Connects to the running tray, if one is listening.
+/// Connects to the running tray, if one is listening as this user: a server of another user's
+/// is refused before anything is sent to it or believed from it.
 pub async fn connect() -> io::Result<Stream> {
-    Stream::connect(socket_name()?).await
+    let stream = Stream::connect(socket_name()?).await?;
+    same_user(&stream).map_err(|why| {
+        tracing::warn!("refused Headroom's socket at {}: {why}", socket_place());
+        io::Error::new(io::ErrorKind::PermissionDenied, why)
+    })?;
+    Ok(stream)
 }
 
 /// What starting the tray found.
@@ -174,7 +220,20 @@ pub async fn claim() -> io::Result<Claim> {
         use std::os::unix::fs::DirBuilderExt;
         let path = socket_path();
         if let Some(dir) = path.parent() {
-            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+            if let Some(parent) = dir.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+                _ => {}
+            }
+            // Made by someone else between the look and now: not used.
+            if !private_or_absent(dir, euid()) {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!("{} belongs to another user or is open to others", dir.display()),
+                ));
+            }
         }
         options = options.mode(0o600);
     }
@@ -276,8 +335,18 @@ impl Drop for Watching {
     }
 }
 
+/// At most this many connections at once: Headroom's own are one window process and a second
+/// launch now and then.
+const MAX_CONNECTIONS: usize = 16;
+/// Lines waiting to be written to one connection: a peer that lets more pile up is not reading,
+/// and is dropped (a client flooding requests without reading grew the tray to 691 MB).
+const MAX_QUEUED: usize = 64;
+/// Calls of one connection being answered at once; the next waits (and so does reading).
+const MAX_CALLS: usize = 8;
+
 /// Answers every connection until the process ends.
 pub async fn serve(app: App, listener: Listener, hub: Arc<Hub>) {
+    let open = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
         match listener.accept().await {
             Ok(stream) => {
@@ -285,7 +354,15 @@ pub async fn serve(app: App, listener: Listener, hub: Arc<Hub>) {
                     tracing::warn!("refused a connection to Headroom's socket: {why}");
                     continue;
                 }
-                tokio::spawn(connection(app.clone(), stream, hub.clone()));
+                let Ok(slot) = open.clone().try_acquire_owned() else {
+                    tracing::warn!("refused a connection to Headroom's socket: {MAX_CONNECTIONS} are open already");
+                    continue;
+                };
+                let (app, hub) = (app.clone(), hub.clone());
+                tokio::spawn(async move {
+                    connection(app, stream, hub).await;
+                    drop(slot);
+                });
             }
             Err(e) => {
                 tracing::warn!("Headroom's socket could not take a connection ({e})");
@@ -295,17 +372,39 @@ pub async fn serve(app: App, listener: Listener, hub: Arc<Hub>) {
     }
 }
 
-/// Only the user who runs the tray may talk to it (the socket's mode says so as well; root,
-/// whom modes do not stop, is refused here).
+/// The lines waiting for one connection, bounded: a line that does not fit means the peer does
+/// not read, and the connection is ended.
+#[derive(Clone)]
+struct Outbox {
+    lines: mpsc::Sender<String>,
+    stuck: Arc<tokio::sync::Notify>,
+}
+
+impl Outbox {
+    /// Queues `text`; false when the connection is gone or its peer does not read.
+    fn send(&self, text: String) -> bool {
+        match self.lines.try_send(text) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.stuck.notify_one();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
+/// Only the user who runs the tray may talk to it, and a window believes only a tray of its own
+/// user (the socket's mode and folder say so as well; root, whom modes do not stop, is refused
+/// here).
 fn same_user(stream: &Stream) -> Result<(), String> {
     #[cfg(unix)]
     {
-        // SAFETY: geteuid only reads the process's credentials; it cannot fail.
-        let ours = unsafe { libc::geteuid() };
+        let ours = euid();
         let creds = stream.peer_creds().map_err(|e| format!("its user could not be read ({e})"))?;
         match creds.euid() {
             Some(uid) if uid == ours => Ok(()),
-            Some(uid) => Err(format!("it came from user {uid}, not {ours}")),
+            Some(uid) => Err(format!("its other end is user {uid}'s, not {ours}'s")),
             None => Err("its user could not be read".into()),
         }
     }
@@ -319,7 +418,8 @@ fn same_user(stream: &Stream) -> Result<(), String> {
 /// One window process (or a second launch): its requests answered, pushes sent once it watches.
 async fn connection(app: App, stream: Stream, hub: Arc<Hub>) {
     let (reader, mut writer) = tokio::io::split(stream);
-    let (out, mut outgoing) = mpsc::unbounded_channel::<String>();
+    let (lines, mut outgoing) = mpsc::channel::<String>(MAX_QUEUED);
+    let out = Outbox { lines, stuck: Arc::new(tokio::sync::Notify::new()) };
     let writing = tokio::spawn(async move {
         while let Some(text) = outgoing.recv().await {
             if writer.write_all(text.as_bytes()).await.is_err() {
@@ -327,11 +427,19 @@ async fn connection(app: App, stream: Stream, hub: Arc<Hub>) {
             }
         }
     });
+    let calls = Arc::new(tokio::sync::Semaphore::new(MAX_CALLS));
     let mut reader = BufReader::new(reader);
     let mut buffer = Vec::new();
     let mut watching = None;
     loop {
-        match next_line(&mut reader, &mut buffer).await {
+        let read = tokio::select! {
+            read = next_line(&mut reader, &mut buffer) => read,
+            _ = out.stuck.notified() => {
+                tracing::warn!("ended a connection to Headroom's socket: it does not read what it is sent");
+                break;
+            }
+        };
+        match read {
             Ok(Some(())) => {}
             Ok(None) => break,
             Err(e) => {
@@ -347,7 +455,7 @@ async fn connection(app: App, stream: Stream, hub: Arc<Hub>) {
                             watching = Some(Watching(hub.clone()));
                             let pushes = hub.pushes.subscribe();
                             for window in queued.into_iter().filter(|w| *w != open) {
-                                let _ = out.send(line(&FromTray::Open { window }));
+                                out.send(line(&FromTray::Open { window }));
                             }
                             tokio::spawn(pass_on(pushes, out.clone()));
                         }
@@ -355,21 +463,24 @@ async fn connection(app: App, stream: Stream, hub: Arc<Hub>) {
                         (false, _) => hub.push(&FromTray::Open { window: open }),
                     }
                 }
-                let _ = out.send(line(&FromTray::answer(id, Ok(Value::Bool(watching.is_some())))));
+                out.send(line(&FromTray::answer(id, Ok(Value::Bool(watching.is_some())))));
             }
             Ok(Request { id, call }) => {
+                // Reading waits while this connection's calls are all being answered.
+                let Ok(permit) = calls.clone().acquire_owned().await else { break };
                 let app = app.clone();
                 let out = out.clone();
                 tokio::spawn(async move {
                     let answer = calls::answer(&app, call).await;
-                    let _ = out.send(line(&FromTray::answer(id, answer)));
+                    out.send(line(&FromTray::answer(id, answer)));
+                    drop(permit);
                 });
             }
             Err(Malformed { id, why }) => {
                 tracing::warn!("ignored a malformed message on Headroom's socket ({why})");
                 if let Some(id) = id {
                     let message = "Headroom's tray did not understand the window's request: update Headroom so both parts are the same version.";
-                    let _ = out.send(line(&FromTray::answer(id, Err(message.into()))));
+                    out.send(line(&FromTray::answer(id, Err(message.into()))));
                 }
             }
         }
@@ -380,11 +491,11 @@ async fn connection(app: App, stream: Stream, hub: Arc<Hub>) {
 }
 
 /// Passes the hub's pushes on to one window process until it goes.
-async fn pass_on(mut pushes: broadcast::Receiver<String>, out: mpsc::UnboundedSender<String>) {
+async fn pass_on(mut pushes: broadcast::Receiver<String>, out: Outbox) {
     loop {
         match pushes.recv().await {
             Ok(text) => {
-                if out.send(text).is_err() {
+                if !out.send(text) {
                     break;
                 }
             }
