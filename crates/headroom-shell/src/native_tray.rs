@@ -100,12 +100,14 @@ pub(crate) fn run(process: Process) -> i32 {
                 }
             }
             Event::UserEvent(Wake::Quit) => {
+                // The icon is taken out of the tray first (Windows would show a dead one).
                 tray.take();
-                // Background work (a poll, a notification) is dropped; every change was saved.
-                if let Some(runtime) = runtime.take() {
-                    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
-                }
+                // Background work (a poll, a notification) is dropped without shutting the
+                // runtime down, where a poll in flight would panic on its timers; every change
+                // was saved when it was made.
+                std::mem::forget(runtime.take());
                 *control_flow = ControlFlow::Exit;
+                std::process::exit(0);
             }
             _ => {}
         }

@@ -486,6 +486,11 @@ impl StatusNotifierItem {
         Ok(())
     }
 
+    /// Waits until the session bus is gone (the desktop session ended).
+    pub async fn bus_gone(&self) {
+        self.connection.closed().await;
+    }
+
     /// Shows `model`, telling hosts only about what changed.
     pub async fn show(&self, model: TrayModel) -> zbus::Result<()> {
         let (icon, tooltip, label, menu) = {

@@ -82,6 +82,14 @@ pub(crate) fn run(process: Process) -> i32 {
     });
     match started {
         Ok(item) => {
+            // No process of Headroom's outlives its session: with the session's bus gone, the
+            // tray (and with it the window process) ends.
+            let (gone, quit) = (item.clone(), running.quit.clone());
+            running.runtime.spawn(async move {
+                gone.bus_gone().await;
+                tracing::info!("the desktop session's bus has gone");
+                let _ = quit.send(());
+            });
             running.runtime.spawn(redraw_as_time_passes(dirty.clone()));
             running.runtime.spawn(redraw_when_asked(dirty, drawn, running.app.clone(), item));
         }
@@ -93,9 +101,10 @@ pub(crate) fn run(process: Process) -> i32 {
         }
     }
     start(&running.app, running.open);
-    let runtime = running.runtime;
-    runtime.block_on(until_quit(running.quitting));
-    // Background work (a poll, a notification) is dropped; every change was saved when made.
-    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
-    0
+    running.runtime.block_on(until_quit(running.quitting));
+    // The host's "Quit Headroom" click is answered before the process goes.
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    // Ended here, not by shutting the runtime down: a poll in flight would panic on its timers
+    // as they went. Every change was saved when it was made.
+    std::process::exit(0)
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
+use headroom_core::alerts::hooks::stop_running_hooks;
 use headroom_core::present::dashboard_view::DashboardView;
 
 use crate::ipc::{self, FromTray, Hub, Opening};
@@ -90,6 +91,29 @@ pub(crate) async fn until_quit(mut quitting: UnboundedReceiver<()>) {
         _ = terminated => {}
     }
     tracing::info!("quitting");
+    ends_within(QUIT_WITHIN);
+    let stopped = tokio::task::spawn_blocking(|| stop_running_hooks(HOOK_GRACE)).await.unwrap_or(0);
+    if stopped > 0 {
+        tracing::info!("stopped {stopped} running hook(s)");
+    }
+}
+
+/// Quitting always ends the process within this, however the orderly path fares.
+const QUIT_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long a running hook is given to end when asked, before it is killed.
+const HOOK_GRACE: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// A watchdog: should the orderly end (stopping hooks, the runtime, the tray icon) stall, the
+/// process ends anyway after `limit`, saying so. Every change was saved when it was made.
+fn ends_within(limit: std::time::Duration) {
+    let started = std::thread::Builder::new().name("quit watchdog".into()).spawn(move || {
+        std::thread::sleep(limit);
+        tracing::warn!("quitting took more than {} s; ending now", limit.as_secs());
+        std::process::exit(0);
+    });
+    if let Err(e) = started {
+        tracing::warn!("no watchdog for quitting ({e})");
+    }
 }
 
 /// The tray's side of the loop: the icon is redrawn by the platform's tray, the windows are the
@@ -132,8 +156,19 @@ impl Shell for TrayShell {
         command.process_group(0);
         tracing::info!(window = window.label(), "starting the window process");
         match command.spawn() {
-            // Waited for, so that it leaves no zombie when it ends.
-            Ok(mut child) => drop(tokio::spawn(async move { child.wait().await })),
+            // Waited for, so that it leaves no zombie when it ends; one that ends before it
+            // watches (it crashed starting) is no longer on its way, so the next click starts
+            // another at once instead of being queued for a process that is gone.
+            Ok(mut child) => {
+                let hub = self.hub.clone();
+                drop(tokio::spawn(async move {
+                    let status = child.wait().await;
+                    if !hub.has_window_process() {
+                        tracing::info!("the window process ended ({status:?}) before it was up");
+                        hub.window_process_failed();
+                    }
+                }))
+            }
             Err(e) => {
                 self.hub.window_process_failed();
                 tracing::warn!(

@@ -248,6 +248,7 @@ pub fn run_hook(hook: &Hook, event: &HookEvent, limit: Duration) -> Result<(), H
         std::io::ErrorKind::PermissionDenied => HookError::NotExecutable { run: run.clone(), program: program.clone() },
         _ => HookError::Spawn { run: run.clone(), cause: e.to_string() },
     })?;
+    let _running = Running::add(child.id());
     let json = serde_json::to_vec(event).unwrap_or_default();
     let mut stdin = child.stdin.take();
     let feeder = std::thread::spawn(move || {
@@ -299,6 +300,64 @@ pub fn run_hook(hook: &Hook, event: &HookEvent, limit: Duration) -> Result<(), H
             None => "stopped by a signal".into(),
         };
         Err(HookError::Failed { run, status, stderr })
+    }
+}
+
+/// The hooks running now, by process (group) id: quitting stops them (see [`stop_running_hooks`]).
+static RUNNING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// A hook counted as running for as long as this lives.
+struct Running(u32);
+
+impl Running {
+    fn add(pid: u32) -> Running {
+        RUNNING.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
+        Running(pid)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.lock().unwrap_or_else(|e| e.into_inner()).retain(|&pid| pid != self.0);
+    }
+}
+
+/// Stops every hook still running, with what each started: asked to end (SIGTERM), then, after
+/// `grace`, killed. Called as Headroom quits, so no hook outlives it (a `sleep 601` hook was
+/// still running 40 s after Quit). How many were running.
+pub fn stop_running_hooks(grace: Duration) -> usize {
+    let running: Vec<u32> = RUNNING.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if running.is_empty() {
+        return 0;
+    }
+    signal_groups(&running, false);
+    let started = Instant::now();
+    while started.elapsed() < grace && !RUNNING.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // What a hook left behind lives on in its group after the hook itself has ended.
+    signal_groups(&running, true);
+    running.len()
+}
+
+#[cfg(unix)]
+fn signal_groups(groups: &[u32], kill: bool) {
+    let signal = if kill { libc::SIGKILL } else { libc::SIGTERM };
+    for &group in groups {
+        // SAFETY: kill(2) on a process group made with `process_group(0)`; no memory is touched.
+        unsafe {
+            libc::kill(-(group as i32), signal);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn signal_groups(groups: &[u32], kill: bool) {
+    // No process groups: the hook itself is ended (what it started may remain).
+    if kill {
+        for &pid in groups {
+            let _ = std::process::Command::new("taskkill").args(["/F", "/T", "/PID", &pid.to_string()]).output();
+        }
     }
 }
 
