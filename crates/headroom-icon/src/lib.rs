@@ -1,6 +1,7 @@
 //! Draws Headroom's tray icon from the numbers: two horizontal bars, the 5-hour window on top
 //! and the weekly one below, filled by what is left (or used). Coloured by level on Linux and
-//! Windows, a monochrome template image on macOS; dimmed when the numbers are stale; a red
+//! Windows (a bar getting low or nearly out is outlined in its level's colour, so the warning
+//! reads at any fill), a monochrome template image on macOS; dimmed when the numbers are stale; a red
 //! badge when a limit is reached; a dot when Codex runs on the fallback API key.
 //!
 //! Geometry snaps to whole pixels at every size, so the bars stay crisp at 16, 22, 24 and 32 px.
@@ -87,6 +88,14 @@ fn fill(pixmap: &mut Pixmap, path: Option<tiny_skia::Path>, colour: Color) {
     }
 }
 
+/// A 1 px line just inside the rounded rectangle, crisp on the pixel grid.
+fn outline(pixmap: &mut Pixmap, x: f32, y: f32, w: f32, h: f32, r: f32, colour: Color) {
+    if let Some(path) = rounded_rect(x + 0.5, y + 0.5, w - 1.0, h - 1.0, (r - 0.5).max(0.0)) {
+        let stroke = tiny_skia::Stroke { width: 1.0, ..tiny_skia::Stroke::default() };
+        pixmap.stroke_path(&path, &paint(colour), &stroke, Transform::identity(), None);
+    }
+}
+
 /// Draws `state` at `size` pixels square.
 pub fn render(state: &IconState, size: u32, style: Style) -> Rendered {
     let size = size.max(8);
@@ -127,6 +136,14 @@ pub fn render(state: &IconState, size: u32, style: Style) -> Rendered {
             (Style::Template, true) => (rgb(0xFFFFFF, 0.45), rgb(0xFFFFFF, 1.0)),
         };
         fill(&mut pixmap, rounded_rect(margin, y, width, bar_height, radius), track);
+        // Low and critical levels colour the whole bar's outline: at 3 % left the fill is one
+        // pixel wide, and a grey bar with a 1 px sliver read as "empty", not "nearly out" (KDE and
+        // XFCE show no "%" beside the icon).
+        if let (Style::Colour, false, false, Level::GettingLow | Level::NearlyOut | Level::Blocked) =
+            (style, badge, state.dimmed, bar.level)
+        {
+            outline(&mut pixmap, margin, y, width, bar_height, radius, rgb(level_colour(bar.level), 1.0));
+        }
         let fill_width = (width * f32::from(bar.fill.min(100)) / 100.0).round();
         let fill_width = if bar.fill > 0 { fill_width.max(1.0) } else { 0.0 };
         if fill_width > 0.0 {

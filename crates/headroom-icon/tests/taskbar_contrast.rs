@@ -75,3 +75,47 @@ fn a_reached_limit_badge_reads_on_light_and_dark_taskbars() {
         assert!(ratio >= 3.0, "badge at {ratio:.2}:1 on {background:?}");
     }
 }
+
+/// At 1 % and 3 % left the fill is a pixel or two wide: the level must still be seen along the
+/// whole bar (in its far half, 3:1 against the taskbar) on light and dark taskbars, at every
+/// size. Before the fix the far half was the grey track: "nearly out" read as an empty bar.
+#[test]
+fn a_low_bar_shows_its_level_along_its_whole_length_at_any_fill() {
+    let mut failures = Vec::new();
+    for level in [Level::GettingLow, Level::NearlyOut] {
+        for fill in [1, 3] {
+            let state = IconState {
+                bars: vec![IconBar { fill, level }],
+                dimmed: false,
+                limit_reached: false,
+                on_api_key: false,
+            };
+            for size in [16, 22, 24, 32] {
+                let icon = render(&state, size, Style::Colour);
+                for (taskbar, background) in [("light", LIGHT_TASKBAR), ("dark", DARK_TASKBAR)] {
+                    // The bar's far half (the fill is at its near end): its clearest warm pixel.
+                    let best = (0..size)
+                        .flat_map(|y| (size / 2..size).map(move |x| (x, y)))
+                        .map(|(x, y)| composite(&icon, x, y, background))
+                        .filter(|c| c[0] > c[2] + 0.2)
+                        .map(|c| contrast(c, rgb(background)))
+                        .fold(0.0, f64::max);
+                    if best < 3.0 {
+                        failures.push(format!("{level:?} {fill}% at {size} px on {taskbar}: best {best:.2}:1"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "the level is not seen: {failures:#?}");
+}
+
+fn composite(icon: &headroom_icon::Rendered, x: u32, y: u32, background: [u8; 3]) -> [f64; 3] {
+    let i = ((y * icon.size + x) * 4) as usize;
+    let alpha = f64::from(icon.rgba[i + 3]) / 255.0;
+    let mut out = [0.0; 3];
+    for c in 0..3 {
+        out[c] = (f64::from(icon.rgba[i + c]) * alpha + f64::from(background[c]) * (1.0 - alpha)) / 255.0;
+    }
+    out
+}
