@@ -58,6 +58,12 @@ fn every_account_is_in_the_menu_and_alerts_name_theirs() {
     assert!(header("dev@example.com") < header("work@example.com"), "the default one first: {labels:?}");
     assert!(header("work@example.com").is_some(), "{labels:?}");
     assert_eq!(tray.label(), "70%", "the icon's title is the default account's");
+    // The other account is one line at the top level; its details are in its submenu.
+    let top = tray.top_level_labels();
+    let work_lines: Vec<&String> = top.iter().filter(|l| l.contains("work@example.com")).collect();
+    assert_eq!(work_lines.len(), 1, "one line for the other account: {top:?}");
+    assert!(work_lines[0].starts_with("work@example.com: 60% left (5-hour"), "{top:?}");
+    assert!(!top.iter().any(|l| l.starts_with("5-hour   60% left")), "its rows are in the submenu: {top:?}");
 
     // The work account crosses 80 %: one notification, named for it.
     fake.respond_for_account("acct-work", scenarios::plus(85.0, 20.0, 9_000, 300_000));

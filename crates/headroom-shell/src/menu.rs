@@ -153,13 +153,18 @@ pub fn menu_entries(view: &MenuView) -> Vec<MenuEntry> {
         ("open-sessions", &view.open_sessions),
     ];
     menu.extend(lines.into_iter().filter_map(|(id, line)| line.as_deref().map(|text| info(id, text))));
-    for (i, section) in view.accounts.iter().enumerate() {
+    // Every other account is one line, its details in a submenu: with four accounts the menu
+    // was 21–29 lines long.
+    if !view.accounts.is_empty() {
         menu.push(MenuEntry::Separator);
-        menu.push(info(format!("account-{i}-header"), &section.header));
-        menu.push(info(format!("account-{i}-status"), &section.status));
+    }
+    for (i, section) in view.accounts.iter().enumerate() {
+        let mut details = vec![info(format!("account-{i}-header"), &section.header)];
+        details.push(info(format!("account-{i}-status"), &section.status));
         for (j, row) in section.rows.iter().enumerate() {
-            menu.push(info(format!("account-{i}-row-{j}"), row));
+            details.push(info(format!("account-{i}-row-{j}"), row));
         }
+        menu.push(MenuEntry::Submenu { id: format!("account-{i}"), text: section.summary.clone(), entries: details });
     }
     if let Some(line) = &view.hook_trouble {
         menu.extend([MenuEntry::Separator, info("hook-trouble", line)]);
@@ -250,5 +255,35 @@ mod tests {
         let copy = MenuAction::CopyCommand("CODEX_HOME=~/.codex-work codex".into());
         assert_eq!(MenuAction::from_id(&copy.id()), Some(copy));
         assert_eq!(MenuAction::from_id("row-0"), None);
+    }
+
+    /// With four accounts the menu was 21–29 lines: each other account is now one line with a
+    /// submenu, so the top level grows by one line per account (and one separator).
+    #[test]
+    fn other_accounts_are_a_line_each_with_their_details_in_a_submenu() {
+        use headroom_core::present::tray_view::AccountSection;
+        let section = |n: usize| AccountSection {
+            summary: format!("account{n}@example.com: 40% left (weekly, resets in 2 days)"),
+            header: format!("Codex · Plus · account{n}@example.com"),
+            status: "Updated 2 min ago".into(),
+            rows: vec!["5-hour   80% left · resets 15:00".into(), "Weekly   40% left · resets Tue 09:00".into()],
+        };
+        let view = |accounts: usize| MenuView {
+            header: "Codex · Plus".into(),
+            status: "Updated just now".into(),
+            rows: vec!["5-hour: 70% left".into(), "Weekly: 50% left".into()],
+            accounts: (0..accounts).map(section).collect(),
+            ..MenuView::default()
+        };
+        let one = menu_entries(&view(0)).len();
+        let four = menu_entries(&view(3));
+        assert_eq!(four.len(), one + 1 + 3, "a separator and a line per other account");
+        let Some(MenuEntry::Submenu { text, entries, .. }) =
+            four.iter().find(|e| matches!(e, MenuEntry::Submenu { id, .. } if id == "account-0"))
+        else {
+            panic!("{four:#?}")
+        };
+        assert_eq!(text, "account0@example.com: 40% left (weekly, resets in 2 days)");
+        assert_eq!(entries.len(), 4, "header, status and the rows");
     }
 }

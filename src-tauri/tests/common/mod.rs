@@ -167,6 +167,18 @@ impl<'a> Tray<'a> {
         self.entries().into_iter().map(|e| e.label).collect()
     }
 
+    /// The labels of the menu's top level only (submenus closed).
+    pub fn top_level_labels(&self) -> Vec<String> {
+        let reply = self.menu.call_method("GetLayout", &(0i32, 1i32, vec!["label"])).unwrap();
+        type Layout = (u32, (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>));
+        let (_revision, (_root, _props, children)): Layout = reply.body().deserialize().unwrap();
+        let mut all = Vec::new();
+        for child in &children {
+            flatten(child, &mut all);
+        }
+        all.into_iter().map(|e| e.label).collect()
+    }
+
     /// Clicks the entry with this label. The menu is rebuilt whenever what it shows changes (a
     /// poll's answer), so an entry just seen may be between two layouts for a moment: it is
     /// looked for again for up to 3 s, as a person would look again.

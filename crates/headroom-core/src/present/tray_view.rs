@@ -51,9 +51,12 @@ pub struct MenuView {
     pub hook_trouble: Option<String>,
 }
 
-/// Another account's few lines in the menu.
+/// Another account in the menu: one line, its details in a submenu under it, so the menu stays
+/// short however many accounts there are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountSection {
+    /// "work@example.com: 65% left (weekly, resets in 2 days)", or what is wrong.
+    pub summary: String,
     pub header: String,
     pub status: String,
     pub rows: Vec<String>,
@@ -173,6 +176,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
             .others
             .iter()
             .map(|other| AccountSection {
+                summary: format!("{}: {}", other.label, summary(other.snapshot, other.error, now)),
                 header: other.snapshot.map(|s| heading(Some(s))).unwrap_or_else(|| format!("Codex · {}", other.label)),
                 status: crate::present::humanize::in_home(
                     &status_line(
@@ -233,18 +237,25 @@ fn sibling_hints(inputs: &TrayInputs) -> Vec<SiblingHint> {
     let mut hints = Vec::new();
     for (i, blocked) in all.iter().enumerate() {
         let Some(window) = blocked.snapshot.and_then(UsageSnapshot::blocking_window) else { continue };
+        // An account Codex can run with here (it has a home: a command) comes before any with
+        // more room that it cannot: a pasted token has no home to run Codex in.
         let best = all
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
-            .filter_map(|(_, a)| room(a).filter(|left| *left > 0).map(|left| (left, *a)))
-            .max_by_key(|(left, _)| *left);
-        let Some((left, sibling)) = best else { continue };
+            .filter_map(|(_, a)| room(a).filter(|left| *left > 0).map(|left| (a.command.is_some(), left, *a)))
+            .max_by_key(|(runnable, left, _)| (*runnable, *left));
+        let Some((runnable, left, sibling)) = best else { continue };
         let until = window.resets_at.map(|at| format!(" until {}", clock(at, now))).unwrap_or_default();
-        hints.push(SiblingHint {
-            text: format!("{} is out{until} — {} has {left}% left", blocked.label, sibling.label),
-            command: sibling.command.clone(),
-        });
+        let text = if runnable {
+            format!("{} is out{until} — {} has {left}% left", blocked.label, sibling.label)
+        } else {
+            format!(
+                "{} is out{until} — {} has {left}% left, but Codex has no login for it here: sign in with it in a Codex home of its own (`CODEX_HOME=… codex login`) and add that home in Settings",
+                blocked.label, sibling.label
+            )
+        };
+        hints.push(SiblingHint { text, command: sibling.command.clone() });
     }
     hints
 }
@@ -722,5 +733,85 @@ mod tests {
         assert!(view.tooltip.contains("\n/home/dev/.codex-old: Codex home is gone"), "{}", view.tooltip);
         // The icon is the shown account's.
         assert_eq!(view.icon.bars[0].fill, 0);
+    }
+
+    /// The review's case: a pasted token with the most room and no home was named, an account
+    /// with a home and room never was.
+    #[test]
+    fn a_blocked_account_is_pointed_at_one_codex_can_run_with_before_a_pasted_token() {
+        let settings = Settings::default();
+        let mut personal =
+            snapshot(vec![window(WindowKind::FiveHour, 100.0, 50), window(WindowKind::Weekly, 30.0, 3000)], 0);
+        personal.limit_reached = true;
+        let pasted = snapshot(vec![window(WindowKind::FiveHour, 5.0, 50), window(WindowKind::Weekly, 10.0, 3000)], 0);
+        let work = snapshot(vec![window(WindowKind::FiveHour, 20.0, 50), window(WindowKind::Weekly, 60.0, 3000)], 0);
+        let others = [
+            OtherAccount { label: "pasted@example.com", snapshot: Some(&pasted), error: None, command: None },
+            OtherAccount {
+                label: "work@example.com",
+                snapshot: Some(&work),
+                error: None,
+                command: Some("CODEX_HOME=/home/dev/.codex-work codex".into()),
+            },
+        ];
+        let inputs = |others| TrayInputs {
+            snapshot: Some(&personal),
+            error: None,
+            settings: &settings,
+            paused_until: None,
+            on_api_key: false,
+            fallback_key: false,
+            restored_at: None,
+            paces: &[],
+            label: "personal@example.com",
+            command: None,
+            others,
+            hook_trouble: None,
+            now: now(),
+        };
+        let hints = tray_view(&inputs(&others)).menu.hints;
+        assert_eq!(hints.len(), 1);
+        assert!(hints[0].text.ends_with("work@example.com has 40% left"), "{}", hints[0].text);
+        assert_eq!(hints[0].command.as_deref(), Some("CODEX_HOME=/home/dev/.codex-work codex"));
+
+        // With only the pasted token left, it is named with what the user can do about it.
+        let hints = tray_view(&inputs(&others[..1])).menu.hints;
+        assert_eq!(hints[0].command, None);
+        assert!(
+            hints[0].text.contains("pasted@example.com has 90% left, but Codex has no login for it here")
+                && hints[0].text.contains("`CODEX_HOME=… codex login`"),
+            "{}",
+            hints[0].text
+        );
+    }
+
+    #[test]
+    fn every_other_account_has_a_one_line_summary() {
+        let settings = Settings::default();
+        let shown = snapshot(vec![window(WindowKind::FiveHour, 10.0, 50)], 0);
+        let work = snapshot(vec![window(WindowKind::FiveHour, 20.0, 50), window(WindowKind::Weekly, 60.0, 3000)], 0);
+        let expired = UsageError::HomeGone { path: "/home/dev/.codex-old".into() };
+        let others = [
+            OtherAccount { label: "work@example.com", snapshot: Some(&work), error: None, command: None },
+            OtherAccount { label: "/home/dev/.codex-old", snapshot: None, error: Some(&expired), command: None },
+        ];
+        let view = tray_view(&TrayInputs {
+            snapshot: Some(&shown),
+            error: None,
+            settings: &settings,
+            paused_until: None,
+            on_api_key: false,
+            fallback_key: false,
+            restored_at: None,
+            paces: &[],
+            label: "dev@example.com",
+            command: None,
+            others: &others,
+            hook_trouble: None,
+            now: now(),
+        });
+        let summaries: Vec<&str> = view.menu.accounts.iter().map(|a| a.summary.as_str()).collect();
+        assert!(summaries[0].starts_with("work@example.com: 40% left (weekly, "), "{summaries:?}");
+        assert_eq!(summaries[1], "/home/dev/.codex-old: Codex home is gone — remove it in Settings");
     }
 }
