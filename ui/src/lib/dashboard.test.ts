@@ -80,7 +80,7 @@ describe("dashboard state", () => {
   it("says why there is nothing to show", () => {
     expect(emptyText(null)).toBe("Loading…");
     expect(emptyText(view({}))).toBe("Looking for your Codex numbers…");
-    expect(emptyText(view({ error: { short: "Offline", message: "…", action: "check-network" } }))).toBeNull();
+    expect(emptyText(view({ error: { short: "Offline", message: "…", action: "check-network", fix: "Check your network connection" } }))).toBeNull();
     expect(emptyText(view({ windows: [window({})] }))).toBeNull();
     const notice = "The service reported no usage windows for this account.";
     expect(emptyText(view({ notice }))).toBe(notice);

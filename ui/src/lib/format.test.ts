@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionLabel, age, countdown, duration, localClock } from "./format";
+import { age, codeParts, countdown, duration, localClock } from "./format";
 
 // Fixed local dates (the machine's zone, whatever it is), so local-time rules are tested as
 // a person would read them.
@@ -40,12 +40,15 @@ describe("age", () => {
   });
 });
 
-describe("actions", () => {
-  it("name the one thing that fixes each error", () => {
-    expect(actionLabel("run-codex")).toContain("codex");
-    expect(actionLabel("paste-token")).toContain("Settings");
-    expect(actionLabel("check-network")).toContain("network");
-    expect(actionLabel("unknown")).toContain("Try again");
+describe("commands in sentences", () => {
+  it("are code, not raw backticks", () => {
+    expect(codeParts("No Codex login — run `codex login` or paste a token")).toEqual([
+      { text: "No Codex login — run ", code: false },
+      { text: "codex login", code: true },
+      { text: " or paste a token", code: false },
+    ]);
+    expect(codeParts("Offline")).toEqual([{ text: "Offline", code: false }]);
+    expect(codeParts("a ` lone backtick")).toEqual([{ text: "a ` lone backtick", code: false }]);
   });
 });
 

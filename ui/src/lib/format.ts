@@ -45,21 +45,17 @@ export function age(at: string, now: Date): string {
 }
 
 /** The sentence that goes with an error's action button. */
-export function actionLabel(action: string): string {
-  switch (action) {
-    case "run-codex":
-      return "Run `codex` in a terminal to refresh your login";
-    case "sign-in":
-      return "Run `codex login`, or paste a token in Settings";
-    case "paste-token":
-      return "Paste a fresh token in Settings";
-    case "check-network":
-      return "Check your network connection";
-    case "doctor":
-      return "Run `headroom doctor` to see what is wrong";
-    default:
-      return "Try again in a few minutes";
-  }
+/** A sentence in parts, its `commands` marked as code: the dashboard shows them as code, not
+ * as raw backticks. */
+export function codeParts(text: string): { text: string; code: boolean }[] {
+  return text
+    .split(/(`[^`]+`)/)
+    .filter((part) => part !== "")
+    .map((part) =>
+      part.length > 2 && part.startsWith("`") && part.endsWith("`")
+        ? { text: part.slice(1, -1), code: true }
+        : { text: part, code: false },
+    );
 }
 
 /** 950 → "950", 12 400 → "12.4k", 3 210 000 → "3.21M": token counts that fit a narrow table. */

@@ -55,6 +55,8 @@ export type ErrorView = {
   /** The whole sentence with its fix. */
   message: string;
   action: Action;
+  /** What to do, for the card's own account: "Run `CODEX_HOME=~/.codex-work codex` in a terminal to refresh your login" (never plain `codex` for another home's account). */
+  fix: string;
 };
 
 export type AccountTag = {

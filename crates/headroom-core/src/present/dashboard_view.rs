@@ -78,6 +78,20 @@ pub enum Action {
     Doctor,
 }
 
+impl Action {
+    /// The one thing that fixes it, as a sentence (its commands in backticks).
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Action::RunCodex => "Run `codex` in a terminal to refresh your login",
+            Action::SignIn => "Run `codex login`, or paste a token in Settings",
+            Action::PasteToken => "Paste a fresh token in Settings",
+            Action::CheckNetwork => "Check your network connection",
+            Action::Retry => "Try again in a few minutes",
+            Action::Doctor => "Run `headroom doctor` to see what is wrong",
+        }
+    }
+}
+
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorView {
@@ -86,6 +100,9 @@ pub struct ErrorView {
     /// The whole sentence with its fix.
     pub message: String,
     pub action: Action,
+    /// What to do, for the card's own account: "Run `CODEX_HOME=~/.codex-work codex` in a
+    /// terminal to refresh your login" (never plain `codex` for another home's account).
+    pub fix: String,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -142,6 +159,7 @@ pub fn accounts_dashboard(session: &crate::session::Session, now: DateTime<Utc>)
         if let Some(error) = view.error.as_mut() {
             error.short = crate::present::humanize::in_home(&error.short, command.as_deref());
             error.message = crate::present::humanize::in_home(&error.message, command.as_deref());
+            error.fix = crate::present::humanize::in_home(&error.fix, command.as_deref());
         }
         view.account = AccountTag {
             id: a.watched.id.clone(),
@@ -259,7 +277,12 @@ pub fn dashboard_view(
             resets_at: time(b.resets_at),
             tail: b.tail,
         }),
-        error: error.map(|e| ErrorView { short: short_error(e), message: e.to_string(), action: action_for(e) }),
+        error: error.map(|e| ErrorView {
+            short: short_error(e),
+            message: e.to_string(),
+            action: action_for(e),
+            fix: action_for(e).sentence().to_string(),
+        }),
         account: AccountTag::default(),
         others: Vec::new(),
     }
