@@ -130,24 +130,10 @@ pub async fn history(backend: Backed<'_>, days: Option<u32>, account: Option<Str
     backend.call(Call::History { days, account }).await
 }
 
-/// "Export CSV": the whole history into the Downloads folder; returns the file's path.
+/// "Export CSV" on a card: that account's history into the Downloads folder; returns the path.
 #[tauri::command]
-pub fn export_history() -> Result<String, String> {
-    use headroom_core::history::{self, History};
-    let path = history::default_path()
-        .filter(|p| p.exists())
-        .ok_or("There is no usage history yet: it starts with the first numbers.")?;
-    let samples =
-        History::open(&path).and_then(|h| h.since(chrono::DateTime::UNIX_EPOCH)).map_err(|e| format!("{e}."))?;
-    let folder = dirs::download_dir().or_else(dirs::home_dir).ok_or("No Downloads folder is known for this user.")?;
-    let file = folder.join(format!("headroom-history-{}.csv", Utc::now().format("%Y-%m-%d")));
-    headroom_core::storage::write_atomically(&file, history::to_csv(&samples).as_bytes()).map_err(|e| {
-        format!(
-            "The history could not be saved as {} ({e}): check that the folder is writable and the disk not full.",
-            file.display()
-        )
-    })?;
-    Ok(file.display().to_string())
+pub async fn export_history(backend: Backed<'_>, account: Option<String>) -> Answer {
+    backend.call(Call::ExportHistory { account }).await
 }
 
 /// The dashboard's "Tokens" tab: tokens per day over the last `days` days (14 by default).

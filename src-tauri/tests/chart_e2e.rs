@@ -1,6 +1,7 @@
 //! The dashboard's 7-day chart in the real webview: a week of generated history (the 5-hour
 //! window filling and resetting, the weekly one rising and resetting once) is drawn by uPlot with
-//! its reset marks, and "Export CSV" writes the history to a file. Screenshot saved.
+//! its reset marks, and "Export CSV" writes the card's account's history to a file (before the
+//! fix, every account's). The chart follows the window's width. Screenshot saved.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -65,6 +66,25 @@ fn the_dashboard_charts_a_week_of_history_and_exports_it() {
     let data = root.path().join("data");
     let rows = generate_week(&data);
     assert!(rows > 900, "{rows} rows");
+    // Another account's rows in the same history: not this card's to export.
+    let history = History::open(&data.join("headroom/history.sqlite3")).unwrap();
+    let other = UsageSnapshot {
+        plan: Some("plus".into()),
+        account: Account { account_id: Some("acct-other".into()), ..Account::default() },
+        windows: vec![UsageWindow::main(WindowKind::FiveHour, 12.0, None)],
+        credits: None,
+        limit_reached: false,
+        limit_reached_reason: None,
+        spend_control: None,
+        reset_credits: None,
+        unreadable: Vec::new(),
+        switched_off: Vec::new(),
+        reset_credit_list: None,
+        observed_at: Utc::now() - Span::hours(2),
+        source: SourceKind::Api,
+    };
+    history.record(&other, &headroom_core::model::AccountKey::of(&other)).unwrap();
+    drop(history);
 
     let mut env = app_vars(&home, &codex_home, root.path(), &fake.base_url());
     env.push(("GTK_THEME", "Adwaita".into()));
@@ -93,6 +113,15 @@ fn the_dashboard_charts_a_week_of_history_and_exports_it() {
     let shot = driver.screenshot("dashboard-chart-week.png");
     let _ = writeln_stderr(&format!("screenshot: {}", shot.display()));
 
+    // A wider window: the chart fills it (before the fix it kept its first width).
+    let before = driver.rect(".history .chart canvas").unwrap();
+    driver.execute("document.querySelector('main').style.width = '900px'", serde_json::json!([]));
+    let wider = wait_for("the chart to follow", Duration::from_secs(5), || {
+        driver.rect(".history .chart canvas").filter(|r| r.2 > before.2 + 300.0)
+    });
+    let _ = writeln_stderr(&format!("chart width {} → {}", before.2, wider.2));
+    driver.execute("document.querySelector('main').style.width = ''", serde_json::json!([]));
+
     driver.click(".history button");
     wait_for("the export", Duration::from_secs(10), || {
         driver.text(".history .exported").filter(|t| t.starts_with("Saved as "))
@@ -101,6 +130,7 @@ fn the_dashboard_charts_a_week_of_history_and_exports_it() {
     let csv = std::fs::read_to_string(&path).unwrap();
     assert!(csv.starts_with("at,account,limit,window,used_percent,resets_at,source\n"));
     assert!(csv.lines().count() > 900, "{} lines", csv.lines().count());
+    assert!(!csv.contains("acct-other"), "only this card's account is exported");
     assert!(path.starts_with(&home.display().to_string()), "{path}");
     driver.quit();
 }

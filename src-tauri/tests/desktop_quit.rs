@@ -165,3 +165,24 @@ fn the_tray_ends_when_the_session_bus_goes() {
     bus.0.wait().unwrap();
     wait_for("the tray to end with its session", Duration::from_secs(5), || gone(tray_pid).then_some(()));
 }
+
+/// "Start at login" writes its entry where the session looks: `$XDG_CONFIG_HOME/autostart`.
+/// Before the fix it always went to `~/.config/autostart`.
+#[test]
+fn the_login_entry_goes_in_the_sessions_configuration_folder() {
+    if !desktop_or_skip() {
+        return;
+    }
+    let _desktop = one_desktop_at_a_time();
+    let fake = FakeService::start();
+    fake.respond(Route::Usage, scenarios::plus(30.0, 50.0, 7_920, 388_800));
+    let running = start_tray(&fake, Some("[general]\nautostart = true\n"));
+    let entry = running.env.config.join("autostart/Headroom.desktop");
+    let text = wait_for("the login entry", Duration::from_secs(20), || std::fs::read_to_string(&entry).ok());
+    assert!(text.contains(" --autostart\n"), "{text}");
+    assert!(!running.env.home.join(".config/autostart").exists(), "not in ~/.config");
+
+    let settings = running.env.config.join("headroom/settings.toml");
+    std::fs::write(&settings, "[general]\nautostart = false\n").unwrap();
+    wait_for("the entry to go", Duration::from_secs(20), || (!entry.exists()).then_some(()));
+}

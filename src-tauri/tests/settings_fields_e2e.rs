@@ -4,7 +4,8 @@
 //! monthly and other thresholds can be edited; with only session-log numbers the welcome box
 //! says so. Before the fix one wrong field stopped every field from saving, its message sat
 //! at the bottom of the page, a cleared interval failed the whole save, and the welcome box said
-//! "Headroom has not found your Codex numbers yet" beside session-log numbers.
+//! "Headroom has not found your Codex numbers yet" beside session-log numbers. Quiet hours'
+//! times are two fields, each with its own problem.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -108,5 +109,17 @@ fn a_wrong_field_is_named_beside_itself_and_the_others_still_save() {
     assert!(driver.text("#thresholds-5h-problem").is_none(), "the corrected field's problem is gone");
     let file = std::fs::read_to_string(&settings_file).unwrap();
     assert_eq!(headroom_core::settings::parse(&file).0.poll_interval_minutes, 5, "the interval kept its value: {file}");
+
+    // Quiet hours "22:00" to "25:00": only the end is wrong, and only it is marked. Before the fix
+    // both fields were marked with "need two different times".
+    driver.fill("#poll-interval", "5");
+    driver.fill("#quiet-start", "22:00");
+    driver.fill("#quiet-end", "25:00");
+    driver.click("h1");
+    let problem = wait_for("the quiet hours' problem", Duration::from_secs(10), || driver.text("#quiet-end-problem"));
+    assert_eq!(problem, "25:00 is not a time of day: write it as HH:MM, such as 22:00.");
+    assert_eq!(driver.attribute("#quiet-end", "aria-invalid").as_deref(), Some("true"));
+    assert_eq!(driver.attribute("#quiet-start", "aria-invalid"), None, "22:00 is right");
+    assert_eq!(driver.text("#quiet-start-problem"), None);
     driver.quit();
 }

@@ -491,15 +491,32 @@ impl SettingsForm {
             }
         }
         let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+        // Each field says its own problem: "25:00" marks only the field it is in.
         let quiet_hours = match (self.quiet_start.trim(), self.quiet_end.trim()) {
             ("", "") => None,
-            (start, end) => match (time(start), time(end)) {
-                (Some(start), Some(end)) if start != end => Some(QuietHours { start, end }),
-                _ => {
-                    problem("quiet-start", "Quiet hours need two different times such as 22:00 and 08:00.".into());
-                    current.quiet_hours
+            (start, end) => {
+                let (from, to) = (time(start), time(end));
+                for (id, text, parsed) in [("quiet-start", start, from), ("quiet-end", end, to)] {
+                    if parsed.is_none() {
+                        problem(
+                            id,
+                            if text.is_empty() {
+                                "Quiet hours need both times, such as 22:00 and 08:00.".into()
+                            } else {
+                                format!("{text} is not a time of day: write it as HH:MM, such as 22:00.")
+                            },
+                        );
+                    }
                 }
-            },
+                match (from, to) {
+                    (Some(start), Some(end)) if start != end => Some(QuietHours { start, end }),
+                    (Some(_), Some(_)) => {
+                        problem("quiet-start", "Quiet hours need two different times such as 22:00 and 08:00.".into());
+                        current.quiet_hours
+                    }
+                    _ => current.quiet_hours,
+                }
+            }
         };
         let show_as = match self.show_as.as_str() {
             "left" => ShowAs::Left,
@@ -804,7 +821,7 @@ mod tests {
             vec![
                 "5-hour thresholds must hold whole percentages from 1 to 100.",
                 "Weekly thresholds must hold at least one percentage.",
-                "Quiet hours need two different times such as 22:00 and 08:00.",
+                "25:00 is not a time of day: write it as HH:MM, such as 22:00.",
                 "Show must be \"left\" or \"used\".",
                 "The low-credit alert needs a positive number of credits such as 5, or nothing.",
                 "The poll interval must be from 1 to 60 minutes.",
@@ -827,6 +844,22 @@ mod tests {
         assert_eq!(applied.thresholds_for(WindowKind::Monthly), &[50, 90], "applied");
         assert_eq!(applied.poll_interval_minutes, 7, "kept");
         assert!(!applied.tray_title, "applied");
+        // Quiet hours: each time is its own field, and only the wrong one is marked.
+        let quiet = |start: &str, end: &str| {
+            let mut form = form.clone();
+            (form.quiet_start, form.quiet_end) = (start.into(), end.into());
+            form.apply_to(&settings).1.into_iter().map(|p| (p.field, p.message)).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            quiet("22:00", "25:00"),
+            vec![(
+                "quiet-end".to_string(),
+                "25:00 is not a time of day: write it as HH:MM, such as 22:00.".to_string()
+            )]
+        );
+        assert_eq!(quiet("", "08:00")[0].0, "quiet-start");
+        assert_eq!(quiet("08:00", "08:00")[0].1, "Quiet hours need two different times such as 22:00 and 08:00.");
+        assert!(quiet("23:30", "06:00").is_empty());
         let mut low = form.clone();
         low.credits_low_below = " 4.5 ".into();
         assert_eq!(low.validate().unwrap().credits_low_below, Some(4.5));

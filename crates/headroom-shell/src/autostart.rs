@@ -1,34 +1,117 @@
 //! "Start at login", for the tray process: an XDG autostart entry on Linux
-//! (`~/.config/autostart/Headroom.desktop`), a LaunchAgent on macOS, the Run key on Windows
-//! (the `auto-launch` crate). The entry starts this program with `--autostart`.
+//! (`$XDG_CONFIG_HOME/autostart/Headroom.desktop`), a LaunchAgent on macOS, the Run key on
+//! Windows (the `auto-launch` crate). The entry starts this program with `--autostart`.
 
-use auto_launch::{AutoLaunch, AutoLaunchBuilder, MacOSLaunchMode};
+use std::path::{Path, PathBuf};
 
 /// Makes launch at login match `wanted`, touching the system's entry only when they differ.
 pub fn set(wanted: bool) {
-    let launcher = match launcher() {
-        Ok(launcher) => launcher,
-        Err(why) => return tracing::warn!("could not change launch at login ({why})"),
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(e) => return tracing::warn!("could not change launch at login (this program's path is unknown: {e})"),
     };
-    match launcher.is_enabled() {
-        Ok(enabled) if enabled == wanted => {}
-        _ => {
-            let result = if wanted { launcher.enable() } else { launcher.disable() };
-            if let Err(e) = result {
-                tracing::warn!("could not change launch at login ({e}): check that your autostart folder is writable");
-            }
-        }
+    #[cfg(target_os = "linux")]
+    let result = match dirs::config_dir() {
+        Some(config) => set_xdg(&config, &program, wanted),
+        None => Err("no configuration folder is known for this user".into()),
+    };
+    #[cfg(not(target_os = "linux"))]
+    let result = set_native(&program, wanted);
+    if let Err(why) = result {
+        tracing::warn!("could not change launch at login ({why}): check that your autostart folder is writable");
     }
 }
 
-fn launcher() -> Result<AutoLaunch, String> {
-    let program = std::env::current_exe().map_err(|e| format!("this program's path is unknown: {e}"))?;
+/// The XDG autostart entry, in the configuration folder the session uses: `auto-launch` always
+/// wrote `~/.config/autostart`, whatever `XDG_CONFIG_HOME` said, so a desktop that reads the
+/// other folder never started Headroom (and its `Exec` broke on a path with spaces).
+fn set_xdg(config: &Path, program: &Path, wanted: bool) -> Result<(), String> {
+    let entry = xdg_entry_path(config);
+    let text = xdg_entry(program);
+    let current = std::fs::read_to_string(&entry).ok();
+    match (wanted, current) {
+        (true, Some(current)) if current == text => Ok(()),
+        (true, _) => {
+            if let Some(folder) = entry.parent() {
+                std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+            }
+            headroom_core::storage::write_atomically(&entry, text.as_bytes())
+                .map_err(|e| format!("{}: {e}", entry.display()))
+        }
+        (false, Some(_)) => std::fs::remove_file(&entry).map_err(|e| format!("{}: {e}", entry.display())),
+        (false, None) => Ok(()),
+    }
+}
+
+fn xdg_entry_path(config: &Path) -> PathBuf {
+    config.join("autostart").join("Headroom.desktop")
+}
+
+/// The desktop entry that starts `program` at login.
+fn xdg_entry(program: &Path) -> String {
+    format!(
+        "[Desktop Entry]\nType=Application\nName=Headroom\nComment=Codex usage limits in the tray\n\
+         Exec={} --autostart\nTerminal=false\nStartupNotify=false\nX-GNOME-Autostart-enabled=true\n",
+        exec_quoted(&program.to_string_lossy())
+    )
+}
+
+/// A path as one argument of a desktop entry's `Exec`: quoted, with `"`, `` ` ``, `$` and `\`
+/// escaped as the Desktop Entry spec says (and the backslash escaped again, as every string
+/// value's is).
+fn exec_quoted(path: &str) -> String {
+    let mut out = String::from("\"");
+    for c in path.chars() {
+        match c {
+            '"' | '`' | '$' => {
+                out.push_str("\\\\");
+                out.push(c);
+            }
+            '\\' => out.push_str("\\\\\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_native(program: &Path, wanted: bool) -> Result<(), String> {
+    use auto_launch::{AutoLaunchBuilder, MacOSLaunchMode};
     let program = program.to_str().ok_or("this program's path is not valid UTF-8")?;
-    AutoLaunchBuilder::new()
+    let launcher = AutoLaunchBuilder::new()
         .set_app_name("Headroom")
         .set_app_path(program)
         .set_args(&["--autostart"])
         .set_macos_launch_mode(MacOSLaunchMode::LaunchAgent)
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    match launcher.is_enabled() {
+        Ok(enabled) if enabled == wanted => Ok(()),
+        _ => if wanted { launcher.enable() } else { launcher.disable() }.map_err(|e| e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_entry_goes_in_the_configuration_folder_given_and_goes_away_when_off() {
+        let config = tempfile::tempdir().unwrap();
+        let program = Path::new("/opt/Head room/headroom-tray");
+        set_xdg(config.path(), program, true).unwrap();
+        let entry = std::fs::read_to_string(config.path().join("autostart/Headroom.desktop")).unwrap();
+        assert!(entry.contains("\nExec=\"/opt/Head room/headroom-tray\" --autostart\n"), "{entry}");
+        set_xdg(config.path(), program, true).unwrap();
+        set_xdg(config.path(), program, false).unwrap();
+        assert!(!config.path().join("autostart/Headroom.desktop").exists());
+        set_xdg(config.path(), program, false).unwrap();
+    }
+
+    #[test]
+    fn exec_quotes_what_the_spec_asks() {
+        assert_eq!(exec_quoted("/usr/bin/headroom-tray"), "\"/usr/bin/headroom-tray\"");
+        assert_eq!(exec_quoted("/a$b"), "\"/a\\\\$b\"");
+    }
 }

@@ -67,6 +67,12 @@ pub enum Call {
         until_reset: bool,
     },
     ResumeAlerts,
+    /// "Export CSV" on a card: that account's whole history (the tray's account when none is
+    /// named) into the Downloads folder; answers with the file's path.
+    ExportHistory {
+        #[serde(default)]
+        account: Option<String>,
+    },
     History {
         #[serde(default)]
         days: Option<u32>,
@@ -247,6 +253,7 @@ pub async fn answer(app: &App, call: Call) -> Answer {
             Ok(Value::Null)
         }
         Call::History { days, account } => history(app, days, account).and_then(json),
+        Call::ExportHistory { account } => export_history(app, account).and_then(json),
         Call::TokenUsage { days, account } => token_usage(app, days, account).await.and_then(json),
         Call::Accounts => accounts(app).await.and_then(json),
         Call::AddHome { path } => add_home(app, path).await.and_then(json),
@@ -416,6 +423,42 @@ async fn check_token(app: &App, account: Option<String>) -> Result<String, Strin
         Ok(_) => Ok("Accepted by the usage service.".into()),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// An account's history as CSV in the Downloads folder, named for the account and the day: each
+/// card exports its own (before, every card's button exported every account's rows).
+fn export_history(app: &App, account: Option<String>) -> Result<String, String> {
+    use headroom_core::history::{self, History};
+    let (account, label) = {
+        let session = app.shared.session.lock().unwrap();
+        let chosen = account
+            .as_deref()
+            .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
+            .unwrap_or_else(|| session.shown());
+        let key =
+            chosen.snapshot.as_ref().map(AccountKey::of).unwrap_or_else(|| AccountKey::from_stored(&chosen.watched.id));
+        (key, chosen.watched.label().to_string())
+    };
+    let path = history::default_path()
+        .filter(|p| p.exists())
+        .ok_or("There is no usage history yet: it starts with the first numbers.")?;
+    let samples =
+        History::open(&path).and_then(|h| h.since(chrono::DateTime::UNIX_EPOCH)).map_err(|e| format!("{e}."))?;
+    let mine: Vec<_> = samples.into_iter().filter(|s| account.is_unknown() || s.account == account).collect();
+    let folder = dirs::download_dir().or_else(dirs::home_dir).ok_or("No Downloads folder is known for this user.")?;
+    let name: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '-' | '_') { c } else { '-' })
+        .collect();
+    let file =
+        folder.join(format!("headroom-history-{}-{}.csv", name.trim_matches('-'), Utc::now().format("%Y-%m-%d")));
+    headroom_core::storage::write_atomically(&file, history::to_csv(&mine).as_bytes()).map_err(|e| {
+        format!(
+            "The history could not be saved as {} ({e}): check that the folder is writable and the disk not full.",
+            file.display()
+        )
+    })?;
+    Ok(file.display().to_string())
 }
 
 /// The chart's data: each window's use over the last `days` days (7 by default) and its resets,

@@ -205,6 +205,8 @@ pub fn menu_entries(view: &MenuView) -> Vec<MenuEntry> {
         MenuEntry::Separator,
         action(MenuAction::Quit, "Quit Headroom"),
     ]);
+    // A section with nothing in it (no rows yet on the first run) leaves no doubled line.
+    menu.dedup_by(|a, b| *a == MenuEntry::Separator && *b == MenuEntry::Separator);
     menu
 }
 
@@ -285,5 +287,17 @@ mod tests {
         };
         assert_eq!(text, "account0@example.com: 40% left (weekly, resets in 2 days)");
         assert_eq!(entries.len(), 4, "header, status and the rows");
+    }
+
+    /// The first run (nothing read yet) drew two separators in a row.
+    #[test]
+    fn no_two_separators_follow_each_other() {
+        for view in
+            [MenuView::default(), MenuView { hook_trouble: Some("⚠ a hook failed".into()), ..MenuView::default() }]
+        {
+            let entries = menu_entries(&view);
+            let doubled = entries.windows(2).any(|w| w[0] == MenuEntry::Separator && w[1] == MenuEntry::Separator);
+            assert!(!doubled, "{entries:#?}");
+        }
     }
 }

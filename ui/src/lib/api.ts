@@ -46,8 +46,9 @@ import type { HistoryView } from "./types";
 
 /** Each window's use over the last `days` days, from the history Headroom keeps. */
 export const getHistory = (days = 7, account?: string) => invoke<HistoryView>("history", { days, account });
-/** Saves the whole history as CSV in the Downloads folder; resolves to the file's path. */
-export const exportHistory = () => invoke<string>("export_history");
+/** Saves an account's whole history (the tray's account when none is named) as CSV in the
+ * Downloads folder; resolves to the file's path. */
+export const exportHistory = (account?: string) => invoke<string>("export_history", { account });
 
 import type { DailyReport } from "./types";
 

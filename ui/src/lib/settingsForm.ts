@@ -35,6 +35,7 @@ const FIELDS: Record<string, (keyof SettingsForm)[]> = {
   "poll-interval": ["poll_interval_minutes"],
   "credits-low": ["credits_low_below"],
   "quiet-start": ["quiet_start", "quiet_end"],
+  "quiet-end": ["quiet_start", "quiet_end"],
   "show-as": ["show_as"],
 };
 
