@@ -75,10 +75,10 @@ fn shows_live_numbers_alerts_once_and_reports_a_rejected_login(binary: &Path) {
     assert_eq!(labels[0], "Codex · Plus · dev@example.com", "{labels:?}");
     assert!(labels[1].starts_with("Updated "), "{labels:?}");
     assert!(
-        labels.iter().any(|l| l.starts_with("5-hour   30% left · resets ") && l.ends_with("(in 2 h 11 m)")),
+        labels.iter().any(|l| l.starts_with("5-hour: 30% left · resets ") && l.ends_with("(in 2 h 11 m)")),
         "{labels:?}"
     );
-    assert!(labels.iter().any(|l| l.starts_with("Weekly   90% left · resets ")), "{labels:?}");
+    assert!(labels.iter().any(|l| l.starts_with("Weekly: 90% left · resets ")), "{labels:?}");
     let (title, text) = tray.tooltip();
     assert_eq!(title, "Headroom");
     assert!(text.contains("30% left") && text.contains("90% left"), "the tooltip carries the numbers: {text:?}");
@@ -120,7 +120,7 @@ fn shows_live_numbers_alerts_once_and_reports_a_rejected_login(binary: &Path) {
             .filter(|l| l.starts_with("Login rejected — run `codex` — showing numbers from "))
             .map(|_| ())
     });
-    assert!(tray.labels().iter().any(|l| l.starts_with("5-hour   15% left")), "the last good numbers stay");
+    assert!(tray.labels().iter().any(|l| l.starts_with("5-hour: 15% left")), "the last good numbers stay");
     let dimmed = IconState { dimmed: true, ..low };
     wait_for("the icon to dim", Duration::from_secs(5), || icon_shows(&tray.icon(), &dimmed).then_some(()));
     let sent = notifications(&monitor_log);
@@ -160,7 +160,7 @@ fn shows_live_numbers_alerts_once_and_reports_a_rejected_login(binary: &Path) {
         tray.labels().get(1).filter(|l| l.starts_with("Offline — showing numbers from ")).map(|_| ())
     });
     assert_eq!(tray.label(), "14%", "the saved numbers");
-    assert!(tray.labels().iter().any(|l| l.starts_with("5-hour   14% left")), "{:?}", tray.labels());
+    assert!(tray.labels().iter().any(|l| l.starts_with("5-hour: 14% left")), "{:?}", tray.labels());
     tray.click("Quit Headroom");
     let ended = wait_for("Quit to end the tray", Duration::from_secs(5), || app2.0.try_wait().ok().flatten());
     assert!(ended.success(), "{ended:?}");

@@ -50,8 +50,8 @@ fn every_account_is_in_the_menu_and_alerts_name_theirs() {
 
     let labels = wait_for("both accounts in the menu", Duration::from_secs(20), || {
         let labels = tray.labels();
-        (labels.iter().any(|l| l.starts_with("5-hour   70% left"))
-            && labels.iter().any(|l| l.starts_with("5-hour   60% left")))
+        (labels.iter().any(|l| l.starts_with("5-hour: 70% left"))
+            && labels.iter().any(|l| l.starts_with("5-hour: 60% left")))
         .then_some(labels)
     });
     let header = |email: &str| labels.iter().position(|l| *l == format!("Codex · Plus · {email}"));
@@ -63,7 +63,7 @@ fn every_account_is_in_the_menu_and_alerts_name_theirs() {
     let work_lines: Vec<&String> = top.iter().filter(|l| l.contains("work@example.com")).collect();
     assert_eq!(work_lines.len(), 1, "one line for the other account: {top:?}");
     assert!(work_lines[0].starts_with("work@example.com: 60% left (5-hour"), "{top:?}");
-    assert!(!top.iter().any(|l| l.starts_with("5-hour   60% left")), "its rows are in the submenu: {top:?}");
+    assert!(!top.iter().any(|l| l.starts_with("5-hour: 60% left")), "its rows are in the submenu: {top:?}");
 
     // The work account crosses 80 %: one notification, named for it.
     fake.respond_for_account("acct-work", scenarios::plus(85.0, 20.0, 9_000, 300_000));

@@ -27,7 +27,7 @@ fn the_reserve_and_the_credits_are_said_in_the_menu_and_the_notification() {
     let conn = Connection::session().unwrap();
     let tray = Tray::connect(&conn, &running.item.0, &running.item.1);
     wait_for("the first numbers", Duration::from_secs(20), || {
-        tray.labels().iter().any(|l| l.starts_with("5-hour   40% left")).then_some(())
+        tray.labels().iter().any(|l| l.starts_with("5-hour: 40% left")).then_some(())
     });
 
     fake.respond(Route::Usage, scenarios::usage("luna-reserve-blocked").unwrap());
@@ -42,12 +42,12 @@ fn the_reserve_and_the_credits_are_said_in_the_menu_and_the_notification() {
         ),
         "{blocked}"
     );
-    assert!(labels.iter().any(|l| l.starts_with("Luna Reserve   76% left · Luna only · resets ")), "{labels:?}");
+    assert!(labels.iter().any(|l| l.starts_with("Luna Reserve: 76% left · Luna only · resets ")), "{labels:?}");
     assert!(!labels.iter().any(|l| l.contains("gpt-reserve")), "{labels:?}");
-    assert!(labels.iter().any(|l| l.starts_with("Weekly   0% left")), "the plan's weekly is the plan's: {labels:?}");
-    assert!(labels.iter().any(|l| l.starts_with("Reset credits   2 available — the next expires ")), "{labels:?}");
+    assert!(labels.iter().any(|l| l.starts_with("Weekly: 0% left")), "the plan's weekly is the plan's: {labels:?}");
+    assert!(labels.iter().any(|l| l.starts_with("Reset credits: 2 available — the next expires ")), "{labels:?}");
     assert_eq!(
-        labels.iter().filter(|l| l.starts_with("   Full reset (Weekly + 5 hr) · expires ")).count(),
+        labels.iter().filter(|l| l.starts_with("– Full reset (Weekly + 5 hr) · expires ")).count(),
         2,
         "{labels:?}"
     );

@@ -24,7 +24,7 @@ fn a_reached_limit_with_credits_is_told_once_and_shown_in_the_menu() {
     let conn = Connection::session().unwrap();
     let tray = Tray::connect(&conn, &running.item.0, &running.item.1);
     wait_for("the first numbers", Duration::from_secs(20), || {
-        tray.labels().iter().any(|l| l.starts_with("5-hour   40% left")).then_some(())
+        tray.labels().iter().any(|l| l.starts_with("5-hour: 40% left")).then_some(())
     });
 
     fake.respond(Route::Usage, scenarios::usage("plus-credits-in-use").unwrap());
@@ -37,8 +37,8 @@ fn a_reached_limit_with_credits_is_told_once_and_shown_in_the_menu() {
         Some(tray.labels())
             .filter(|l| l.iter().any(|l| l.starts_with("The 5-hour limit is reached: Codex is using your credits")))
     });
-    assert!(labels.iter().any(|l| l == "Credits   9.99"), "{labels:?}");
-    assert!(labels.iter().any(|l| l.starts_with("Reset credits   1 available — the next expires ")), "{labels:?}");
+    assert!(labels.iter().any(|l| l == "Credits: 9.99"), "{labels:?}");
+    assert!(labels.iter().any(|l| l.starts_with("Reset credits: 1 available — the next expires ")), "{labels:?}");
     assert!(!labels.iter().any(|l| l.starts_with("Blocked by")), "Codex is not blocked: {labels:?}");
 
     // Still at the limit on the next poll: nothing more.

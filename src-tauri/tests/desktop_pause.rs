@@ -39,7 +39,7 @@ fn pause_until_reset_names_the_soonest_reset_and_survives_a_restart() {
     let labels = tray.labels();
     let five_hour_reset = labels
         .iter()
-        .find_map(|l| l.strip_prefix("5-hour   70% left · resets "))
+        .find_map(|l| l.strip_prefix("5-hour: 70% left · resets "))
         .and_then(|rest| rest.split(' ').next())
         .unwrap_or_else(|| panic!("the 5-hour row: {labels:?}"))
         .to_string();

@@ -56,7 +56,7 @@ fn the_tray_takes_outside_changes_at_once_and_its_saves_keep_them() {
     let conn = Connection::session().unwrap();
     let tray = Tray::connect(&conn, &running.item.0, &running.item.1);
     wait_for("the first numbers", Duration::from_secs(20), || {
-        tray.labels().iter().any(|l| l.starts_with("5-hour   70% left")).then_some(())
+        tray.labels().iter().any(|l| l.starts_with("5-hour: 70% left")).then_some(())
     });
 
     // A home added with the CLI while the tray runs: in the menu at once.
@@ -66,7 +66,7 @@ fn the_tray_takes_outside_changes_at_once_and_its_saves_keep_them() {
     let labels = wait_for("the added account in the menu", Duration::from_secs(20), || {
         Some(tray.labels()).filter(|l| l.iter().any(|l| l.starts_with("Codex · Plus · work@example.com")))
     });
-    assert!(labels.iter().any(|l| l.starts_with("5-hour   60% left")), "{labels:?}");
+    assert!(labels.iter().any(|l| l.starts_with("5-hour: 60% left")), "{labels:?}");
 
     // A Settings save through the socket, as the window sends it: only the poll interval changed.
     let socket = socket_of(log);

@@ -332,8 +332,8 @@ fn main() {
         let good = (0..newest).rev().map(|n| CYCLE[n % CYCLE.len()]).find(|s| !s.fails());
         let Some(good) = good else { continue };
         let menu_line = match good.five_hour_left() {
-            Some(left) => format!("5-hour   {left}% left"),
-            None => format!("Weekly   {}% left", 100.0 - WEEKLY_USED),
+            Some(left) => format!("5-hour: {left}% left"),
+            None => format!("Weekly: {}% left", 100.0 - WEEKLY_USED),
         };
         let labels = tray.labels();
         let status = labels.get(1).cloned().unwrap_or_default();

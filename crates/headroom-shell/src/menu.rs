@@ -268,7 +268,7 @@ mod tests {
             summary: format!("account{n}@example.com: 40% left (weekly, resets in 2 days)"),
             header: format!("Codex · Plus · account{n}@example.com"),
             status: "Updated 2 min ago".into(),
-            rows: vec!["5-hour   80% left · resets 15:00".into(), "Weekly   40% left · resets Tue 09:00".into()],
+            rows: vec!["5-hour: 80% left · resets 15:00".into(), "Weekly: 40% left · resets Tue 09:00".into()],
         };
         let view = |accounts: usize| MenuView {
             header: "Codex · Plus".into(),

@@ -127,10 +127,9 @@ impl Layout {
         match self.node(id).and_then(|n| n.entry.as_ref()) {
             None => props.push(("children-display", Value::from("submenu"))),
             Some(MenuEntry::Separator) => props.push(("type", Value::from("separator"))),
-            Some(MenuEntry::Info { text, .. }) => {
-                props.push(("label", Value::from(escape(text))));
-                props.push(("enabled", Value::from(false)));
-            }
+            // Shown at full contrast, not greyed out as a disabled item would be: these are the
+            // numbers the menu is for. A click on one does nothing.
+            Some(MenuEntry::Info { text, .. }) => props.push(("label", Value::from(escape(text)))),
             Some(MenuEntry::Action { text, .. }) => props.push(("label", Value::from(escape(text)))),
             Some(MenuEntry::Submenu { text, .. }) => {
                 props.push(("label", Value::from(escape(text))));
@@ -580,7 +579,7 @@ mod tests {
         assert_eq!(layout.action(-1), None);
         let header = layout.properties(1, &[]);
         assert_eq!(header["label"], OwnedValue::try_from(Value::from("Codex · Plus · dev__1@example.com")).unwrap());
-        assert_eq!(header["enabled"], OwnedValue::from(false));
+        assert!(!header.contains_key("enabled"), "the numbers are not greyed out");
         let only_labels = layout.properties(2, &["label".to_string()]);
         assert!(only_labels.is_empty(), "a separator has no label: {only_labels:?}");
         let (_, _, shallow) = layout.tree(0, 1, &[]);

@@ -368,7 +368,7 @@ fn rows(
             let credits = w.credits.and_then(pool_credits).map(|c| format!(" · {c}")).unwrap_or_default();
             let only = w.only_with().map(|o| format!(" · {o}")).unwrap_or_default();
             format!(
-                "{}   {amount}{only}{credits} · {}{pace}",
+                "{}: {amount}{only}{credits} · {}{pace}",
                 w.title(),
                 reset_phrase(w.resets_at, w.reset_since_observed, now)
             )
@@ -378,13 +378,13 @@ fn rows(
         rows.push(no_windows(snapshot).into());
     }
     if let Some(credits) = snapshot.credits.as_ref().and_then(credits_text) {
-        rows.push(format!("Credits   {credits}"));
+        rows.push(format!("Credits: {credits}"));
     }
     if let Some(count) = snapshot.reset_credits.filter(|c| *c > 0) {
         let list = snapshot.reset_credit_list.as_ref();
-        rows.push(format!("Reset credits   {count} {}", reset_credits_availability(list, now)));
+        rows.push(format!("Reset credits: {count} {}", reset_credits_availability(list, now)));
         for credit in list.map(|l| l.credits.as_slice()).unwrap_or_default() {
-            rows.push(format!("   {}", reset_credit_line(credit, now)));
+            rows.push(format!("– {}", reset_credit_line(credit, now)));
         }
     }
     rows
@@ -489,11 +489,11 @@ mod tests {
         assert_eq!(v.menu.header, "Codex · Plus · dev@example.com");
         assert_eq!(v.menu.status, "Updated 2 min ago");
         assert!(
-            v.menu.rows[1].starts_with("5-hour   58% left · resets ") && v.menu.rows[1].ends_with("(in 2 h 13 m)"),
+            v.menu.rows[1].starts_with("5-hour: 58% left · resets ") && v.menu.rows[1].ends_with("(in 2 h 13 m)"),
             "{:?}",
             v.menu.rows
         );
-        assert_eq!(v.menu.rows[2], "Credits   12.40");
+        assert_eq!(v.menu.rows[2], "Credits: 12.40");
         assert_eq!(v.menu.blocked, None);
     }
 
@@ -547,11 +547,11 @@ mod tests {
         snap.reset_credits = Some(2);
         let v = view(Some(&snap), None, &Settings::default());
         assert!(
-            v.menu.rows[0].starts_with("Monthly credit limit   75% left · 250 of 1000 credits used · resets "),
+            v.menu.rows[0].starts_with("Monthly credit limit: 75% left · 250 of 1000 credits used · resets "),
             "{:?}",
             v.menu.rows
         );
-        assert_eq!(v.menu.rows[1], "Reset credits   2 available");
+        assert_eq!(v.menu.rows[1], "Reset credits: 2 available");
         assert_eq!(v.icon.bars, vec![IconBar { fill: 75, level: Level::Plenty }], "a pool alone is the icon's bar");
         assert_eq!(v.menu.blocked, None);
 
@@ -718,7 +718,7 @@ mod tests {
         let menu = &view.menu;
         assert_eq!(menu.accounts.len(), 2);
         assert_eq!(menu.accounts[0].header, "Codex · Plus · work@example.com");
-        assert!(menu.accounts[0].rows[0].starts_with("5-hour   80% left · resets"), "{:?}", menu.accounts[0].rows);
+        assert!(menu.accounts[0].rows[0].starts_with("5-hour: 80% left · resets"), "{:?}", menu.accounts[0].rows);
         assert_eq!(menu.accounts[1].status, "Codex home is gone — remove it in Settings");
         let until = clock(now() + Duration::minutes(50), now());
         assert_eq!(
