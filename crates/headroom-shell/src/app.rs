@@ -15,7 +15,6 @@ use headroom_core::alerts::hooks::{Hook, HookEvent};
 use headroom_core::alerts::pause as alert_pause;
 use headroom_core::error::UsageError;
 use headroom_core::fallback::{CodexNow, Fallback};
-use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::vault::{Slot, Vault};
 use headroom_core::poll::{self, PollPlan, Polled, Trigger};
 use headroom_core::present::dashboard_view::{accounts_dashboard, DashboardView};
@@ -31,7 +30,7 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
 use crate::menu::{self, MenuAction};
-use crate::state::{environment, SharedState, ALERTS_FILE};
+use crate::state::{environment, keychain, SharedState, ALERTS_FILE};
 use crate::{hooks, notifications, Shell, Window};
 
 /// How long after Codex last wrote a session log it counts as in use (poll every minute).
@@ -304,8 +303,10 @@ impl App {
         self.redraw();
     }
 
-    /// "Refresh now": every account, idle or not.
+    /// "Refresh now": every account, idle or not, and the keychain asked again even if it
+    /// refused lately (the person asked).
     pub fn refresh_all(&self) {
+        keychain().ask_again();
         self.shared.refresh_all.store(true, Ordering::Relaxed);
         self.shared.trigger(Trigger::Click);
     }
@@ -373,7 +374,7 @@ impl App {
 }
 
 pub fn fallback_for(ctx: &Context) -> Fallback<'static> {
-    ctx.fallback(&OsKeychain)
+    ctx.fallback(keychain())
 }
 
 async fn fetch(app: App) -> Readings {
@@ -399,7 +400,7 @@ async fn fetch(app: App) -> Readings {
             let shared = read_shared;
             let env = environment(&settings);
             // Which accounts there are now: a login changed in a home, a token pasted, a home added.
-            let roster = Roster::find(&env, &settings, &OsKeychain);
+            let roster = Roster::find(&env, &settings, keychain());
             for problem in &roster.problems {
                 tracing::warn!("{problem}");
             }
@@ -407,11 +408,11 @@ async fn fetch(app: App) -> Readings {
             shared.session.lock().unwrap().set_accounts(&roster.accounts, &shown);
 
             let ctx = Context::load(env.clone());
-            let vault = Vault::new(&OsKeychain);
+            let vault = Vault::new(keychain());
             // Whether a fallback key is stored and Codex runs on it, for the icon and the menu.
             let read_at = Utc::now();
             // Which login Codex uses is read without the `codex` program: no PATH search each poll.
-            let on_key = Fallback::without_codex(&ctx.env.codex_home, &ctx.config, &OsKeychain)
+            let on_key = Fallback::without_codex(&ctx.env.codex_home, &ctx.config, keychain())
                 .codex_now()
                 .ok()
                 .map(|now| now == CodexNow::FallbackKey);
@@ -444,7 +445,7 @@ async fn fetch(app: App) -> Readings {
                 tick.due
                     .iter()
                     .zip(&options)
-                    .map(|(account, options)| read_account(account, &env, &OsKeychain, options, now)),
+                    .map(|(account, options)| read_account(account, &env, keychain(), options, now)),
             ));
             let mut schedule = shared.schedule.lock().unwrap();
             for answer in &reports {

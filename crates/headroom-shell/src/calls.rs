@@ -7,7 +7,6 @@
 use chrono::Utc;
 use headroom_core::accounts::roster::{HomeOrigin, Place, Roster};
 use headroom_core::login::credentials::{DiscoverMode, ProbeOutcome};
-use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::pasted_tokens::{PastedEntry, PastedTokens};
 use headroom_core::login::vault::TokenInfo;
 use headroom_core::model::{AccountKey, SourceKind};
@@ -19,7 +18,7 @@ use headroom_core::tokens::report::DailyReport;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::state::environment;
+use crate::state::{environment, keychain};
 use crate::{App, Window};
 
 /// One request from a window. On the socket it is `{"id": 7, "call": "pause_alerts",
@@ -230,7 +229,7 @@ pub async fn answer(app: &App, call: Call) -> Answer {
         }
         Call::RemoveToken { account } => {
             let entry = pasted_entry_of(app, account).await?;
-            off_the_loop(move || PastedTokens::new(&OsKeychain).remove(&entry)).await?.map_err(|e| e.to_string())?;
+            off_the_loop(move || PastedTokens::new(keychain()).remove(&entry)).await?.map_err(|e| e.to_string())?;
             shared.trigger(Trigger::CredentialsChanged);
             app.refresh_all();
             Ok(Value::Null)
@@ -262,7 +261,7 @@ pub async fn answer(app: &App, call: Call) -> Answer {
                 headroom_core::accounts::changes::remove(
                     env,
                     settings,
-                    &OsKeychain,
+                    keychain(),
                     &account,
                     headroom_core::accounts::changes::Removal::Watching,
                 )
@@ -273,7 +272,7 @@ pub async fn answer(app: &App, call: Call) -> Answer {
         }
         Call::PinAccount { account } => {
             change_accounts(app, move |env, settings| {
-                headroom_core::accounts::changes::pin(env, settings, &OsKeychain, account.as_deref())
+                headroom_core::accounts::changes::pin(env, settings, keychain(), account.as_deref())
             })
             .await?;
             app.show_pinned();
@@ -330,7 +329,7 @@ async fn pasted_entry_of(app: &App, id: Option<String>) -> Result<PastedEntry, S
     let shown = app.shared.session.lock().unwrap().shown().watched.id.clone();
     off_the_loop(move || {
         let env = environment(&settings);
-        let roster = Roster::find(&env, &settings, &OsKeychain);
+        let roster = Roster::find(&env, &settings, keychain());
         let id = id.unwrap_or(shown);
         let account =
             roster.accounts.iter().find(|a| a.id == id).ok_or("That account is no longer watched: reopen Settings.")?;
@@ -345,6 +344,8 @@ async fn pasted_entry_of(app: &App, id: Option<String>) -> Result<PastedEntry, S
 /// Every place credentials are looked for (for the shown account), what each holds, its pasted
 /// token's details, and where every account's numbers come from.
 async fn credentials(app: &App) -> Result<Credentials, String> {
+    // Settings was opened: the person may answer an unlock prompt now.
+    keychain().ask_again();
     let (settings, from_session_logs, shown_id) = {
         let session = app.shared.session.lock().unwrap();
         let from_logs = session.shown().snapshot.as_ref().is_some_and(|s| s.source == SourceKind::SessionLog);
@@ -352,14 +353,14 @@ async fn credentials(app: &App) -> Result<Credentials, String> {
     };
     off_the_loop(move || {
         let env = environment(&settings);
-        let roster = Roster::find(&env, &settings, &OsKeychain);
-        let tokens = PastedTokens::new(&OsKeychain);
+        let roster = Roster::find(&env, &settings, keychain());
+        let tokens = PastedTokens::new(keychain());
         let info = |entry: &PastedEntry| tokens.load(entry).ok().flatten().map(|t| TokenInfo::of(&t, Utc::now()));
         let accounts: Vec<AccountCredentials> = roster
             .accounts
             .iter()
             .map(|a| {
-                let source = headroom_core::accounts::read::numbers_source(a, &env, &OsKeychain);
+                let source = headroom_core::accounts::read::numbers_source(a, &env, keychain());
                 AccountCredentials {
                     id: a.id.clone(),
                     label: a.listing(),
@@ -378,7 +379,7 @@ async fn credentials(app: &App) -> Result<Credentials, String> {
         let ctx = shown.context(&env);
         let source = shown.pasted().map(|entry| tokens.source(entry.clone()));
         let discovery = ctx.discover(
-            &OsKeychain,
+            keychain(),
             source.as_ref().map(|s| s as &dyn headroom_core::login::vault::PastedTokenSource),
             DiscoverMode::All,
         );
@@ -412,7 +413,7 @@ async fn check_token(app: &App, account: Option<String>) -> Result<String, Strin
     let settings = app.shared.settings();
     let entry = pasted_entry_of(app, account).await?;
     let location = entry.location();
-    let token = off_the_loop(move || PastedTokens::new(&OsKeychain).load(&entry))
+    let token = off_the_loop(move || PastedTokens::new(keychain()).load(&entry))
         .await?
         .map_err(|e| e.to_string())?
         .ok_or("No token is stored: paste one first.")?;
@@ -512,7 +513,7 @@ async fn accounts(app: &App) -> Result<Vec<AccountEntry>, String> {
     let settings = app.shared.settings();
     off_the_loop(move || {
         let env = environment(&settings);
-        let roster = Roster::find(&env, &settings, &OsKeychain);
+        let roster = Roster::find(&env, &settings, keychain());
         let shown = roster.shown(settings.pinned_account.as_deref(), &env).id.clone();
         roster
             .accounts
@@ -555,7 +556,7 @@ async fn change_accounts<T: Send + 'static, E: std::fmt::Display>(
 /// "Add a Codex home": refused with a sentence unless the folder holds a ChatGPT login.
 async fn add_home(app: &App, path: String) -> Result<String, String> {
     let added = change_accounts(app, move |env, settings| {
-        headroom_core::accounts::changes::add_home(env, settings, &OsKeychain, std::path::Path::new(path.trim()))
+        headroom_core::accounts::changes::add_home(env, settings, keychain(), std::path::Path::new(path.trim()))
     })
     .await?;
     if added.already {
@@ -587,7 +588,7 @@ async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<
     let outcome = headroom_core::accounts::read::use_reset_credit(
         &watched,
         &env,
-        &OsKeychain,
+        keychain(),
         key.as_str(),
         &chosen.id,
         Utc::now(),

@@ -13,6 +13,8 @@ use headroom_core::alerts::engine::{Alert, AlertState};
 use headroom_core::alerts::key::AlertKey;
 use headroom_core::alerts::pause as alert_pause;
 use headroom_core::environment::Environment;
+use headroom_core::login::guarded_keychain::GuardedKeychain;
+use headroom_core::login::keychain::OsKeychain;
 use headroom_core::model::UsageSnapshot;
 use headroom_core::poll::Trigger;
 use headroom_core::session::{settings_problems_alert, SavedState, Session};
@@ -183,6 +185,18 @@ fn load_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Option<T
         }
     }
 }
+
+/// The OS keychain as the tray asks it: with a time limit, and not again after it refused until
+/// the person asks (see `GuardedKeychain`). One for the process, so every caller knows what the
+/// keychain did lately.
+pub fn keychain() -> &'static GuardedKeychain<OsKeychain> {
+    static KEYCHAIN: std::sync::OnceLock<GuardedKeychain<OsKeychain>> = std::sync::OnceLock::new();
+    KEYCHAIN.get_or_init(|| GuardedKeychain::new(OsKeychain, KEYCHAIN_TIME_LIMIT))
+}
+
+/// How long one keychain call may take before the tray stops waiting for it (an unlock prompt
+/// left open keeps it waiting; polling goes on).
+const KEYCHAIN_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn environment(settings: &Settings) -> Environment {
     Environment::from_process().with_codex_home(settings.codex_home.as_deref())

@@ -10,6 +10,7 @@ pub mod codex_login;
 pub mod codex_login_store;
 pub mod codex_secrets;
 pub mod credentials;
+pub mod guarded_keychain;
 pub mod jwt;
 pub mod keychain;
 pub mod paste;
