@@ -65,21 +65,23 @@ fn the_dashboard_loads_again_after_its_web_process_dies_and_is_a_dialog_of_one_s
         web_processes(window).into_iter().find(|p| *p != first)
     });
     assert_ne!(first, second);
-    std::thread::sleep(Duration::from_secs(2));
-    let shot = screenshot("dashboard-after-web-process-killed.png");
-    // Not blank: the page's text draws many shades.
-    let info = Command::new("xwininfo").args(["-name", "Headroom"]).output().unwrap();
-    let info = String::from_utf8_lossy(&info.stdout).into_owned();
-    let field = |name: &str| -> i64 {
-        info.lines().find_map(|l| l.trim().strip_prefix(name)).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+    // Not blank: the page's text draws many shades (looked for again while it loads).
+    let colours_in_window = || -> u32 {
+        let shot = screenshot("dashboard-after-web-process-killed.png");
+        let info = Command::new("xwininfo").args(["-name", "Headroom"]).output().unwrap();
+        let info = String::from_utf8_lossy(&info.stdout).into_owned();
+        let field = |name: &str| -> i64 {
+            info.lines().find_map(|l| l.trim().strip_prefix(name)).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+        };
+        let (x, y) = (field("Absolute upper-left X:"), field("Absolute upper-left Y:"));
+        let colours = Command::new("convert")
+            .arg(&shot)
+            .args(["-crop", &format!("400x300+{x}+{y}"), "-format", "%k", "info:"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&colours.stdout).trim().parse().unwrap_or(0)
     };
-    let (x, y) = (field("Absolute upper-left X:"), field("Absolute upper-left Y:"));
-    let colours = Command::new("convert")
-        .arg(&shot)
-        .args(["-crop", &format!("400x300+{x}+{y}"), "-format", "%k", "info:"])
-        .output()
-        .unwrap();
-    let colours: u32 = String::from_utf8_lossy(&colours.stdout).trim().parse().unwrap_or(0);
-    assert!(colours > 20, "the dashboard is drawn again ({colours} colours in its corner)");
+    let colours = poll_until(Duration::from_secs(10), || Some(colours_in_window()).filter(|c| *c > 20));
+    assert!(colours.is_some(), "the dashboard is drawn again ({} colours in its corner)", colours_in_window());
     assert!(processes_of("headroom-window", running.root.path()).contains(&window), "the same window process");
 }

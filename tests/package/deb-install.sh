@@ -55,11 +55,11 @@ sleep 0.5
 app=$!
 for _ in $(seq 1 200); do [ -s "$work/registered" ] && break; sleep 0.05; done
 check the_installed_app_registers_its_tray_item bash -c "[ -s '$work/registered' ] && kill -0 $app"
-# auto-launch writes under $HOME/.config, whatever XDG_CONFIG_HOME says.
-autostart="$work/home/.config/autostart/Headroom.desktop"
+# In the configuration folder the session uses (XDG_CONFIG_HOME), the program's path quoted.
+autostart="$work/config/autostart/Headroom.desktop"
 for _ in $(seq 1 100); do [ -s "$autostart" ] && break; sleep 0.05; done
 check start_at_login_writes_an_autostart_entry_for_the_installed_app \
-  bash -c "grep -q '^Exec=/usr/bin/headroom-tray --autostart' '$autostart' && desktop-file-validate '$autostart' || { cat '$autostart'; false; }"
+  bash -c "grep -qx 'Exec=\"/usr/bin/headroom-tray\" --autostart' '$autostart' && desktop-file-validate '$autostart' || { cat '$autostart'; false; }"
 # The desktop entry's command, with the tray running: the running tray starts the installed
 # window process for the dashboard, and the launch ends at once.
 check the_desktop_entrys_command_opens_the_dashboard_in_the_running_tray bash -c "

@@ -25,8 +25,10 @@ pub fn set(wanted: bool) {
 /// The XDG autostart entry, in the configuration folder the session uses: `auto-launch` always
 /// wrote `~/.config/autostart`, whatever `XDG_CONFIG_HOME` said, so a desktop that reads the
 /// other folder never started Headroom (and its `Exec` broke on a path with spaces).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn set_xdg(config: &Path, program: &Path, wanted: bool) -> Result<(), String> {
     let entry = xdg_entry_path(config);
+    let program = program.to_str().ok_or("this program's path is not valid UTF-8, which a desktop entry needs")?;
     let text = xdg_entry(program);
     let current = std::fs::read_to_string(&entry).ok();
     match (wanted, current) {
@@ -43,22 +45,25 @@ fn set_xdg(config: &Path, program: &Path, wanted: bool) -> Result<(), String> {
     }
 }
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn xdg_entry_path(config: &Path) -> PathBuf {
     config.join("autostart").join("Headroom.desktop")
 }
 
 /// The desktop entry that starts `program` at login.
-fn xdg_entry(program: &Path) -> String {
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn xdg_entry(program: &str) -> String {
     format!(
         "[Desktop Entry]\nType=Application\nName=Headroom\nComment=Codex usage limits in the tray\n\
          Exec={} --autostart\nTerminal=false\nStartupNotify=false\nX-GNOME-Autostart-enabled=true\n",
-        exec_quoted(&program.to_string_lossy())
+        exec_quoted(program)
     )
 }
 
 /// A path as one argument of a desktop entry's `Exec`: quoted, with `"`, `` ` ``, `$` and `\`
 /// escaped as the Desktop Entry spec says (and the backslash escaped again, as every string
-/// value's is).
+/// value's is), and `%` doubled.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn exec_quoted(path: &str) -> String {
     let mut out = String::from("\"");
     for c in path.chars() {
@@ -68,6 +73,8 @@ fn exec_quoted(path: &str) -> String {
                 out.push(c);
             }
             '\\' => out.push_str("\\\\\\\\"),
+            // A field code's mark, even inside quotes.
+            '%' => out.push_str("%%"),
             c => out.push(c),
         }
     }
@@ -113,5 +120,6 @@ mod tests {
     fn exec_quotes_what_the_spec_asks() {
         assert_eq!(exec_quoted("/usr/bin/headroom-tray"), "\"/usr/bin/headroom-tray\"");
         assert_eq!(exec_quoted("/a$b"), "\"/a\\\\$b\"");
+        assert_eq!(exec_quoted("/opt/100%/headroom-tray"), "\"/opt/100%%/headroom-tray\"");
     }
 }

@@ -252,7 +252,10 @@ pub async fn answer(app: &App, call: Call) -> Answer {
             Ok(Value::Null)
         }
         Call::History { days, account } => history(app, days, account).and_then(json),
-        Call::ExportHistory { account } => export_history(app, account).and_then(json),
+        Call::ExportHistory { account } => {
+            let app = app.clone();
+            off_the_loop(move || export_history(&app, account)).await?.and_then(json)
+        }
         Call::TokenUsage { days, account } => token_usage(app, days, account).await.and_then(json),
         Call::Accounts => accounts(app).await.and_then(json),
         Call::AddHome { path } => add_home(app, path).await.and_then(json),

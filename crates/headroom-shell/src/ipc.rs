@@ -125,7 +125,8 @@ pub fn socket_path() -> PathBuf {
 fn socket_dir() -> PathBuf {
     let uid = euid();
     let candidates = [
-        dirs::runtime_dir().map(|dir| dir.join("headroom")),
+        // A runtime folder that is named but not there is no runtime folder.
+        dirs::runtime_dir().filter(|dir| dir.is_dir()).map(|dir| dir.join("headroom")),
         Some(std::env::temp_dir().join(format!("headroom-{uid}"))),
         dirs::cache_dir().map(|dir| dir.join("headroom").join("run")),
     ];
@@ -284,6 +285,20 @@ impl Hub {
     /// A window process did not start after all.
     pub fn window_process_failed(&self) {
         *self.on_its_way.lock().unwrap() = None;
+    }
+
+    /// When the window process now on its way was started, if one is.
+    pub fn on_its_way_since(&self) -> Option<std::time::Instant> {
+        self.on_its_way.lock().unwrap().as_ref().map(|(since, _)| *since)
+    }
+
+    /// The window process started at `since` ended before it watched: it is no longer on its
+    /// way (one started after it still is).
+    pub fn window_process_ended(&self, since: std::time::Instant) {
+        let mut on_its_way = self.on_its_way.lock().unwrap();
+        if on_its_way.as_ref().is_some_and(|(at, _)| *at == since) {
+            *on_its_way = None;
+        }
     }
 
     /// Opens `window` in the window process: at once when one watches, when it is up when one is
@@ -634,6 +649,20 @@ mod tests {
         assert_eq!(hub.open(Window::Dashboard), Opening::StartOne, "it ended: start another");
         hub.window_process_failed();
         assert_eq!(hub.open(Window::Dashboard), Opening::StartOne, "it never started: try again");
+    }
+
+    #[test]
+    fn a_window_process_that_ends_unwatched_frees_the_next_click_but_not_a_newer_start() {
+        let hub = Hub::default();
+        assert_eq!(hub.open(Window::Dashboard), Opening::StartOne);
+        let first = hub.on_its_way_since().unwrap();
+        hub.window_process_ended(first);
+        assert_eq!(hub.open(Window::Dashboard), Opening::StartOne, "it died starting: start another at once");
+        let second = hub.on_its_way_since().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        hub.window_process_ended(first);
+        assert_eq!(hub.on_its_way_since(), Some(second), "an older one ending does not cancel the newer");
+        assert_eq!(hub.open(Window::Settings), Opening::Queued);
     }
 
     #[test]

@@ -301,16 +301,16 @@ impl Menu {
     /// when it differs from the one shown. True when it changed.
     async fn bring_up_to_date(&self, emitter: &SignalEmitter<'_>) -> bool {
         let entries = (self.fresh_menu)();
-        {
+        // The model's menu and the layout change together, under the model's lock (as in
+        // `StatusNotifierItem::show`), so neither can be left behind the other.
+        let revision = {
             let mut model = self.model.lock().unwrap();
             if model.menu == entries {
                 return false;
             }
-            model.menu = entries.clone();
-        }
-        let revision = {
             let mut layout = self.layout.lock().unwrap();
             layout.show(&entries);
+            model.menu = entries;
             layout.revision
         };
         if let Err(e) = Menu::layout_updated(emitter, revision, 0).await {
@@ -472,8 +472,11 @@ impl StatusNotifierItem {
             tracing::info!("no tray host yet ({e}); the icon appears when one starts");
         }
         let connection = self.connection.clone();
+        let open = self.open.clone();
         tokio::spawn(async move {
             while let Some(change) = owners.next().await {
+                // A host that went with the menu open never says "closed".
+                *open.lock().unwrap() = MenuOpen::default();
                 let has_owner = change.args().is_ok_and(|a| a.new_owner().is_some());
                 if has_owner {
                     if let Err(e) = register(&connection).await {
@@ -492,22 +495,21 @@ impl StatusNotifierItem {
 
     /// Shows `model`, telling hosts only about what changed.
     pub async fn show(&self, model: TrayModel) -> zbus::Result<()> {
-        let (icon, tooltip, label, menu) = {
+        let (icon, tooltip, label, revision) = {
             let mut current = self.model.lock().unwrap();
             let changed = (
                 current.icon != model.icon,
                 (&current.tooltip_title, &current.tooltip_body) != (&model.tooltip_title, &model.tooltip_body),
                 current.label != model.label,
-                current.menu != model.menu,
             );
+            let revision = (current.menu != model.menu).then(|| {
+                let mut layout = self.layout.lock().unwrap();
+                layout.show(&model.menu);
+                layout.revision
+            });
             *current = model.clone();
-            changed
+            (changed.0, changed.1, changed.2, revision)
         };
-        let revision = menu.then(|| {
-            let mut layout = self.layout.lock().unwrap();
-            layout.show(&model.menu);
-            layout.revision
-        });
         let server = self.connection.object_server();
         let item = server.interface::<_, Item>(ITEM_PATH).await?;
         let emitter = item.signal_emitter();

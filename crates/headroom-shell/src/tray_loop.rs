@@ -161,11 +161,14 @@ impl Shell for TrayShell {
             // another at once instead of being queued for a process that is gone.
             Ok(mut child) => {
                 let hub = self.hub.clone();
+                let since = hub.on_its_way_since();
                 drop(tokio::spawn(async move {
                     let status = child.wait().await;
-                    if !hub.has_window_process() {
+                    // Still on its way: it ended before it watched (one that watched was taken
+                    // off when it connected).
+                    if since.is_some_and(|since| hub.on_its_way_since() == Some(since)) {
                         tracing::info!("the window process ended ({status:?}) before it was up");
-                        hub.window_process_failed();
+                        hub.window_process_ended(since.unwrap_or_else(std::time::Instant::now));
                     }
                 }))
             }

@@ -326,18 +326,25 @@ impl Drop for Running {
 /// `grace`, killed. Called as Headroom quits, so no hook outlives it (a `sleep 601` hook was
 /// still running 40 s after Quit). How many were running.
 pub fn stop_running_hooks(grace: Duration) -> usize {
-    let running: Vec<u32> = RUNNING.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    if running.is_empty() {
+    let running = || RUNNING.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let first = running();
+    if first.is_empty() {
         return 0;
     }
-    signal_groups(&running, false);
-    let started = Instant::now();
-    while started.elapsed() < grace && !RUNNING.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
-        std::thread::sleep(Duration::from_millis(20));
+    if cfg!(unix) {
+        signal_groups(&first, false);
+        let started = Instant::now();
+        while started.elapsed() < grace && !running().is_empty() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // What a hook left behind lives on in its group after the hook itself has ended (a
+        // group id is not given to another process while any of its members lives).
+        signal_groups(&first, true);
+    } else {
+        // No polite signal on Windows: the hooks still running are ended with what they started.
+        signal_groups(&running(), true);
     }
-    // What a hook left behind lives on in its group after the hook itself has ended.
-    signal_groups(&running, true);
-    running.len()
+    first.len()
 }
 
 #[cfg(unix)]
@@ -352,12 +359,15 @@ fn signal_groups(groups: &[u32], kill: bool) {
 }
 
 #[cfg(not(unix))]
-fn signal_groups(groups: &[u32], kill: bool) {
-    // No process groups: the hook itself is ended (what it started may remain).
-    if kill {
-        for &pid in groups {
-            let _ = std::process::Command::new("taskkill").args(["/F", "/T", "/PID", &pid.to_string()]).output();
-        }
+fn signal_groups(pids: &[u32], _kill: bool) {
+    use std::os::windows::process::CommandExt;
+    // CREATE_NO_WINDOW: no console flashes up as Headroom quits.
+    const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+    for &pid in pids {
+        let _ = std::process::Command::new("taskkill")
+            .args(["/F", "/T", "/PID", &pid.to_string()])
+            .creation_flags(CREATE_NO_WINDOW)
+            .output();
     }
 }
 

@@ -19,8 +19,9 @@ use super::keychain::{Keychain, KeychainError};
 struct Guard {
     /// Calls that ran out of time and have not answered yet.
     stuck: usize,
-    /// It refused (locked, a prompt dismissed): not asked again until the person asks.
-    refused: bool,
+    /// When it refused (locked, a prompt dismissed): not asked again until the person asks, or
+    /// [`ASK_AGAIN_AFTER`] has passed (a keyring still locked when Headroom started at login).
+    refused: Option<std::time::Instant>,
 }
 
 /// Cheap to clone: clones share what the keychain did lately.
@@ -30,6 +31,9 @@ pub struct GuardedKeychain<K> {
     limit: Duration,
     guard: Arc<Mutex<Guard>>,
 }
+
+/// A refusal is taken as the answer for this long; then polling asks once more.
+pub const ASK_AGAIN_AFTER: Duration = Duration::from_secs(15 * 60);
 
 /// Said while a call still waits on the keychain.
 pub const WAITING: &str = "it is waiting to be unlocked: answer its prompt, or unlock it";
@@ -44,7 +48,7 @@ impl<K: Keychain + Clone + 'static> GuardedKeychain<K> {
     /// The person asked (Refresh now, Settings): the keychain is asked again, even after it
     /// refused.
     pub fn ask_again(&self) {
-        self.guard().refused = false;
+        self.guard().refused = None;
     }
 
     fn guard(&self) -> std::sync::MutexGuard<'_, Guard> {
@@ -60,25 +64,28 @@ impl<K: Keychain + Clone + 'static> GuardedKeychain<K> {
             if guard.stuck > 0 {
                 return Err(KeychainError::Locked(WAITING.into()));
             }
-            if guard.refused {
+            if guard.refused.is_some_and(|at| at.elapsed() < ASK_AGAIN_AFTER) {
                 return Err(KeychainError::Locked(REFUSED.into()));
             }
         }
         let (answer, answered) = mpsc::channel();
         let (inner, guard) = (self.inner.clone(), self.guard.clone());
-        // Set when the caller stopped waiting, so that the late answer unmarks it.
-        let gave_up = Arc::new(Mutex::new(false));
+        // Set (under the guard's lock) when the caller stopped waiting, so that the late answer
+        // takes its mark off.
+        let gave_up = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let late = gave_up.clone();
         let started = std::thread::Builder::new().name("keychain".into()).spawn(move || {
-            let result = ask(&inner);
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ask(&inner)))
+                .unwrap_or_else(|_| Err(KeychainError::Other("the call to it failed unexpectedly".into())));
+            // Answered under the guard's lock: the caller either sees the answer or has marked
+            // the call stuck before this looks (see below), never neither.
             let mut state = guard.lock().unwrap_or_else(|e| e.into_inner());
             if matches!(result, Err(KeychainError::Locked(_))) {
-                state.refused = true;
+                state.refused = Some(std::time::Instant::now());
             }
-            if *late.lock().unwrap_or_else(|e| e.into_inner()) {
+            if late.load(std::sync::atomic::Ordering::SeqCst) {
                 state.stuck -= 1;
             }
-            drop(state);
             let _ = answer.send(result);
         });
         if let Err(e) = started {
@@ -86,15 +93,15 @@ impl<K: Keychain + Clone + 'static> GuardedKeychain<K> {
         }
         match answered.recv_timeout(self.limit) {
             Ok(result) => result,
-            Err(_) => {
-                // Marked under the guard's lock, which the late answer takes too: it is either
-                // counted here first, or it answered and this sees its result.
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(KeychainError::Other("the call to it ended without an answer".into()))
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
                 let mut state = self.guard();
-                let mut gave = gave_up.lock().unwrap_or_else(|e| e.into_inner());
                 if let Ok(result) = answered.try_recv() {
                     return result;
                 }
-                *gave = true;
+                gave_up.store(true, std::sync::atomic::Ordering::SeqCst);
                 state.stuck += 1;
                 Err(KeychainError::Locked(format!(
                     "it did not answer within {} s; {WAITING}",
