@@ -1,8 +1,9 @@
 //! The dashboard and settings windows. They exist only while open: created when opened and
 //! destroyed when closed, so an idle Headroom is a tray icon and a timer, with no webview.
 //!
-//! Each window has a fixed size and, on X11, the dialog type: tiling window managers (i3, sway)
-//! float such windows instead of tiling a 400 px dashboard across the screen. It opens near the
+//! Each window has one size (as small as it is large) and, on X11, the dialog type: tiling
+//! window managers (i3, sway) float such windows instead of tiling a 400 px dashboard across
+//! the screen. It opens near the
 //! pointer — which has just clicked the tray — where the platform says where that is (X11,
 //! Windows, macOS; Wayland places windows itself).
 
@@ -43,8 +44,7 @@ pub fn open(app: &AppHandle, which: Window) {
         .inner_size(place.size.0, place.size.1)
         // One size, as small and large: a tiling manager floats the window (sway decides so).
         .min_inner_size(place.size.0, place.size.1)
-        .max_inner_size(place.size.0, place.size.1)
-        .visible(false);
+        .max_inner_size(place.size.0, place.size.1);
     if let Some((x, y)) = place.at {
         builder = builder.position(x, y);
     }
@@ -52,17 +52,19 @@ pub fn open(app: &AppHandle, which: Window) {
         Ok(window) => {
             #[cfg(target_os = "linux")]
             reload_when_the_web_process_ends(&window);
-            // The type is set before the window is first shown: X11 managers read it then.
-            let shown = window.clone();
-            let _ = app.run_on_main_thread(move || {
-                #[cfg(target_os = "linux")]
-                if let Ok(gtk_window) = shown.gtk_window() {
-                    use gtk::prelude::GtkWindowExt;
-                    gtk_window.set_type_hint(gtk::gdk::WindowTypeHint::Dialog);
-                }
-                let _ = shown.show();
-                let _ = shown.set_focus();
-            });
+            // Shown at once (created hidden and shown after, the first paint came ~100 ms later):
+            // the type is set just after, which managers that decide at map time (i3) miss —
+            // they float the window for its one size anyway.
+            #[cfg(target_os = "linux")]
+            {
+                let typed = window.clone();
+                let _ = app.run_on_main_thread(move || {
+                    if let Ok(gtk_window) = typed.gtk_window() {
+                        use gtk::prelude::GtkWindowExt;
+                        gtk_window.set_type_hint(gtk::gdk::WindowTypeHint::Dialog);
+                    }
+                });
+            }
         }
         Err(e) => tracing::warn!("could not open the {} window: {e}", which.label()),
     }
