@@ -349,6 +349,7 @@ async fn pasted_entry_of(app: &App, id: Option<String>) -> Result<PastedEntry, S
 async fn credentials(app: &App) -> Result<Credentials, String> {
     // Settings was opened: the person may answer an unlock prompt now.
     keychain().ask_again();
+    let demo = app.shared.demo;
     let (settings, from_session_logs, shown_id) = {
         let session = app.shared.session.lock().unwrap();
         let from_logs = session.shown().snapshot.as_ref().is_some_and(|s| s.source == SourceKind::SessionLog);
@@ -408,6 +409,18 @@ async fn credentials(app: &App) -> Result<Credentials, String> {
         Credentials { from_session_logs: from_session_logs && in_use.is_none(), in_use, sources, pasted, accounts }
     })
     .await
+    .map(|credentials| if demo { as_in_the_demo(credentials) } else { credentials })
+}
+
+/// In `--demo` the tray shows made-up numbers: no real login is the one in the tray (Settings
+/// said the real login was, beside the demo's numbers).
+fn as_in_the_demo(mut credentials: Credentials) -> Credentials {
+    for account in &mut credentials.accounts {
+        account.shown = false;
+    }
+    credentials.in_use = Some("Headroom's demo (made-up numbers, nothing is read)".into());
+    credentials.from_session_logs = false;
+    credentials
 }
 
 /// Asks the usage service whether it accepts the token pasted for `account` (none: the shown
@@ -621,4 +634,33 @@ async fn run_test_hook(app: &App, index: usize) -> Result<String, String> {
         result.map(|()| "The hook ran and finished well.".to_string())
     })
     .await?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_the_demo_no_real_login_is_said_to_be_in_the_tray() {
+        let real = AccountCredentials {
+            id: "acct-1/user-dev".into(),
+            label: "dev@example.com".into(),
+            name: "dev@example.com".into(),
+            workspace: None,
+            source: Some("Codex's login file".into()),
+            problem: None,
+            pasted: None,
+            shown: true,
+        };
+        let credentials = Credentials {
+            in_use: Some("Codex's login file".into()),
+            sources: Vec::new(),
+            pasted: None,
+            from_session_logs: false,
+            accounts: vec![real],
+        };
+        let demo = as_in_the_demo(credentials);
+        assert!(!demo.accounts[0].shown);
+        assert_eq!(demo.in_use.as_deref(), Some("Headroom's demo (made-up numbers, nothing is read)"));
+    }
 }
