@@ -9,8 +9,15 @@ fn main() {
     // Mesa that is LLVM, some 45 MB resident, and time at every start) although nothing here
     // draws with GDK's GL; WebKit's rendering does not go through it. Turned off unless the user
     // chose otherwise.
-    if std::env::var_os("GDK_GL").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+    let x11 = std::env::var_os("WAYLAND_DISPLAY").is_none();
+    if std::env::var_os("GDK_GL").is_none() && x11 {
         std::env::set_var("GDK_GL", "disable");
+    }
+    // WebKit's accelerated compositing sets up its layers before the first paint; the
+    // dashboard has no animation that needs them. Without it, click to paint measured 417–519 ms
+    // against 502–581 with it on this 2-core machine (bench/two-processes.sh, docs/performance.md).
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() && x11 {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
     headroom_tray::run_window();
 }
