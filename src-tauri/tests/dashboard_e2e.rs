@@ -67,11 +67,13 @@ fn the_dashboard_shows_live_numbers_and_the_fix_for_a_rejected_login() {
             scenarios::usage("unauthorized").unwrap(),
             "the error banner",
             ".banner.error strong",
-            "Login rejected — run `codex`",
+            "Login rejected — run codex",
         );
+        // Commands are shown as code, not as raw backticks.
+        assert_eq!(driver.text(".banner.error strong code").as_deref(), Some("codex"));
         assert_eq!(
             driver.text(".banner.error .action").as_deref(),
-            Some("Run `codex` in a terminal to refresh your login")
+            Some("Run codex in a terminal to refresh your login")
         );
         assert_eq!(
             driver.text("section[aria-label='Weekly window'] .amount").as_deref(),
