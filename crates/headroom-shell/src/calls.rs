@@ -9,7 +9,7 @@ use headroom_core::accounts::roster::{HomeOrigin, Place, Roster};
 use headroom_core::login::credentials::{DiscoverMode, ProbeOutcome};
 use headroom_core::login::pasted_tokens::{PastedEntry, PastedTokens};
 use headroom_core::login::vault::TokenInfo;
-use headroom_core::model::{AccountKey, SourceKind};
+use headroom_core::model::{AccountKey, SourceKind, UsageSnapshot};
 use headroom_core::poll::Trigger;
 use headroom_core::present::history_view::{history_view, HistoryView};
 use headroom_core::settings::{FieldProblem, Settings, SettingsForm};
@@ -442,20 +442,25 @@ async fn check_token(app: &App, account: Option<String>) -> Result<String, Strin
     }
 }
 
+/// The account a card asks about (`id`; none: the one the tray shows) as the history keys it,
+/// with its name and its numbers now; `None` for an account no longer watched.
+fn history_account(app: &App, id: Option<&str>) -> Option<(AccountKey, String, Option<UsageSnapshot>)> {
+    let session = app.shared.session.lock().unwrap();
+    let chosen = match id {
+        Some(id) => session.accounts().iter().find(|a| a.watched.id == id)?,
+        None => session.shown(),
+    };
+    let key =
+        chosen.snapshot.as_ref().map(AccountKey::of).unwrap_or_else(|| AccountKey::from_stored(&chosen.watched.id));
+    Some((key, chosen.watched.label().to_string(), chosen.snapshot.clone()))
+}
+
 /// An account's history as CSV in the Downloads folder, named for the account and the day: each
 /// card exports its own (before, every card's button exported every account's rows).
 fn export_history(app: &App, account: Option<String>) -> Result<String, String> {
     use headroom_core::history::{self, History};
-    let (account, label) = {
-        let session = app.shared.session.lock().unwrap();
-        let chosen = account
-            .as_deref()
-            .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
-            .unwrap_or_else(|| session.shown());
-        let key =
-            chosen.snapshot.as_ref().map(AccountKey::of).unwrap_or_else(|| AccountKey::from_stored(&chosen.watched.id));
-        (key, chosen.watched.label().to_string())
-    };
+    let (account, label, _) =
+        history_account(app, account.as_deref()).ok_or("That account is no longer watched: reopen the dashboard.")?;
     let path = history::default_path()
         .filter(|p| p.exists())
         .ok_or("There is no usage history yet: it starts with the first numbers.")?;
@@ -482,15 +487,10 @@ fn export_history(app: &App, account: Option<String>) -> Result<String, String> 
 /// for the account asked for (a dashboard card's), else the one the tray shows.
 fn history(app: &App, days: Option<u32>, account: Option<String>) -> Result<HistoryView, String> {
     use headroom_core::history::{self, History};
-    let (current, id) = {
-        let session = app.shared.session.lock().unwrap();
-        let chosen = account
-            .as_deref()
-            .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
-            .unwrap_or_else(|| session.shown());
-        (chosen.snapshot.clone(), chosen.watched.id.clone())
-    };
-    let account = current.as_ref().map(AccountKey::of).unwrap_or_else(|| AccountKey::from_stored(&id));
+    // An account no longer watched: the tray's, as before.
+    let (account, _, current) = history_account(app, account.as_deref())
+        .or_else(|| history_account(app, None))
+        .ok_or("Headroom shows no account yet: try again in a moment.")?;
     let until = Utc::now();
     let since = until - chrono::Duration::days(i64::from(days.unwrap_or(7).clamp(1, 180)));
     let Some(path) = history::default_path().filter(|p| p.exists()) else {
