@@ -45,19 +45,7 @@ fn menus() -> Vec<(i64, i64, i64, i64)> {
     let out = Command::new("xdotool").args(["search", "--onlyvisible", "--class", "Wrapper-2.0"]).output().unwrap();
     let mut found: Vec<(i64, i64, i64, i64)> = String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter_map(|id| {
-            let info = Command::new("xwininfo").args(["-id", id.trim()]).output().ok()?;
-            let info = String::from_utf8_lossy(&info.stdout).into_owned();
-            let field = |name: &str| -> Option<i64> {
-                info.lines().find_map(|l| l.trim().strip_prefix(name)).and_then(|v| v.trim().parse().ok())
-            };
-            Some((
-                field("Width:")?,
-                field("Height:")?,
-                field("Absolute upper-left X:")?,
-                field("Absolute upper-left Y:")?,
-            ))
-        })
+        .filter_map(|id| window_geometry(&["-id", id.trim()]))
         // Below the 24 px panel (the panel's own plugin window sits in it).
         .filter(|(w, _, x, y)| *w > 20 && *x >= 0 && *y >= 20)
         .collect();
@@ -176,10 +164,7 @@ fn the_pause_submenu_opens_with_its_entries_in_xfce4_panel() {
     key(&["Up"]);
     let asked = std::time::Instant::now();
     key(&["Return"]);
-    let gone = poll_until(Duration::from_secs(5), || {
-        let state = std::fs::read_to_string(format!("/proc/{tray_pid}/stat")).unwrap_or_default();
-        (state.is_empty() || state.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z'))).then_some(())
-    });
+    let gone = poll_until(Duration::from_secs(5), || ended(tray_pid).then_some(()));
     assert!(gone.is_some(), "the tray still runs 5 s after Quit");
     let took = asked.elapsed();
     let _ = writeln_stderr(&format!("Quit from xfce4-panel: the tray ended in {} ms", took.as_millis()));

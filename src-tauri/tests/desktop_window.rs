@@ -68,12 +68,7 @@ fn the_dashboard_loads_again_after_its_web_process_dies_and_is_a_dialog_of_one_s
     // Not blank: the page's text draws many shades (looked for again while it loads).
     let colours_in_window = || -> u32 {
         let shot = screenshot("dashboard-after-web-process-killed.png");
-        let info = Command::new("xwininfo").args(["-name", "Headroom"]).output().unwrap();
-        let info = String::from_utf8_lossy(&info.stdout).into_owned();
-        let field = |name: &str| -> i64 {
-            info.lines().find_map(|l| l.trim().strip_prefix(name)).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
-        };
-        let (x, y) = (field("Absolute upper-left X:"), field("Absolute upper-left Y:"));
+        let (_, _, x, y) = window_geometry(&["-name", "Headroom"]).unwrap_or_default();
         let colours = Command::new("convert")
             .arg(&shot)
             .args(["-crop", &format!("400x300+{x}+{y}"), "-format", "%k", "info:"])

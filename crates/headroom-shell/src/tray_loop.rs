@@ -166,9 +166,9 @@ impl Shell for TrayShell {
                     let status = child.wait().await;
                     // Still on its way: it ended before it watched (one that watched was taken
                     // off when it connected).
-                    if since.is_some_and(|since| hub.on_its_way_since() == Some(since)) {
+                    if let Some(since) = since.filter(|since| hub.on_its_way_since() == Some(*since)) {
                         tracing::info!("the window process ended ({status:?}) before it was up");
-                        hub.window_process_ended(since.unwrap_or_else(std::time::Instant::now));
+                        hub.window_process_ended(since);
                     }
                 }))
             }

@@ -981,3 +981,22 @@ pub fn start_tray(fake: &headroom_testkit::FakeService, settings: Option<&str>) 
         _log_on_failure: AppLog(log),
     }
 }
+
+/// Whether process `pid` has ended. A zombie has ended too: its parent (the test) has not
+/// waited for it yet.
+pub fn ended(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .unwrap_or(true)
+}
+
+/// An X window's (width, height, x, y) on the screen, as `xwininfo` tells it; `args` picks the
+/// window (`["-id", id]`, `["-name", title]`).
+pub fn window_geometry(args: &[&str]) -> Option<(i64, i64, i64, i64)> {
+    let info = Command::new("xwininfo").args(args).output().ok()?;
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let field = |name: &str| -> Option<i64> {
+        info.lines().find_map(|l| l.trim().strip_prefix(name)).and_then(|v| v.trim().parse().ok())
+    };
+    Some((field("Width:")?, field("Height:")?, field("Absolute upper-left X:")?, field("Absolute upper-left Y:")?))
+}

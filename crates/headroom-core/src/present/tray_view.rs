@@ -475,6 +475,25 @@ mod tests {
         })
     }
 
+    /// The view of `label`'s numbers beside `others`, with default settings.
+    fn view_with_others(snapshot: &UsageSnapshot, label: &str, others: &[OtherAccount]) -> TrayView {
+        tray_view(&TrayInputs {
+            snapshot: Some(snapshot),
+            error: None,
+            settings: &Settings::default(),
+            paused_until: None,
+            on_api_key: false,
+            fallback_key: false,
+            restored_at: None,
+            paces: &[],
+            label,
+            command: None,
+            others,
+            hook_trouble: None,
+            now: now(),
+        })
+    }
+
     #[test]
     fn normal_numbers() {
         let snap = snapshot(vec![window(WindowKind::Weekly, 17.0, 5000), window(WindowKind::FiveHour, 42.0, 133)], 2);
@@ -682,7 +701,6 @@ mod tests {
 
     #[test]
     fn every_account_has_a_section_and_a_blocked_one_points_at_a_sibling_with_room() {
-        let settings = Settings::default();
         let mut personal =
             snapshot(vec![window(WindowKind::FiveHour, 100.0, 50), window(WindowKind::Weekly, 30.0, 3000)], 0);
         personal.account.email = Some("personal@example.com".into());
@@ -700,21 +718,7 @@ mod tests {
             },
             OtherAccount { label: "/home/dev/.codex-old", snapshot: None, error: Some(&gone), command: None },
         ];
-        let view = tray_view(&TrayInputs {
-            snapshot: Some(&personal),
-            error: None,
-            settings: &settings,
-            paused_until: None,
-            on_api_key: false,
-            fallback_key: false,
-            restored_at: None,
-            paces: &[],
-            label: "personal@example.com",
-            command: None,
-            others: &others,
-            hook_trouble: None,
-            now: now(),
-        });
+        let view = view_with_others(&personal, "personal@example.com", &others);
         let menu = &view.menu;
         assert_eq!(menu.accounts.len(), 2);
         assert_eq!(menu.accounts[0].header, "Codex · Plus · work@example.com");
@@ -739,7 +743,6 @@ mod tests {
     /// with a home and room never was.
     #[test]
     fn a_blocked_account_is_pointed_at_one_codex_can_run_with_before_a_pasted_token() {
-        let settings = Settings::default();
         let mut personal =
             snapshot(vec![window(WindowKind::FiveHour, 100.0, 50), window(WindowKind::Weekly, 30.0, 3000)], 0);
         personal.limit_reached = true;
@@ -754,28 +757,13 @@ mod tests {
                 command: Some("CODEX_HOME=/home/dev/.codex-work codex".into()),
             },
         ];
-        let inputs = |others| TrayInputs {
-            snapshot: Some(&personal),
-            error: None,
-            settings: &settings,
-            paused_until: None,
-            on_api_key: false,
-            fallback_key: false,
-            restored_at: None,
-            paces: &[],
-            label: "personal@example.com",
-            command: None,
-            others,
-            hook_trouble: None,
-            now: now(),
-        };
-        let hints = tray_view(&inputs(&others)).menu.hints;
+        let hints = view_with_others(&personal, "personal@example.com", &others).menu.hints;
         assert_eq!(hints.len(), 1);
         assert!(hints[0].text.ends_with("work@example.com has 40% left"), "{}", hints[0].text);
         assert_eq!(hints[0].command.as_deref(), Some("CODEX_HOME=/home/dev/.codex-work codex"));
 
         // With only the pasted token left, it is named with what the user can do about it.
-        let hints = tray_view(&inputs(&others[..1])).menu.hints;
+        let hints = view_with_others(&personal, "personal@example.com", &others[..1]).menu.hints;
         assert_eq!(hints[0].command, None);
         assert!(
             hints[0].text.contains("pasted@example.com has 90% left, but Codex has no login for it here")
@@ -787,7 +775,6 @@ mod tests {
 
     #[test]
     fn every_other_account_has_a_one_line_summary() {
-        let settings = Settings::default();
         let shown = snapshot(vec![window(WindowKind::FiveHour, 10.0, 50)], 0);
         let work = snapshot(vec![window(WindowKind::FiveHour, 20.0, 50), window(WindowKind::Weekly, 60.0, 3000)], 0);
         let expired = UsageError::HomeGone { path: "/home/dev/.codex-old".into() };
@@ -795,21 +782,7 @@ mod tests {
             OtherAccount { label: "work@example.com", snapshot: Some(&work), error: None, command: None },
             OtherAccount { label: "/home/dev/.codex-old", snapshot: None, error: Some(&expired), command: None },
         ];
-        let view = tray_view(&TrayInputs {
-            snapshot: Some(&shown),
-            error: None,
-            settings: &settings,
-            paused_until: None,
-            on_api_key: false,
-            fallback_key: false,
-            restored_at: None,
-            paces: &[],
-            label: "dev@example.com",
-            command: None,
-            others: &others,
-            hook_trouble: None,
-            now: now(),
-        });
+        let view = view_with_others(&shown, "dev@example.com", &others);
         let summaries: Vec<&str> = view.menu.accounts.iter().map(|a| a.summary.as_str()).collect();
         assert!(summaries[0].starts_with("work@example.com: 40% left (weekly, "), "{summaries:?}");
         assert_eq!(summaries[1], "/home/dev/.codex-old: Codex home is gone — remove it in Settings");
