@@ -260,7 +260,17 @@ impl Sandbox {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for attempt in 1.. {
-            let mut child = command.spawn().expect("headroom starts");
+            let mut child = match command.spawn() {
+                Ok(child) => child,
+                // Wine's CreateProcess now and then fails with ERROR_INTERNAL_ERROR (1359) when
+                // fifty starts come fast (seen once in a CI run): nothing of Headroom ran yet.
+                Err(error) if cfg!(windows) && error.raw_os_error() == Some(1359) && attempt < 3 => {
+                    eprintln!("headroom.exe could not be started ({error}); starting it again");
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    continue;
+                }
+                Err(error) => panic!("headroom starts: {error:?}"),
+            };
             if let Some(input) = input {
                 child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
             }
