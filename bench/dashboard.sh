@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 opens="${1:-6}"
 target="${CARGO_TARGET_DIR:-target}"
 scripts/build-ui
-cargo build --release --locked -q -p headroom-tray -p headroom-testkit
+cargo build --release --locked -q -p headroom-tray -p headroom-window -p headroom-testkit
 gz=$(cat ui/dist/assets/*.js ui/dist/assets/*.css ui/dist/index.html | gzip -9 | wc -c)
 echo "UI bundle: $((gz / 1024)) KB gzipped (target < 150 KB)"
 export BENCH_TRAY="$target/release/headroom-tray" BENCH_FAKE="$target/release/headroom-fake" BENCH_OPENS="$opens"
@@ -24,7 +24,7 @@ start_fake_service "$work" "$BENCH_FAKE"
 sleep 0.5
 for i in $(seq 1 "$BENCH_OPENS"); do
   : > "$work/registered"
-  HEADROOM_LOG=headroom_tray=info,headroom_shell=info NO_COLOR=1 "$BENCH_TRAY" 2> "$work/app.log" &
+  HEADROOM_LOG=headroom_tray=info,headroom_window=info,headroom_protocol=info NO_COLOR=1 "$BENCH_TRAY" 2> "$work/app.log" &
   app=$!
   while [ ! -s "$work/registered" ]; do sleep 0.01; done
   sleep 2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak with faults (src-tauri/tests/soak.rs): the release tray process, its dashboard open in the
+# Soak with faults (crates/headroom-tray/tests/soak.rs): the release tray process, its dashboard open in the
 # window process, for SECONDS (default 600; CI runs 120) in a throw-away desktop session against
 # the fake service cycling through faults.
 # It opens with 30 s of pause/resume menu clicks as fast as the app answers. Fails, naming the

@@ -12,7 +12,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}"
 if [ "${HEADROOM_IN_DESKTOP_SESSION:-}" != "1" ]; then
   scripts/build-ui
-  cargo build --release --locked -q -p headroom-tray -p headroom-cli -p headroom-testkit
+  cargo build --release --locked -q -p headroom-tray -p headroom-window -p headroom-cli -p headroom-testkit
   exec scripts/with-desktop-session bash "$0" "$@"
 fi
 seconds="${1:-150}"

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-300}"
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release --locked -q -p headroom-tray -p headroom-testkit
+cargo build --release --locked -q -p headroom-tray -p headroom-window -p headroom-testkit
 export BENCH_TRAY="$target/release/headroom-tray" BENCH_FAKE="$target/release/headroom-fake" BENCH_DURATION="$duration"
 exec scripts/with-desktop-session bash -c '
 set -euo pipefail

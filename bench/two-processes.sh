@@ -13,7 +13,7 @@ opens="${1:-6}"
 idle="${2:-30}"
 target="${CARGO_TARGET_DIR:-target}"
 scripts/build-ui
-cargo build --release --locked -q -p headroom-tray -p headroom-testkit
+cargo build --release --locked -q -p headroom-tray -p headroom-window -p headroom-testkit
 export BENCH_TRAY="$target/release/headroom-tray" BENCH_FAKE="$target/release/headroom-fake" \
   BENCH_OPENS="$opens" BENCH_IDLE="$idle"
 exec scripts/with-desktop-session bash -c '
@@ -29,7 +29,7 @@ sleep 0.5
 kib() { awk -v k="$2" "\$1 == k\":\" {print \$2}" "/proc/$1/smaps_rollup"; }
 at() { date -d "$(grep "$1" "$work/app.log" | tail -1 | sed "s/\x1b\[[0-9;]*m//g" | cut -d" " -f1)" +%s%N; } # when the newest log line with $1 was written
 mb() { awk -v v="$1" "BEGIN {printf \"%.1f MB\", v / 1024}"; }
-HEADROOM_LOG=headroom_tray=info,headroom_shell=info NO_COLOR=1 "$BENCH_TRAY" 2> "$work/app.log" &
+HEADROOM_LOG=headroom_tray=info,headroom_window=info,headroom_protocol=info NO_COLOR=1 "$BENCH_TRAY" 2> "$work/app.log" &
 tray=$!
 while [ ! -s "$work/registered" ]; do sleep 0.01; done
 sleep "$BENCH_IDLE"

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     snapshot.reset_credit_list = Some(list);
     let settings = headroom_core::settings::Settings::default();
     let _ = headroom_core::present::dashboard_view::dashboard_view(Some(&snapshot), &[], None, &settings, now);
-    let _ = headroom_core::present::humanize::blocked_sentence(&snapshot, now, true);
+    let _ = headroom_core::humanize::blocked_sentence(&snapshot, now, true);
     if let Ok(credit) = headroom_core::present::reset_credit::pick(&snapshot, None) {
         let _ = headroom_core::present::reset_credit::question(credit, Some("me@example.com"), now);
     }

@@ -1,7 +1,7 @@
 //! The socket between the tray process and the window process: any line is a message or a
 //! refusal, never a panic; a message read is written back as one line that reads the same.
 #![no_main]
-use headroom_shell::ipc::{line, parse_from_tray, parse_request};
+use headroom_protocol::messages::{line, parse_from_tray, parse_request};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = window.title();
         }
         let settings = headroom_core::settings::Settings::default();
-        let _ = headroom_core::present::humanize::blocked_sentence(&snapshot, now, true);
+        let _ = headroom_core::humanize::blocked_sentence(&snapshot, now, true);
         let _ = headroom_core::present::dashboard_view::dashboard_view(Some(&snapshot), &[], None, &settings, now);
         let _ = headroom_core::present::tray_view::tray_view(&headroom_core::present::tray_view::TrayInputs {
             snapshot: Some(&snapshot),

@@ -10,9 +10,8 @@ use headroom_core::login::pasted_tokens::PastedTokens;
 use headroom_core::login::vault::TokenInfo;
 use headroom_core::settings::{self, SettingsForm};
 use headroom_core::status::Context;
-use headroom_shell::calls::{Answer, Call};
-use headroom_shell::ipc::Link;
-use headroom_shell::state::environment;
+use headroom_protocol::Link;
+use headroom_protocol::{Answer, Call};
 use tauri::State;
 
 /// The tray process, which answers the windows' calls.
@@ -67,7 +66,7 @@ pub async fn paste_token(backend: Backed<'_>, text: String) -> Result<TokenInfo,
         Paste::SessionCookie(cookie) => {
             // The settings choose the service (and Codex's home); read as the tray reads them.
             let settings = settings::default_path().map(|path| settings::load(&path).0).unwrap_or_default();
-            let client = Context::load(environment(&settings)).client().map_err(|e| e.to_string())?;
+            let client = Context::load(settings.environment()).client().map_err(|e| e.to_string())?;
             client.exchange_session_cookie(&cookie).await.map_err(|e| e.to_string())?.access_token
         }
     };

@@ -1,6 +1,6 @@
 //! The window process: Headroom's dashboard and settings windows, a Tauri app started when a
 //! window is asked for and ended when its last window closes. Headroom's loop runs in the tray
-//! process (`headroom_shell::tray_process`), which answers the windows' calls over the socket and
+//! process (`headroom-tray`), which answers the windows' calls over the socket and
 //! pushes them new numbers.
 
 mod commands;
@@ -13,8 +13,8 @@ use tauri::Manager;
 /// The window process: the dashboard and settings windows, for the tray process (started first
 /// when it is not running). It ends when its last window closes, and when the tray goes.
 pub fn run_window() {
-    use headroom_shell::ipc::FromTray;
-    headroom_shell::log_to_stderr("headroom_tray=info,headroom_shell=info,headroom_core=info");
+    use headroom_protocol::FromTray;
+    headroom_core::logging::log_to_stderr("headroom_window=info,headroom_protocol=info,headroom_core=info");
     let open = std::env::args().skip_while(|a| a != "--open").nth(1);
     let open = open.as_deref().and_then(windows::Window::from_label).unwrap_or(windows::Window::Dashboard);
     let (link, mut pushes) = match tauri::async_runtime::block_on(window_link::connect(open)) {

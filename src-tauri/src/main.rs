@@ -19,5 +19,5 @@ fn main() {
     if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() && x11 {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
-    headroom_tray::run_window();
+    headroom_window::run_window();
 }

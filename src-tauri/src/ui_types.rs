@@ -16,10 +16,10 @@ mod tests {
     use headroom_types::Level;
     use ts_rs::TS;
 
-    use headroom_shell::calls::{AccountCredentials, AccountEntry, Credentials, HookEntry, SavedSettings, Source};
+    use headroom_protocol::calls::{AccountCredentials, AccountEntry, Credentials, HookEntry, SavedSettings, Source};
 
     const HEADER: &str = "// Generated from the Rust types by src-tauri/src/ui_types.rs: do not edit.\n\
-        // After changing one of those types: UPDATE_UI_TYPES=1 cargo test -p headroom-tray ui_types\n\n";
+        // After changing one of those types: UPDATE_UI_TYPES=1 cargo test -p headroom-window ui_types\n\n";
 
     fn generated() -> String {
         let declarations = [
@@ -111,7 +111,7 @@ mod tests {
         let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             on_disk == expected,
-            "ui/src/lib/generated.ts does not match the Rust types: run `UPDATE_UI_TYPES=1 cargo test -p headroom-tray ui_types` and commit the file.\n--- expected ---\n{expected}"
+            "ui/src/lib/generated.ts does not match the Rust types: run `UPDATE_UI_TYPES=1 cargo test -p headroom-window ui_types` and commit the file.\n--- expected ---\n{expected}"
         );
     }
 }

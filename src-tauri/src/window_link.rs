@@ -3,9 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use headroom_shell::calls::Call;
-use headroom_shell::ipc::{self, FromTray, Link};
-use headroom_shell::Window;
+use headroom_protocol::{sibling, socket, Call, FromTray, Link, Window, TRAY_PROGRAM};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -14,7 +12,7 @@ const TRAY_START: Duration = Duration::from_secs(10);
 
 /// Connects to the tray and asks to show `open`; `None` when another window process shows it.
 pub async fn connect(open: Window) -> Result<Option<(Link, UnboundedReceiver<FromTray>)>, String> {
-    let stream = match ipc::connect().await {
+    let stream = match socket::connect().await {
         Ok(stream) => stream,
         Err(_) => start_tray().await?,
     };
@@ -30,7 +28,7 @@ pub async fn connect(open: Window) -> Result<Option<(Link, UnboundedReceiver<Fro
 
 /// Starts the tray process and waits for it to listen.
 async fn start_tray() -> Result<interprocess::local_socket::tokio::Stream, String> {
-    let program = ipc::sibling(ipc::TRAY_PROGRAM);
+    let program = sibling(TRAY_PROGRAM);
     tracing::info!("Headroom's tray is not running: starting {}", program.display());
     // The demo's window shows the demo's tray. Not waited for: the tray outlives this process.
     let demo = std::env::args().any(|a| a == "--demo");
@@ -45,7 +43,7 @@ async fn start_tray() -> Result<interprocess::local_socket::tokio::Stream, Strin
     })?;
     let started = Instant::now();
     loop {
-        if let Ok(stream) = ipc::connect().await {
+        if let Ok(stream) = socket::connect().await {
             return Ok(stream);
         }
         if started.elapsed() > TRAY_START {

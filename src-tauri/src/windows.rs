@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-pub use headroom_shell::Window;
+pub use headroom_protocol::Window;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
 /// When each window was asked for, to measure the time to its first paint.
@@ -50,6 +50,8 @@ pub fn open(app: &AppHandle, which: Window) {
     }
     match builder.build() {
         Ok(window) => {
+            #[cfg(not(target_os = "linux"))]
+            let _ = window;
             #[cfg(target_os = "linux")]
             reload_when_the_web_process_ends(&window);
             // Shown at once (created hidden and shown after, the first paint came ~100 ms later):

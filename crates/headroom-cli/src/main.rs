@@ -20,10 +20,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use headroom_core::accounts::read::{read_account, read_accounts};
 use headroom_core::accounts::roster::{Roster, WatchedAccount};
 use headroom_core::environment::Environment;
+use headroom_core::humanize;
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::present::bar_format::{self, Template};
 use headroom_core::present::guard::GuardWindow;
-use headroom_core::present::humanize;
 use headroom_core::present::status_json::status_json;
 use headroom_core::sources::shared_numbers::{self, MaxAge, SharedNumbers};
 use headroom_core::status::ReadOptions;
@@ -290,12 +290,7 @@ impl From<Source> for SourcePreference {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.verbose {
-        tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_env("HEADROOM_LOG").unwrap_or_else(|_| "info".into()),
-            )
-            .init();
+        headroom_core::logging::log_to_stderr("info");
     }
     // The Codex folder chosen in Headroom's settings applies here as in the tray; what in the
     // file cannot be used is said on every run (the rest still applies).

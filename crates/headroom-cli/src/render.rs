@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
-use headroom_core::present::humanize::{self, age, bar, blocked_sentence, reset_phrase, used_and_left};
+use headroom_core::humanize::{self, age, bar, blocked_sentence, reset_phrase, used_and_left};
 use headroom_core::present::tray_view::{credits_text, no_windows, pool_credits};
 use headroom_core::settings::Settings;
 use headroom_core::text::capitalise;
@@ -106,7 +106,7 @@ fn provenance(report: &StatusReport, snapshot: &UsageSnapshot, settings: &Settin
             format!("From Codex's session log{file}, as of {}", age(snapshot.observed_at, now))
         }
     };
-    if now - snapshot.observed_at > settings.stale_after() {
+    if settings.is_stale(snapshot, now) {
         text.push_str(" (stale)");
     }
     if snapshot.source == SourceKind::Api {

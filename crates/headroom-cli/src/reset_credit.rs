@@ -30,7 +30,7 @@ pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings,
     let Some(snapshot) = report.snapshot.as_ref() else {
         let code = report.exit_code();
         let error = report.error.map(|e| e.to_string()).unwrap_or_else(|| "No numbers could be read.".into());
-        eprintln!("{}", headroom_core::present::humanize::in_home(&error, account.codex_command().as_deref()));
+        eprintln!("{}", headroom_core::humanize::in_home(&error, account.codex_command().as_deref()));
         return code;
     };
     if let Err(why) = worth_using(snapshot, settings) {
@@ -81,7 +81,7 @@ pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings,
             }
         }
         Err(sentence) => {
-            eprintln!("{}", headroom_core::present::humanize::in_home(&sentence, account.codex_command().as_deref()));
+            eprintln!("{}", headroom_core::humanize::in_home(&sentence, account.codex_command().as_deref()));
             4
         }
     }

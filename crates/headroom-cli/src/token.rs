@@ -7,13 +7,13 @@ use crate::secret_input::{read_secret, SecretPrompt};
 
 use chrono::Utc;
 use headroom_core::environment::ENV_ACCESS_TOKEN;
+use headroom_core::humanize::{clock, relative, used_and_left};
 use headroom_core::login::credentials::Credential;
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::paste::{classify, Paste};
 use headroom_core::login::pasted_tokens::{PastedEntry, PastedTokens};
 use headroom_core::login::vault::mask;
 use headroom_core::model::CredentialOrigin;
-use headroom_core::present::humanize::{clock, relative, used_and_left};
 use headroom_core::sources::client::ExchangeError;
 use headroom_core::status::fetch_live;
 use headroom_core::Context;

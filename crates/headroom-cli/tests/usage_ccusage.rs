@@ -2,7 +2,7 @@
 //! binary is on npm, pinned in package.json) on the same generated CODEX_HOME — repeated events,
 //! cache writes and archived sessions included: the numbers must be equal.
 //!
-//! One deliberate difference, documented in the README: ccusage's `inputTokens` leaves the cached
+//! One deliberate difference, documented in docs/cli.md: ccusage's `inputTokens` leaves the cached
 //! input and the cache writes out (they are `cacheReadTokens` and `cacheCreationTokens`), while
 //! Headroom's `input_tokens` includes them, as OpenAI counts input. So Headroom's input =
 //! ccusage's inputTokens + cacheReadTokens + cacheCreationTokens.

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::humanize;
 use crate::model::CredentialOrigin;
-use crate::present::humanize;
 
 /// The longest `Retry-After` honoured: a server asking for more is asking for a day's rest.
 pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;

@@ -17,7 +17,8 @@
 //! changing the file in place under a lock), the [`environment`]
 //! read once at start, [`error`] (every failure with its sentence), [`storage`] (Headroom's own
 //! files), [`user_folders`] (where the platform keeps them), [`poll`] (the polite schedule), [`fallback`] (switching Codex to an API key and back)
-//! and [`text`] (small helpers that know nothing of the domain).
+//! [`humanize`] (numbers and times as a person reads them, for every sentence) and [`text`] (small
+//! helpers that know nothing of the domain).
 //!
 //! # The three paths
 //!
@@ -26,7 +27,7 @@
 //!   or [`sources::session_log`]; [`history::record_and_pace`] records it and gives each window
 //!   its pace.
 //! - **Where it is drawn:** [`present::tray_view`] (icon bars, title, menu lines),
-//!   [`present::dashboard_view`] (the dashboard's data), [`present::humanize`] (the sentences
+//!   [`present::dashboard_view`] (the dashboard's data), [`humanize`] (the sentences
 //!   every view shares); the icon itself is drawn by the `headroom-icon` crate.
 //! - **Where an alert is decided:** [`session::Session::apply`] turns a reading into effects;
 //!   the rules themselves are in [`alerts::engine`] (alert-rules.md, one alert per crossing).
@@ -37,6 +38,8 @@ pub mod environment;
 pub mod error;
 pub mod fallback;
 pub mod history;
+pub mod humanize;
+pub mod logging;
 pub mod login;
 pub mod model;
 pub mod poll;

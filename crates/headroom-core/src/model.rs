@@ -490,6 +490,12 @@ pub struct UsageSnapshot {
 pub const CLOCK_SLACK: Duration = Duration::minutes(1);
 
 impl UsageSnapshot {
+    /// Older than `stale_after` at `now`. How old that is is the settings' one rule
+    /// ([`crate::settings::Settings::stale_after`]); this is the one comparison.
+    pub fn is_stale(&self, stale_after: Duration, now: DateTime<Utc>) -> bool {
+        now - self.observed_at > stale_after
+    }
+
     /// Dated ahead of `now`: taken while the clock was ahead, so how old it is cannot be said.
     pub fn dated_ahead(&self, now: DateTime<Utc>) -> bool {
         now.checked_add_signed(CLOCK_SLACK).is_some_and(|latest| self.observed_at > latest)

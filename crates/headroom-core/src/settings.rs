@@ -106,6 +106,18 @@ impl Settings {
     pub fn stale_after(&self) -> Duration {
         Duration::minutes(15).max(Duration::minutes(2 * i64::from(self.poll_interval_minutes)))
     }
+
+    /// Whether `snapshot` is stale at `now` by [`Settings::stale_after`]: what the tray, the
+    /// dashboard, the status bars and the CLI all ask.
+    pub fn is_stale(&self, snapshot: &crate::model::UsageSnapshot, now: chrono::DateTime<chrono::Utc>) -> bool {
+        snapshot.is_stale(self.stale_after(), now)
+    }
+
+    /// This process's environment, with the Codex folder these settings choose: how the tray,
+    /// its windows and the CLI all find Codex.
+    pub fn environment(&self) -> crate::environment::Environment {
+        crate::environment::Environment::from_process().with_codex_home(self.codex_home.as_deref())
+    }
 }
 
 impl Default for Settings {

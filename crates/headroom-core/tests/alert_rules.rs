@@ -476,7 +476,7 @@ fn titles_read_at_a_glance_and_one_poll_is_one_notification() {
     let s = sample(1, (81.0, 133), (100.0, WEEK));
     let alerts = engine.observe(&s, &acct(), &settings, UserPause::default(), minutes(1));
     assert_eq!(alerts.len(), 2);
-    let expected_clock = headroom_core::present::humanize::clock(minutes(133), minutes(1));
+    let expected_clock = headroom_core::humanize::clock(minutes(133), minutes(1));
     assert_eq!(alerts[0].title, format!("Codex 5-hour limit 80% used — resets {expected_clock}"));
     assert_eq!(alerts[0].body, format!("19% left until {expected_clock} (in 2 h 12 m)."));
     assert_eq!(alerts[1].title, "Codex weekly limit reached");

@@ -31,7 +31,7 @@ fn every_view(snapshot: &headroom_core::UsageSnapshot) {
     use headroom_core::settings::Settings;
     let now = Utc::now();
     let settings = Settings::default();
-    let _ = headroom_core::present::humanize::blocked_sentence(snapshot, now, true);
+    let _ = headroom_core::humanize::blocked_sentence(snapshot, now, true);
     let _ = headroom_core::present::dashboard_view::dashboard_view(Some(snapshot), &[], None, &settings, now);
     let _ = headroom_core::present::tray_view::tray_view(&headroom_core::present::tray_view::TrayInputs {
         snapshot: Some(snapshot),

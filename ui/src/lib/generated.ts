@@ -1,5 +1,5 @@
 // Generated from the Rust types by src-tauri/src/ui_types.rs: do not edit.
-// After changing one of those types: UPDATE_UI_TYPES=1 cargo test -p headroom-tray ui_types
+// After changing one of those types: UPDATE_UI_TYPES=1 cargo test -p headroom-window ui_types
 
 export type Level = "plenty" | "getting-low" | "nearly-out" | "blocked";
 

@@ -79,10 +79,9 @@ pub fn numbers_source(account: &WatchedAccount, env: &Environment, keychain: &dy
         ctx.discover(keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), DiscoverMode::FirstFound);
     match discovery.credential() {
         Some(c) => Ok(format!("{} ({})", c.origin.describe(), c.location)),
-        None => Err(crate::present::humanize::in_home(
-            &discovery.missing_error().to_string(),
-            account.codex_command().as_deref(),
-        )),
+        None => {
+            Err(crate::humanize::in_home(&discovery.missing_error().to_string(), account.codex_command().as_deref()))
+        }
     }
 }
 

@@ -167,13 +167,8 @@ impl WatchedAccount {
 
     /// Its plan and workspace as the login names them: "Plus · acct-personal".
     pub fn plan_and_workspace(&self) -> Option<String> {
-        let parts: Vec<String> = self
-            .plan
-            .as_deref()
-            .map(crate::present::humanize::plan_name)
-            .into_iter()
-            .chain(self.workspace.clone())
-            .collect();
+        let parts: Vec<String> =
+            self.plan.as_deref().map(crate::humanize::plan_name).into_iter().chain(self.workspace.clone()).collect();
         (!parts.is_empty()).then(|| parts.join(" · "))
     }
 
@@ -575,7 +570,7 @@ fn group(found: Vec<Found>) -> Vec<WatchedAccount> {
     for account in &mut accounts {
         let email = account.email.as_ref().map(|e| e.to_ascii_lowercase());
         if email.is_some() && emails.iter().filter(|e| **e == email).count() > 1 {
-            let plan = account.plan.as_deref().map(crate::present::humanize::plan_name);
+            let plan = account.plan.as_deref().map(crate::humanize::plan_name);
             let note: Vec<String> = plan.into_iter().chain(account.workspace.clone()).collect();
             account.also_named = Some(format!("{} ({})", account.email.clone().unwrap_or_default(), note.join(", ")));
         }

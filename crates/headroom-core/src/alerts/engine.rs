@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::alerts::hooks::{HookEvent, HookEventKind};
 use crate::alerts::key::{AlertKey, CredentialKey};
+use crate::humanize::{clock, duration, relative, used_and_left};
 use crate::model::{AccountKey, CredentialOrigin};
 use crate::model::{LimitId, UsageSnapshot, UsageWindow, WindowKind};
-use crate::present::humanize::{clock, duration, relative, used_and_left};
 use crate::settings::Settings;
 
 /// Reset times jitter by seconds from poll to poll; a cycle is the same while its reset time
@@ -434,8 +434,7 @@ impl AlertEngine {
             if memory.snoozed || !event_enabled(settings, &kind) {
                 continue;
             }
-            let title =
-                format!("{} runs out in ~{}", limit_name(window), crate::present::humanize::duration(runs_out - now));
+            let title = format!("{} runs out in ~{}", limit_name(window), crate::humanize::duration(runs_out - now));
             let body = format!(
                 "At this rate it lasts until {}, before it resets at {}.",
                 clock(runs_out, now),
@@ -637,7 +636,7 @@ fn window_text(
             // The plan is out, but the reserve has room: that is what the user wants to know.
             let body = match snapshot.reserve_with_room() {
                 Some(reserve) if matches!(window.limit, LimitId::Codex | LimitId::CreditPool) => {
-                    format!("{body} It can go on with {}.", crate::present::humanize::reserve_note(reserve))
+                    format!("{body} It can go on with {}.", crate::humanize::reserve_note(reserve))
                 }
                 _ => body,
             };
@@ -648,7 +647,7 @@ fn window_text(
             (title, body)
         }
         AlertKind::CreditsInUse { .. } => {
-            let balance = snapshot.credits.as_ref().map(crate::present::humanize::credit_balance).unwrap_or_default();
+            let balance = snapshot.credits.as_ref().map(crate::humanize::credit_balance).unwrap_or_default();
             (
                 format!("{name} reached — now using your credits ({balance})"),
                 format!("Codex spends your credits until {}.", until(window.resets_at, now)),

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::humanize::clock;
 use crate::model::{LimitId, UsageSnapshot};
-use crate::present::humanize::clock;
 
 /// The file in the data folder that keeps a pause across restarts.
 pub const PAUSE_FILE: &str = "alert-pause.json";

@@ -11,8 +11,8 @@
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
+use crate::humanize;
 use crate::login::jwt::{decode_claims, JwtError};
-use crate::present::humanize;
 
 pub const SESSION_COOKIE: &str = "__Secure-next-auth.session-token";
 

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use crate::humanize::{clock, duration, heading, reset_phrase, used_and_left};
 use crate::model::{UsageSnapshot, UsageWindow, WindowKind};
-use crate::present::humanize::{clock, duration, heading, reset_phrase, used_and_left};
 use crate::present::tray_view::{credits_text, level, short_error, Level};
 use crate::settings::Settings;
 use crate::status::StatusReport;
@@ -42,7 +42,7 @@ impl BarClass {
 
     pub fn of(report: &StatusReport, settings: &Settings, now: DateTime<Utc>) -> BarClass {
         let Some(snapshot) = &report.snapshot else { return BarClass::Error };
-        if report.error.is_some() || now - snapshot.observed_at > settings.stale_after() {
+        if report.error.is_some() || settings.is_stale(snapshot, now) {
             return BarClass::Stale;
         }
         let blocking = snapshot.blocking_window();
@@ -93,7 +93,7 @@ pub fn waybar(report: &StatusReport, settings: &Settings, now: DateTime<Utc>, co
         }
     }
     if let Some(error) = &report.error {
-        tooltip.push(crate::present::humanize::in_home(&short_error(error), command));
+        tooltip.push(crate::humanize::in_home(&short_error(error), command));
     }
     json!({
         "text": text,
@@ -196,7 +196,7 @@ impl Template {
 fn value(name: &str, report: &StatusReport, settings: &Settings, now: DateTime<Utc>) -> Option<String> {
     let snapshot = report.snapshot.as_ref();
     match name {
-        "plan" => snapshot?.plan.as_deref().map(crate::present::humanize::plan_name),
+        "plan" => snapshot?.plan.as_deref().map(crate::humanize::plan_name),
         "credits" => snapshot?.credits.as_ref().and_then(credits_text),
         "account" => {
             let s = snapshot?;

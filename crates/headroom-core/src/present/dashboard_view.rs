@@ -6,9 +6,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::error::UsageError;
+use crate::humanize::used_and_left;
 use crate::model::CredentialOrigin;
 use crate::model::{SourceKind, UsageSnapshot, WindowKind};
-use crate::present::humanize::used_and_left;
 use crate::present::tray_view::{credits_text, level, no_windows, pool_credits, short_error, Level};
 use crate::settings::{Settings, ShowAs};
 
@@ -157,9 +157,9 @@ pub fn accounts_dashboard(session: &crate::session::Session, now: DateTime<Utc>)
         let mut view = dashboard_view(a.snapshot.as_ref(), &a.paces, a.error.as_ref(), &session.settings, now);
         let command = a.watched.codex_command();
         if let Some(error) = view.error.as_mut() {
-            error.short = crate::present::humanize::in_home(&error.short, command.as_deref());
-            error.message = crate::present::humanize::in_home(&error.message, command.as_deref());
-            error.fix = crate::present::humanize::in_home(&error.fix, command.as_deref());
+            error.short = crate::humanize::in_home(&error.short, command.as_deref());
+            error.message = crate::humanize::in_home(&error.message, command.as_deref());
+            error.fix = crate::humanize::in_home(&error.fix, command.as_deref());
         }
         view.account = AccountTag {
             id: a.watched.id.clone(),
@@ -214,12 +214,12 @@ pub fn dashboard_view(
 ) -> DashboardView {
     let blocking = snapshot.and_then(UsageSnapshot::blocking_window);
     DashboardView {
-        plan: snapshot.and_then(|s| s.plan.as_deref()).map(crate::present::humanize::plan_name),
+        plan: snapshot.and_then(|s| s.plan.as_deref()).map(crate::humanize::plan_name),
         email: snapshot.and_then(|s| s.account.email.clone()),
         account_id: snapshot.and_then(|s| s.account.account_id.clone()),
         source: snapshot.map(|s| s.source),
         observed_at: time(snapshot.map(|s| s.observed_at)),
-        stale: snapshot.is_some_and(|s| now - s.observed_at > settings.stale_after()),
+        stale: snapshot.is_some_and(|s| settings.is_stale(s, now)),
         show_as: settings.show_as,
         windows: snapshot
             .map(|s| {
@@ -252,7 +252,7 @@ pub fn dashboard_view(
         credits: snapshot.and_then(|s| s.credits.as_ref()).and_then(credits_text),
         reset_credits: snapshot.and_then(|s| {
             let count = s.reset_credits.filter(|c| *c > 0)?;
-            Some(crate::present::humanize::reset_credits_line(count, s.reset_credit_list.as_ref(), now))
+            Some(crate::humanize::reset_credits_line(count, s.reset_credit_list.as_ref(), now))
         }),
         reset_credit_list: snapshot
             .filter(|s| s.reset_credits.is_some_and(|c| c > 0))
@@ -264,7 +264,7 @@ pub fn dashboard_view(
                         id: c.id.clone(),
                         title: c.title().to_string(),
                         expires_at: time(c.expires_at),
-                        expiry: crate::present::humanize::reset_credit_expiry(c, now),
+                        expiry: crate::humanize::reset_credit_expiry(c, now),
                         question: crate::present::reset_credit::question(c, None, now),
                     })
                     .collect()
@@ -272,7 +272,7 @@ pub fn dashboard_view(
             .unwrap_or_default(),
         offer_reset_credit: snapshot.is_some_and(|s| crate::present::reset_credit::worth_using(s, settings).is_ok()),
         notice: snapshot.filter(|s| s.windows.is_empty()).map(|s| format!("{}.", no_windows(s))),
-        blocked: snapshot.and_then(crate::present::humanize::blocked).map(|b| BlockedView {
+        blocked: snapshot.and_then(crate::humanize::blocked).map(|b| BlockedView {
             lead: b.lead,
             resets_at: time(b.resets_at),
             tail: b.tail,

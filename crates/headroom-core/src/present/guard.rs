@@ -8,8 +8,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::humanize::{age, blocked_sentence, used_and_left};
 use crate::model::{SourceKind, WindowKind};
-use crate::present::humanize::{age, blocked_sentence, used_and_left};
 use crate::status::StatusReport;
 
 /// Which windows the guard looks at.
@@ -59,7 +59,7 @@ pub fn guard(
             Some(e) => format!(", and {}", crate::text::decapitalise(&e.to_string())),
             None => "; run `codex login` so Headroom can ask the service.".to_string(),
         };
-        let stale = now - snapshot.observed_at > stale_after;
+        let stale = snapshot.is_stale(stale_after, now);
         let inferred = chosen.iter().find(|w| w.reset_since_observed);
         let reason = match (stale, inferred) {
             (true, _) => {

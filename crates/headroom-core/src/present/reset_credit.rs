@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::humanize::{date, used_and_left};
 use crate::model::{ResetCredit, UsageSnapshot};
-use crate::present::humanize::{date, used_and_left};
 use crate::settings::Settings;
 use crate::sources::reset_credits::ConsumeOutcome;
 

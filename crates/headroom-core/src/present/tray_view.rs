@@ -5,11 +5,11 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::UsageError;
-use crate::model::CredentialOrigin;
-use crate::model::{SourceKind, UsageSnapshot, UsageWindow, WindowKind};
-use crate::present::humanize::{
+use crate::humanize::{
     age, blocked_sentence, clock, heading, reset_credit_line, reset_credits_availability, reset_phrase, used_and_left,
 };
+use crate::model::CredentialOrigin;
+use crate::model::{SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 use crate::settings::{Settings, ShowAs};
 
 pub use headroom_types::{IconBar, IconState, Level};
@@ -116,7 +116,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
     let now = inputs.now;
     let settings = inputs.settings;
     let snapshot = inputs.snapshot;
-    let stale = snapshot.is_none_or(|s| now - s.observed_at > settings.stale_after());
+    let stale = snapshot.is_none_or(|s| settings.is_stale(s, now));
 
     let icon_windows: Vec<&UsageWindow> = snapshot.map(icon_windows).unwrap_or_default();
     let icon = IconState {
@@ -149,10 +149,7 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
 
     let menu = MenuView {
         header: heading(snapshot),
-        status: crate::present::humanize::in_home(
-            &status_line(snapshot, inputs.error, stale, now),
-            inputs.command.as_deref(),
-        ),
+        status: crate::humanize::in_home(&status_line(snapshot, inputs.error, stale, now), inputs.command.as_deref()),
         rows: snapshot.map(|s| rows(s, inputs.paces, settings.show_as, now)).unwrap_or_default(),
         blocked: snapshot.and_then(|s| blocked_sentence(s, now, false)),
         paused: inputs.paused_until.filter(|u| *u > now).map(|u| format!("Alerts paused until {}", clock(u, now))),
@@ -178,11 +175,11 @@ pub fn tray_view(inputs: &TrayInputs) -> TrayView {
             .map(|other| AccountSection {
                 summary: format!("{}: {}", other.label, summary(other.snapshot, other.error, now)),
                 header: other.snapshot.map(|s| heading(Some(s))).unwrap_or_else(|| format!("Codex · {}", other.label)),
-                status: crate::present::humanize::in_home(
+                status: crate::humanize::in_home(
                     &status_line(
                         other.snapshot,
                         other.error,
-                        other.snapshot.is_none_or(|s| now - s.observed_at > settings.stale_after()),
+                        other.snapshot.is_none_or(|s| settings.is_stale(s, now)),
                         now,
                     ),
                     other.command.as_deref(),
@@ -229,7 +226,7 @@ fn sibling_hints(inputs: &TrayInputs) -> Vec<SiblingHint> {
     let all: Vec<&OtherAccount> = std::iter::once(&shown).chain(inputs.others.iter()).collect();
     let room = |a: &OtherAccount| -> Option<u32> {
         let s = a.snapshot?;
-        if s.blocking_window().is_some() || now - s.observed_at > inputs.settings.stale_after() {
+        if s.blocking_window().is_some() || inputs.settings.is_stale(s, now) {
             return None;
         }
         s.tightest_window().map(|w| used_and_left(w.used_percent).1)
@@ -407,11 +404,7 @@ pub fn no_windows(snapshot: &UsageSnapshot) -> &'static str {
 /// "250 of 1000 credits used", when the pool says both.
 pub fn pool_credits(credits: crate::model::PoolCredits) -> Option<String> {
     let (used, limit) = (credits.used?, credits.limit?);
-    Some(format!(
-        "{} of {} credits used",
-        crate::present::humanize::amount(used),
-        crate::present::humanize::amount(limit)
-    ))
+    Some(format!("{} of {} credits used", crate::humanize::amount(used), crate::humanize::amount(limit)))
 }
 
 /// The credit balance worth showing: "12.40", "unlimited"; none when the account has none.

@@ -1,6 +1,6 @@
 //! Banked reset credits: the list (`GET {base}/wham/rate-limit-reset-credits`, the same base
 //! and headers as the usage call) and using one (`POST …/consume`), as Codex's own backend
-//! client sends them (see the module's tests for the shapes, and the README for the source).
+//! client sends them (see the module's tests for the shapes, and docs/cli.md for the source).
 //!
 //! The list is read only while the usage answer counts a credit, at most once an hour per
 //! account (kept in the data folder for every Headroom process), and again after a use. Using

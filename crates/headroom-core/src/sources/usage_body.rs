@@ -821,7 +821,7 @@ mod tests {
         assert_eq!(snap.tightest_window().unwrap().limit, LimitId::Codex, "the icon ignores the reserve");
         assert_eq!(snap.reserve_with_room().unwrap().used_percent, 24.0);
         assert_eq!(snap.limit_reached_reason.as_deref(), Some("rate_limit_reached"), "extra keys are no failure");
-        let sentence = crate::present::humanize::blocked_sentence(&snap, at(), false).unwrap();
+        let sentence = crate::humanize::blocked_sentence(&snap, at(), false).unwrap();
         assert!(sentence.starts_with("Blocked by the weekly limit until "), "{sentence}");
         assert!(
             sentence.ends_with(" — Codex can go on with Luna Reserve (Luna only, 76% left)"),
@@ -830,7 +830,7 @@ mod tests {
         let mut listed = snap.clone();
         let credit = crate::model::ResetCredit { id: "rc_1".into(), title: None, expires_at: None };
         listed.reset_credit_list = Some(crate::model::ResetCreditList { read_at: at(), credits: vec![credit] });
-        let sentence = crate::present::humanize::blocked_sentence(&listed, at(), false).unwrap();
+        let sentence = crate::humanize::blocked_sentence(&listed, at(), false).unwrap();
         assert!(
             sentence.ends_with(
                 " — Codex can go on with Luna Reserve (Luna only, 76% left); 2 reset credits available: using one resets this limit now"
@@ -865,7 +865,7 @@ mod tests {
             let snap = parse_usage_body(body.as_bytes(), at()).unwrap();
             assert!(snap.limit_reached, "{reason}");
             assert_eq!(
-                crate::present::humanize::blocked_sentence(&snap, at(), false).as_deref(),
+                crate::humanize::blocked_sentence(&snap, at(), false).as_deref(),
                 Some("Codex is blocked (limit reached)"),
                 "{reason}"
             );
@@ -876,7 +876,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            crate::present::humanize::blocked_sentence(&known, at(), false).as_deref(),
+            crate::humanize::blocked_sentence(&known, at(), false).as_deref(),
             Some("Codex is blocked (your workspace's credits are used up)")
         );
     }
@@ -888,7 +888,7 @@ mod tests {
         let snap = parse_usage_body(body, at()).unwrap();
         assert_eq!(snap.windows.len(), 1);
         assert_eq!((snap.windows[0].limit.clone(), snap.windows[0].used_percent), (LimitId::CreditPool, 25.0));
-        assert_eq!(crate::present::humanize::plan_name(snap.plan.as_deref().unwrap()), "Enterprise");
+        assert_eq!(crate::humanize::plan_name(snap.plan.as_deref().unwrap()), "Enterprise");
     }
 
     #[test]

@@ -10,7 +10,9 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use headroom_core::alerts::hooks::stop_running_hooks;
 use headroom_core::present::dashboard_view::DashboardView;
 
-use crate::ipc::{self, FromTray, Hub, Opening};
+use headroom_protocol::server::{self, Hub, Opening};
+use headroom_protocol::{sibling, FromTray, WINDOW_PROGRAM};
+
 use crate::menu::MenuAction;
 use crate::state::Shared;
 use crate::{App, Shell, Window};
@@ -48,7 +50,7 @@ impl Process {
         let shell =
             Arc::new(TrayShell { redraw: Box::new(redraw), hub: hub.clone(), runtime: self.runtime.handle().clone() });
         let app = App::new(Shared::load(self.demo), shell, self.runtime.handle().clone());
-        self.runtime.spawn(ipc::serve(app.clone(), self.listener, hub));
+        self.runtime.spawn(server::serve(app.clone(), self.listener, hub));
         let (quit, quitting) = tokio::sync::mpsc::unbounded_channel();
         Running { runtime: self.runtime, app, quit, quitting, open: self.open }
     }
@@ -148,7 +150,7 @@ impl Shell for TrayShell {
             return;
         }
         let _in_runtime = self.runtime.enter();
-        let program = ipc::sibling(ipc::WINDOW_PROGRAM);
+        let program = sibling(WINDOW_PROGRAM);
         let mut command = tokio::process::Command::new(&program);
         command.args(["--open", window.label()]);
         // Its own process group: a signal to the tray's (a terminal's Ctrl+C) leaves the window.

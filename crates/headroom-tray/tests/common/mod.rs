@@ -265,9 +265,47 @@ pub fn screenshot(name: &str) -> PathBuf {
 /// The tray process under test: this build's, or the one HEADROOM_APP_BINARY names (the soak
 /// runs the release build). Its window process is [`window_binary`], beside it.
 pub fn app_binary() -> PathBuf {
-    std::env::var_os("HEADROOM_APP_BINARY")
+    let tray: PathBuf = std::env::var_os("HEADROOM_APP_BINARY")
         .map(PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_headroom-tray").into())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_headroom-tray").into());
+    static CHECKED: std::sync::Once = std::sync::Once::new();
+    CHECKED.call_once(|| window_process_is_built(&tray.with_file_name("headroom-window")));
+    tray
+}
+
+/// The tray starts the window process from its own folder, but cargo builds it only when asked
+/// (it is another package): a missing or older one would test yesterday's window.
+fn window_process_is_built(window: &Path) {
+    let built = std::fs::metadata(window).and_then(|m| m.modified()).unwrap_or_else(|_| {
+        panic!("{} is not built: run `cargo build -p headroom-window` (scripts/test does)", window.display())
+    });
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let newest = ["src-tauri/src", "crates/headroom-protocol/src", "crates/headroom-core/src"]
+        .iter()
+        .filter_map(|dir| newest_change(&workspace.join(dir)))
+        .max();
+    if let Some(newest) = newest.filter(|newest| *newest > built) {
+        let age = newest.duration_since(built).unwrap_or_default().as_secs();
+        panic!(
+            "{} is older than its sources (by {age} s): run `cargo build -p headroom-window` (scripts/test does)",
+            window.display()
+        );
+    }
+}
+
+fn newest_change(dir: &Path) -> Option<std::time::SystemTime> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let meta = entry.metadata().ok()?;
+            if meta.is_dir() {
+                newest_change(&entry.path())
+            } else {
+                meta.modified().ok()
+            }
+        })
+        .max()
 }
 
 /// The environment of an app under test driven through WebDriver: Codex's login in `home` and
@@ -299,7 +337,7 @@ pub fn authapi_url(base_url: &str) -> String {
 /// Puts the real Codex CLI (npm `@openai/codex`, pinned in package.json) in `bin` as `codex`,
 /// behind a wrapper that records only its arguments (to `bin/codex-argv.log`).
 pub fn install_real_codex(bin: &Path) {
-    let codex = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/codex");
+    let codex = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/codex");
     assert!(codex.exists(), "the Codex CLI is not installed: run `npm install` (scripts/test does)");
     std::fs::create_dir_all(bin).unwrap();
     let wrapper = bin.join("codex");
@@ -348,7 +386,10 @@ impl AppEnv {
                 .env("XDG_DATA_HOME", &self.data)
                 .env("HEADROOM_CHATGPT_BASE_URL", base_url)
                 .env("CODEX_AUTHAPI_BASE_URL", authapi_url(base_url))
-                .env("HEADROOM_LOG", "headroom_tray=info,headroom_shell=info,headroom_core=info")
+                .env(
+                    "HEADROOM_LOG",
+                    "headroom_tray=info,headroom_window=info,headroom_protocol=info,headroom_core=info",
+                )
                 .env_remove("HEADROOM_ACCESS_TOKEN")
                 .envs(vars.iter().copied())
                 .stdout(Stdio::null())
@@ -388,7 +429,7 @@ pub fn writeln_stderr(text: &str) -> std::io::Result<()> {
 pub fn start_tray_host(dir: &Path) -> (Killed, PathBuf) {
     let registrations = dir.join("registrations");
     let mut watcher = Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/desktop/fake_sni_watcher.py"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/desktop/fake_sni_watcher.py"))
         .arg(&registrations)
         .stdout(Stdio::piped())
         .spawn()

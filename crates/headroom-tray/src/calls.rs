@@ -1,8 +1,5 @@
-//! What the windows may ask of the running Headroom, and the answers: the same calls whether the
-//! window lives in this process or in the window process across the socket (see `ipc`). Secrets
-//! never appear in a call or an answer: a pasted token is stored by the window process itself
-//! (it tells the tray with [`Call::CredentialsChanged`]), and the answers name a token only by
-//! its mask.
+//! The tray's answers to the windows' calls (the calls and the answers' shapes are
+//! `headroom_protocol::calls`'s).
 
 use chrono::Utc;
 use headroom_core::accounts::roster::{HomeOrigin, Place, Roster};
@@ -15,190 +12,15 @@ use headroom_core::present::history_view::{history_view, HistoryView};
 use headroom_core::settings::{FieldProblem, Settings, SettingsForm};
 use headroom_core::status::Context;
 use headroom_core::tokens::report::DailyReport;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::state::{environment, keychain};
-use crate::{App, Window};
+use crate::state::keychain;
+use headroom_protocol::calls::{
+    AccountCredentials, AccountEntry, Answer, Call, Credentials, HookEntry, SavedSettings, Source,
+};
 
-/// One request from a window. On the socket it is `{"id": 7, "call": "pause_alerts",
-/// "until_reset": true}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "call", rename_all = "snake_case")]
-pub enum Call {
-    /// A window process starting, to show `open`: from now on this connection is pushed the
-    /// dashboard's changes and the windows to open, answered `true`. When another window process
-    /// is listening already, that one opens the window instead, and the answer is `false` (the
-    /// newcomer ends: one window process, as one tray). The socket's server answers it.
-    Watch {
-        open: Window,
-    },
-    /// The dashboard's numbers now (they are pushed on every change as well).
-    Dashboard,
-    /// "Retry" and "Refresh": every account, now.
-    Refresh,
-    /// The settings as the settings window edits them.
-    Settings,
-    SaveSettings {
-        form: Box<SettingsForm>,
-        /// The form as the window last had it from the tray: what the user changed is what
-        /// differs from it. Without it, the tray's settings now.
-        #[serde(default)]
-        base: Option<Box<SettingsForm>>,
-    },
-    /// Where credentials are looked for and what each place holds.
-    Credentials,
-    /// A token was stored or removed in the keychain by the window process: read logins again.
-    CredentialsChanged,
-    /// Removes the token pasted for `account` (a watched account's id; none: the shown one's).
-    RemoveToken {
-        #[serde(default)]
-        account: Option<String>,
-    },
-    /// Whether the usage service accepts the token pasted for `account` (none: the shown one's).
-    CheckToken {
-        #[serde(default)]
-        account: Option<String>,
-    },
-    AlertPause,
-    ResetPauseLabel,
-    PauseAlerts {
-        until_reset: bool,
-    },
-    ResumeAlerts,
-    /// "Export CSV" on a card: that account's whole history (the tray's account when none is
-    /// named) into the Downloads folder; answers with the file's path.
-    ExportHistory {
-        #[serde(default)]
-        account: Option<String>,
-    },
-    History {
-        #[serde(default)]
-        days: Option<u32>,
-        #[serde(default)]
-        account: Option<String>,
-    },
-    TokenUsage {
-        #[serde(default)]
-        days: Option<u32>,
-        #[serde(default)]
-        account: Option<String>,
-    },
-    Accounts,
-    AddHome {
-        path: String,
-    },
-    /// The account's id is `account`: `id` is the request's own (see `ipc::Request`).
-    RemoveAccount {
-        account: String,
-    },
-    /// Shows `account` in the tray icon; none: the default account again.
-    PinAccount {
-        #[serde(default)]
-        account: Option<String>,
-    },
-    Hooks,
-    RunTestHook {
-        index: usize,
-    },
-    /// The user confirmed, in the dashboard, using the reset credit `credit` of `account` (a
-    /// watched account's id). Sent again after a failure, it reuses that decision's request id.
-    UseResetCredit {
-        account: String,
-        credit: String,
-    },
-    /// Open a window (a second launch, the desktop entry's action): the tray passes it on to the
-    /// window process.
-    Open {
-        window: Window,
-    },
-}
-
-/// What saving the settings window's form did: the settings now in force and, beside their
-/// fields, the values that could not be used (those fields keep their previous values).
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Serialize)]
-pub struct SavedSettings {
-    pub form: SettingsForm,
-    pub problems: Vec<FieldProblem>,
-}
-
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Serialize)]
-pub struct Source {
-    pub name: String,
-    pub place: String,
-    pub status: String,
-}
-
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Serialize)]
-pub struct Credentials {
-    /// Where the numbers come from now.
-    pub in_use: Option<String>,
-    pub sources: Vec<Source>,
-    /// The pasted token, shown only as its mask and what it says about itself.
-    pub pasted: Option<TokenInfo>,
-    /// The numbers shown come from Codex's session logs (no login was usable).
-    pub from_session_logs: bool,
-    /// Every account, and where each one's numbers come from.
-    pub accounts: Vec<AccountCredentials>,
-}
-
-/// One account in the Credentials section: where its numbers come from, and its pasted token.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Serialize)]
-pub struct AccountCredentials {
-    pub id: String,
-    /// Its email with plan and workspace: "me@example.org · Plus · acct-personal".
-    pub label: String,
-    /// Its email, else its id.
-    pub name: String,
-    /// Its plan and workspace ("Plus · acct-personal").
-    pub workspace: Option<String>,
-    /// "Codex's login file (/home/dev/.codex/auth.json)".
-    pub source: Option<String>,
-    /// Why it has no source now, in one sentence.
-    pub problem: Option<String>,
-    /// The token pasted for it, as its mask and what it says of itself.
-    pub pasted: Option<TokenInfo>,
-    /// The tray icon shows it.
-    pub shown: bool,
-}
-
-/// One account in the settings window's list: never a secret, only where it was found.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Serialize)]
-pub struct AccountEntry {
-    pub id: String,
-    /// Its email, else its id.
-    pub label: String,
-    /// Its plan and workspace ("Plus · acct-personal"): one email may be in two workspaces.
-    pub workspace: Option<String>,
-    /// Each place its login was found: a home's path, a keychain entry, a variable.
-    pub found_in: Vec<String>,
-    pub is_default: bool,
-    /// The tray icon shows it.
-    pub shown: bool,
-    /// Pinned by the user (the icon shows it whatever the default).
-    pub pinned: bool,
-    /// It has an added home or a pasted token that can be removed.
-    pub removable: bool,
-    /// `CODEX_HOME=… codex`, when it has a Codex home of its own.
-    pub command: Option<String>,
-}
-
-/// One hook in the settings window's list: its events and command, as written in settings.toml.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Serialize)]
-pub struct HookEntry {
-    /// The event names it runs on ("threshold", "limit_reached", …).
-    pub on: Vec<String>,
-    pub run: String,
-}
-
-/// An answer, as JSON for the window (or a sentence saying what went wrong and what to do).
-pub type Answer = Result<Value, String>;
+use crate::App;
 
 fn json(value: impl Serialize) -> Answer {
     serde_json::to_value(value).map_err(|e| format!("The answer could not be written ({e}): try again."))
@@ -209,11 +31,19 @@ async fn off_the_loop<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
     tokio::task::spawn_blocking(work).await.map_err(|e| format!("The work failed unexpectedly ({e}): try again."))
 }
 
+/// The socket's server hands every call to the tray's app.
+impl headroom_protocol::server::Answerer for App {
+    fn answer(&self, call: Call) -> impl std::future::Future<Output = Answer> + Send {
+        let app = self.clone();
+        async move { answer(&app, call).await }
+    }
+}
+
 /// Carries out one call.
 pub async fn answer(app: &App, call: Call) -> Answer {
     let shared = &app.shared;
     match call {
-        // Only a connection can watch (see `ipc::serve`); asked here, there is nobody to tell.
+        // Only a connection can watch (see `headroom_protocol::server`); asked here, there is nobody to tell.
         Call::Watch { .. } => Ok(Value::Bool(false)),
         Call::Dashboard => json(app.dashboard_view()),
         Call::Refresh => {
@@ -331,7 +161,7 @@ async fn pasted_entry_of(app: &App, id: Option<String>) -> Result<PastedEntry, S
     let settings = app.shared.settings();
     let shown = app.shared.session.lock().unwrap().shown().watched.id.clone();
     off_the_loop(move || {
-        let env = environment(&settings);
+        let env = settings.environment();
         let roster = Roster::find(&env, &settings, keychain());
         let id = id.unwrap_or(shown);
         let account =
@@ -356,7 +186,7 @@ async fn credentials(app: &App) -> Result<Credentials, String> {
         (session.settings.clone(), from_logs, session.shown().watched.id.clone())
     };
     off_the_loop(move || {
-        let env = environment(&settings);
+        let env = settings.environment();
         let roster = Roster::find(&env, &settings, keychain());
         let tokens = PastedTokens::new(keychain());
         let info = |entry: &PastedEntry| tokens.load(entry).ok().flatten().map(|t| TokenInfo::of(&t, Utc::now()));
@@ -435,7 +265,7 @@ async fn check_token(app: &App, account: Option<String>) -> Result<String, Strin
         .ok_or("No token is stored: paste one first.")?;
     let credential =
         headroom_core::Credential::new(headroom_core::CredentialOrigin::Keychain, location, token, None, None);
-    let ctx = Context::load(environment(&settings));
+    let ctx = Context::load(settings.environment());
     match headroom_core::status::fetch_live(&ctx, &credential, Utc::now()).await {
         Ok(_) => Ok("Accepted by the usage service.".into()),
         Err(e) => Err(e.to_string()),
@@ -511,7 +341,7 @@ async fn token_usage(app: &App, days: Option<u32>, account: Option<String>) -> R
             .as_deref()
             .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
             .and_then(|a| a.watched.home().map(std::path::Path::to_path_buf));
-        home.unwrap_or_else(|| environment(&session.settings).codex_home)
+        home.unwrap_or_else(|| session.settings.environment().codex_home)
     };
     let days = i64::from(days.unwrap_or(14).clamp(1, 366));
     off_the_loop(move || {
@@ -528,7 +358,7 @@ async fn token_usage(app: &App, days: Option<u32>, account: Option<String>) -> R
 async fn accounts(app: &App) -> Result<Vec<AccountEntry>, String> {
     let settings = app.shared.settings();
     off_the_loop(move || {
-        let env = environment(&settings);
+        let env = settings.environment();
         let roster = Roster::find(&env, &settings, keychain());
         let shown = roster.shown(settings.pinned_account.as_deref(), &env).id.clone();
         roster
@@ -562,7 +392,7 @@ async fn change_accounts<T: Send + 'static, E: std::fmt::Display>(
     let app = app.clone();
     off_the_loop(move || {
         app.change_settings(|settings| {
-            let env = environment(settings);
+            let env = settings.environment();
             change(&env, settings).map_err(|e| headroom_core::settings_edit::Refused(e.to_string()))
         })
     })
@@ -600,7 +430,7 @@ async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<
     worth_using(&snapshot, &settings).map_err(|e| e.to_string())?;
     let chosen = pick(&snapshot, Some(&credit)).map_err(|e| e.to_string())?.clone();
     let key = AccountKey::of(&snapshot);
-    let env = environment(&settings);
+    let env = settings.environment();
     let outcome = headroom_core::accounts::read::use_reset_credit(
         &watched,
         &env,

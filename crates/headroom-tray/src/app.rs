@@ -30,7 +30,7 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
 use crate::menu::{self, MenuAction};
-use crate::state::{environment, keychain, SharedState, ALERTS_FILE};
+use crate::state::{keychain, SharedState, ALERTS_FILE};
 use crate::{hooks, notifications, Shell, Window};
 
 /// How long after Codex last wrote a session log it counts as in use (poll every minute).
@@ -141,7 +141,7 @@ impl App {
         let (effects, codex_home) = {
             let mut session = shared.session.lock().unwrap();
             let effects = session.apply_for(account, report, Utc::now());
-            (effects, environment(&session.settings).codex_home)
+            (effects, session.settings.environment().codex_home)
         };
         if effects.open_settings {
             self.open_window(Window::Settings);
@@ -290,7 +290,7 @@ impl App {
     pub fn show_pinned(&self) {
         {
             let mut session = self.shared.session.lock().unwrap();
-            let env = environment(&session.settings);
+            let env = session.settings.environment();
             // The accounts already known, and the one the pin names among them, by the roster's rule.
             let known = Roster {
                 accounts: session.accounts().iter().map(|a| a.watched.clone()).collect(),
@@ -317,7 +317,7 @@ impl App {
         let app = self.clone();
         self.runtime.spawn_blocking(move || {
             let shared = &app.shared;
-            let fallback = fallback_for(&Context::load(environment(&shared.settings())));
+            let fallback = fallback_for(&Context::load(shared.settings().environment()));
             let result = if to_key { fallback.switch() } else { fallback.restore().map(|_| ()) };
             let alert = shared.session.lock().unwrap().switched(to_key, &result, Utc::now());
             if result.is_ok() {
@@ -398,7 +398,7 @@ async fn fetch(app: App) -> Readings {
         .runtime
         .spawn_blocking(move || {
             let shared = read_shared;
-            let env = environment(&settings);
+            let env = settings.environment();
             // Which accounts there are now: a login changed in a home, a token pasted, a home added.
             let roster = Roster::find(&env, &settings, keychain());
             for problem in &roster.problems {

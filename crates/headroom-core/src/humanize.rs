@@ -1,5 +1,6 @@
 //! Numbers and times the way a person reads them: "58% left", "resets 14:20 (in 2 h 13 m)",
-//! "updated 2 min ago". Shared by the CLI and the tray so both say the same thing.
+//! "updated 2 min ago". Shared by the CLI and the tray so both say the same thing. It sits at the
+//! bottom, beside `text`: errors, logins and alerts word their sentences with it as the views do.
 
 use crate::text::capitalise;
 use chrono::{DateTime, Datelike, Duration, Local, TimeZone, Utc};

@@ -40,7 +40,7 @@ fn storm_against(binary: &std::path::Path) {
     std::fs::create_dir_all(root.path().join("config/headroom")).unwrap();
     std::fs::write(root.path().join("config/headroom/settings.toml"), "[display]\npoll_interval_minutes = 1\n")
         .unwrap();
-    env.push(("HEADROOM_LOG", "headroom_tray=info,headroom_shell=info".into()));
+    env.push(("HEADROOM_LOG", "headroom_tray=info,headroom_window=info,headroom_protocol=info".into()));
     let (_driver, driver) =
         Driver::start_binary(binary, &env, &["--demo", "--open", "settings"], &root.path().join("tauri-driver.log"));
     let (sender, path) = wait_for("the tray item", Duration::from_secs(20), || registration(&registrations, 1));

@@ -1,11 +1,12 @@
 //! The process that runs all day: Headroom's loop and its tray icon, with no GTK and no webview.
 //! Its windows live in the window process (`headroom-window`), started when one is asked for and
-//! told over the socket (see `ipc`) what to show; everything else in the menu is carried out
+//! told over the socket (`headroom_protocol`) what to show; everything else in the menu is carried out
 //! here. The icon is the platform's own: a StatusNotifierItem over D-Bus on Linux (`sni_tray`),
 //! the `tray-icon` crate on macOS and Windows (`native_tray`).
 
-use crate::calls::Call;
-use crate::ipc::{self, Claim, Link};
+use headroom_protocol::socket::{self, Claim};
+use headroom_protocol::{Call, Link};
+
 use crate::tray_loop::Process;
 use crate::Window;
 
@@ -48,7 +49,7 @@ pub fn run(start: Start) -> i32 {
             return 1;
         }
     };
-    let listener = match runtime.block_on(ipc::claim()) {
+    let listener = match runtime.block_on(socket::claim()) {
         Ok(Claim::Listening(listener)) => listener,
         // Started at login while Headroom runs already: nothing to do.
         Ok(Claim::Running(_)) if autostart => return 0,
@@ -58,12 +59,12 @@ pub fn run(start: Start) -> i32 {
         Err(e) => {
             eprintln!(
                 "Headroom could not open its socket in {} ({e}): check that the folder is yours and writable.",
-                ipc::socket_place()
+                socket::socket_place()
             );
             return 1;
         }
     };
-    tracing::info!("listening for Headroom's windows on {}", ipc::socket_place());
+    tracing::info!("listening for Headroom's windows on {}", socket::socket_place());
     let process = Process { runtime, listener, demo, open, for_window };
     #[cfg(target_os = "linux")]
     return crate::sni_tray::run(process);

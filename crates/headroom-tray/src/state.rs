@@ -12,7 +12,6 @@ use headroom_core::accounts::schedule::AccountSchedule;
 use headroom_core::alerts::engine::{Alert, AlertState};
 use headroom_core::alerts::key::AlertKey;
 use headroom_core::alerts::pause as alert_pause;
-use headroom_core::environment::Environment;
 use headroom_core::login::guarded_keychain::GuardedKeychain;
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::model::UsageSnapshot;
@@ -122,7 +121,7 @@ impl Shared {
         if self.demo {
             return;
         }
-        let home = environment(&self.session.lock().unwrap().settings).codex_home;
+        let home = self.session.lock().unwrap().settings.environment().codex_home;
         let weak = Arc::downgrade(self);
         let refetch: Refetch = Arc::new(move || {
             if let Some(shared) = weak.upgrade() {
@@ -197,7 +196,3 @@ pub fn keychain() -> &'static GuardedKeychain<OsKeychain> {
 /// How long one keychain call may take before the tray stops waiting for it (an unlock prompt
 /// left open keeps it waiting; polling goes on).
 const KEYCHAIN_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-pub fn environment(settings: &Settings) -> Environment {
-    Environment::from_process().with_codex_home(settings.codex_home.as_deref())
-}
