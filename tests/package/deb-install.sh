@@ -41,8 +41,8 @@ check both_programs_are_on_the_path bash -c 'command -v headroom-tray && command
 check ships_the_tray_and_window_processes bash -c '[ -x /usr/bin/headroom-tray ] && [ -x /usr/bin/headroom-window ]'
 check the_cli_runs bash -c 'headroom --version | grep -q "^headroom "'
 desktop=$(dpkg -L "$package" | grep '^/usr/share/applications/.*\.desktop$' | head -1)
-check has_a_valid_desktop_entry bash -c "[ -n '$desktop' ] && desktop-file-validate '$desktop' && grep -q '^Exec=headroom-tray --open dashboard$' '$desktop' && grep -q '^Icon=headroom-tray$' '$desktop'"
-check installs_its_icons bash -c 'for s in 32x32 128x128 256x256@2; do [ -s /usr/share/icons/hicolor/$s/apps/headroom-tray.png ] || { echo "no $s icon"; exit 1; }; done'
+check has_a_valid_desktop_entry bash -c "[ -n '$desktop' ] && desktop-file-validate '$desktop' && grep -q '^Exec=headroom-tray --open dashboard$' '$desktop' && grep -q '^Icon=headroom-window$' '$desktop'"
+check installs_its_icons bash -c 'for s in 32x32 128x128 256x256@2; do [ -s /usr/share/icons/hicolor/$s/apps/headroom-window.png ] || { echo "no $s icon"; exit 1; }; done'
 
 # The installed app, in this desktop session, against the fake service and a test Codex login.
 . tests/desktop/fake-service.sh
@@ -70,7 +70,7 @@ pkill -x headroom-window 2>/dev/null || true
 kill "$app"; wait "$app" 2>/dev/null || true
 
 check removes_cleanly "${sudo[@]}" dpkg -r "$package"
-check leaves_nothing_behind bash -c "! dpkg -s '$package' 2>/dev/null | grep -q '^Status: install' && [ ! -e /usr/bin/headroom-tray ] && [ ! -e /usr/bin/headroom ] && [ ! -e /usr/bin/headroom-window ] && [ ! -e '$desktop' ] && [ ! -e /usr/share/icons/hicolor/128x128/apps/headroom-tray.png ]"
+check leaves_nothing_behind bash -c "! dpkg -s '$package' 2>/dev/null | grep -q '^Status: install' && [ ! -e /usr/bin/headroom-tray ] && [ ! -e /usr/bin/headroom ] && [ ! -e /usr/bin/headroom-window ] && [ ! -e '$desktop' ] && [ ! -e /usr/share/icons/hicolor/128x128/apps/headroom-window.png ]"
 
 echo
 echo "test result: $([ "$failed" = 0 ] && echo ok || echo FAILED). $passed passed; $failed failed; 0 ignored"

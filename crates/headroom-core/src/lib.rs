@@ -34,6 +34,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod engine;
 pub mod environment;
 pub mod error;
 pub mod fallback;

@@ -94,18 +94,18 @@ impl AccountState {
 
 /// Everything Headroom knows between readings.
 pub struct Session {
-    pub settings: Settings,
+    pub(crate) settings: Settings,
     /// Every watched account, the default one first (at least one).
     accounts: Vec<AccountState>,
     /// The account the icon shows (an index into `accounts`).
     shown: usize,
-    pub paused_until: Option<DateTime<Utc>>,
+    pub(crate) paused_until: Option<DateTime<Utc>>,
     /// A fallback API key is stored.
-    pub fallback_key: bool,
+    pub(crate) fallback_key: bool,
     /// Codex runs on Headroom's fallback key now.
-    pub on_fallback_key: bool,
+    pub(crate) on_fallback_key: bool,
     /// When Headroom last put Codex back on the plan (open sessions stay on the key).
-    pub restored_at: Option<DateTime<Utc>>,
+    pub(crate) restored_at: Option<DateTime<Utc>>,
     /// When Headroom last switched Codex's login either way: what was read before is out of date.
     switched_at: Option<DateTime<Utc>>,
     engine: AlertEngine,
@@ -146,6 +146,21 @@ impl Session {
             persist,
             hook_trouble: None,
         }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Puts `settings` in force; the ones they replace are returned.
+    pub(crate) fn replace_settings(&mut self, settings: Settings) -> Settings {
+        std::mem::replace(&mut self.settings, settings)
+    }
+
+    /// Until when alerts are paused (a pause over is `None` only once it is read again).
+    pub fn paused_until(&self) -> Option<DateTime<Utc>> {
+        self.paused_until
     }
 
     /// A hook finished: a failure is kept for the menu (one line, the newest), a success of the

@@ -1,22 +1,23 @@
 //! What happens when numbers arrive, and the actions the menu and the windows ask for: the
-//! core's `Session` decides, this carries out its effects (notify, switch, save, heal, run hooks,
-//! open a window) and asks the shell to redraw.
+//! core's `Engine` decides, this carries out its effects (notify, switch, save, heal, run hooks,
+//! tell the poller, open a window) and asks the shell to redraw.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use headroom_core::accounts::read::{read_account, AccountReport};
 use headroom_core::accounts::roster::Roster;
 use headroom_core::accounts::schedule::Readings;
 use headroom_core::alerts::engine::Alert;
 use headroom_core::alerts::hooks::{Hook, HookEvent};
 use headroom_core::alerts::pause as alert_pause;
+use headroom_core::engine::{self, Command, Redraw};
 use headroom_core::error::UsageError;
 use headroom_core::fallback::{CodexNow, Fallback};
 use headroom_core::login::vault::{Slot, Vault};
-use headroom_core::poll::{self, PollPlan, Polled, Trigger};
+use headroom_core::poll::{self, Polled, Trigger};
 use headroom_core::present::dashboard_view::{accounts_dashboard, DashboardView};
 use headroom_core::present::tray_view::TrayView;
 use headroom_core::session::SwitchCodex;
@@ -32,9 +33,6 @@ use tokio::sync::mpsc;
 use crate::menu::{self, MenuAction};
 use crate::state::{keychain, SharedState, ALERTS_FILE};
 use crate::{hooks, notifications, Shell, Window};
-
-/// How long after Codex last wrote a session log it counts as in use (poll every minute).
-const ACTIVE_FOR: Duration = headroom_core::accounts::schedule::IN_USE_FOR;
 
 /// The running Headroom: its state, the shell that draws it, and the async runtime its
 /// background work runs on. Cheap to clone.
@@ -57,8 +55,7 @@ impl App {
 
     /// The dashboard's view of the current state: every account.
     pub fn dashboard_view(&self) -> DashboardView {
-        let session = self.shared.session.lock().unwrap();
-        accounts_dashboard(&session, Utc::now())
+        accounts_dashboard(self.shared.engine.lock().unwrap().session(), Utc::now())
     }
 
     /// The tray and open windows show the state as it is now.
@@ -89,20 +86,10 @@ impl App {
         }
         let (tx, rx) = mpsc::unbounded_channel();
         shared.set_triggers(tx);
-        let settings = shared.settings();
         if !shared.demo {
-            self.shell.set_autostart(settings.autostart);
+            self.shell.set_autostart(shared.settings().autostart);
         }
-        let plan = if shared.demo {
-            PollPlan {
-                interval: Duration::seconds(5),
-                active_interval: Duration::seconds(5),
-                min_gap: Duration::seconds(1),
-                ..PollPlan::from_settings(&settings)
-            }
-        } else {
-            PollPlan::from_settings(&settings)
-        };
+        let plan = shared.engine.lock().unwrap().poll_plan();
         shared.follow_codex_home();
         self.watch_settings();
 
@@ -114,10 +101,10 @@ impl App {
             rx,
             move || fetch(fetch_app.clone()),
             move || {
-                // Codex in use in the default home (its watcher says) or in another (the last poll saw).
+                // The default home's last session log, as its watcher saw it write.
                 let last = active_shared.last_codex_write.load(Ordering::Relaxed);
-                Utc::now().timestamp() - last < ACTIVE_FOR.num_seconds()
-                    || active_shared.other_home_in_use.load(Ordering::Relaxed)
+                let last = (last > 0).then(|| DateTime::from_timestamp(last, 0)).flatten();
+                active_shared.engine.lock().unwrap().codex_in_use(last, Utc::now())
             },
             move |report| report_app.on_report(report),
         ));
@@ -138,11 +125,7 @@ impl App {
         if let Some(error) = &report.error {
             tracing::info!(kind = error.kind().id(), account, "refresh failed: {error}");
         }
-        let (effects, codex_home) = {
-            let mut session = shared.session.lock().unwrap();
-            let effects = session.apply_for(account, report, Utc::now());
-            (effects, session.settings.environment().codex_home)
-        };
+        let effects = shared.engine.lock().unwrap().apply_reading(account, report, Utc::now());
         if effects.open_settings {
             self.open_window(Window::Settings);
         }
@@ -159,7 +142,7 @@ impl App {
         }
         if let Some(home) = effects.heal {
             if let Some(codex) = codex_app_server::find_codex() {
-                self.heal(codex, if home.as_os_str().is_empty() { codex_home } else { home });
+                self.heal(codex, home);
             }
         }
         if let Some(alert) = effects.notify {
@@ -233,7 +216,7 @@ impl App {
         };
         if applied {
             // Homes added or removed elsewhere are accounts to read now.
-            self.refresh_all();
+            self.handle(Command::Refresh);
         }
     }
 
@@ -251,21 +234,47 @@ impl App {
         *told = problems;
     }
 
-    /// Applies settings at once: schedule, launch at login, tray, open windows.
+    /// Applies settings at once (see `Command::UseSettings`).
     fn use_settings(&self, settings: Settings) {
+        self.handle(Command::UseSettings(Box::new(settings)));
+    }
+
+    /// Asks the engine, and carries out what it decided.
+    pub fn handle(&self, command: Command) {
+        let effects = self.shared.engine.lock().unwrap().handle(command, Utc::now());
+        self.carry_out_command(effects);
+    }
+
+    fn carry_out_command(&self, effects: engine::Effects) {
         let shared = &self.shared;
-        let old = std::mem::replace(&mut shared.session.lock().unwrap().settings, settings.clone());
-        if !shared.demo {
-            shared.trigger(Trigger::Reschedule(PollPlan::from_settings(&settings)));
-            self.shell.set_autostart(settings.autostart);
-            if old.codex_home != settings.codex_home {
-                // Another Codex folder is another login: watched from now on and read at once, as
-                // "Refresh now" would.
-                shared.follow_codex_home();
-                shared.trigger(Trigger::Click);
-            }
+        if effects.ask_keychain_again {
+            keychain().ask_again();
         }
-        self.redraw();
+        if let Some(pause) = &effects.save_pause {
+            shared.save(alert_pause::PAUSE_FILE, pause);
+        }
+        if effects.remove_pause {
+            shared.remove(alert_pause::PAUSE_FILE);
+        }
+        if let Some(wanted) = effects.set_autostart {
+            self.shell.set_autostart(wanted);
+        }
+        if effects.follow_codex_home {
+            shared.follow_codex_home();
+        }
+        for trigger in effects.poll {
+            shared.trigger(trigger);
+        }
+        match effects.switch_codex {
+            Some(SwitchCodex::ToApiKey) => self.fallback_action(true),
+            Some(SwitchCodex::ToPlan) => self.fallback_action(false),
+            None => {}
+        }
+        match effects.redraw {
+            Redraw::Nothing => {}
+            Redraw::Tray => self.shell.redraw_tray(self),
+            Redraw::Everything => self.redraw(),
+        }
     }
 
     /// What the menu asks for.
@@ -275,40 +284,15 @@ impl App {
             // The shell ends its own process; nothing here needs saving first (every change is
             // saved when it is made).
             MenuAction::Quit => {}
-            MenuAction::Refresh => self.refresh_all(),
-            MenuAction::PauseForAnHour => self.pause(false),
-            MenuAction::PauseUntilReset => self.pause(true),
-            MenuAction::Resume => self.resume(),
-            MenuAction::SwitchToApiKey => self.fallback_action(true),
-            MenuAction::SwitchToPlan => self.fallback_action(false),
+            MenuAction::Refresh => self.handle(Command::Refresh),
+            MenuAction::PauseForAnHour => self.handle(Command::PauseAlerts { until_reset: false }),
+            MenuAction::PauseUntilReset => self.handle(Command::PauseAlerts { until_reset: true }),
+            MenuAction::Resume => self.handle(Command::ResumeAlerts),
+            MenuAction::SwitchToApiKey => self.handle(Command::SwitchCodex(SwitchCodex::ToApiKey)),
+            MenuAction::SwitchToPlan => self.handle(Command::SwitchCodex(SwitchCodex::ToPlan)),
             MenuAction::UseResetCredit => self.open_window(Window::Dashboard),
             MenuAction::CopyCommand(command) => self.shared.copy_to_clipboard(&command),
         }
-    }
-
-    /// After a pin: the icon shows the pinned account at once, with the numbers already known.
-    pub fn show_pinned(&self) {
-        {
-            let mut session = self.shared.session.lock().unwrap();
-            let env = session.settings.environment();
-            // The accounts already known, and the one the pin names among them, by the roster's rule.
-            let known = Roster {
-                accounts: session.accounts().iter().map(|a| a.watched.clone()).collect(),
-                problems: Vec::new(),
-            };
-            let shown = known.shown(session.settings.pinned_account.as_deref(), &env).id.clone();
-            let watched = known.accounts;
-            session.set_accounts(&watched, &shown);
-        }
-        self.redraw();
-    }
-
-    /// "Refresh now": every account, idle or not, and the keychain asked again even if it
-    /// refused lately (the person asked).
-    pub fn refresh_all(&self) {
-        keychain().ask_again();
-        self.shared.refresh_all.store(true, Ordering::Relaxed);
-        self.shared.trigger(Trigger::Click);
     }
 
     /// "Switch Codex to API key" / "Switch Codex back to your ChatGPT plan", from the menu or
@@ -319,7 +303,7 @@ impl App {
             let shared = &app.shared;
             let fallback = fallback_for(&Context::load(shared.settings().environment()));
             let result = if to_key { fallback.switch() } else { fallback.restore().map(|_| ()) };
-            let alert = shared.session.lock().unwrap().switched(to_key, &result, Utc::now());
+            let alert = shared.engine.lock().unwrap().switched(to_key, &result, Utc::now());
             if result.is_ok() {
                 app.shell.redraw_tray(&app);
             }
@@ -342,35 +326,6 @@ impl App {
             }
         });
     }
-
-    /// Pauses alerts for an hour, or until the limit resets (see `alert_pause`), and keeps the
-    /// pause on disk so that a restart does not end it.
-    pub fn pause(&self, until_reset: bool) {
-        let shared = &self.shared;
-        let now = Utc::now();
-        let until = {
-            let mut session = shared.session.lock().unwrap();
-            let until = if until_reset {
-                alert_pause::until_reset(session.shown().snapshot.as_ref(), now).map(|p| p.until)
-            } else {
-                Some(alert_pause::for_an_hour(now))
-            };
-            if until.is_some() {
-                session.paused_until = until;
-            }
-            until
-        };
-        if let Some(until) = until.filter(|_| !shared.demo) {
-            shared.save(alert_pause::PAUSE_FILE, &alert_pause::SavedPause { until });
-        }
-        self.shell.redraw_tray(self);
-    }
-
-    pub fn resume(&self) {
-        self.shared.session.lock().unwrap().paused_until = None;
-        self.shared.remove(alert_pause::PAUSE_FILE);
-        self.shell.redraw_tray(self);
-    }
 }
 
 pub fn fallback_for(ctx: &Context) -> Fallback<'static> {
@@ -387,7 +342,7 @@ async fn fetch(app: App) -> Readings {
             log_file: None,
             paces: Vec::new(),
         };
-        let account = shared.session.lock().unwrap().shown().watched.clone();
+        let account = shared.engine.lock().unwrap().session().shown().watched.clone();
         let shown = account.id.clone();
         return Readings { reports: vec![AccountReport { account, report, history_notice: None }], shown };
     }
@@ -405,7 +360,6 @@ async fn fetch(app: App) -> Readings {
                 tracing::warn!("{problem}");
             }
             let shown = roster.shown(settings.pinned_account.as_deref(), &env).id.clone();
-            shared.session.lock().unwrap().set_accounts(&roster.accounts, &shown);
 
             let ctx = Context::load(env.clone());
             let vault = Vault::new(keychain());
@@ -417,14 +371,12 @@ async fn fetch(app: App) -> Readings {
                 .ok()
                 .map(|now| now == CodexNow::FallbackKey);
             let key = vault.load(Slot::FallbackApiKey).ok().map(|key| key.is_some());
-            shared.session.lock().unwrap().observe_fallback(key, on_key, read_at);
+            shared.engine.lock().unwrap().observe_fallback(key, on_key, read_at);
 
-            // Each account that is due (see `accounts::schedule`), all read at once.
+            // The accounts found become the session's; each that is due (see
+            // `accounts::schedule`) is read, all at once.
             let now = Utc::now();
-            let forced = shared.refresh_all.swap(false, Ordering::Relaxed);
-            let interval = PollPlan::from_settings(&settings).interval;
-            let tick = shared.schedule.lock().unwrap().tick(&roster.accounts, &shown, interval, forced, now);
-            shared.other_home_in_use.store(tick.other_home_in_use, Ordering::Relaxed);
+            let tick = shared.engine.lock().unwrap().plan_tick(&roster.accounts, &shown, now);
             // The tray always asks when an account is due, and shares the answer: a status bar's
             // `headroom status` takes it until the tray reads that account again (an idle one every
             // 15 minutes), and a `headroom` run asking at the same moment is waited for, not doubled.
@@ -447,9 +399,9 @@ async fn fetch(app: App) -> Readings {
                     .zip(&options)
                     .map(|(account, options)| read_account(account, &env, keychain(), options, now)),
             ));
-            let mut schedule = shared.schedule.lock().unwrap();
+            let mut engine = shared.engine.lock().unwrap();
             for answer in &reports {
-                schedule.record(&answer.account.id, answer.report.outcome(), Utc::now());
+                engine.record(&answer.account.id, answer.report.outcome(), Utc::now());
                 if let Some(notice) = &answer.history_notice {
                     tracing::warn!("{notice}");
                 }
@@ -458,7 +410,7 @@ async fn fetch(app: App) -> Readings {
         })
         .await;
     answer.unwrap_or_else(|e| {
-        let account = shared.session.lock().unwrap().shown().watched.clone();
+        let account = shared.engine.lock().unwrap().session().shown().watched.clone();
         let shown = account.id.clone();
         let report = StatusReport {
             snapshot: None,

@@ -15,6 +15,8 @@ use headroom_core::tokens::report::DailyReport;
 use serde::Serialize;
 use serde_json::Value;
 
+use headroom_core::engine::Command;
+
 use crate::state::keychain;
 use headroom_protocol::calls::{
     AccountCredentials, AccountEntry, Answer, Call, Credentials, HookEntry, SavedSettings, Source,
@@ -47,7 +49,7 @@ pub async fn answer(app: &App, call: Call) -> Answer {
         Call::Watch { .. } => Ok(Value::Bool(false)),
         Call::Dashboard => json(app.dashboard_view()),
         Call::Refresh => {
-            app.refresh_all();
+            app.handle(Command::Refresh);
             Ok(Value::Null)
         }
         Call::Settings => json(SettingsForm::from_settings(&shared.settings())),
@@ -61,24 +63,25 @@ pub async fn answer(app: &App, call: Call) -> Answer {
             let entry = pasted_entry_of(app, account).await?;
             off_the_loop(move || PastedTokens::new(keychain()).remove(&entry)).await?.map_err(|e| e.to_string())?;
             shared.trigger(Trigger::CredentialsChanged);
-            app.refresh_all();
+            app.handle(Command::Refresh);
             Ok(Value::Null)
         }
         Call::CheckToken { account } => check_token(app, account).await.and_then(json),
         Call::AlertPause => json(alert_pause(app)),
         Call::ResetPauseLabel => {
-            let session = shared.session.lock().unwrap();
+            let engine = shared.engine.lock().unwrap();
+            let session = engine.session();
             json(
                 headroom_core::alerts::pause::until_reset(session.shown().snapshot.as_ref(), Utc::now())
                     .map(|p| p.label),
             )
         }
         Call::PauseAlerts { until_reset } => {
-            app.pause(until_reset);
+            app.handle(Command::PauseAlerts { until_reset });
             json(alert_pause(app))
         }
         Call::ResumeAlerts => {
-            app.resume();
+            app.handle(Command::ResumeAlerts);
             Ok(Value::Null)
         }
         Call::History { days, account } => history(app, days, account).and_then(json),
@@ -100,7 +103,7 @@ pub async fn answer(app: &App, call: Call) -> Answer {
                 )
             })
             .await?;
-            app.refresh_all();
+            app.handle(Command::Refresh);
             json(format!("Removed {}.", removed.join(" and ")))
         }
         Call::PinAccount { account } => {
@@ -108,12 +111,13 @@ pub async fn answer(app: &App, call: Call) -> Answer {
                 headroom_core::accounts::changes::pin(env, settings, keychain(), account.as_deref())
             })
             .await?;
-            app.show_pinned();
+            app.handle(Command::ShowPinned);
             Ok(Value::Null)
         }
         Call::Hooks => {
-            let session = shared.session.lock().unwrap();
-            let hooks = session.settings.hooks.iter();
+            let engine = shared.engine.lock().unwrap();
+            let session = engine.session();
+            let hooks = session.settings().hooks.iter();
             json(
                 hooks
                     .map(|h| HookEntry { on: h.on.iter().map(|k| k.id().to_string()).collect(), run: h.run.clone() })
@@ -152,14 +156,14 @@ fn save_settings(app: &App, form: SettingsForm, base: Option<SettingsForm>) -> S
 
 /// Until when alerts are paused (RFC 3339), if they are.
 fn alert_pause(app: &App) -> Option<String> {
-    let until = app.shared.session.lock().unwrap().paused_until.filter(|u| *u > Utc::now());
+    let until = app.shared.engine.lock().unwrap().session().paused_until().filter(|u| *u > Utc::now());
     until.map(|u| u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// The pasted token of the account `id` (none: the shown account's), or why there is none.
 async fn pasted_entry_of(app: &App, id: Option<String>) -> Result<PastedEntry, String> {
     let settings = app.shared.settings();
-    let shown = app.shared.session.lock().unwrap().shown().watched.id.clone();
+    let shown = app.shared.engine.lock().unwrap().session().shown().watched.id.clone();
     off_the_loop(move || {
         let env = settings.environment();
         let roster = Roster::find(&env, &settings, keychain());
@@ -181,9 +185,10 @@ async fn credentials(app: &App) -> Result<Credentials, String> {
     keychain().ask_again();
     let demo = app.shared.demo;
     let (settings, from_session_logs, shown_id) = {
-        let session = app.shared.session.lock().unwrap();
+        let engine = app.shared.engine.lock().unwrap();
+        let session = engine.session();
         let from_logs = session.shown().snapshot.as_ref().is_some_and(|s| s.source == SourceKind::SessionLog);
-        (session.settings.clone(), from_logs, session.shown().watched.id.clone())
+        (session.settings().clone(), from_logs, session.shown().watched.id.clone())
     };
     off_the_loop(move || {
         let env = settings.environment();
@@ -275,7 +280,8 @@ async fn check_token(app: &App, account: Option<String>) -> Result<String, Strin
 /// The account a card asks about (`id`; none: the one the tray shows) as the history keys it,
 /// with its name and its numbers now; `None` for an account no longer watched.
 fn history_account(app: &App, id: Option<&str>) -> Option<(AccountKey, String, Option<UsageSnapshot>)> {
-    let session = app.shared.session.lock().unwrap();
+    let engine = app.shared.engine.lock().unwrap();
+    let session = engine.session();
     let chosen = match id {
         Some(id) => session.accounts().iter().find(|a| a.watched.id == id)?,
         None => session.shown(),
@@ -336,12 +342,13 @@ fn history(app: &App, days: Option<u32>, account: Option<String>) -> Result<Hist
 async fn token_usage(app: &App, days: Option<u32>, account: Option<String>) -> Result<DailyReport, String> {
     use headroom_core::tokens::report::{daily, Filter, Zone};
     let codex_home = {
-        let session = app.shared.session.lock().unwrap();
+        let engine = app.shared.engine.lock().unwrap();
+        let session = engine.session();
         let home = account
             .as_deref()
             .and_then(|id| session.accounts().iter().find(|a| a.watched.id == id))
             .and_then(|a| a.watched.home().map(std::path::Path::to_path_buf));
-        home.unwrap_or_else(|| session.settings.environment().codex_home)
+        home.unwrap_or_else(|| session.settings().environment().codex_home)
     };
     let days = i64::from(days.unwrap_or(14).clamp(1, 366));
     off_the_loop(move || {
@@ -408,7 +415,7 @@ async fn add_home(app: &App, path: String) -> Result<String, String> {
     if added.already {
         return Ok(format!("{} is watched already ({}).", added.path.display(), added.account));
     }
-    app.refresh_all();
+    app.handle(Command::Refresh);
     Ok(format!("Added {} ({}).", added.path.display(), added.account))
 }
 
@@ -418,13 +425,14 @@ async fn add_home(app: &App, path: String) -> Result<String, String> {
 async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<String, String> {
     use headroom_core::present::reset_credit::{outcome_sentence, pick, worth_using};
     let (watched, snapshot, settings) = {
-        let session = app.shared.session.lock().unwrap();
+        let engine = app.shared.engine.lock().unwrap();
+        let session = engine.session();
         let state = session
             .accounts()
             .iter()
             .find(|a| a.watched.id == account)
             .ok_or("That account is no longer watched: open the dashboard again.")?;
-        (state.watched.clone(), state.snapshot.clone(), session.settings.clone())
+        (state.watched.clone(), state.snapshot.clone(), session.settings().clone())
     };
     let snapshot = snapshot.ok_or("There are no numbers for that account yet: refresh first.")?;
     worth_using(&snapshot, &settings).map_err(|e| e.to_string())?;
@@ -441,7 +449,7 @@ async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<
     )
     .await?;
     if outcome.changed_limits() {
-        app.refresh_all();
+        app.handle(Command::Refresh);
     }
     Ok(outcome_sentence(&outcome, &chosen, Utc::now()))
 }
@@ -450,8 +458,9 @@ async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<
 /// account (marked `"test": true`), off the loop, and says how it went.
 async fn run_test_hook(app: &App, index: usize) -> Result<String, String> {
     let (hook, account) = {
-        let session = app.shared.session.lock().unwrap();
-        (session.settings.hooks.get(index).cloned(), session.shown().watched.label().to_string())
+        let engine = app.shared.engine.lock().unwrap();
+        let session = engine.session();
+        (session.settings().hooks.get(index).cloned(), session.shown().watched.label().to_string())
     };
     let Some(hook) = hook else {
         return Err("That hook is no longer in settings.toml: reopen Settings to see the hooks as they are now.".into());
@@ -460,7 +469,7 @@ async fn run_test_hook(app: &App, index: usize) -> Result<String, String> {
     off_the_loop(move || {
         let event = headroom_core::alerts::hooks::HookEvent::test(&account, Utc::now());
         let result = crate::hooks::run_and_log(&hook, &event);
-        shared.session.lock().unwrap().hook_finished(&hook.run, result.clone());
+        shared.engine.lock().unwrap().hook_finished(&hook.run, result.clone());
         result.map(|()| "The hook ran and finished well.".to_string())
     })
     .await?

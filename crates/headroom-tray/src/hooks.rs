@@ -11,7 +11,7 @@ pub fn run(shared: &SharedState, hook: Hook, event: HookEvent, finished: impl Fn
     let shared = shared.clone();
     let started = std::thread::Builder::new().name("hook".into()).spawn(move || {
         let result = run_and_log(&hook, &event);
-        shared.session.lock().unwrap().hook_finished(&hook.run, result);
+        shared.engine.lock().unwrap().hook_finished(&hook.run, result);
         finished();
     });
     if let Err(e) = started {

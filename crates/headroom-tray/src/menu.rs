@@ -7,42 +7,14 @@
 //! must do what the person saw — or nothing — never what now sits in that place.
 
 use chrono::Utc;
-use headroom_core::present::tray_view::{tray_view, MenuView, OtherAccount, TrayInputs, TrayView};
+use headroom_core::present::tray_view::{session_tray_view, MenuView, TrayView};
 
 use crate::state::Shared;
 use crate::Window;
 
 /// What the tray shows now: the shown account's numbers, then every other account's.
 pub fn current_view(shared: &Shared) -> TrayView {
-    let session = shared.session.lock().unwrap();
-    let shown = session.shown();
-    // The shown account first, then every other in the accounts' order.
-    let others: Vec<OtherAccount> = session
-        .accounts()
-        .iter()
-        .filter(|a| a.watched.id != shown.watched.id)
-        .map(|a| OtherAccount {
-            label: a.watched.label(),
-            snapshot: a.snapshot.as_ref(),
-            error: a.error.as_ref(),
-            command: a.watched.codex_command(),
-        })
-        .collect();
-    tray_view(&TrayInputs {
-        snapshot: shown.snapshot.as_ref(),
-        error: shown.error.as_ref(),
-        settings: &session.settings,
-        paused_until: session.paused_until,
-        on_api_key: session.on_fallback_key,
-        fallback_key: session.fallback_key,
-        restored_at: session.restored_at,
-        paces: &shown.paces,
-        label: shown.watched.label(),
-        command: shown.watched.codex_command(),
-        others: &others,
-        hook_trouble: session.hook_trouble(),
-        now: Utc::now(),
-    })
+    session_tray_view(shared.engine.lock().unwrap().session(), Utc::now())
 }
 
 /// What a menu item asks for.

@@ -8,6 +8,8 @@ use tokio::sync::Notify;
 use headroom_core::present::tray_view::TrayView;
 use headroom_icon::{IconCache, Style};
 
+use headroom_core::engine::Command;
+
 use crate::menu::menu_entries;
 use crate::sni::{pixmap_from_rgba, Click, Pixmap, StatusNotifierItem, TrayModel};
 use crate::tray_loop::{on_menu, start, until_quit, Process};
@@ -72,7 +74,7 @@ pub(crate) fn run(process: Process) -> i32 {
         let clicked = running.app.clone();
         let on_click = Arc::new(move |click: Click| match click {
             Click::Primary => clicked.open_window(Window::Dashboard),
-            Click::Secondary => clicked.refresh_all(),
+            Click::Secondary => clicked.handle(Command::Refresh),
         });
         let (chosen, quit) = (running.app.clone(), running.quit.clone());
         let on_menu = Arc::new(move |action| on_menu(&chosen, &quit, action));

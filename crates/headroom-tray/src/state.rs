@@ -1,17 +1,17 @@
 //! The app's state, shared by the tray, the windows' commands and the poller: the core's
-//! `Session` (which decides), and what only the shell needs (notification ids, the poll
+//! `Engine` (which decides), and what only the shell needs (notification ids, the poll
 //! channel, the folder watch). Loading and saving files lives here; nothing here draws.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicI64};
+use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use headroom_core::accounts::schedule::AccountSchedule;
 use headroom_core::alerts::engine::{Alert, AlertState};
 use headroom_core::alerts::key::AlertKey;
 use headroom_core::alerts::pause as alert_pause;
+use headroom_core::engine::Engine;
 use headroom_core::login::guarded_keychain::GuardedKeychain;
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::model::UsageSnapshot;
@@ -27,7 +27,8 @@ use crate::codex_watch::{CodexWatch, Refetch};
 pub const ALERTS_FILE: &str = "alerts.json";
 
 pub struct Shared {
-    pub session: Mutex<Session>,
+    /// Decides everything (see `headroom_core::engine`); held only while it decides.
+    pub engine: Mutex<Engine>,
     /// Notification ids by alert identity, so a newer alert replaces the older one.
     pub notification_ids: Mutex<HashMap<AlertKey, u32>>,
     pub demo: bool,
@@ -38,12 +39,6 @@ pub struct Shared {
     codex_watch: Mutex<CodexWatch>,
     /// Problems in the settings file found at start, shown once notifications can be.
     settings_alert: Mutex<Option<Alert>>,
-    /// When each account was last read, and which wait for the service (see `accounts::schedule`).
-    pub schedule: Mutex<AccountSchedule>,
-    /// "Refresh now" was asked for: the next poll reads every account, idle or not.
-    pub refresh_all: AtomicBool,
-    /// Codex wrote a session log lately in another account's home than the default one.
-    pub other_home_in_use: AtomicBool,
     /// The clipboard, kept for the app's life: on X11 what was copied is served by its owner,
     /// so it would vanish with it.
     clipboard: Mutex<Option<arboard::Clipboard>>,
@@ -89,7 +84,7 @@ impl Shared {
             }
         };
         Arc::new(Shared {
-            session: Mutex::new(Session::restore(settings, saved, !demo, Utc::now())),
+            engine: Mutex::new(Engine::new(Session::restore(settings, saved, !demo, Utc::now()), demo)),
             notification_ids: Mutex::new(HashMap::new()),
             demo,
             data_dir,
@@ -97,9 +92,6 @@ impl Shared {
             last_codex_write: Arc::new(AtomicI64::new(0)),
             codex_watch: Mutex::new(CodexWatch::default()),
             settings_alert: Mutex::new(settings_problems_alert(&problems)),
-            schedule: Mutex::new(AccountSchedule::default()),
-            refresh_all: AtomicBool::new(false),
-            other_home_in_use: AtomicBool::new(false),
             clipboard: Mutex::new(None),
             settings_watch: Mutex::new(None),
             settings_problems_told: Mutex::new(told),
@@ -113,7 +105,7 @@ impl Shared {
     }
 
     pub fn settings(&self) -> Settings {
-        self.session.lock().unwrap().settings.clone()
+        self.engine.lock().unwrap().settings().clone()
     }
 
     /// Watches the Codex folder the settings name now (see `codex_watch`).
@@ -121,7 +113,7 @@ impl Shared {
         if self.demo {
             return;
         }
-        let home = self.session.lock().unwrap().settings.environment().codex_home;
+        let home = self.engine.lock().unwrap().codex_home();
         let weak = Arc::downgrade(self);
         let refetch: Refetch = Arc::new(move || {
             if let Some(shared) = weak.upgrade() {

@@ -57,25 +57,10 @@ pub fn for_an_hour(now: DateTime<Utc>) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Account, SourceKind, UsageWindow, WindowKind};
+    use crate::model::{UsageWindow, WindowKind};
 
     fn snapshot(windows: Vec<UsageWindow>) -> UsageSnapshot {
-        let limit_reached = windows.iter().any(UsageWindow::is_exhausted);
-        UsageSnapshot {
-            plan: Some("plus".into()),
-            account: Account::default(),
-            windows,
-            credits: None,
-            limit_reached,
-            limit_reached_reason: None,
-            spend_control: None,
-            reset_credits: None,
-            unreadable: Vec::new(),
-            switched_off: Vec::new(),
-            reset_credit_list: None,
-            observed_at: Utc::now(),
-            source: SourceKind::Api,
-        }
+        crate::model::test_snapshots::snapshot(windows, Utc::now())
     }
 
     #[test]

@@ -112,6 +112,38 @@ pub struct TrayInputs<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// What the tray shows for `session` now: the shown account's numbers, then every other
+/// account's, in the accounts' order.
+pub fn session_tray_view(session: &crate::session::Session, now: DateTime<Utc>) -> TrayView {
+    let shown = session.shown();
+    let others: Vec<OtherAccount> = session
+        .accounts()
+        .iter()
+        .filter(|a| a.watched.id != shown.watched.id)
+        .map(|a| OtherAccount {
+            label: a.watched.label(),
+            snapshot: a.snapshot.as_ref(),
+            error: a.error.as_ref(),
+            command: a.watched.codex_command(),
+        })
+        .collect();
+    tray_view(&TrayInputs {
+        snapshot: shown.snapshot.as_ref(),
+        error: shown.error.as_ref(),
+        settings: session.settings(),
+        paused_until: session.paused_until,
+        on_api_key: session.on_fallback_key,
+        fallback_key: session.fallback_key,
+        restored_at: session.restored_at,
+        paces: &shown.paces,
+        label: shown.watched.label(),
+        command: shown.watched.codex_command(),
+        others: &others,
+        hook_trouble: session.hook_trouble(),
+        now,
+    })
+}
+
 pub fn tray_view(inputs: &TrayInputs) -> TrayView {
     let now = inputs.now;
     let settings = inputs.settings;
