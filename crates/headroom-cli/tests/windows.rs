@@ -404,7 +404,7 @@ fn to_crlf(dir: &Path, count: &mut usize) {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         *count += 1;
-        let all = *count % 2 == 0;
+        let all = count.is_multiple_of(2);
         let lines: Vec<String> = text
             .split_inclusive('\n')
             .enumerate()

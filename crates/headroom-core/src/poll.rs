@@ -276,8 +276,7 @@ mod tests {
         clock.record(Outcome::Success, t(0));
         assert_eq!(clock.next_due(&plan(), false, 0.5, t(0)), t(300));
         assert_eq!(clock.next_due(&plan(), true, 0.5, t(0)), t(60));
-        let mut settings = Settings::default();
-        settings.poll_interval_minutes = 1;
+        let settings = Settings { poll_interval_minutes: 1, ..Settings::default() };
         assert_eq!(clock.next_due(&PollPlan::from_settings(&settings), false, 0.5, t(0)), t(60));
     }
 

@@ -684,8 +684,7 @@ mod tests {
 
     #[test]
     fn every_setting_round_trips() {
-        let mut settings = Settings::default();
-        settings.alerts_enabled = false;
+        let mut settings = Settings { alerts_enabled: false, ..Settings::default() };
         settings.toggles.pace = true;
         settings.toggles.available_again = false;
         settings.toggles.credits_in_use = false;
@@ -755,9 +754,11 @@ mod tests {
         assert!(settings.added_homes.is_empty());
         assert_eq!(problems.len(), 1, "{problems:?}");
         // The settings window's form keeps the accounts, which it does not edit.
-        let mut current = Settings::default();
-        current.added_homes = vec![PathBuf::from("/a")];
-        current.pinned_account = Some("acct-1".into());
+        let current = Settings {
+            added_homes: vec![PathBuf::from("/a")],
+            pinned_account: Some("acct-1".into()),
+            ..Settings::default()
+        };
         let (saved, _) = SettingsForm::from_settings(&Settings::default()).apply_to(&current);
         assert_eq!((saved.added_homes, saved.pinned_account), (current.added_homes, current.pinned_account));
     }
@@ -895,8 +896,7 @@ mod tests {
     fn saving_is_atomic_and_readable() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("headroom").join(FILE_NAME);
-        let mut settings = Settings::default();
-        settings.poll_interval_minutes = 2;
+        let settings = Settings { poll_interval_minutes: 2, ..Settings::default() };
         save(&path, &settings).unwrap();
         assert_eq!(load(&path), (settings, vec![]));
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();

@@ -340,8 +340,7 @@ fn thresholds_per_window_kind_and_toggles() {
     );
     assert_eq!(got, vec![vec![], vec![threshold(Weekly, 50)], vec![]], "limit reached is switched off");
 
-    let mut off = Settings::default();
-    off.alerts_enabled = false;
+    let off = Settings { alerts_enabled: false, ..Settings::default() };
     let mut engine = AlertEngine::new(AlertState::default());
     let got = run(&mut engine, &off, &[sample(0, (10.0, 120), (40.0, WEEK)), sample(5, (100.0, 120), (95.0, WEEK))]);
     assert_eq!(got.concat(), vec![]);
@@ -352,11 +351,13 @@ fn quiet_hours_hold_alerts_and_sum_them_up_after() {
     // Quiet hours around the test's own "now", in local time whatever the machine's zone.
     let now_local = minutes(5).with_timezone(&Local).time();
     let hour = now_local.hour();
-    let mut settings = Settings::default();
-    settings.quiet_hours = Some(QuietHours {
-        start: NaiveTime::from_hms_opt(hour, 0, 0).unwrap(),
-        end: NaiveTime::from_hms_opt((hour + 1) % 24, 0, 0).unwrap(),
-    });
+    let settings = Settings {
+        quiet_hours: Some(QuietHours {
+            start: NaiveTime::from_hms_opt(hour, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt((hour + 1) % 24, 0, 0).unwrap(),
+        }),
+        ..Settings::default()
+    };
     let mut engine = AlertEngine::new(AlertState::default());
     let got = run(
         &mut engine,
@@ -385,7 +386,7 @@ fn snooze_until_reset_and_pause() {
     let settings = Settings::default();
     let mut engine = AlertEngine::new(AlertState::default());
     let first = sample(0, (70.0, 120), (10.0, WEEK));
-    run(&mut engine, &settings, &[first.clone()]);
+    run(&mut engine, &settings, std::slice::from_ref(&first));
     engine.snooze_until_reset(&acct(), &first.windows[0]);
     let got = run(
         &mut engine,
@@ -608,8 +609,7 @@ fn low_credits_alert_once_per_crossing_and_only_when_asked_for() {
             .collect::<Vec<_>>()
     };
     assert!(feed(&Settings::default()).iter().all(Vec::is_empty), "off by default");
-    let mut settings = Settings::default();
-    settings.credits_low_below = Some(5.0);
+    let mut settings = Settings { credits_low_below: Some(5.0), ..Settings::default() };
     let got = feed(&settings);
     let fired: Vec<usize> = got.iter().enumerate().filter(|(_, a)| !a.is_empty()).map(|(i, _)| i).collect();
     assert_eq!(fired, [2, 5], "below 5 at 4.00, re-armed at 7.00, again at 2.00");

@@ -20,6 +20,12 @@ pub fn write(dir: &Path, new_auth_json: &str, refuse: Option<&str>) -> PathBuf {
         return path;
     }
     let path = dir.join("codex");
+    // Python literals: a string quoted, or None.
+    let auth = format!("{new_auth_json:?}");
+    let refuse = match refuse {
+        Some(text) => format!("{text:?}"),
+        None => "None".into(),
+    };
     let script = format!(
         r#"#!/usr/bin/python3
 import json, os, sys
@@ -76,11 +82,6 @@ for line in sys.stdin:
         print(json.dumps({{"id": msg["id"], "result": {{"account": {{"type": "chatgpt", "planType": "plus"}}}}}}), flush=True)
 "#,
         log = dir.join("codex-calls.log").display().to_string(),
-        refuse = match refuse {
-            Some(text) => format!("{text:?}"),
-            None => "None".into(),
-        },
-        auth = format!("{new_auth_json:?}"),
     );
     std::fs::write(&path, script).unwrap();
     #[cfg(unix)]

@@ -55,6 +55,9 @@ pub type OnMenu = Arc<dyn Fn(MenuAction) + Send + Sync>;
 /// The menu's entries as they are now, asked for as a host is about to show it.
 pub type FreshMenu = Arc<dyn Fn() -> Vec<MenuEntry> + Send + Sync>;
 
+/// One dbusmenu item as `GetLayout` sends it: its id, its properties and its children.
+type LayoutNode = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
+
 /// The menu as dbusmenu numbers it: item 0 is the root. Each entry keeps its number for the
 /// item's life, whatever moves around it, and a number is never given to another entry: a host
 /// still showing an older layout can only click what it shows (or something gone, which does
@@ -144,7 +147,7 @@ impl Layout {
     }
 
     /// `GetLayout`'s answer for one item and `depth` levels below it (-1: all).
-    fn tree(&self, id: i32, depth: i32, wanted: &[String]) -> (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>) {
+    fn tree(&self, id: i32, depth: i32, wanted: &[String]) -> LayoutNode {
         let children = match self.node(id) {
             Some(node) if depth != 0 => node
                 .children
@@ -339,12 +342,7 @@ impl Menu {
         Vec::new()
     }
 
-    fn get_layout(
-        &self,
-        parent_id: i32,
-        recursion_depth: i32,
-        property_names: Vec<String>,
-    ) -> (u32, (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>)) {
+    fn get_layout(&self, parent_id: i32, recursion_depth: i32, property_names: Vec<String>) -> (u32, LayoutNode) {
         let layout = self.layout.lock().unwrap();
         (layout.revision, layout.tree(parent_id, recursion_depth, &property_names))
     }
@@ -585,7 +583,7 @@ mod tests {
         let only_labels = layout.properties(2, &["label".to_string()]);
         assert!(only_labels.is_empty(), "a separator has no label: {only_labels:?}");
         let (_, _, shallow) = layout.tree(0, 1, &[]);
-        let pause: (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>) = shallow[3].clone().try_into().unwrap();
+        let pause: LayoutNode = shallow[3].clone().try_into().unwrap();
         assert_eq!((pause.0, pause.2.len()), (4, 0), "depth 1 stops below the top level");
     }
 

@@ -391,7 +391,7 @@ fn stop_group(child: &std::process::Child) {
 fn stop_group(_child: &std::process::Child) {}
 
 /// The hooks of `hooks` that run on `event`.
-pub fn hooks_for<'a>(hooks: &'a [Hook], event: HookEventKind) -> impl Iterator<Item = &'a Hook> {
+pub fn hooks_for(hooks: &[Hook], event: HookEventKind) -> impl Iterator<Item = &Hook> {
     hooks.iter().filter(move |h| h.on.contains(&event))
 }
 

@@ -138,10 +138,13 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    /// What a keychain read answers.
+    type ReadAnswer = Result<Option<Vec<u8>>, KeychainError>;
+
     /// A keychain whose reads wait until `open` is set, then answer `answer`; counts its reads.
     #[derive(Clone, Default)]
     struct Prompting {
-        open: Arc<Mutex<Option<Result<Option<Vec<u8>>, KeychainError>>>>,
+        open: Arc<Mutex<Option<ReadAnswer>>>,
         reads: Arc<AtomicUsize>,
     }
 

@@ -544,8 +544,7 @@ mod tests {
     #[test]
     fn levels_follow_the_thresholds_and_used_flips_the_fill() {
         let snap = snapshot(vec![window(WindowKind::FiveHour, 85.0, 60), window(WindowKind::Weekly, 96.0, 5000)], 0);
-        let mut settings = Settings::default();
-        settings.show_as = ShowAs::Used;
+        let mut settings = Settings { show_as: ShowAs::Used, ..Settings::default() };
         let v = view(Some(&snap), None, &settings);
         assert_eq!(
             v.icon.bars,

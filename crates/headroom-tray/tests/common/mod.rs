@@ -88,10 +88,8 @@ pub fn flatten(value: &Value, out: &mut Vec<Entry>) {
     };
     let mut label = String::new();
     if let Some(Value::Dict(props)) = fields.get(1) {
-        if let Ok(Some(text)) = props.get::<&str, Value>(&"label") {
-            if let Value::Str(s) = text {
-                label = s.to_string();
-            }
+        if let Ok(Some(Value::Str(s))) = props.get::<&str, Value>(&"label") {
+            label = s.to_string();
         }
     }
     out.push(Entry { id, label: label.replace('_', "") });
