@@ -4,13 +4,19 @@
 //! switching Codex to the fallback key through `codex.exe` (a recording stand-in, the `codex.cmd`
 //! npm installs, and the real Codex for Windows) and back byte for byte, Codex's keychain stores
 //! as Codex for Windows writes them, and histories with Windows line endings.
+//!
+//! A test binary of its own, beside `cli`: these tests write the Credential Manager, which every
+//! process of the Wine prefix shares, so they must not run while `cli`'s tests read it.
 #![cfg(windows)]
 
+// The sealed sandbox `cli` uses; these tests need only part of it.
+#[allow(dead_code)]
+#[path = "cli/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{iso, now, token_count_line, Sandbox};
+use crate::common::{iso, now, token_count_line, Sandbox};
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::pasted_tokens::PastedTokens;
 use headroom_core::login::vault::{Slot, Vault};
@@ -317,7 +323,7 @@ fn codexs_encrypted_store_is_read_as_codex_for_windows_keeps_it() {
     )
     .unwrap();
     // Kept as Codex keeps it: keyring's set_password, which stores text as UTF-16.
-    let entry = common::TestEntry::new("codex", &codex_account("secrets", &sb.codex_home()));
+    let entry = crate::common::TestEntry::new("codex", &codex_account("secrets", &sb.codex_home()));
     entry.0.set_password(passphrase).unwrap();
 
     let run = sb.run(&["status", "--json"]);
@@ -354,8 +360,8 @@ fn the_real_codex_for_windows_logins_are_read_from_both_its_keychain_stores() {
         let mut sb = Sandbox::new();
         sb.write_codex_file("config.toml", config);
         let _entries = [
-            common::TestEntry::new("codex", &codex_account("secrets", &sb.codex_home())),
-            common::TestEntry::new("Codex Auth", &codex_account("cli", &sb.codex_home())),
+            crate::common::TestEntry::new("codex", &codex_account("secrets", &sb.codex_home())),
+            crate::common::TestEntry::new("Codex Auth", &codex_account("cli", &sb.codex_home())),
         ];
         let token = "at-real-codex-windows-0123456789abcdef";
         sb.codex_signs_in_with_access_token(token);
@@ -379,14 +385,14 @@ fn the_real_codex_for_windows_switches_its_encrypted_login_to_the_key_and_back_b
     let mut sb = Sandbox::new();
     sb.secrets.push(KEY.into());
     sb.write_codex_file("config.toml", "cli_auth_credentials_store = \"keyring\"\n");
-    let _passphrase = common::TestEntry::new("codex", &codex_account("secrets", &sb.codex_home()));
+    let _passphrase = crate::common::TestEntry::new("codex", &codex_account("secrets", &sb.codex_home()));
     let token = "at-test-encrypted-0123456789abcdef";
     sb.codex_signs_in_with_access_token(token);
     let file = sb.codex_home().join("secrets\\codex_auth.age");
     let original = std::fs::read(&file).expect("Codex wrote its encrypted login");
     assert_eq!(sb.run_with_input(&["fallback", "set-key"], Some(&format!("{KEY}\n"))).code, 0);
     // Only Codex writes its encrypted store: the switch goes through codex.exe.
-    let codex = common::real_codex();
+    let codex = crate::common::real_codex();
     sb.set("PATH", &path_with(codex.parent().unwrap()));
 
     sb.switch_encrypted_login_and_back(&file, &original, token);

@@ -40,7 +40,7 @@ fn rgb(hex: u32, alpha: f32) -> Color {
 }
 
 /// Every colour keeps 3:1 contrast against light (#F3F3F3) and dark (#202020) taskbars and panels
-/// (tests/taskbar_contrast.rs), so the icon reads on Windows' and Linux desktops' either theme.
+/// (tests/icon/taskbar_contrast.rs), so the icon reads on Windows' and Linux desktops' either theme.
 fn level_colour(level: Level) -> u32 {
     match level {
         Level::Plenty => 0x2C974B,

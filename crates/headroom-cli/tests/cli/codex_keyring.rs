@@ -5,9 +5,7 @@
 //! HEADROOM_REQUIRE_KEYRING=1 so that in CI a missing keyring fails instead.
 #![cfg(target_os = "linux")]
 
-mod common;
-
-use common::{secret_service_or_skip, Sandbox};
+use crate::common::{secret_service_or_skip, Sandbox};
 use headroom_testkit::jwt::{make_jwt, TestClaims};
 
 const SERVICE: &str = "Codex Auth";
@@ -52,6 +50,7 @@ fn token(email: &str) -> String {
 
 #[test]
 fn reads_codex_login_from_a_single_keychain_entry() {
+    let _keyring = crate::common::keyring_turn();
     let Some(bus) = secret_service_or_skip("reads_codex_login_from_a_single_keychain_entry") else { return };
     let (mut sb, account) = keyring_sandbox(&bus, "keyring");
     let access = token("keyring@example.com");
@@ -72,6 +71,7 @@ fn reads_codex_login_from_a_single_keychain_entry() {
 
 #[test]
 fn reads_codex_login_from_its_encrypted_store_when_the_entry_is_absent() {
+    let _keyring = crate::common::keyring_turn();
     let Some(bus) = secret_service_or_skip("reads_codex_login_from_its_encrypted_store_when_the_entry_is_absent")
     else {
         return;
@@ -95,7 +95,7 @@ fn reads_codex_login_from_its_encrypted_store_when_the_entry_is_absent() {
         keyring::Entry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()))
             .unwrap();
     entry.set_password(passphrase).unwrap();
-    let _entry = common::TestEntry(entry);
+    let _entry = crate::common::TestEntry(entry);
 
     let run = sb.run(&["status", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -121,14 +121,17 @@ fn reads_codex_login_from_its_encrypted_store_when_the_entry_is_absent() {
 
 #[test]
 fn reads_the_encrypted_store_the_real_codex_writes() {
+    let _keyring = crate::common::keyring_turn();
     let Some(bus) = secret_service_or_skip("reads_the_encrypted_store_the_real_codex_writes") else { return };
     let (mut sb, _) = keyring_sandbox(&bus, "keyring");
     sb.write_codex_file(
         "config.toml",
         "cli_auth_credentials_store = \"keyring\"\n[features]\nsecret_auth_storage = true\n",
     );
-    let _entry =
-        common::TestEntry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()));
+    let _entry = crate::common::TestEntry::new(
+        "codex",
+        &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()),
+    );
     let token = "at-real-codex-0123456789abcdef";
     sb.codex_signs_in_with_access_token(token);
     assert!(sb.codex_home().join("secrets/codex_auth.age").exists() && !sb.codex_home().join("auth.json").exists());
@@ -144,6 +147,7 @@ fn reads_the_encrypted_store_the_real_codex_writes() {
 
 #[test]
 fn auto_store_without_an_entry_uses_auth_json() {
+    let _keyring = crate::common::keyring_turn();
     let Some(bus) = secret_service_or_skip("auto_store_without_an_entry_uses_auth_json") else { return };
     let (mut sb, _) = keyring_sandbox(&bus, "auto");
     sb.codex_login(3_600);

@@ -5,11 +5,9 @@
 //! beside it.
 #![cfg(target_os = "linux")]
 
-mod common;
-
 use std::process::Command;
 
-use common::{secret_service_or_skip, Sandbox};
+use crate::common::{secret_service_or_skip, Sandbox};
 use headroom_testkit::jwt::{make_jwt, TestClaims};
 
 fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -64,6 +62,7 @@ impl Drop for UnlockOnDrop {
 
 #[test]
 fn a_locked_keyring_and_a_missing_bus_give_clear_errors_and_save_nothing() {
+    let _keyring = crate::common::keyring_turn();
     let Some(bus) = secret_service_or_skip("a_locked_keyring_and_a_missing_bus_give_clear_errors_and_save_nothing")
     else {
         return;

@@ -3,9 +3,7 @@
 //! the numbers from it and counts its tokens once (Codex writes them twice: a `token_count` event
 //! and a `token_usage_record`).
 
-mod common;
-
-use common::Sandbox;
+use crate::common::Sandbox;
 use serde_json::json;
 
 fn codex_session(sb: &mut Sandbox) {

@@ -2,9 +2,7 @@
 //! (presented as Codex presents them), old camelCase files, and the kinds that carry no plan
 //! quota. The shapes come from the real Codex CLI where it can write them offline.
 
-mod common;
-
-use common::Sandbox;
+use crate::common::Sandbox;
 use headroom_testkit::fake::Route;
 use headroom_testkit::jwt::{make_jwt, TestClaims};
 use headroom_testkit::FakeResponse;

@@ -1,9 +1,7 @@
 //! Several accounts side by side: two Codex homes and a pasted token, against the fake service,
 //! one of them failing; adding, removing and pinning accounts; the bad paths.
 
-mod common;
-
-use common::{path_str, Sandbox};
+use crate::common::{path_str, Sandbox};
 use headroom_testkit::{scenarios, FakeResponse};
 
 /// The default home logged in as dev@example.com (acct-1) at 10 % / 20 %, and a work home
@@ -59,11 +57,11 @@ fn every_account_is_read_at_once_and_one_failing_hides_none() {
     assert!(
         text.contains(&format!(
             "The usage service rejected Codex's login file (HTTP 401): run `{}` to refresh your login.",
-            common::codex_in(&work)
+            crate::common::codex_in(&work)
         )),
         "the fix names the work home: {text}"
     );
-    assert!(text.contains(&format!("Use it: {}", common::codex_in(&work))), "{text}");
+    assert!(text.contains(&format!("Use it: {}", crate::common::codex_in(&work))), "{text}");
 
     // Plain status is the default account, as before; --account picks one by email, id or home.
     let plain = sb.run(&["status", "--json"]);
@@ -100,7 +98,7 @@ fn adding_a_home_refuses_what_is_not_a_codex_login_and_saves_nothing() {
     let run = sb.run(&["accounts", "add", &path_str(&empty)]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains(&format!("holds no Codex login: run `{} login`", common::codex_in(&empty))),
+        run.stderr.contains(&format!("holds no Codex login: run `{} login`", crate::common::codex_in(&empty))),
         "{}",
         run.stderr
     );
@@ -115,7 +113,7 @@ fn adding_a_home_refuses_what_is_not_a_codex_login_and_saves_nothing() {
 fn accounts_are_listed_pinned_and_removed_and_a_deleted_home_says_so() {
     let (sb, work) = two_homes();
     let settings = std::fs::read_to_string(sb.settings_file()).unwrap();
-    assert!(settings.contains(&format!("homes = [{}]", common::toml_path(&work))), "{settings}");
+    assert!(settings.contains(&format!("homes = [{}]", crate::common::toml_path(&work))), "{settings}");
     for secret in &sb.secrets {
         assert!(!settings.contains(secret.as_str()), "no secret in settings.toml");
     }
@@ -125,7 +123,7 @@ fn accounts_are_listed_pinned_and_removed_and_a_deleted_home_says_so() {
         list.contains(&format!(
             "work@example.com · Plus · acct-work\n  id    acct-work/user-work\n  found {} (added)\n  use   {}",
             work.display(),
-            common::codex_in(&work)
+            crate::common::codex_in(&work)
         )),
         "{list}"
     );
@@ -169,9 +167,9 @@ fn a_settings_file_naming_a_home_twice_watches_it_once() {
         sb.settings_file(),
         format!(
             "[accounts]\nhomes = [{}, {}, {}]\n",
-            common::toml_path(&work),
-            common::toml_path(&work.join("")),
-            common::toml_path(&sb.codex_home())
+            crate::common::toml_path(&work),
+            crate::common::toml_path(&work.join("")),
+            crate::common::toml_path(&sb.codex_home())
         ),
     )
     .unwrap();
@@ -254,7 +252,9 @@ fn paste_token(sb: &mut Sandbox, email: &str, account: &str) -> String {
 #[cfg(target_os = "linux")]
 #[test]
 fn three_accounts_two_homes_and_a_pasted_token_one_failing() {
-    let Some(bus) = common::secret_service_or_skip("three_accounts_two_homes_and_a_pasted_token_one_failing") else {
+    let _keyring = crate::common::keyring_turn();
+    let Some(bus) = crate::common::secret_service_or_skip("three_accounts_two_homes_and_a_pasted_token_one_failing")
+    else {
         return;
     };
     let _vault = EmptyVault::new();
@@ -295,7 +295,9 @@ fn three_accounts_two_homes_and_a_pasted_token_one_failing() {
 #[cfg(target_os = "linux")]
 #[test]
 fn removing_a_home_keeps_the_token_pasted_for_its_account() {
-    let Some(bus) = common::secret_service_or_skip("removing_a_home_keeps_the_token_pasted_for_its_account") else {
+    let _keyring = crate::common::keyring_turn();
+    let Some(bus) = crate::common::secret_service_or_skip("removing_a_home_keeps_the_token_pasted_for_its_account")
+    else {
         return;
     };
     let _vault = EmptyVault::new();
@@ -356,7 +358,7 @@ fn a_change_keeps_everything_else_in_settings_toml_and_says_what_it_cannot_read(
     let after = std::fs::read_to_string(sb.settings_file()).unwrap();
     assert_eq!(
         after,
-        format!("{written}\n[accounts]\nhomes = [{}]\n", common::toml_path(&work)),
+        format!("{written}\n[accounts]\nhomes = [{}]\n", crate::common::toml_path(&work)),
         "only the new home was written"
     );
     assert_eq!(sb.run(&["accounts", "pin", "work@example.com"]).code, 0);
@@ -408,7 +410,7 @@ fn homes_added_at_once_all_land() {
         }
         let settings = std::fs::read_to_string(sb.settings_file()).unwrap();
         for home in &homes {
-            assert!(settings.contains(&common::toml_path(home)), "round {round}: {settings}");
+            assert!(settings.contains(&crate::common::toml_path(home)), "round {round}: {settings}");
         }
     }
 }

@@ -1,16 +1,14 @@
 //! Defects found trying Headroom hard, each reproduced with the real binary in the setting it was
 //! found in (real files, locks, a read-only folder, a full disk, closed pipes).
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::{iso, now, token_count_line, Sandbox};
+use crate::common::{iso, now, token_count_line, Sandbox};
 use headroom_testkit::fake::Route;
 use headroom_testkit::FakeResponse;
 use serde_json::json;
 
-fn no_panic(run: &common::Run) {
+fn no_panic(run: &crate::common::Run) {
     assert_ne!(run.code, 101, "a panic: {}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
@@ -256,8 +254,11 @@ fn the_cli_follows_the_codex_folder_chosen_in_settings() {
     std::fs::rename(sb.codex_home().join("auth.json"), chosen.join("auth.json")).unwrap();
     let config = sb.config_dir();
     std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(config.join("settings.toml"), format!("[general]\ncodex_home = {}\n", common::toml_path(&chosen)))
-        .unwrap();
+    std::fs::write(
+        config.join("settings.toml"),
+        format!("[general]\ncodex_home = {}\n", crate::common::toml_path(&chosen)),
+    )
+    .unwrap();
     let run = sb.run(&["status", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["credential"], "codex-auth-file");

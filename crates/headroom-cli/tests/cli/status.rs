@@ -1,8 +1,6 @@
 //! `headroom status` end to end: the real binary against the fake service.
 
-mod common;
-
-use common::{iso, now, token_count_line, Sandbox};
+use crate::common::{iso, now, token_count_line, Sandbox};
 use headroom_testkit::fake::Route;
 use headroom_testkit::{scenarios, Behaviour, FakeResponse};
 use serde_json::json;

@@ -2,11 +2,9 @@
 //! session), never in a file, never in an argument.
 #![cfg(target_os = "linux")]
 
-mod common;
-
 use std::process::Command;
 
-use common::{secret_service_or_skip, Sandbox};
+use crate::common::{secret_service_or_skip, Sandbox};
 use headroom_testkit::fake::Route;
 use headroom_testkit::jwt::{make_jwt, TestClaims};
 use headroom_testkit::{scenarios, FakeResponse};
@@ -29,9 +27,8 @@ impl Drop for VaultLock {
 
 /// A sandbox on the test session's bus, with an empty vault.
 fn keychain_sandbox(test: &str) -> Option<(Sandbox, VaultLock)> {
-    static VAULT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let lock = VaultLock(crate::common::keyring_turn());
     let bus = secret_service_or_skip(test)?;
-    let lock = VaultLock(VAULT.lock().unwrap_or_else(|e| e.into_inner()));
     let mut sb = Sandbox::new();
     sb.set("DBUS_SESSION_BUS_ADDRESS", &bus);
     assert_eq!(sb.run(&["token", "clear"]).code, 0);

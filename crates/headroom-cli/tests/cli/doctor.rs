@@ -1,8 +1,6 @@
 //! `headroom doctor`: every place looked at, what was found and why, and never a secret.
 
-mod common;
-
-use common::{iso, now, token_count_line, Sandbox};
+use crate::common::{iso, now, token_count_line, Sandbox};
 
 #[test]
 fn lists_every_source_and_names_the_winner() {

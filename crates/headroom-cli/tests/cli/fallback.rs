@@ -4,9 +4,7 @@
 //! saved, and `restore` brings it back byte for byte.
 #![cfg(target_os = "linux")]
 
-mod common;
-
-use common::{secret_service_or_skip, Sandbox};
+use crate::common::{secret_service_or_skip, Sandbox};
 
 const KEY: &str = "sk-test-fallback-0123456789abcdefghijklmnopqrstuv";
 
@@ -24,9 +22,8 @@ impl Drop for VaultLock {
 }
 
 fn sandbox(test: &str, with_codex: bool) -> Option<(Sandbox, VaultLock, String)> {
-    static VAULT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let lock = VaultLock(crate::common::keyring_turn());
     let bus = secret_service_or_skip(test)?;
-    let lock = VaultLock(VAULT.lock().unwrap_or_else(|e| e.into_inner()));
     let mut sb = Sandbox::new();
     sb.set("DBUS_SESSION_BUS_ADDRESS", &bus);
     sb.secrets.push(KEY.into());
@@ -107,7 +104,7 @@ fn each_codex_home_keeps_its_own_saved_login_and_none_moves_between_homes() {
         sb.login_with(Some("codex-b"), headroom_testkit::jwt::TestClaims::plus("bob@example.com", "acct-b", 86_400));
     let original_b = std::fs::read_to_string(home_b.join("auth.json")).unwrap();
     let in_home = |sb: &mut Sandbox, home: &std::path::Path, args: &[&str]| {
-        sb.set("CODEX_HOME", &common::path_str(home));
+        sb.set("CODEX_HOME", &crate::common::path_str(home));
         sb.run(args)
     };
     assert_eq!(in_home(&mut sb, &home_a, &["fallback", "switch"]).code, 0);
@@ -388,8 +385,10 @@ fn an_encrypted_codex_login_is_switched_through_codex_and_restored_byte_for_byte
         "config.toml",
         "cli_auth_credentials_store = \"keyring\"\n[features]\nsecret_auth_storage = true\n",
     );
-    let _passphrase =
-        common::TestEntry::new("codex", &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()));
+    let _passphrase = crate::common::TestEntry::new(
+        "codex",
+        &headroom_core::login::codex_secrets::passphrase_account(&sb.codex_home()),
+    );
     let token = "at-test-encrypted-0123456789abcdef";
     sb.codex_signs_in_with_access_token(token);
     let file = sb.codex_home().join("secrets/codex_auth.age");

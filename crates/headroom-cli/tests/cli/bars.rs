@@ -1,9 +1,7 @@
 //! Status bars and scripts without jq: `status --format waybar`, `--format TEMPLATE` and
 //! `guard`, against the fake service in its normal, low, blocked and failing shapes.
 
-mod common;
-
-use common::Sandbox;
+use crate::common::Sandbox;
 use headroom_testkit::fake::Route;
 use headroom_testkit::{scenarios, FakeResponse};
 

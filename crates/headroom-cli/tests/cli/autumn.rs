@@ -4,9 +4,7 @@
 //! logins and words Codex added. Bodies and lines in the shapes of section 4d of the data-sources
 //! doc (testdata/usage, testdata/session-logs).
 
-mod common;
-
-use common::Sandbox;
+use crate::common::Sandbox;
 use headroom_testkit::fake::Route;
 use headroom_testkit::{scenarios, FakeResponse};
 use serde_json::{json, Value};
@@ -67,7 +65,7 @@ fn reset_times_from_2001_or_0_are_never_shown_and_unusable_values_are_named() {
     let five = &v["windows"][0];
     assert_eq!(five["kind"], "5h");
     let resets = chrono::DateTime::parse_from_rfc3339(five["resets_at"].as_str().unwrap()).unwrap().timestamp();
-    assert!((resets - (common::now() + 6120)).abs() < 30, "the relative field: {five}");
+    assert!((resets - (crate::common::now() + 6120)).abs() < 30, "the relative field: {five}");
     assert_eq!(v["windows"][1]["resets_at"], json!(null), "neither field usable: unknown");
     assert_eq!(v["windows"][2]["title"], "GPT-5.3-Codex-Spark 3-day");
     assert_eq!(v["windows"].as_array().unwrap().len(), 3, "the code review's 150 % is no percentage");
@@ -292,10 +290,10 @@ fn the_reserves_lines_in_a_rollout_are_never_the_plans() {
     let mut sb = Sandbox::new();
     // The rollout's resets moved after now, so no window has reset since it was written.
     let day = 86_400;
-    let text = include_str!("../../../testdata/session-logs/reserve-tagged-codex.jsonl")
-        .replace("1795174000", &(common::now() + day).to_string())
-        .replace("1795600000", &(common::now() + 3 * day).to_string())
-        .replace("1795700000", &(common::now() + 4 * day).to_string());
+    let text = include_str!("../../../../testdata/session-logs/reserve-tagged-codex.jsonl")
+        .replace("1795174000", &(crate::common::now() + day).to_string())
+        .replace("1795600000", &(crate::common::now() + 3 * day).to_string())
+        .replace("1795700000", &(crate::common::now() + 4 * day).to_string());
     sb.write_codex_file("sessions/2026/11/20/rollout-2026-11-20T09-00-00-reserve.jsonl", &text);
     sb.set("HEADROOM_CHATGPT_BASE_URL", "http://127.0.0.1:9/backend-api");
     let v = sb.run(&["status", "--json", "--source", "logs"]).json();

@@ -1,9 +1,7 @@
 //! The usage history as a user meets it: `status` records every snapshot (the first run backfills
 //! from Codex's session logs), the pace shows once a cycle has two samples, and `history` exports.
 
-mod common;
-
-use common::{iso, now, token_count_line, Sandbox};
+use crate::common::{iso, now, token_count_line, Sandbox};
 use headroom_testkit::fake::Route;
 use headroom_testkit::scenarios;
 

@@ -2,14 +2,12 @@
 //! or an earlier run got while they are fresh enough, processes started together make one
 //! request between them, and `--watch` prints a line only when the numbers change.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::common::Sandbox;
 use chrono::Utc;
-use common::Sandbox;
 use headroom_core::login::credentials::Credential;
 use headroom_core::model::CredentialOrigin;
 use headroom_core::sources::shared_numbers::{MaxAge, SharedNumbers};
@@ -27,7 +25,7 @@ fn usage_requests(sb: &Sandbox) -> usize {
     sb.fake.requests().iter().filter(|r| r.path.ends_with("/usage")).count()
 }
 
-fn left_5h(run: &common::Run) -> f64 {
+fn left_5h(run: &crate::common::Run) -> f64 {
     let v = run.json();
     let windows = v["windows"].as_array().unwrap().clone();
     windows.iter().find(|w| w["kind"] == "5h").unwrap()["remaining_percent"].as_f64().unwrap()

@@ -6,9 +6,7 @@
 //! accounts: `~` in `[general] codex_home`, advice naming the account's home, `guard` on
 //! numbers it cannot go by, a base URL's password, an `auth.json` that is a FIFO.
 
-mod common;
-
-use common::Sandbox;
+use crate::common::Sandbox;
 use headroom_testkit::fake::Route;
 use headroom_testkit::jwt::TestClaims;
 use headroom_testkit::{scenarios, FakeResponse};
@@ -29,7 +27,7 @@ fn alice_and_bob() -> Sandbox {
     let (bob_home, bob) = sb.login_with(Some("codex-bob"), claims("bob@corp.example", "acct-team", "team"));
     sb.fake.respond_for_token(&alice, scenarios::plus(10.0, 20.0, 3_600, 300_000));
     sb.fake.respond_for_token(&bob, scenarios::plus(96.0, 50.0, 3_600, 300_000));
-    assert_eq!(sb.run(&["accounts", "add", &common::path_str(&bob_home)]).code, 0);
+    assert_eq!(sb.run(&["accounts", "add", &crate::common::path_str(&bob_home)]).code, 0);
     sb
 }
 
@@ -73,7 +71,7 @@ fn one_email_in_two_workspaces_is_two_accounts_and_an_ambiguous_name_is_refused(
     let (work_home, work) = sb.login_with(Some("codex-work"), claims("me@example.org", "acct-corp", "team"));
     sb.fake.respond_for_token(&personal, scenarios::plus(5.0, 10.0, 3_600, 300_000));
     sb.fake.respond_for_token(&work, scenarios::usage("plus-weekly-exhausted").unwrap());
-    assert_eq!(sb.run(&["accounts", "add", &common::path_str(&work_home)]).code, 0);
+    assert_eq!(sb.run(&["accounts", "add", &crate::common::path_str(&work_home)]).code, 0);
 
     let list = sb.run(&["accounts", "list"]).stdout;
     assert!(list.contains("me@example.org · Plus · acct-personal (default)"), "{list}");
@@ -118,8 +116,8 @@ fn advice_for_an_added_home_names_that_home_everywhere() {
     sb.codex_login(86_400);
     let (work_home, work) = sb.login_with(Some("codex-work"), claims("work@example.com", "acct-work", "plus"));
     sb.fake.respond_for_token(&work, scenarios::usage("unauthorized").unwrap());
-    assert_eq!(sb.run(&["accounts", "add", &common::path_str(&work_home)]).code, 0);
-    let command = common::codex_in(&work_home);
+    assert_eq!(sb.run(&["accounts", "add", &crate::common::path_str(&work_home)]).code, 0);
+    let command = crate::common::codex_in(&work_home);
     let json = sb.run(&["status", "--json", "--source", "api", "--account", "work@example.com"]).json();
     let message = json["error"]["message"].as_str().unwrap();
     assert!(message.contains(&format!("run `{command}` to refresh your login")), "{message}");
@@ -136,9 +134,9 @@ fn guard_cannot_tell_from_old_log_numbers_while_the_service_fails() {
     let mut sb = Sandbox::new();
     sb.codex_login(86_400);
     // A 9-day-old session log whose 5-hour window has reset since.
-    let nine_days_ago = common::now() - 9 * 86_400;
-    let line = common::token_count_line(
-        &common::iso(nine_days_ago),
+    let nine_days_ago = crate::common::now() - 9 * 86_400;
+    let line = crate::common::token_count_line(
+        &crate::common::iso(nine_days_ago),
         80.0,
         nine_days_ago + 3_600,
         30.0,

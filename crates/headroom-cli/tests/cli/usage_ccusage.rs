@@ -7,8 +7,6 @@
 //! Headroom's `input_tokens` includes them, as OpenAI counts input. So Headroom's input =
 //! ccusage's inputTokens + cacheReadTokens + cacheCreationTokens.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

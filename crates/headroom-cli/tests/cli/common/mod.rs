@@ -2,8 +2,6 @@
 //! fake service as the base URL, UTC, and nothing inherited from the developer's shell. Every run
 //! checks that no secret it knows of appears in stdout or stderr.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -122,7 +120,9 @@ impl Sandbox {
         }
     }
 
-    /// Headroom's cache folder: `$XDG_CACHE_HOME/headroom`, on Windows `%LOCALAPPDATA%\headroom`.
+    /// Headroom's cache folder: `$XDG_CACHE_HOME/headroom`, on Windows `%LOCALAPPDATA%\headroom`
+    /// (only the Windows tests look in it: `windows.rs`, a binary of its own).
+    #[allow(dead_code)]
     pub fn cache_dir(&self) -> PathBuf {
         if cfg!(windows) {
             self.local_app_data().join("headroom")
@@ -194,6 +194,8 @@ impl Sandbox {
     /// Codex access token `token`) and a fallback key set: the switch goes through Codex, which
     /// writes the key into its store; the plan is still read with the saved (still encrypted)
     /// login; restore puts the store back byte for byte.
+    // On Windows only `windows.rs`, a binary of its own, uses it.
+    #[cfg_attr(windows, allow(dead_code))]
     pub fn switch_encrypted_login_and_back(&self, file: &Path, original: &[u8], token: &str) {
         let run = self.run(&["fallback", "switch"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
@@ -374,9 +376,11 @@ pub fn codex_in(home: &Path) -> String {
 
 /// A keychain entry a test made (Codex's, or another program's), removed when dropped.
 #[cfg(any(target_os = "linux", windows))]
+#[cfg_attr(windows, allow(dead_code))] // On Windows only `windows.rs`, a binary of its own, uses it.
 pub struct TestEntry(pub keyring::Entry);
 
 #[cfg(any(target_os = "linux", windows))]
+#[cfg_attr(windows, allow(dead_code))]
 impl TestEntry {
     pub fn new(service: &str, account: &str) -> TestEntry {
         TestEntry(keyring::Entry::new(service, account).unwrap())
@@ -388,6 +392,14 @@ impl Drop for TestEntry {
     fn drop(&mut self) {
         let _ = self.0.delete_credential();
     }
+}
+
+/// The one keyring every test shares: a test that uses it (Headroom's vault entries, Codex's,
+/// locking it) holds this for its whole run, so no other sees its entries or its locked keyring.
+#[cfg(target_os = "linux")]
+pub fn keyring_turn() -> std::sync::MutexGuard<'static, ()> {
+    static KEYRING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    KEYRING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The session bus address when a Secret Service answers on it. Otherwise the test is skipped

@@ -2,15 +2,13 @@
 //! shapes the data-sources doc describes, the odd ones included): exactly the windows a careful
 //! reader of the body would expect, no invented 0 %, nothing the body carries left out.
 
-mod common;
-
-use common::Sandbox;
+use crate::common::Sandbox;
 use headroom_testkit::fake::Route;
 use headroom_testkit::{scenarios, FakeResponse};
 use serde_json::{json, Value};
 
 /// `status --json` and `status` for one scenario, with a Codex login in auth.json.
-fn answer(scenario: &str) -> (Value, common::Run, Sandbox) {
+fn answer(scenario: &str) -> (Value, crate::common::Run, Sandbox) {
     let mut sb = Sandbox::new();
     sb.codex_login(3_600);
     sb.fake.respond(Route::Usage, scenarios::usage(scenario).unwrap());
