@@ -10,9 +10,10 @@ use headroom_core::environment::Environment;
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::settings::{self, Settings};
 
+use crate::error::{CliError, Outcome};
 use crate::output::say;
 
-pub fn list(env: &Environment, settings: &Settings) -> u8 {
+pub fn list(env: &Environment, settings: &Settings) -> Outcome {
     let roster = Roster::find(env, settings, &OsKeychain);
     let shown = roster.shown(settings.pinned_account.as_deref(), env).id.clone();
     for (i, account) in roster.accounts.iter().enumerate() {
@@ -42,7 +43,7 @@ pub fn list(env: &Environment, settings: &Settings) -> u8 {
     for problem in &roster.problems {
         eprintln!("{problem}");
     }
-    0
+    Ok(0)
 }
 
 /// Makes a change to settings.toml: read, changed and written in place under the file's lock,
@@ -52,54 +53,54 @@ fn change<T>(change: impl FnOnce(&mut Settings) -> Result<T, AccountChangeError>
     headroom_core::settings_edit::update(&path, change).map(|(value, _)| value)
 }
 
-fn refused(error: AccountChangeError) -> u8 {
-    eprintln!("{error}");
-    match error {
-        AccountChangeError::Vault(_) | AccountChangeError::Settings(_) => 1,
-        _ => 2,
-    }
+fn refused(error: AccountChangeError) -> Outcome {
+    Err(match error {
+        AccountChangeError::Vault(_) | AccountChangeError::Settings(_) => CliError::failed(error),
+        _ => CliError::refused(error),
+    })
 }
 
-pub fn add(env: &Environment, path: &Path) -> u8 {
+pub fn add(env: &Environment, path: &Path) -> Outcome {
     match change(|settings| changes::add_home(env, settings, &OsKeychain, path)) {
         Ok(added) if added.already => {
             say!("{} is watched already ({}).", added.path.display(), added.account);
-            0
+            Ok(0)
         }
         Ok(added) => {
             say!("Added {} ({}). A running tray picks it up at once.", added.path.display(), added.account);
-            0
+            Ok(0)
         }
         Err(error) => refused(error),
     }
 }
 
-pub fn remove(env: &Environment, name: &str, token: bool) -> u8 {
+pub fn remove(env: &Environment, name: &str, token: bool) -> Outcome {
     let what = if token { changes::Removal::PastedToken } else { changes::Removal::Watching };
     match change(|settings| changes::remove(env, settings, &OsKeychain, name, what)) {
         Ok(removed) => {
             say!("Removed {}.", removed.join(" and "));
-            0
+            Ok(0)
         }
         Err(error) => refused(error),
     }
 }
 
-pub fn pin(env: &Environment, name: Option<&str>) -> u8 {
+pub fn pin(env: &Environment, name: Option<&str>) -> Outcome {
     match change(|settings| changes::pin(env, settings, &OsKeychain, name)) {
         Ok(pinned) => {
             match pinned {
                 Some(label) => say!("The icon shows {label} from now on."),
                 None => say!("The icon shows the default account again."),
             }
-            0
+            Ok(0)
         }
         Err(error) => refused(error),
     }
 }
 
-/// The account `--account NAME` names, or the default one; `Err` is the sentence to print.
-pub fn chosen(env: &Environment, settings: &Settings, name: Option<&str>) -> Result<WatchedAccount, String> {
+/// The account `--account NAME` names, or the default one; a name that names none (or several)
+/// is refused.
+pub fn chosen(env: &Environment, settings: &Settings, name: Option<&str>) -> Result<WatchedAccount, CliError> {
     let roster = Roster::find(env, settings, &OsKeychain);
     for problem in &roster.problems {
         tracing::warn!("{problem}");
@@ -107,7 +108,7 @@ pub fn chosen(env: &Environment, settings: &Settings, name: Option<&str>) -> Res
     match name {
         // A name that fits several accounts (an email in two workspaces, a workspace with two
         // people) is refused with the list, never settled by picking the first.
-        Some(name) => roster.resolve(name, env).cloned().map_err(|e| AccountChangeError::from(e).to_string()),
+        Some(name) => roster.resolve(name, env).cloned().map_err(|e| CliError::refused(AccountChangeError::from(e))),
         None => Ok(roster.default_account().clone()),
     }
 }

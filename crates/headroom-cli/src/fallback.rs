@@ -4,6 +4,7 @@
 use crate::output::say;
 use crate::secret_input::{read_secret, SecretPrompt};
 
+use crate::error::{CliError, Outcome};
 use headroom_core::fallback::{CodexNow, Fallback, OPEN_SESSIONS_KEEP_KEY, OPEN_SESSIONS_KEEP_PLAN};
 use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::vault::{mask, Slot, Vault};
@@ -16,9 +17,8 @@ fn fallback(ctx: &Context) -> Fallback<'static> {
     ctx.fallback(&OsKeychain)
 }
 
-fn fail(message: impl std::fmt::Display) -> u8 {
-    eprintln!("{message}");
-    1
+fn fail(message: impl std::fmt::Display) -> Outcome {
+    Err(CliError::failed(message))
 }
 
 pub const KEY_PROMPT: SecretPrompt = SecretPrompt {
@@ -27,7 +27,7 @@ pub const KEY_PROMPT: SecretPrompt = SecretPrompt {
     pipe_hint: "pipe it in instead (`printenv OPENAI_API_KEY | headroom fallback set-key`)",
 };
 
-pub fn set_key(ctx: &Context, arguments: &[String]) -> u8 {
+pub fn set_key(ctx: &Context, arguments: &[String]) -> Outcome {
     let raw = match read_secret(&KEY_PROMPT, arguments) {
         Ok(raw) => raw,
         Err(message) => return fail(message),
@@ -35,27 +35,27 @@ pub fn set_key(ctx: &Context, arguments: &[String]) -> u8 {
     match fallback(ctx).set_key(raw.expose_secret()) {
         Ok(()) => {
             say!("Saved the fallback API key in the OS keychain (\"Headroom\" / fallback-api-key).");
-            0
+            Ok(0)
         }
         Err(e) => fail(e),
     }
 }
 
-pub fn clear_key() -> u8 {
+pub fn clear_key() -> Outcome {
     match Vault::new(&OsKeychain).clear(Slot::FallbackApiKey) {
         Ok(true) => {
             say!("Removed the fallback API key from the OS keychain.");
-            0
+            Ok(0)
         }
         Ok(false) => {
             say!("No fallback API key was stored.");
-            0
+            Ok(0)
         }
         Err(e) => fail(e),
     }
 }
 
-pub fn status(ctx: &Context) -> u8 {
+pub fn status(ctx: &Context) -> Outcome {
     let fallback = fallback(ctx);
     let key = match fallback.vault.load(Slot::FallbackApiKey) {
         Ok(key) => key,
@@ -109,32 +109,32 @@ pub fn status(ctx: &Context) -> u8 {
             (false, None) => "none".to_string(),
         }
     );
-    0
+    Ok(0)
 }
 
-pub fn switch(ctx: &Context) -> u8 {
+pub fn switch(ctx: &Context) -> Outcome {
     match fallback(ctx).switch() {
         Ok(()) => {
             say!("Codex now uses the fallback API key (billed at API rates). Your ChatGPT login is saved in the OS keychain; `headroom fallback restore` puts it back.");
             say!("{OPEN_SESSIONS_KEEP_PLAN}");
-            0
+            Ok(0)
         }
         Err(e) => fail(e),
     }
 }
 
-pub fn restore(ctx: &Context, from_earlier_version: bool) -> u8 {
+pub fn restore(ctx: &Context, from_earlier_version: bool) -> Outcome {
     let fallback = fallback(ctx);
     let restored = if from_earlier_version { fallback.restore_earlier_versions_copy() } else { fallback.restore() };
     match restored {
         Ok(true) => {
             say!("Codex uses your ChatGPT login again.");
             say!("{OPEN_SESSIONS_KEEP_KEY}");
-            0
+            Ok(0)
         }
         Ok(false) => {
             say!("Codex already uses your ChatGPT login: nothing to restore.");
-            0
+            Ok(0)
         }
         Err(e) => fail(e),
     }

@@ -1,6 +1,7 @@
 //! The usage history, exported by `headroom history` (every `status` records into it, through
 //! `headroom_core::status::read_and_record`).
 
+use crate::error::{CliError, Outcome};
 use chrono::{DateTime, Duration, Utc};
 use headroom_core::accounts::roster::WatchedAccount;
 use headroom_core::history::{self, History};
@@ -16,13 +17,10 @@ fn open() -> Result<History, String> {
     History::open(&path).map_err(|e| e.to_string())
 }
 
-pub fn export(csv: bool, json: bool, days: Option<u32>, account: Option<&WatchedAccount>) -> u8 {
+pub fn export(csv: bool, json: bool, days: Option<u32>, account: Option<&WatchedAccount>) -> Outcome {
     let history = match open() {
         Ok(history) => history,
-        Err(message) => {
-            eprintln!("headroom history: {message}.");
-            return 1;
-        }
+        Err(message) => return Err(CliError::failed(format!("headroom history: {message}."))),
     };
     // However many days are asked for, never before the epoch (and never a time out of range).
     let since = days
@@ -35,8 +33,9 @@ pub fn export(csv: bool, json: bool, days: Option<u32>, account: Option<&Watched
             None => samples,
         },
         Err(e) => {
-            eprintln!("headroom history: {e}; the file may be damaged, and the tray app sets a damaged one aside.");
-            return 1;
+            return Err(CliError::failed(format!(
+                "headroom history: {e}; the file may be damaged, and the tray app sets a damaged one aside."
+            )))
         }
     };
     let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -50,13 +49,13 @@ pub fn export(csv: bool, json: bool, days: Option<u32>, account: Option<&Watched
                 })
             })
             .collect();
-        crate::output::print(&format!(
+        Ok(crate::output::print(&format!(
             "{}\n",
             serde_json::to_string_pretty(&serde_json::json!({ "samples": rows })).unwrap_or_default()
-        ))
+        )))
     } else {
         // CSV is also the default: it opens in any spreadsheet.
         let _ = csv;
-        crate::output::print(&history::to_csv(&samples))
+        Ok(crate::output::print(&history::to_csv(&samples)))
     }
 }

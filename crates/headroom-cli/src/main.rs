@@ -2,6 +2,7 @@
 
 mod accounts;
 mod doctor;
+mod error;
 mod fallback;
 mod history;
 mod output;
@@ -28,6 +29,8 @@ use headroom_core::present::status_json::status_json;
 use headroom_core::sources::shared_numbers::{self, MaxAge, SharedNumbers};
 use headroom_core::status::ReadOptions;
 use headroom_core::{Context, SourcePreference};
+
+use crate::error::{CliError, Outcome};
 
 #[derive(Parser)]
 #[command(name = "headroom", version, about = "How much of your Codex plan's usage limits is left.")]
@@ -299,7 +302,7 @@ fn main() -> ExitCode {
     for problem in &problems {
         eprintln!("headroom: {problem}");
     }
-    let env = Environment::from_process().with_codex_home(settings.codex_home.as_deref());
+    let env = settings.environment();
     let ctx = Context::load(env.clone());
     if let Some(error) = &ctx.config_error {
         eprintln!("headroom: {error}.");
@@ -313,53 +316,37 @@ fn main() -> ExitCode {
         freshness: Freshness { max_age: None },
         watch: false,
     };
-    let code = match cli.command.unwrap_or(default) {
+    error::finish(run(cli.command.unwrap_or(default), ctx, env, settings))
+}
+
+/// Carries out one command: what it ends with, or the error that stopped it (said by `finish`).
+fn run(command: Command, ctx: Context, env: Environment, settings: headroom_core::settings::Settings) -> Outcome {
+    match command {
         Command::Status { json, source, all: true, freshness, .. } => {
             let numbers = freshness.shared_numbers();
             let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(source.into()) };
             status_all(&env, &settings, json, &options)
         }
         Command::Status { json, source, account, format, freshness, watch, .. } => {
-            let output = match format.as_deref().map(Output::parse).transpose() {
-                Ok(Some(output)) => output,
-                Ok(None) if json => Output::Json,
-                Ok(None) if watch => {
-                    eprintln!("--watch prints one line each time the numbers change: add --format waybar, --format TEMPLATE or --json.");
-                    return ExitCode::from(2);
-                }
-                Ok(None) => Output::Text,
-                Err(message) => {
-                    eprintln!("{message}");
-                    return ExitCode::from(2);
-                }
+            let output = match format.as_deref().map(Output::parse).transpose().map_err(CliError::refused)? {
+                Some(output) => output,
+                None if json => Output::Json,
+                None if watch => return Err(CliError::refused(
+                    "--watch prints one line each time the numbers change: add --format waybar, --format TEMPLATE or --json.",
+                )),
+                None => Output::Text,
             };
+            let account = accounts::chosen(&env, &settings, account.as_deref())?;
             if watch {
-                return ExitCode::from(match accounts::chosen(&env, &settings, account.as_deref()) {
-                    Ok(account) => watch::run(&env, &account, &settings, &output, source.into()),
-                    Err(message) => {
-                        eprintln!("{message}");
-                        2
-                    }
-                });
+                return watch::run(&env, &account, &settings, &output, source.into());
             }
             let numbers = freshness.shared_numbers();
             let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(source.into()) };
-            match accounts::chosen(&env, &settings, account.as_deref()) {
-                Ok(account) => status(&env, &account, &settings, &output, &options),
-                Err(message) => {
-                    eprintln!("{message}");
-                    2
-                }
-            }
+            status(&env, &account, &settings, &output, &options)
         }
         Command::Guard { min_left, window, account, freshness } => {
-            match accounts::chosen(&env, &settings, account.as_deref()) {
-                Ok(account) => guard(&env, &account, &settings, min_left, window.into(), freshness),
-                Err(message) => {
-                    eprintln!("{message}");
-                    2
-                }
-            }
+            let account = accounts::chosen(&env, &settings, account.as_deref())?;
+            guard(&env, &account, &settings, min_left, window.into(), freshness)
         }
         Command::Accounts { action: None | Some(AccountsAction::List) } => accounts::list(&env, &settings),
         Command::Accounts { action: Some(AccountsAction::Add { path }) } => accounts::add(&env, &path),
@@ -368,7 +355,7 @@ fn main() -> ExitCode {
         }
         Command::Accounts { action: Some(AccountsAction::Pin { name }) } => accounts::pin(&env, Some(&name)),
         Command::Accounts { action: Some(AccountsAction::Unpin) } => accounts::pin(&env, None),
-        Command::Doctor => doctor::run(&ctx, &env, &settings),
+        Command::Doctor => Ok(doctor::run(&ctx, &env, &settings)),
         Command::Fallback { action: FallbackAction::SetKey { refused } } => fallback::set_key(&ctx, &refused),
         Command::Fallback { action: FallbackAction::ClearKey } => fallback::clear_key(),
         Command::Fallback { action: FallbackAction::Status } => fallback::status(&ctx),
@@ -380,44 +367,27 @@ fn main() -> ExitCode {
         Command::Token { action: TokenAction::Status { check } } => token::status(&ctx, check),
         Command::Token { action: TokenAction::Clear } => token::clear(),
         Command::ResetCredit { action: ResetCreditAction::Use { id, account } } => {
-            match accounts::chosen(&env, &settings, account.as_deref()) {
-                Ok(account) => reset_credit::use_one(&env, &account, &settings, id.as_deref()),
-                Err(message) => {
-                    eprintln!("{message}");
-                    2
-                }
-            }
+            let account = accounts::chosen(&env, &settings, account.as_deref())?;
+            reset_credit::use_one(&env, &account, &settings, id.as_deref())
         }
         Command::History { csv, json, days, account } => {
-            match account.map(|name| accounts::chosen(&env, &settings, Some(&name))).transpose() {
-                Ok(account) => history::export(csv, json, days, account.as_ref()),
-                Err(message) => {
-                    eprintln!("{message}");
-                    2
-                }
-            }
+            let account = account.map(|name| accounts::chosen(&env, &settings, Some(&name))).transpose()?;
+            history::export(csv, json, days, account.as_ref())
         }
         Command::Usage { grouping, json, since, until, timezone, account } => {
             let ctx = match account {
-                None => Ok(ctx),
-                Some(name) => accounts::chosen(&env, &settings, Some(&name)).and_then(|account| {
-                    if account.home().is_some() {
-                        Ok(account.context(&env))
-                    } else {
-                        Err(format!("{} has no Codex home on this machine: token usage is read from a Codex home's session logs.", account.label()))
+                None => ctx,
+                Some(name) => {
+                    let account = accounts::chosen(&env, &settings, Some(&name))?;
+                    if account.home().is_none() {
+                        return Err(CliError::refused(format!("{} has no Codex home on this machine: token usage is read from a Codex home's session logs.", account.label())));
                     }
-                }),
-            };
-            match ctx {
-                Ok(ctx) => usage::run(&ctx, &usage::Options { grouping, json, since, until, timezone }),
-                Err(message) => {
-                    eprintln!("{message}");
-                    2
+                    account.context(&env)
                 }
-            }
+            };
+            usage::run(&ctx, &usage::Options { grouping, json, since, until, timezone })
         }
-    };
-    ExitCode::from(code)
+    }
 }
 
 /// How `status` prints one account.
@@ -472,15 +442,15 @@ fn json_in_home(report: &headroom_core::StatusReport, command: Option<&str>) -> 
     value
 }
 
-/// Reads one account now, on a runtime of its own; `None` (said on stderr) when none can start.
+/// Reads one account now, on a runtime of its own (which may fail to start).
 pub(crate) fn read_one(
     env: &Environment,
     account: &WatchedAccount,
     options: &ReadOptions<'_>,
-) -> Option<(headroom_core::accounts::read::AccountReport, chrono::DateTime<Utc>)> {
-    let runtime = runtime::single_threaded().map_err(|message| eprintln!("{message}")).ok()?;
+) -> Result<(headroom_core::accounts::read::AccountReport, chrono::DateTime<Utc>), CliError> {
+    let runtime = runtime::single_threaded().map_err(CliError::failed)?;
     let now = Utc::now();
-    Some((runtime.block_on(read_account(account, env, &OsKeychain, options, now)), now))
+    Ok((runtime.block_on(read_account(account, env, &OsKeychain, options, now)), now))
 }
 
 /// `headroom guard`: reads the account, then says whether there is room.
@@ -491,18 +461,18 @@ fn guard(
     min_left: u32,
     window: GuardWindow,
     freshness: Freshness,
-) -> u8 {
+) -> Outcome {
     let numbers = freshness.shared_numbers();
     let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Auto) };
-    let Some((answer, now)) = read_one(env, account, &options) else { return 1 };
+    let (answer, now) = read_one(env, account, &options)?;
     let verdict = headroom_core::present::guard::guard(&answer.report, min_left, window, settings.stale_after(), now);
     let line = humanize::in_home(&verdict.line, account.codex_command().as_deref());
     if verdict.code == 0 || (answer.report.snapshot.is_some() && verdict.code == 1) {
         crate::output::say!("{line}");
+        Ok(verdict.code)
     } else {
-        eprintln!("{line}");
+        Err(CliError::WithCode { sentence: line, code: verdict.code })
     }
-    verdict.code
 }
 
 fn status(
@@ -511,9 +481,9 @@ fn status(
     settings: &headroom_core::settings::Settings,
     output: &Output,
     options: &ReadOptions<'_>,
-) -> u8 {
+) -> Outcome {
     let json = matches!(output, Output::Json);
-    let Some((answer, now)) = read_one(env, account, options) else { return 1 };
+    let (answer, now) = read_one(env, account, options)?;
     if let Some(notice) = &answer.history_notice {
         // History trouble never stops the numbers; said once, on stderr.
         eprintln!("headroom: {notice}");
@@ -535,9 +505,9 @@ fn status(
     }
     if written != 0 {
         // A closed pipe (`headroom status | head -1`) is not worth a panic.
-        return 1;
+        return Ok(1);
     }
-    report.exit_code()
+    Ok(report.exit_code())
 }
 
 /// `status --all`: every account, read at once; one block (or one JSON object) each.
@@ -546,14 +516,8 @@ fn status_all(
     settings: &headroom_core::settings::Settings,
     json: bool,
     options: &ReadOptions<'_>,
-) -> u8 {
-    let runtime = match runtime::single_threaded() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            eprintln!("{message}");
-            return 1;
-        }
-    };
+) -> Outcome {
+    let runtime = runtime::single_threaded().map_err(CliError::failed)?;
     let roster = Roster::find(env, settings, &OsKeychain);
     for problem in &roster.problems {
         eprintln!("headroom: {problem}");
@@ -597,7 +561,7 @@ fn status_all(
         eprintln!("headroom: {notice}");
     }
     if written != 0 {
-        return 1;
+        return Ok(1);
     }
-    answers.iter().map(|a| a.report.exit_code()).find(|code| *code != 0).unwrap_or(0)
+    Ok(answers.iter().map(|a| a.report.exit_code()).find(|code| *code != 0).unwrap_or(0))
 }

@@ -6,6 +6,7 @@
 
 use std::io::BufRead;
 
+use crate::error::{CliError, Outcome};
 use chrono::Utc;
 use headroom_core::accounts::read::use_reset_credit;
 use headroom_core::accounts::roster::WatchedAccount;
@@ -22,36 +23,26 @@ use headroom_core::SourcePreference;
 /// The longest answer read from standard input.
 const MAX_ANSWER: usize = 64;
 
-pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings, id: Option<&str>) -> u8 {
+pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings, id: Option<&str>) -> Outcome {
     let numbers = SharedNumbers::at_default(MaxAge::Default, DEFAULT_MAX_AGE);
     let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Api) };
-    let Some((answer, now)) = crate::read_one(env, account, &options) else { return 1 };
+    let (answer, now) = crate::read_one(env, account, &options)?;
     let report = answer.report;
     let Some(snapshot) = report.snapshot.as_ref() else {
         let code = report.exit_code();
         let error = report.error.map(|e| e.to_string()).unwrap_or_else(|| "No numbers could be read.".into());
-        eprintln!("{}", headroom_core::humanize::in_home(&error, account.codex_command().as_deref()));
-        return code;
+        let sentence = headroom_core::humanize::in_home(&error, account.codex_command().as_deref());
+        return Err(CliError::WithCode { sentence, code });
     };
-    if let Err(why) = worth_using(snapshot, settings) {
-        eprintln!("{why}");
-        return 1;
-    }
-    let credit = match pick(snapshot, id) {
-        Ok(credit) => credit.clone(),
-        Err(why) => {
-            eprintln!("{why}");
-            return 1;
-        }
-    };
+    worth_using(snapshot, settings).map_err(CliError::failed)?;
+    let credit = pick(snapshot, id).map_err(CliError::failed)?.clone();
     let key = AccountKey::of(snapshot);
     eprintln!("{}", question(&credit, Some(account.label()), now));
     eprint!("Type yes to use it, anything else to keep it: ");
     if !said_yes() {
-        eprintln!("Nothing was used.");
-        return 1;
+        return Err(CliError::failed("Nothing was used."));
     }
-    let Ok(runtime) = crate::runtime::single_threaded().map_err(|message| eprintln!("{message}")) else { return 1 };
+    let runtime = crate::runtime::single_threaded().map_err(CliError::failed)?;
     let outcome = runtime.block_on(use_reset_credit(account, env, &OsKeychain, key.as_str(), &credit.id, Utc::now()));
     match outcome {
         Ok(outcome) => {
@@ -60,7 +51,7 @@ pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings,
                 // The numbers as they are now, read again (never an answer from before the use).
                 let numbers = SharedNumbers::at_default(MaxAge::At(chrono::Duration::zero()), DEFAULT_MAX_AGE);
                 let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Api) };
-                if let Some((answer, now)) = crate::read_one(env, account, &options) {
+                if let Ok((answer, now)) = crate::read_one(env, account, &options) {
                     if answer.report.snapshot.is_some() {
                         crate::output::say!(
                             "\n{}",
@@ -75,15 +66,15 @@ pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings,
                     }
                 }
             }
-            match outcome {
+            Ok(match outcome {
                 ConsumeOutcome::Reset { .. } | ConsumeOutcome::AlreadyRedeemed => 0,
                 _ => 1,
-            }
+            })
         }
-        Err(sentence) => {
-            eprintln!("{}", headroom_core::humanize::in_home(&sentence, account.codex_command().as_deref()));
-            4
-        }
+        Err(sentence) => Err(CliError::WithCode {
+            sentence: headroom_core::humanize::in_home(&sentence, account.codex_command().as_deref()),
+            code: 4,
+        }),
     }
 }
 

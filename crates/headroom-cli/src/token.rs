@@ -5,6 +5,7 @@
 use crate::output::say;
 use crate::secret_input::{read_secret, SecretPrompt};
 
+use crate::error::{CliError, Outcome};
 use chrono::Utc;
 use headroom_core::environment::ENV_ACCESS_TOKEN;
 use headroom_core::humanize::{clock, relative, used_and_left};
@@ -27,13 +28,10 @@ pub const TOKEN_PROMPT: SecretPrompt = SecretPrompt {
     pipe_hint: "pipe it in instead, e.g. `xclip -o | headroom token set`",
 };
 
-pub fn set(ctx: &Context, arguments: &[String]) -> u8 {
+pub fn set(ctx: &Context, arguments: &[String]) -> Outcome {
     let raw = match read_secret(&TOKEN_PROMPT, arguments) {
         Ok(raw) => raw,
-        Err(message) => {
-            eprintln!("{message}");
-            return 1;
-        }
+        Err(message) => return Err(CliError::failed(message)),
     };
     let now = Utc::now();
     let token = match classify(raw.expose_secret(), now) {
@@ -49,38 +47,25 @@ pub fn set(ctx: &Context, arguments: &[String]) -> u8 {
                     eprintln!("Exchanged the session cookie for an access token.");
                     exchanged.access_token
                 }
-                Err(message) => {
-                    eprintln!("{message}");
-                    return 1;
-                }
+                Err(message) => return Err(CliError::failed(message)),
             }
         }
-        Err(refused) => {
-            eprintln!("{refused}");
-            return 1;
-        }
+        Err(refused) => return Err(CliError::failed(refused)),
     };
 
     let tokens = PastedTokens::new(&OsKeychain);
     // A token for an account that has one already replaces it; another account's gets its own entry.
     let entry = match tokens.store(&token) {
         Ok(entry) => entry,
-        Err(e) => {
-            eprintln!("{e}");
-            return 1;
-        }
+        Err(e) => return Err(CliError::failed(e)),
     };
     // Read it back: a keychain that accepts a write and returns something else is no keychain.
     match tokens.load(&entry) {
         Ok(Some(stored)) if stored.expose_secret() == token.expose_secret() => {}
         Ok(_) => {
-            eprintln!("The OS keychain did not return the token just saved: check your keyring (for example with `secret-tool search service Headroom`) and try again.");
-            return 1;
+            return Err(CliError::failed("The OS keychain did not return the token just saved: check your keyring (for example with `secret-tool search service Headroom`) and try again."));
         }
-        Err(e) => {
-            eprintln!("{e}");
-            return 1;
-        }
+        Err(e) => return Err(CliError::failed(e)),
     }
     // The accounts are looked for once more, so the one this token names is remembered (no secret)
     // and stays in every view even when the keychain is locked later.
@@ -97,7 +82,7 @@ pub fn set(ctx: &Context, arguments: &[String]) -> u8 {
     if ctx.env.access_token.is_some() {
         say!("Note: {ENV_ACCESS_TOKEN} is set and comes first; unset it to use the pasted token.");
     }
-    0
+    Ok(0)
 }
 
 fn describe_account(credential: &Credential, now: chrono::DateTime<Utc>) -> String {
@@ -114,18 +99,14 @@ fn describe_account(credential: &Credential, now: chrono::DateTime<Utc>) -> Stri
     parts.join(" · ")
 }
 
-pub fn status(ctx: &Context, check: bool) -> u8 {
+pub fn status(ctx: &Context, check: bool) -> Outcome {
     let tokens = PastedTokens::new(&OsKeychain);
     let entries = match tokens.entries() {
         Ok(entries) if entries.is_empty() => {
-            eprintln!("No pasted token is stored: paste one with `headroom token set`.");
-            return 2;
+            return Err(CliError::refused("No pasted token is stored: paste one with `headroom token set`."));
         }
         Ok(entries) => entries,
-        Err(e) => {
-            eprintln!("{e}");
-            return 1;
-        }
+        Err(e) => return Err(CliError::failed(e)),
     };
     let mut code = 0;
     for (i, entry) in entries.iter().enumerate() {
@@ -143,9 +124,11 @@ pub fn status(ctx: &Context, check: bool) -> u8 {
         };
         code = code.max(one_status(ctx, check, entry, token));
     }
-    code
+    Ok(code)
 }
 
+/// One stored token's lines; a check that fails is said beside them (the other tokens are still
+/// listed), and the worst code wins.
 fn one_status(ctx: &Context, check: bool, entry: &PastedEntry, token: secrecy::SecretString) -> u8 {
     let now = Utc::now();
     let credential = Credential::new(CredentialOrigin::Keychain, entry.location(), token, None, None);
@@ -188,23 +171,20 @@ fn one_status(ctx: &Context, check: bool, entry: &PastedEntry, token: secrecy::S
     }
 }
 
-pub fn clear() -> u8 {
+pub fn clear() -> Outcome {
     match PastedTokens::new(&OsKeychain).clear() {
         Ok(1) => {
             say!("Removed the pasted token from the OS keychain.");
-            0
+            Ok(0)
         }
         Ok(0) => {
             say!("No pasted token was stored.");
-            0
+            Ok(0)
         }
         Ok(n) => {
             say!("Removed {n} pasted tokens from the OS keychain.");
-            0
+            Ok(0)
         }
-        Err(e) => {
-            eprintln!("{e}");
-            1
-        }
+        Err(e) => Err(CliError::failed(e)),
     }
 }

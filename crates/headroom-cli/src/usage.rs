@@ -1,6 +1,7 @@
 //! `headroom usage daily|monthly|session`: tokens Codex used on this machine, from its session
 //! logs (no network), per day, month or session, split by kind and model.
 
+use crate::error::{CliError, Outcome};
 use headroom_core::status::Context;
 use headroom_core::tokens::ledger::Ledger;
 use headroom_core::tokens::report::{parse_date, Filter, Row, Zone};
@@ -30,13 +31,10 @@ fn filter(options: &Options) -> Result<Filter, String> {
     })
 }
 
-pub fn run(ctx: &Context, options: &Options) -> u8 {
+pub fn run(ctx: &Context, options: &Options) -> Outcome {
     let filter = match filter(options) {
         Ok(filter) => filter,
-        Err(message) => {
-            eprintln!("headroom usage: {message}.");
-            return 1;
-        }
+        Err(message) => return Err(CliError::failed(format!("headroom usage: {message}."))),
     };
     let cache = ledger::default_cache_path(&ctx.env.codex_home);
     let tokens: Ledger = ledger::load(&ctx.env.codex_home, cache.as_deref());
@@ -73,7 +71,7 @@ pub fn run(ctx: &Context, options: &Options) -> u8 {
     } else {
         table(options.grouping, &rows, &totals)
     };
-    crate::output::print(&text)
+    Ok(crate::output::print(&text))
 }
 
 fn thousands(n: u64) -> String {

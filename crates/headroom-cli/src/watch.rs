@@ -19,6 +19,7 @@ use headroom_core::sources::shared_numbers::{MaxAge, SharedNumbers};
 use headroom_core::status::ReadOptions;
 use headroom_core::{storage, SourcePreference};
 
+use crate::error::{CliError, Outcome};
 use crate::Output;
 
 /// How often the shared folder is looked at between asks.
@@ -30,14 +31,8 @@ pub fn run(
     settings: &Settings,
     output: &Output,
     preference: SourcePreference,
-) -> u8 {
-    let runtime = match crate::runtime::single_threaded() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            eprintln!("{message}");
-            return 1;
-        }
-    };
+) -> Outcome {
+    let runtime = crate::runtime::single_threaded().map_err(CliError::failed)?;
     let interval = PollPlan::from_settings(settings).interval;
     // Its answers are promised for its own interval, as the tray's are.
     let numbers = SharedNumbers::at_default(MaxAge::Default, interval);
@@ -54,7 +49,7 @@ pub fn run(
         if line != printed {
             if crate::output::print(&line) != 0 {
                 // The bar went away.
-                return 0;
+                return Ok(0);
             }
             printed = line;
         }
