@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 use headroom_core::humanize::{self, age, bar, blocked_sentence, reset_phrase, used_and_left};
-use headroom_core::present::tray_view::{credits_text, no_windows, pool_credits};
+use headroom_core::present::words::{credits_text, no_windows, pool_credits};
 use headroom_core::settings::Settings;
 use headroom_core::text::capitalise;
 use headroom_core::{LimitId, SourceKind, StatusReport, UsageSnapshot};

@@ -8,9 +8,10 @@ use serde_json::{json, Value};
 
 use crate::humanize::{clock, duration, heading, reset_phrase, used_and_left};
 use crate::model::{UsageSnapshot, UsageWindow, WindowKind};
-use crate::present::tray_view::{credits_text, level, short_error, Level};
+use crate::present::words::{credits_text, level, short_error};
 use crate::settings::Settings;
 use crate::status::StatusReport;
+use headroom_types::Level;
 
 /// What a bar shows for a value it does not have (a window the plan lacks, numbers not yet read).
 pub const MISSING: &str = "-";

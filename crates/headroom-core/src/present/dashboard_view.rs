@@ -9,8 +9,9 @@ use crate::error::UsageError;
 use crate::humanize::used_and_left;
 use crate::model::CredentialOrigin;
 use crate::model::{SourceKind, UsageSnapshot, WindowKind};
-use crate::present::tray_view::{credits_text, level, no_windows, pool_credits, short_error, Level};
+use crate::present::words::{credits_text, level, no_windows, pool_credits, short_error};
 use crate::settings::{Settings, ShowAs};
+use headroom_types::Level;
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -2,8 +2,8 @@
 //! state and menu lines ([`tray_view`]), the dashboard's numbers ([`dashboard_view`]) and chart
 //! ([`history_view`]), the `status --json` contract
 //! ([`status_json`]), the status bars' formats ([`bar_format`]), `guard`'s verdict ([`guard`]),
-//! using a banked reset ([`reset_credit`]) and [`doctor`], all in the sentences of
-//! [`crate::humanize`]. The shells only put it on screen.
+//! using a banked reset ([`reset_credit`]) and [`doctor`], all in the words of [`words`] and
+//! the sentences of [`crate::humanize`]. The shells only put it on screen.
 
 pub mod bar_format;
 pub mod dashboard_view;
@@ -13,3 +13,4 @@ pub mod history_view;
 pub mod reset_credit;
 pub mod status_json;
 pub mod tray_view;
+pub mod words;

@@ -752,10 +752,10 @@ mod tests {
         assert!(snap.windows.is_empty() && snap.unreadable.is_empty());
         assert_eq!(snap.switched_off.len(), 3);
         assert!(snap.tightest_window().is_none() && snap.blocking_window().is_none());
-        assert_eq!(crate::present::tray_view::no_windows(&snap), crate::present::tray_view::NO_ACTIVE_WINDOWS);
+        assert_eq!(crate::present::words::no_windows(&snap), crate::present::words::NO_ACTIVE_WINDOWS);
         assert_eq!(snap.reset_credits, Some(0));
         let plain = parse_usage_body(br#"{"plan_type":"plus"}"#, at()).unwrap();
-        assert_eq!(crate::present::tray_view::no_windows(&plain), crate::present::tray_view::NO_WINDOWS);
+        assert_eq!(crate::present::words::no_windows(&plain), crate::present::words::NO_WINDOWS);
         // A length of 0 switches a window off whatever its other fields say; a negative one is garbage.
         let off = parse_usage_body(br#"{"rate_limit":{"primary_window":{"limit_window_seconds":"0"},"secondary_window":{"used_percent":5,"limit_window_seconds":-18000}}}"#, at()).unwrap();
         assert!(off.windows.is_empty());
