@@ -65,7 +65,7 @@ pub async fn paste_token(backend: Backed<'_>, text: String) -> Result<TokenInfo,
         Paste::AccessToken(token) => token,
         Paste::SessionCookie(cookie) => {
             // The settings choose the service (and Codex's home); read as the tray reads them.
-            let settings = settings::default_path().map(|path| settings::load(&path).0).unwrap_or_default();
+            let settings = settings::load_default().0;
             let client = Context::load(settings.environment()).client().map_err(|e| e.to_string())?;
             client.exchange_session_cookie(&cookie).await.map_err(|e| e.to_string())?.access_token
         }

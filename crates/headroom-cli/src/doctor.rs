@@ -13,8 +13,8 @@ use headroom_core::login::keychain::OsKeychain;
 use headroom_core::login::pasted_tokens::PastedTokens;
 use headroom_core::login::vault::PastedTokenSource;
 use headroom_core::present::doctor::{diagnose, Diagnosis};
+use headroom_core::present::words::probe_status;
 use headroom_core::settings::Settings;
-use headroom_core::text::capitalise;
 use headroom_core::Context;
 
 pub fn run(ctx: &Context, env: &Environment, settings: &Settings) -> u8 {
@@ -125,12 +125,7 @@ pub fn render(d: &Diagnosis, accounts: &[(String, Result<String, String>)]) -> S
                 }
                 parts.join(", ")
             }
-            ProbeOutcome::NotFound(why) => format!("not found: {why}"),
-            ProbeOutcome::NoQuota(kind) => {
-                format!("{} login: it has no plan quota to show", capitalise(kind.describe()))
-            }
-            ProbeOutcome::Failed(why) => format!("unusable: {why}"),
-            ProbeOutcome::Skipped(why) => format!("skipped: {why}"),
+            other => probe_status(other),
         };
         let _ = writeln!(out, "  {}. {}  [{}]", i + 1, probe.origin.describe(), probe.location);
         let _ = writeln!(out, "     {state}");

@@ -297,8 +297,7 @@ fn main() -> ExitCode {
     }
     // The Codex folder chosen in Headroom's settings applies here as in the tray; what in the
     // file cannot be used is said on every run (the rest still applies).
-    let (settings, problems) =
-        headroom_core::settings::default_path().map(|path| headroom_core::settings::load(&path)).unwrap_or_default();
+    let (settings, problems) = headroom_core::settings::load_default();
     for problem in &problems {
         eprintln!("headroom: {problem}");
     }

@@ -69,8 +69,7 @@ pub fn set(ctx: &Context, arguments: &[String]) -> Outcome {
     }
     // The accounts are looked for once more, so the one this token names is remembered (no secret)
     // and stays in every view even when the keychain is locked later.
-    let settings =
-        headroom_core::settings::default_path().map(|path| headroom_core::settings::load(&path).0).unwrap_or_default();
+    let settings = headroom_core::settings::load_default().0;
     let _ = headroom_core::accounts::roster::Roster::find(&ctx.env, &settings, &OsKeychain);
     let credential = Credential::new(CredentialOrigin::Keychain, entry.location(), token, None, None);
     say!(

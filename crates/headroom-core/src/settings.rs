@@ -159,6 +159,12 @@ pub fn load(path: &Path) -> (Settings, Vec<String>) {
     read(path).unwrap_or_else(|broken| (Settings::default(), vec![defaults_sentence(&broken)]))
 }
 
+/// The user's settings, as every one of Headroom's processes reads them at start: the file at
+/// [`default_path`] by [`load`] (the defaults when no folder is known).
+pub fn load_default() -> (Settings, Vec<String>) {
+    default_path().map(|path| load(&path)).unwrap_or_default()
+}
+
 /// The sentence for a file [`read`] refused, where the defaults are used instead.
 pub fn defaults_sentence(broken: &str) -> String {
     format!("{broken}; using the default settings.")

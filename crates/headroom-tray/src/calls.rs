@@ -3,12 +3,13 @@
 
 use chrono::Utc;
 use headroom_core::accounts::roster::{HomeOrigin, Place, Roster};
-use headroom_core::login::credentials::{DiscoverMode, ProbeOutcome};
+use headroom_core::login::credentials::DiscoverMode;
 use headroom_core::login::pasted_tokens::{PastedEntry, PastedTokens};
 use headroom_core::login::vault::TokenInfo;
 use headroom_core::model::{AccountKey, SourceKind, UsageSnapshot};
 use headroom_core::poll::Trigger;
 use headroom_core::present::history_view::{history_view, HistoryView};
+use headroom_core::present::words::probe_status;
 use headroom_core::settings::{FieldProblem, Settings, SettingsForm};
 use headroom_core::status::Context;
 use headroom_core::tokens::report::DailyReport;
@@ -228,15 +229,7 @@ async fn credentials(app: &App) -> Result<Credentials, String> {
             .map(|p| Source {
                 name: p.origin.describe().to_string(),
                 place: p.location.clone(),
-                status: match &p.outcome {
-                    ProbeOutcome::Found(c) => {
-                        format!("found{}", c.claims.email.as_ref().map(|e| format!(": {e}")).unwrap_or_default())
-                    }
-                    ProbeOutcome::NotFound(why) => format!("not found ({why})"),
-                    ProbeOutcome::NoQuota(kind) => format!("{}: no plan quota", kind.describe()),
-                    ProbeOutcome::Failed(why) => format!("unusable: {why}"),
-                    ProbeOutcome::Skipped(why) => format!("skipped: {why}"),
-                },
+                status: probe_status(&p.outcome),
             })
             .collect();
         let pasted = shown.pasted().and_then(info);

@@ -2,6 +2,7 @@
 //! window's state, an error, an empty answer and a credit balance, said the same way everywhere.
 
 use crate::error::UsageError;
+use crate::login::credentials::ProbeOutcome;
 use crate::model::{CredentialOrigin, UsageSnapshot, UsageWindow};
 use crate::settings::Settings;
 use headroom_types::Level;
@@ -88,5 +89,22 @@ pub fn credits_text(credits: &crate::model::Credits) -> Option<String> {
         Some("unlimited".into())
     } else {
         credits.balance.filter(|b| *b > 0.0 || credits.has_credits).map(|b| format!("{b:.2}"))
+    }
+}
+
+/// What one place a login is looked for in holds, as Settings' list and `doctor` say it: "found:
+/// me@example.org", "not found: no auth.json", "Bedrock login: it has no plan quota to show",
+/// "unusable: …", "skipped: …". `doctor` says more of a login it found.
+pub fn probe_status(outcome: &ProbeOutcome) -> String {
+    match outcome {
+        ProbeOutcome::Found(c) => {
+            format!("found{}", c.claims.email.as_ref().map(|e| format!(": {e}")).unwrap_or_default())
+        }
+        ProbeOutcome::NotFound(why) => format!("not found: {why}"),
+        ProbeOutcome::NoQuota(kind) => {
+            format!("{} login: it has no plan quota to show", crate::text::capitalise(kind.describe()))
+        }
+        ProbeOutcome::Failed(why) => format!("unusable: {why}"),
+        ProbeOutcome::Skipped(why) => format!("skipped: {why}"),
     }
 }
