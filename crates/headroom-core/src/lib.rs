@@ -29,6 +29,8 @@
 //! - **Where it is drawn:** [`present::tray_view`] (icon bars, title, menu lines),
 //!   [`present::dashboard_view`] (the dashboard's data), [`humanize`] (the sentences
 //!   every view shares); the icon itself is drawn by the `headroom-icon` crate.
+//! - **Who decides:** the tray's [`engine::Engine`] (the schedule, pausing, the pin, new
+//!   settings, the fallback switch); the shells carry out its effects.
 //! - **Where an alert is decided:** [`session::Session::apply`] turns a reading into effects;
 //!   the rules themselves are in [`alerts::engine`] (alert-rules.md, one alert per crossing).
 
