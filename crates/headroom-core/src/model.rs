@@ -771,28 +771,3 @@ mod tests {
         assert!(at(-30, SourceKind::SessionLog).replaces(None, now));
     }
 }
-
-/// Numbers for tests: a snapshot of these windows, read from the usage service at `observed_at`.
-#[cfg(test)]
-pub(crate) mod test_snapshots {
-    use super::*;
-
-    pub fn snapshot(windows: Vec<UsageWindow>, observed_at: DateTime<Utc>) -> UsageSnapshot {
-        let limit_reached = windows.iter().any(UsageWindow::is_exhausted);
-        UsageSnapshot {
-            plan: Some("plus".into()),
-            account: Account::default(),
-            windows,
-            credits: None,
-            limit_reached,
-            limit_reached_reason: None,
-            spend_control: None,
-            reset_credits: None,
-            unreadable: Vec::new(),
-            switched_off: Vec::new(),
-            reset_credit_list: None,
-            observed_at,
-            source: SourceKind::Api,
-        }
-    }
-}

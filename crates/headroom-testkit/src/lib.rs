@@ -1,5 +1,5 @@
 //! Test support for Headroom: a fake of the ChatGPT usage service on 127.0.0.1, unsigned test
-//! JWTs, and generated Codex session histories. Nothing here reaches the internet.
+//! JWTs, generated Codex session histories, and the numbers tests start from. Nothing here reaches the internet.
 
 pub mod codex_secrets;
 pub mod fake;
@@ -8,6 +8,7 @@ pub mod history;
 pub mod jwt;
 pub mod response;
 pub mod scenarios;
+pub mod snapshot;
 pub mod token_history;
 
 pub use fake::{FakeService, RecordedRequest};

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{Duration as Span, Utc};
 use common::*;
 use headroom_core::history::History;
-use headroom_core::model::{Account, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use headroom_core::model::{UsageWindow, WindowKind};
 
 /// A week of samples every 20 minutes, as the tray would have recorded them.
 fn generate_week(data_home: &std::path::Path) -> usize {
@@ -33,24 +33,13 @@ fn generate_week(data_home: &std::path::Path) -> usize {
         } else {
             ((hours - 72.0) / 168.0 * 60.0, weekly_reset + Span::days(7))
         };
-        let snapshot = UsageSnapshot {
-            plan: Some("plus".into()),
-            account: Account { account_id: Some("acct-1".into()), ..Account::default() },
-            windows: vec![
-                UsageWindow::main(WindowKind::FiveHour, five, Some(five_reset)),
-                UsageWindow::main(WindowKind::Weekly, weekly, Some(w_reset)),
-            ],
-            credits: None,
-            limit_reached: false,
-            limit_reached_reason: None,
-            spend_control: None,
-            reset_credits: None,
-            unreadable: Vec::new(),
-            switched_off: Vec::new(),
-            reset_credit_list: None,
-            observed_at: t,
-            source: SourceKind::Api,
-        };
+        let windows = vec![
+            UsageWindow::main(WindowKind::FiveHour, five, Some(five_reset)),
+            UsageWindow::main(WindowKind::Weekly, weekly, Some(w_reset)),
+        ];
+        // As a history of these shapes was recorded: the limit not called reached.
+        let mut snapshot = headroom_testkit::snapshot::plus(windows, t);
+        snapshot.limit_reached = false;
         rows += history.record(&snapshot, &headroom_core::model::AccountKey::of(&snapshot)).unwrap();
         t += Span::minutes(20);
     }
@@ -68,21 +57,12 @@ fn the_dashboard_charts_a_week_of_history_and_exports_it() {
     assert!(rows > 900, "{rows} rows");
     // Another account's rows in the same history: not this card's to export.
     let history = History::open(&data.join("headroom/history.sqlite3")).unwrap();
-    let other = UsageSnapshot {
-        plan: Some("plus".into()),
-        account: Account { account_id: Some("acct-other".into()), ..Account::default() },
-        windows: vec![UsageWindow::main(WindowKind::FiveHour, 12.0, None)],
-        credits: None,
-        limit_reached: false,
-        limit_reached_reason: None,
-        spend_control: None,
-        reset_credits: None,
-        unreadable: Vec::new(),
-        switched_off: Vec::new(),
-        reset_credit_list: None,
-        observed_at: Utc::now() - Span::hours(2),
-        source: SourceKind::Api,
-    };
+    let other = headroom_testkit::snapshot::snapshot(
+        "plus",
+        Some("acct-other"),
+        vec![UsageWindow::main(WindowKind::FiveHour, 12.0, None)],
+        Utc::now() - Span::hours(2),
+    );
     history.record(&other, &headroom_core::model::AccountKey::of(&other)).unwrap();
     drop(history);
 

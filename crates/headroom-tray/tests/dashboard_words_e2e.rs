@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{Duration as Span, Utc};
 use common::*;
 use headroom_core::history::History;
-use headroom_core::model::{Account, AccountKey, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use headroom_core::model::{AccountKey, LimitId, UsageWindow, WindowKind};
 use headroom_testkit::fake::Route;
 use headroom_testkit::scenarios;
 use serde_json::json;
@@ -56,21 +56,8 @@ fn generate_day(data_home: &std::path::Path) {
                 w
             })
             .collect();
-        let snapshot = UsageSnapshot {
-            plan: Some("team".into()),
-            account: Account { account_id: Some("acct-team-1".into()), ..Account::default() },
-            windows,
-            credits: None,
-            limit_reached: false,
-            limit_reached_reason: None,
-            spend_control: None,
-            reset_credits: None,
-            unreadable: Vec::new(),
-            switched_off: Vec::new(),
-            reset_credit_list: None,
-            observed_at: t,
-            source: SourceKind::Api,
-        };
+        let mut snapshot = headroom_testkit::snapshot::snapshot("team", Some("acct-team-1"), windows, t);
+        snapshot.limit_reached = false;
         history.record(&snapshot, &AccountKey::of(&snapshot)).unwrap();
         t += Span::minutes(30);
         step += 1.5;

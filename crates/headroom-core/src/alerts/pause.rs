@@ -60,7 +60,7 @@ mod tests {
     use crate::model::{UsageWindow, WindowKind};
 
     fn snapshot(windows: Vec<UsageWindow>) -> UsageSnapshot {
-        crate::model::test_snapshots::snapshot(windows, Utc::now())
+        UsageSnapshot::plus_for_tests(windows, Utc::now())
     }
 
     #[test]

@@ -6,8 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::*;
 use crate::accounts::roster::WatchedAccount;
-use crate::model::test_snapshots::snapshot;
-use crate::model::{UsageWindow, WindowKind};
+use crate::model::{UsageSnapshot, UsageWindow, WindowKind};
 use crate::session::SavedState;
 use crate::status::StatusReport;
 
@@ -123,7 +122,8 @@ fn pausing_until_the_reset_needs_a_known_reset() {
     assert_eq!(effects.save_pause, None);
 
     let resets = now() + Duration::hours(2);
-    let numbers = snapshot(vec![UsageWindow::main(WindowKind::FiveHour, 100.0, Some(resets))], now());
+    let numbers =
+        UsageSnapshot::plus_for_tests(vec![UsageWindow::main(WindowKind::FiveHour, 100.0, Some(resets))], now());
     let shown = engine.session().shown().watched.id.clone();
     let report = StatusReport { snapshot: Some(numbers), credential: None, error: None, log_file: None, paces: vec![] };
     engine.apply_reading(&shown, &report, now());

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Duration, Local, NaiveTime, TimeZone, Timelike, Utc};
 use headroom_core::alerts::engine::{merge, AlertEngine, AlertKind, AlertState, UserPause};
 use headroom_core::alerts::key::CredentialKey;
-use headroom_core::model::{
-    Account, Credits, LimitId, PoolCredits, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind,
-};
 use headroom_core::model::{AccountKey, CredentialOrigin};
+use headroom_core::model::{
+    Credits, LimitId, PoolCredits, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind,
+};
 use headroom_core::settings::{QuietHours, Settings};
 
 fn t0() -> DateTime<Utc> {
@@ -28,22 +28,7 @@ fn sample(at: i64, five: (f64, i64), weekly: (f64, i64)) -> UsageSnapshot {
         window(WindowKind::FiveHour, five.0, minutes(five.1)),
         window(WindowKind::Weekly, weekly.0, minutes(weekly.1)),
     ];
-    let limit_reached = windows.iter().any(|w| w.is_exhausted());
-    UsageSnapshot {
-        plan: Some("plus".into()),
-        account: Account::default(),
-        windows,
-        credits: None,
-        limit_reached,
-        limit_reached_reason: None,
-        spend_control: None,
-        reset_credits: None,
-        unreadable: Vec::new(),
-        switched_off: Vec::new(),
-        reset_credit_list: None,
-        observed_at: minutes(at),
-        source: SourceKind::Api,
-    }
+    headroom_testkit::snapshot::snapshot("plus", None, windows, minutes(at))
 }
 
 const WEEK: i64 = 7 * 24 * 60;

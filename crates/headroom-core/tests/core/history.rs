@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use headroom_core::history::History;
-use headroom_core::model::{Account, AccountKey, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
+use headroom_core::model::{AccountKey, LimitId, SourceKind, UsageSnapshot, UsageWindow, WindowKind};
 
 fn acct(name: &str) -> AccountKey {
     AccountKey::from_stored(name)
@@ -13,21 +13,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn snapshot(at: DateTime<Utc>, five: f64, reset: DateTime<Utc>) -> UsageSnapshot {
-    UsageSnapshot {
-        plan: Some("plus".into()),
-        account: Account { account_id: Some("acct-1".into()), ..Account::default() },
-        windows: vec![UsageWindow::main(WindowKind::FiveHour, five, Some(reset))],
-        credits: None,
-        limit_reached: false,
-        limit_reached_reason: None,
-        spend_control: None,
-        reset_credits: None,
-        unreadable: Vec::new(),
-        switched_off: Vec::new(),
-        reset_credit_list: None,
-        observed_at: at,
-        source: SourceKind::Api,
-    }
+    headroom_testkit::snapshot::plus(vec![UsageWindow::main(WindowKind::FiveHour, five, Some(reset))], at)
 }
 
 #[test]
