@@ -16,6 +16,6 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}"
 scripts/build-ui
-cargo build --release --locked -q -p headroom-tray
+cargo build --release --locked -q -p headroom-tray -p headroom-window
 export HEADROOM_APP_BINARY="$CARGO_TARGET_DIR/release/headroom-tray" HEADROOM_SOAK_SECONDS="${1:-600}"
 exec scripts/with-desktop-session cargo test --locked -q -p headroom-tray --test soak

@@ -51,8 +51,8 @@ pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings,
                 // The numbers as they are now, read again (never an answer from before the use).
                 let numbers = SharedNumbers::at_default(MaxAge::At(chrono::Duration::zero()), DEFAULT_MAX_AGE);
                 let options = ReadOptions { shared: numbers.as_ref(), ..ReadOptions::from(SourcePreference::Api) };
-                if let Ok((answer, now)) = crate::read_one(env, account, &options) {
-                    if answer.report.snapshot.is_some() {
+                match crate::read_one(env, account, &options) {
+                    Ok((answer, now)) if answer.report.snapshot.is_some() => {
                         crate::output::say!(
                             "\n{}",
                             crate::render::status_text(
@@ -64,6 +64,9 @@ pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings,
                             .trim_end()
                         );
                     }
+                    Ok(_) => {}
+                    // The credit was used; only the numbers after it could not be read.
+                    Err(error) => eprintln!("{error}"),
                 }
             }
             Ok(match outcome {

@@ -272,38 +272,24 @@ pub fn app_binary() -> PathBuf {
 }
 
 /// The tray starts the window process from its own folder, but cargo builds it only when asked
-/// (it is another package): a missing or older one would test yesterday's window.
+/// (it is another package): a missing or older one would test yesterday's window. Cargo's
+/// dep-info file beside it lists every file it was built from (its sources, the core's and the
+/// protocol's, the UI it embeds, tauri.conf.json): one changed since, or gone, is the sign.
 fn window_process_is_built(window: &Path) {
-    let built = std::fs::metadata(window).and_then(|m| m.modified()).unwrap_or_else(|_| {
-        panic!("{} is not built: run `cargo build -p headroom-window` (scripts/test does)", window.display())
-    });
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let newest = ["src-tauri/src", "crates/headroom-protocol/src", "crates/headroom-core/src"]
-        .iter()
-        .filter_map(|dir| newest_change(&workspace.join(dir)))
-        .max();
-    if let Some(newest) = newest.filter(|newest| *newest > built) {
-        let age = newest.duration_since(built).unwrap_or_default().as_secs();
-        panic!(
-            "{} is older than its sources (by {age} s): run `cargo build -p headroom-window` (scripts/test does)",
-            window.display()
-        );
+    let rebuild = "run `cargo build -p headroom-window` (scripts/test does)";
+    let built = std::fs::metadata(window)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| panic!("{} is not built: {rebuild}", window.display()));
+    let Ok(dep_info) = std::fs::read_to_string(window.with_extension("d")) else { return };
+    let Some((_, inputs)) = dep_info.split_once(": ") else { return };
+    let inputs = inputs.replace("\\ ", "\u{0}");
+    for input in inputs.split_whitespace().map(|i| PathBuf::from(i.replace('\u{0}', " "))) {
+        match std::fs::metadata(&input).and_then(|m| m.modified()) {
+            Ok(changed) if changed <= built => {}
+            Ok(_) => panic!("{} is older than {}: {rebuild}", window.display(), input.display()),
+            Err(_) => panic!("{} was built from {}, which is gone: {rebuild}", window.display(), input.display()),
+        }
     }
-}
-
-fn newest_change(dir: &Path) -> Option<std::time::SystemTime> {
-    std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .filter_map(|entry| {
-            let meta = entry.metadata().ok()?;
-            if meta.is_dir() {
-                newest_change(&entry.path())
-            } else {
-                meta.modified().ok()
-            }
-        })
-        .max()
 }
 
 /// The environment of an app under test driven through WebDriver: Codex's login in `home` and
