@@ -1,17 +1,10 @@
 //! The window process: Headroom's dashboard and settings windows, beside the tray process
 //! (`headroom-tray`), which it starts when it is not running. `--open dashboard|settings`.
-//!
-//! It is also the bundles' main program (the Tauri package is the window's): launched as the app
-//! (a macOS app, the Windows Start menu, an AppImage), without `--open`, it becomes the tray, as
-//! launching Headroom always did.
 
 // Keep Windows from opening a console next to the window.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    if !std::env::args().any(|a| a == "--open") {
-        become_the_tray();
-    }
     // On X11, GDK probes GLX visuals when it opens the display, which maps the GL driver (with
     // Mesa that is LLVM, some 45 MB resident, and time at every start) although nothing here
     // draws with GDK's GL; WebKit's rendering does not go through it. Turned off unless the user
@@ -27,22 +20,4 @@ fn main() {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
     headroom_window::run_window();
-}
-
-/// Runs the tray in this process's place: on Unix the tray's program replaces this one (same
-/// process, so an AppImage's runtime keeps the image mounted while the tray runs); on Windows
-/// it is started and this one ends. Its arguments (`--demo`) are passed on.
-fn become_the_tray() -> ! {
-    let program = headroom_protocol::sibling(headroom_protocol::TRAY_PROGRAM);
-    let mut command = std::process::Command::new(&program);
-    command.args(std::env::args_os().skip(1));
-    #[cfg(unix)]
-    let error = std::os::unix::process::CommandExt::exec(&mut command);
-    #[cfg(not(unix))]
-    let error = match command.spawn() {
-        Ok(_) => std::process::exit(0),
-        Err(error) => error,
-    };
-    eprintln!("Headroom's tray could not be started ({}: {error}): reinstall Headroom.", program.display());
-    std::process::exit(1);
 }

@@ -3,9 +3,7 @@
 //! dashboard in the running one; the window process going away (closed, killed mid-call) leaves
 //! the tray working; a killed tray's socket does not block the next start; the socket answers
 //! only well-formed messages from this user; through WebDriver, the window process (started
-//! alone, so it starts the tray) shows the tray's numbers and ends when its window closes;
-//! launched as the app (no `--open`, as the bundles launch their main program), the window's
-//! program becomes the tray.
+//! alone, so it starts the tray) shows the tray's numbers and ends when its window closes.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -277,21 +275,4 @@ fn on_first_run_the_tray_opens_settings_in_a_window_process_by_itself() {
     for pid in windows {
         Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     }
-}
-
-#[test]
-fn launched_as_the_app_the_window_program_becomes_the_tray() {
-    if !desktop_or_skip() {
-        return;
-    }
-    let _desktop = one_desktop_at_a_time();
-    let p = pair();
-    let log = p.root.path().join("app.log");
-    // The bundles' main program is the window's (the Tauri package); the OS starts it bare.
-    let app = p.env.launch_binary(&window_binary(), &p.fake.base_url(), &log, &[]);
-    let _log = AppLog(log);
-    wait_for("the tray item to register", Duration::from_secs(20), || registration(&p.registrations, 1));
-    let exe = std::fs::read_link(format!("/proc/{}/exe", app.0.id())).unwrap();
-    assert_eq!(exe.file_name().unwrap(), TRAY_PROGRAM, "the same process runs the tray: {}", exe.display());
-    assert!(processes_of("headroom-window", p.root.path()).is_empty(), "no window opened");
 }
