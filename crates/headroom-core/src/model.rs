@@ -621,13 +621,14 @@ impl UsageSnapshot {
     }
 }
 
-#[cfg(test)]
 impl UsageSnapshot {
-    /// Tests' shorthand: a live Plus answer for acct-1 with these windows, observed at `at`.
-    pub(crate) fn plus_for_tests(windows: Vec<UsageWindow>, at: DateTime<Utc>) -> UsageSnapshot {
+    /// A live answer of the usage service on `plan` for `account` with these windows, observed
+    /// at `at`, and nothing else in it; the limit is reached when a window is exhausted. What the
+    /// tests build their numbers from (`headroom_testkit::snapshot`).
+    pub fn live(plan: &str, account: Account, windows: Vec<UsageWindow>, at: DateTime<Utc>) -> UsageSnapshot {
         UsageSnapshot {
-            plan: Some("plus".into()),
-            account: Account { account_id: Some("acct-1".into()), ..Default::default() },
+            plan: Some(plan.into()),
+            account,
             limit_reached: windows.iter().any(UsageWindow::is_exhausted),
             windows,
             credits: None,
@@ -640,6 +641,12 @@ impl UsageSnapshot {
             observed_at: at,
             source: SourceKind::Api,
         }
+    }
+
+    /// Tests' shorthand: a live Plus answer for acct-1 with these windows, observed at `at`.
+    #[cfg(test)]
+    pub(crate) fn plus_for_tests(windows: Vec<UsageWindow>, at: DateTime<Utc>) -> UsageSnapshot {
+        UsageSnapshot::live("plus", Account { account_id: Some("acct-1".into()), ..Default::default() }, windows, at)
     }
 }
 

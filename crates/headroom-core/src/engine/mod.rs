@@ -94,10 +94,6 @@ impl Engine {
         self.session.settings()
     }
 
-    pub fn is_demo(&self) -> bool {
-        self.demo
-    }
-
     /// How often the poller asks: as the settings say; the demo's scripted numbers every 5 s.
     pub fn poll_plan(&self) -> PollPlan {
         let plan = PollPlan::from_settings(self.settings());
