@@ -16,7 +16,10 @@ mod tests {
     use headroom_types::Level;
     use ts_rs::TS;
 
-    use headroom_protocol::calls::{AccountCredentials, AccountEntry, Credentials, HookEntry, SavedSettings, Source};
+    use headroom_protocol::calls::{
+        AccountCredentials, AccountEntry, Call, Credentials, HookEntry, SavedSettings, Source,
+    };
+    use headroom_protocol::Window;
 
     const HEADER: &str = "// Generated from the Rust types by src-tauri/src/ui_types.rs: do not edit.\n\
         // After changing one of those types: UPDATE_UI_TYPES=1 cargo test -p headroom-window ui_types\n\n";
@@ -49,14 +52,70 @@ mod tests {
             Row::decl(),
             DayRow::decl(),
             DailyReport::decl(),
+            Window::decl(),
+            Call::decl(),
         ];
         let mut out = HEADER.to_string();
         for declaration in declarations {
             out.push_str("export ");
-            out.push_str(&one_field_a_line(declaration.trim()));
+            match a_variant_a_line(declaration.trim()) {
+                Some(union) => out.push_str(&union),
+                None => out.push_str(&one_field_a_line(declaration.trim())),
+            }
             out.push_str("\n\n");
         }
         out.trim_end().to_string() + "\n"
+    }
+
+    /// A union of objects (`type Call = { "call": "a" } | { "call": "b", x: T, };`) as one
+    /// variant a line, without the fields' doc comments (the Rust type has them); `None` for
+    /// any other declaration.
+    fn a_variant_a_line(declaration: &str) -> Option<String> {
+        let (name, body) = declaration.split_once(" = ")?;
+        let body = body.trim().trim_end_matches(';');
+        let mut variants = Vec::new();
+        let (mut depth, mut start, mut in_doc) = (0i32, 0, false);
+        let bytes = body.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'/' if !in_doc && body[i..].starts_with("/**") => in_doc = true,
+                b'/' if in_doc && i > 0 && bytes[i - 1] == b'*' => in_doc = false,
+                b'<' | b'(' | b'[' | b'{' if !in_doc => depth += 1,
+                b'>' | b')' | b']' | b'}' if !in_doc => depth -= 1,
+                b'|' if !in_doc && depth == 0 => {
+                    variants.push(&body[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        variants.push(&body[start..]);
+        if variants.len() < 2 || !variants.iter().all(|v| v.trim().starts_with('{')) {
+            return None;
+        }
+        let mut out = format!(
+            "{name} =
+"
+        );
+        for variant in variants {
+            let inner = variant.trim().trim_start_matches('{').trim_end_matches('}');
+            let mut fields = Vec::new();
+            let mut rest = inner;
+            while let Some(at) = rest.find("/**") {
+                let end = rest[at..].find("*/").map(|e| at + e + 2).unwrap_or(rest.len());
+                fields.push(rest[..at].to_string());
+                rest = &rest[end..];
+            }
+            fields.push(rest.to_string());
+            let text = fields.concat();
+            let parts: Vec<&str> = text.split([',', ';']).map(str::trim).filter(|f| !f.is_empty()).collect();
+            out.push_str(&format!(
+                "  | {{ {} }}
+",
+                parts.join("; ")
+            ));
+        }
+        Some(out.trim_end().to_string() + ";")
     }
 
     /// `type X = { a: T, /** doc */ b: U, };` as one field a line, each under its doc comment.

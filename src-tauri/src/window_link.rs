@@ -17,7 +17,7 @@ pub async fn connect(open: Window) -> Result<Option<(Link, UnboundedReceiver<Fro
         Err(_) => start_tray().await?,
     };
     let (link, pushes) = Link::over(stream);
-    match link.call(Call::Watch { open }).await? {
+    match link.call(Call::Watch { open }).await.map_err(|e| e.to_string())? {
         Value::Bool(true) => Ok(Some((link, pushes))),
         _ => {
             tracing::info!(window = open.label(), "a window process is running already: it shows the window");

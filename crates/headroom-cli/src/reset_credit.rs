@@ -74,8 +74,8 @@ pub fn use_one(env: &Environment, account: &WatchedAccount, settings: &Settings,
                 _ => 1,
             })
         }
-        Err(sentence) => Err(CliError::WithCode {
-            sentence: headroom_core::humanize::in_home(&sentence, account.codex_command().as_deref()),
+        Err(error) => Err(CliError::WithCode {
+            sentence: headroom_core::humanize::in_home(&error.to_string(), account.codex_command().as_deref()),
             code: 4,
         }),
     }

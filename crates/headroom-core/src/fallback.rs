@@ -25,11 +25,11 @@ use std::process::{Command, Stdio};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::environment::CodexConfig;
+use crate::json::string;
 use crate::login::codex_login::{parse_auth_json, CodexLogin, NoQuotaLogin};
 use crate::login::codex_login_store::{LoginStore, StoreError};
 use crate::login::keychain::Keychain;
 use crate::login::vault::{Slot, Vault, VaultError};
-use crate::sources::usage_body::string;
 
 /// What a switch means for Codex sessions already running. A running Codex keeps the login it
 /// loaded at start: it reads the store again only to recover a stale or rejected ChatGPT token,

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{value, Array, DocumentMut, InlineTable, Item, Table, Value};
 
-use crate::settings::{parse, QuietHours, Settings, ShowAs};
+use crate::settings::fields::{Problems, FIELDS};
+use crate::settings::{parse, Settings};
 
 /// Why a change to settings.toml was not saved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,17 +26,6 @@ pub enum EditError {
     Io { path: PathBuf, reason: String },
     #[error("No config folder is known for this user (is HOME set?): nothing was saved.")]
     NoFolder,
-}
-
-/// A change refused, as its one sentence (for callers whose own errors are sentences).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Refused(pub String);
-
-impl From<EditError> for Refused {
-    fn from(e: EditError) -> Refused {
-        Refused(e.to_string())
-    }
 }
 
 /// Changes the settings in `path`: under the lock, reads the file as it is now, lets `change`
@@ -72,51 +62,36 @@ pub fn update<T, E: From<EditError>>(
 }
 
 /// The settings with `mine`'s fields where they differ from `base` (what the user changed) and
-/// `theirs` (the file as it is now) for every other field.
+/// `theirs` (the file as it is now) for every other field; the thresholds window kind by window
+/// kind.
 pub fn merge(base: &Settings, mine: &Settings, theirs: &Settings) -> Settings {
-    fn pick<T: PartialEq + Clone>(base: &T, mine: &T, theirs: &T) -> T {
-        if mine != base {
-            mine.clone()
-        } else {
-            theirs.clone()
+    let mut merged = theirs.clone();
+    let mut problems = Vec::new();
+    for field in FIELDS.iter().filter(|f| f.key != "thresholds") {
+        let wanted = (field.get)(mine);
+        if wanted != (field.get)(base) {
+            (field.set)(&mut merged, wanted.as_ref(), &mut Problems { name: field.key.into(), said: &mut problems });
         }
     }
-    let mut thresholds = theirs.thresholds.clone();
+    // `mine` holds checked settings: what `get` writes, `set` reads back as it was.
+    debug_assert!(problems.is_empty(), "{problems:?}");
+    merged.thresholds = theirs.thresholds.clone();
     for (kind, values) in &mine.thresholds {
         if base.thresholds.get(kind) != Some(values) {
-            thresholds.insert(*kind, values.clone());
+            merged.thresholds.insert(*kind, values.clone());
         }
     }
-    let (b, m, t) = (&base.toggles, &mine.toggles, &theirs.toggles);
-    Settings {
-        alerts_enabled: pick(&base.alerts_enabled, &mine.alerts_enabled, &theirs.alerts_enabled),
-        thresholds,
-        toggles: crate::settings::AlertToggles {
-            threshold: pick(&b.threshold, &m.threshold, &t.threshold),
-            limit_reached: pick(&b.limit_reached, &m.limit_reached, &t.limit_reached),
-            available_again: pick(&b.available_again, &m.available_again, &t.available_again),
-            token_expiring: pick(&b.token_expiring, &m.token_expiring, &t.token_expiring),
-            credentials_rejected: pick(&b.credentials_rejected, &m.credentials_rejected, &t.credentials_rejected),
-            pace: pick(&b.pace, &m.pace, &t.pace),
-            credits_in_use: pick(&b.credits_in_use, &m.credits_in_use, &t.credits_in_use),
-            reset_credit_expiring: pick(&b.reset_credit_expiring, &m.reset_credit_expiring, &t.reset_credit_expiring),
-        },
-        credits_low_below: pick(&base.credits_low_below, &mine.credits_low_below, &theirs.credits_low_below),
-        quiet_hours: pick(&base.quiet_hours, &mine.quiet_hours, &theirs.quiet_hours),
-        show_as: pick(&base.show_as, &mine.show_as, &theirs.show_as),
-        tray_title: pick(&base.tray_title, &mine.tray_title, &theirs.tray_title),
-        poll_interval_minutes: pick(
-            &base.poll_interval_minutes,
-            &mine.poll_interval_minutes,
-            &theirs.poll_interval_minutes,
-        ),
-        codex_home: pick(&base.codex_home, &mine.codex_home, &theirs.codex_home),
-        autostart: pick(&base.autostart, &mine.autostart, &theirs.autostart),
-        fallback_automatic: pick(&base.fallback_automatic, &mine.fallback_automatic, &theirs.fallback_automatic),
-        added_homes: pick(&base.added_homes, &mine.added_homes, &theirs.added_homes),
-        pinned_account: pick(&base.pinned_account, &mine.pinned_account, &theirs.pinned_account),
-        hooks: pick(&base.hooks, &mine.hooks, &theirs.hooks),
+    if mine.hooks != base.hooks {
+        merged.hooks = mine.hooks.clone();
     }
+    merged
+}
+
+/// A new settings file holding `settings`: what differs from the defaults, under its header.
+pub fn new_file(settings: &Settings) -> String {
+    let mut document = DocumentMut::new();
+    write_changes(&mut document, &Settings::default(), settings);
+    format!("{HEADER}{document}")
 }
 
 /// Holds `settings.toml.lock` until dropped (every Headroom process takes it to change settings).
@@ -178,71 +153,11 @@ fn set(document: &mut DocumentMut, section: &str, key: &str, item: Option<Item>)
 
 /// Writes into `document` each value that differs between `before` and `after`.
 fn write_changes(document: &mut DocumentMut, before: &Settings, after: &Settings) {
-    if after.alerts_enabled != before.alerts_enabled {
-        set(document, "alerts", "enabled", Some(value(after.alerts_enabled)));
-    }
-    let (b, a) = (&before.toggles, &after.toggles);
-    for (key, old, new) in [
-        ("threshold", b.threshold, a.threshold),
-        ("limit_reached", b.limit_reached, a.limit_reached),
-        ("available_again", b.available_again, a.available_again),
-        ("token_expiring", b.token_expiring, a.token_expiring),
-        ("credentials_rejected", b.credentials_rejected, a.credentials_rejected),
-        ("pace", b.pace, a.pace),
-        ("credits_in_use", b.credits_in_use, a.credits_in_use),
-        ("reset_credit_expiring", b.reset_credit_expiring, a.reset_credit_expiring),
-    ] {
-        if old != new {
-            set(document, "alerts", key, Some(value(new)));
+    for field in FIELDS {
+        let now = (field.get)(after);
+        if now != (field.get)(before) {
+            set(document, field.section, field.key, now.as_ref().map(|v| value(edit_value(v))));
         }
-    }
-    if after.credits_low_below != before.credits_low_below {
-        set(document, "alerts", "credits_low_below", after.credits_low_below.map(value));
-    }
-    if after.thresholds != before.thresholds {
-        let mut inline = InlineTable::new();
-        for (kind, values) in &after.thresholds {
-            inline.insert(kind.id(), Value::Array(values.iter().map(|v| i64::from(*v)).collect::<Array>()));
-        }
-        set(document, "alerts", "thresholds", Some(value(inline)));
-    }
-    if after.quiet_hours != before.quiet_hours {
-        set(
-            document,
-            "alerts",
-            "quiet_hours",
-            after.quiet_hours.map(|q: QuietHours| {
-                let mut inline = InlineTable::new();
-                inline.insert("start", q.start.format("%H:%M").to_string().into());
-                inline.insert("end", q.end.format("%H:%M").to_string().into());
-                value(inline)
-            }),
-        );
-    }
-    if after.show_as != before.show_as {
-        set(document, "display", "show", Some(value(if after.show_as == ShowAs::Used { "used" } else { "left" })));
-    }
-    if after.tray_title != before.tray_title {
-        set(document, "display", "tray_title", Some(value(after.tray_title)));
-    }
-    if after.poll_interval_minutes != before.poll_interval_minutes {
-        set(document, "display", "poll_interval_minutes", Some(value(i64::from(after.poll_interval_minutes))));
-    }
-    if after.codex_home != before.codex_home {
-        set(document, "general", "codex_home", after.codex_home.as_ref().map(|h| value(h.display().to_string())));
-    }
-    if after.autostart != before.autostart {
-        set(document, "general", "autostart", Some(value(after.autostart)));
-    }
-    if after.fallback_automatic != before.fallback_automatic {
-        set(document, "fallback", "automatic", Some(value(after.fallback_automatic)));
-    }
-    if after.added_homes != before.added_homes {
-        let homes: Array = after.added_homes.iter().map(|h| h.display().to_string()).collect();
-        set(document, "accounts", "homes", (!after.added_homes.is_empty()).then(|| value(homes)));
-    }
-    if after.pinned_account != before.pinned_account {
-        set(document, "accounts", "pinned", after.pinned_account.as_deref().map(value));
     }
     if after.hooks != before.hooks {
         // Headroom never edits hooks itself; a change here replaces the list as a whole.
@@ -254,6 +169,25 @@ fn write_changes(document: &mut DocumentMut, before: &Settings, after: &Settings
             hooks.push(t);
         }
         document.insert("hooks", Item::ArrayOfTables(hooks));
+    }
+}
+
+/// A value as toml_edit writes it: tables inline (`{ start = "22:00", end = "08:00" }`).
+fn edit_value(v: &toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => s.as_str().into(),
+        toml::Value::Integer(i) => (*i).into(),
+        toml::Value::Float(f) => (*f).into(),
+        toml::Value::Boolean(b) => (*b).into(),
+        toml::Value::Datetime(d) => d.to_string().into(),
+        toml::Value::Array(items) => Value::Array(items.iter().map(edit_value).collect::<Array>()),
+        toml::Value::Table(table) => {
+            // In the order a person writes them: start before end, the shorter windows first.
+            const ORDER: [&str; 6] = ["start", "end", "5h", "weekly", "monthly", "other"];
+            let mut keys: Vec<&String> = table.keys().collect();
+            keys.sort_by_key(|k| (ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()), k.as_str()));
+            Value::InlineTable(keys.into_iter().map(|k| (k.clone(), edit_value(&table[k]))).collect::<InlineTable>())
+        }
     }
 }
 

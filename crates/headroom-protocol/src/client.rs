@@ -7,23 +7,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use interprocess::local_socket::tokio::Stream;
-use serde_json::Value;
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::calls::{Answer, Call};
+use crate::calls::{Call, CallError, Relayed};
 use crate::messages::{line, next_line, parse_from_tray, FromTray, Malformed, Request};
 
 /// A window process's line to the tray.
 #[derive(Clone)]
 pub struct Link {
     out: mpsc::UnboundedSender<String>,
-    waiting: Arc<Mutex<HashMap<u64, oneshot::Sender<Answer>>>>,
+    waiting: Arc<Mutex<HashMap<u64, oneshot::Sender<Relayed>>>>,
     next_id: Arc<AtomicU64>,
 }
 
 /// Said when the tray is gone mid-call.
-const TRAY_GONE: &str = "Headroom's tray has stopped: start Headroom again.";
+fn tray_gone() -> CallError {
+    CallError::Unreachable("Headroom's tray has stopped: start Headroom again.".into())
+}
 
 impl Link {
     /// Talks over `stream`; what the tray pushes arrives on the returned channel, which closes
@@ -32,7 +33,7 @@ impl Link {
         let (reader, mut writer) = tokio::io::split(stream);
         let (out, mut outgoing) = mpsc::unbounded_channel::<String>();
         let (pushes, pushed) = mpsc::unbounded_channel();
-        let waiting: Arc<Mutex<HashMap<u64, oneshot::Sender<Answer>>>> = Arc::default();
+        let waiting: Arc<Mutex<HashMap<u64, oneshot::Sender<Relayed>>>> = Arc::default();
         tokio::spawn(async move {
             while let Some(text) = outgoing.recv().await {
                 if writer.write_all(text.as_bytes()).await.is_err() {
@@ -48,10 +49,7 @@ impl Link {
                 match parse_from_tray(&buffer) {
                     Ok(FromTray::Answer { id, ok, err }) => {
                         if let Some(waiter) = answered.lock().unwrap().remove(&id) {
-                            let _ = waiter.send(match err {
-                                Some(message) => Err(message),
-                                None => Ok(ok.unwrap_or(Value::Null)),
-                            });
+                            let _ = waiter.send(FromTray::relayed(ok, err));
                         }
                     }
                     Ok(push) => {
@@ -69,15 +67,15 @@ impl Link {
     }
 
     /// Sends a call and waits for its answer.
-    pub async fn call(&self, call: Call) -> Answer {
+    pub async fn call(&self, call: Call) -> Relayed {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.waiting.lock().unwrap().insert(id, tx);
         if self.out.send(line(&Request { id, call })).is_err() {
             self.waiting.lock().unwrap().remove(&id);
-            return Err(TRAY_GONE.into());
+            return Err(tray_gone());
         }
-        rx.await.unwrap_or_else(|_| Err(TRAY_GONE.into()))
+        rx.await.unwrap_or_else(|_| Err(tray_gone()))
     }
 }
 

@@ -9,7 +9,7 @@ pub mod messages;
 pub mod server;
 pub mod socket;
 
-pub use calls::{Answer, Call};
+pub use calls::{Answer, Call, CallError, Relayed, Reply};
 pub use client::{sibling, Link};
 pub use messages::{FromTray, Request};
 
@@ -19,6 +19,7 @@ pub const WINDOW_PROGRAM: &str = "headroom-window";
 pub const TRAY_PROGRAM: &str = "headroom-tray";
 
 /// A window the tray can ask the window process to show.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Window {

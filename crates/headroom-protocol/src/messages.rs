@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
-use crate::calls::{Answer, Call};
+use crate::calls::{Answer, Call, CallError, Relayed};
 use crate::Window;
 
 /// The longest line either side accepts: a dashboard of many accounts is a few kilobytes.
@@ -25,13 +25,14 @@ pub struct Request {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FromTray {
-    /// The answer to request `id`: `ok` holds the value, or `err` a sentence for the user.
+    /// The answer to request `id`: `ok` holds the [`Reply`](crate::calls::Reply), or `err`
+    /// why nothing was done.
     Answer {
         id: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ok: Option<Value>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        err: Option<String>,
+        err: Option<CallError>,
     },
     /// The dashboard's numbers changed (a `DashboardView`, passed on to the webview as it is).
     Dashboard { view: Value },
@@ -41,9 +42,25 @@ pub enum FromTray {
 
 impl FromTray {
     pub fn answer(id: u64, answer: Answer) -> FromTray {
+        let written = answer.and_then(|reply| {
+            serde_json::to_value(reply)
+                .map_err(|e| CallError::Failed(format!("Headroom's tray could not write its answer ({e}): try again.")))
+        });
+        FromTray::relay(id, written)
+    }
+
+    fn relay(id: u64, answer: Relayed) -> FromTray {
         match answer {
             Ok(value) => FromTray::Answer { id, ok: Some(value), err: None },
-            Err(message) => FromTray::Answer { id, ok: None, err: Some(message) },
+            Err(error) => FromTray::Answer { id, ok: None, err: Some(error) },
+        }
+    }
+
+    /// What a window receives for an answer: the reply as JSON, or why nothing was done.
+    pub fn relayed(ok: Option<Value>, err: Option<CallError>) -> Relayed {
+        match err {
+            Some(error) => Err(error),
+            None => Ok(ok.unwrap_or(Value::Null)),
         }
     }
 }
@@ -96,6 +113,7 @@ pub(crate) async fn next_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calls::Reply;
     use tokio::io::BufReader;
 
     #[test]
@@ -147,14 +165,19 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_carries_a_value_or_a_sentence() {
-        let ok = line(&FromTray::answer(5, Ok(serde_json::json!({"form": 1}))));
-        assert_eq!(ok.trim_end(), r#"{"kind":"answer","id":5,"ok":{"form":1}}"#);
-        let err = line(&FromTray::answer(6, Err("No token is stored: paste one first.".into())));
-        assert_eq!(
-            parse_from_tray(err.trim_end().as_bytes()).unwrap(),
-            FromTray::answer(6, Err("No token is stored: paste one first.".into()))
-        );
+    fn an_answer_carries_a_value_or_why_nothing_was_done() {
+        let pause = Reply::Maybe(Some("2026-12-07T21:00:00Z".into()));
+        let ok = line(&FromTray::answer(5, Ok(pause)));
+        assert_eq!(ok.trim_end(), r#"{"kind":"answer","id":5,"ok":"2026-12-07T21:00:00Z"}"#);
+        let done = line(&FromTray::answer(8, Ok(Reply::Done)));
+        assert_eq!(done.trim_end(), r#"{"kind":"answer","id":8,"ok":null}"#);
+        let refused = CallError::Refused("No token is stored: paste one first.".into());
+        let err = line(&FromTray::answer(6, Err(refused.clone())));
+        assert!(err.contains(r#""err":{"kind":"refused","sentence":"No token is stored: paste one first."}"#), "{err}");
+        let FromTray::Answer { id, ok, err } = parse_from_tray(err.trim_end().as_bytes()).unwrap() else {
+            panic!("an answer")
+        };
+        assert_eq!((id, FromTray::relayed(ok, err)), (6, Err(refused)));
         let open = parse_from_tray(br#"{"kind":"open","window":"dashboard"}"#).unwrap();
         assert_eq!(open, FromTray::Open { window: Window::Dashboard });
         assert!(parse_from_tray(br#"{"kind":"open","window":"terminal"}"#).is_err());

@@ -8,11 +8,10 @@ use std::sync::Arc;
 
 use interprocess::local_socket::tokio::prelude::*;
 use interprocess::local_socket::tokio::{Listener, Stream};
-use serde_json::Value;
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::calls::{Answer, Call};
+use crate::calls::{Answer, Call, CallError, Reply};
 use crate::messages::{line, next_line, parse_request, FromTray, Malformed, Request};
 use crate::socket::same_user;
 use crate::Window;
@@ -238,7 +237,7 @@ async fn connection(answerer: impl Answerer, stream: Stream, hub: Arc<Hub>) {
                         (false, _) => hub.push(&FromTray::Open { window: open }),
                     }
                 }
-                out.send(line(&FromTray::answer(id, Ok(Value::Bool(watching.is_some())))));
+                out.send(line(&FromTray::answer(id, Ok(Reply::Watching(watching.is_some())))));
             }
             Ok(Request { id, call }) => {
                 // Reading waits while this connection's calls are all being answered.
@@ -255,7 +254,7 @@ async fn connection(answerer: impl Answerer, stream: Stream, hub: Arc<Hub>) {
                 tracing::warn!("ignored a malformed message on Headroom's socket ({why})");
                 if let Some(id) = id {
                     let message = "Headroom's tray did not understand the window's request: update Headroom so both parts are the same version.";
-                    out.send(line(&FromTray::answer(id, Err(message.into()))));
+                    out.send(line(&FromTray::answer(id, Err(CallError::Unreachable(message.into())))));
                 }
             }
         }

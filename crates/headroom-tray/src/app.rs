@@ -155,15 +155,15 @@ impl App {
 
     /// Changes settings.toml (read, changed and written in place under its lock, so what the CLI
     /// or an editor wrote meanwhile is kept), then applies what the file now says.
-    pub fn change_settings<T>(
+    pub fn change_settings<T, E: From<settings_edit::EditError>>(
         &self,
-        change: impl FnOnce(&mut Settings) -> Result<T, settings_edit::Refused>,
-    ) -> Result<T, String> {
+        change: impl FnOnce(&mut Settings) -> Result<T, E>,
+    ) -> Result<T, E> {
         let Some(path) = settings::default_path() else {
-            return Err(settings_edit::EditError::NoFolder.to_string());
+            return Err(settings_edit::EditError::NoFolder.into());
         };
         let _in_order = self.shared.settings_order.lock().unwrap_or_else(|e| e.into_inner());
-        let (value, now) = settings_edit::update(&path, change).map_err(|e| e.to_string())?;
+        let (value, now) = settings_edit::update(&path, change)?;
         self.use_settings(now);
         Ok(value)
     }

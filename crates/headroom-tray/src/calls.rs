@@ -2,36 +2,41 @@
 //! `headroom_protocol::calls`'s).
 
 use chrono::Utc;
+use headroom_core::accounts::read::UseError;
 use headroom_core::accounts::roster::{HomeOrigin, Place, Roster};
+use headroom_core::engine::Command;
 use headroom_core::login::credentials::DiscoverMode;
 use headroom_core::login::pasted_tokens::{PastedEntry, PastedTokens};
 use headroom_core::login::vault::TokenInfo;
 use headroom_core::model::{AccountKey, SourceKind, UsageSnapshot};
-use headroom_core::poll::Trigger;
 use headroom_core::present::history_view::{history_view, HistoryView};
 use headroom_core::present::words::probe_status;
 use headroom_core::settings::{FieldProblem, Settings, SettingsForm};
 use headroom_core::status::Context;
 use headroom_core::tokens::report::DailyReport;
-use serde::Serialize;
-use serde_json::Value;
-
-use headroom_core::engine::Command;
 
 use crate::state::keychain;
 use headroom_protocol::calls::{
-    AccountCredentials, AccountEntry, Answer, Call, Credentials, HookEntry, SavedSettings, Source,
+    AccountCredentials, AccountEntry, Answer, Call, CallError, Credentials, HookEntry, Reply, SavedSettings, Source,
 };
 
 use crate::App;
 
-fn json(value: impl Serialize) -> Answer {
-    serde_json::to_value(value).map_err(|e| format!("The answer could not be written ({e}): try again."))
+/// What was asked cannot be done as asked (see [`CallError::Refused`]).
+fn refused(sentence: impl Into<String>) -> CallError {
+    CallError::Refused(sentence.into())
+}
+
+/// It was tried and failed (see [`CallError::Failed`]).
+fn failed(error: impl std::fmt::Display) -> CallError {
+    CallError::Failed(error.to_string())
 }
 
 /// Runs blocking work (the keychain answers over D-Bus, files) off the async workers.
-async fn off_the_loop<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| format!("The work failed unexpectedly ({e}): try again."))
+async fn off_the_loop<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, CallError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| failed(format!("The work failed unexpectedly ({e}): try again.")))
 }
 
 /// The socket's server hands every call to the tray's app.
@@ -45,54 +50,51 @@ impl headroom_protocol::server::Answerer for App {
 /// Carries out one call.
 pub async fn answer(app: &App, call: Call) -> Answer {
     let shared = &app.shared;
-    match call {
+    Ok(match call {
         // Only a connection can watch (see `headroom_protocol::server`); asked here, there is nobody to tell.
-        Call::Watch { .. } => Ok(Value::Bool(false)),
-        Call::Dashboard => json(app.dashboard_view()),
+        Call::Watch { .. } => Reply::Watching(false),
+        Call::Dashboard => Reply::Dashboard(Box::new(app.dashboard_view())),
         Call::Refresh => {
             app.handle(Command::Refresh);
-            Ok(Value::Null)
+            Reply::Done
         }
-        Call::Settings => json(SettingsForm::from_settings(&shared.settings())),
-        Call::SaveSettings { form, base } => json(save_settings(app, *form, base.map(|b| *b))),
-        Call::Credentials => credentials(app).await.and_then(json),
+        Call::Settings => Reply::Settings(Box::new(SettingsForm::from_settings(&shared.settings()))),
+        Call::SaveSettings { form, base } => Reply::Saved(Box::new(save_settings(app, *form, base.map(|b| *b)))),
+        Call::Credentials => Reply::Credentials(Box::new(credentials(app).await?)),
         Call::CredentialsChanged => {
-            shared.trigger(Trigger::CredentialsChanged);
-            Ok(Value::Null)
+            app.handle(Command::CredentialsChanged);
+            Reply::Done
         }
         Call::RemoveToken { account } => {
             let entry = pasted_entry_of(app, account).await?;
-            off_the_loop(move || PastedTokens::new(keychain()).remove(&entry)).await?.map_err(|e| e.to_string())?;
-            shared.trigger(Trigger::CredentialsChanged);
+            off_the_loop(move || PastedTokens::new(keychain()).remove(&entry)).await?.map_err(failed)?;
+            app.handle(Command::CredentialsChanged);
             app.handle(Command::Refresh);
-            Ok(Value::Null)
+            Reply::Done
         }
-        Call::CheckToken { account } => check_token(app, account).await.and_then(json),
-        Call::AlertPause => json(alert_pause(app)),
+        Call::CheckToken { account } => Reply::Sentence(check_token(app, account).await?),
+        Call::AlertPause => Reply::Maybe(alert_pause(app)),
         Call::ResetPauseLabel => {
             let engine = shared.engine.lock().unwrap();
-            let session = engine.session();
-            json(
-                headroom_core::alerts::pause::until_reset(session.shown().snapshot.as_ref(), Utc::now())
-                    .map(|p| p.label),
-            )
+            let shown = engine.session().shown().snapshot.as_ref();
+            Reply::Maybe(headroom_core::alerts::pause::until_reset(shown, Utc::now()).map(|p| p.label))
         }
         Call::PauseAlerts { until_reset } => {
             app.handle(Command::PauseAlerts { until_reset });
-            json(alert_pause(app))
+            Reply::Maybe(alert_pause(app))
         }
         Call::ResumeAlerts => {
             app.handle(Command::ResumeAlerts);
-            Ok(Value::Null)
+            Reply::Done
         }
-        Call::History { days, account } => history(app, days, account).and_then(json),
+        Call::History { days, account } => Reply::History(Box::new(history(app, days, account)?)),
         Call::ExportHistory { account } => {
             let app = app.clone();
-            off_the_loop(move || export_history(&app, account)).await?.and_then(json)
+            Reply::Sentence(off_the_loop(move || export_history(&app, account)).await??)
         }
-        Call::TokenUsage { days, account } => token_usage(app, days, account).await.and_then(json),
-        Call::Accounts => accounts(app).await.and_then(json),
-        Call::AddHome { path } => add_home(app, path).await.and_then(json),
+        Call::TokenUsage { days, account } => Reply::TokenUsage(Box::new(token_usage(app, days, account).await?)),
+        Call::Accounts => Reply::Accounts(accounts(app).await?),
+        Call::AddHome { path } => Reply::Sentence(add_home(app, path).await?),
         Call::RemoveAccount { account } => {
             let removed = change_accounts(app, move |env, settings| {
                 headroom_core::accounts::changes::remove(
@@ -105,7 +107,7 @@ pub async fn answer(app: &App, call: Call) -> Answer {
             })
             .await?;
             app.handle(Command::Refresh);
-            json(format!("Removed {}.", removed.join(" and ")))
+            Reply::Sentence(format!("Removed {}.", removed.join(" and ")))
         }
         Call::PinAccount { account } => {
             change_accounts(app, move |env, settings| {
@@ -113,25 +115,24 @@ pub async fn answer(app: &App, call: Call) -> Answer {
             })
             .await?;
             app.handle(Command::ShowPinned);
-            Ok(Value::Null)
+            Reply::Done
         }
         Call::Hooks => {
             let engine = shared.engine.lock().unwrap();
-            let session = engine.session();
-            let hooks = session.settings().hooks.iter();
-            json(
+            let hooks = engine.session().settings().hooks.iter();
+            Reply::Hooks(
                 hooks
                     .map(|h| HookEntry { on: h.on.iter().map(|k| k.id().to_string()).collect(), run: h.run.clone() })
-                    .collect::<Vec<_>>(),
+                    .collect(),
             )
         }
-        Call::RunTestHook { index } => run_test_hook(app, index).await.and_then(json),
-        Call::UseResetCredit { account, credit } => use_reset_credit(app, account, credit).await.and_then(json),
+        Call::RunTestHook { index } => Reply::Sentence(run_test_hook(app, index).await?),
+        Call::UseResetCredit { account, credit } => Reply::Sentence(use_reset_credit(app, account, credit).await?),
         Call::Open { window } => {
             app.open_window(window);
-            Ok(Value::Null)
+            Reply::Done
         }
-    }
+    })
 }
 
 /// Saves every field that is valid, at once; a wrong field never holds back the others. Only
@@ -147,10 +148,10 @@ fn save_settings(app: &App, form: SettingsForm, base: Option<SettingsForm>) -> S
     let (mine, mut problems) = form.apply_to(&base);
     let saved = app.change_settings(|file| {
         *file = headroom_core::settings_edit::merge(&base, &mine, file);
-        Ok(())
+        Ok::<_, headroom_core::settings_edit::EditError>(())
     });
-    if let Err(message) = saved {
-        problems.push(FieldProblem { field: String::new(), message });
+    if let Err(error) = saved {
+        problems.push(FieldProblem { field: String::new(), message: error.to_string() });
     }
     SavedSettings { form: SettingsForm::from_settings(&app.shared.settings()), problems }
 }
@@ -162,26 +163,28 @@ fn alert_pause(app: &App) -> Option<String> {
 }
 
 /// The pasted token of the account `id` (none: the shown account's), or why there is none.
-async fn pasted_entry_of(app: &App, id: Option<String>) -> Result<PastedEntry, String> {
+async fn pasted_entry_of(app: &App, id: Option<String>) -> Result<PastedEntry, CallError> {
     let settings = app.shared.settings();
     let shown = app.shared.engine.lock().unwrap().session().shown().watched.id.clone();
     off_the_loop(move || {
         let env = settings.environment();
         let roster = Roster::find(&env, &settings, keychain());
         let id = id.unwrap_or(shown);
-        let account =
-            roster.accounts.iter().find(|a| a.id == id).ok_or("That account is no longer watched: reopen Settings.")?;
-        account
-            .pasted()
-            .cloned()
-            .ok_or_else(|| format!("No token is pasted for {}: there is nothing to remove or check.", account.label()))
+        let account = roster
+            .accounts
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| refused("That account is no longer watched: reopen Settings."))?;
+        account.pasted().cloned().ok_or_else(|| {
+            refused(format!("No token is pasted for {}: there is nothing to remove or check.", account.label()))
+        })
     })
     .await?
 }
 
 /// Every place credentials are looked for (for the shown account), what each holds, its pasted
 /// token's details, and where every account's numbers come from.
-async fn credentials(app: &App) -> Result<Credentials, String> {
+async fn credentials(app: &App) -> Result<Credentials, CallError> {
     // Settings was opened: the person may answer an unlock prompt now.
     keychain().ask_again();
     let demo = app.shared.demo;
@@ -253,20 +256,20 @@ fn as_in_the_demo(mut credentials: Credentials) -> Credentials {
 
 /// Asks the usage service whether it accepts the token pasted for `account` (none: the shown
 /// account's).
-async fn check_token(app: &App, account: Option<String>) -> Result<String, String> {
+async fn check_token(app: &App, account: Option<String>) -> Result<String, CallError> {
     let settings = app.shared.settings();
     let entry = pasted_entry_of(app, account).await?;
     let location = entry.location();
     let token = off_the_loop(move || PastedTokens::new(keychain()).load(&entry))
         .await?
-        .map_err(|e| e.to_string())?
-        .ok_or("No token is stored: paste one first.")?;
+        .map_err(failed)?
+        .ok_or_else(|| refused("No token is stored: paste one first."))?;
     let credential =
         headroom_core::Credential::new(headroom_core::CredentialOrigin::Keychain, location, token, None, None);
     let ctx = Context::load(settings.environment());
     match headroom_core::status::fetch_live(&ctx, &credential, Utc::now()).await {
         Ok(_) => Ok("Accepted by the usage service.".into()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(failed(e)),
     }
 }
 
@@ -286,17 +289,20 @@ fn history_account(app: &App, id: Option<&str>) -> Option<(AccountKey, String, O
 
 /// An account's history as CSV in the Downloads folder, named for the account and the day: each
 /// card exports its own (before, every card's button exported every account's rows).
-fn export_history(app: &App, account: Option<String>) -> Result<String, String> {
+fn export_history(app: &App, account: Option<String>) -> Result<String, CallError> {
     use headroom_core::history::{self, History};
-    let (account, label, _) =
-        history_account(app, account.as_deref()).ok_or("That account is no longer watched: reopen the dashboard.")?;
+    let (account, label, _) = history_account(app, account.as_deref())
+        .ok_or_else(|| refused("That account is no longer watched: reopen the dashboard."))?;
     let path = history::default_path()
         .filter(|p| p.exists())
-        .ok_or("There is no usage history yet: it starts with the first numbers.")?;
-    let samples =
-        History::open(&path).and_then(|h| h.since(chrono::DateTime::UNIX_EPOCH)).map_err(|e| format!("{e}."))?;
+        .ok_or_else(|| refused("There is no usage history yet: it starts with the first numbers."))?;
+    let samples = History::open(&path)
+        .and_then(|h| h.since(chrono::DateTime::UNIX_EPOCH))
+        .map_err(|e| failed(format!("{e}.")))?;
     let mine: Vec<_> = samples.into_iter().filter(|s| account.is_unknown() || s.account == account).collect();
-    let folder = dirs::download_dir().or_else(dirs::home_dir).ok_or("No Downloads folder is known for this user.")?;
+    let folder = dirs::download_dir()
+        .or_else(dirs::home_dir)
+        .ok_or_else(|| failed("No Downloads folder is known for this user (is HOME set?): nothing was saved."))?;
     let name: String = label
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '-' | '_') { c } else { '-' })
@@ -304,35 +310,35 @@ fn export_history(app: &App, account: Option<String>) -> Result<String, String> 
     let file =
         folder.join(format!("headroom-history-{}-{}.csv", name.trim_matches('-'), Utc::now().format("%Y-%m-%d")));
     headroom_core::storage::write_atomically(&file, history::to_csv(&mine).as_bytes()).map_err(|e| {
-        format!(
+        failed(format!(
             "The history could not be saved as {} ({e}): check that the folder is writable and the disk not full.",
             file.display()
-        )
+        ))
     })?;
     Ok(file.display().to_string())
 }
 
 /// The chart's data: each window's use over the last `days` days (7 by default) and its resets,
 /// for the account asked for (a dashboard card's), else the one the tray shows.
-fn history(app: &App, days: Option<u32>, account: Option<String>) -> Result<HistoryView, String> {
+fn history(app: &App, days: Option<u32>, account: Option<String>) -> Result<HistoryView, CallError> {
     use headroom_core::history::{self, History};
     // An account no longer watched: the tray's, as before.
     let (account, _, current) = history_account(app, account.as_deref())
         .or_else(|| history_account(app, None))
-        .ok_or("Headroom shows no account yet: try again in a moment.")?;
+        .ok_or_else(|| failed("Headroom shows no account yet: try again in a moment."))?;
     let until = Utc::now();
     let since = until - chrono::Duration::days(i64::from(days.unwrap_or(7).clamp(1, 180)));
     let Some(path) = history::default_path().filter(|p| p.exists()) else {
         return Ok(history_view(&[], &account, since, until, current.as_ref()));
     };
-    let samples = History::open(&path).and_then(|h| h.since(since)).map_err(|e| format!("{e}."))?;
+    let samples = History::open(&path).and_then(|h| h.since(since)).map_err(|e| failed(format!("{e}.")))?;
     Ok(history_view(&samples, &account, since, until, current.as_ref()))
 }
 
 /// The dashboard's "Tokens" tab: tokens per day over the last `days` days (14 by default), in
 /// local time, from Codex's session logs through the per-file cache; counted per Codex home (the
 /// account's, else the default one).
-async fn token_usage(app: &App, days: Option<u32>, account: Option<String>) -> Result<DailyReport, String> {
+async fn token_usage(app: &App, days: Option<u32>, account: Option<String>) -> Result<DailyReport, CallError> {
     use headroom_core::tokens::report::{daily, Filter, Zone};
     let codex_home = {
         let engine = app.shared.engine.lock().unwrap();
@@ -355,7 +361,7 @@ async fn token_usage(app: &App, days: Option<u32>, account: Option<String>) -> R
 }
 
 /// Every account, as found now.
-async fn accounts(app: &App) -> Result<Vec<AccountEntry>, String> {
+async fn accounts(app: &App) -> Result<Vec<AccountEntry>, CallError> {
     let settings = app.shared.settings();
     off_the_loop(move || {
         let env = settings.environment();
@@ -388,19 +394,33 @@ async fn accounts(app: &App) -> Result<Vec<AccountEntry>, String> {
 async fn change_accounts<T: Send + 'static, E: std::fmt::Display>(
     app: &App,
     change: impl FnOnce(&headroom_core::environment::Environment, &mut Settings) -> Result<T, E> + Send + 'static,
-) -> Result<T, String> {
+) -> Result<T, CallError> {
+    /// The file could not be changed: a failure; the change itself said no: refused.
+    enum Why {
+        Saving(headroom_core::settings_edit::EditError),
+        Refused(String),
+    }
+    impl From<headroom_core::settings_edit::EditError> for Why {
+        fn from(e: headroom_core::settings_edit::EditError) -> Why {
+            Why::Saving(e)
+        }
+    }
     let app = app.clone();
-    off_the_loop(move || {
+    let changed = off_the_loop(move || {
         app.change_settings(|settings| {
             let env = settings.environment();
-            change(&env, settings).map_err(|e| headroom_core::settings_edit::Refused(e.to_string()))
+            change(&env, settings).map_err(|e| Why::Refused(e.to_string()))
         })
     })
-    .await?
+    .await?;
+    changed.map_err(|why| match why {
+        Why::Saving(e) => failed(e),
+        Why::Refused(sentence) => refused(sentence),
+    })
 }
 
 /// "Add a Codex home": refused with a sentence unless the folder holds a ChatGPT login.
-async fn add_home(app: &App, path: String) -> Result<String, String> {
+async fn add_home(app: &App, path: String) -> Result<String, CallError> {
     let added = change_accounts(app, move |env, settings| {
         headroom_core::accounts::changes::add_home(env, settings, keychain(), std::path::Path::new(path.trim()))
     })
@@ -415,7 +435,7 @@ async fn add_home(app: &App, path: String) -> Result<String, String> {
 /// The dashboard's "Use it" after the user read which credit and that it cannot be undone: only
 /// while a limit of that account blocks or nearly blocks and the credit is in its list. The
 /// outcome is one sentence; after a reset, every account is read again.
-async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<String, String> {
+async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<String, CallError> {
     use headroom_core::present::reset_credit::{outcome_sentence, pick, worth_using};
     let (watched, snapshot, settings) = {
         let engine = app.shared.engine.lock().unwrap();
@@ -424,12 +444,12 @@ async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<
             .accounts()
             .iter()
             .find(|a| a.watched.id == account)
-            .ok_or("That account is no longer watched: open the dashboard again.")?;
+            .ok_or_else(|| refused("That account is no longer watched: open the dashboard again."))?;
         (state.watched.clone(), state.snapshot.clone(), session.settings().clone())
     };
-    let snapshot = snapshot.ok_or("There are no numbers for that account yet: refresh first.")?;
-    worth_using(&snapshot, &settings).map_err(|e| e.to_string())?;
-    let chosen = pick(&snapshot, Some(&credit)).map_err(|e| e.to_string())?.clone();
+    let snapshot = snapshot.ok_or_else(|| refused("There are no numbers for that account yet: refresh first."))?;
+    worth_using(&snapshot, &settings).map_err(|e| refused(e.to_string()))?;
+    let chosen = pick(&snapshot, Some(&credit)).map_err(|e| refused(e.to_string()))?.clone();
     let key = AccountKey::of(&snapshot);
     let env = settings.environment();
     let outcome = headroom_core::accounts::read::use_reset_credit(
@@ -440,7 +460,13 @@ async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<
         &chosen.id,
         Utc::now(),
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // Nothing was sent, or the service said no before doing anything: asking again the
+        // same way will not help.
+        UseError::NotSent(_) | UseError::Refused(_) => refused(e.to_string()),
+        UseError::NoDataFolder | UseError::NotKept(_) | UseError::Unanswered(_) => failed(e),
+    })?;
     if outcome.changed_limits() {
         app.handle(Command::Refresh);
     }
@@ -449,21 +475,23 @@ async fn use_reset_credit(app: &App, account: String, credit: String) -> Result<
 
 /// "Run test event": runs the `index`th hook with a made-up threshold crossing for the shown
 /// account (marked `"test": true`), off the loop, and says how it went.
-async fn run_test_hook(app: &App, index: usize) -> Result<String, String> {
+async fn run_test_hook(app: &App, index: usize) -> Result<String, CallError> {
     let (hook, account) = {
         let engine = app.shared.engine.lock().unwrap();
         let session = engine.session();
         (session.settings().hooks.get(index).cloned(), session.shown().watched.label().to_string())
     };
     let Some(hook) = hook else {
-        return Err("That hook is no longer in settings.toml: reopen Settings to see the hooks as they are now.".into());
+        return Err(refused(
+            "That hook is no longer in settings.toml: reopen Settings to see the hooks as they are now.",
+        ));
     };
     let shared = app.shared.clone();
     off_the_loop(move || {
         let event = headroom_core::alerts::hooks::HookEvent::test(&account, Utc::now());
         let result = crate::hooks::run_and_log(&hook, &event);
         shared.engine.lock().unwrap().hook_finished(&hook.run, result.clone());
-        result.map(|()| "The hook ran and finished well.".to_string())
+        result.map(|()| "The hook ran and finished well.".to_string()).map_err(failed)
     })
     .await?
 }

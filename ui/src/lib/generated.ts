@@ -265,3 +265,31 @@ export type DailyReport = {
   daily: Array<DayRow>;
   totals: TokenCounts;
 };
+
+export type Window = "dashboard" | "settings";
+
+export type Call =
+  | { "call": "watch"; open: Window }
+  | { "call": "dashboard" }
+  | { "call": "refresh" }
+  | { "call": "settings" }
+  | { "call": "save_settings"; form: SettingsForm; base?: SettingsForm }
+  | { "call": "credentials" }
+  | { "call": "credentials_changed" }
+  | { "call": "remove_token"; account?: string }
+  | { "call": "check_token"; account?: string }
+  | { "call": "alert_pause" }
+  | { "call": "reset_pause_label" }
+  | { "call": "pause_alerts"; until_reset: boolean }
+  | { "call": "resume_alerts" }
+  | { "call": "export_history"; account?: string }
+  | { "call": "history"; days?: number; account?: string }
+  | { "call": "token_usage"; days?: number; account?: string }
+  | { "call": "accounts" }
+  | { "call": "add_home"; path: string }
+  | { "call": "remove_account"; account: string }
+  | { "call": "pin_account"; account?: string }
+  | { "call": "hooks" }
+  | { "call": "run_test_hook"; index: number }
+  | { "call": "use_reset_credit"; account: string; credit: string }
+  | { "call": "open"; window: Window };

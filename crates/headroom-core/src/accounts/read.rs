@@ -95,22 +95,22 @@ pub async fn use_reset_credit(
     account_key: &str,
     credit_id: &str,
     now: DateTime<Utc>,
-) -> Result<ConsumeOutcome, String> {
+) -> Result<ConsumeOutcome, UseError> {
     use crate::login::credentials::DiscoverMode;
     let ctx = account.context(env);
     let tokens = PastedTokens::new(keychain);
     let pasted = account.pasted().map(|entry| tokens.source(entry.clone()));
     let discovery =
         ctx.discover(keychain, pasted.as_ref().map(|p| p as &dyn PastedTokenSource), DiscoverMode::FirstFound);
-    let Some(credential) = discovery.credential().cloned() else { return Err(discovery.missing_error().to_string()) };
-    crate::status::sendable(&credential, now).map_err(|e| e.to_string())?;
+    let Some(credential) = discovery.credential().cloned() else {
+        return Err(UseError::NotSent(discovery.missing_error()));
+    };
+    crate::status::sendable(&credential, now).map_err(UseError::NotSent)?;
     // A Codex access token names no account: its owner, as every read finds it.
-    let credential = crate::status::owned(&ctx, credential).await.map_err(|(_, e)| e.to_string())?;
-    let client = ctx.client().map_err(|e| e.to_string())?;
-    let store = ResetCreditStore::in_data_dir(ctx.env.data_dir.as_deref()).ok_or_else(|| {
-        "Headroom has no data folder to keep the request in: set HOME (or XDG_DATA_HOME).".to_string()
-    })?;
-    use_credit(&client, &credential, &store, account_key, credit_id, now).await.map_err(|e| e.to_string())
+    let credential = crate::status::owned(&ctx, credential).await.map_err(|(_, e)| UseError::NotSent(e))?;
+    let client = ctx.client().map_err(UseError::NotSent)?;
+    let store = ResetCreditStore::in_data_dir(ctx.env.data_dir.as_deref()).ok_or(UseError::NoDataFolder)?;
+    use_credit(&client, &credential, &store, account_key, credit_id, now).await
 }
 
 /// Sends the user's decision to use `credit_id`: one request id per decision, kept on disk before
@@ -167,6 +167,11 @@ async fn use_credit(
 /// Why a decision to use a credit has no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum UseError {
+    /// No request left: no usable login, or the service cannot be reached as configured.
+    #[error("{0}")]
+    NotSent(crate::error::UsageError),
+    #[error("Headroom has no data folder to keep the request in: set HOME (or XDG_DATA_HOME).")]
+    NoDataFolder,
     #[error("The request could not be kept before sending it ({0}), so it was not sent: free some disk space and try again.")]
     NotKept(String),
     #[error("No usable answer came ({}), so the credit may or may not have been used: using the same credit again within the hour resends the same request, so at most one credit is ever used.", brief(.0))]

@@ -12,8 +12,8 @@ use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::json::string;
 use crate::login::keychain::{Keychain, KeychainError};
-use crate::sources::usage_body::string;
 
 pub const CODEX_KEYRING_SERVICE: &str = "Codex Auth";
 

@@ -120,7 +120,7 @@ impl UsageClient {
             Err(other) => return Err(other),
         };
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        let text = |key: &str| crate::sources::usage_body::string(value.get(key));
+        let text = |key: &str| crate::json::string(value.get(key));
         let Some(account_id) = text("chatgpt_account_id").filter(|_| (200..300).contains(&status)) else {
             let problem = if (200..300).contains(&status) {
                 "its answer names no account".to_string()

@@ -14,8 +14,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::json::{number, string};
 use crate::model::{ResetCredit, ResetCreditList};
-use crate::sources::usage_body::{number, string};
 
 /// How long a list read from the service is used before it is read again.
 pub const LIST_FRESH_FOR: Duration = Duration::hours(1);

@@ -17,8 +17,9 @@ use chrono::{DateTime, Duration, Utc};
 use memchr::memmem;
 use serde_json::Value;
 
+use crate::json::{boolean, number, string};
 use crate::model::{LimitId, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind};
-use crate::sources::usage_body::{boolean, number, parse_credits, parse_pool, percent, plausible_reset, string};
+use crate::sources::usage_body::{parse_credits, parse_pool, percent, plausible_reset};
 
 pub fn sessions_dir(codex_home: &Path) -> PathBuf {
     codex_home.join("sessions")

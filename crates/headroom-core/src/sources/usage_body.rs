@@ -11,6 +11,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use crate::json::{boolean, number, seconds, seconds_after, string, unix_time};
+
 use crate::model::{
     Account, Credits, LimitId, PoolCredits, SourceKind, SpendControl, UsageSnapshot, UsageWindow, WindowKind,
     RESERVE_FEATURE, RESERVE_LIMIT_NAME,
@@ -338,49 +340,10 @@ fn count(value: Option<&Value>) -> Option<u32> {
     number(value).filter(|n| *n >= 0.0).map(|n| n.min(f64::from(u32::MAX)) as u32)
 }
 
-/// A length in seconds that time arithmetic can use (a day's worth of slack either side of a
-/// century); anything else is unknown.
-pub(crate) fn seconds(value: Option<&Value>) -> Option<i64> {
-    number(value).filter(|s| s.abs() < 3.2e9).map(|s| s as i64)
-}
-
-/// Unix seconds as a time, or `None` outside the representable range.
-pub(crate) fn unix_time(value: Option<&Value>) -> Option<DateTime<Utc>> {
-    number(value).filter(|s| s.abs() < 1e12).and_then(|s| DateTime::from_timestamp(s as i64, 0))
-}
-
-/// `at` plus `seconds`, or `None` when that is outside the representable range (the service
-/// and damaged logs can send anything).
-pub(crate) fn seconds_after(at: DateTime<Utc>, seconds: f64) -> Option<DateTime<Utc>> {
-    let delta = chrono::TimeDelta::try_seconds(seconds as i64)?;
-    at.checked_add_signed(delta)
-}
-
-/// A finite number, from a JSON number or a numeric string ("9.99").
-pub(crate) fn number(value: Option<&Value>) -> Option<f64> {
-    let n = match value? {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse::<f64>().ok()?,
-        _ => return None,
-    };
-    n.is_finite().then_some(n)
-}
-
 /// A used percentage, when it is one: outside 0–100 (a service glitch of 104 % or -3 %) it is no
 /// percentage at all, as Codex's own client has it, never a bar past its track.
 pub(crate) fn percent(value: Option<&Value>) -> Option<f64> {
     number(value).filter(|p| in_percent_range(*p)).map(|n| n.clamp(0.0, 100.0))
-}
-
-pub(crate) fn string(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
-
-pub(crate) fn boolean(value: Option<&Value>) -> Option<bool> {
-    value?.as_bool()
 }
 
 fn range(value: Option<&Value>) -> Option<(f64, f64)> {

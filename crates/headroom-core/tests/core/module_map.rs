@@ -188,18 +188,22 @@ fn paths_grouped_imports_and_super_are_read_as_modules() {
 }
 
 /// The core's layers, bottom first: a module builds on its own layer and those below it.
-const LAYERS: [&[&str]; 6] = [
-    &["text", "user_folders", "model", "logging", "humanize"],
+const LAYERS: [&[&str]; 8] = [
+    &["text", "user_folders", "model", "logging", "humanize", "json"],
     &["environment", "error", "storage", "settings", "settings_edit"],
-    &["login", "sources", "history", "tokens", "poll"],
-    &["accounts", "alerts", "fallback"],
-    &["status", "session", "engine"],
+    &["login", "sources", "history", "tokens"],
+    &["alerts", "fallback"],
+    &["status"],
+    &["accounts", "poll"],
+    &["session", "engine"],
     &["present"],
 ];
 
 /// Imports up the layers (a module, and a higher layer's top module it names): 13 before the
-/// engine came, 7 since. The number may go down, never up.
-const UPWARD_IMPORTS_AT_MOST: usize = 7;
+/// engine came, 7 after; 3 once the layers above said what the code does (`status` reads one
+/// account and `accounts` reads many through it, so `status` is the lower; `poll` schedules
+/// status reports). The number may go down, never up.
+const UPWARD_IMPORTS_AT_MOST: usize = 3;
 
 #[test]
 fn the_core_imports_up_its_layers_no_more_often_than_before() {

@@ -166,9 +166,10 @@ fn the_socket_answers_only_well_formed_messages_from_this_user() {
     let mut client = Socket::connect(&socket);
     client.send(b"not json at all\n\xff\xfe\n[]\n");
     let unknown = client.ask(7, json!({"call": "format_disk"}));
-    assert!(unknown["err"].as_str().unwrap().contains("did not understand"), "{unknown}");
+    assert!(unknown["err"]["sentence"].as_str().unwrap().contains("did not understand"), "{unknown}");
+    assert_eq!(unknown["err"]["kind"], "unreachable", "{unknown}");
     let wrong = client.ask(8, json!({"call": "pause_alerts", "until_reset": "yes"}));
-    assert!(wrong["err"].is_string(), "{wrong}");
+    assert!(wrong["err"]["sentence"].is_string(), "{wrong}");
     let fine = client.ask(9, json!({"call": "alert_pause"}));
     assert_eq!(fine["ok"], Value::Null, "{fine}");
     let mut flood = Socket::connect(&socket);
