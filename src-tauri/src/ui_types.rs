@@ -67,36 +67,38 @@ mod tests {
         out.trim_end().to_string() + "\n"
     }
 
-    /// A union of objects (`type Call = { "call": "a" } | { "call": "b", x: T, };`) as one
-    /// variant a line, without the fields' doc comments (the Rust type has them); `None` for
-    /// any other declaration.
-    fn a_variant_a_line(declaration: &str) -> Option<String> {
-        let (name, body) = declaration.split_once(" = ")?;
-        let body = body.trim().trim_end_matches(';');
-        let mut variants = Vec::new();
+    /// `text` cut at each `separator` outside brackets and doc comments (the last piece too).
+    fn split_outside_brackets(text: &str, separator: u8) -> Vec<&str> {
+        let mut pieces = Vec::new();
         let (mut depth, mut start, mut in_doc) = (0i32, 0, false);
-        let bytes = body.as_bytes();
+        let bytes = text.as_bytes();
         for (i, &b) in bytes.iter().enumerate() {
             match b {
-                b'/' if !in_doc && body[i..].starts_with("/**") => in_doc = true,
+                b'/' if !in_doc && text[i..].starts_with("/**") => in_doc = true,
                 b'/' if in_doc && i > 0 && bytes[i - 1] == b'*' => in_doc = false,
                 b'<' | b'(' | b'[' | b'{' if !in_doc => depth += 1,
                 b'>' | b')' | b']' | b'}' if !in_doc => depth -= 1,
-                b'|' if !in_doc && depth == 0 => {
-                    variants.push(&body[start..i]);
+                b if b == separator && !in_doc && depth == 0 => {
+                    pieces.push(&text[start..i]);
                     start = i + 1;
                 }
                 _ => {}
             }
         }
-        variants.push(&body[start..]);
+        pieces.push(&text[start..]);
+        pieces
+    }
+
+    /// A union of objects (`type Call = { "call": "a" } | { "call": "b", x: T, };`) as one
+    /// variant a line, without the fields' doc comments (the Rust type has them); `None` for
+    /// any other declaration.
+    fn a_variant_a_line(declaration: &str) -> Option<String> {
+        let (name, body) = declaration.split_once(" = ")?;
+        let variants = split_outside_brackets(body.trim().trim_end_matches(';'), b'|');
         if variants.len() < 2 || !variants.iter().all(|v| v.trim().starts_with('{')) {
             return None;
         }
-        let mut out = format!(
-            "{name} =
-"
-        );
+        let mut out = format!("{name} =\n");
         for variant in variants {
             let inner = variant.trim().trim_start_matches('{').trim_end_matches('}');
             let mut fields = Vec::new();
@@ -109,11 +111,7 @@ mod tests {
             fields.push(rest.to_string());
             let text = fields.concat();
             let parts: Vec<&str> = text.split([',', ';']).map(str::trim).filter(|f| !f.is_empty()).collect();
-            out.push_str(&format!(
-                "  | {{ {} }}
-",
-                parts.join("; ")
-            ));
+            out.push_str(&format!("  | {{ {} }}\n", parts.join("; ")));
         }
         Some(out.trim_end().to_string() + ";")
     }
@@ -124,24 +122,8 @@ mod tests {
             return declaration.to_string();
         };
         let mut out = declaration[..open].to_string() + "{\n";
-        let body = &declaration[open + 1..close];
-        let (mut depth, mut start, mut in_doc) = (0i32, 0, false);
-        let mut fields = Vec::new();
-        let bytes = body.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            match b {
-                b'/' if !in_doc && body[i..].starts_with("/**") => in_doc = true,
-                b'/' if in_doc && i > 0 && bytes[i - 1] == b'*' => in_doc = false,
-                b'<' | b'(' | b'[' | b'{' if !in_doc => depth += 1,
-                b'>' | b')' | b']' | b'}' if !in_doc => depth -= 1,
-                b',' if !in_doc && depth == 0 => {
-                    fields.push(&body[start..i]);
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        for field in fields {
+        let fields = split_outside_brackets(&declaration[open + 1..close], b',');
+        for field in fields.into_iter().filter(|f| !f.trim().is_empty()) {
             let field = field.trim();
             let (doc, field) = match field.find("*/") {
                 Some(end) => (Some(&field[..end + 2]), field[end + 2..].trim()),
