@@ -42,7 +42,7 @@ pub mod error;
 pub mod fallback;
 pub mod history;
 pub mod humanize;
-pub mod json;
+pub(crate) mod json;
 pub mod logging;
 pub mod login;
 pub mod model;

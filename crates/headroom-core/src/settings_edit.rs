@@ -75,7 +75,6 @@ pub fn merge(base: &Settings, mine: &Settings, theirs: &Settings) -> Settings {
     }
     // `mine` holds checked settings: what `get` writes, `set` reads back as it was.
     debug_assert!(problems.is_empty(), "{problems:?}");
-    merged.thresholds = theirs.thresholds.clone();
     for (kind, values) in &mine.thresholds {
         if base.thresholds.get(kind) != Some(values) {
             merged.thresholds.insert(*kind, values.clone());

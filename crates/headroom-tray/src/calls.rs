@@ -2,6 +2,7 @@
 //! `headroom_protocol::calls`'s).
 
 use chrono::Utc;
+use headroom_core::accounts::changes::AccountChangeError;
 use headroom_core::accounts::read::UseError;
 use headroom_core::accounts::roster::{HomeOrigin, Place, Roster};
 use headroom_core::engine::Command;
@@ -9,6 +10,7 @@ use headroom_core::login::credentials::DiscoverMode;
 use headroom_core::login::pasted_tokens::{PastedEntry, PastedTokens};
 use headroom_core::login::vault::TokenInfo;
 use headroom_core::model::{AccountKey, SourceKind, UsageSnapshot};
+use headroom_core::poll::Trigger;
 use headroom_core::present::history_view::{history_view, HistoryView};
 use headroom_core::present::words::probe_status;
 use headroom_core::settings::{FieldProblem, Settings, SettingsForm};
@@ -62,13 +64,13 @@ pub async fn answer(app: &App, call: Call) -> Answer {
         Call::SaveSettings { form, base } => Reply::Saved(Box::new(save_settings(app, *form, base.map(|b| *b)))),
         Call::Credentials => Reply::Credentials(Box::new(credentials(app).await?)),
         Call::CredentialsChanged => {
-            app.handle(Command::CredentialsChanged);
+            shared.trigger(Trigger::CredentialsChanged);
             Reply::Done
         }
         Call::RemoveToken { account } => {
             let entry = pasted_entry_of(app, account).await?;
             off_the_loop(move || PastedTokens::new(keychain()).remove(&entry)).await?.map_err(failed)?;
-            app.handle(Command::CredentialsChanged);
+            shared.trigger(Trigger::CredentialsChanged);
             app.handle(Command::Refresh);
             Reply::Done
         }
@@ -391,31 +393,24 @@ async fn accounts(app: &App) -> Result<Vec<AccountEntry>, CallError> {
 
 /// Changes the accounts' settings with `change` (off the loop: it reads logins), on the file as
 /// it is now and under its lock, and applies them.
-async fn change_accounts<T: Send + 'static, E: std::fmt::Display>(
+async fn change_accounts<T: Send + 'static>(
     app: &App,
-    change: impl FnOnce(&headroom_core::environment::Environment, &mut Settings) -> Result<T, E> + Send + 'static,
+    change: impl FnOnce(&headroom_core::environment::Environment, &mut Settings) -> Result<T, AccountChangeError>
+        + Send
+        + 'static,
 ) -> Result<T, CallError> {
-    /// The file could not be changed: a failure; the change itself said no: refused.
-    enum Why {
-        Saving(headroom_core::settings_edit::EditError),
-        Refused(String),
-    }
-    impl From<headroom_core::settings_edit::EditError> for Why {
-        fn from(e: headroom_core::settings_edit::EditError) -> Why {
-            Why::Saving(e)
-        }
-    }
     let app = app.clone();
     let changed = off_the_loop(move || {
         app.change_settings(|settings| {
             let env = settings.environment();
-            change(&env, settings).map_err(|e| Why::Refused(e.to_string()))
+            change(&env, settings)
         })
     })
     .await?;
-    changed.map_err(|why| match why {
-        Why::Saving(e) => failed(e),
-        Why::Refused(sentence) => refused(sentence),
+    changed.map_err(|e| match e {
+        // The file or the keychain could not be changed: trying again may work.
+        AccountChangeError::Settings(_) | AccountChangeError::Vault(_) => failed(e),
+        _ => refused(e.to_string()),
     })
 }
 

@@ -32,8 +32,6 @@ pub enum Command {
     ResumeAlerts,
     /// The pin changed: the icon shows the pinned account at once, with the numbers known.
     ShowPinned,
-    /// A token was pasted or removed: the logins are found again and read.
-    CredentialsChanged,
     /// The settings are now these (saved from the window, or the file changed).
     UseSettings(Box<Settings>),
     /// "Switch Codex to API key" / "Switch Codex back to your ChatGPT plan".
@@ -179,7 +177,6 @@ impl Engine {
                 self.show_pinned();
                 Effects { redraw: Redraw::Everything, ..Effects::default() }
             }
-            Command::CredentialsChanged => Effects { poll: vec![Trigger::CredentialsChanged], ..Effects::default() },
             Command::UseSettings(settings) => self.use_settings(*settings),
             Command::SwitchCodex(direction) => Effects { switch_codex: Some(direction), ..Effects::default() },
         }

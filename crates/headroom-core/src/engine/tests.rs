@@ -49,13 +49,6 @@ fn the_shown_account_is_read_every_tick_and_another_at_the_poll_interval() {
 }
 
 #[test]
-fn a_token_pasted_or_removed_has_the_logins_found_again() {
-    let mut engine = two_accounts_read();
-    let effects = engine.handle(Command::CredentialsChanged, now());
-    assert_eq!(effects, Effects { poll: vec![Trigger::CredentialsChanged], ..Effects::default() });
-}
-
-#[test]
 fn refresh_reads_every_account_once_and_asks_the_keychain_again() {
     let mut engine = two_accounts_read();
     let effects = engine.handle(Command::Refresh, now());
