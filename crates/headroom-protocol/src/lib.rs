@@ -6,6 +6,8 @@
 pub mod calls;
 pub mod client;
 pub mod messages;
+#[cfg(windows)]
+pub mod pipe_security;
 pub mod server;
 pub mod socket;
 

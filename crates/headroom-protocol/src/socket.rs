@@ -95,7 +95,11 @@ fn socket_name() -> io::Result<Name<'static>> {
 /// is refused before anything is sent to it or believed from it.
 pub async fn connect() -> io::Result<Stream> {
     let stream = Stream::connect(socket_name()?).await?;
-    same_user(&stream).map_err(|why| {
+    #[cfg(windows)]
+    let checked = pipe_is_ours(&stream).and_then(|()| same_user(&stream));
+    #[cfg(not(windows))]
+    let checked = same_user(&stream);
+    checked.map_err(|why| {
         tracing::warn!("refused Headroom's socket at {}: {why}", socket_place());
         io::Error::new(io::ErrorKind::PermissionDenied, why)
     })?;
@@ -113,10 +117,12 @@ pub enum Claim {
 /// Becomes the one tray: listens on the socket, unless a running tray answers there. A socket
 /// file nobody answers on (a crash) is replaced.
 pub async fn claim() -> io::Result<Claim> {
-    if let Ok(stream) = connect().await {
-        return Ok(Claim::Running(stream));
+    match connect().await {
+        Ok(stream) => return Ok(Claim::Running(stream)),
+        // Someone else's socket or pipe under Headroom's name: neither talked to nor joined.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Err(e),
+        Err(_) => {}
     }
-    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut options = ListenerOptions::new().name(socket_name()?).try_overwrite(true);
     #[cfg(unix)]
     {
@@ -141,6 +147,12 @@ pub async fn claim() -> io::Result<Claim> {
         }
         options = options.mode(0o600);
     }
+    #[cfg(windows)]
+    {
+        use interprocess::os::windows::local_socket::ListenerOptionsExt;
+        // The first instance of the name only: a pipe someone else made first is not joined.
+        options = options.security_descriptor(crate::pipe_security::pipe_descriptor()?);
+    }
     options.create_tokio().map(Claim::Listening)
 }
 
@@ -158,9 +170,28 @@ pub(crate) fn same_user(stream: &Stream) -> Result<(), String> {
             None => Err("its user could not be read".into()),
         }
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
     {
-        let _ = stream;
-        Ok(())
+        use crate::pipe_security::Sid;
+        let ours = Sid::of_this_process().map_err(|e| format!("this process's user could not be read ({e})"))?;
+        let pid = stream.peer_creds().ok().and_then(|c| c.pid()).ok_or("its other end could not be named")?;
+        match Sid::of_process(pid) {
+            Ok(theirs) if theirs == ours => Ok(()),
+            Ok(theirs) => Err(format!("its other end runs as {}", theirs.text().unwrap_or_default())),
+            Err(e) => Err(format!("its other end's user could not be read ({e})")),
+        }
+    }
+}
+
+/// A window's side of [`same_user`] on Windows: the pipe itself must be its user's too (owner
+/// of the pipe object), or it was made first by someone else under Headroom's name.
+#[cfg(windows)]
+fn pipe_is_ours(stream: &Stream) -> Result<(), String> {
+    use crate::pipe_security::{handle_of, Sid};
+    let ours = Sid::of_this_process().map_err(|e| format!("this process's user could not be read ({e})"))?;
+    match Sid::owner_of(handle_of(stream)) {
+        Ok(owner) if owner == ours => Ok(()),
+        Ok(owner) => Err(format!("the pipe was made by {}, not by this user", owner.text().unwrap_or_default())),
+        Err(e) => Err(format!("the pipe's owner could not be read ({e})")),
     }
 }

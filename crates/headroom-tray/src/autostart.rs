@@ -84,13 +84,20 @@ fn exec_quoted(path: &str) -> String {
 
 #[cfg(not(target_os = "linux"))]
 fn set_native(program: &Path, wanted: bool) -> Result<(), String> {
-    use auto_launch::{AutoLaunchBuilder, MacOSLaunchMode};
+    use auto_launch::{AutoLaunchBuilder, MacOSLaunchMode, WindowsEnableMode};
     let program = program.to_str().ok_or("this program's path is not valid UTF-8")?;
+    // The Run key's value is a command line: a path with spaces ("C:\Program Files\…") must be
+    // quoted, or Windows tries "C:\Program" first.
+    #[cfg(windows)]
+    let program = &format!("\"{program}\"");
     let launcher = AutoLaunchBuilder::new()
         .set_app_name("Headroom")
         .set_app_path(program)
         .set_args(&["--autostart"])
         .set_macos_launch_mode(MacOSLaunchMode::LaunchAgent)
+        // This user's login only: left to itself the crate writes HKEY_LOCAL_MACHINE's Run key
+        // (every user of the machine) whenever it may, as from an elevated Headroom.
+        .set_windows_enable_mode(WindowsEnableMode::CurrentUser)
         .build()
         .map_err(|e| e.to_string())?;
     match launcher.is_enabled() {

@@ -99,6 +99,12 @@ pub(crate) fn run(process: Process) -> i32 {
                     update(tray, &app.tray_view(), &mut shown);
                 }
             }
+            // Windows ends the session (WM_ENDSESSION): tao ends the process right after this.
+            // The icon goes first, as on Quit; every change was saved when it was made.
+            Event::LoopDestroyed => {
+                tracing::info!("the session is ending: Headroom quits");
+                tray.take();
+            }
             Event::UserEvent(Wake::Quit) => {
                 // The icon is taken out of the tray first (Windows would show a dead one).
                 tray.take();
@@ -141,7 +147,13 @@ fn build(view: &TrayView, shown: &mut Shown) -> Result<TrayIcon, String> {
 /// Brings the icon up to date; cheap when nothing changed.
 fn update(tray: &TrayIcon, view: &TrayView, shown: &mut Shown) {
     if let Some(icon) = icon(view, shown) {
-        if let Err(e) = tray.set_icon_with_as_template(Some(icon), ICON.1 == Style::Template) {
+        // `set_icon_with_as_template` does nothing but on macOS: on Windows the icon stayed as
+        // it was drawn at start whatever the numbers did (tests/windows.rs).
+        #[cfg(target_os = "macos")]
+        let redrawn = tray.set_icon_with_as_template(Some(icon), ICON.1 == Style::Template);
+        #[cfg(not(target_os = "macos"))]
+        let redrawn = tray.set_icon(Some(icon));
+        if let Err(e) = redrawn {
             tracing::warn!("could not redraw the tray icon ({e})");
         }
     }
@@ -166,10 +178,42 @@ fn update(tray: &TrayIcon, view: &TrayView, shown: &mut Shown) {
 
 fn native_menu(view: &MenuView) -> tray_icon::menu::Result<Menu> {
     let menu = Menu::new();
-    for item in native_items(&menu_entries(view))? {
+    let entries = menu_entries(view);
+    for item in native_items(&entries)? {
         menu.append(item.as_ref())?;
     }
+    #[cfg(windows)]
+    {
+        use tray_icon::menu::ContextMenu;
+        log_commands(menu.hpopupmenu(), &entries);
+    }
     Ok(menu)
+}
+
+/// Logs (at debug) which WM_COMMAND number each entry's action got: a click sends the number,
+/// which the menu crate maps back to the entry's id. The Windows tests send the message a click
+/// sends, and read here which number to send.
+#[cfg(windows)]
+fn log_commands(menu: isize, entries: &[MenuEntry]) {
+    use windows_sys::Win32::UI::WindowsAndMessaging::{GetMenuItemID, GetSubMenu};
+    for (position, entry) in entries.iter().enumerate() {
+        let position = position as i32;
+        match entry {
+            MenuEntry::Action { action, .. } => {
+                // SAFETY: a menu this process made and holds; an out-of-range position is -1.
+                let command = unsafe { GetMenuItemID(menu as _, position) };
+                tracing::debug!("menu command {command} is {}", action.id());
+            }
+            MenuEntry::Submenu { entries, .. } => {
+                // SAFETY: as above; a position without a submenu gives null.
+                let submenu = unsafe { GetSubMenu(menu as _, position) };
+                if !submenu.is_null() {
+                    log_commands(submenu as isize, entries);
+                }
+            }
+            MenuEntry::Info { .. } | MenuEntry::Separator => {}
+        }
+    }
 }
 
 fn native_items(entries: &[MenuEntry]) -> tray_icon::menu::Result<Vec<Box<dyn IsMenuItem>>> {

@@ -57,8 +57,14 @@ pub fn run(start: Start) -> i32 {
             return runtime.block_on(ask_running_tray(stream, open.unwrap_or(Window::Dashboard)))
         }
         Err(e) => {
+            #[cfg(unix)]
             eprintln!(
                 "Headroom could not open its socket in {} ({e}): check that the folder is yours and writable.",
+                socket::socket_place()
+            );
+            #[cfg(windows)]
+            eprintln!(
+                "Headroom could not open its pipe {} ({e}): another program holds Headroom's name; sign out and in again, and if it stays, find that program.",
                 socket::socket_place()
             );
             return 1;

@@ -1,7 +1,8 @@
 //! The tray's tests, run against the real tray and window processes in a desktop session (see
 //! `common`): one test binary, a module per subject. Each test that uses the desktop holds its
 //! turn (`common::desktop_or_skip`) for its whole run: the session has one tray host, one Secret
-//! Service, one panel.
+//! Service, one panel. Unix only: the Windows tray's are `windows.rs`.
+#![cfg(unix)]
 
 mod common;
 
