@@ -149,7 +149,9 @@ impl Tray {
         wait_for("the tray's icon window", Duration::from_secs(20), || {
             top_windows().into_iter().find(|w| process_of(*w) == self.pid() && class_of(*w) == "tray_icon_app")
         })
-        .unwrap_or_else(|| panic!("no tray_icon_app window of the tray's; its windows: {:?}\n{}", describe(self.pid()), self.log()))
+        .unwrap_or_else(|| {
+            panic!("no tray_icon_app window of the tray's; its windows: {:?}\n{}", describe(self.pid()), self.log())
+        })
     }
 
     /// The WM_COMMAND number of the entry whose id is `id`, in the menu now (the tray logs them
@@ -174,7 +176,8 @@ impl Tray {
     }
 
     fn wait_for_exit(&mut self, timeout: Duration) -> Option<i32> {
-        wait_for("the tray to end", timeout, || self.child.try_wait().unwrap()).map(|status| status.code().unwrap_or(-1))
+        wait_for("the tray to end", timeout, || self.child.try_wait().unwrap())
+            .map(|status| status.code().unwrap_or(-1))
     }
 }
 
@@ -248,12 +251,24 @@ fn rect_of(window: HWND) -> RECT {
 }
 
 fn describe(pid: u32) -> Vec<String> {
-    all_windows().into_iter().filter(|w| pid == 0 || process_of(*w) == pid).map(|w| {
-        let r = rect_of(w);
-        // SAFETY: a plain query.
-        let visible = unsafe { wm::IsWindowVisible(w) } != 0;
-        format!("{w:?} pid {} {} {}x{}+{}+{} visible {visible}", process_of(w), class_of(w), r.right - r.left, r.bottom - r.top, r.left, r.top)
-    }).collect()
+    all_windows()
+        .into_iter()
+        .filter(|w| pid == 0 || process_of(*w) == pid)
+        .map(|w| {
+            let r = rect_of(w);
+            // SAFETY: a plain query.
+            let visible = unsafe { wm::IsWindowVisible(w) } != 0;
+            format!(
+                "{w:?} pid {} {} {}x{}+{}+{} visible {visible}",
+                process_of(w),
+                class_of(w),
+                r.right - r.left,
+                r.bottom - r.top,
+                r.left,
+                r.top
+            )
+        })
+        .collect()
 }
 
 /// The icons in Wine's shell tray: with no tray host on the X screen, explorer.exe shows a tray
@@ -321,7 +336,11 @@ impl Pixels {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(name);
-        let pixmap = tiny_skia::Pixmap::from_vec(self.rgba.clone(), tiny_skia::IntSize::from_wh(self.width, self.height).unwrap()).unwrap();
+        let pixmap = tiny_skia::Pixmap::from_vec(
+            self.rgba.clone(),
+            tiny_skia::IntSize::from_wh(self.width, self.height).unwrap(),
+        )
+        .unwrap();
         pixmap.save_png(&path).unwrap();
         path
     }
@@ -335,10 +354,7 @@ fn run_key_value() -> Option<String> {
 /// The same in `hive` (`HKLM`: every user's logins).
 fn run_key_value_in(hive: &str) -> Option<String> {
     let key = format!(r"{hive}\Software\Microsoft\Windows\CurrentVersion\Run");
-    let output = Command::new("reg")
-        .args(["query", key.as_str(), "/v", "Headroom"])
-        .output()
-        .unwrap();
+    let output = Command::new("reg").args(["query", key.as_str(), "/v", "Headroom"]).output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     (output.status.success() && text.contains("Headroom")).then_some(text)
 }
@@ -375,7 +391,8 @@ fn the_tray_runs_polls_shows_its_icon_answers_its_windows_and_quits_from_the_men
     let data = sandbox.data_dir();
     wait_for("the numbers and the history", Duration::from_secs(30), || {
         let numbers = std::fs::read_dir(data.join("numbers")).ok()?.flatten().count();
-        (numbers > 0 && data.join("history.sqlite3").is_file() && data.join("last-snapshot.json").is_file()).then_some(())
+        (numbers > 0 && data.join("history.sqlite3").is_file() && data.join("last-snapshot.json").is_file())
+            .then_some(())
     })
     .unwrap_or_else(|| panic!("no numbers or history in {}:\n{}", data.display(), tray.log()));
     assert!(sandbox.usage_requests() >= 1);
@@ -407,8 +424,10 @@ fn the_tray_runs_polls_shows_its_icon_answers_its_windows_and_quits_from_the_men
     tray.choose("refresh");
     wait_for("the refresh", Duration::from_secs(20), || (sandbox.usage_requests() > asked).then_some(()))
         .unwrap_or_else(|| panic!("Refresh now did not poll:\n{}", tray.log()));
-    wait_for("the new numbers", Duration::from_secs(10), || (left_percent(&dashboard(&sandbox)) == Some(15)).then_some(()))
-        .unwrap_or_else(|| panic!("the dashboard did not change:\n{}", tray.log()));
+    wait_for("the new numbers", Duration::from_secs(10), || {
+        (left_percent(&dashboard(&sandbox)) == Some(15)).then_some(())
+    })
+    .unwrap_or_else(|| panic!("the dashboard did not change:\n{}", tray.log()));
     let few_left = wait_for("the icon redrawn", Duration::from_secs(10), || {
         let pixels = Pixels::of(icon);
         (pixels.rgba != half_left.rgba && pixels.colours() > 2).then_some(pixels)
@@ -475,7 +494,9 @@ fn the_end_of_the_session_ends_the_tray_and_takes_its_icon_away() {
         for window in &windows {
             let mut result = 0;
             // SAFETY: a message to a window handle, with a timeout; a gone window fails harmlessly.
-            unsafe { wm::SendMessageTimeoutW(*window, message, wparam, lparam, wm::SMTO_ABORTIFHUNG, 5_000, &mut result) };
+            unsafe {
+                wm::SendMessageTimeoutW(*window, message, wparam, lparam, wm::SMTO_ABORTIFHUNG, 5_000, &mut result)
+            };
         }
     }
     assert_eq!(tray.wait_for_exit(Duration::from_secs(10)), Some(0), "{}", tray.log());
@@ -483,7 +504,6 @@ fn the_end_of_the_session_ends_the_tray_and_takes_its_icon_away() {
     assert!(shell_tray_icons().is_empty(), "the icon left the shell's tray");
     assert!(sandbox.data_dir().join("last-snapshot.json").is_file());
 }
-
 
 fn wide(text: &str) -> Vec<u16> {
     text.encode_utf16().chain([0]).collect()
@@ -543,7 +563,9 @@ impl Squatter {
             loop {
                 let mut read = 0u32;
                 // SAFETY: the buffer's length is passed.
-                let ok = unsafe { ReadFile(pipe, buffer.as_mut_ptr(), buffer.len() as u32, &mut read, std::ptr::null_mut()) };
+                let ok = unsafe {
+                    ReadFile(pipe, buffer.as_mut_ptr(), buffer.len() as u32, &mut read, std::ptr::null_mut())
+                };
                 if ok == 0 || read == 0 {
                     break;
                 }
@@ -602,7 +624,15 @@ fn the_pipe_is_owned_by_this_user_and_open_to_this_user_alone() {
         for _ in 0..50 {
             // SAFETY: a NUL-terminated name; the handle is closed by the caller.
             let handle = unsafe {
-                CreateFileW(name.as_ptr(), GENERIC_READ | GENERIC_WRITE, 0, std::ptr::null(), OPEN_EXISTING, 0, std::ptr::null_mut())
+                CreateFileW(
+                    name.as_ptr(),
+                    GENERIC_READ | GENERIC_WRITE,
+                    0,
+                    std::ptr::null(),
+                    OPEN_EXISTING,
+                    0,
+                    std::ptr::null_mut(),
+                )
             };
             // SAFETY: a plain query.
             if handle as isize != -1 || unsafe { GetLastError() } != ERROR_PIPE_BUSY {
@@ -664,7 +694,14 @@ fn the_pipe_is_owned_by_this_user_and_open_to_this_user_alone() {
     // SAFETY: handles made here and closed here; the impersonation is reverted.
     unsafe {
         let mut token: HANDLE = std::ptr::null_mut();
-        assert_ne!(OpenProcessToken(GetCurrentProcess(), TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_IMPERSONATE, &mut token), 0);
+        assert_ne!(
+            OpenProcessToken(
+                GetCurrentProcess(),
+                TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_IMPERSONATE,
+                &mut token
+            ),
+            0
+        );
         let disabled = SID_AND_ATTRIBUTES { Sid: user.as_psid(), Attributes: 0 };
         let mut other: HANDLE = std::ptr::null_mut();
         assert_ne!(
@@ -685,7 +722,6 @@ fn the_pipe_is_owned_by_this_user_and_open_to_this_user_alone() {
         assert!(refused as isize == -1 && error == 5, "another user is refused (access denied), got error {error}");
     }
 }
-
 
 /// Whether this runs under Wine (its ntdll has `wine_get_version`).
 fn under_wine() -> bool {
