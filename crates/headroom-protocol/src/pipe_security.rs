@@ -1,10 +1,10 @@
 //! Who may use the tray's named pipe on Windows. The pipe is made with an explicit security
 //! descriptor, owned by the user who runs the tray and open to that user alone: the default one
 //! lets every user of the machine read it, and a tray started elevated would have it owned by
-//! the Administrators group. A window believes a pipe only when the pipe is owned by its own
-//! user and the process serving it runs as that user, so a pipe someone else created first under
-//! the same name is refused before anything is sent to it; the tray answers only processes of
-//! its own user.
+//! the Administrators group. A window opens the pipe letting the server identify it but never
+//! act as it, and believes the pipe only when it is owned by its own user, so a pipe someone
+//! else created first under the same name is refused before anything is sent to it; the tray
+//! answers only its own user's processes.
 
 use std::ffi::c_void;
 use std::io;

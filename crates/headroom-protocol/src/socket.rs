@@ -94,9 +94,14 @@ fn socket_name() -> io::Result<Name<'static>> {
 /// Connects to the running tray, if one is listening as this user: a server of another user's
 /// is refused before anything is sent to it or believed from it.
 pub async fn connect() -> io::Result<Stream> {
+    #[cfg(unix)]
     let stream = Stream::connect(socket_name()?).await?;
     #[cfg(windows)]
-    let checked = pipe_is_ours(&stream).and_then(|()| same_user(&stream));
+    let stream = open_pipe().await?;
+    // On Windows the pipe's owner says whose it is (the tray's process may run elevated, where
+    // asking for its user could fail).
+    #[cfg(windows)]
+    let checked = pipe_is_ours(&stream);
     #[cfg(not(windows))]
     let checked = same_user(&stream);
     checked.map_err(|why| {
@@ -104,6 +109,50 @@ pub async fn connect() -> io::Result<Stream> {
         io::Error::new(io::ErrorKind::PermissionDenied, why)
     })?;
     Ok(stream)
+}
+
+/// Opens the tray's pipe as a client the server may identify but never act as (impersonation
+/// at the identification level: a pipe someone else made cannot borrow this user's rights while
+/// its owner is checked), waiting a few seconds at most while every instance is busy.
+#[cfg(windows)]
+async fn open_pipe() -> io::Result<Stream> {
+    use std::os::windows::io::{FromRawHandle, OwnedHandle};
+    use windows_sys::Win32::Foundation::{ERROR_PIPE_BUSY, GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE};
+    use windows_sys::Win32::Storage::FileSystem::{
+        CreateFileW, FILE_FLAG_OVERLAPPED, FILE_SHARE_READ, FILE_SHARE_WRITE, OPEN_EXISTING, SECURITY_IDENTIFICATION,
+        SECURITY_SQOS_PRESENT,
+    };
+    let name: Vec<u16> = socket_place().encode_utf16().chain([0]).collect();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+    let handle = loop {
+        // SAFETY: a NUL-terminated name; the handle is owned below.
+        let handle = unsafe {
+            CreateFileW(
+                name.as_ptr(),
+                GENERIC_READ | GENERIC_WRITE,
+                FILE_SHARE_READ | FILE_SHARE_WRITE,
+                std::ptr::null(),
+                OPEN_EXISTING,
+                FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION,
+                std::ptr::null_mut(),
+            )
+        };
+        if handle != INVALID_HANDLE_VALUE {
+            // SAFETY: just opened, owned by nothing else.
+            break unsafe { OwnedHandle::from_raw_handle(handle) };
+        }
+        let error = io::Error::last_os_error();
+        if error.raw_os_error() != Some(ERROR_PIPE_BUSY as i32) {
+            return Err(error);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "every instance of the pipe stayed busy"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let pipe = interprocess::os::windows::named_pipe::local_socket::tokio::Stream::try_from(handle)
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    Ok(Stream::from(pipe))
 }
 
 /// What starting the tray found.
@@ -153,7 +202,17 @@ pub async fn claim() -> io::Result<Claim> {
         // The first instance of the name only: a pipe someone else made first is not joined.
         options = options.security_descriptor(crate::pipe_security::pipe_descriptor()?);
     }
-    options.create_tokio().map(Claim::Listening)
+    match options.create_tokio() {
+        Ok(listener) => Ok(Claim::Listening(listener)),
+        // Another tray made the pipe between the look and now (two starts at once: at login
+        // and by hand): that one is the tray.
+        #[cfg(windows)]
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            connect().await.map(Claim::Running).map_err(|_| e)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Only the user who runs the tray may talk to it, and a window believes only a tray of its own
@@ -170,15 +229,18 @@ pub(crate) fn same_user(stream: &Stream) -> Result<(), String> {
             None => Err("its user could not be read".into()),
         }
     }
+    // The tray's side on Windows: the pipe's access list lets this user alone open it; a client
+    // whose user can be read and is another is refused as well. One that cannot be asked (an
+    // elevated process, one gone already) was let in by the access list.
     #[cfg(windows)]
     {
         use crate::pipe_security::Sid;
-        let ours = Sid::of_this_process().map_err(|e| format!("this process's user could not be read ({e})"))?;
-        let pid = stream.peer_creds().ok().and_then(|c| c.pid()).ok_or("its other end could not be named")?;
+        let (Ok(ours), Some(pid)) = (Sid::of_this_process(), stream.peer_creds().ok().and_then(|c| c.pid())) else {
+            return Ok(());
+        };
         match Sid::of_process(pid) {
-            Ok(theirs) if theirs == ours => Ok(()),
-            Ok(theirs) => Err(format!("its other end runs as {}", theirs.text().unwrap_or_default())),
-            Err(e) => Err(format!("its other end's user could not be read ({e})")),
+            Ok(theirs) if theirs != ours => Err(format!("its other end runs as {}", theirs.text().unwrap_or_default())),
+            _ => Ok(()),
         }
     }
 }

@@ -11,6 +11,8 @@ mod codex_watch;
 pub mod hooks;
 pub mod menu;
 #[cfg(not(target_os = "linux"))]
+mod native_menu;
+#[cfg(not(target_os = "linux"))]
 mod native_tray;
 pub mod notifications;
 mod settings_watch;

@@ -9,10 +9,11 @@ use headroom_core::present::tray_view::{MenuView, TrayView};
 use headroom_icon::{IconCache, Style};
 use tao::event::{Event, StartCause};
 use tao::event_loop::{ControlFlow, EventLoopBuilder};
-use tray_icon::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
+use tray_icon::menu::MenuEvent;
 use tray_icon::{Icon, MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
-use crate::menu::{menu_entries, MenuAction, MenuEntry};
+use crate::menu::{menu_entries, MenuAction};
+use crate::native_menu::NativeMenu;
 use crate::tray_loop::{on_menu, start, until_quit, Process, Running};
 use crate::Window;
 
@@ -36,6 +37,7 @@ struct Shown {
     title: Option<Option<String>>,
     tooltip: Option<String>,
     menu: Option<MenuView>,
+    native: Option<NativeMenu>,
 }
 
 pub(crate) fn run(process: Process) -> i32 {
@@ -99,11 +101,13 @@ pub(crate) fn run(process: Process) -> i32 {
                     update(tray, &app.tray_view(), &mut shown);
                 }
             }
-            // Windows ends the session (WM_ENDSESSION): tao ends the process right after this.
-            // The icon goes first, as on Quit; every change was saved when it was made.
+            // Windows ends the session (WM_ENDSESSION; tao would end the process right after):
+            // as on Quit, the icon goes first and the runtime is left as it is.
             Event::LoopDestroyed => {
                 tracing::info!("the session is ending: Headroom quits");
                 tray.take();
+                std::mem::forget(runtime.take());
+                std::process::exit(0);
             }
             Event::UserEvent(Wake::Quit) => {
                 // The icon is taken out of the tray first (Windows would show a dead one).
@@ -126,7 +130,8 @@ fn icon(view: &TrayView, shown: &mut Shown) -> Option<Icon> {
 }
 
 fn build(view: &TrayView, shown: &mut Shown) -> Result<TrayIcon, String> {
-    let menu = native_menu(&view.menu).map_err(|e| e.to_string())?;
+    let (menu, native) = NativeMenu::build(&menu_entries(&view.menu)).map_err(|e| e.to_string())?;
+    shown.native = Some(native);
     let mut builder = TrayIconBuilder::new()
         .with_tooltip(&view.tooltip)
         .with_menu(Box::new(menu))
@@ -166,71 +171,19 @@ fn update(tray: &TrayIcon, view: &TrayView, shown: &mut Shown) {
         shown.tooltip = Some(view.tooltip.clone());
     }
     if shown.menu.as_ref() != Some(&view.menu) {
-        match native_menu(&view.menu) {
-            Ok(menu) => {
+        let entries = menu_entries(&view.menu);
+        // The same entries with new words (the numbers, "Updated …"): into the items shown.
+        if shown.native.as_mut().is_some_and(|native| native.reword(&entries)) {
+            shown.menu = Some(view.menu.clone());
+            return;
+        }
+        match NativeMenu::build(&entries) {
+            Ok((menu, native)) => {
                 tray.set_menu(Some(Box::new(menu)));
                 shown.menu = Some(view.menu.clone());
+                shown.native = Some(native);
             }
             Err(e) => tracing::warn!("could not rebuild the tray menu ({e})"),
         }
     }
-}
-
-fn native_menu(view: &MenuView) -> tray_icon::menu::Result<Menu> {
-    let menu = Menu::new();
-    let entries = menu_entries(view);
-    for item in native_items(&entries)? {
-        menu.append(item.as_ref())?;
-    }
-    #[cfg(windows)]
-    {
-        use tray_icon::menu::ContextMenu;
-        log_commands(menu.hpopupmenu(), &entries);
-    }
-    Ok(menu)
-}
-
-/// Logs (at debug) which WM_COMMAND number each entry's action got: a click sends the number,
-/// which the menu crate maps back to the entry's id. The Windows tests send the message a click
-/// sends, and read here which number to send.
-#[cfg(windows)]
-fn log_commands(menu: isize, entries: &[MenuEntry]) {
-    use windows_sys::Win32::UI::WindowsAndMessaging::{GetMenuItemID, GetSubMenu};
-    for (position, entry) in entries.iter().enumerate() {
-        let position = position as i32;
-        match entry {
-            MenuEntry::Action { action, .. } => {
-                // SAFETY: a menu this process made and holds; an out-of-range position is -1.
-                let command = unsafe { GetMenuItemID(menu as _, position) };
-                tracing::debug!("menu command {command} is {}", action.id());
-            }
-            MenuEntry::Submenu { entries, .. } => {
-                // SAFETY: as above; a position without a submenu gives null.
-                let submenu = unsafe { GetSubMenu(menu as _, position) };
-                if !submenu.is_null() {
-                    log_commands(submenu as isize, entries);
-                }
-            }
-            MenuEntry::Info { .. } | MenuEntry::Separator => {}
-        }
-    }
-}
-
-fn native_items(entries: &[MenuEntry]) -> tray_icon::menu::Result<Vec<Box<dyn IsMenuItem>>> {
-    let mut items: Vec<Box<dyn IsMenuItem>> = Vec::new();
-    for entry in entries {
-        items.push(match entry {
-            MenuEntry::Info { id, text } => Box::new(MenuItem::with_id(id.as_str(), text, false, None)),
-            MenuEntry::Action { action, text } => Box::new(MenuItem::with_id(action.id(), text, true, None)),
-            MenuEntry::Separator => Box::new(PredefinedMenuItem::separator()),
-            MenuEntry::Submenu { id, text, entries } => {
-                let submenu = Submenu::with_id(id.as_str(), text, true);
-                for item in native_items(entries)? {
-                    submenu.append(item.as_ref())?;
-                }
-                Box::new(submenu)
-            }
-        });
-    }
-    Ok(items)
 }

@@ -62,11 +62,19 @@ pub fn run(start: Start) -> i32 {
                 "Headroom could not open its socket in {} ({e}): check that the folder is yours and writable.",
                 socket::socket_place()
             );
+            // (A release build has no console on Windows: this reaches a terminal that started it.)
             #[cfg(windows)]
-            eprintln!(
-                "Headroom could not open its pipe {} ({e}): another program holds Headroom's name; sign out and in again, and if it stays, find that program.",
-                socket::socket_place()
-            );
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                eprintln!(
+                    "Headroom could not open its pipe {} ({e}): another program holds Headroom's name; sign out and in again, and if it stays, find that program.",
+                    socket::socket_place()
+                );
+            } else {
+                eprintln!(
+                    "Headroom could not open its pipe {} ({e}): start Headroom again, and if this comes back, restart Windows.",
+                    socket::socket_place()
+                );
+            }
             return 1;
         }
     };
