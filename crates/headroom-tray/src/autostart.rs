@@ -1,6 +1,6 @@
 //! "Start at login", for the tray process: an XDG autostart entry on Linux
-//! (`$XDG_CONFIG_HOME/autostart/Headroom.desktop`), a LaunchAgent on macOS, the Run key on
-//! Windows (the `auto-launch` crate). The entry starts this program with `--autostart`.
+//! (`$XDG_CONFIG_HOME/autostart/Headroom.desktop`), a LaunchAgent on macOS (the `auto-launch`
+//! crate), this user's Run key on Windows. The entry starts this program with `--autostart`.
 
 use std::path::{Path, PathBuf};
 
@@ -82,28 +82,48 @@ fn exec_quoted(path: &str) -> String {
     out
 }
 
-#[cfg(not(target_os = "linux"))]
+/// The LaunchAgent, through the `auto-launch` crate.
+#[cfg(target_os = "macos")]
 fn set_native(program: &Path, wanted: bool) -> Result<(), String> {
-    use auto_launch::{AutoLaunchBuilder, MacOSLaunchMode, WindowsEnableMode};
+    use auto_launch::{AutoLaunchBuilder, MacOSLaunchMode};
     let program = program.to_str().ok_or("this program's path is not valid UTF-8")?;
-    // The Run key's value is a command line: a path with spaces ("C:\Program Files\…") must be
-    // quoted, or Windows tries "C:\Program" first.
-    #[cfg(windows)]
-    let program = &format!("\"{program}\"");
     let launcher = AutoLaunchBuilder::new()
         .set_app_name("Headroom")
         .set_app_path(program)
         .set_args(&["--autostart"])
         .set_macos_launch_mode(MacOSLaunchMode::LaunchAgent)
-        // This user's login only: left to itself the crate writes HKEY_LOCAL_MACHINE's Run key
-        // (every user of the machine) whenever it may, as from an elevated Headroom.
-        .set_windows_enable_mode(WindowsEnableMode::CurrentUser)
         .build()
         .map_err(|e| e.to_string())?;
     match launcher.is_enabled() {
         Ok(enabled) if enabled == wanted => Ok(()),
         _ => if wanted { launcher.enable() } else { launcher.disable() }.map_err(|e| e.to_string()),
     }
+}
+
+/// This user's Run key (`HKEY_CURRENT_USER`), written here rather than by `auto-launch`, which
+/// wrote `HKEY_LOCAL_MACHINE`'s (every user's logins) whenever allowed, left the path unquoted,
+/// never rewrote an entry of an older or moved install, and turned back on at every start an
+/// entry the user had turned off in Task Manager (whose choice is left alone here).
+#[cfg(windows)]
+fn set_native(program: &Path, wanted: bool) -> Result<(), String> {
+    use windows_registry::CURRENT_USER;
+    const RUN: &str = r"Software\Microsoft\Windows\CurrentVersion\Run";
+    let program = program.to_str().ok_or("this program's path is not valid UTF-8")?;
+    let key = CURRENT_USER.create(RUN).map_err(|e| e.to_string())?;
+    let entry = run_entry(program);
+    match (wanted, key.get_string("Headroom").ok()) {
+        (true, Some(now)) if now == entry => Ok(()),
+        (true, _) => key.set_string("Headroom", &entry).map_err(|e| e.to_string()),
+        (false, Some(_)) => key.remove_value("Headroom").map_err(|e| e.to_string()),
+        (false, None) => Ok(()),
+    }
+}
+
+/// The Run key's value: a command line, so the path is quoted (with spaces in it, "C:\Program
+/// Files\…", Windows would try "C:\Program" first).
+#[cfg_attr(not(windows), allow(dead_code))]
+fn run_entry(program: &str) -> String {
+    format!("\"{program}\" --autostart")
 }
 
 #[cfg(test)]
@@ -121,6 +141,14 @@ mod tests {
         set_xdg(config.path(), program, false).unwrap();
         assert!(!config.path().join("autostart/Headroom.desktop").exists());
         set_xdg(config.path(), program, false).unwrap();
+    }
+
+    #[test]
+    fn the_run_key_value_quotes_the_program() {
+        assert_eq!(
+            run_entry(r"C:\Program Files\Headroom\headroom-tray.exe"),
+            r#""C:\Program Files\Headroom\headroom-tray.exe" --autostart"#
+        );
     }
 
     #[test]
