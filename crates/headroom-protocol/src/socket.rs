@@ -152,6 +152,9 @@ async fn open_pipe() -> io::Result<Stream> {
     };
     let pipe = interprocess::os::windows::named_pipe::local_socket::tokio::Stream::try_from(handle)
         .map_err(|e| io::Error::other(e.to_string()))?;
+    // Nothing written yet: as interprocess's own connect marks it (else a stream dropped unused,
+    // a refused pipe, would be handed to its flushing thread).
+    pipe.inner().assume_flushed();
     Ok(Stream::from(pipe))
 }
 

@@ -15,10 +15,14 @@ pub fn set(wanted: bool) {
         Some(config) => set_xdg(&config, &program, wanted),
         None => Err("no configuration folder is known for this user".into()),
     };
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(any(target_os = "macos", windows))]
     let result = set_native(&program, wanted);
+    #[cfg(windows)]
+    let next = "check that Windows lets you change your own startup programs";
+    #[cfg(not(windows))]
+    let next = "check that your autostart folder is writable";
     if let Err(why) = result {
-        tracing::warn!("could not change launch at login ({why}): check that your autostart folder is writable");
+        tracing::warn!("could not change launch at login ({why}): {next}");
     }
 }
 
@@ -110,12 +114,18 @@ fn set_native(program: &Path, wanted: bool) -> Result<(), String> {
     const RUN: &str = r"Software\Microsoft\Windows\CurrentVersion\Run";
     let program = program.to_str().ok_or("this program's path is not valid UTF-8")?;
     let key = CURRENT_USER.create(RUN).map_err(|e| e.to_string())?;
+    if !wanted {
+        // Whatever the value holds (even one that is not text); none there is done already.
+        const NOT_FOUND: i32 = 0x8007_0002_u32 as i32;
+        return match key.remove_value("Headroom") {
+            Err(e) if e.code().0 != NOT_FOUND => Err(e.to_string()),
+            _ => Ok(()),
+        };
+    }
     let entry = run_entry(program);
-    match (wanted, key.get_string("Headroom").ok()) {
-        (true, Some(now)) if now == entry => Ok(()),
-        (true, _) => key.set_string("Headroom", &entry).map_err(|e| e.to_string()),
-        (false, Some(_)) => key.remove_value("Headroom").map_err(|e| e.to_string()),
-        (false, None) => Ok(()),
+    match key.get_string("Headroom") {
+        Ok(now) if now == entry => Ok(()),
+        _ => key.set_string("Headroom", &entry).map_err(|e| e.to_string()),
     }
 }
 
